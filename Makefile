@@ -1,0 +1,47 @@
+# One entry point for humans and CI. `make help` lists the targets.
+# Every target installs what it needs first (idempotently), so a fresh clone
+# on a new machine needs only `make test` or `make demo`.
+
+SHELL := /bin/bash
+.SHELLFLAGS := -euo pipefail -c
+export CARGO_TERM_COLOR ?= never
+# One target/ for every build, bindings included, so nothing compiles twice.
+export CARGO_TARGET_DIR ?= $(CURDIR)/target
+
+.PHONY: help setup test test-rust lint demo bench dist fixtures clean
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 14
+
+setup: ## Install the toolchain pieces the project needs (idempotent)
+	@scripts/setup.sh
+
+test: setup lint test-rust ## Run every test suite (what CI runs)
+	@scripts/check-fixtures.sh
+	@demo/run.sh
+
+test-rust: setup ## Rust: unit, vector, property and doc tests
+	cargo test --workspace --all-targets
+	cargo test --workspace --doc
+
+lint: setup ## rustfmt check and clippy -D warnings
+	cargo fmt --all -- --check
+	cargo clippy --workspace --all-targets -- -D warnings
+
+demo: setup ## Real receivers on 127.0.0.1 answer signed, tampered and unsigned deliveries
+	@demo/run.sh
+
+bench: setup ## Criterion benches, core vs the raw hmac crate and openssl
+	@scripts/bench-rust.sh
+
+dist: setup ## Build the installable packages into dist/
+	@mkdir -p dist
+	cargo package -p bullseye-webhooks --allow-dirty --no-verify
+	cp "$(CARGO_TARGET_DIR)"/package/bullseye-webhooks-*.crate dist/
+	@ls -l dist
+
+fixtures: ## Regenerate fixtures/vectors.json from fixtures/generate.py (Python stdlib)
+	python3 fixtures/generate.py
+
+clean: ## Remove build outputs
+	rm -rf target dist

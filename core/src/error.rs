@@ -1,0 +1,117 @@
+//! The one error type, with stable codes shared by every language binding.
+
+use std::fmt;
+
+/// Every code an [`Error`] can carry, in the order the checks run.
+///
+/// The bindings test their own lists against this one, so a code added here
+/// without a binding update fails their tests.
+pub const ERROR_CODES: [&str; 8] = [
+    "invalid_secret",
+    "body_too_large",
+    "missing_signature",
+    "malformed_signature",
+    "signature_mismatch",
+    "invalid_body",
+    "invalid_payload",
+    "timestamp_out_of_tolerance",
+];
+
+/// Why a webhook was refused. Match on the variant, or use [`Error::code`].
+///
+/// Messages describe the input's shape (lengths, field paths), never a secret
+/// and never a value taken from the payload.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Error {
+    /// At construction: no secret, or an empty one.
+    InvalidSecret,
+    /// The body is longer than the configured maximum; found before any hashing.
+    BodyTooLarge {
+        /// The configured maximum, in bytes.
+        limit: usize,
+        /// The body's length, in bytes.
+        actual: usize,
+    },
+    /// No signature header, or an empty one.
+    MissingSignature,
+    /// After trimming, the signature is not exactly 64 hex digits.
+    MalformedSignature {
+        /// The trimmed signature's length, in bytes.
+        length: usize,
+    },
+    /// No configured secret produces that signature.
+    SignatureMismatch,
+    /// Not UTF-8, not JSON, not a JSON object, or nested too deep.
+    InvalidBody(String),
+    /// A JSON object, but not the documented shape.
+    InvalidPayload(String),
+    /// The payload's `timestamp` is further from now than the tolerance, or absent.
+    TimestampOutOfTolerance,
+}
+
+impl Error {
+    /// The stable snake_case code, identical in every language.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Error::InvalidSecret => "invalid_secret",
+            Error::BodyTooLarge { .. } => "body_too_large",
+            Error::MissingSignature => "missing_signature",
+            Error::MalformedSignature { .. } => "malformed_signature",
+            Error::SignatureMismatch => "signature_mismatch",
+            Error::InvalidBody(_) => "invalid_body",
+            Error::InvalidPayload(_) => "invalid_payload",
+            Error::TimestampOutOfTolerance => "timestamp_out_of_tolerance",
+        }
+    }
+
+    /// The HTTP status a receiver should answer with: 413, 400 or 401.
+    pub fn http_status(&self) -> u16 {
+        match self {
+            Error::BodyTooLarge { .. } => 413,
+            Error::SignatureMismatch | Error::TimestampOutOfTolerance => 401,
+            // invalid_secret is a configuration error, but a receiver that
+            // reports it still must not accept the delivery.
+            Error::InvalidSecret
+            | Error::MissingSignature
+            | Error::MalformedSignature { .. }
+            | Error::InvalidBody(_)
+            | Error::InvalidPayload(_) => 400,
+        }
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let code = self.code();
+        match self {
+            Error::InvalidSecret => {
+                write!(f, "{code}: a webhook secret is required and must not be empty")
+            }
+            Error::BodyTooLarge { limit, actual } => write!(
+                f,
+                "{code}: the body is {actual} bytes, more than the limit of {limit} bytes"
+            ),
+            Error::MissingSignature => write!(
+                f,
+                "{code}: the request has no signature header, or an empty one"
+            ),
+            Error::MalformedSignature { length } => write!(
+                f,
+                "{code}: the signature must be exactly 64 hex digits, got a {length}-byte value that is not"
+            ),
+            Error::SignatureMismatch => write!(
+                f,
+                "{code}: the signature does not match the body for any configured secret \
+                 (was the raw body passed, exactly as received?)"
+            ),
+            Error::InvalidBody(why) | Error::InvalidPayload(why) => write!(f, "{code}: {why}"),
+            Error::TimestampOutOfTolerance => write!(
+                f,
+                "{code}: the payload's timestamp is missing or outside the configured tolerance"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for Error {}

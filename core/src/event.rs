@@ -1,0 +1,400 @@
+//! Bullseye events: `visitor.identified`, typed, and every other type, generic.
+
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use serde::ser::{Serialize, SerializeMap, Serializer};
+use serde_json::{Map, Value};
+
+use crate::fields::{Id, Path, field, record, wrong_type};
+use crate::json::parse_object;
+use crate::time::parse_rfc3339;
+use crate::{Error, Webhook};
+
+/// The `event_type` of an identification.
+pub const VISITOR_IDENTIFIED: &str = "visitor.identified";
+
+/// A verified Bullseye event.
+///
+/// Serializes back to the payload's own object, unknown fields included, with
+/// `event_type` added when the payload named its type `event`.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum Event {
+    /// `visitor.identified`, with every documented field typed.
+    VisitorIdentified(Box<VisitorIdentified>),
+    /// Any other type (billing events, the test webhook, types not yet
+    /// documented): its type and the whole object.
+    Other(GenericEvent),
+}
+
+impl Event {
+    /// The event's type, from `event_type` or, when that is absent, `event`.
+    pub fn event_type(&self) -> &str {
+        match self {
+            Event::VisitorIdentified(e) => &e.event_type,
+            Event::Other(e) => &e.event_type,
+        }
+    }
+
+    /// The whole payload object as received, documented or not.
+    pub fn raw(&self) -> &Map<String, Value> {
+        match self {
+            Event::VisitorIdentified(e) => &e.raw,
+            Event::Other(e) => &e.raw,
+        }
+    }
+
+    /// The identification, if this is one.
+    pub fn as_visitor_identified(&self) -> Option<&VisitorIdentified> {
+        match self {
+            Event::VisitorIdentified(e) => Some(e),
+            Event::Other(_) => None,
+        }
+    }
+}
+
+impl Serialize for Event {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serialize_with_event_type(self.event_type(), self.raw(), serializer)
+    }
+}
+
+/// An event of a type this SDK does not type.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct GenericEvent {
+    /// The event's type.
+    pub event_type: String,
+    raw: Map<String, Value>,
+}
+
+impl GenericEvent {
+    /// The whole payload object.
+    pub fn raw(&self) -> &Map<String, Value> {
+        &self.raw
+    }
+}
+
+/// A `visitor.identified` event: a visitor was identified on the customer's site.
+///
+/// Every field either Bullseye document lists is here; absent or `null`
+/// reads as `None`. Fields neither lists stay in [`VisitorIdentified::raw`].
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[non_exhaustive]
+pub struct VisitorIdentified {
+    /// Always [`VISITOR_IDENTIFIED`].
+    pub event_type: String,
+    /// When the event occurred (RFC 3339), as sent.
+    pub timestamp: Option<String>,
+    /// The customer's Bullseye organization.
+    pub organization_id: Option<String>,
+    /// The visitor's session.
+    pub session_id: Option<String>,
+    /// The workspace the event belongs to.
+    pub workspace: Option<Value>,
+    /// Who was identified.
+    pub visitor: Option<Visitor>,
+    /// The visitor's company.
+    pub company: Option<Company>,
+    /// Session metadata: pages, UTM parameters, referrer, device.
+    pub session: Option<Session>,
+    /// The pages viewed in the session.
+    pub page_views: Option<Vec<PageView>>,
+    #[serde(skip)]
+    raw: Map<String, Value>,
+}
+
+impl VisitorIdentified {
+    /// The whole payload object, documented fields and others.
+    pub fn raw(&self) -> &Map<String, Value> {
+        &self.raw
+    }
+
+    fn from_object(event_type: String, raw: Map<String, Value>) -> Result<Self, Error> {
+        let root = Path::Root;
+        Ok(Self {
+            event_type,
+            timestamp: field(&raw, "timestamp", root)?,
+            organization_id: field(&raw, "organization_id", root)?,
+            session_id: field(&raw, "session_id", root)?,
+            workspace: field(&raw, "workspace", root)?,
+            visitor: field(&raw, "visitor", root)?,
+            company: field(&raw, "company", root)?,
+            session: field(&raw, "session", root)?,
+            page_views: field(&raw, "page_views", root)?,
+            raw,
+        })
+    }
+}
+
+record! {
+    /// The identified person.
+    pub struct Visitor {
+        /// Bullseye's visitor id (a number is read as its decimal text).
+        id: String as Id,
+        /// Work email.
+        email: String,
+        /// Personal email.
+        personal_email: String,
+        /// First name.
+        first_name: String,
+        /// Last name.
+        last_name: String,
+        /// Job title.
+        job_title: String,
+        /// Phone number.
+        phone: String,
+        /// Location, as Bullseye formats it.
+        location: String,
+        /// Photo URL.
+        photo_url: String,
+        /// LinkedIn profile URL.
+        linkedin_url: String,
+        /// Facebook profile URL.
+        facebook_url: String,
+        /// Twitter profile URL.
+        twitter_url: String,
+        /// Street address.
+        address: String,
+        /// City.
+        city: String,
+        /// State or region.
+        state: String,
+        /// Postal code.
+        postal_code: String,
+        /// Gender.
+        gender: String,
+        /// Age range.
+        age_range: String,
+        /// Income range.
+        income_range: String,
+        /// Net worth range.
+        net_worth: String,
+        /// Homeowner status.
+        homeowner: bool,
+        /// Marital status.
+        married: bool,
+        /// Children.
+        children: bool,
+        /// Ideal-customer-profile match.
+        icp: Value,
+        /// ICP statuses.
+        icp_statuses: Value,
+        /// Persona match.
+        persona_match: Value,
+        /// When Bullseye first saw this visitor.
+        created_at: String,
+        /// When Bullseye last saw this visitor.
+        last_seen_at: String,
+    }
+}
+
+record! {
+    /// The visitor's company.
+    pub struct Company {
+        /// Bullseye's company id (a number is read as its decimal text).
+        id: String as Id,
+        /// Name.
+        name: String,
+        /// Web domain.
+        domain: String,
+        /// Industry.
+        industry: String,
+        /// Size band.
+        size: String,
+        /// Number of employees.
+        employee_count: i64,
+        /// Employee size range.
+        employee_size_range: String,
+        /// Revenue range.
+        revenue_range: String,
+        /// Location.
+        location: String,
+        /// LinkedIn URL.
+        linkedin_url: String,
+        /// Website URL.
+        website_url: String,
+        /// Description.
+        description: String,
+        /// Logo URL.
+        logo_url: String,
+        /// Street address.
+        address: String,
+        /// City.
+        city: String,
+        /// Region or state.
+        region: String,
+        /// Postal code.
+        postal_code: String,
+    }
+}
+
+record! {
+    /// Session metadata.
+    pub struct Session {
+        /// When the session started.
+        created_at: String,
+        /// First page of the session.
+        landing_page: String,
+        /// Entry page.
+        entry_page: String,
+        /// Exit page.
+        exit_page: String,
+        /// Pages visited.
+        pages_visited: i64,
+        /// Referrer.
+        referrer: String,
+        /// Device type.
+        device_type: String,
+        /// Whether this was the visitor's first visit.
+        first_visit: bool,
+        /// utm_source.
+        utm_source: String,
+        /// utm_campaign.
+        utm_campaign: String,
+        /// utm_medium.
+        utm_medium: String,
+        /// utm_term.
+        utm_term: String,
+        /// utm_content.
+        utm_content: String,
+        /// Campaign name.
+        campaign_name: String,
+        /// Campaign source.
+        campaign_source: String,
+        /// Campaign medium.
+        campaign_medium: String,
+        /// Campaign term.
+        campaign_term: String,
+        /// Campaign content.
+        campaign_content: String,
+        /// Search term.
+        search_term: String,
+        /// Search engine.
+        search_engine: String,
+        /// Country.
+        country: String,
+        /// Region.
+        region: String,
+        /// City.
+        city: String,
+        /// All tracking parameters.
+        tracking_params: Value,
+    }
+}
+
+record! {
+    /// One page view of the session.
+    pub struct PageView {
+        /// The page's URL.
+        url: String,
+        /// When it was viewed.
+        visited_at: String,
+    }
+}
+
+/// The type named by `event_type`, or by `event` when `event_type` is absent.
+fn event_type_of(object: &Map<String, Value>) -> Result<String, Error> {
+    let key = match object.get("event_type") {
+        None | Some(Value::Null) => "event",
+        Some(_) => "event_type",
+    };
+    match object.get(key) {
+        Some(Value::String(s)) => Ok(s.clone()),
+        None | Some(Value::Null) => Err(Error::InvalidPayload(
+            "the object has no `event_type` (or `event`) key".to_owned(),
+        )),
+        Some(other) => Err(wrong_type(Path::Key(&Path::Root, key), "a string", other)),
+    }
+}
+
+/// Turn a verified body into an [`Event`]. The tolerance check needs the
+/// time, so `now` is only called when a tolerance is set.
+pub(crate) fn event_from_body(
+    body: &[u8],
+    tolerance: Option<Duration>,
+    now: impl FnOnce() -> SystemTime,
+) -> Result<Event, Error> {
+    let object = parse_object(body)?;
+    let event_type = event_type_of(&object)?;
+    let event = if event_type == VISITOR_IDENTIFIED {
+        Event::VisitorIdentified(Box::new(VisitorIdentified::from_object(event_type, object)?))
+    } else {
+        Event::Other(GenericEvent {
+            event_type,
+            raw: object,
+        })
+    };
+    if let Some(tolerance) = tolerance {
+        check_tolerance(event.raw(), tolerance, now())?;
+    }
+    Ok(event)
+}
+
+fn check_tolerance(
+    object: &Map<String, Value>,
+    tolerance: Duration,
+    now: SystemTime,
+) -> Result<(), Error> {
+    let timestamp = match object.get("timestamp") {
+        Some(Value::String(timestamp)) => timestamp,
+        None | Some(Value::Null) => return Err(Error::TimestampOutOfTolerance),
+        Some(other) => {
+            return Err(wrong_type(Path::Key(&Path::Root, "timestamp"), "a string", other));
+        }
+    };
+    let signed_at = parse_rfc3339(timestamp).ok_or_else(|| {
+        Error::InvalidPayload("`timestamp` is not an RFC 3339 date-time".to_owned())
+    })?;
+    let now = match now.duration_since(UNIX_EPOCH) {
+        Ok(after) => i128::from(after.as_secs()),
+        Err(before) => -i128::from(before.duration().as_secs()),
+    };
+    let skew = (i128::from(signed_at) - now).unsigned_abs();
+    if skew > u128::from(tolerance.as_secs()) {
+        return Err(Error::TimestampOutOfTolerance);
+    }
+    Ok(())
+}
+
+fn serialize_with_event_type<S: Serializer>(
+    event_type: &str,
+    raw: &Map<String, Value>,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    let add_type = !raw.contains_key("event_type");
+    let mut map = serializer.serialize_map(Some(raw.len() + usize::from(add_type)))?;
+    if add_type {
+        map.serialize_entry("event_type", event_type)?;
+    }
+    for (key, value) in raw {
+        map.serialize_entry(key, value)?;
+    }
+    map.end()
+}
+
+impl Webhook {
+    /// Verify `signature` over the raw `body`, then parse it into an [`Event`].
+    ///
+    /// Errors follow the contract's order: the [`Webhook::verify`] errors,
+    /// then `invalid_body`, `invalid_payload`, and (with a tolerance set)
+    /// `timestamp_out_of_tolerance`, which is also the answer when a
+    /// tolerance is set and the payload has no `timestamp`.
+    pub fn construct_event(&self, body: &[u8], signature: &str) -> Result<Event, Error> {
+        self.verify(body, signature)?;
+        event_from_body(body, self.tolerance(), SystemTime::now)
+    }
+
+    /// [`Webhook::construct_event`] with the tolerance measured from `now`
+    /// instead of the system clock (tests, replays, and platforms without
+    /// a clock, such as `wasm32-unknown-unknown`).
+    pub fn construct_event_at(
+        &self,
+        body: &[u8],
+        signature: &str,
+        now: SystemTime,
+    ) -> Result<Event, Error> {
+        self.verify(body, signature)?;
+        event_from_body(body, self.tolerance(), || now)
+    }
+}

@@ -1,0 +1,118 @@
+//! Turning raw bytes into a JSON object, with the body checks of the contract.
+
+use serde::Deserialize;
+use serde_json::{Map, Value};
+
+use crate::Error;
+
+/// The deepest nesting of arrays and objects accepted in a body.
+pub const MAX_JSON_DEPTH: usize = 128;
+
+/// Parse a body that must be a UTF-8 JSON object nested at most
+/// [`MAX_JSON_DEPTH`] levels; every failure is `invalid_body`.
+pub(crate) fn parse_object(body: &[u8]) -> Result<Map<String, Value>, Error> {
+    let text = std::str::from_utf8(body).map_err(|e| {
+        Error::InvalidBody(format!(
+            "the body is not valid UTF-8 (invalid byte at offset {})",
+            e.valid_up_to()
+        ))
+    })?;
+    // Measured before parsing, so the limit is exact and the parser's own
+    // recursion limit is never what decides.
+    if exceeds_depth(text.as_bytes(), MAX_JSON_DEPTH) {
+        return Err(Error::InvalidBody(format!(
+            "the JSON is nested deeper than {MAX_JSON_DEPTH} levels"
+        )));
+    }
+    // The depth was bounded above, so the parser's own limit (127) can go.
+    let mut parser = serde_json::Deserializer::from_str(text);
+    parser.disable_recursion_limit();
+    let parsed = Value::deserialize(&mut parser).and_then(|value| parser.end().map(|()| value));
+    match parsed {
+        Ok(Value::Object(map)) => Ok(map),
+        Ok(other) => Err(Error::InvalidBody(format!(
+            "the body is JSON but not an object (it is {}); \
+             pass the raw request body, not a parsed or re-encoded one",
+            kind_of(&other)
+        ))),
+        Err(e) => Err(Error::InvalidBody(format!(
+            "the body is not valid JSON (line {}, column {})",
+            e.line(),
+            e.column()
+        ))),
+    }
+}
+
+/// A JSON value's kind, for messages that must not echo the value itself.
+pub(crate) fn kind_of(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
+/// Whether brackets outside strings nest deeper than `limit`. Malformed JSON
+/// is left for the parser to report.
+fn exceeds_depth(bytes: &[u8], limit: usize) -> bool {
+    let mut depth = 0usize;
+    let mut in_string = false;
+    let mut escaped = false;
+    for &b in bytes {
+        if in_string {
+            if escaped {
+                escaped = false;
+            } else if b == b'\\' {
+                escaped = true;
+            } else if b == b'"' {
+                in_string = false;
+            }
+            continue;
+        }
+        match b {
+            b'"' => in_string = true,
+            b'[' | b'{' => {
+                depth += 1;
+                if depth > limit {
+                    return true;
+                }
+            }
+            b']' | b'}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    false
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `depth` levels: depth-1 objects around one empty array.
+    fn nested(depth: usize) -> String {
+        format!("{}[]{}", "{\"a\":".repeat(depth - 1), "}".repeat(depth - 1))
+    }
+
+    #[test]
+    fn depth_128_is_accepted_and_129_refused() {
+        assert!(parse_object(nested(128).as_bytes()).is_ok());
+        let err = parse_object(nested(129).as_bytes()).unwrap_err();
+        assert_eq!(err.code(), "invalid_body");
+        assert!(err.to_string().contains("deeper than 128"), "{err}");
+    }
+
+    #[test]
+    fn brackets_inside_strings_do_not_count() {
+        let body = format!("{{\"a\":\"{}\\\"{}\"}}", "[".repeat(500), "{".repeat(500));
+        assert!(parse_object(body.as_bytes()).is_ok());
+    }
+
+    #[test]
+    fn a_hundred_thousand_open_brackets_do_not_overflow() {
+        let body = "[".repeat(100_000);
+        assert_eq!(parse_object(body.as_bytes()).unwrap_err().code(), "invalid_body");
+    }
+}

@@ -1,0 +1,22 @@
+#![doc = include_str!("../README.md")]
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+mod error;
+mod event;
+mod fields;
+mod json;
+mod signature;
+mod time;
+mod visit;
+
+pub use error::{ERROR_CODES, Error};
+pub use event::{
+    Company, Event, GenericEvent, PageView, Session, VISITOR_IDENTIFIED, Visitor,
+    VisitorIdentified,
+};
+pub use json::MAX_JSON_DEPTH;
+pub use signature::{DEFAULT_MAX_BODY_BYTES, SIGNATURE_HEADER, Webhook, sign};
+pub use visit::{
+    VISIT_SIGNATURE_HEADER, Visit, VisitCompany, VisitVisitor, parse_visit,
+};

@@ -1,0 +1,303 @@
+//! HMAC-SHA256 signing and constant-time verification with secret rotation.
+
+use std::fmt;
+use std::time::Duration;
+
+use hmac::{Hmac, KeyInit, Mac};
+use sha2::{Digest, Sha256};
+use subtle::{Choice, ConstantTimeEq};
+use zeroize::Zeroizing;
+
+use crate::Error;
+
+/// The header Bullseye puts its signature in.
+pub const SIGNATURE_HEADER: &str = "X-Bullseye-Signature";
+
+/// The largest body accepted unless [`Webhook::with_max_body_bytes`] says otherwise: 1 MiB.
+pub const DEFAULT_MAX_BODY_BYTES: usize = 1024 * 1024;
+
+type HmacSha256 = Hmac<Sha256>;
+
+/// One configured secret, kept in the two forms verification needs.
+///
+/// `mac` is HMAC's keyed state (the key already absorbed), so each verification
+/// starts from a clone and never re-hashes the key; `token_digest` is SHA-256 of
+/// the secret, for fingerprinting-api's static-token mode. Both are wiped on
+/// drop (hmac's `zeroize` feature; `Zeroizing`).
+#[derive(Clone)]
+struct Key {
+    mac: HmacSha256,
+    token_digest: Zeroizing<[u8; 32]>,
+}
+
+/// A verifier for one webhook endpoint, holding one secret or several.
+///
+/// Several secrets are for rotation: a body signed by any of them is
+/// accepted, and verification computes every candidate whichever one matches,
+/// so its time says nothing about which secret was used.
+///
+/// ```
+/// use bullseye_webhooks::{sign, Webhook};
+///
+/// let body = br#"{"event":"visitor.identified","session_id":"s_1"}"#;
+/// let signature = sign("whsec_new", body);
+///
+/// let webhook = Webhook::with_secrets(["whsec_new", "whsec_old"])?;
+/// webhook.verify(body, &signature)?;
+/// # Ok::<(), bullseye_webhooks::Error>(())
+/// ```
+#[derive(Clone)]
+pub struct Webhook {
+    keys: Vec<Key>,
+    tolerance: Option<Duration>,
+    max_body_bytes: usize,
+}
+
+impl fmt::Debug for Webhook {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Webhook")
+            .field("secrets", &format_args!("[REDACTED; {}]", self.keys.len()))
+            .field("tolerance", &self.tolerance)
+            .field("max_body_bytes", &self.max_body_bytes)
+            .finish()
+    }
+}
+
+impl Webhook {
+    /// A verifier for one secret, used as the HMAC key exactly as configured in
+    /// Bullseye (`whsec_...` included; never base64-decoded).
+    ///
+    /// Fails with `invalid_secret` when the secret is empty.
+    pub fn new(secret: impl AsRef<[u8]>) -> Result<Self, Error> {
+        Self::with_secrets([secret])
+    }
+
+    /// A verifier that accepts a body signed by any of `secrets` (rotation).
+    ///
+    /// Fails with `invalid_secret` when the list is empty or any secret is empty.
+    pub fn with_secrets<S: AsRef<[u8]>>(
+        secrets: impl IntoIterator<Item = S>,
+    ) -> Result<Self, Error> {
+        let keys = secrets
+            .into_iter()
+            .map(|secret| Key::new(secret.as_ref()))
+            .collect::<Result<Vec<_>, _>>()?;
+        if keys.is_empty() {
+            return Err(Error::InvalidSecret);
+        }
+        Ok(Self {
+            keys,
+            tolerance: None,
+            max_body_bytes: DEFAULT_MAX_BODY_BYTES,
+        })
+    }
+
+    /// Refuse events whose signed `timestamp` is further than `tolerance` from
+    /// now, in either direction. Unset (the default) means no time check, since
+    /// Bullseye retries the same payload for about 36 minutes.
+    #[must_use]
+    pub fn with_tolerance(mut self, tolerance: Duration) -> Self {
+        self.tolerance = Some(tolerance);
+        self
+    }
+
+    /// Refuse bodies longer than `max_body_bytes` before hashing them
+    /// (default [`DEFAULT_MAX_BODY_BYTES`]).
+    #[must_use]
+    pub fn with_max_body_bytes(mut self, max_body_bytes: usize) -> Self {
+        self.max_body_bytes = max_body_bytes;
+        self
+    }
+
+    /// The configured tolerance, if any.
+    pub fn tolerance(&self) -> Option<Duration> {
+        self.tolerance
+    }
+
+    /// The configured body size limit, in bytes.
+    pub fn max_body_bytes(&self) -> usize {
+        self.max_body_bytes
+    }
+
+    /// How many secrets this verifier accepts.
+    pub fn secret_count(&self) -> usize {
+        self.keys.len()
+    }
+
+    /// Check that `signature` (the `X-Bullseye-Signature` value) is the
+    /// HMAC-SHA256 of the raw `body` under one of the secrets.
+    ///
+    /// The signature may be in either hex case, with surrounding ASCII
+    /// whitespace. Errors, in order: `body_too_large`, `missing_signature`,
+    /// `malformed_signature`, `signature_mismatch`. Allocates nothing.
+    pub fn verify(&self, body: &[u8], signature: &str) -> Result<(), Error> {
+        self.check_size(body)?;
+        let expected = decode_signature(signature)?;
+        let mut matched = Choice::from(0);
+        // No early exit: every secret costs the same whichever one matches.
+        for key in &self.keys {
+            let mut mac = key.mac.clone();
+            mac.update(body);
+            let tag = Zeroizing::new(<[u8; 32]>::from(mac.finalize().into_bytes()));
+            matched |= tag.ct_eq(&expected);
+        }
+        if bool::from(matched) {
+            Ok(())
+        } else {
+            Err(Error::SignatureMismatch)
+        }
+    }
+
+    /// Check a fingerprinting-api `X-Webhook-Signature` value, which the user
+    /// configures either as a static shared token (the secret itself) or as
+    /// the hex HMAC-SHA256 of the body. Both forms are compared in constant
+    /// time against every secret; a value of any length is allowed, so
+    /// `malformed_signature` never applies here.
+    pub fn verify_visit_signature(&self, body: &[u8], signature: &str) -> Result<(), Error> {
+        self.check_size(body)?;
+        let signature = signature.trim_ascii();
+        if signature.is_empty() {
+            return Err(Error::MissingSignature);
+        }
+        // Tokens are compared as SHA-256 digests so that neither the time
+        // nor the code path depends on the token's length.
+        let presented: [u8; 32] = Sha256::digest(signature.as_bytes()).into();
+        let hmac_form = decode_hex32(signature.as_bytes());
+        let mut matched = Choice::from(0);
+        for key in &self.keys {
+            matched |= presented.ct_eq(&*key.token_digest);
+            let mut mac = key.mac.clone();
+            mac.update(body);
+            let tag = Zeroizing::new(<[u8; 32]>::from(mac.finalize().into_bytes()));
+            let (decoded, is_hex) = hmac_form.unwrap_or(([0; 32], Choice::from(0)));
+            matched |= tag.ct_eq(&decoded) & is_hex;
+        }
+        if bool::from(matched) {
+            Ok(())
+        } else {
+            Err(Error::SignatureMismatch)
+        }
+    }
+
+    pub(crate) fn check_size(&self, body: &[u8]) -> Result<(), Error> {
+        if body.len() > self.max_body_bytes {
+            return Err(Error::BodyTooLarge {
+                limit: self.max_body_bytes,
+                actual: body.len(),
+            });
+        }
+        Ok(())
+    }
+}
+
+impl Key {
+    fn new(secret: &[u8]) -> Result<Self, Error> {
+        if secret.is_empty() {
+            return Err(Error::InvalidSecret);
+        }
+        let mac = HmacSha256::new_from_slice(secret).map_err(|_| Error::InvalidSecret)?;
+        Ok(Self {
+            mac,
+            token_digest: Zeroizing::new(Sha256::digest(secret).into()),
+        })
+    }
+}
+
+/// The `X-Bullseye-Signature` value for `body` under `secret`: lowercase hex of
+/// HMAC-SHA256. For tests and local senders; receivers call [`Webhook::verify`].
+///
+/// ```
+/// assert_eq!(
+///     bullseye_webhooks::sign("whsec_test", b"{}"),
+///     "46bdc2a2e83964bd2695acc6a1f97162d8bafc135a071aa5cd5c99aae5481440",
+/// );
+/// ```
+pub fn sign(secret: impl AsRef<[u8]>, body: &[u8]) -> String {
+    // HMAC accepts keys of any length, so this cannot fail.
+    let mut mac = match HmacSha256::new_from_slice(secret.as_ref()) {
+        Ok(mac) => mac,
+        Err(_) => unreachable_key_length(),
+    };
+    mac.update(body);
+    let tag = mac.finalize().into_bytes();
+    let mut out = String::with_capacity(64);
+    for byte in tag {
+        out.push(char::from(HEX_DIGITS[usize::from(byte >> 4)]));
+        out.push(char::from(HEX_DIGITS[usize::from(byte & 0x0f)]));
+    }
+    out
+}
+
+#[cold]
+fn unreachable_key_length() -> ! {
+    unreachable!("HMAC accepts keys of every length")
+}
+
+const HEX_DIGITS: &[u8; 16] = b"0123456789abcdef";
+
+/// Trim, check presence and shape, and decode a Bullseye signature.
+fn decode_signature(signature: &str) -> Result<[u8; 32], Error> {
+    let trimmed = signature.trim_ascii();
+    if trimmed.is_empty() {
+        return Err(Error::MissingSignature);
+    }
+    match decode_hex32(trimmed.as_bytes()) {
+        Some((bytes, valid)) if bool::from(valid) => Ok(bytes),
+        _ => Err(Error::MalformedSignature {
+            length: trimmed.len(),
+        }),
+    }
+}
+
+/// Decode 64 hex digits (either case). `None` for the wrong length; otherwise
+/// the bytes and whether every digit was valid, computed without branching
+/// on the digits.
+fn decode_hex32(hex: &[u8]) -> Option<([u8; 32], Choice)> {
+    let hex: &[u8; 64] = hex.try_into().ok()?;
+    let mut out = [0u8; 32];
+    let mut invalid = 0u8;
+    for (byte, pair) in out.iter_mut().zip(hex.chunks_exact(2)) {
+        if let [high, low] = pair {
+            let (h, h_bad) = hex_value(*high);
+            let (l, l_bad) = hex_value(*low);
+            *byte = (h << 4) | l;
+            invalid |= h_bad | l_bad;
+        }
+    }
+    Some((out, invalid.ct_eq(&0)))
+}
+
+/// One hex digit's value and 1 if it is not a hex digit, branch-free.
+fn hex_value(c: u8) -> (u8, u8) {
+    let digit = c.wrapping_sub(b'0');
+    let lower = (c | 0x20).wrapping_sub(b'a');
+    let is_digit = ((u16::from(digit).wrapping_sub(10)) >> 8) as u8 & 1; // digit < 10
+    let is_alpha = ((u16::from(lower).wrapping_sub(6)) >> 8) as u8 & 1; // lower < 6
+    let value = (digit & is_digit.wrapping_neg()) | ((lower.wrapping_add(10)) & is_alpha.wrapping_neg());
+    (value, (is_digit | is_alpha) ^ 1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hex_value_matches_the_alphabet() {
+        for c in 0..=255u8 {
+            let expected = (c as char).to_digit(16);
+            let (value, bad) = hex_value(c);
+            match expected {
+                Some(v) => assert_eq!((value, bad), (v as u8, 0), "byte {c}"),
+                None => assert_eq!(bad, 1, "byte {c}"),
+            }
+        }
+    }
+
+    #[test]
+    fn debug_redacts_secrets() {
+        let webhook = Webhook::with_secrets(["whsec_SUPERSECRET", "whsec_OTHER"]).unwrap();
+        let debug = format!("{webhook:?}");
+        assert!(!debug.contains("SUPERSECRET") && !debug.contains("OTHER"), "{debug}");
+        assert!(debug.contains("[REDACTED; 2]"), "{debug}");
+    }
+}

@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# make demo: start every example receiver on 127.0.0.1, send them the same
+# deliveries, print one table with a column per receiver.
+#
+# A receiver is any program that binds 127.0.0.1, prints
+# "listening on http://HOST:PORT" as its first line of stdout, and answers
+# as demo/README.md says. Each binding adds one `start_receiver` line.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# Demo secrets only: never a real one.
+export DEMO_SECRET="whsec_demo_current_2f6a1c"
+export DEMO_PREVIOUS_SECRET="whsec_demo_previous_8d3e07"
+
+workdir=$(mktemp -d)
+pids=()
+cleanup() {
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  rm -rf "$workdir"
+}
+trap cleanup EXIT
+
+receivers=()
+start_receiver() {
+  local name=$1; shift
+  local out="$workdir/$name.out"
+  "$@" >"$out" 2>"$workdir/$name.err" &
+  pids+=("$!")
+  for _ in $(seq 1 300); do
+    if url=$(grep -o -m1 'http://127\.0\.0\.1:[0-9]*' "$out" 2>/dev/null); then
+      receivers+=(--receiver "$name=$url")
+      return 0
+    fi
+    if ! kill -0 "${pids[-1]}" 2>/dev/null; then break; fi
+    sleep 0.1
+  done
+  echo "demo: the $name receiver did not start:" >&2
+  cat "$workdir/$name.err" >&2
+  return 1
+}
+
+cargo build --quiet -p bullseye-webhooks-demo
+target_dir=${CARGO_TARGET_DIR:-target}
+
+start_receiver rust "$target_dir/debug/receiver"
+
+"$target_dir/debug/sender" --fixtures fixtures "${receivers[@]}"

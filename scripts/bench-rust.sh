@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# make bench (Rust): criterion medians as ratios to the raw hmac crate in the
+# same run, and 1 MiB throughput against `openssl speed` on this machine.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+target_dir=${CARGO_TARGET_DIR:-target}
+
+cargo bench -p bullseye-webhooks --bench verify -- --noplot --warm-up-time 1 --measurement-time 4
+
+openssl_line=""
+if command -v openssl >/dev/null 2>&1; then
+  # The hardware ceiling: SHA-256 over 1 MiB blocks, one core.
+  openssl_line=$(openssl speed -evp sha256 -bytes 1048576 -seconds 3 2>/dev/null | grep -E '^sha256' | tail -n 1 || true)
+fi
+
+OPENSSL_LINE="$openssl_line" CRITERION_DIR="$target_dir/criterion" python3 - <<'PY'
+import json, os, re
+
+root = os.environ["CRITERION_DIR"]
+
+def median_ns(group, name):
+    path = os.path.join(root, group, name, "new", "estimates.json")
+    with open(path) as f:
+        return json.load(f)["median"]["point_estimate"]
+
+print()
+print("| benchmark | raw hmac crate | core | core / raw |")
+print("|---|---|---|---|")
+for label, size in (("3KB", None), ("64KB", None), ("1MiB", 1024 * 1024)):
+    group = f"verify_{label}"
+    raw, core = median_ns(group, "raw_hmac"), median_ns(group, "core_verify")
+    print(f"| verify {label} | {raw/1000:.2f} µs | {core/1000:.2f} µs | {core/raw:.3f}x |")
+raw = median_ns("construct_event_3KB", "raw_hmac")
+core = median_ns("construct_event_3KB", "core_construct_event")
+print(f"| construct_event 3KB | {raw/1000:.2f} µs | {core/1000:.2f} µs | {core/raw:.2f}x |")
+
+mib = median_ns("verify_1MiB", "core_verify")
+core_gbps = (1024 * 1024) / mib  # bytes per ns == GB/s
+line = os.environ.get("OPENSSL_LINE", "")
+m = re.findall(r"([0-9.]+)k", line)
+if m:
+    openssl_gbps = float(m[-1]) * 1000 / 1e9
+    print(f"\n1 MiB verify: {core_gbps:.2f} GB/s; openssl speed -evp sha256 (1 MiB blocks): "
+          f"{openssl_gbps:.2f} GB/s; core is {100*core_gbps/openssl_gbps:.1f}% of openssl")
+else:
+    print(f"\n1 MiB verify: {core_gbps:.2f} GB/s (openssl not available for the ceiling)")
+PY
