@@ -2,6 +2,13 @@
 //! same MAC, in the same run. `scripts/bench-rust.sh` turns the medians into
 //! ratios.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
 use std::hint::black_box;
 
 use bullseye_webhooks::{Webhook, sign};
@@ -40,7 +47,11 @@ fn raw_hmac(secret: &[u8], body: &[u8], signature: &[u8; 32]) -> bool {
 fn bench(c: &mut Criterion) {
     let webhook = Webhook::new(SECRET).unwrap_or_else(|_| unreachable!());
     let payload = identification_payload();
-    let sizes = [("3KB", payload.clone()), ("64KB", body_of(64 * 1024)), ("1MiB", body_of(1024 * 1024))];
+    let sizes = [
+        ("3KB", payload.clone()),
+        ("64KB", body_of(64 * 1024)),
+        ("1MiB", body_of(1024 * 1024)),
+    ];
     for (label, body) in &sizes {
         let signature = sign(SECRET, body);
         let mut tag = [0u8; 32];
@@ -50,7 +61,13 @@ fn bench(c: &mut Criterion) {
         let mut group = c.benchmark_group(format!("verify/{label}"));
         group.throughput(Throughput::Bytes(body.len() as u64));
         group.bench_function("raw_hmac", |b| {
-            b.iter(|| raw_hmac(black_box(SECRET.as_bytes()), black_box(body), black_box(&tag)));
+            b.iter(|| {
+                raw_hmac(
+                    black_box(SECRET.as_bytes()),
+                    black_box(body),
+                    black_box(&tag),
+                )
+            });
         });
         group.bench_function("core_verify", |b| {
             b.iter(|| webhook.verify(black_box(body), black_box(&signature)));
@@ -64,7 +81,13 @@ fn bench(c: &mut Criterion) {
         for (byte, pair) in tag.iter_mut().zip(signature.as_bytes().chunks(2)) {
             *byte = u8::from_str_radix(std::str::from_utf8(pair).unwrap_or("00"), 16).unwrap_or(0);
         }
-        b.iter(|| raw_hmac(black_box(SECRET.as_bytes()), black_box(&payload), black_box(&tag)));
+        b.iter(|| {
+            raw_hmac(
+                black_box(SECRET.as_bytes()),
+                black_box(&payload),
+                black_box(&tag),
+            )
+        });
     });
     group.bench_function("core_construct_event", |b| {
         b.iter(|| webhook.construct_event(black_box(&payload), black_box(&signature)));

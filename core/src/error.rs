@@ -86,7 +86,10 @@ impl fmt::Display for Error {
         let code = self.code();
         match self {
             Error::InvalidSecret => {
-                write!(f, "{code}: a webhook secret is required and must not be empty")
+                write!(
+                    f,
+                    "{code}: a webhook secret is required and must not be empty"
+                )
             }
             Error::BodyTooLarge { limit, actual } => write!(
                 f,

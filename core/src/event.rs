@@ -318,7 +318,9 @@ pub(crate) fn event_from_body(
     let object = parse_object(body)?;
     let event_type = event_type_of(&object)?;
     let event = if event_type == VISITOR_IDENTIFIED {
-        Event::VisitorIdentified(Box::new(VisitorIdentified::from_object(event_type, object)?))
+        Event::VisitorIdentified(Box::new(VisitorIdentified::from_object(
+            event_type, object,
+        )?))
     } else {
         Event::Other(GenericEvent {
             event_type,
@@ -340,7 +342,11 @@ fn check_tolerance(
         Some(Value::String(timestamp)) => timestamp,
         None | Some(Value::Null) => return Err(Error::TimestampOutOfTolerance),
         Some(other) => {
-            return Err(wrong_type(Path::Key(&Path::Root, "timestamp"), "a string", other));
+            return Err(wrong_type(
+                Path::Key(&Path::Root, "timestamp"),
+                "a string",
+                other,
+            ));
         }
     };
     let signed_at = parse_rfc3339(timestamp).ok_or_else(|| {

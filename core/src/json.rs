@@ -113,6 +113,9 @@ mod tests {
     #[test]
     fn a_hundred_thousand_open_brackets_do_not_overflow() {
         let body = "[".repeat(100_000);
-        assert_eq!(parse_object(body.as_bytes()).unwrap_err().code(), "invalid_body");
+        assert_eq!(
+            parse_object(body.as_bytes()).unwrap_err().code(),
+            "invalid_body"
+        );
     }
 }

@@ -222,8 +222,8 @@ pub fn sign(secret: impl AsRef<[u8]>, body: &[u8]) -> String {
     let tag = mac.finalize().into_bytes();
     let mut out = String::with_capacity(64);
     for byte in tag {
-        out.push(char::from(HEX_DIGITS[usize::from(byte >> 4)]));
-        out.push(char::from(HEX_DIGITS[usize::from(byte & 0x0f)]));
+        out.push(hex_digit(byte >> 4));
+        out.push(hex_digit(byte & 0x0f));
     }
     out
 }
@@ -233,7 +233,14 @@ fn unreachable_key_length() -> ! {
     unreachable!("HMAC accepts keys of every length")
 }
 
-const HEX_DIGITS: &[u8; 16] = b"0123456789abcdef";
+/// The lowercase hex digit of a nibble (0..=15).
+fn hex_digit(nibble: u8) -> char {
+    char::from(if nibble < 10 {
+        b'0' + nibble
+    } else {
+        b'a' + nibble - 10
+    })
+}
 
 /// Trim, check presence and shape, and decode a Bullseye signature.
 fn decode_signature(signature: &str) -> Result<[u8; 32], Error> {
@@ -273,7 +280,8 @@ fn hex_value(c: u8) -> (u8, u8) {
     let lower = (c | 0x20).wrapping_sub(b'a');
     let is_digit = ((u16::from(digit).wrapping_sub(10)) >> 8) as u8 & 1; // digit < 10
     let is_alpha = ((u16::from(lower).wrapping_sub(6)) >> 8) as u8 & 1; // lower < 6
-    let value = (digit & is_digit.wrapping_neg()) | ((lower.wrapping_add(10)) & is_alpha.wrapping_neg());
+    let value =
+        (digit & is_digit.wrapping_neg()) | ((lower.wrapping_add(10)) & is_alpha.wrapping_neg());
     (value, (is_digit | is_alpha) ^ 1)
 }
 
@@ -297,7 +305,10 @@ mod tests {
     fn debug_redacts_secrets() {
         let webhook = Webhook::with_secrets(["whsec_SUPERSECRET", "whsec_OTHER"]).unwrap();
         let debug = format!("{webhook:?}");
-        assert!(!debug.contains("SUPERSECRET") && !debug.contains("OTHER"), "{debug}");
+        assert!(
+            !debug.contains("SUPERSECRET") && !debug.contains("OTHER"),
+            "{debug}"
+        );
         assert!(debug.contains("[REDACTED; 2]"), "{debug}");
     }
 }

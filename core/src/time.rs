@@ -7,8 +7,27 @@
 pub(crate) fn parse_rfc3339(s: &str) -> Option<i64> {
     let b = s.as_bytes();
     let date_time = b.get(..19)?;
-    let [y0, y1, y2, y3, b'-', mo0, mo1, b'-', d0, d1, sep, h0, h1, b':', mi0, mi1, b':', s0, s1] =
-        *date_time
+    let [
+        y0,
+        y1,
+        y2,
+        y3,
+        b'-',
+        mo0,
+        mo1,
+        b'-',
+        d0,
+        d1,
+        sep,
+        h0,
+        h1,
+        b':',
+        mi0,
+        mi1,
+        b':',
+        s0,
+        s1,
+    ] = *date_time
     else {
         return None;
     };
@@ -46,7 +65,11 @@ pub(crate) fn parse_rfc3339(s: &str) -> Option<i64> {
                 return None;
             }
             let minutes = oh * 60 + om;
-            if sign == b'+' { minutes * 60 } else { -minutes * 60 }
+            if sign == b'+' {
+                minutes * 60
+            } else {
+                -minutes * 60
+            }
         }
         _ => return None,
     };
@@ -89,18 +112,34 @@ mod tests {
         // Expected values from `date -u -d ... +%s`.
         assert_eq!(parse_rfc3339("1970-01-01T00:00:00Z"), Some(0));
         assert_eq!(parse_rfc3339("2024-01-15T10:30:00Z"), Some(1_705_314_600));
-        assert_eq!(parse_rfc3339("2024-01-15T10:30:00.123Z"), Some(1_705_314_600));
-        assert_eq!(parse_rfc3339("2024-01-15T12:30:00+02:00"), Some(1_705_314_600));
-        assert_eq!(parse_rfc3339("2024-01-15 05:30:00-05:00"), Some(1_705_314_600));
+        assert_eq!(
+            parse_rfc3339("2024-01-15T10:30:00.123Z"),
+            Some(1_705_314_600)
+        );
+        assert_eq!(
+            parse_rfc3339("2024-01-15T12:30:00+02:00"),
+            Some(1_705_314_600)
+        );
+        assert_eq!(
+            parse_rfc3339("2024-01-15 05:30:00-05:00"),
+            Some(1_705_314_600)
+        );
         assert_eq!(parse_rfc3339("2024-02-29T00:00:00Z"), Some(1_709_164_800));
     }
 
     #[test]
     fn refuses_what_is_not_rfc3339() {
         for bad in [
-            "", "2024-01-15", "2024-01-15T10:30:00", "2023-02-29T00:00:00Z",
-            "2024-13-01T00:00:00Z", "2024-01-15T24:00:00Z", "2024-01-15T10:30:00.Z",
-            "2024-01-15T10:30:00+2:00", "２０２４-01-15T10:30:00Z", "2024-01-15T10:30:00Zjunk",
+            "",
+            "2024-01-15",
+            "2024-01-15T10:30:00",
+            "2023-02-29T00:00:00Z",
+            "2024-13-01T00:00:00Z",
+            "2024-01-15T24:00:00Z",
+            "2024-01-15T10:30:00.Z",
+            "2024-01-15T10:30:00+2:00",
+            "２０２４-01-15T10:30:00Z",
+            "2024-01-15T10:30:00Zjunk",
         ] {
             assert_eq!(parse_rfc3339(bad), None, "{bad:?}");
         }

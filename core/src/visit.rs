@@ -125,11 +125,9 @@ pub(crate) fn typed(value: &Value) -> Value {
     match value {
         Value::String(s) => typed_scalar(s).unwrap_or_else(|| value.clone()),
         Value::Array(items) => Value::Array(items.iter().map(typed).collect()),
-        Value::Object(map) => Value::Object(
-            map.iter()
-                .map(|(k, v)| (k.clone(), typed(v)))
-                .collect(),
-        ),
+        Value::Object(map) => {
+            Value::Object(map.iter().map(|(k, v)| (k.clone(), typed(v))).collect())
+        }
         other => other.clone(),
     }
 }

@@ -1,6 +1,13 @@
 //! Runs every case of `fixtures/vectors.json` through the Rust API. A failure
 //! names the case and its source; all failures are listed before the test fails.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
 use std::time::{Duration, UNIX_EPOCH};
 
 use bullseye_webhooks::{Error, Event, Webhook, parse_visit};
@@ -76,7 +83,9 @@ fn run(case: &Value) -> Outcome {
             operation => {
                 let webhook = webhook_of(case)?;
                 match operation {
-                    "verify" => webhook.verify(&body, signature).map(|()| (json!({}), json!({}))),
+                    "verify" => webhook
+                        .verify(&body, signature)
+                        .map(|()| (json!({}), json!({}))),
                     "construct_visit" => {
                         let visit = webhook.construct_visit(&body, signature)?;
                         Ok((json!(visit), Value::Object(visit.raw().clone())))
@@ -132,7 +141,11 @@ fn every_vector() {
     let text = std::fs::read_to_string(fixtures_dir().join("vectors.json")).expect("vectors.json");
     let vectors: Value = serde_json::from_str(&text).expect("vectors.json is JSON");
     let cases = vectors["cases"].as_array().expect("cases");
-    assert!(cases.len() > 250, "vectors.json lost cases: {}", cases.len());
+    assert!(
+        cases.len() > 250,
+        "vectors.json lost cases: {}",
+        cases.len()
+    );
     let mut failures = Vec::new();
     for case in cases {
         let name = format!("{} [{}]", case["name"], case["source"]);
@@ -159,6 +172,12 @@ fn every_vector() {
             }
         }
     }
-    assert!(failures.is_empty(), "{} of {} vectors failed:\n{}", failures.len(), cases.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} of {} vectors failed:\n{}",
+        failures.len(),
+        cases.len(),
+        failures.join("\n")
+    );
     println!("{} vectors passed", cases.len());
 }

@@ -42,7 +42,11 @@ fn header<'a>(headers: &'a HeaderMap, name: &str) -> &'a str {
         .unwrap_or("")
 }
 
-async fn bullseye(State(webhook): State<Arc<Webhook>>, headers: HeaderMap, body: Bytes) -> Response {
+async fn bullseye(
+    State(webhook): State<Arc<Webhook>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
     // `Bytes` is the raw body exactly as received: nothing re-serialized it.
     match webhook.construct_event(&body, header(&headers, SIGNATURE_HEADER)) {
         Ok(Event::VisitorIdentified(event)) => accepted(json!({
@@ -74,8 +78,7 @@ fn accepted(body: serde_json::Value) -> Response {
 }
 
 fn refused(error: &Error) -> Response {
-    let status =
-        StatusCode::from_u16(error.http_status()).unwrap_or(StatusCode::BAD_REQUEST);
+    let status = StatusCode::from_u16(error.http_status()).unwrap_or(StatusCode::BAD_REQUEST);
     (status, axum_json(&json!({ "error": error.code() }))).into_response()
 }
 

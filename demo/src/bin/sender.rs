@@ -80,7 +80,12 @@ fn run() -> Result<bool, String> {
                     let ok = answer.status == delivery.expected_status
                         && answer.error.as_deref() == delivery.expected_error;
                     all_as_expected &= ok;
-                    format!("{}{} {}", if ok { "" } else { "UNEXPECTED " }, answer.status, answer.summary)
+                    format!(
+                        "{}{} {}",
+                        if ok { "" } else { "UNEXPECTED " },
+                        answer.status,
+                        answer.summary
+                    )
                 }
                 Err(e) => {
                     all_as_expected = false;
@@ -96,7 +101,11 @@ fn run() -> Result<bool, String> {
         "\n{} deliveries x {} receivers: {}",
         deliveries.len(),
         receivers.len(),
-        if all_as_expected { "every answer as expected" } else { "SOME ANSWERS WERE WRONG" }
+        if all_as_expected {
+            "every answer as expected"
+        } else {
+            "SOME ANSWERS WERE WRONG"
+        }
     );
     Ok(all_as_expected)
 }
@@ -107,8 +116,8 @@ fn read(fixtures: &Path, name: &str) -> Result<Vec<u8>, String> {
 }
 
 fn deliveries(fixtures: &Path, secret: &str, previous: &str) -> Result<Vec<Delivery>, String> {
-    let integrations = read(fixtures, "identification-integrations-doc.json")?;
-    let partner = read(fixtures, "identification-partner-api-doc.json")?;
+    let integrations = read(fixtures, "identification-event.json")?;
+    let partner = read(fixtures, "identification-event-type.json")?;
     let generic = read(fixtures, "generic-test-event.json")?;
     let visit = read(fixtures, "visit-new-visit.json")?;
 
@@ -139,20 +148,104 @@ fn deliveries(fixtures: &Path, secret: &str, previous: &str) -> Result<Vec<Deliv
     let no_type = br#"{"timestamp":"2025-01-15T10:30:00Z","visitor":{}}"#.to_vec();
 
     Ok(vec![
-        bullseye("signed (integrations doc, `event`)", integrations.clone(), signed(&integrations), 200, None),
-        bullseye("signed (partner API doc, `event_type`)", partner.clone(), signed(&partner), 200, None),
-        bullseye("signed with the previous secret (rotation)", integrations.clone(), Some(sign(previous, &integrations)), 200, None),
-        bullseye("signature upper-case, padded", integrations.clone(), signed(&integrations).map(|s| format!("  {}\t", s.to_uppercase())), 200, None),
-        bullseye("other event type (generic)", generic.clone(), signed(&generic), 200, None),
-        bullseye("tampered body (one digit changed)", tampered, signed(&integrations), 401, Some("signature_mismatch")),
-        bullseye("re-serialized JSON", reserialized, signed(&integrations), 401, Some("signature_mismatch")),
-        bullseye("signed with a wrong secret", integrations.clone(), Some(sign("whsec_wrong", &integrations)), 401, Some("signature_mismatch")),
-        bullseye("unsigned", integrations.clone(), None, 400, Some("missing_signature")),
-        bullseye("signature too short", integrations.clone(), signed(&integrations).map(|s| s[..63].to_owned()), 400, Some("malformed_signature")),
-        bullseye("signature not hex", integrations.clone(), Some("z".repeat(64)), 400, Some("malformed_signature")),
-        bullseye("signed, not JSON", b"visitor=jane".to_vec(), signed(b"visitor=jane"), 400, Some("invalid_body")),
-        bullseye("signed, no event type", no_type.clone(), signed(&no_type), 400, Some("invalid_payload")),
-        bullseye("body over 1 MiB", oversized.clone(), signed(&oversized), 413, Some("body_too_large")),
+        bullseye(
+            "signed, `event` key",
+            integrations.clone(),
+            signed(&integrations),
+            200,
+            None,
+        ),
+        bullseye(
+            "signed, `event_type` key",
+            partner.clone(),
+            signed(&partner),
+            200,
+            None,
+        ),
+        bullseye(
+            "signed with the previous secret (rotation)",
+            integrations.clone(),
+            Some(sign(previous, &integrations)),
+            200,
+            None,
+        ),
+        bullseye(
+            "signature upper-case, padded",
+            integrations.clone(),
+            signed(&integrations).map(|s| format!("  {}\t", s.to_uppercase())),
+            200,
+            None,
+        ),
+        bullseye(
+            "other event type (generic)",
+            generic.clone(),
+            signed(&generic),
+            200,
+            None,
+        ),
+        bullseye(
+            "tampered body (one digit changed)",
+            tampered,
+            signed(&integrations),
+            401,
+            Some("signature_mismatch"),
+        ),
+        bullseye(
+            "re-serialized JSON",
+            reserialized,
+            signed(&integrations),
+            401,
+            Some("signature_mismatch"),
+        ),
+        bullseye(
+            "signed with a wrong secret",
+            integrations.clone(),
+            Some(sign("whsec_wrong", &integrations)),
+            401,
+            Some("signature_mismatch"),
+        ),
+        bullseye(
+            "unsigned",
+            integrations.clone(),
+            None,
+            400,
+            Some("missing_signature"),
+        ),
+        bullseye(
+            "signature too short",
+            integrations.clone(),
+            signed(&integrations).map(|s| s[..63].to_owned()),
+            400,
+            Some("malformed_signature"),
+        ),
+        bullseye(
+            "signature not hex",
+            integrations.clone(),
+            Some("z".repeat(64)),
+            400,
+            Some("malformed_signature"),
+        ),
+        bullseye(
+            "signed, not JSON",
+            b"visitor=jane".to_vec(),
+            signed(b"visitor=jane"),
+            400,
+            Some("invalid_body"),
+        ),
+        bullseye(
+            "signed, no event type",
+            no_type.clone(),
+            signed(&no_type),
+            400,
+            Some("invalid_payload"),
+        ),
+        bullseye(
+            "body over 1 MiB",
+            oversized.clone(),
+            signed(&oversized),
+            413,
+            Some("body_too_large"),
+        ),
         Delivery {
             name: "visit, HMAC signature",
             route: "/visit",
@@ -229,7 +322,11 @@ fn parse_response(response: &[u8]) -> Result<Answer, String> {
     let chunked = head
         .lines()
         .any(|l| l.to_ascii_lowercase().starts_with("transfer-encoding:") && l.contains("chunked"));
-    let body = if chunked { dechunk(body) } else { body.to_owned() };
+    let body = if chunked {
+        dechunk(body)
+    } else {
+        body.to_owned()
+    };
     let json: serde_json::Value = serde_json::from_str(&body).unwrap_or(serde_json::Value::Null);
     let field = |key: &str| json.get(key).and_then(|v| v.as_str()).map(str::to_owned);
     let error = field("error");
@@ -241,13 +338,19 @@ fn parse_response(response: &[u8]) -> Result<Answer, String> {
             .collect::<Vec<_>>()
             .join(" "),
     };
-    Ok(Answer { status, summary, error })
+    Ok(Answer {
+        status,
+        summary,
+        error,
+    })
 }
 
 fn dechunk(mut body: &str) -> String {
     let mut out = String::new();
     while let Some((size, rest)) = body.split_once("\r\n") {
-        let Ok(size) = usize::from_str_radix(size.trim(), 16) else { break };
+        let Ok(size) = usize::from_str_radix(size.trim(), 16) else {
+            break;
+        };
         if size == 0 || rest.len() < size {
             break;
         }
@@ -260,7 +363,12 @@ fn dechunk(mut body: &str) -> String {
 fn print_table(rows: &[Vec<String>]) {
     let columns = rows.first().map_or(0, Vec::len);
     let widths: Vec<usize> = (0..columns)
-        .map(|c| rows.iter().map(|r| r.get(c).map_or(0, |s| s.chars().count())).max().unwrap_or(0))
+        .map(|c| {
+            rows.iter()
+                .map(|r| r.get(c).map_or(0, |s| s.chars().count()))
+                .max()
+                .unwrap_or(0)
+        })
         .collect();
     for (i, row) in rows.iter().enumerate() {
         let line: Vec<String> = row
