@@ -1,4 +1,12 @@
 //! Bullseye events: `visitor.identified`, typed, and every other type, generic.
+//!
+//! Parsing has two paths that must agree. The fast path deserializes the
+//! documented fields straight from the text and leaves the whole object
+//! unparsed until asked for. Whenever it fails, for any reason, the reference
+//! path parses the whole object and reads each field strictly. That path
+//! decides the error and its message, so the contract's order (`invalid_body`
+//! before `invalid_payload`) and the messages never depend on the fast path.
+//! A property test checks that the two agree.
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -6,7 +14,7 @@ use serde::ser::{Serialize, SerializeMap, Serializer};
 use serde_json::{Map, Value};
 
 use crate::fields::{Id, Path, field, record, wrong_type};
-use crate::json::parse_object;
+use crate::json::{RawObject, parse_object_text, utf8};
 use crate::time::parse_rfc3339;
 use crate::{Error, Webhook};
 
@@ -38,6 +46,15 @@ impl Event {
 
     /// The whole payload object as received, documented or not.
     pub fn raw(&self) -> &Map<String, Value> {
+        self.raw_object().object()
+    }
+
+    /// The payload's JSON text exactly as received (and verified).
+    pub fn raw_json(&self) -> &str {
+        self.raw_object().text()
+    }
+
+    fn raw_object(&self) -> &RawObject {
         match self {
             Event::VisitorIdentified(e) => &e.raw,
             Event::Other(e) => &e.raw,
@@ -65,13 +82,18 @@ impl Serialize for Event {
 pub struct GenericEvent {
     /// The event's type.
     pub event_type: String,
-    raw: Map<String, Value>,
+    raw: RawObject,
 }
 
 impl GenericEvent {
     /// The whole payload object.
     pub fn raw(&self) -> &Map<String, Value> {
-        &self.raw
+        self.raw.object()
+    }
+
+    /// The payload's JSON text exactly as received.
+    pub fn raw_json(&self) -> &str {
+        self.raw.text()
     }
 }
 
@@ -90,7 +112,7 @@ pub struct VisitorIdentified {
     pub organization_id: Option<String>,
     /// The visitor's session.
     pub session_id: Option<String>,
-    /// The workspace the event belongs to.
+    /// The workspace the event belongs to (any JSON, as sent).
     pub workspace: Option<Value>,
     /// Who was identified.
     pub visitor: Option<Visitor>,
@@ -101,29 +123,52 @@ pub struct VisitorIdentified {
     /// The pages viewed in the session.
     pub page_views: Option<Vec<PageView>>,
     #[serde(skip)]
-    raw: Map<String, Value>,
+    raw: RawObject,
 }
 
 impl VisitorIdentified {
     /// The whole payload object, documented fields and others.
     pub fn raw(&self) -> &Map<String, Value> {
-        &self.raw
+        self.raw.object()
     }
 
-    fn from_object(event_type: String, raw: Map<String, Value>) -> Result<Self, Error> {
+    /// The payload's JSON text exactly as received.
+    pub fn raw_json(&self) -> &str {
+        self.raw.text()
+    }
+
+    /// The reference reading of every documented field.
+    fn from_object(event_type: String, raw: RawObject) -> Result<Self, Error> {
         let root = Path::Root;
+        let object = raw.object();
         Ok(Self {
             event_type,
-            timestamp: field(&raw, "timestamp", root)?,
-            organization_id: field(&raw, "organization_id", root)?,
-            session_id: field(&raw, "session_id", root)?,
-            workspace: field(&raw, "workspace", root)?,
-            visitor: field(&raw, "visitor", root)?,
-            company: field(&raw, "company", root)?,
-            session: field(&raw, "session", root)?,
-            page_views: field(&raw, "page_views", root)?,
+            timestamp: field(object, "timestamp", root)?,
+            organization_id: field(object, "organization_id", root)?,
+            session_id: field(object, "session_id", root)?,
+            workspace: field(object, "workspace", root)?,
+            visitor: field(object, "visitor", root)?,
+            company: field(object, "company", root)?,
+            session: field(object, "session", root)?,
+            page_views: field(object, "page_views", root)?,
             raw,
         })
+    }
+}
+
+record! {
+    /// What the fast path reads in one pass; unknown keys are skipped.
+    struct Envelope {
+        event_type: String,
+        event: String,
+        timestamp: String,
+        organization_id: String,
+        session_id: String,
+        workspace: Value,
+        visitor: Visitor,
+        company: Company,
+        session: Session,
+        page_views: Vec<PageView>,
     }
 }
 
@@ -315,39 +360,79 @@ pub(crate) fn event_from_body(
     tolerance: Option<Duration>,
     now: impl FnOnce() -> SystemTime,
 ) -> Result<Event, Error> {
-    let object = parse_object(body)?;
-    let event_type = event_type_of(&object)?;
-    let event = if event_type == VISITOR_IDENTIFIED {
-        Event::VisitorIdentified(Box::new(VisitorIdentified::from_object(
-            event_type, object,
-        )?))
-    } else {
-        Event::Other(GenericEvent {
-            event_type,
-            raw: object,
-        })
+    let text = utf8(body)?;
+    let (event, timestamp) = match fast_path(text) {
+        Some((event, timestamp)) => (event, Ok(timestamp)),
+        None => reference_path(text)?,
     };
     if let Some(tolerance) = tolerance {
-        check_tolerance(event.raw(), tolerance, now())?;
+        // A non-string timestamp only matters when there is a time check.
+        check_tolerance(timestamp?.as_deref(), tolerance, now())?;
     }
     Ok(event)
 }
 
+/// The event and its `timestamp` string, when the fast path can read them.
+fn fast_path(text: &str) -> Option<(Event, Option<String>)> {
+    // serde_json's own recursion limit (127 levels) keeps this pass bounded;
+    // anything deeper goes to the reference path, which applies the exact limit.
+    let envelope: Envelope = serde_json::from_str(text).ok()?;
+    let event_type = envelope.event_type.or(envelope.event)?;
+    let raw = RawObject::unparsed(text);
+    let timestamp = envelope.timestamp;
+    let event = if event_type == VISITOR_IDENTIFIED {
+        Event::VisitorIdentified(Box::new(VisitorIdentified {
+            event_type,
+            timestamp: timestamp.clone(),
+            organization_id: envelope.organization_id,
+            session_id: envelope.session_id,
+            workspace: envelope.workspace,
+            visitor: envelope.visitor,
+            company: envelope.company,
+            session: envelope.session,
+            page_views: envelope.page_views,
+            raw,
+        }))
+    } else {
+        Event::Other(GenericEvent { event_type, raw })
+    };
+    Some((event, timestamp))
+}
+
+/// Parse the whole object, then read each field strictly: the definition of
+/// every answer, errors included.
+/// The timestamp comes back as a result: its type is only an error when a
+/// tolerance is set.
+type Timestamp = Result<Option<String>, Error>;
+
+fn reference_path(text: &str) -> Result<(Event, Timestamp), Error> {
+    let object = parse_object_text(text)?;
+    let event_type = event_type_of(&object)?;
+    let timestamp = match object.get("timestamp") {
+        Some(Value::String(s)) => Some(Ok(s.clone())),
+        None | Some(Value::Null) => None,
+        Some(other) => Some(Err(wrong_type(
+            Path::Key(&Path::Root, "timestamp"),
+            "a string",
+            other,
+        ))),
+    };
+    let raw = RawObject::parsed(text, object);
+    let event = if event_type == VISITOR_IDENTIFIED {
+        Event::VisitorIdentified(Box::new(VisitorIdentified::from_object(event_type, raw)?))
+    } else {
+        Event::Other(GenericEvent { event_type, raw })
+    };
+    Ok((event, timestamp.transpose()))
+}
+
 fn check_tolerance(
-    object: &Map<String, Value>,
+    timestamp: Option<&str>,
     tolerance: Duration,
     now: SystemTime,
 ) -> Result<(), Error> {
-    let timestamp = match object.get("timestamp") {
-        Some(Value::String(timestamp)) => timestamp,
-        None | Some(Value::Null) => return Err(Error::TimestampOutOfTolerance),
-        Some(other) => {
-            return Err(wrong_type(
-                Path::Key(&Path::Root, "timestamp"),
-                "a string",
-                other,
-            ));
-        }
+    let Some(timestamp) = timestamp else {
+        return Err(Error::TimestampOutOfTolerance);
     };
     let signed_at = parse_rfc3339(timestamp).ok_or_else(|| {
         Error::InvalidPayload("`timestamp` is not an RFC 3339 date-time".to_owned())
@@ -402,5 +487,127 @@ impl Webhook {
     ) -> Result<Event, Error> {
         self.verify(body, signature)?;
         event_from_body(body, self.tolerance(), || now)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{fast_path, reference_path};
+    use proptest::prelude::*;
+    use serde_json::{Value, json};
+
+    /// The fast path may decline, but when it answers it must give exactly
+    /// the reference path's answer.
+    fn assert_paths_agree(text: &str) {
+        if let Some((event, timestamp)) = fast_path(text) {
+            let (reference, reference_timestamp) = reference_path(text).unwrap_or_else(|e| {
+                panic!("fast path accepted what the reference refuses ({e}): {text}")
+            });
+            assert_eq!(event, reference, "{text}");
+            assert_eq!(Ok(timestamp), reference_timestamp, "{text}");
+            assert_eq!(event.raw(), reference.raw(), "{text}");
+        }
+    }
+
+    #[test]
+    fn the_fast_path_reads_the_fixture_payloads() {
+        for name in [
+            "identification-event.json",
+            "identification-event-type.json",
+            "generic-test-event.json",
+        ] {
+            let path = format!("{}/../fixtures/payloads/{name}", env!("CARGO_MANIFEST_DIR"));
+            let text = std::fs::read_to_string(path).unwrap();
+            assert!(
+                fast_path(&text).is_some(),
+                "{name} fell back to the reference path"
+            );
+            assert_paths_agree(&text);
+        }
+    }
+
+    #[test]
+    fn paths_agree_on_tricky_documents() {
+        for text in [
+            r#"{"event":"visitor.identified","visitor":["vis_1","a@b.example"]}"#,
+            r#"{"event":"visitor.identified","page_views":[["u","t"]]}"#,
+            r#"{"event":"visitor.identified","visitor":{"email":"a","email":"b"}}"#,
+            r#"{"event":"visitor.identified","visitor":{"email":5,"email":"b"}}"#,
+            r#"{"event":"visitor.identified","visitor":{"em\u0061il":"x"}}"#,
+            r#"{"event":"visitor.identified","visitor":{"id":42}}"#,
+            r#"{"event":"visitor.identified","company":{"employee_count":3.0}}"#,
+            r#"{"event":"visitor.identified","company":{"employee_count":18446744073709551615}}"#,
+            r#"{"event":"visitor.identified","x":"\ud800"}"#,
+            r#"{"event":"visitor.identified","x":1e400}"#,
+            r#"{"event":"billing.x","visitor":"text","timestamp":5}"#,
+            r#"{"event_type":null,"event":"visitor.identified"}"#,
+            r#"{"event_type":"a","event":{"nested":true}}"#,
+            r#"["visitor.identified"]"#,
+            r#"{"event":"visitor.identified"} "#,
+        ] {
+            assert_paths_agree(text);
+        }
+        let deep = format!(
+            "{{\"event\":\"d\",\"x\":{}{}}}",
+            "[".repeat(130),
+            "]".repeat(130)
+        );
+        assert_paths_agree(&deep);
+    }
+
+    fn arbitrary_value() -> impl Strategy<Value = Value> {
+        let leaf = prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::from),
+            any::<i64>().prop_map(Value::from),
+            any::<f64>()
+                .prop_filter("finite", |f| f.is_finite())
+                .prop_map(Value::from),
+            "[a-z0-9.:-]{0,10}".prop_map(Value::from),
+            Just(json!("visitor.identified")),
+            Just(json!("2025-01-15T10:30:00Z")),
+        ];
+        let key = prop_oneof![
+            Just("event"),
+            Just("event_type"),
+            Just("timestamp"),
+            Just("workspace"),
+            Just("visitor"),
+            Just("company"),
+            Just("session"),
+            Just("page_views"),
+            Just("id"),
+            Just("email"),
+            Just("employee_count"),
+            Just("first_visit"),
+            Just("homeowner"),
+            Just("url"),
+            Just("visited_at"),
+            Just("other"),
+        ]
+        .prop_map(str::to_owned);
+        leaf.prop_recursive(4, 64, 6, move |inner| {
+            prop_oneof![
+                proptest::collection::vec(inner.clone(), 0..4).prop_map(Value::Array),
+                proptest::collection::vec((key.clone(), inner), 0..6)
+                    .prop_map(|entries| Value::Object(entries.into_iter().collect())),
+            ]
+        })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(2000))]
+
+        #[test]
+        fn paths_agree_on_arbitrary_payloads(value in arbitrary_value(), identified in any::<bool>()) {
+            let value = match value {
+                Value::Object(mut map) if identified => {
+                    map.insert("event".to_owned(), json!("visitor.identified"));
+                    Value::Object(map)
+                }
+                other => other,
+            };
+            assert_paths_agree(&value.to_string());
+        }
     }
 }

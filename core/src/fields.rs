@@ -79,6 +79,14 @@ impl FromJson for Id {
     }
 }
 
+impl<'de> serde::Deserialize<'de> for Id {
+    /// The fast path reads strings only; a number falls back to the
+    /// reference path, which reads it as its decimal text.
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        String::deserialize(deserializer).map(Id)
+    }
+}
+
 impl From<Id> for String {
     fn from(Id(s): Id) -> Self {
         s
@@ -137,20 +145,74 @@ impl<T: FromJson> FromJson for Vec<T> {
     }
 }
 
+/// An unknown value on the fast path: read and dropped, but read as strictly
+/// as the reference parser would (escapes, number ranges, and the parser's
+/// recursion limit), unlike serde's `IgnoredAny`, which skims. Allocates
+/// nothing for strings and numbers.
+pub(crate) struct Skipped;
+
+impl<'de> serde::Deserialize<'de> for Skipped {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(SkippedVisitor)
+    }
+}
+
+struct SkippedVisitor;
+
+impl<'de> serde::de::Visitor<'de> for SkippedVisitor {
+    type Value = Skipped;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("any JSON value")
+    }
+    fn visit_bool<E>(self, _: bool) -> Result<Skipped, E> {
+        Ok(Skipped)
+    }
+    fn visit_i64<E>(self, _: i64) -> Result<Skipped, E> {
+        Ok(Skipped)
+    }
+    fn visit_u64<E>(self, _: u64) -> Result<Skipped, E> {
+        Ok(Skipped)
+    }
+    fn visit_f64<E>(self, _: f64) -> Result<Skipped, E> {
+        Ok(Skipped)
+    }
+    fn visit_str<E>(self, _: &str) -> Result<Skipped, E> {
+        Ok(Skipped)
+    }
+    fn visit_unit<E>(self) -> Result<Skipped, E> {
+        Ok(Skipped)
+    }
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Skipped, A::Error> {
+        while seq.next_element::<Skipped>()?.is_some() {}
+        Ok(Skipped)
+    }
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Skipped, A::Error> {
+        while map.next_entry::<Skipped, Skipped>()?.is_some() {}
+        Ok(Skipped)
+    }
+}
+
 /// Declare a record of documented fields, all optional, read strictly from
 /// a JSON object. Field names are the payload's own keys unless renamed with
-/// `= "key"`.
+/// `= "key"`; `as Reader` reads the field through another [`FromJson`] type.
+///
+/// Two readers are generated: [`FromJson`] (the reference path, from a
+/// parsed `Value`) and a `Deserialize` that accepts only a JSON object (the
+/// fast path; serde's derive would also accept an array, which the
+/// reference path refuses). Unknown keys are skipped; a repeated key
+/// overwrites, as it does in the parsed object.
 macro_rules! record {
     (
         $(#[$meta:meta])*
-        pub struct $name:ident {
+        $vis:vis struct $name:ident {
             $( $(#[$field_meta:meta])* $field:ident $(= $key:literal)? : $ty:ty $(as $reader:ty)? ),* $(,)?
         }
     ) => {
         $(#[$meta])*
         #[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
         #[non_exhaustive]
-        pub struct $name {
+        $vis struct $name {
             $(
                 $(#[$field_meta])*
                 $( #[serde(rename = $key)] )?
@@ -171,7 +233,7 @@ macro_rules! record {
         }
 
         impl $name {
-            #[allow(unused_variables)]
+            #[allow(unused_variables, dead_code)]
             pub(crate) fn from_object(
                 object: &serde_json::Map<String, serde_json::Value>,
                 path: $crate::fields::Path<'_>,
@@ -183,6 +245,40 @@ macro_rules! record {
                         path,
                     )?.map(Into::into), )*
                 })
+            }
+        }
+
+        impl<'de> serde::Deserialize<'de> for $name {
+            fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                struct ObjectOnly;
+                impl<'de> serde::de::Visitor<'de> for ObjectOnly {
+                    type Value = $name;
+                    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                        f.write_str("an object")
+                    }
+                    fn visit_map<A: serde::de::MapAccess<'de>>(
+                        self,
+                        mut map: A,
+                    ) -> Result<$name, A::Error> {
+                        let mut out = $name::default();
+                        // A key with escapes cannot be borrowed: that fails
+                        // here and the reference path reads it.
+                        while let Some(key) = map.next_key::<&'de str>()? {
+                            match key {
+                                $( record!(@key $field $($key)?) => {
+                                    out.$field = map
+                                        .next_value::<Option<record!(@reader $ty $(, $reader)?)>>()?
+                                        .map(Into::into);
+                                } )*
+                                _ => {
+                                    map.next_value::<$crate::fields::Skipped>()?;
+                                }
+                            }
+                        }
+                        Ok(out)
+                    }
+                }
+                deserializer.deserialize_map(ObjectOnly)
             }
         }
     };

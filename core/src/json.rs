@@ -1,5 +1,8 @@
 //! Turning raw bytes into a JSON object, with the body checks of the contract.
 
+use std::fmt;
+use std::sync::OnceLock;
+
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
@@ -8,15 +11,72 @@ use crate::Error;
 /// The deepest nesting of arrays and objects accepted in a body.
 pub const MAX_JSON_DEPTH: usize = 128;
 
-/// Parse a body that must be a UTF-8 JSON object nested at most
-/// [`MAX_JSON_DEPTH`] levels; every failure is `invalid_body`.
-pub(crate) fn parse_object(body: &[u8]) -> Result<Map<String, Value>, Error> {
-    let text = std::str::from_utf8(body).map_err(|e| {
+/// A payload object: its text exactly as received, and the parsed object,
+/// built on first use (the typed fast path never needs it).
+#[derive(Clone)]
+pub(crate) struct RawObject {
+    text: Box<str>,
+    parsed: OnceLock<Map<String, Value>>,
+}
+
+impl RawObject {
+    /// A raw object for text already known to be a valid JSON object.
+    pub(crate) fn unparsed(text: &str) -> Self {
+        Self {
+            text: text.into(),
+            parsed: OnceLock::new(),
+        }
+    }
+
+    pub(crate) fn parsed(text: &str, object: Map<String, Value>) -> Self {
+        Self {
+            text: text.into(),
+            parsed: OnceLock::from(object),
+        }
+    }
+
+    pub(crate) fn text(&self) -> &str {
+        &self.text
+    }
+
+    pub(crate) fn object(&self) -> &Map<String, Value> {
+        // The text was validated as an object before this was built, so the
+        // fallback to an empty map is unreachable; it only keeps this total.
+        self.parsed
+            .get_or_init(|| parse_object_text(&self.text).unwrap_or_default())
+    }
+}
+
+impl PartialEq for RawObject {
+    fn eq(&self, other: &Self) -> bool {
+        self.text == other.text
+    }
+}
+
+impl fmt::Debug for RawObject {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "RawObject({} bytes)", self.text.len())
+    }
+}
+
+/// The body as UTF-8 text, or `invalid_body`.
+pub(crate) fn utf8(body: &[u8]) -> Result<&str, Error> {
+    std::str::from_utf8(body).map_err(|e| {
         Error::InvalidBody(format!(
             "the body is not valid UTF-8 (invalid byte at offset {})",
             e.valid_up_to()
         ))
-    })?;
+    })
+}
+
+/// Parse a body that must be a UTF-8 JSON object nested at most
+/// [`MAX_JSON_DEPTH`] levels; every failure is `invalid_body`.
+pub(crate) fn parse_object(body: &[u8]) -> Result<Map<String, Value>, Error> {
+    parse_object_text(utf8(body)?)
+}
+
+/// [`parse_object`] for text already known to be UTF-8.
+pub(crate) fn parse_object_text(text: &str) -> Result<Map<String, Value>, Error> {
     // Measured before parsing, so the limit is exact and the parser's own
     // recursion limit is never what decides.
     if exceeds_depth(text.as_bytes(), MAX_JSON_DEPTH) {
