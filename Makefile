@@ -10,13 +10,23 @@ export CARGO_TARGET_DIR ?= $(CURDIR)/target
 
 .PHONY: help setup test test-rust lint demo bench dist fixtures clean
 
+# Each binding adds its own targets in bindings-*/*.mk and appends them to
+# these lists, so this file never needs editing for a new binding.
+TEST_TARGETS :=
+DEMO_TARGETS :=
+DIST_TARGETS :=
+BENCH_TARGETS :=
+SETUP_TARGETS :=
+-include $(sort $(wildcard bindings-*/*.mk))
+
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 14
 
 setup: ## Install the toolchain pieces the project needs (idempotent)
 	@scripts/setup.sh
+	@$(if $(SETUP_TARGETS),$(MAKE) --no-print-directory $(SETUP_TARGETS))
 
-test: setup lint test-rust ## Run every test suite (what CI runs)
+test: setup lint test-rust $(TEST_TARGETS) ## Run every test suite (what CI runs)
 	@scripts/check-fixtures.sh
 	@demo/run.sh
 
@@ -28,16 +38,18 @@ lint: setup ## rustfmt check and clippy -D warnings
 	cargo fmt --all -- --check
 	cargo clippy --workspace --all-targets -- -D warnings
 
-demo: setup ## Real receivers on 127.0.0.1 answer signed, tampered and unsigned deliveries
+demo: setup $(DEMO_TARGETS) ## Real receivers on 127.0.0.1 answer signed, tampered and unsigned deliveries
 	@demo/run.sh
 
-bench: setup ## Criterion benches, core vs the raw hmac crate and openssl
+bench: setup ## Criterion benches, core vs the raw hmac crate and openssl, then each binding's
 	@scripts/bench-rust.sh
+	@$(if $(BENCH_TARGETS),$(MAKE) --no-print-directory $(BENCH_TARGETS))
 
 dist: setup ## Build the installable packages into dist/
 	@mkdir -p dist
 	cargo package -p bullseye-webhooks --allow-dirty --no-verify
 	cp "$(CARGO_TARGET_DIR)"/package/bullseye-webhooks-*.crate dist/
+	@$(if $(DIST_TARGETS),$(MAKE) --no-print-directory $(DIST_TARGETS))
 	@ls -l dist
 
 fixtures: ## Regenerate fixtures/vectors.json from fixtures/generate.py (Python stdlib)
