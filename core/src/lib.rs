@@ -15,5 +15,5 @@ pub use event::{
     Company, Event, GenericEvent, PageView, Session, VISITOR_IDENTIFIED, Visitor, VisitorIdentified,
 };
 pub use json::MAX_JSON_DEPTH;
-pub use signature::{DEFAULT_MAX_BODY_BYTES, SIGNATURE_HEADER, Webhook, sign};
+pub use signature::{DEFAULT_MAX_BODY_BYTES, SIGNATURE_HEADER, Webhook, find_header, sign};
 pub use visit::{VISIT_SIGNATURE_HEADER, Visit, VisitCompany, VisitVisitor, parse_visit};

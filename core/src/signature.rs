@@ -203,6 +203,34 @@ impl Key {
     }
 }
 
+/// The value of header `name` among `headers`, matched case-insensitively
+/// (the rule every binding's headers-mapping argument follows). A header
+/// given several times has its values joined with `", "`, as HTTP does, so
+/// two signatures read as one `malformed_signature` rather than either one
+/// silently winning. `None` when absent.
+///
+/// ```
+/// use bullseye_webhooks::{SIGNATURE_HEADER, find_header};
+///
+/// let headers = [("content-type", "application/json"), ("x-bullseye-signature", "ab12")];
+/// assert_eq!(find_header(headers, SIGNATURE_HEADER).as_deref(), Some("ab12"));
+/// ```
+pub fn find_header<'a>(
+    headers: impl IntoIterator<Item = (&'a str, &'a str)>,
+    name: &str,
+) -> Option<std::borrow::Cow<'a, str>> {
+    let mut found: Option<std::borrow::Cow<'a, str>> = None;
+    for (key, value) in headers {
+        if key.trim_ascii().eq_ignore_ascii_case(name) {
+            found = Some(match found {
+                None => std::borrow::Cow::Borrowed(value),
+                Some(previous) => std::borrow::Cow::Owned(format!("{previous}, {value}")),
+            });
+        }
+    }
+    found
+}
+
 /// The `X-Bullseye-Signature` value for `body` under `secret`: lowercase hex of
 /// HMAC-SHA256. For tests and local senders; receivers call [`Webhook::verify`].
 ///
