@@ -44,5 +44,6 @@ cargo build --quiet -p bullseye-webhooks-demo
 target_dir=${CARGO_TARGET_DIR:-target}
 
 start_receiver rust "$target_dir/debug/receiver"
+start_receiver fastapi .venv/bin/python bindings-python/demo/receiver.py
 
 "$target_dir/debug/sender" --fixtures fixtures "${receivers[@]}"

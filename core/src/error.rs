@@ -65,15 +65,15 @@ impl Error {
         }
     }
 
-    /// The HTTP status a receiver should answer with: 413, 400 or 401.
+    /// The HTTP status a receiver should answer with: 413, 400 or 401 for
+    /// a refused delivery; 500 for `invalid_secret`, a configuration error
+    /// that only construction reports.
     pub fn http_status(&self) -> u16 {
         match self {
+            Error::InvalidSecret => 500,
             Error::BodyTooLarge { .. } => 413,
             Error::SignatureMismatch | Error::TimestampOutOfTolerance => 401,
-            // invalid_secret is a configuration error, but a receiver that
-            // reports it still must not accept the delivery.
-            Error::InvalidSecret
-            | Error::MissingSignature
+            Error::MissingSignature
             | Error::MalformedSignature { .. }
             | Error::InvalidBody(_)
             | Error::InvalidPayload(_) => 400,

@@ -290,25 +290,81 @@ fn post(base_url: &str, delivery: &Delivery) -> Result<Answer, String> {
     stream
         .set_read_timeout(Some(Duration::from_secs(10)))
         .map_err(|e| e.to_string())?;
+    // A large body goes with `Expect: 100-continue`, so a receiver that
+    // refuses by Content-Length alone can answer before the body is sent
+    // (instead of closing on an unread body and resetting the connection).
+    let expect_continue = delivery.body.len() > EXPECT_CONTINUE_ABOVE;
     let mut request = format!(
         "POST {prefix}{} HTTP/1.1\r\nHost: {host_port}\r\nContent-Type: application/json\r\n\
          Content-Length: {}\r\nConnection: close\r\n",
         delivery.route,
         delivery.body.len()
     );
+    if expect_continue {
+        request.push_str("Expect: 100-continue\r\n");
+    }
     if let Some(signature) = &delivery.signature {
         request.push_str(&format!("{}: {signature}\r\n", delivery.header));
     }
     request.push_str("\r\n");
     stream
         .write_all(request.as_bytes())
-        .and_then(|()| stream.write_all(&delivery.body))
         .map_err(|e| format!("send: {e}"))?;
     let mut response = Vec::new();
+    if expect_continue {
+        let head = read_head(&mut stream)?;
+        // No answer within the wait: a receiver that ignores `Expect`
+        // gets the body anyway (RFC 9110, section 10.1.1).
+        if !head.is_empty() && !head.starts_with(b"HTTP/1.1 100") {
+            // A final answer before the body: that is the response.
+            response = head;
+            stream
+                .read_to_end(&mut response)
+                .map_err(|e| format!("receive: {e}"))?;
+            return parse_response(&response);
+        }
+    }
+    stream
+        .write_all(&delivery.body)
+        .map_err(|e| format!("send: {e}"))?;
     stream
         .read_to_end(&mut response)
         .map_err(|e| format!("receive: {e}"))?;
     parse_response(&response)
+}
+
+/// Bodies above this size are sent with `Expect: 100-continue`.
+const EXPECT_CONTINUE_ABOVE: usize = 64 * 1024;
+
+/// Read one response head (through the blank line), byte by byte so that
+/// nothing after it is consumed; empty when nothing came within 2 seconds.
+fn read_head(stream: &mut TcpStream) -> Result<Vec<u8>, String> {
+    let set_timeout = |stream: &TcpStream, secs| {
+        stream
+            .set_read_timeout(Some(Duration::from_secs(secs)))
+            .map_err(|e| e.to_string())
+    };
+    set_timeout(stream, 2)?;
+    let mut head = Vec::new();
+    let mut byte = [0u8; 1];
+    while !head.ends_with(b"\r\n\r\n") {
+        match stream.read(&mut byte) {
+            Ok(0) => break,
+            Ok(_) => head.extend_from_slice(&byte),
+            Err(e)
+                if head.is_empty()
+                    && matches!(
+                        e.kind(),
+                        std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+                    ) =>
+            {
+                break;
+            }
+            Err(e) => return Err(format!("receive: {e}")),
+        }
+    }
+    set_timeout(stream, 10)?;
+    Ok(head)
 }
 
 fn parse_response(response: &[u8]) -> Result<Answer, String> {

@@ -1,0 +1,51 @@
+"""The FastAPI example receiver for `make demo` (see demo/README.md):
+uvicorn on 127.0.0.1, any free port, announced on stdout."""
+
+from __future__ import annotations
+
+import os
+import socket
+
+import uvicorn
+from fastapi import Depends, FastAPI, Header, Request
+from fastapi.responses import JSONResponse
+
+from bullseye_webhooks import Event, VisitorIdentifiedEvent, Webhook, WebhookError
+from bullseye_webhooks.fastapi import BullseyeWebhook
+
+SECRETS = [os.environ["DEMO_SECRET"], os.environ["DEMO_PREVIOUS_SECRET"]]
+bullseye = BullseyeWebhook(SECRETS)
+visits = Webhook(SECRETS)
+app = FastAPI()
+bullseye.install(app)
+
+
+@app.post("/bullseye")
+def receive(event: Event = Depends(bullseye)) -> dict:
+    if isinstance(event, VisitorIdentifiedEvent):
+        return {
+            "event_type": event.event_type,
+            "email": event.visitor.email if event.visitor else None,
+            "company_domain": event.company.domain if event.company else None,
+        }
+    return {"event_type": event.event_type}
+
+
+@app.post("/visit")
+async def visit(request: Request, x_webhook_signature: str | None = Header(default=None)) -> JSONResponse:
+    try:
+        parsed = visits.construct_visit(await request.body(), x_webhook_signature)
+    except WebhookError as error:
+        return JSONResponse({"error": error.code}, status_code=error.http_status)
+    return JSONResponse({
+        "event_type": parsed.event_type,
+        "visit_id": parsed.id,
+        "visitor_id": parsed.visitor.id if parsed.visitor else None,
+    })
+
+
+if __name__ == "__main__":
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    print(f"listening on http://127.0.0.1:{sock.getsockname()[1]}", flush=True)
+    uvicorn.Server(uvicorn.Config(app, log_level="warning")).run(sockets=[sock])

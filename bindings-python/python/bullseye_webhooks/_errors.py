@@ -1,0 +1,74 @@
+"""The exception hierarchy. Pure Python, so the classes carry structured
+fields and pickle; the native module raises them through `error_for`."""
+
+from __future__ import annotations
+
+__all__ = [
+    "WebhookError",
+    "SignatureVerificationError",
+    "PayloadError",
+    "ERROR_CODES",
+    "error_for",
+]
+
+
+class WebhookError(ValueError):
+    """A webhook was refused (or a Webhook misconfigured). `.code` is one of
+    `ERROR_CODES`, the same in every language this SDK supports."""
+
+    code: str
+
+    def __init__(self, message: str, code: str = "invalid_secret") -> None:
+        super().__init__(message)
+        self.code = code
+
+    @property
+    def http_status(self) -> int:
+        """The status an HTTP receiver answers with: 413, 400 or 401 (500
+        for `invalid_secret`, a configuration error)."""
+        return HTTP_STATUS.get(self.code, 400)
+
+    def __reduce__(self):  # type: ignore[no-untyped-def]
+        return (type(self), (str(self), self.code))
+
+
+class SignatureVerificationError(WebhookError):
+    """The signature is missing, malformed, does not match, or the event is
+    outside the tolerance: the delivery cannot be trusted (HTTP 400/401)."""
+
+
+class PayloadError(WebhookError):
+    """The body is too large, not a JSON object, or not the documented shape
+    (HTTP 413/400)."""
+
+
+# code -> class; the order is the core's order of checks.
+_CLASS_FOR_CODE: dict[str, type[WebhookError]] = {
+    "invalid_secret": WebhookError,
+    "body_too_large": PayloadError,
+    "missing_signature": SignatureVerificationError,
+    "malformed_signature": SignatureVerificationError,
+    "signature_mismatch": SignatureVerificationError,
+    "invalid_body": PayloadError,
+    "invalid_payload": PayloadError,
+    "timestamp_out_of_tolerance": SignatureVerificationError,
+}
+
+ERROR_CODES: tuple[str, ...] = tuple(_CLASS_FOR_CODE)
+
+# The HTTP status an integration answers with, per code.
+HTTP_STATUS: dict[str, int] = {
+    "invalid_secret": 500,
+    "body_too_large": 413,
+    "missing_signature": 400,
+    "malformed_signature": 400,
+    "signature_mismatch": 401,
+    "invalid_body": 400,
+    "invalid_payload": 400,
+    "timestamp_out_of_tolerance": 401,
+}
+
+
+def error_for(code: str, message: str) -> WebhookError:
+    """The exception for a core error code (called by the native module)."""
+    return _CLASS_FOR_CODE.get(code, WebhookError)(message, code)

@@ -1,0 +1,759 @@
+//! The Python binding: converts arguments, maps errors, adds types. Every
+//! rule lives in the core crate.
+
+use std::borrow::Cow;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use bullseye_webhooks as core;
+use pyo3::exceptions::{PyTypeError, PyValueError};
+use pyo3::prelude::*;
+use pyo3::sync::PyOnceLock;
+use pyo3::types::{PyBool, PyBytes, PyDict, PyList, PyString, PyTuple};
+use serde_json::Value;
+
+/// Bodies at least this long are hashed with the GIL released: below it,
+/// releasing and re-taking the GIL costs more than it frees.
+const DETACH_AT_BYTES: usize = 64 * 1024;
+
+// ---------------------------------------------------------------- errors
+
+/// `bullseye_webhooks._errors.error_for(code, message)`, looked up once.
+static ERROR_FACTORY: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
+
+/// The Python exception for a core error: the pure-Python class of its code
+/// (`SignatureVerificationError`, `PayloadError` or `WebhookError`), `.code` set.
+fn py_error(py: Python<'_>, error: &core::Error) -> PyErr {
+    let made = ERROR_FACTORY
+        .get_or_try_init(py, || -> PyResult<Py<PyAny>> {
+            Ok(py
+                .import("bullseye_webhooks._errors")?
+                .getattr("error_for")?
+                .unbind())
+        })
+        .and_then(|factory| factory.bind(py).call1((error.code(), error.to_string())));
+    match made {
+        Ok(exception) => PyErr::from_value(exception),
+        Err(import_failure) => import_failure,
+    }
+}
+
+trait OrPyError<T> {
+    fn or_py(self, py: Python<'_>) -> PyResult<T>;
+}
+
+impl<T> OrPyError<T> for Result<T, core::Error> {
+    fn or_py(self, py: Python<'_>) -> PyResult<T> {
+        self.map_err(|e| py_error(py, &e))
+    }
+}
+
+// ---------------------------------------------------------------- arguments
+
+/// The raw body as bytes. `bytes` is borrowed, `str` is its UTF-8, other
+/// buffers are copied after their size is checked against `max`, so a huge
+/// `memoryview` is refused without a copy.
+fn body_bytes<'a>(
+    py: Python<'_>,
+    body: &'a Bound<'_, PyAny>,
+    max: usize,
+) -> PyResult<Cow<'a, [u8]>> {
+    if let Ok(bytes) = body.cast::<PyBytes>() {
+        return Ok(Cow::Borrowed(bytes.as_bytes()));
+    }
+    if let Ok(text) = body.cast::<PyString>() {
+        // UTF-8 is never shorter than the number of code points.
+        let chars = text.len()?;
+        if chars > max {
+            return Err(too_large(py, max, chars));
+        }
+        return match text.to_cow() {
+            Ok(utf8) => Ok(Cow::Owned(utf8.into_owned().into_bytes())),
+            // Lone surrogates: hash what such a sender would have sent.
+            Err(_) => {
+                let encoded = text.call_method1("encode", ("utf-8", "surrogatepass"))?;
+                Ok(Cow::Owned(encoded.cast::<PyBytes>()?.as_bytes().to_vec()))
+            }
+        };
+    }
+    if body.is_instance_of::<PyDict>() || body.is_instance_of::<PyList>() {
+        return Err(py_error(
+            py,
+            &core::Error::InvalidBody(
+                "the body is an already-parsed object; pass the raw request body \
+                 (bytes, exactly as received): parsing and re-serializing changes \
+                 the bytes the signature covers"
+                    .to_owned(),
+            ),
+        ));
+    }
+    // Any other buffer (bytearray, memoryview, mmap, array): through a
+    // memoryview, whose size is known before anything is copied. (The
+    // buffer protocol is not in the stable ABI before Python 3.11.)
+    let memoryview = py.import("builtins")?.getattr("memoryview")?;
+    if let Ok(view) = memoryview.call1((body,)) {
+        let len: usize = view.getattr("nbytes")?.extract()?;
+        if len > max {
+            return Err(too_large(py, max, len));
+        }
+        let copied = view.call_method0("tobytes")?;
+        return Ok(Cow::Owned(copied.cast::<PyBytes>()?.as_bytes().to_vec()));
+    }
+    Err(PyTypeError::new_err(format!(
+        "body must be bytes, bytearray, memoryview or str (the raw request body), not {}",
+        type_name(body)
+    )))
+}
+
+fn too_large(py: Python<'_>, limit: usize, actual: usize) -> PyErr {
+    py_error(py, &core::Error::BodyTooLarge { limit, actual })
+}
+
+fn type_name(value: &Bound<'_, PyAny>) -> String {
+    value
+        .get_type()
+        .name()
+        .map(|name| name.to_string())
+        .unwrap_or_else(|_| "an unknown type".to_owned())
+}
+
+/// The signature from a header value or a headers mapping. `None` and an
+/// absent header both read as "" (the core's `missing_signature`).
+fn signature_text(value: Option<&Bound<'_, PyAny>>, header: &str) -> PyResult<String> {
+    let Some(value) = value else {
+        return Ok(String::new());
+    };
+    if value.is_none() {
+        return Ok(String::new());
+    }
+    if let Ok(text) = value.cast::<PyString>() {
+        return Ok(text.to_cow()?.into_owned());
+    }
+    if let Ok(bytes) = value.cast::<PyBytes>() {
+        return Ok(String::from_utf8_lossy(bytes.as_bytes()).into_owned());
+    }
+    if value.hasattr("items")? {
+        let mut pairs: Vec<(String, String)> = Vec::new();
+        for item in value.call_method0("items")?.try_iter()? {
+            let item = item?;
+            let (key, val): (Bound<'_, PyAny>, Bound<'_, PyAny>) = item.extract()?;
+            if let (Ok(key), Ok(val)) = (header_text(&key), header_text(&val)) {
+                pairs.push((key, val));
+            }
+        }
+        let found = core::find_header(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())), header);
+        return Ok(found.map(Cow::into_owned).unwrap_or_default());
+    }
+    Err(PyTypeError::new_err(format!(
+        "signature_or_headers must be the {header} header's value (str) or a headers mapping, not {}",
+        type_name(value)
+    )))
+}
+
+fn header_text(value: &Bound<'_, PyAny>) -> PyResult<String> {
+    if let Ok(bytes) = value.cast::<PyBytes>() {
+        return Ok(String::from_utf8_lossy(bytes.as_bytes()).into_owned());
+    }
+    Ok(value.cast::<PyString>()?.to_cow()?.into_owned())
+}
+
+/// One secret as bytes: a `str` is its UTF-8, `bytes` are used as they are.
+fn secret_bytes(value: &Bound<'_, PyAny>) -> PyResult<Vec<u8>> {
+    if let Ok(text) = value.cast::<PyString>() {
+        return Ok(text.to_cow()?.as_bytes().to_vec());
+    }
+    if let Ok(bytes) = value.cast::<PyBytes>() {
+        return Ok(bytes.as_bytes().to_vec());
+    }
+    Err(PyTypeError::new_err(format!(
+        "a secret must be str or bytes, not {}",
+        type_name(value)
+    )))
+}
+
+fn secrets_of(value: &Bound<'_, PyAny>) -> PyResult<Vec<Vec<u8>>> {
+    if value.is_instance_of::<PyString>() || value.is_instance_of::<PyBytes>() {
+        return Ok(vec![secret_bytes(value)?]);
+    }
+    if value.is_instance_of::<PyList>() || value.is_instance_of::<PyTuple>() {
+        return value.try_iter()?.map(|item| secret_bytes(&item?)).collect();
+    }
+    Err(PyTypeError::new_err(format!(
+        "secret must be str, bytes, or a list of them (for rotation), not {}",
+        type_name(value)
+    )))
+}
+
+/// Seconds from a number or a `datetime.timedelta`.
+fn seconds_of(value: &Bound<'_, PyAny>, what: &str) -> PyResult<f64> {
+    let seconds = if value.hasattr("total_seconds")? {
+        value.call_method0("total_seconds")?.extract::<f64>()?
+    } else if value.is_instance_of::<PyBool>() {
+        f64::NAN
+    } else {
+        value.extract::<f64>().unwrap_or(f64::NAN)
+    };
+    if !seconds.is_finite() || seconds < 0.0 {
+        return Err(PyValueError::new_err(format!(
+            "{what} must be a non-negative number of seconds or a timedelta"
+        )));
+    }
+    Ok(seconds)
+}
+
+/// The clock for the tolerance check: a `datetime` (aware), Unix seconds, or now.
+fn now_of(value: Option<&Bound<'_, PyAny>>) -> PyResult<SystemTime> {
+    let Some(value) = value.filter(|v| !v.is_none()) else {
+        return Ok(SystemTime::now());
+    };
+    let seconds: f64 = if value.hasattr("timestamp")? {
+        value.call_method0("timestamp")?.extract()?
+    } else {
+        value.extract()?
+    };
+    if !seconds.is_finite() {
+        return Err(PyValueError::new_err("now must be a finite time"));
+    }
+    Ok(if seconds >= 0.0 {
+        UNIX_EPOCH + Duration::from_secs_f64(seconds)
+    } else {
+        UNIX_EPOCH - Duration::from_secs_f64(-seconds)
+    })
+}
+
+// ---------------------------------------------------------------- JSON values
+
+/// A JSON value as a fresh Python object (so callers can't mutate an event).
+fn py_json(py: Python<'_>, value: &Value) -> PyResult<Py<PyAny>> {
+    Ok(match value {
+        Value::Null => py.None(),
+        Value::Bool(b) => PyBool::new(py, *b).to_owned().into_any().unbind(),
+        Value::Number(n) => {
+            if let Some(i) = n.as_i64() {
+                i.into_pyobject(py)?.into_any().unbind()
+            } else if let Some(u) = n.as_u64() {
+                u.into_pyobject(py)?.into_any().unbind()
+            } else {
+                n.as_f64()
+                    .unwrap_or(f64::NAN)
+                    .into_pyobject(py)?
+                    .into_any()
+                    .unbind()
+            }
+        }
+        Value::String(s) => PyString::new(py, s).into_any().unbind(),
+        Value::Array(items) => {
+            let list = PyList::empty(py);
+            for item in items {
+                list.append(py_json(py, item)?)?;
+            }
+            list.into_any().unbind()
+        }
+        Value::Object(map) => py_object(py, map)?.into_any().unbind(),
+    })
+}
+
+fn py_object<'py>(
+    py: Python<'py>,
+    map: &serde_json::Map<String, Value>,
+) -> PyResult<Bound<'py, PyDict>> {
+    let dict = PyDict::new(py);
+    for (key, value) in map {
+        dict.set_item(key, py_json(py, value)?)?;
+    }
+    Ok(dict)
+}
+
+fn py_json_opt(py: Python<'_>, value: Option<&Value>) -> PyResult<Py<PyAny>> {
+    value.map_or_else(|| Ok(py.None()), |v| py_json(py, v))
+}
+
+// ---------------------------------------------------------------- records
+
+/// A frozen class over a core record, one getter per documented field.
+/// `str`, `int`, `bool` fields are returned as they are; `json` fields
+/// are converted to fresh Python objects on each read.
+macro_rules! py_record {
+    ($py_name:literal, $class:ident, $core:ty, repr = $repr_field:ident, { $( $field:ident : $kind:ident ),* $(,)? }) => {
+        #[pyclass(frozen, module = "bullseye_webhooks._native", name = $py_name)]
+        struct $class {
+            inner: $core,
+        }
+
+        #[pymethods]
+        impl $class {
+            $(
+                #[getter]
+                fn $field(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+                    py_record!(@get py, self.inner.$field, $kind)
+                }
+            )*
+
+            fn __repr__(&self) -> String {
+                match &self.inner.$repr_field {
+                    Some(value) => format!("<{} {}={:?}>", $py_name, stringify!($repr_field), value),
+                    None => format!("<{}>", $py_name),
+                }
+            }
+        }
+    };
+    (@get $py:ident, $value:expr, str) => {
+        Ok(match &$value {
+            Some(s) => PyString::new($py, s).into_any().unbind(),
+            None => $py.None(),
+        })
+    };
+    (@get $py:ident, $value:expr, int) => {
+        Ok(match $value {
+            Some(i) => i.into_pyobject($py)?.into_any().unbind(),
+            None => $py.None(),
+        })
+    };
+    (@get $py:ident, $value:expr, bool) => {
+        Ok(match $value {
+            Some(b) => PyBool::new($py, b).to_owned().into_any().unbind(),
+            None => $py.None(),
+        })
+    };
+    (@get $py:ident, $value:expr, json) => {
+        py_json_opt($py, $value.as_ref())
+    };
+}
+
+py_record!("Visitor", PyVisitor, core::Visitor, repr = id, {
+    id: str, email: str, personal_email: str, first_name: str, last_name: str,
+    job_title: str, phone: str, location: str, photo_url: str, linkedin_url: str,
+    facebook_url: str, twitter_url: str, address: str, city: str, state: str,
+    postal_code: str, gender: str, age_range: str, income_range: str, net_worth: str,
+    homeowner: bool, married: bool, children: bool, icp: json, icp_statuses: json,
+    persona_match: json, created_at: str, last_seen_at: str,
+});
+
+py_record!("Company", PyCompany, core::Company, repr = domain, {
+    id: str, name: str, domain: str, industry: str, size: str, employee_count: int,
+    employee_size_range: str, revenue_range: str, location: str, linkedin_url: str,
+    website_url: str, description: str, logo_url: str, address: str, city: str,
+    region: str, postal_code: str,
+});
+
+py_record!("Session", PySession, core::Session, repr = created_at, {
+    created_at: str, landing_page: str, entry_page: str, exit_page: str,
+    pages_visited: int, referrer: str, device_type: str, first_visit: bool,
+    utm_source: str, utm_campaign: str, utm_medium: str, utm_term: str,
+    utm_content: str, campaign_name: str, campaign_source: str, campaign_medium: str,
+    campaign_term: str, campaign_content: str, search_term: str, search_engine: str,
+    country: str, region: str, city: str, tracking_params: json,
+});
+
+py_record!("PageView", PyPageView, core::PageView, repr = visited_at, {
+    url: str, visited_at: str,
+});
+
+py_record!("VisitCompany", PyVisitCompany, core::VisitCompany, repr = domain, {
+    name: str, domain: str,
+});
+
+// ---------------------------------------------------------------- events
+
+/// A verified `visitor.identified` event. Nested records are built once,
+/// here, so reading `event.visitor.email` costs two attribute lookups.
+#[pyclass(
+    frozen,
+    module = "bullseye_webhooks._native",
+    name = "VisitorIdentifiedEvent"
+)]
+struct PyVisitorIdentified {
+    event: Box<core::VisitorIdentified>,
+    visitor: Option<Py<PyVisitor>>,
+    company: Option<Py<PyCompany>>,
+    session: Option<Py<PySession>>,
+    page_views: Option<Py<PyTuple>>,
+}
+
+fn opt_str(py: Python<'_>, value: Option<&str>) -> Py<PyAny> {
+    value.map_or_else(|| py.None(), |s| PyString::new(py, s).into_any().unbind())
+}
+
+fn opt_clone<T>(py: Python<'_>, value: &Option<Py<T>>) -> Py<PyAny> {
+    value
+        .as_ref()
+        .map_or_else(|| py.None(), |v| v.clone_ref(py).into_any())
+}
+
+#[pymethods]
+impl PyVisitorIdentified {
+    #[getter]
+    fn event_type(&self) -> &str {
+        &self.event.event_type
+    }
+    #[getter]
+    fn timestamp(&self, py: Python<'_>) -> Py<PyAny> {
+        opt_str(py, self.event.timestamp.as_deref())
+    }
+    #[getter]
+    fn organization_id(&self, py: Python<'_>) -> Py<PyAny> {
+        opt_str(py, self.event.organization_id.as_deref())
+    }
+    #[getter]
+    fn session_id(&self, py: Python<'_>) -> Py<PyAny> {
+        opt_str(py, self.event.session_id.as_deref())
+    }
+    #[getter]
+    fn workspace(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+        py_json_opt(py, self.event.workspace.as_ref())
+    }
+    #[getter]
+    fn visitor(&self, py: Python<'_>) -> Py<PyAny> {
+        opt_clone(py, &self.visitor)
+    }
+    #[getter]
+    fn company(&self, py: Python<'_>) -> Py<PyAny> {
+        opt_clone(py, &self.company)
+    }
+    #[getter]
+    fn session(&self, py: Python<'_>) -> Py<PyAny> {
+        opt_clone(py, &self.session)
+    }
+    #[getter]
+    fn page_views(&self, py: Python<'_>) -> Py<PyAny> {
+        opt_clone(py, &self.page_views)
+    }
+    /// The whole payload object as received (a new dict on each call).
+    fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        py_object(py, self.event.raw())
+    }
+    fn __repr__(&self) -> String {
+        format!(
+            "<VisitorIdentifiedEvent event_type={:?} session_id={:?}>",
+            self.event.event_type,
+            self.event.session_id.as_deref().unwrap_or("")
+        )
+    }
+}
+
+/// A verified event of any other type: its type and the whole object.
+#[pyclass(frozen, module = "bullseye_webhooks._native", name = "GenericEvent")]
+struct PyGenericEvent {
+    event: core::GenericEvent,
+}
+
+#[pymethods]
+impl PyGenericEvent {
+    #[getter]
+    fn event_type(&self) -> &str {
+        &self.event.event_type
+    }
+    /// The whole payload object as received (a new dict on each call).
+    fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        py_object(py, self.event.raw())
+    }
+    fn __repr__(&self) -> String {
+        format!("<GenericEvent event_type={:?}>", self.event.event_type)
+    }
+}
+
+fn py_event(py: Python<'_>, event: core::Event) -> PyResult<Py<PyAny>> {
+    match event {
+        core::Event::VisitorIdentified(mut event) => {
+            let visitor = event
+                .visitor
+                .take()
+                .map(|inner| Py::new(py, PyVisitor { inner }))
+                .transpose()?;
+            let company = event
+                .company
+                .take()
+                .map(|inner| Py::new(py, PyCompany { inner }))
+                .transpose()?;
+            let session = event
+                .session
+                .take()
+                .map(|inner| Py::new(py, PySession { inner }))
+                .transpose()?;
+            let page_views = match event.page_views.take() {
+                None => None,
+                Some(views) => {
+                    let items = views
+                        .into_iter()
+                        .map(|inner| Py::new(py, PyPageView { inner }))
+                        .collect::<PyResult<Vec<_>>>()?;
+                    Some(PyTuple::new(py, items)?.unbind())
+                }
+            };
+            Ok(Py::new(
+                py,
+                PyVisitorIdentified {
+                    event,
+                    visitor,
+                    company,
+                    session,
+                    page_views,
+                },
+            )?
+            .into_any())
+        }
+        core::Event::Other(event) => Ok(Py::new(py, PyGenericEvent { event })?.into_any()),
+        // `Event` is non-exhaustive: a new kind reaches Python generically.
+        other => Err(PyTypeError::new_err(format!(
+            "unsupported event kind {:?}",
+            other.event_type()
+        ))),
+    }
+}
+
+// ---------------------------------------------------------------- visits
+
+#[pyclass(frozen, module = "bullseye_webhooks._native", name = "VisitVisitor")]
+struct PyVisitVisitor {
+    id: Option<String>,
+    first_seen: Option<Value>,
+    company: Option<Py<PyVisitCompany>>,
+}
+
+#[pymethods]
+impl PyVisitVisitor {
+    #[getter]
+    fn id(&self, py: Python<'_>) -> Py<PyAny> {
+        opt_str(py, self.id.as_deref())
+    }
+    #[getter]
+    fn first_seen(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+        py_json_opt(py, self.first_seen.as_ref())
+    }
+    #[getter]
+    fn company(&self, py: Python<'_>) -> Py<PyAny> {
+        opt_clone(py, &self.company)
+    }
+    fn __repr__(&self) -> String {
+        format!("<VisitVisitor id={:?}>", self.id.as_deref().unwrap_or(""))
+    }
+}
+
+/// A fingerprinting-api visit, string-encoded numbers and booleans typed.
+#[pyclass(frozen, module = "bullseye_webhooks._native", name = "Visit")]
+struct PyVisit {
+    visit: core::Visit,
+    visitor: Option<Py<PyVisitVisitor>>,
+}
+
+macro_rules! visit_getters {
+    (str: $($s:ident),* ; json: $($j:ident),*) => {
+        #[pymethods]
+        impl PyVisit {
+            $(
+                #[getter]
+                fn $s(&self, py: Python<'_>) -> Py<PyAny> {
+                    opt_str(py, self.visit.$s.as_deref())
+                }
+            )*
+            $(
+                #[getter]
+                fn $j(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+                    py_json_opt(py, self.visit.$j.as_ref())
+                }
+            )*
+            #[getter]
+            fn visitor(&self, py: Python<'_>) -> Py<PyAny> {
+                opt_clone(py, &self.visitor)
+            }
+            /// The whole payload object as received, untyped (a new dict on each call).
+            fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+                py_object(py, self.visit.raw())
+            }
+            fn __repr__(&self) -> String {
+                format!(
+                    "<Visit event_type={:?} id={:?}>",
+                    self.visit.event_type.as_deref().unwrap_or(""),
+                    self.visit.id.as_deref().unwrap_or("")
+                )
+            }
+        }
+    };
+}
+
+visit_getters!(str: event_type, id, url, referrer, date, ip;
+               json: params, location, traffic_source, device, browser, timezone, screen);
+
+fn py_visit(py: Python<'_>, mut visit: core::Visit) -> PyResult<Py<PyVisit>> {
+    let visitor = match visit.visitor.take() {
+        None => None,
+        Some(v) => {
+            let company = v
+                .company
+                .map(|inner| Py::new(py, PyVisitCompany { inner }))
+                .transpose()?;
+            Some(Py::new(
+                py,
+                PyVisitVisitor {
+                    id: v.id,
+                    first_seen: v.first_seen,
+                    company,
+                },
+            )?)
+        }
+    };
+    Py::new(py, PyVisit { visit, visitor })
+}
+
+// ---------------------------------------------------------------- Webhook
+
+/// A verifier holding one secret or several (rotation).
+#[pyclass(frozen, module = "bullseye_webhooks._native", name = "Webhook")]
+struct PyWebhook {
+    inner: core::Webhook,
+}
+
+impl PyWebhook {
+    /// Run `work` on the body, with the GIL released for large bodies.
+    fn with_body<T: Send>(
+        &self,
+        py: Python<'_>,
+        body: &Bound<'_, PyAny>,
+        work: impl FnOnce(&[u8]) -> Result<T, core::Error> + Send,
+    ) -> PyResult<T> {
+        let bytes = body_bytes(py, body, self.inner.max_body_bytes())?;
+        let result = if bytes.len() >= DETACH_AT_BYTES {
+            py.detach(|| work(&bytes))
+        } else {
+            work(&bytes)
+        };
+        result.or_py(py)
+    }
+}
+
+#[pymethods]
+impl PyWebhook {
+    #[new]
+    #[pyo3(signature = (secret, *, tolerance = None, max_body_bytes = core::DEFAULT_MAX_BODY_BYTES as i64))]
+    fn new(
+        py: Python<'_>,
+        secret: &Bound<'_, PyAny>,
+        tolerance: Option<&Bound<'_, PyAny>>,
+        max_body_bytes: i64,
+    ) -> PyResult<Self> {
+        let secrets = secrets_of(secret)?;
+        let mut inner = core::Webhook::with_secrets(&secrets).or_py(py)?;
+        if let Some(tolerance) = tolerance.filter(|t| !t.is_none()) {
+            let seconds = seconds_of(tolerance, "tolerance")?;
+            inner = inner.with_tolerance(Duration::from_secs_f64(seconds));
+        }
+        let max = usize::try_from(max_body_bytes).map_err(|_| {
+            PyValueError::new_err("max_body_bytes must be a non-negative number of bytes")
+        })?;
+        Ok(Self {
+            inner: inner.with_max_body_bytes(max),
+        })
+    }
+
+    /// The configured tolerance in seconds, or None.
+    #[getter]
+    fn tolerance(&self) -> Option<f64> {
+        self.inner.tolerance().map(|t| t.as_secs_f64())
+    }
+
+    /// The configured body size limit, in bytes.
+    #[getter]
+    fn max_body_bytes(&self) -> usize {
+        self.inner.max_body_bytes()
+    }
+
+    /// Check the signature of the raw body; raises on any failure.
+    #[pyo3(signature = (body, signature_or_headers))]
+    fn verify(
+        &self,
+        py: Python<'_>,
+        body: &Bound<'_, PyAny>,
+        signature_or_headers: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<()> {
+        let signature = signature_text(signature_or_headers, core::SIGNATURE_HEADER)?;
+        let inner = &self.inner;
+        self.with_body(py, body, |bytes| inner.verify(bytes, &signature))
+    }
+
+    /// Check the signature, then parse the event.
+    #[pyo3(signature = (body, signature_or_headers, *, now = None))]
+    fn construct_event(
+        &self,
+        py: Python<'_>,
+        body: &Bound<'_, PyAny>,
+        signature_or_headers: Option<&Bound<'_, PyAny>>,
+        now: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Py<PyAny>> {
+        let signature = signature_text(signature_or_headers, core::SIGNATURE_HEADER)?;
+        let inner = &self.inner;
+        let event = match now.filter(|n| !n.is_none()) {
+            None => self.with_body(py, body, |bytes| inner.construct_event(bytes, &signature))?,
+            Some(now) => {
+                let now = now_of(Some(now))?;
+                self.with_body(py, body, |bytes| {
+                    inner.construct_event_at(bytes, &signature, now)
+                })?
+            }
+        };
+        py_event(py, event)
+    }
+
+    /// Check a fingerprinting-api signature (static token or HMAC), then parse the visit.
+    #[pyo3(signature = (body, signature_or_headers))]
+    fn construct_visit(
+        &self,
+        py: Python<'_>,
+        body: &Bound<'_, PyAny>,
+        signature_or_headers: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Py<PyVisit>> {
+        let signature = signature_text(signature_or_headers, core::VISIT_SIGNATURE_HEADER)?;
+        let inner = &self.inner;
+        let visit = self.with_body(py, body, |bytes| inner.construct_visit(bytes, &signature))?;
+        py_visit(py, visit)
+    }
+
+    fn __repr__(&self) -> String {
+        format!(
+            "Webhook(secrets=[REDACTED; {}], tolerance={}, max_body_bytes={})",
+            self.inner.secret_count(),
+            self.inner
+                .tolerance()
+                .map_or_else(|| "None".to_owned(), |t| format!("{}", t.as_secs_f64())),
+            self.inner.max_body_bytes()
+        )
+    }
+}
+
+// ---------------------------------------------------------------- functions
+
+/// Parse a fingerprinting-api visit (no signature check; default size limit).
+#[pyfunction]
+fn parse_visit(py: Python<'_>, body: &Bound<'_, PyAny>) -> PyResult<Py<PyVisit>> {
+    let bytes = body_bytes(py, body, core::DEFAULT_MAX_BODY_BYTES)?;
+    let visit = core::parse_visit(&bytes).or_py(py)?;
+    py_visit(py, visit)
+}
+
+/// The X-Bullseye-Signature value for body under secret (lowercase hex HMAC-SHA256).
+#[pyfunction]
+fn sign(py: Python<'_>, secret: &Bound<'_, PyAny>, body: &Bound<'_, PyAny>) -> PyResult<String> {
+    let secret = secret_bytes(secret)?;
+    let bytes = body_bytes(py, body, usize::MAX)?;
+    Ok(core::sign(&secret, &bytes))
+}
+
+#[pymodule]
+fn _native(module: &Bound<'_, PyModule>) -> PyResult<()> {
+    module.add_class::<PyWebhook>()?;
+    module.add_class::<PyVisitorIdentified>()?;
+    module.add_class::<PyGenericEvent>()?;
+    module.add_class::<PyVisitor>()?;
+    module.add_class::<PyCompany>()?;
+    module.add_class::<PySession>()?;
+    module.add_class::<PyPageView>()?;
+    module.add_class::<PyVisit>()?;
+    module.add_class::<PyVisitVisitor>()?;
+    module.add_class::<PyVisitCompany>()?;
+    module.add_function(wrap_pyfunction!(parse_visit, module)?)?;
+    module.add_function(wrap_pyfunction!(sign, module)?)?;
+    module.add("SIGNATURE_HEADER", core::SIGNATURE_HEADER)?;
+    module.add("VISIT_SIGNATURE_HEADER", core::VISIT_SIGNATURE_HEADER)?;
+    module.add("DEFAULT_MAX_BODY_BYTES", core::DEFAULT_MAX_BODY_BYTES)?;
+    module.add("MAX_JSON_DEPTH", core::MAX_JSON_DEPTH)?;
+    module.add("ERROR_CODES", PyTuple::new(module.py(), core::ERROR_CODES)?)?;
+    Ok(())
+}
