@@ -1,0 +1,17 @@
+// ES module entry: the same objects as the CommonJS entry.
+import cjs from './index.js';
+
+export const {
+  Webhook,
+  WebhookError,
+  ERROR_CODES,
+  SIGNATURE_HEADER,
+  VISIT_SIGNATURE_HEADER,
+  DEFAULT_MAX_BODY_BYTES,
+  coreErrorCodes,
+  parseVisit,
+  sign,
+  expressMiddleware,
+  fastifyPlugin,
+} = cjs;
+export default cjs;

@@ -1,0 +1,28 @@
+'use strict';
+// Which package the shared suite runs against, chosen by BULLSEYE_IMPL:
+//   node (default): the napi-rs package in bindings-node/
+//   wasm: the wasm-bindgen package in bindings-wasm/ (same API)
+// Any other value fails loudly, and so does a package that cannot load.
+const path = require('node:path');
+
+const ROOT = path.resolve(__dirname, '..', '..');
+const IMPLEMENTATIONS = {
+  node: path.join(ROOT, 'bindings-node'),
+  wasm: path.join(ROOT, 'bindings-wasm'),
+};
+
+const name = process.env.BULLSEYE_IMPL || 'node';
+if (!Object.hasOwn(IMPLEMENTATIONS, name)) {
+  throw new Error(
+    `BULLSEYE_IMPL=${JSON.stringify(name)} is not one of ${Object.keys(IMPLEMENTATIONS).join(', ')}`,
+  );
+}
+
+let lib;
+try {
+  lib = require(IMPLEMENTATIONS[name]);
+} catch (error) {
+  throw new Error(`cannot load the ${name} package from ${IMPLEMENTATIONS[name]} (build it first): ${error.message}`);
+}
+
+module.exports = { name, lib, ROOT, FIXTURES: path.join(ROOT, 'fixtures') };

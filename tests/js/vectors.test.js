@@ -1,0 +1,115 @@
+'use strict';
+// Runs every case of fixtures/vectors.json through the JS API, as
+// core/tests/vectors.rs does through the Rust one. Each case runs with the
+// body as a Buffer, as a plain Uint8Array and (when it is text) as a string;
+// the signature is passed as the header value, and as a headers object.
+const test = require('node:test');
+const assert = require('node:assert/strict');
+const fs = require('node:fs');
+const path = require('node:path');
+const { lib, FIXTURES } = require('./impl.js');
+
+const { Webhook, WebhookError, parseVisit, SIGNATURE_HEADER, VISIT_SIGNATURE_HEADER } = lib;
+const vectors = JSON.parse(fs.readFileSync(path.join(FIXTURES, 'vectors.json'), 'utf8'));
+
+function bodyBytes(c) {
+  if (typeof c.body === 'string') return Buffer.from(c.body, 'utf8');
+  if (typeof c.body_hex === 'string') return Buffer.from(c.body_hex, 'hex');
+  if (typeof c.body_file === 'string') return fs.readFileSync(path.join(FIXTURES, 'payloads', c.body_file));
+  if (c.body_repeat) return Buffer.from(c.body_repeat.text.repeat(c.body_repeat.count), 'utf8');
+  throw new Error(`case ${c.name} has no body`);
+}
+
+/** The body in each form the API accepts. */
+function bodyForms(c) {
+  const bytes = bodyBytes(c);
+  const forms = [
+    ['Buffer', bytes],
+    ['Uint8Array', new Uint8Array(bytes)],
+  ];
+  if (typeof c.body === 'string') forms.push(['string', c.body]);
+  return forms;
+}
+
+function webhookOf(c) {
+  const secrets = c.secrets_hex ? c.secrets_hex.map((hex) => new Uint8Array(Buffer.from(hex, 'hex'))) : c.secrets;
+  const options = {};
+  if (c.options?.max_body_bytes !== undefined) options.maxBodyBytes = c.options.max_body_bytes;
+  if (c.options?.tolerance_seconds !== undefined) options.tolerance = c.options.tolerance_seconds;
+  return new Webhook(secrets, options);
+}
+
+/** The signature as a header value, or as a headers object holding it (or not). */
+function signatureForms(c, header) {
+  const headers = { 'content-type': 'application/json' };
+  if (c.signature !== null) headers[header.toLowerCase()] = c.signature;
+  const forms = [['headers object', headers]];
+  if (c.signature !== null) forms.push(['header value', c.signature]);
+  return forms;
+}
+
+function run(c, body, signature) {
+  switch (c.operation) {
+    case 'parse_visit': {
+      const visit = parseVisit(body);
+      return { typed: visit, raw: visit.raw };
+    }
+    case 'verify':
+      webhookOf(c).verify(body, signature);
+      return { typed: {}, raw: {} };
+    case 'construct_visit': {
+      const visit = webhookOf(c).constructVisit(body, signature);
+      return { typed: visit, raw: visit.raw };
+    }
+    case 'construct_event': {
+      const now = c.options?.now_unix;
+      const event = webhookOf(c).constructEvent(body, signature, now === undefined ? undefined : { now: now * 1000 });
+      // A JS event is the payload object itself, with event_type.
+      return { typed: event, raw: event };
+    }
+    default:
+      throw new Error(`unknown operation ${c.operation}`);
+  }
+}
+
+/** Resolve `a.b[2].c` or `list.length`; an absent documented field reads as null. */
+function resolve(root, dotted) {
+  let current = root;
+  for (const part of dotted.split('.')) {
+    if (part === 'length') return Array.isArray(current) ? current.length : undefined;
+    const match = /^([^[]*)((?:\[\d+\])*)$/.exec(part);
+    current = current === null || current === undefined ? undefined : current[match[1]];
+    for (const index of match[2].match(/\d+/g) ?? []) {
+      current = current === null || current === undefined ? undefined : current[Number(index)];
+    }
+  }
+  return current === undefined ? null : current;
+}
+
+test('vectors.json has its cases', () => {
+  assert.ok(vectors.cases.length > 250, `vectors.json lost cases: ${vectors.cases.length}`);
+});
+
+for (const c of vectors.cases) {
+  test(`${c.name} [${c.source}]`, () => {
+    const header = c.operation === 'construct_visit' ? VISIT_SIGNATURE_HEADER : SIGNATURE_HEADER;
+    for (const [bodyForm, body] of bodyForms(c)) {
+      for (const [signatureForm, signature] of signatureForms(c, header)) {
+        const how = `(body as ${bodyForm}, signature as ${signatureForm})`;
+        let outcome;
+        try {
+          outcome = run(c, body, signature);
+        } catch (error) {
+          assert.ok(error instanceof WebhookError, `${how}: threw ${error?.name}: ${error?.message}`);
+          assert.equal(error.code, c.expect.error, `${how}: got error ${error.code}: ${error.message}`);
+          continue;
+        }
+        assert.equal(c.expect.error, undefined, `${how}: accepted, expected error ${c.expect.error}`);
+        for (const [dotted, want] of Object.entries(c.expect.fields ?? {})) {
+          const got = dotted.startsWith('raw.') ? resolve(outcome.raw, dotted.slice(4)) : resolve(outcome.typed, dotted);
+          assert.deepEqual(got, want, `${how}: ${dotted}`);
+        }
+      }
+    }
+  });
+}
