@@ -22,6 +22,9 @@ const ERROR_CODES = Object.freeze([
   'timestamp_out_of_tolerance',
 ]);
 
+/** The `event_type` of an identification. */
+const VISITOR_IDENTIFIED = 'visitor.identified';
+
 // The HTTP status of each code, as the core assigns it.
 const HTTP_STATUS = new Map(native.errorStatuses());
 
@@ -146,10 +149,10 @@ function checkedOptions(options) {
   }
   const { tolerance, maxBodyBytes } = options;
   if (tolerance !== undefined && tolerance !== null && !(typeof tolerance === 'number' && tolerance >= 0 && Number.isFinite(tolerance))) {
-    throw new TypeError(`tolerance must be a non-negative number of seconds, got ${describe(tolerance)} ${String(tolerance)}`);
+    throw new TypeError(`tolerance must be a non-negative number of seconds, got ${describe(tolerance)}`);
   }
   if (maxBodyBytes !== undefined && maxBodyBytes !== null && !(Number.isSafeInteger(maxBodyBytes) && maxBodyBytes >= 0)) {
-    throw new TypeError(`maxBodyBytes must be a non-negative integer, got ${describe(maxBodyBytes)} ${String(maxBodyBytes)}`);
+    throw new TypeError(`maxBodyBytes must be a non-negative integer, got ${describe(maxBodyBytes)}`);
   }
   return { tolerance: tolerance ?? undefined, maxBodyBytes: maxBodyBytes ?? undefined };
 }
@@ -288,7 +291,7 @@ class Webhook {
       throw wrapped(error);
     }
     const event = eventFrom(raw, eventType);
-    if (eventType === 'visitor.identified' && (numericId(event.visitor) || numericId(event.company))) {
+    if (eventType === VISITOR_IDENTIFIED && (numericId(event.visitor) || numericId(event.company))) {
       // Rare: a numeric id. The core reads it as its decimal text; use its reading.
       const [visitorId, companyId] = this.#native.identifiedIds(raw, signature, now);
       if (numericId(event.visitor)) event.visitor.id = visitorId;
@@ -354,6 +357,11 @@ class Webhook {
   toJSON() {
     return { secrets: `[REDACTED; ${secretCounts.get(this)}]`, tolerance: this.tolerance, maxBodyBytes: this.maxBodyBytes };
   }
+}
+
+/** Whether an event is an identification (a type guard in TypeScript). */
+function isVisitorIdentified(event) {
+  return event !== null && typeof event === 'object' && event.event_type === VISITOR_IDENTIFIED;
 }
 
 /** Parse a fingerprinting-api visit without checking any signature. */
@@ -488,7 +496,9 @@ module.exports = {
   SIGNATURE_HEADER,
   VISIT_SIGNATURE_HEADER,
   DEFAULT_MAX_BODY_BYTES,
+  VISITOR_IDENTIFIED,
   coreErrorCodes,
+  isVisitorIdentified,
   parseVisit,
   sign,
   expressMiddleware,
