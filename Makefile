@@ -8,7 +8,7 @@ export CARGO_TERM_COLOR ?= never
 # One target/ for every build, bindings included, so nothing compiles twice.
 export CARGO_TARGET_DIR ?= $(CURDIR)/target
 
-.PHONY: help setup test test-rust lint demo bench dist fixtures clean
+.PHONY: help setup test test-rust lint demo bench dist fixtures fuzz timing clean
 
 # Each binding adds its own targets in bindings-*/*.mk and appends them to
 # these lists, so this file never needs editing for a new binding.
@@ -28,6 +28,7 @@ setup: ## Install the toolchain pieces the project needs (idempotent)
 
 test: setup lint test-rust $(TEST_TARGETS) ## Run every test suite (what CI runs)
 	@scripts/check-fixtures.sh
+	@FUZZ_SECONDS=$(FUZZ_SMOKE_SECONDS) scripts/fuzz.sh
 	@demo/run.sh
 
 test-rust: setup ## Rust: unit, vector, property and doc tests
@@ -51,6 +52,14 @@ dist: setup ## Build the installable packages into dist/
 	cp "$(CARGO_TARGET_DIR)"/package/bullseye-webhooks-*.crate dist/
 	@$(if $(DIST_TARGETS),$(MAKE) --no-print-directory $(DIST_TARGETS))
 	@ls -l dist
+
+FUZZ_SMOKE_SECONDS ?= 10
+
+fuzz: ## Fuzz every target for FUZZ_SECONDS (default 60); crashes land in fuzz/artifacts/
+	@scripts/fuzz.sh
+
+timing: ## Constant-time check (dudect-style Welch t-test); a measurement, not a test
+	cargo run --quiet --release -p bullseye-webhooks --example timing
 
 fixtures: ## Regenerate fixtures/vectors.json from fixtures/generate.py (Python stdlib)
 	python3 fixtures/generate.py
