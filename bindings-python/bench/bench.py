@@ -1,0 +1,241 @@
+"""make bench (Python): the binding against what a Python receiver would use
+instead, on a ~3 KB identification payload, in one run.
+
+Contenders are interleaved round by round; each figure is the median over
+rounds of the mean time per call within a round. Ratios are to the stdlib
+baseline of the same run. This is a measurement, never a test.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import pathlib
+import platform
+import statistics
+import sys
+import time
+from datetime import datetime, timezone
+from typing import Any, Callable, Optional
+
+import msgspec
+import orjson
+import pydantic
+import standardwebhooks
+import stripe
+import svix.webhooks
+
+import bullseye_webhooks as bw
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+BODY = (ROOT / "fixtures" / "payloads" / "identification-event.json").read_bytes()
+SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+KEY = SECRET.encode()
+SIGNATURE = hmac.new(KEY, BODY, hashlib.sha256).hexdigest()
+HEADERS = {"X-Bullseye-Signature": SIGNATURE, "Content-Type": "application/json"}
+WEBHOOK = bw.Webhook(SECRET)
+ROUNDS = 31
+CALLS = 2000
+
+
+# ---- the receiver workload: verify, parse, read four fields -------------------------
+
+def reads_dict(event: dict[str, Any]) -> tuple[Any, ...]:
+    return (event["visitor"]["email"], event["company"]["domain"],
+            event["session"]["utm_source"], len(event["page_views"]))
+
+
+def stdlib_verify() -> None:
+    if not hmac.compare_digest(hmac.new(KEY, BODY, hashlib.sha256).hexdigest(), SIGNATURE):
+        raise ValueError
+
+
+def ours_verify() -> None:
+    WEBHOOK.verify(BODY, SIGNATURE)
+
+
+def stdlib_json() -> tuple[Any, ...]:
+    stdlib_verify()
+    return reads_dict(json.loads(BODY))
+
+
+def stdlib_orjson() -> tuple[Any, ...]:
+    stdlib_verify()
+    return reads_dict(orjson.loads(BODY))
+
+
+class MVisitor(msgspec.Struct):
+    email: Optional[str] = None
+
+
+class MCompany(msgspec.Struct):
+    domain: Optional[str] = None
+
+
+class MSession(msgspec.Struct):
+    utm_source: Optional[str] = None
+
+
+class MPageView(msgspec.Struct):
+    url: Optional[str] = None
+    visited_at: Optional[str] = None
+
+
+class MEvent(msgspec.Struct):
+    event: Optional[str] = None
+    visitor: Optional[MVisitor] = None
+    company: Optional[MCompany] = None
+    session: Optional[MSession] = None
+    page_views: Optional[list[MPageView]] = None
+
+
+MSGSPEC_DECODER = msgspec.json.Decoder(MEvent)
+
+
+def stdlib_msgspec() -> tuple[Any, ...]:
+    stdlib_verify()
+    e = MSGSPEC_DECODER.decode(BODY)
+    return (e.visitor.email, e.company.domain, e.session.utm_source, len(e.page_views))  # type: ignore[union-attr, arg-type]
+
+
+class PVisitor(pydantic.BaseModel):
+    email: Optional[str] = None
+
+
+class PCompany(pydantic.BaseModel):
+    domain: Optional[str] = None
+
+
+class PSession(pydantic.BaseModel):
+    utm_source: Optional[str] = None
+
+
+class PPageView(pydantic.BaseModel):
+    url: Optional[str] = None
+
+
+class PEvent(pydantic.BaseModel):
+    event: Optional[str] = None
+    visitor: Optional[PVisitor] = None
+    company: Optional[PCompany] = None
+    session: Optional[PSession] = None
+    page_views: Optional[list[PPageView]] = None
+
+
+def stdlib_pydantic() -> tuple[Any, ...]:
+    stdlib_verify()
+    e = PEvent.model_validate_json(BODY)
+    return (e.visitor.email, e.company.domain, e.session.utm_source, len(e.page_views))  # type: ignore[union-attr, arg-type]
+
+
+def ours_construct_event() -> tuple[Any, ...]:
+    e = WEBHOOK.construct_event(BODY, SIGNATURE)
+    return (e.visitor.email, e.company.domain, e.session.utm_source, len(e.page_views))  # type: ignore[union-attr]
+
+
+def ours_construct_event_headers() -> tuple[Any, ...]:
+    e = WEBHOOK.construct_event(BODY, HEADERS)
+    return (e.visitor.email, e.company.domain, e.session.utm_source, len(e.page_views))  # type: ignore[union-attr]
+
+
+# ---- the peers, each with its own signing scheme ------------------------------------
+
+SW_SECRET = "whsec_" + base64.b64encode(b"bench-secret-32-bytes-long-xxxxx").decode()
+NOW = datetime.now(timezone.utc)
+SW = standardwebhooks.Webhook(SW_SECRET)
+SW_HEADERS = {
+    "webhook-id": "msg_bench",
+    "webhook-timestamp": str(int(NOW.timestamp())),
+    "webhook-signature": SW.sign("msg_bench", NOW, BODY.decode()),
+}
+SVIX = svix.webhooks.Webhook(SW_SECRET)
+SVIX_HEADERS = {
+    "svix-id": "msg_bench",
+    "svix-timestamp": SW_HEADERS["webhook-timestamp"],
+    "svix-signature": SVIX.sign("msg_bench", NOW, BODY.decode()),
+}
+STRIPE_SECRET = "whsec_stripe_bench"
+STRIPE_T = int(NOW.timestamp())
+STRIPE_HEADER = "t={},v1={}".format(
+    STRIPE_T,
+    hmac.new(STRIPE_SECRET.encode(), f"{STRIPE_T}.".encode() + BODY, hashlib.sha256).hexdigest(),
+)
+BODY_TEXT = BODY.decode()
+
+
+def standardwebhooks_verify() -> None:
+    SW.verify(BODY, SW_HEADERS)
+
+
+def svix_verify() -> None:
+    SVIX.verify(BODY, SVIX_HEADERS)
+
+
+def stripe_verify() -> None:
+    stripe.WebhookSignature.verify_header(BODY_TEXT, STRIPE_HEADER, STRIPE_SECRET, tolerance=None)
+
+
+def stripe_construct_event() -> tuple[Any, ...]:
+    event = stripe.Webhook.construct_event(BODY_TEXT, STRIPE_HEADER, STRIPE_SECRET, tolerance=None)
+    return (event["visitor"]["email"], event["company"]["domain"],
+            event["session"]["utm_source"], len(event["page_views"]))
+
+
+# ---- measuring ----------------------------------------------------------------------
+
+def measure(contenders: dict[str, Callable[[], Any]]) -> dict[str, float]:
+    for fn in contenders.values():  # warm up, and check each one works
+        for _ in range(200):
+            fn()
+    samples: dict[str, list[float]] = {name: [] for name in contenders}
+    for _ in range(ROUNDS):
+        for name, fn in contenders.items():
+            start = time.perf_counter_ns()
+            for _ in range(CALLS):
+                fn()
+            samples[name].append((time.perf_counter_ns() - start) / CALLS / 1000)
+    return {name: statistics.median(values) for name, values in samples.items()}
+
+
+def table(title: str, medians: dict[str, float], baseline: str) -> str:
+    base = medians[baseline]
+    lines = [f"### {title}", "", "| contender | µs per call (median) | ratio to baseline |", "|---|---|---|"]
+    for name, value in medians.items():
+        lines.append(f"| {name} | {value:.2f} | {value / base:.2f}x |")
+    return "\n".join(lines)
+
+
+def main() -> None:
+    assert ours_construct_event() == stdlib_json() == stdlib_msgspec(), "contenders disagree"
+    print(f"Python bench: {platform.python_implementation()} {platform.python_version()}, "
+          f"{platform.machine()}, body {len(BODY)} bytes, {ROUNDS} rounds x {CALLS} calls, interleaved\n")
+    verify = measure({
+        "stdlib hmac.new + compare_digest (baseline)": stdlib_verify,
+        "bullseye_webhooks Webhook.verify": ours_verify,
+        "standardwebhooks Webhook.verify": standardwebhooks_verify,
+        "svix Webhook.verify": svix_verify,
+        "stripe WebhookSignature.verify_header": stripe_verify,
+    })
+    print(table("verify, 3 KB", verify, "stdlib hmac.new + compare_digest (baseline)"), "\n")
+    receive = measure({
+        "stdlib hmac + json.loads + 4 reads (baseline)": stdlib_json,
+        "stdlib hmac + orjson.loads + 4 reads": stdlib_orjson,
+        "stdlib hmac + msgspec typed decode + 4 reads": stdlib_msgspec,
+        "stdlib hmac + pydantic model_validate_json + 4 reads": stdlib_pydantic,
+        "stripe Webhook.construct_event + 4 reads": stripe_construct_event,
+        "bullseye_webhooks construct_event + 4 reads": ours_construct_event,
+        "bullseye_webhooks construct_event(headers dict) + 4 reads": ours_construct_event_headers,
+    })
+    print(table("receive: verify, parse, read visitor.email, company.domain, session.utm_source, len(page_views)",
+                receive, "stdlib hmac + json.loads + 4 reads (baseline)"), "\n")
+    v = verify["bullseye_webhooks Webhook.verify"] / verify["stdlib hmac.new + compare_digest (baseline)"]
+    r = receive["bullseye_webhooks construct_event + 4 reads"] / receive["stdlib hmac + msgspec typed decode + 4 reads"]
+    print(f"goal: verify <= 0.70x stdlib: {v:.2f}x ({'met' if v <= 0.70 else 'missed'})")
+    print(f"goal: construct_event + reads <= 1.00x stdlib hmac + msgspec + reads: {r:.2f}x "
+          f"({'met' if r <= 1.0 else 'missed'})")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
