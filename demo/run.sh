@@ -40,10 +40,11 @@ start_receiver() {
   return 1
 }
 
-cargo build --quiet -p bullseye-webhooks-demo
+cargo build --quiet -p bullseye-webhooks-demo -p bullseye-webhooks-cli
 target_dir=${CARGO_TARGET_DIR:-target}
 
 start_receiver rust "$target_dir/debug/receiver"
 start_receiver fastapi .venv/bin/python bindings-python/demo/receiver.py
 
-"$target_dir/debug/sender" --fixtures fixtures "${receivers[@]}"
+# The sender makes each delivery with the CLI: bullseye-webhooks send --json.
+"$target_dir/debug/sender" --cli "$target_dir/debug/bullseye-webhooks" --fixtures fixtures "${receivers[@]}"

@@ -1,22 +1,22 @@
-//! The demo's sender: posts every delivery to every receiver given as
-//! `--receiver NAME=URL` and prints one table, a column per receiver.
+//! The demo's sender: sends every delivery to every receiver given as
+//! `--receiver NAME=URL` by running the CLI, `bullseye-webhooks send --json`
+//! (given as `--cli PATH`), and prints one table, a column per receiver.
 //! Exits 1 when any receiver's answer differs from the expected one.
 
-use std::io::{Read, Write};
-use std::net::TcpStream;
+use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::ExitCode;
-use std::time::Duration;
+use std::process::{Command, ExitCode, Stdio};
 
-use bullseye_webhooks::{SIGNATURE_HEADER, VISIT_SIGNATURE_HEADER, sign};
+use bullseye_webhooks::{VISIT_SIGNATURE_HEADER, sign};
 
 /// One request the sender makes, and the answer every receiver must give.
 struct Delivery {
     name: &'static str,
     route: &'static str,
-    header: &'static str,
-    body: Vec<u8>,
-    signature: Option<String>,
+    /// `send`'s arguments besides `--url` and `--json`: how to sign, and
+    /// the body (a file, or `-` for `stdin`).
+    args: Vec<String>,
+    stdin: Option<Vec<u8>>,
     expected_status: u16,
     expected_error: Option<&'static str>,
 }
@@ -42,6 +42,7 @@ fn main() -> ExitCode {
 fn run() -> Result<bool, String> {
     let mut receivers = Vec::new();
     let mut fixtures = PathBuf::from("fixtures");
+    let mut cli = None;
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         match arg.as_str() {
@@ -51,16 +52,19 @@ fn run() -> Result<bool, String> {
                 receivers.push((name.to_owned(), url.trim_end_matches('/').to_owned()));
             }
             "--fixtures" => fixtures = PathBuf::from(args.next().ok_or("--fixtures needs DIR")?),
+            "--cli" => cli = Some(PathBuf::from(args.next().ok_or("--cli needs PATH")?)),
             other => return Err(format!("unknown argument {other:?}")),
         }
     }
     if receivers.is_empty() {
         return Err("give at least one --receiver NAME=URL".to_owned());
     }
+    let cli = cli.ok_or("give --cli PATH, the bullseye-webhooks binary")?;
     let secret = std::env::var("DEMO_SECRET").map_err(|_| "DEMO_SECRET is not set")?;
-    let previous =
-        std::env::var("DEMO_PREVIOUS_SECRET").map_err(|_| "DEMO_PREVIOUS_SECRET is not set")?;
-    let deliveries = deliveries(&fixtures, &secret, &previous)?;
+    if std::env::var_os("DEMO_PREVIOUS_SECRET").is_none() {
+        return Err("DEMO_PREVIOUS_SECRET is not set".to_owned());
+    }
+    let deliveries = deliveries(&fixtures, &secret)?;
 
     let mut rows = vec![{
         let mut header = vec!["delivery".to_owned(), "expected".to_owned()];
@@ -75,7 +79,7 @@ fn run() -> Result<bool, String> {
         };
         let mut row = vec![delivery.name.to_owned(), expected];
         for (_, url) in &receivers {
-            let cell = match post(url, delivery) {
+            let cell = match send(&cli, url, delivery) {
                 Ok(answer) => {
                     let ok = answer.status == delivery.expected_status
                         && answer.error.as_deref() == delivery.expected_error;
@@ -110,32 +114,45 @@ fn run() -> Result<bool, String> {
     Ok(all_as_expected)
 }
 
-fn read(fixtures: &Path, name: &str) -> Result<Vec<u8>, String> {
-    let path = fixtures.join("payloads").join(name);
-    std::fs::read(&path).map_err(|e| format!("cannot read {}: {e}", path.display()))
+fn read(path: &Path) -> Result<Vec<u8>, String> {
+    std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))
 }
 
-fn deliveries(fixtures: &Path, secret: &str, previous: &str) -> Result<Vec<Delivery>, String> {
-    let integrations = read(fixtures, "identification-event.json")?;
-    let partner = read(fixtures, "identification-event-type.json")?;
-    let generic = read(fixtures, "generic-test-event.json")?;
-    let visit = read(fixtures, "visit-new-visit.json")?;
-
-    let bullseye = |name, body: Vec<u8>, signature: Option<String>, status, error| Delivery {
+/// The delivery `name`: `send`'s `args`, then the expected answer.
+fn delivery(
+    name: &'static str,
+    route: &'static str,
+    args: &[&str],
+    stdin: Option<Vec<u8>>,
+    expected: (u16, Option<&'static str>),
+) -> Delivery {
+    Delivery {
         name,
-        route: "/bullseye",
-        header: SIGNATURE_HEADER,
-        body,
-        signature,
-        expected_status: status,
-        expected_error: error,
-    };
-    let signed = |body: &[u8]| Some(sign(secret, body));
-
-    let mut tampered = integrations.clone();
-    if let Some(byte) = tampered.iter_mut().rev().find(|b| b.is_ascii_digit()) {
-        *byte = if *byte == b'9' { b'0' } else { *byte + 1 };
+        route,
+        args: args.iter().map(|a| (*a).to_owned()).collect(),
+        stdin,
+        expected_status: expected.0,
+        expected_error: expected.1,
     }
+}
+
+fn deliveries(fixtures: &Path, secret: &str) -> Result<Vec<Delivery>, String> {
+    let payload = |name: &str| fixtures.join("payloads").join(name);
+    let integrations_path = payload("identification-event.json");
+    let integrations = read(&integrations_path)?;
+    let integrations_file = integrations_path.display().to_string();
+    let partner_file = payload("identification-event-type.json")
+        .display()
+        .to_string();
+    let generic_file = payload("generic-test-event.json").display().to_string();
+    let visit_file = payload("visit-new-visit.json").display().to_string();
+    let (identification, visit) = (integrations_file.as_str(), visit_file.as_str());
+
+    // The signatures the CLI cannot make itself: deliberately odd ones.
+    let signature = sign(secret, &integrations);
+    let padded = format!("  {}\t", signature.to_uppercase());
+    let short = signature.get(..63).unwrap_or_default();
+    let not_hex = "z".repeat(64);
     let reserialized = serde_json::from_slice::<serde_json::Value>(&integrations)
         .map(|v| v.to_string().into_bytes())
         .map_err(|e| format!("identification fixture is not JSON: {e}"))?;
@@ -147,243 +164,183 @@ fn deliveries(fixtures: &Path, secret: &str, previous: &str) -> Result<Vec<Deliv
     };
     let no_type = br#"{"timestamp":"2025-01-15T10:30:00Z","visitor":{}}"#.to_vec();
 
+    const CURRENT: &str = "DEMO_SECRET";
+    const PREVIOUS: &str = "DEMO_PREVIOUS_SECRET";
+    let ok = (200, None);
+    let mismatch = (401, Some("signature_mismatch"));
+    let malformed = (400, Some("malformed_signature"));
+    let header = VISIT_SIGNATURE_HEADER;
+    let b = "/bullseye";
     Ok(vec![
-        bullseye(
+        delivery(
             "signed, `event` key",
-            integrations.clone(),
-            signed(&integrations),
-            200,
+            b,
+            &["--secret-env", CURRENT, identification],
             None,
+            ok,
         ),
-        bullseye(
+        delivery(
             "signed, `event_type` key",
-            partner.clone(),
-            signed(&partner),
-            200,
+            b,
+            &["--secret-env", CURRENT, &partner_file],
             None,
+            ok,
         ),
-        bullseye(
+        delivery(
             "signed with the previous secret (rotation)",
-            integrations.clone(),
-            Some(sign(previous, &integrations)),
-            200,
+            b,
+            &["--secret-env", PREVIOUS, identification],
             None,
+            ok,
         ),
-        bullseye(
+        delivery(
             "signature upper-case, padded",
-            integrations.clone(),
-            signed(&integrations).map(|s| format!("  {}\t", s.to_uppercase())),
-            200,
+            b,
+            &["--signature", &padded, identification],
             None,
+            ok,
         ),
-        bullseye(
+        delivery(
             "other event type (generic)",
-            generic.clone(),
-            signed(&generic),
-            200,
+            b,
+            &["--secret-env", CURRENT, &generic_file],
             None,
+            ok,
         ),
-        bullseye(
+        delivery(
             "tampered body (one digit changed)",
-            tampered,
-            signed(&integrations),
-            401,
-            Some("signature_mismatch"),
-        ),
-        bullseye(
-            "re-serialized JSON",
-            reserialized,
-            signed(&integrations),
-            401,
-            Some("signature_mismatch"),
-        ),
-        bullseye(
-            "signed with a wrong secret",
-            integrations.clone(),
-            Some(sign("whsec_wrong", &integrations)),
-            401,
-            Some("signature_mismatch"),
-        ),
-        bullseye(
-            "unsigned",
-            integrations.clone(),
+            b,
+            &["--secret-env", CURRENT, "--tamper", identification],
             None,
-            400,
-            Some("missing_signature"),
+            mismatch,
         ),
-        bullseye(
+        delivery(
+            "re-serialized JSON",
+            b,
+            &["--signature", &signature, "-"],
+            Some(reserialized),
+            mismatch,
+        ),
+        delivery(
+            "signed with a wrong secret",
+            b,
+            &["--wrong-secret", identification],
+            None,
+            mismatch,
+        ),
+        delivery(
+            "unsigned",
+            b,
+            &["--unsigned", identification],
+            None,
+            (400, Some("missing_signature")),
+        ),
+        delivery(
             "signature too short",
-            integrations.clone(),
-            signed(&integrations).map(|s| s[..63].to_owned()),
-            400,
-            Some("malformed_signature"),
+            b,
+            &["--signature", short, identification],
+            None,
+            malformed,
         ),
-        bullseye(
+        delivery(
             "signature not hex",
-            integrations.clone(),
-            Some("z".repeat(64)),
-            400,
-            Some("malformed_signature"),
+            b,
+            &["--signature", &not_hex, identification],
+            None,
+            malformed,
         ),
-        bullseye(
+        delivery(
             "signed, not JSON",
-            b"visitor=jane".to_vec(),
-            signed(b"visitor=jane"),
-            400,
-            Some("invalid_body"),
+            b,
+            &["--secret-env", CURRENT, "-"],
+            Some(b"visitor=jane".to_vec()),
+            (400, Some("invalid_body")),
         ),
-        bullseye(
+        delivery(
             "signed, no event type",
-            no_type.clone(),
-            signed(&no_type),
-            400,
-            Some("invalid_payload"),
+            b,
+            &["--secret-env", CURRENT, "-"],
+            Some(no_type),
+            (400, Some("invalid_payload")),
         ),
-        bullseye(
+        delivery(
             "body over 1 MiB",
-            oversized.clone(),
-            signed(&oversized),
-            413,
-            Some("body_too_large"),
+            b,
+            &["--secret-env", CURRENT, "-"],
+            Some(oversized),
+            (413, Some("body_too_large")),
         ),
-        Delivery {
-            name: "visit, HMAC signature",
-            route: "/visit",
-            header: VISIT_SIGNATURE_HEADER,
-            body: visit.clone(),
-            signature: signed(&visit),
-            expected_status: 200,
-            expected_error: None,
-        },
-        Delivery {
-            name: "visit, static token",
-            route: "/visit",
-            header: VISIT_SIGNATURE_HEADER,
-            body: visit.clone(),
-            signature: Some(secret.to_owned()),
-            expected_status: 200,
-            expected_error: None,
-        },
-        Delivery {
-            name: "visit, wrong token",
-            route: "/visit",
-            header: VISIT_SIGNATURE_HEADER,
-            body: visit,
-            signature: Some("not-the-token".to_owned()),
-            expected_status: 401,
-            expected_error: Some("signature_mismatch"),
-        },
+        delivery(
+            "visit, HMAC signature",
+            "/visit",
+            &["--secret-env", CURRENT, "--header", header, visit],
+            None,
+            ok,
+        ),
+        delivery(
+            "visit, static token",
+            "/visit",
+            &[
+                "--secret-env",
+                CURRENT,
+                "--static-token",
+                "--header",
+                header,
+                visit,
+            ],
+            None,
+            ok,
+        ),
+        delivery(
+            "visit, wrong token",
+            "/visit",
+            &["--signature", "not-the-token", "--header", header, visit],
+            None,
+            mismatch,
+        ),
     ])
 }
 
-/// One HTTP/1.1 POST over a plain socket: the demo needs nothing more, and
-/// every byte sent is visible here.
-fn post(base_url: &str, delivery: &Delivery) -> Result<Answer, String> {
-    let authority = base_url
-        .strip_prefix("http://")
-        .ok_or_else(|| format!("{base_url}: only http:// URLs"))?;
-    let (host_port, prefix) = match authority.split_once('/') {
-        Some((host, path)) => (host, format!("/{path}")),
-        None => (authority, String::new()),
-    };
-    let mut stream = TcpStream::connect(host_port).map_err(|e| format!("connect: {e}"))?;
-    stream
-        .set_read_timeout(Some(Duration::from_secs(10)))
-        .map_err(|e| e.to_string())?;
-    // A large body goes with `Expect: 100-continue`, so a receiver that
-    // refuses by Content-Length alone can answer before the body is sent
-    // (instead of closing on an unread body and resetting the connection).
-    let expect_continue = delivery.body.len() > EXPECT_CONTINUE_ABOVE;
-    let mut request = format!(
-        "POST {prefix}{} HTTP/1.1\r\nHost: {host_port}\r\nContent-Type: application/json\r\n\
-         Content-Length: {}\r\nConnection: close\r\n",
-        delivery.route,
-        delivery.body.len()
-    );
-    if expect_continue {
-        request.push_str("Expect: 100-continue\r\n");
+/// One delivery to one receiver: `bullseye-webhooks send --json`, whose one
+/// line of output has the receiver's status and body.
+fn send(cli: &Path, base_url: &str, delivery: &Delivery) -> Result<Answer, String> {
+    let mut child = Command::new(cli)
+        .args(["send", "--json", "--url"])
+        .arg(format!("{base_url}{}", delivery.route))
+        .args(&delivery.args)
+        .stdin(if delivery.stdin.is_some() {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        })
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(|e| format!("cannot run {}: {e}", cli.display()))?;
+    if let (Some(body), Some(mut stdin)) = (&delivery.stdin, child.stdin.take()) {
+        // If the CLI exits early, its stderr below says why.
+        let _ = stdin.write_all(body);
     }
-    if let Some(signature) = &delivery.signature {
-        request.push_str(&format!("{}: {signature}\r\n", delivery.header));
+    let output = child.wait_with_output().map_err(|e| e.to_string())?;
+    if !output.status.success() {
+        return Err(format!(
+            "({}) {}",
+            output.status,
+            String::from_utf8_lossy(&output.stderr).trim()
+        ));
     }
-    request.push_str("\r\n");
-    stream
-        .write_all(request.as_bytes())
-        .map_err(|e| format!("send: {e}"))?;
-    let mut response = Vec::new();
-    if expect_continue {
-        let head = read_head(&mut stream)?;
-        // No answer within the wait: a receiver that ignores `Expect`
-        // gets the body anyway (RFC 9110, section 10.1.1).
-        if !head.is_empty() && !head.starts_with(b"HTTP/1.1 100") {
-            // A final answer before the body: that is the response.
-            response = head;
-            stream
-                .read_to_end(&mut response)
-                .map_err(|e| format!("receive: {e}"))?;
-            return parse_response(&response);
-        }
-    }
-    stream
-        .write_all(&delivery.body)
-        .map_err(|e| format!("send: {e}"))?;
-    stream
-        .read_to_end(&mut response)
-        .map_err(|e| format!("receive: {e}"))?;
-    parse_response(&response)
-}
-
-/// Bodies above this size are sent with `Expect: 100-continue`.
-const EXPECT_CONTINUE_ABOVE: usize = 64 * 1024;
-
-/// Read one response head (through the blank line), byte by byte so that
-/// nothing after it is consumed; empty when nothing came within 2 seconds.
-fn read_head(stream: &mut TcpStream) -> Result<Vec<u8>, String> {
-    let set_timeout = |stream: &TcpStream, secs| {
-        stream
-            .set_read_timeout(Some(Duration::from_secs(secs)))
-            .map_err(|e| e.to_string())
-    };
-    set_timeout(stream, 2)?;
-    let mut head = Vec::new();
-    let mut byte = [0u8; 1];
-    while !head.ends_with(b"\r\n\r\n") {
-        match stream.read(&mut byte) {
-            Ok(0) => break,
-            Ok(_) => head.extend_from_slice(&byte),
-            Err(e)
-                if head.is_empty()
-                    && matches!(
-                        e.kind(),
-                        std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
-                    ) =>
-            {
-                break;
-            }
-            Err(e) => return Err(format!("receive: {e}")),
-        }
-    }
-    set_timeout(stream, 10)?;
-    Ok(head)
-}
-
-fn parse_response(response: &[u8]) -> Result<Answer, String> {
-    let text = String::from_utf8_lossy(response);
-    let (head, body) = text.split_once("\r\n\r\n").ok_or("no HTTP response")?;
-    let status = head
-        .split_whitespace()
-        .nth(1)
-        .and_then(|s| s.parse().ok())
-        .ok_or("no HTTP status")?;
-    let chunked = head
-        .lines()
-        .any(|l| l.to_ascii_lowercase().starts_with("transfer-encoding:") && l.contains("chunked"));
-    let body = if chunked {
-        dechunk(body)
-    } else {
-        body.to_owned()
-    };
-    let json: serde_json::Value = serde_json::from_str(&body).unwrap_or(serde_json::Value::Null);
+    let line: serde_json::Value = serde_json::from_slice(&output.stdout)
+        .map_err(|e| format!("unreadable output of send --json: {e}"))?;
+    let status = line
+        .get("status")
+        .and_then(serde_json::Value::as_u64)
+        .and_then(|s| u16::try_from(s).ok())
+        .ok_or("send --json printed no status")?;
+    let body = line
+        .get("body")
+        .and_then(|b| b.as_str())
+        .unwrap_or_default();
+    let json: serde_json::Value = serde_json::from_str(body).unwrap_or(serde_json::Value::Null);
     let field = |key: &str| json.get(key).and_then(|v| v.as_str()).map(str::to_owned);
     let error = field("error");
     let summary = match &error {
@@ -399,21 +356,6 @@ fn parse_response(response: &[u8]) -> Result<Answer, String> {
         summary,
         error,
     })
-}
-
-fn dechunk(mut body: &str) -> String {
-    let mut out = String::new();
-    while let Some((size, rest)) = body.split_once("\r\n") {
-        let Ok(size) = usize::from_str_radix(size.trim(), 16) else {
-            break;
-        };
-        if size == 0 || rest.len() < size {
-            break;
-        }
-        out.push_str(rest.get(..size).unwrap_or(""));
-        body = rest.get(size..).unwrap_or("").trim_start_matches("\r\n");
-    }
-    out
 }
 
 fn print_table(rows: &[Vec<String>]) {
