@@ -1,0 +1,180 @@
+'use strict';
+// make bench (Node): bullseye-webhooks against node:crypto and the webhook
+// libraries people use, on the ~3 KB identification payload, in one process.
+// Every candidate runs in each round (the order rotating), a round times a
+// batch of calls, and the table gives each candidate's median over the rounds
+// and its ratio to the baseline of its group. A report, never a pass/fail.
+const crypto = require('node:crypto');
+const fs = require('node:fs');
+const path = require('node:path');
+const bullseye = require('..');
+
+const ROUNDS = Number(process.env.BENCH_ROUNDS || 25);
+const BATCH = Number(process.env.BENCH_BATCH || 2000);
+
+const body = fs.readFileSync(path.join(__dirname, '..', '..', 'fixtures', 'payloads', 'identification-event.json'));
+const text = body.toString('utf8');
+const SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
+const signature = crypto.createHmac('sha256', SECRET).update(body).digest('hex');
+const webhook = new bullseye.Webhook(SECRET);
+
+let sink = 0;
+/** The four reads the goal names, kept alive through `sink`. */
+function reads(event) {
+  sink += event.visitor.email.length + event.company.domain.length + event.session.utm_source.length + event.page_views.length;
+}
+
+function nodeCryptoVerify() {
+  const expected = crypto.createHmac('sha256', SECRET).update(body).digest();
+  const given = Buffer.from(signature, 'hex');
+  if (given.length !== expected.length || !crypto.timingSafeEqual(given, expected)) throw new Error('mismatch');
+}
+
+// Each entry: [group, name, fn(): void | Promise<void>]; the first of a group is its baseline.
+const candidates = [
+  ['verify', 'node:crypto createHmac + timingSafeEqual', nodeCryptoVerify],
+  ['verify', 'bullseye-webhooks verify', () => webhook.verify(body, signature)],
+  [
+    'construct',
+    'node:crypto verify + JSON.parse + reads',
+    () => {
+      nodeCryptoVerify();
+      reads(JSON.parse(body.toString('utf8')));
+    },
+  ],
+  ['construct', 'bullseye-webhooks constructEvent + reads', () => reads(webhook.constructEvent(body, signature))],
+];
+const missing = [];
+
+/** Add a peer's candidates if its package loads (some are ES modules only). */
+async function optional(name, add) {
+  try {
+    let loaded;
+    try {
+      loaded = require(name);
+    } catch (error) {
+      if (error.code !== 'ERR_REQUIRE_ESM' && error.code !== 'ERR_PACKAGE_PATH_NOT_EXPORTED') throw error;
+      loaded = await import(name);
+    }
+    add(loaded);
+  } catch (error) {
+    missing.push(`${name} (${error.code || error.message})`);
+  }
+}
+
+const peers = [];
+peers.push(() => optional('@octokit/webhooks-methods', ({ verify }) => {
+  const octokitSignature = `sha256=${signature}`;
+  candidates.push([
+    'verify',
+    '@octokit/webhooks-methods verify (async)',
+    async () => {
+      if (!(await verify(SECRET, text, octokitSignature))) throw new Error('octokit mismatch');
+    },
+  ]);
+}));
+
+peers.push(() => optional('standardwebhooks', ({ Webhook }) => {
+  const secret = Buffer.from(SECRET.slice('whsec_'.length)).toString('base64');
+  const wh = new Webhook(secret);
+  const id = 'msg_bench';
+  const now = new Date();
+  const headers = {
+    'webhook-id': id,
+    'webhook-timestamp': String(Math.floor(now.getTime() / 1000)),
+    'webhook-signature': wh.sign(id, now, text),
+  };
+  candidates.push(['verify', 'standardwebhooks verify (its scheme; parses JSON)', () => wh.verify(text, headers)]);
+}));
+
+peers.push(() => optional('svix', ({ Webhook }) => {
+  const secret = `whsec_${Buffer.from(SECRET).toString('base64')}`;
+  const wh = new Webhook(secret);
+  const id = 'msg_bench';
+  const now = new Date();
+  const headers = {
+    'svix-id': id,
+    'svix-timestamp': String(Math.floor(now.getTime() / 1000)),
+    'svix-signature': wh.sign(id, now, text),
+  };
+  candidates.push(['verify', 'svix verify (its scheme; parses JSON)', () => wh.verify(text, headers)]);
+}));
+
+peers.push(() => optional('stripe', (Stripe) => {
+  const stripe = Stripe('sk_test_bench_not_a_key');
+  const header = stripe.webhooks.generateTestHeaderString({ payload: text, secret: SECRET });
+  candidates.push([
+    'construct',
+    'stripe webhooks.constructEvent + reads (its scheme)',
+    () => reads(stripe.webhooks.constructEvent(body, header, SECRET)),
+  ]);
+}));
+
+let subtleKey;
+const subtleSignature = Buffer.from(signature, 'hex');
+candidates.push([
+  'verify',
+  'WebCrypto subtle.verify (async)',
+  async () => {
+    if (!(await crypto.subtle.verify('HMAC', subtleKey, subtleSignature, body))) throw new Error('subtle mismatch');
+  },
+]);
+
+async function time(fn) {
+  const start = process.hrtime.bigint();
+  const first = fn();
+  if (first instanceof Promise) {
+    await first;
+    for (let i = 1; i < BATCH; i++) await fn();
+  } else {
+    for (let i = 1; i < BATCH; i++) fn();
+  }
+  return Number(process.hrtime.bigint() - start) / BATCH;
+}
+
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
+
+async function main() {
+  for (const add of peers) await add();
+  subtleKey = await crypto.subtle.importKey('raw', Buffer.from(SECRET), { name: 'HMAC', hash: 'SHA-256' }, false, ['verify']);
+  // Warm up every candidate (JIT, caches) before measuring.
+  for (const [, , fn] of candidates) for (let i = 0; i < 3; i++) await time(fn);
+  const samples = candidates.map(() => []);
+  for (let round = 0; round < ROUNDS; round++) {
+    for (let k = 0; k < candidates.length; k++) {
+      const i = (k + round) % candidates.length;
+      samples[i].push(await time(candidates[i][2]));
+    }
+  }
+  const medians = samples.map(median);
+  const baseline = {};
+  candidates.forEach(([group], i) => {
+    if (!(group in baseline)) baseline[group] = medians[i];
+  });
+
+  console.log(`\nNode ${process.version}, ${body.length}-byte identification payload, ${ROUNDS} interleaved rounds of ${BATCH} calls, medians\n`);
+  console.log('| group | candidate | µs per call | ratio to the group baseline |');
+  console.log('|---|---|---|---|');
+  candidates.forEach(([group, name], i) => {
+    console.log(`| ${group} | ${name} | ${(medians[i] / 1000).toFixed(2)} | ${(medians[i] / baseline[group]).toFixed(2)}x |`);
+  });
+  const ratio = (name) => {
+    const i = candidates.findIndex(([, n]) => n === name);
+    return medians[i] / baseline[candidates[i][0]];
+  };
+  const verifyRatio = ratio('bullseye-webhooks verify');
+  const constructRatio = ratio('bullseye-webhooks constructEvent + reads');
+  console.log(`\ngoal verify <= 0.70x node:crypto: ${verifyRatio.toFixed(2)}x (${verifyRatio <= 0.7 ? 'met' : 'NOT met'})`);
+  console.log(`goal constructEvent + reads <= 1.00x node:crypto + JSON.parse + reads: ${constructRatio.toFixed(2)}x (${constructRatio <= 1 ? 'met' : 'NOT met'})`);
+  if (missing.length) console.log(`not measured (did not load): ${missing.join(', ')}`);
+  if (sink === 0) throw new Error('reads were optimised away');
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});
