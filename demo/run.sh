@@ -44,6 +44,7 @@ cargo build --quiet -p bullseye-webhooks-demo -p bullseye-webhooks-cli
 target_dir=${CARGO_TARGET_DIR:-target}
 
 start_receiver rust "$target_dir/debug/receiver"
+start_receiver express node bindings-node/demo/receiver.js
 start_receiver fastapi .venv/bin/python bindings-python/demo/receiver.py
 
 # The sender makes each delivery with the CLI: bullseye-webhooks send --json.
