@@ -8,7 +8,7 @@ export CARGO_TERM_COLOR ?= never
 # One target/ for every build, bindings included, so nothing compiles twice.
 export CARGO_TARGET_DIR ?= $(CURDIR)/target
 
-.PHONY: help setup test test-rust lint demo bench dist fixtures fuzz timing clean
+.PHONY: help setup test test-rust lint demo bench dist fixtures fuzz timing conformance clean
 
 # Each binding adds its own targets in bindings-*/*.mk and appends them to
 # these lists, so this file never needs editing for a new binding.
@@ -17,6 +17,10 @@ DEMO_TARGETS :=
 DIST_TARGETS :=
 BENCH_TARGETS :=
 SETUP_TARGETS :=
+# Languages the cross-language conformance run compares with Rust, and what
+# must be built first (each binding's .mk appends both).
+CONFORMANCE_LANGUAGES :=
+CONFORMANCE_PREREQS :=
 -include $(sort $(wildcard bindings-*/*.mk))
 
 help: ## List the targets
@@ -28,6 +32,7 @@ setup: ## Install the toolchain pieces the project needs (idempotent)
 
 test: setup lint test-rust $(TEST_TARGETS) ## Run every test suite (what CI runs)
 	@scripts/check-fixtures.sh
+	@python3 tests/conformance/compare.py rust $(CONFORMANCE_LANGUAGES)
 	@FUZZ_SECONDS=$(FUZZ_SMOKE_SECONDS) scripts/fuzz.sh
 	@demo/run.sh
 
@@ -54,6 +59,9 @@ dist: setup ## Build the installable packages into dist/
 	@ls -l dist
 
 FUZZ_SMOKE_SECONDS ?= 10
+
+conformance: setup $(CONFORMANCE_PREREQS) ## Every vector through every language; fails on any difference
+	python3 tests/conformance/compare.py rust $(CONFORMANCE_LANGUAGES)
 
 fuzz: ## Fuzz every target for FUZZ_SECONDS (default 60); crashes land in fuzz/artifacts/
 	@scripts/fuzz.sh

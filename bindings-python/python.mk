@@ -12,6 +12,8 @@ TEST_TARGETS += test-python
 DIST_TARGETS += dist-python
 BENCH_TARGETS += bench-python
 DEMO_TARGETS += build-python
+CONFORMANCE_LANGUAGES += python
+CONFORMANCE_PREREQS += build-python
 
 .PHONY: setup-python build-python test-python dist-python bench-python
 

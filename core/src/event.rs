@@ -24,7 +24,8 @@ pub const VISITOR_IDENTIFIED: &str = "visitor.identified";
 /// A verified Bullseye event.
 ///
 /// Serializes back to the payload's own object, unknown fields included, with
-/// `event_type` added when the payload named its type `event`.
+/// `event_type` set to the resolved type (added when the payload named its
+/// type `event`).
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub enum Event {
@@ -453,12 +454,12 @@ fn serialize_with_event_type<S: Serializer>(
     raw: &Map<String, Value>,
     serializer: S,
 ) -> Result<S::Ok, S::Error> {
-    let add_type = !raw.contains_key("event_type");
-    let mut map = serializer.serialize_map(Some(raw.len() + usize::from(add_type)))?;
-    if add_type {
-        map.serialize_entry("event_type", event_type)?;
-    }
-    for (key, value) in raw {
+    // `event_type` is always the resolved type, even where the payload had
+    // `"event_type": null` and named its type in `event`.
+    let others = raw.iter().filter(|(key, _)| key.as_str() != "event_type");
+    let mut map = serializer.serialize_map(Some(1 + others.clone().count()))?;
+    map.serialize_entry("event_type", event_type)?;
+    for (key, value) in others {
         map.serialize_entry(key, value)?;
     }
     map.end()

@@ -35,3 +35,12 @@ fn an_event_type_payload_serializes_unchanged() {
         json!({"event_type": "webhook.test", "message": "hi", "n": 1.5})
     );
 }
+
+#[test]
+fn a_null_event_type_reads_as_the_resolved_type() {
+    let body = br#"{"event_type":null,"event":"visitor.identified","x":1}"#;
+    assert_eq!(
+        event_json(body),
+        json!({"event_type": "visitor.identified", "event": "visitor.identified", "x": 1})
+    );
+}

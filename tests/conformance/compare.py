@@ -1,0 +1,86 @@
+"""Cross-language conformance: every vector through Rust, Python, Node and
+WASM; fails on any difference in outcome, error code, typed field or object.
+
+Each language's dumper prints {case: {"error": code} | {"typed": .., "object": ..}}.
+Rust is the reference for the typed view's shape: each language's typed view
+is read at Rust's key paths (camelCase and snake_case are the same key; an
+absent documented field reads as null, as the contract says). Objects (the
+whole payload) must be equal exactly.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import pathlib
+import re
+import subprocess
+import sys
+from typing import Any
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+VENV_PYTHON = ROOT / ".venv" / "bin" / "python"
+TARGET = pathlib.Path(os.environ.get("CARGO_TARGET_DIR", ROOT / "target"))
+
+
+def dumpers() -> dict[str, list[str]]:
+    return {
+        "rust": ["cargo", "run", "--quiet", "-p", "bullseye-webhooks-conformance", "--bin", "conformance-dump-rust"],
+        "python": [str(VENV_PYTHON), str(ROOT / "tests/conformance/dump_python.py")],
+        "node": ["node", str(ROOT / "tests/conformance/dump_js.js")],
+        "wasm": ["node", str(ROOT / "tests/conformance/dump_js.js")],
+    }
+
+
+def dump(language: str, command: list[str]) -> dict[str, Any]:
+    env = dict(os.environ, BULLSEYE_IMPL=language)
+    result = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=900)
+    if result.returncode != 0:
+        raise SystemExit(f"conformance: the {language} dumper failed:\n{result.stderr[-4000:]}")
+    return json.loads(result.stdout)
+
+
+def key(name: str) -> str:
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
+
+
+def project(reference: Any, other: Any) -> Any:
+    """`other` read at `reference`'s key paths."""
+    if isinstance(reference, dict):
+        if not isinstance(other, dict):
+            return other
+        by_key = {key(k): v for k, v in other.items()}
+        return {k: project(v, by_key.get(key(k))) for k, v in reference.items()}
+    if isinstance(reference, list) and isinstance(other, list) and len(reference) == len(other):
+        return [project(r, o) for r, o in zip(reference, other)]
+    return other
+
+
+def main(languages: list[str]) -> int:
+    commands = dumpers()
+    outcomes = {language: dump(language, commands[language]) for language in languages}
+    reference = outcomes[languages[0]]
+    failures = []
+    for case, expected in reference.items():
+        for language in languages[1:]:
+            got = outcomes[language].get(case)
+            if got is None:
+                failures.append(f"{case}: {language} has no outcome")
+            elif "error" in expected or "error" in got:
+                if expected.get("error") != got.get("error"):
+                    failures.append(f"{case}: {languages[0]} {expected} but {language} {got}")
+            else:
+                if project(expected["typed"], got["typed"]) != expected["typed"]:
+                    failures.append(f"{case}: typed view differs in {language}:\n  {expected['typed']}\n  {project(expected['typed'], got['typed'])}")
+                if got["object"] != expected["object"]:
+                    failures.append(f"{case}: object differs in {language}")
+    for failure in failures:
+        print(failure, file=sys.stderr)
+    compared = len(reference) * (len(languages) - 1)
+    print(f"conformance: {len(reference)} vectors x {len(languages)} languages ({', '.join(languages)})")
+    print(f"conformance: {compared - len(failures)} passed, {len(failures)} failed")
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:] or ["rust", "python", "node", "wasm"]))

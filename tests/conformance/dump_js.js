@@ -1,0 +1,50 @@
+'use strict';
+// Prints {case name: outcome} for every vector through the JS package chosen
+// by BULLSEYE_IMPL (node | wasm): the JS columns of compare.py.
+const fs = require('node:fs');
+const path = require('node:path');
+const { lib, name, FIXTURES } = require('../js/impl.js');
+
+const { Webhook, WebhookError, parseVisit } = lib;
+
+function bodyOf(c) {
+  if (typeof c.body === 'string') return Buffer.from(c.body, 'utf8');
+  if (typeof c.body_hex === 'string') return Buffer.from(c.body_hex, 'hex');
+  if (typeof c.body_file === 'string') return fs.readFileSync(path.join(FIXTURES, 'payloads', c.body_file));
+  return Buffer.from(c.body_repeat.text.repeat(c.body_repeat.count), 'utf8');
+}
+
+function visitOutcome(visit) {
+  const { raw, ...typed } = visit;
+  return { typed, object: raw };
+}
+
+function run(c) {
+  const body = bodyOf(c);
+  try {
+    if (c.operation === 'parse_visit') return visitOutcome(parseVisit(body));
+    const secrets = c.secrets_hex ? c.secrets_hex.map((hex) => new Uint8Array(Buffer.from(hex, 'hex'))) : c.secrets;
+    const options = {};
+    if (c.options?.max_body_bytes !== undefined) options.maxBodyBytes = c.options.max_body_bytes;
+    if (c.options?.tolerance_seconds !== undefined) options.tolerance = c.options.tolerance_seconds;
+    const webhook = new Webhook(secrets, options);
+    const signature = c.signature === null ? undefined : c.signature;
+    if (c.operation === 'verify') {
+      webhook.verify(body, signature);
+      return { typed: {}, object: {} };
+    }
+    if (c.operation === 'construct_visit') return visitOutcome(webhook.constructVisit(body, signature));
+    const now = c.options?.now_unix;
+    const event = webhook.constructEvent(body, signature, now === undefined ? undefined : { now: now * 1000 });
+    // A JS event is the payload object itself, with event_type.
+    return { typed: event, object: event };
+  } catch (error) {
+    if (!(error instanceof WebhookError)) throw new Error(`${name}: ${c.name}: ${error}`);
+    return { error: error.code };
+  }
+}
+
+const vectors = JSON.parse(fs.readFileSync(path.join(FIXTURES, 'vectors.json'), 'utf8'));
+const out = {};
+for (const c of vectors.cases) out[c.name] = run(c);
+process.stdout.write(JSON.stringify(out));

@@ -1,0 +1,74 @@
+"""Prints {case name: outcome} for every vector through the Python package
+(the Python column of compare.py). Run with the project's venv."""
+
+from __future__ import annotations
+
+import json
+import pathlib
+import sys
+from typing import Any
+
+import bullseye_webhooks as bw
+
+FIXTURES = pathlib.Path(__file__).resolve().parents[2] / "fixtures"
+OURS = (
+    bw.VisitorIdentifiedEvent, bw.GenericEvent, bw.Visitor, bw.Company, bw.Session,
+    bw.PageView, bw.Visit, bw.VisitVisitor, bw.VisitCompany,
+)
+
+
+def body_of(case: dict[str, Any]) -> bytes:
+    if "body" in case:
+        return case["body"].encode()
+    if "body_hex" in case:
+        return bytes.fromhex(case["body_hex"])
+    if "body_file" in case:
+        return (FIXTURES / "payloads" / case["body_file"]).read_bytes()
+    return (case["body_repeat"]["text"] * case["body_repeat"]["count"]).encode()
+
+
+def typed(value: Any) -> Any:
+    """Our objects as plain data: every public attribute, recursively."""
+    if isinstance(value, OURS):
+        names = [n for n in dir(type(value)) if not n.startswith("_") and n != "to_dict"]
+        return {n: typed(getattr(value, n)) for n in names}
+    if isinstance(value, (list, tuple)):
+        return [typed(v) for v in value]
+    return value
+
+
+def run(case: dict[str, Any]) -> dict[str, Any]:
+    body = body_of(case)
+    operation = case["operation"]
+    try:
+        if operation == "parse_visit":
+            visit = bw.parse_visit(body)
+            return {"typed": typed(visit), "object": visit.to_dict()}
+        secrets = [bytes.fromhex(s) for s in case["secrets_hex"]] if "secrets_hex" in case else case["secrets"]
+        options = case.get("options", {})
+        webhook = bw.Webhook(
+            secrets,
+            tolerance=options.get("tolerance_seconds"),
+            max_body_bytes=options.get("max_body_bytes", bw.DEFAULT_MAX_BODY_BYTES),
+        )
+        if operation == "verify":
+            webhook.verify(body, case["signature"])
+            return {"typed": {}, "object": {}}
+        if operation == "construct_visit":
+            visit = webhook.construct_visit(body, case["signature"])
+            return {"typed": typed(visit), "object": visit.to_dict()}
+        event = webhook.construct_event(body, case["signature"], now=options.get("now_unix"))
+        obj = event.to_dict()
+        obj["event_type"] = event.event_type  # as JS events and Rust's Serialize show it
+        return {"typed": typed(event), "object": obj}
+    except bw.WebhookError as error:
+        return {"error": error.code}
+
+
+def main() -> None:
+    cases = json.loads((FIXTURES / "vectors.json").read_text())["cases"]
+    json.dump({case["name"]: run(case) for case in cases}, sys.stdout)
+
+
+if __name__ == "__main__":
+    main()

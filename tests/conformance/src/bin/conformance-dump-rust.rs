@@ -1,0 +1,27 @@
+//! Prints `{case name: outcome}` for every vector, as JSON (the Rust column
+//! of `tests/conformance/compare.py`).
+
+use std::process::ExitCode;
+
+use serde_json::{Map, Value};
+
+fn main() -> ExitCode {
+    let dump = || -> Result<Value, String> {
+        let mut out = Map::new();
+        for case in bullseye_webhooks_conformance::load_cases()? {
+            let name = case["name"].as_str().unwrap_or_default().to_owned();
+            out.insert(name, bullseye_webhooks_conformance::run(&case)?);
+        }
+        Ok(Value::Object(out))
+    };
+    match dump() {
+        Ok(value) => {
+            println!("{value}");
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("conformance-dump-rust: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}

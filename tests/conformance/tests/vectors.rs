@@ -1,0 +1,78 @@
+//! Runs every case of `fixtures/vectors.json` through the Rust API and checks
+//! it against the stored expectation. A failure names the case and its
+//! source; all failures are listed before the test fails.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+use bullseye_webhooks_conformance::{load_cases, run};
+use serde_json::{Value, json};
+
+/// Resolve `a.b[2].c` or `list.length` in `root`.
+fn resolve(root: &Value, path: &str) -> Option<Value> {
+    let mut current = root.clone();
+    for part in path.split('.') {
+        if part == "length" {
+            return current.as_array().map(|a| json!(a.len()));
+        }
+        let (key, indexes) = match part.find('[') {
+            Some(i) => (&part[..i], &part[i..]),
+            None => (part, ""),
+        };
+        current = current.get(key)?.clone();
+        for index in indexes.split('[').filter(|s| !s.is_empty()) {
+            let i: usize = index.trim_end_matches(']').parse().ok()?;
+            current = current.get(i)?.clone();
+        }
+    }
+    Some(current)
+}
+
+#[test]
+fn every_vector() {
+    let cases = load_cases().unwrap();
+    assert!(
+        cases.len() > 250,
+        "vectors.json lost cases: {}",
+        cases.len()
+    );
+    let mut failures = Vec::new();
+    for case in &cases {
+        let name = format!("{} [{}]", case["name"], case["source"]);
+        let expect = &case["expect"];
+        let outcome = run(case).unwrap();
+        match (outcome["error"].as_str(), expect["error"].as_str()) {
+            (Some(code), Some(expected)) if code == expected => {}
+            (Some(code), expected) => {
+                failures.push(format!("{name}: got error {code}, expected {expected:?}"));
+            }
+            (None, Some(expected)) => {
+                failures.push(format!("{name}: accepted, expected error {expected}"));
+            }
+            (None, None) => {
+                let fields = expect["fields"].as_object().cloned().unwrap_or_default();
+                for (path, want) in fields {
+                    let got = match path.strip_prefix("raw.") {
+                        Some(rest) => resolve(&outcome["object"], rest),
+                        None => resolve(&outcome["typed"], &path),
+                    };
+                    if got.as_ref() != Some(&want) {
+                        failures.push(format!("{name}: {path} = {got:?}, expected {want}"));
+                    }
+                }
+            }
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} of {} vectors failed:\n{}",
+        failures.len(),
+        cases.len(),
+        failures.join("\n")
+    );
+    println!("{} vectors passed", cases.len());
+}
