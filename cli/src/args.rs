@@ -56,7 +56,7 @@ pub(crate) enum Command {
 pub(crate) struct SecretArgs {
     /// The webhook secret, as configured in Bullseye (whsec_... included).
     /// Prefer --secret-env: a command line lands in shell history
-    #[arg(long, value_name = "SECRET")]
+    #[arg(long, value_name = "SECRET", allow_hyphen_values = true)]
     pub(crate) secret: Vec<OsString>,
     /// Read the secret from the environment variable NAME
     /// [default: BULLSEYE_WEBHOOK_SECRET]

@@ -124,12 +124,10 @@ impl SecretArgs {
             .map(|s| s.clone().into_encoded_bytes())
             .collect();
         for name in &self.secret_env {
-            secrets.push(env_secret(name)?.ok_or_else(|| {
-                Failure::Usage(format!("--secret-env {name}: the variable is not set"))
-            })?);
+            secrets.push(env_secret(name).ok_or_else(|| unset_variable(name))?);
         }
         if secrets.is_empty() {
-            match env_secret(DEFAULT_SECRET_ENV)? {
+            match env_secret(DEFAULT_SECRET_ENV) {
                 Some(secret) => secrets.push(secret),
                 None => {
                     return Err(Failure::Usage(format!(
@@ -158,15 +156,26 @@ impl SecretArgs {
             )),
         }
     }
-
-    /// Whether a secret was asked for explicitly.
-    pub(crate) fn given(&self) -> bool {
-        !self.secret.is_empty() || !self.secret_env.is_empty()
-    }
 }
 
-fn env_secret(name: &str) -> Result<Option<Vec<u8>>, Failure> {
-    Ok(std::env::var_os(name).map(OsString::into_encoded_bytes))
+fn env_secret(name: &str) -> Option<Vec<u8>> {
+    std::env::var_os(name).map(OsString::into_encoded_bytes)
+}
+
+/// The message for `--secret-env NAME` naming no set variable. A NAME that
+/// looks like a secret (`--secret-env whsec_...` for `--secret whsec_...`)
+/// is not echoed.
+fn unset_variable(name: &str) -> Failure {
+    let looks_like_a_name = name.bytes().next().is_some_and(|b| !b.is_ascii_digit())
+        && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+        && !name.to_ascii_lowercase().starts_with("whsec_");
+    Failure::Usage(if looks_like_a_name {
+        format!("--secret-env {name}: that environment variable is not set")
+    } else {
+        "--secret-env takes the NAME of an environment variable holding the secret, \
+         not the secret itself; no such variable is set"
+            .to_owned()
+    })
 }
 
 fn run_sign(args: &SignArgs) -> Result<(), Failure> {

@@ -71,25 +71,16 @@ pub(crate) fn run(args: &SendArgs) -> Result<(), Failure> {
     } else {
         Signing::Signed
     };
-    // Only the modes that sign with the configured secret, or send it, need it.
+    // Only the modes that sign with the configured secret, or send it, read it.
     let secret = match signing {
-        Signing::Signed | Signing::Tampered | Signing::StaticToken => Some(args.secrets.one()?),
-        Signing::Unsigned | Signing::WrongSecret | Signing::Given => {
-            if args.secrets.given() {
-                return Err(Failure::Usage(format!(
-                    "a secret is not used with {}: leave out --secret/--secret-env",
-                    signing.describe()
-                )));
-            }
-            None
-        }
+        Signing::Signed | Signing::Tampered | Signing::StaticToken => args.secrets.one()?,
+        Signing::Unsigned | Signing::WrongSecret | Signing::Given => Vec::new(),
     };
     let mut body = match (&args.input, args.example) {
         (Some(path), _) => read_input(path)?,
         (None, Some(kind)) => example(kind).as_bytes().to_vec(),
         (None, None) => return Err(Failure::Usage("give FILE, `-` or --example".to_owned())),
     };
-    let secret = secret.unwrap_or_default();
     let value = match signing {
         Signing::Signed => Some(sign(&secret, &body)),
         Signing::Tampered => {

@@ -1,0 +1,233 @@
+//! Shared by the CLI's end-to-end tests: running the built binary, and a
+//! small receiver on 127.0.0.1 that records every request.
+
+#![allow(dead_code, unreachable_pub)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+use std::sync::{Arc, Mutex};
+
+use bullseye_webhooks::{VISIT_SIGNATURE_HEADER, Webhook, find_header};
+
+/// The secrets the tests use: none may ever appear in the CLI's output.
+pub const CURRENT: &str = "whsec_cli_test_current_5f2a";
+pub const PREVIOUS: &str = "whsec_cli_test_previous_91c4";
+
+/// Computed in advance with Python's `hmac` (never by the code under test):
+/// `hmac.new(KEY.encode(), open(FILE, 'rb').read(), hashlib.sha256).hexdigest()`.
+pub const IDENTIFICATION_SIGNED_CURRENT: &str =
+    "24786ee1824f1b4ae4b5d4f4472d54d1d6153b873108ebb75a62595d75bdf1db";
+pub const IDENTIFICATION_SIGNED_PREVIOUS: &str =
+    "fe0d29606dfb27f88400c3da6ddd802b3da488b15add6f3dd57285c864d52447";
+pub const VISIT_SIGNED_CURRENT: &str =
+    "f2a7b73802a61b984a8c6a68dfa33aa6276a238b8251ed81f18d12e9bff57b7a";
+/// The empty body under [`CURRENT`].
+pub const EMPTY_SIGNED_CURRENT: &str =
+    "10c531ba88e54b0e9a89eb9518edc0c9725f34e02aa7b40cdfcff5cd6bf0ac6f";
+
+pub fn fixture(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../fixtures")
+        .join(name)
+}
+
+pub fn payload(name: &str) -> Vec<u8> {
+    std::fs::read(fixture("payloads").join(name)).unwrap()
+}
+
+/// The built binary, with the default secret variable cleared.
+pub fn cli() -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_bullseye-webhooks"));
+    command.env_remove("BULLSEYE_WEBHOOK_SECRET");
+    command
+}
+
+#[derive(Debug)]
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+/// Run, feeding `stdin`, and check that no test secret was printed.
+pub fn run(command: &mut Command, stdin: Option<&[u8]>) -> Run {
+    command
+        .stdin(if stdin.is_some() {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        })
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut child = command.spawn().unwrap();
+    if let (Some(body), Some(mut pipe)) = (stdin, child.stdin.take()) {
+        let _ = pipe.write_all(body);
+    }
+    let output = child.wait_with_output().unwrap();
+    let run = Run {
+        code: output.status.code().expect("exited normally"),
+        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+    };
+    for secret in [CURRENT, PREVIOUS] {
+        assert!(
+            !run.stdout.contains(secret) && !run.stderr.contains(secret),
+            "a secret was printed: {run:?}"
+        );
+    }
+    run
+}
+
+/// One request as the receiver saw it.
+#[derive(Debug, Clone)]
+pub struct Recorded {
+    pub path: String,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+impl Recorded {
+    pub fn header(&self, name: &str) -> Option<String> {
+        find_header(
+            self.headers.iter().map(|(k, v)| (k.as_str(), v.as_str())),
+            name,
+        )
+        .map(|v| v.into_owned())
+    }
+}
+
+/// A receiver on 127.0.0.1 written like a user's: `POST /bullseye` runs
+/// `construct_event` with [`CURRENT`] and [`PREVIOUS`], answering 200 with
+/// `{"event_type"}` the first time a delivery is seen and
+/// `{"duplicate":true}` after (de-duplication), or the error's status with
+/// `{"error": code}`; `POST /visit` runs `construct_visit`. A body over
+/// 1 MiB is refused by its Content-Length before it is read. Every request
+/// is recorded.
+pub struct Receiver {
+    pub url: String,
+    requests: Arc<Mutex<Vec<Recorded>>>,
+}
+
+impl Receiver {
+    pub fn start() -> Self {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let requests = Arc::new(Mutex::new(Vec::new()));
+        let recorded = Arc::clone(&requests);
+        // Serves until the test process ends.
+        std::thread::spawn(move || {
+            let webhook = Webhook::with_secrets([CURRENT, PREVIOUS]).unwrap();
+            for stream in listener.incoming().flatten() {
+                let _ = serve(stream, &webhook, &recorded);
+            }
+        });
+        Self { url, requests }
+    }
+
+    pub fn requests(&self) -> Vec<Recorded> {
+        self.requests.lock().unwrap().clone()
+    }
+}
+
+fn serve(
+    stream: TcpStream,
+    webhook: &Webhook,
+    recorded: &Mutex<Vec<Recorded>>,
+) -> std::io::Result<()> {
+    let mut reader = BufReader::new(stream.try_clone()?);
+    let mut writer = stream;
+    let mut line = String::new();
+    reader.read_line(&mut line)?;
+    let path = line.split_whitespace().nth(1).unwrap_or("").to_owned();
+    let mut headers = Vec::new();
+    loop {
+        line.clear();
+        reader.read_line(&mut line)?;
+        let trimmed = line.trim_end();
+        if trimmed.is_empty() {
+            break;
+        }
+        if let Some((name, value)) = trimmed.split_once(':') {
+            headers.push((name.trim().to_owned(), value.trim().to_owned()));
+        }
+    }
+    let mut request = Recorded {
+        path,
+        headers,
+        body: Vec::new(),
+    };
+    let length: usize = request
+        .header("content-length")
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0);
+    let expects_continue = request
+        .header("expect")
+        .is_some_and(|v| v.eq_ignore_ascii_case("100-continue"));
+    if length > webhook.max_body_bytes() {
+        recorded.lock().unwrap().push(request);
+        return answer(&mut writer, 413, r#"{"error":"body_too_large"}"#);
+    }
+    if expects_continue {
+        writer.write_all(b"HTTP/1.1 100 Continue\r\n\r\n")?;
+    }
+    request.body = vec![0; length];
+    reader.read_exact(&mut request.body)?;
+    let seen_before = recorded
+        .lock()
+        .unwrap()
+        .iter()
+        .any(|r| r.body == request.body && r.headers == request.headers);
+    let verified = match request.path.as_str() {
+        "/visit" => webhook
+            .construct_visit(
+                &request.body,
+                &request.header(VISIT_SIGNATURE_HEADER).unwrap_or_default(),
+            )
+            .map(|v| v.event_type.unwrap_or_default()),
+        _ => webhook
+            .construct_event(
+                &request.body,
+                &request.header("x-bullseye-signature").unwrap_or_default(),
+            )
+            .map(|e| e.event_type().to_owned()),
+    };
+    recorded.lock().unwrap().push(request);
+    match verified {
+        Ok(_) if seen_before => answer(&mut writer, 200, r#"{"duplicate":true}"#),
+        Ok(event_type) => answer(
+            &mut writer,
+            200,
+            &serde_json::json!({ "event_type": event_type }).to_string(),
+        ),
+        Err(e) => answer(
+            &mut writer,
+            e.http_status(),
+            &serde_json::json!({ "error": e.code() }).to_string(),
+        ),
+    }
+}
+
+fn answer(stream: &mut TcpStream, status: u16, body: &str) -> std::io::Result<()> {
+    let reason = match status {
+        200 => "OK",
+        400 => "Bad Request",
+        401 => "Unauthorized",
+        413 => "Payload Too Large",
+        _ => "Other",
+    };
+    write!(
+        stream,
+        "HTTP/1.1 {status} {reason}\r\nContent-Type: application/json\r\n\
+         Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )?;
+    stream.flush()
+}

@@ -1,0 +1,512 @@
+//! `sign`, `verify`, `example` and `--help`, end to end through the built
+//! binary, against stored expected values (fixtures/vectors.json, and
+//! signatures computed in advance with Python's `hmac`).
+
+// Test helpers outside #[test] functions: a failure should panic loudly.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+mod common;
+
+use common::*;
+use serde_json::Value;
+
+#[test]
+fn help_on_every_command() {
+    for command in [&[][..], &["sign"], &["verify"], &["send"], &["example"]] {
+        let run = run(cli().args(command).arg("--help"), None);
+        assert_eq!(run.code, 0, "{command:?}: {run:?}");
+        assert!(
+            run.stdout.contains("Usage: bullseye-webhooks"),
+            "{command:?}: {}",
+            run.stdout
+        );
+        assert!(
+            run.stdout.contains("Exit codes:") && run.stdout.contains("BULLSEYE_WEBHOOK_SECRET"),
+            "{command:?}: {}",
+            run.stdout
+        );
+    }
+    let send = run(cli().args(["send", "--help"]), None);
+    for flag in [
+        "--tamper",
+        "--unsigned",
+        "--wrong-secret",
+        "--repeat",
+        "--example",
+        "--secret-env",
+        "no TLS",
+    ] {
+        assert!(send.stdout.contains(flag), "send --help lacks {flag}");
+    }
+    let verify = run(cli().args(["verify", "--help"]), None);
+    for flag in ["--tolerance", "--max-body-bytes", "--signature"] {
+        assert!(verify.stdout.contains(flag), "verify --help lacks {flag}");
+    }
+}
+
+#[test]
+fn bad_arguments_exit_2() {
+    let cases: &[&[&str]] = &[
+        &[],
+        &["frobnicate"],
+        &["sign"],
+        &["verify", "--secret", CURRENT, "-"],
+        &[
+            "verify",
+            "--secret",
+            CURRENT,
+            "--signature",
+            "ab",
+            "--tolerance",
+            "soon",
+            "-",
+        ],
+        &["example", "billing"],
+        &["sign", "--secret", CURRENT, "--secret", PREVIOUS, "-"],
+        &["sign", "--secret", "", "-"],
+        &["sign", "-"],
+        &[
+            "sign",
+            "--secret-env",
+            "BULLSEYE_CLI_TEST_UNSET_VARIABLE",
+            "-",
+        ],
+    ];
+    for args in cases {
+        let run = run(cli().args(*args), Some(b"{}"));
+        assert_eq!(run.code, 2, "{args:?}: {run:?}");
+        assert!(!run.stderr.trim().is_empty(), "{args:?}: no message");
+        assert!(run.stdout.is_empty(), "{args:?}: {run:?}");
+    }
+    let no_secret = run(cli().args(["sign", "-"]), Some(b"{}"));
+    assert!(
+        no_secret.stderr.contains("BULLSEYE_WEBHOOK_SECRET"),
+        "{no_secret:?}"
+    );
+    let empty = run(cli().args(["sign", "--secret", "", "-"]), Some(b"{}"));
+    assert!(empty.stderr.contains("invalid_secret"), "{empty:?}");
+}
+
+#[test]
+fn a_secret_given_to_the_wrong_flag_is_not_echoed() {
+    // `--secret-env` wants a variable's name; a secret given there is not repeated.
+    let run = run(
+        cli().args(["sign", "--secret-env", CURRENT, "-"]),
+        Some(b"{}"),
+    );
+    assert_eq!(run.code, 2, "{run:?}");
+    assert!(run.stderr.contains("not the secret itself"), "{run:?}");
+    // A secret starting with `-` is still a value, not an unknown flag to report.
+    let dash = "-whsec_starts_with_a_dash";
+    let signed = common::run(cli().args(["sign", "--secret", dash, "-"]), Some(b""));
+    assert_eq!(signed.code, 0, "{signed:?}");
+    assert!(!signed.stderr.contains(dash));
+}
+
+#[test]
+fn unreadable_input_exits_3() {
+    let missing = fixture("payloads/no-such-file.json");
+    let directory = fixture("payloads");
+    for path in [&missing, &directory] {
+        let sign = run(cli().args(["sign", "--secret", CURRENT]).arg(path), None);
+        assert_eq!(sign.code, 3, "{sign:?}");
+        assert!(sign.stderr.contains("cannot read"), "{sign:?}");
+        let verify = run(
+            cli()
+                .args(["verify", "--secret", CURRENT, "--signature"])
+                .arg(IDENTIFICATION_SIGNED_CURRENT)
+                .arg(path),
+            None,
+        );
+        assert_eq!(verify.code, 3, "{verify:?}");
+    }
+}
+
+#[test]
+fn sign_prints_the_stored_signatures() {
+    let file = fixture("payloads/identification-event.json");
+    let expected = format!("{IDENTIFICATION_SIGNED_CURRENT}\n");
+    // A file, stdin, --secret-env and the default variable all agree.
+    let by_flag = run(cli().args(["sign", "--secret", CURRENT]).arg(&file), None);
+    let by_stdin = run(
+        cli().args(["sign", "--secret", CURRENT, "-"]),
+        Some(&payload("identification-event.json")),
+    );
+    let by_env = run(
+        cli()
+            .args(["sign", "--secret-env", "MY_BULLSEYE_SECRET"])
+            .arg(&file)
+            .env("MY_BULLSEYE_SECRET", CURRENT),
+        None,
+    );
+    let by_default = run(
+        cli()
+            .arg("sign")
+            .arg(&file)
+            .env("BULLSEYE_WEBHOOK_SECRET", CURRENT),
+        None,
+    );
+    for run in [by_flag, by_stdin, by_env, by_default] {
+        assert_eq!(
+            (run.code, run.stdout.as_str()),
+            (0, expected.as_str()),
+            "{run:?}"
+        );
+    }
+    let previous = run(cli().args(["sign", "--secret", PREVIOUS]).arg(&file), None);
+    assert_eq!(
+        previous.stdout,
+        format!("{IDENTIFICATION_SIGNED_PREVIOUS}\n")
+    );
+    let visit = run(
+        cli()
+            .args(["sign", "--secret", CURRENT])
+            .arg(fixture("payloads/visit-new-visit.json")),
+        None,
+    );
+    assert_eq!(visit.stdout, format!("{VISIT_SIGNED_CURRENT}\n"));
+    let empty = run(cli().args(["sign", "--secret", CURRENT, "-"]), Some(b""));
+    assert_eq!(empty.stdout, format!("{EMPTY_SIGNED_CURRENT}\n"));
+}
+
+/// The Bullseye vectors the CLI can express: a body, a signature, secrets
+/// and a signature that fit a command line (no NUL byte), and no injected
+/// clock.
+struct Vector {
+    name: String,
+    operation: String,
+    secrets: Vec<Vec<u8>>,
+    body: Vec<u8>,
+    signature: Option<String>,
+    max_body_bytes: Option<u64>,
+    expect: Value,
+}
+
+fn vectors() -> (Vec<Vector>, usize) {
+    let text = std::fs::read_to_string(fixture("vectors.json")).unwrap();
+    let json: Value = serde_json::from_str(&text).unwrap();
+    let hex = |s: &str| -> Vec<u8> {
+        (0..s.len())
+            .step_by(2)
+            .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
+            .collect()
+    };
+    let mut usable = Vec::new();
+    let mut skipped = 0;
+    for case in json["cases"].as_array().unwrap() {
+        let operation = case["operation"].as_str().unwrap().to_owned();
+        let options = &case["options"];
+        let secrets: Vec<Vec<u8>> = match (&case["secrets"], &case["secrets_hex"]) {
+            (Value::Array(s), _) => s.iter().map(|s| s.as_str().unwrap().into()).collect(),
+            (_, Value::Array(s)) => s.iter().map(|s| hex(s.as_str().unwrap())).collect(),
+            _ => Vec::new(),
+        };
+        if operation == "parse_visit"
+            || !options["now_unix"].is_null()
+            || secrets.iter().any(|s| s.contains(&0))
+            || case["signature"].as_str().is_some_and(|s| s.contains('\0'))
+        {
+            skipped += 1;
+            continue;
+        }
+        let body = if let Some(text) = case["body"].as_str() {
+            text.as_bytes().to_vec()
+        } else if let Some(h) = case["body_hex"].as_str() {
+            hex(h)
+        } else if let Some(file) = case["body_file"].as_str() {
+            payload(file)
+        } else {
+            let repeat = &case["body_repeat"];
+            repeat["text"]
+                .as_str()
+                .unwrap()
+                .repeat(repeat["count"].as_u64().unwrap() as usize)
+                .into_bytes()
+        };
+        usable.push(Vector {
+            name: case["name"].as_str().unwrap().to_owned(),
+            operation,
+            secrets,
+            body,
+            signature: case["signature"].as_str().map(str::to_owned),
+            max_body_bytes: options["max_body_bytes"].as_u64(),
+            expect: case["expect"].clone(),
+        });
+    }
+    (usable, skipped)
+}
+
+#[cfg(unix)]
+fn os(bytes: &[u8]) -> std::ffi::OsString {
+    use std::os::unix::ffi::OsStrExt;
+    std::ffi::OsStr::from_bytes(bytes).to_owned()
+}
+
+#[cfg(unix)]
+#[test]
+fn verify_answers_every_shared_vector() {
+    let (vectors, skipped) = vectors();
+    println!(
+        "{} vectors run, {skipped} not expressible on a command line",
+        vectors.len()
+    );
+    assert!(vectors.len() >= 150, "only {} vectors", vectors.len());
+    for v in &vectors {
+        let mut command = cli();
+        command.arg("verify");
+        for secret in &v.secrets {
+            command.arg("--secret").arg(os(secret));
+        }
+        // No header and an empty one are the same to the core: missing_signature.
+        command
+            .arg("--signature")
+            .arg(v.signature.as_deref().unwrap_or(""));
+        if let Some(limit) = v.max_body_bytes {
+            command.arg("--max-body-bytes").arg(limit.to_string());
+        }
+        match v.operation.as_str() {
+            "verify" => command.arg("--signature-only"),
+            "construct_visit" => command.arg("--visit"),
+            _ => &mut command,
+        };
+        let run = run(command.arg("-"), Some(&v.body));
+        match v.expect["error"].as_str() {
+            Some("invalid_secret") => {
+                assert_eq!(run.code, 2, "{}: {run:?}", v.name);
+                assert!(
+                    run.stderr.contains("invalid_secret") || run.stderr.contains("no secret"),
+                    "{}: {run:?}",
+                    v.name
+                );
+            }
+            Some(code) => {
+                assert_eq!(run.code, 1, "{}: {run:?}", v.name);
+                assert_eq!(run.stdout, format!("{code}\n"), "{}", v.name);
+                assert!(run.stderr.contains(code), "{}: {run:?}", v.name);
+            }
+            None => {
+                assert_eq!(run.code, 0, "{}: {run:?}", v.name);
+                if v.operation == "verify" {
+                    assert_eq!(run.stdout, "ok\n", "{}", v.name);
+                } else {
+                    assert!(run.stdout.starts_with('{'), "{}: {run:?}", v.name);
+                    if let Some(event_type) = v.expect["fields"].get("event_type") {
+                        // Some vectors nest 128 deep, past serde_json's default limit.
+                        let mut reader = serde_json::Deserializer::from_str(&run.stdout);
+                        reader.disable_recursion_limit();
+                        let printed =
+                            <Value as serde::Deserialize>::deserialize(&mut reader).unwrap();
+                        assert_eq!(&printed["event_type"], event_type, "{}", v.name);
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn sign_reproduces_every_valid_single_secret_vector() {
+    let (vectors, _) = vectors();
+    let mut checked = 0;
+    for v in vectors
+        .iter()
+        .filter(|v| v.operation == "verify" && v.expect["ok"] == true && v.secrets.len() == 1)
+    {
+        let Ok(secret) = std::str::from_utf8(&v.secrets[0]) else {
+            continue;
+        };
+        let Some(signature) = &v.signature else {
+            continue;
+        };
+        let run = run(cli().args(["sign", "--secret", secret, "-"]), Some(&v.body));
+        assert_eq!(run.code, 0, "{}: {run:?}", v.name);
+        let stored = signature.trim().to_lowercase();
+        assert_eq!(run.stdout.trim(), stored, "{}", v.name);
+        checked += 1;
+    }
+    assert!(checked >= 5, "only {checked} vectors checked");
+}
+
+#[test]
+fn verify_prints_the_typed_event() {
+    let file = fixture("payloads/identification-event.json");
+    let run = run(
+        cli()
+            .args(["verify", "--secret", CURRENT, "--signature"])
+            .arg(IDENTIFICATION_SIGNED_CURRENT)
+            .arg(&file),
+        None,
+    );
+    assert_eq!(run.code, 0, "{run:?}");
+    let event: Value = serde_json::from_str(&run.stdout).unwrap();
+    // The payload's `event` key is exposed as `event_type`, with the payload's own fields.
+    assert_eq!(event["event_type"], "visitor.identified");
+    assert_eq!(
+        event["visitor"]["email"],
+        "jane.doe@acme-industries.example"
+    );
+    assert_eq!(event["session_id"], "sess_8d41a0e5f3");
+    assert_eq!(event["organization_id"], "org_2b9f41c7");
+    assert_eq!(event["visitor"]["homeowner"], true);
+}
+
+#[test]
+fn verify_accepts_the_previous_secret_during_a_rotation() {
+    let file = fixture("payloads/identification-event.json");
+    let run = run(
+        cli()
+            .args([
+                "verify",
+                "--secret-env",
+                "NEW",
+                "--secret-env",
+                "OLD",
+                "--signature",
+            ])
+            .arg(IDENTIFICATION_SIGNED_PREVIOUS)
+            .arg(&file)
+            .env("NEW", CURRENT)
+            .env("OLD", PREVIOUS),
+        None,
+    );
+    assert_eq!(run.code, 0, "{run:?}");
+    assert!(
+        run.stdout
+            .contains("\"event_type\": \"visitor.identified\"")
+    );
+    let without_old = common::run(
+        cli()
+            .args(["verify", "--secret-env", "NEW", "--signature"])
+            .arg(IDENTIFICATION_SIGNED_PREVIOUS)
+            .arg(&file)
+            .env("NEW", CURRENT),
+        None,
+    );
+    assert_eq!(
+        (without_old.code, without_old.stdout.as_str()),
+        (1, "signature_mismatch\n")
+    );
+}
+
+#[test]
+fn verify_refusals_print_the_code_and_exit_1() {
+    let file = fixture("payloads/identification-event.json");
+    let verify = |extra: &[&str], signature: &str| {
+        run(
+            cli()
+                .args(["verify", "--secret", CURRENT])
+                .args(extra)
+                .args(["--signature", signature])
+                .arg(&file),
+            None,
+        )
+    };
+    let cases: &[(&[&str], &str, &str)] = &[
+        (&[], IDENTIFICATION_SIGNED_PREVIOUS, "signature_mismatch"),
+        (&[], "", "missing_signature"),
+        (&[], "abc", "malformed_signature"),
+        (
+            &["--max-body-bytes", "3000"],
+            IDENTIFICATION_SIGNED_CURRENT,
+            "body_too_large",
+        ),
+        // The fixture is signed for 2025-01-15T10:30:00Z: long past a 5-minute window.
+        (
+            &["--tolerance", "300"],
+            IDENTIFICATION_SIGNED_CURRENT,
+            "timestamp_out_of_tolerance",
+        ),
+    ];
+    for (extra, signature, code) in cases {
+        let run = verify(extra, signature);
+        assert_eq!(run.code, 1, "{extra:?}: {run:?}");
+        assert_eq!(run.stdout, format!("{code}\n"));
+        assert!(run.stderr.contains(code), "{run:?}");
+    }
+    // Within limits, the same options pass: 3153 bytes, and a century's window.
+    let within = verify(
+        &["--max-body-bytes", "3153", "--tolerance", "3153600000"],
+        IDENTIFICATION_SIGNED_CURRENT,
+    );
+    assert_eq!(within.code, 0, "{within:?}");
+    // Upper-case hex with whitespace around it is the same signature.
+    let padded = verify(
+        &[],
+        &format!(" {}\t", IDENTIFICATION_SIGNED_CURRENT.to_uppercase()),
+    );
+    assert_eq!(padded.code, 0, "{padded:?}");
+}
+
+#[test]
+fn verify_visits_by_token_or_hmac() {
+    let file = fixture("payloads/visit-new-visit.json");
+    for signature in [CURRENT, VISIT_SIGNED_CURRENT] {
+        let run = run(
+            cli()
+                .args([
+                    "verify",
+                    "--visit",
+                    "--secret-env",
+                    "TOKEN",
+                    "--signature",
+                    signature,
+                ])
+                .arg(&file)
+                .env("TOKEN", CURRENT),
+            None,
+        );
+        assert_eq!(run.code, 0, "{run:?}");
+        let visit: Value = serde_json::from_str(&run.stdout).unwrap();
+        assert_eq!(visit["event_type"], "NEW_VISIT");
+        assert_eq!(visit["id"], "vst_3f9a61c2");
+    }
+    let wrong = run(
+        cli()
+            .args([
+                "verify",
+                "--visit",
+                "--secret",
+                CURRENT,
+                "--signature",
+                "not-the-token",
+            ])
+            .arg(&file),
+        None,
+    );
+    assert_eq!(
+        (wrong.code, wrong.stdout.as_str()),
+        (1, "signature_mismatch\n")
+    );
+}
+
+#[test]
+fn examples_are_the_fixture_payloads_and_verify() {
+    for (kind, file, signature, extra) in [
+        (
+            "identification",
+            "identification-event.json",
+            IDENTIFICATION_SIGNED_CURRENT,
+            None,
+        ),
+        (
+            "visit",
+            "visit-new-visit.json",
+            VISIT_SIGNED_CURRENT,
+            Some("--visit"),
+        ),
+    ] {
+        let printed = run(cli().args(["example", kind]), None);
+        assert_eq!(printed.code, 0);
+        assert_eq!(printed.stdout.as_bytes(), payload(file), "{kind}");
+        let mut verify = cli();
+        verify.args(["verify", "--secret", CURRENT, "--signature", signature]);
+        verify.args(extra);
+        let verified = run(verify.arg("-"), Some(printed.stdout.as_bytes()));
+        assert_eq!(verified.code, 0, "{kind}: {verified:?}");
+    }
+}
