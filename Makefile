@@ -47,9 +47,8 @@ lint: setup ## rustfmt check and clippy -D warnings
 demo: setup $(DEMO_TARGETS) ## Real receivers on 127.0.0.1 answer signed, tampered and unsigned deliveries
 	@demo/run.sh
 
-bench: setup ## Criterion benches, core vs the raw hmac crate and openssl, then each binding's
-	@scripts/bench-rust.sh
-	@$(if $(BENCH_TARGETS),$(MAKE) --no-print-directory $(BENCH_TARGETS))
+bench: setup $(CONFORMANCE_PREREQS) ## Every language's benchmarks vs its peers, as ratios; writes bench/RESULTS.md
+	@scripts/bench.sh "$(BENCH_TARGETS)" "$(CONFORMANCE_LANGUAGES)"
 
 dist: setup ## Build the installable packages into dist/
 	@mkdir -p dist

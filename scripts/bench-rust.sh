@@ -5,7 +5,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 target_dir=${CARGO_TARGET_DIR:-target}
 
-cargo bench -p bullseye-webhooks --bench verify -- --noplot --warm-up-time 1 --measurement-time 4
+log="$target_dir/criterion-run.log"
+echo "rust: criterion benches (log: target/criterion-run.log)" >&2
+cargo bench -p bullseye-webhooks --bench verify -- --noplot --warm-up-time 1 --measurement-time 4 >"$log" 2>&1 \
+  || { tail -n 30 "$log" >&2; exit 1; }
 
 openssl_line=""
 if command -v openssl >/dev/null 2>&1; then
@@ -23,7 +26,7 @@ def median_ns(group, name):
     with open(path) as f:
         return json.load(f)["median"]["point_estimate"]
 
-print()
+print("### Rust core vs the raw hmac crate (criterion medians, same run)\n")
 print("| benchmark | raw hmac crate | core | core / raw |")
 print("|---|---|---|---|")
 for label, size in (("3KB", None), ("64KB", None), ("1MiB", 1024 * 1024)):
