@@ -74,31 +74,22 @@ peers.push(() => optional('@octokit/webhooks-methods', ({ verify }) => {
   ]);
 }));
 
-peers.push(() => optional('standardwebhooks', ({ Webhook }) => {
-  const secret = Buffer.from(SECRET.slice('whsec_'.length)).toString('base64');
-  const wh = new Webhook(secret);
-  const id = 'msg_bench';
-  const now = new Date();
-  const headers = {
-    'webhook-id': id,
-    'webhook-timestamp': String(Math.floor(now.getTime() / 1000)),
-    'webhook-signature': wh.sign(id, now, text),
+/** standardwebhooks and svix share one scheme: HMAC of `id.timestamp.body`, headers prefixed. */
+function standardScheme(name, secret, prefix) {
+  return ({ Webhook }) => {
+    const wh = new Webhook(secret);
+    const now = new Date();
+    const headers = {
+      [`${prefix}-id`]: 'msg_bench',
+      [`${prefix}-timestamp`]: String(Math.floor(now.getTime() / 1000)),
+      [`${prefix}-signature`]: wh.sign('msg_bench', now, text),
+    };
+    candidates.push(['verify', `${name} verify (its scheme; parses JSON)`, () => wh.verify(text, headers)]);
   };
-  candidates.push(['verify', 'standardwebhooks verify (its scheme; parses JSON)', () => wh.verify(text, headers)]);
-}));
-
-peers.push(() => optional('svix', ({ Webhook }) => {
-  const secret = `whsec_${Buffer.from(SECRET).toString('base64')}`;
-  const wh = new Webhook(secret);
-  const id = 'msg_bench';
-  const now = new Date();
-  const headers = {
-    'svix-id': id,
-    'svix-timestamp': String(Math.floor(now.getTime() / 1000)),
-    'svix-signature': wh.sign(id, now, text),
-  };
-  candidates.push(['verify', 'svix verify (its scheme; parses JSON)', () => wh.verify(text, headers)]);
-}));
+}
+const base64Secret = Buffer.from(SECRET).toString('base64');
+peers.push(() => optional('standardwebhooks', standardScheme('standardwebhooks', base64Secret, 'webhook')));
+peers.push(() => optional('svix', standardScheme('svix', `whsec_${base64Secret}`, 'svix')));
 
 peers.push(() => optional('stripe', (Stripe) => {
   const stripe = Stripe('sk_test_bench_not_a_key');
