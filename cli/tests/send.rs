@@ -26,6 +26,17 @@ fn send(receiver: &Receiver, path: &str) -> std::process::Command {
     command
 }
 
+/// `send` of the identification example to `/bullseye`, signed with
+/// [`CURRENT`], with `extra` arguments.
+fn identification(receiver: &Receiver, extra: &[&str]) -> Run {
+    run(
+        send(receiver, "/bullseye")
+            .args(["--secret", CURRENT, "--example", "identification"])
+            .args(extra),
+        None,
+    )
+}
+
 #[test]
 fn signed_delivery_is_accepted_and_reported() {
     let receiver = Receiver::start();
@@ -94,18 +105,7 @@ fn a_file_or_stdin_with_a_named_secret_variable() {
 fn tampered_unsigned_and_wrong_secret_deliveries_are_refused() {
     let receiver = Receiver::start();
     let original = payload("identification-event.json");
-    let send_with = |flag: &str| {
-        run(
-            send(&receiver, "/bullseye").args([
-                "--secret",
-                CURRENT,
-                "--example",
-                "identification",
-                flag,
-            ]),
-            None,
-        )
-    };
+    let send_with = |flag: &str| identification(&receiver, &[flag]);
     let tampered = send_with("--tamper");
     let unsigned = send_with("--unsigned");
     let wrong = send_with("--wrong-secret");
@@ -197,17 +197,7 @@ fn visits_by_hmac_and_by_static_token() {
 #[test]
 fn repeat_sends_the_same_delivery_and_shows_de_duplication() {
     let receiver = Receiver::start();
-    let run = run(
-        send(&receiver, "/bullseye").args([
-            "--secret",
-            CURRENT,
-            "--example",
-            "identification",
-            "--repeat",
-            "3",
-        ]),
-        None,
-    );
+    let run = identification(&receiver, &["--repeat", "3"]);
     assert_eq!(run.code, 0, "{run:?}");
     for counter in ["[1/3] 200 OK", "[2/3] 200 OK", "[3/3] 200 OK"] {
         assert!(run.stdout.contains(counter), "{}", run.stdout);
@@ -237,19 +227,7 @@ fn repeat_sends_the_same_delivery_and_shows_de_duplication() {
 #[test]
 fn a_large_repeat_shows_progress_and_a_summary() {
     let receiver = Receiver::start();
-    let run = run(
-        send(&receiver, "/bullseye").args([
-            "--secret",
-            CURRENT,
-            "--example",
-            "identification",
-            "--repeat",
-            "40",
-            "--expect-status",
-            "200",
-        ]),
-        None,
-    );
+    let run = identification(&receiver, &["--repeat", "40", "--expect-status", "200"]);
     assert_eq!(run.code, 0, "{run:?}");
     assert!(run.stderr.contains("sent 4/40"), "{}", run.stderr);
     assert!(run.stderr.contains("sent 40/40"), "{}", run.stderr);
@@ -270,19 +248,7 @@ fn a_large_repeat_shows_progress_and_a_summary() {
 #[test]
 fn json_output_is_one_object_per_delivery() {
     let receiver = Receiver::start();
-    let run = run(
-        send(&receiver, "/bullseye").args([
-            "--secret",
-            CURRENT,
-            "--example",
-            "identification",
-            "--tamper",
-            "--repeat",
-            "2",
-            "--json",
-        ]),
-        None,
-    );
+    let run = identification(&receiver, &["--tamper", "--repeat", "2", "--json"]);
     assert_eq!(run.code, 0, "{run:?}");
     let lines: Vec<Value> = run
         .stdout
@@ -302,20 +268,8 @@ fn json_output_is_one_object_per_delivery() {
 #[test]
 fn expect_status_turns_a_wrong_answer_into_exit_1() {
     let receiver = Receiver::start();
-    let tampered = |status: &str| {
-        run(
-            send(&receiver, "/bullseye").args([
-                "--secret",
-                CURRENT,
-                "--example",
-                "identification",
-                "--tamper",
-                "--expect-status",
-                status,
-            ]),
-            None,
-        )
-    };
+    let tampered =
+        |status: &str| identification(&receiver, &["--tamper", "--expect-status", status]);
     let expected = tampered("401");
     assert_eq!(expected.code, 0, "{expected:?}");
     let unexpected = tampered("200");
@@ -356,10 +310,7 @@ fn large_bodies_go_with_expect_100_continue() {
         assert_eq!(request.header("expect").as_deref(), Some("100-continue"));
     }
     // A small body goes without it.
-    run(
-        send(&receiver, "/bullseye").args(["--secret", CURRENT, "--example", "identification"]),
-        None,
-    );
+    identification(&receiver, &[]);
     assert_eq!(receiver.requests()[2].header("expect"), None);
 }
 
