@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Build the .wasm and its JS glue into bindings-wasm/pkg/:
+#   cargo (profile wasm-release) -> wasm-bindgen --target web -> wasm-opt.
+# wasm-bindgen and wasm-opt come from the project's own installs (see wasm.mk):
+# Debian's wasm-opt (108) silently breaks wasm-bindgen output, so the npm
+# `binaryen` one is put first on PATH.
+# Environment: WASM_PROFILE (default wasm-release), WASM_OPT_FLAGS (default -O3),
+# CARGO_TARGET_DIR (default ../target).
+set -euo pipefail
+here=$(cd "$(dirname "$0")/.." && pwd)
+root=$(cd "$here/.." && pwd)
+target_dir=${CARGO_TARGET_DIR:-$root/target}
+profile=${WASM_PROFILE:-wasm-release}
+opt_flags=${WASM_OPT_FLAGS:--O3}
+export PATH="$here/node_modules/.bin:$target_dir/tools/bin:$PATH"
+
+cargo build --quiet -p bullseye-webhooks-wasm --target wasm32-unknown-unknown --profile "$profile"
+rm -rf "$here/pkg"
+wasm-bindgen --target web --no-typescript --out-dir "$here/pkg" \
+  "$target_dir/wasm32-unknown-unknown/$profile/bullseye_webhooks_wasm.wasm"
+wasm="$here/pkg/bullseye_webhooks_wasm_bg.wasm"
+# shellcheck disable=SC2086 # the flags are a list
+wasm-opt $opt_flags --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
+  --enable-mutable-globals --enable-reference-types --enable-multivalue \
+  "$wasm" -o "$wasm.opt"
+mv "$wasm.opt" "$wasm"
+echo "wasm: $(wc -c <"$wasm") bytes, $(gzip -9c "$wasm" | wc -c) gzipped ($profile, wasm-opt $opt_flags)"

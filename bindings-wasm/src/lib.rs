@@ -1,0 +1,171 @@
+//! The WASM binding of `bullseye-webhooks`: argument conversion and error
+//! mapping only. Every rule lives in the core crate.
+//!
+//! The package's JavaScript entry (`js/api.js`) checks argument types, turns
+//! strings into bytes, wraps errors into `WebhookError` and `JSON.parse`s the
+//! verified text, so this layer returns only what JavaScript needs: an
+//! event's type, or a visit's typed view as JSON text.
+//!
+//! It is in two parts: [`glue`], plain Rust that the native unit tests run,
+//! and the `#[wasm_bindgen]` exports below, which only convert a
+//! [`glue::Failure`] into a JavaScript `Error` carrying the code. Nothing here
+//! panics: the release build aborts on a panic, and none may reach JavaScript.
+
+use wasm_bindgen::prelude::*;
+
+pub mod glue;
+
+use glue::Failure;
+
+#[wasm_bindgen]
+extern "C" {
+    /// JavaScript's `Error`, with the `code` property the wrapper reads.
+    #[wasm_bindgen(js_name = Error)]
+    type JsFailure;
+
+    #[wasm_bindgen(constructor, js_class = "Error")]
+    fn new(message: &str) -> JsFailure;
+
+    #[wasm_bindgen(method, setter = code, js_class = "Error")]
+    fn set_code(this: &JsFailure, code: &str);
+}
+
+/// A failure as JavaScript receives it: an `Error` whose `code` is one of
+/// the core's codes, or `"argument"` for an argument the wrapper should have
+/// refused (it becomes a `TypeError`).
+fn thrown(failure: Failure) -> JsValue {
+    let error = JsFailure::new(&failure.message());
+    error.set_code(failure.code());
+    error.into()
+}
+
+/// The core's error codes, in the order the checks run.
+#[wasm_bindgen(js_name = errorCodes)]
+pub fn error_codes() -> Vec<String> {
+    bullseye_webhooks::ERROR_CODES
+        .iter()
+        .map(|code| (*code).to_owned())
+        .collect()
+}
+
+/// The HTTP status the core assigns to each error code, in [`error_codes`] order.
+#[wasm_bindgen(js_name = errorStatuses)]
+pub fn error_statuses() -> Vec<u16> {
+    glue::error_statuses()
+}
+
+/// The header Bullseye signs with.
+#[wasm_bindgen(js_name = signatureHeader)]
+pub fn signature_header() -> String {
+    bullseye_webhooks::SIGNATURE_HEADER.to_owned()
+}
+
+/// The header fingerprinting-api visits carry their token or HMAC in.
+#[wasm_bindgen(js_name = visitSignatureHeader)]
+pub fn visit_signature_header() -> String {
+    bullseye_webhooks::VISIT_SIGNATURE_HEADER.to_owned()
+}
+
+/// The default body size limit, in bytes.
+#[wasm_bindgen(js_name = defaultMaxBodyBytes)]
+pub fn default_max_body_bytes() -> f64 {
+    glue::to_f64(bullseye_webhooks::DEFAULT_MAX_BODY_BYTES)
+}
+
+/// The value of header `name` among flattened `[key, value, key, value, ...]`
+/// pairs, by the core's rule (case-insensitive, repeats joined with ", ").
+#[wasm_bindgen(js_name = findHeader)]
+pub fn find_header(flat: Vec<String>, name: &str) -> Option<String> {
+    glue::find_header(&flat, name)
+}
+
+/// The lowercase hex HMAC-SHA256 of `body` under `secret`.
+#[wasm_bindgen]
+pub fn sign(secret: &[u8], body: &[u8]) -> String {
+    bullseye_webhooks::sign(secret, body)
+}
+
+/// Parse a fingerprinting-api visit (no signature check); returns the typed
+/// view as JSON text.
+#[wasm_bindgen(js_name = parseVisit)]
+pub fn parse_visit(body: &[u8]) -> Result<String, JsValue> {
+    glue::parse_visit(body).map_err(thrown)
+}
+
+/// The verifier behind the JavaScript `Webhook` class.
+#[wasm_bindgen]
+pub struct WasmWebhook {
+    inner: glue::Verifier,
+}
+
+#[wasm_bindgen]
+impl WasmWebhook {
+    /// Build a verifier. `secrets` holds every secret's bytes end to end and
+    /// `lengths` their lengths; the buffer is wiped before returning.
+    /// `tolerance_seconds` and `max_body_bytes` were checked by the wrapper.
+    #[wasm_bindgen(constructor)]
+    pub fn new(
+        secrets: Vec<u8>,
+        lengths: Vec<u32>,
+        tolerance_seconds: Option<f64>,
+        max_body_bytes: Option<f64>,
+    ) -> Result<WasmWebhook, JsValue> {
+        let inner = glue::Verifier::new(secrets, &lengths, tolerance_seconds, max_body_bytes)
+            .map_err(thrown)?;
+        Ok(Self { inner })
+    }
+
+    /// The body size limit, in bytes.
+    #[wasm_bindgen(getter, js_name = maxBodyBytes)]
+    pub fn max_body_bytes(&self) -> f64 {
+        self.inner.max_body_bytes()
+    }
+
+    /// The tolerance in seconds, or `undefined` when there is no time check.
+    #[wasm_bindgen(getter)]
+    pub fn tolerance(&self) -> Option<f64> {
+        self.inner.tolerance()
+    }
+
+    /// Check an `X-Bullseye-Signature` value over the raw body.
+    pub fn verify(&self, body: &[u8], signature: &str) -> Result<(), JsValue> {
+        self.inner.verify(body, signature).map_err(thrown)
+    }
+
+    /// Verify, then check the event's shape; returns its type. `now_ms`
+    /// (milliseconds since the Unix epoch, JavaScript's `Date.now()`) is the
+    /// clock: `wasm32-unknown-unknown` has none of its own.
+    #[wasm_bindgen(js_name = constructEvent)]
+    pub fn construct_event(
+        &self,
+        body: &[u8],
+        signature: &str,
+        now_ms: f64,
+    ) -> Result<String, JsValue> {
+        self.inner
+            .construct_event(body, signature, now_ms)
+            .map_err(thrown)
+    }
+
+    /// The typed `visitor.id` and `company.id` of an identification as the
+    /// JSON text of a two-element array, for the rare payload that sends a
+    /// number (the core reads it as its decimal text).
+    #[wasm_bindgen(js_name = identifiedIds)]
+    pub fn identified_ids(
+        &self,
+        body: &[u8],
+        signature: &str,
+        now_ms: f64,
+    ) -> Result<String, JsValue> {
+        self.inner
+            .identified_ids(body, signature, now_ms)
+            .map_err(thrown)
+    }
+
+    /// Check a visit's token or HMAC, then parse it; returns the typed view
+    /// as JSON text.
+    #[wasm_bindgen(js_name = constructVisit)]
+    pub fn construct_visit(&self, body: &[u8], signature: &str) -> Result<String, JsValue> {
+        self.inner.construct_visit(body, signature).map_err(thrown)
+    }
+}

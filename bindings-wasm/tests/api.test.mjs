@@ -1,0 +1,144 @@
+// The wasm package's own API tests in Node (the shared vector suite in
+// tests/js runs too, with BULLSEYE_IMPL=wasm): entries and init, constants
+// against the core, Fetch Request helpers, errors, what the package may not
+// use, and the TypeScript types.
+import test from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { inspect } from 'node:util';
+
+import * as lib from '../node.js';
+import * as glue from '../pkg/bullseye_webhooks_wasm.js';
+
+const { Webhook, WebhookError, sign, ERROR_CODES } = lib;
+const PKG = new URL('..', import.meta.url);
+const FIXTURES = new URL('../../fixtures/payloads/', import.meta.url);
+const SECRET = 'whsec_api_test';
+const identification = readFileSync(new URL('identification-event.json', FIXTURES));
+
+test('every export is declared in index.d.ts and every declaration exported', () => {
+  const dts = readFileSync(new URL('index.d.ts', PKG), 'utf8');
+  const declared = [...dts.matchAll(/^export (?:class|function|const) (\w+)/gm)].map((m) => m[1]);
+  assert.deepEqual(Object.keys(lib).sort(), [...new Set(declared)].sort());
+});
+
+test('constants and error codes equal the core', () => {
+  assert.deepEqual(lib.coreErrorCodes(), [...ERROR_CODES]);
+  assert.equal(lib.SIGNATURE_HEADER, glue.signatureHeader());
+  assert.equal(lib.VISIT_SIGNATURE_HEADER, glue.visitSignatureHeader());
+  assert.equal(lib.DEFAULT_MAX_BODY_BYTES, glue.defaultMaxBodyBytes());
+  assert.ok(Object.isFrozen(ERROR_CODES));
+});
+
+test('initialising again, synchronously or not, is harmless', async () => {
+  const bytes = readFileSync(new URL('pkg/bullseye_webhooks_wasm_bg.wasm', PKG));
+  lib.initSync({ module: new WebAssembly.Module(bytes) });
+  lib.initSync(bytes);
+  await lib.init(bytes);
+  await lib.init();
+  new Webhook(SECRET).verify(identification, sign(SECRET, identification));
+});
+
+test('the web entry explains itself before init, and works after initSync', () => {
+  const script = `
+    import * as web from './index.js';
+    import { readFileSync } from 'node:fs';
+    let before;
+    try { new web.Webhook('s'); } catch (e) { before = e.message; }
+    web.initSync({ module: readFileSync('./pkg/bullseye_webhooks_wasm_bg.wasm') });
+    console.log(JSON.stringify({ before, signed: web.sign('whsec_test', '{}') }));
+  `;
+  const out = JSON.parse(execFileSync(process.execPath, ['--input-type=module', '-e', script], { cwd: PKG, encoding: 'utf8' }));
+  assert.match(out.before, /not initialised: call `await init\(\)`/);
+  assert.equal(out.signed, '46bdc2a2e83964bd2695acc6a1f97162d8bafc135a071aa5cd5c99aae5481440');
+});
+
+test('require() of the package directory gives the same API', () => {
+  const out = execFileSync(process.execPath, ['-e', `const l = require(${JSON.stringify(PKG.pathname)}); console.log(l.sign('whsec_test', '{}'))`], {
+    encoding: 'utf8',
+  });
+  assert.equal(out.trim(), '46bdc2a2e83964bd2695acc6a1f97162d8bafc135a071aa5cd5c99aae5481440');
+});
+
+test('failures are WebhookError instances with code and status; misuse is a TypeError', () => {
+  const webhook = new Webhook(SECRET);
+  const cases = [
+    [() => webhook.verify(identification, 'zz'), 'malformed_signature', 400],
+    [() => webhook.verify(identification, sign('other', identification)), 'signature_mismatch', 401],
+    [() => webhook.verify(identification, {}), 'missing_signature', 400],
+    [() => webhook.verify(JSON.parse(identification), 'x'), 'invalid_body', 400],
+    [() => new Webhook(''), 'invalid_secret', 500],
+    [() => new Webhook(undefined), 'invalid_secret', 500],
+    [() => new Webhook(SECRET, { maxBodyBytes: 10 }).verify(identification, 'x'), 'body_too_large', 413],
+    [() => webhook.constructEvent('[1]', sign(SECRET, '[1]')), 'invalid_body', 400],
+  ];
+  for (const [run, code, status] of cases) {
+    assert.throws(run, (error) => error instanceof WebhookError && error.code === code && error.status === status, code);
+  }
+  assert.throws(() => webhook.verify(42, 'x'), TypeError);
+  assert.throws(() => new Webhook(SECRET, { tolerance: -1 }), TypeError);
+  assert.throws(() => new Webhook(SECRET, { nope: 1 }), TypeError);
+  assert.throws(() => webhook.constructEvent('{}', 'x', { now: 'soon' }), TypeError);
+});
+
+test('secrets never show in inspect, JSON or error messages', () => {
+  const webhook = new Webhook([SECRET, 'whsec_other']);
+  assert.equal(inspect(webhook).includes('whsec'), false);
+  assert.equal(JSON.stringify(webhook).includes('whsec'), false);
+  assert.match(inspect(webhook), /REDACTED; 2/);
+});
+
+test('events are plain objects: the payload plus event_type; the clock is injectable', () => {
+  const webhook = new Webhook(SECRET, { tolerance: 300 });
+  const body = '{"event":"visitor.identified","timestamp":"2024-01-15T10:30:00Z","visitor":{"id":7,"email":"a@b.example"},"extra":1}';
+  const at = Date.UTC(2024, 0, 15, 10, 31);
+  const event = webhook.constructEvent(body, sign(SECRET, body), { now: new Date(at) });
+  assert.deepEqual(event, { event: 'visitor.identified', event_type: 'visitor.identified', timestamp: '2024-01-15T10:30:00Z', visitor: { id: '7', email: 'a@b.example' }, extra: 1 });
+  assert.ok(lib.isVisitorIdentified(event));
+  assert.throws(() => webhook.constructEvent(body, sign(SECRET, body)), { code: 'timestamp_out_of_tolerance' });
+});
+
+function request(body, headers = {}) {
+  return new Request('https://receiver.example/bullseye', { method: 'POST', body, headers });
+}
+
+test('verifyRequest and constructEventFromRequest read a Fetch Request', async () => {
+  const webhook = new Webhook(SECRET, { maxBodyBytes: 8192 });
+  const signature = sign(SECRET, identification);
+  const verified = await webhook.verifyRequest(request(identification, { 'X-Bullseye-Signature': signature }));
+  assert.deepEqual(Buffer.from(verified), identification);
+  const event = await webhook.constructEventFromRequest(request(identification, { 'x-bullseye-signature': signature }));
+  assert.equal(event.event_type, 'visitor.identified');
+  assert.equal(typeof event.visitor.email, 'string');
+
+  await assert.rejects(webhook.verifyRequest(request('{"x":1}', { 'x-bullseye-signature': signature })), { code: 'signature_mismatch' });
+  await assert.rejects(webhook.verifyRequest(request('{}')), { code: 'missing_signature' });
+  await assert.rejects(webhook.verifyRequest(request(new Uint8Array(9000), { 'content-length': '9000' })), { code: 'body_too_large' });
+  const stream = new ReadableStream({
+    pull(controller) {
+      controller.enqueue(new Uint8Array(4096));
+    },
+  });
+  await assert.rejects(webhook.verifyRequest(new Request('https://r.example/', { method: 'POST', body: stream, duplex: 'half' })), {
+    code: 'body_too_large',
+  });
+  const used = request('{}', { 'x-bullseye-signature': sign(SECRET, '{}') });
+  await used.text();
+  await assert.rejects(webhook.verifyRequest(used), { code: 'invalid_body' });
+  await assert.rejects(webhook.verifyRequest({}), TypeError);
+});
+
+test('the shipped JS uses no Buffer, node:crypto or Web Crypto', () => {
+  for (const file of ['index.js', 'workerd.js', 'node.js', 'pkg/bullseye_webhooks_wasm.js']) {
+    const code = readFileSync(new URL(file, PKG), 'utf8').replace(/^\s*\/\/.*$/gm, '');
+    assert.doesNotMatch(code, /\bBuffer\b|node:crypto|crypto\.subtle|\bsubtle\b/, file);
+  }
+});
+
+test('the types check under tsc --strict', () => {
+  execFileSync(new URL('node_modules/.bin/tsc', PKG).pathname, ['-p', new URL('tests/types/tsconfig.json', PKG).pathname], {
+    encoding: 'utf8',
+    stdio: 'pipe',
+  });
+});
