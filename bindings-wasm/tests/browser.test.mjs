@@ -1,0 +1,83 @@
+// Every vector in a real headless Chromium (Debian's /usr/bin/chromium,
+// driven by playwright-core): a page served on 127.0.0.1 loads the package's
+// web entry, `await init()`s it (twice), and runs tests/js/vectors.test.js
+// unchanged (tests/browser/harness.js). Fails, never skips, when Chromium is missing.
+import test from 'node:test';
+import assert from 'node:assert/strict';
+import { createServer } from 'node:http';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { extname, join, normalize } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+const CHROMIUM = '/usr/bin/chromium';
+const PKG = fileURLToPath(new URL('..', import.meta.url));
+const ROOT = join(PKG, '..');
+// URL prefix -> folder; nothing else is served.
+const MOUNTS = [
+  ['/package/', PKG],
+  ['/fixtures/', join(ROOT, 'fixtures')],
+  ['/tests/js/', join(ROOT, 'tests', 'js')],
+  ['/harness/', join(PKG, 'tests', 'browser')],
+];
+const TYPES = { '.js': 'text/javascript', '.wasm': 'application/wasm', '.json': 'application/json', '.html': 'text/html' };
+
+function serve() {
+  const server = createServer((req, res) => {
+    const path = decodeURIComponent(new URL(req.url, 'http://x').pathname);
+    const mount = MOUNTS.find(([prefix]) => path.startsWith(prefix));
+    const file = mount && normalize(join(mount[1], path.slice(mount[0].length)));
+    if (!file || !file.startsWith(mount[1]) || !existsSync(file) || !statSync(file).isFile()) {
+      res.writeHead(404).end();
+      return;
+    }
+    res.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream' });
+    res.end(readFileSync(file));
+  });
+  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
+}
+
+test('every vector passes in headless Chromium', { timeout: 180_000 }, async () => {
+  assert.ok(existsSync(CHROMIUM), `${CHROMIUM} is missing: make setup-wasm installs Debian's chromium`);
+  const server = await serve();
+  const profile = mkdtempSync(join(tmpdir(), 'bullseye-chromium-'));
+  let context;
+  try {
+    context = await chromium.launchPersistentContext(profile, {
+      executablePath: CHROMIUM,
+      headless: true,
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
+    });
+    const page = await context.newPage();
+    const pageErrors = [];
+    page.on('pageerror', (error) => pageErrors.push(String(error)));
+    const wasmResponses = [];
+    page.on('response', (response) => {
+      if (response.url().endsWith('.wasm')) wasmResponses.push(response.headers()['content-type']);
+    });
+    await page.goto(`http://127.0.0.1:${server.address().port}/harness/index.html`);
+    await page.waitForFunction(() => typeof window.bullseyeRun === 'function', null, { timeout: 30_000 });
+    const report = await page.evaluate(() => window.bullseyeRun());
+    assert.deepEqual(pageErrors, []);
+    assert.deepEqual(wasmResponses, ['application/wasm'], 'the .wasm is fetched once, as application/wasm');
+    assert.match(report.userAgent, /Chrome\//);
+    const failures = report.results.filter((r) => !r.ok);
+    assert.deepEqual(failures, [], `${failures.length} of ${report.results.length} failed in Chromium`);
+    // One test per vector, plus the suite's count check.
+    assert.equal(report.results.length, report.cases + 1);
+    console.log(`chromium: ${report.results.length} tests passed (${report.cases} vectors) in ${report.userAgent.match(/Chrome\/\S+/)[0]}`);
+  } finally {
+    await context?.close();
+    server.close();
+    rmSync(profile, { recursive: true, force: true });
+  }
+});
