@@ -1,0 +1,42 @@
+// A Cloudflare Worker receiving Bullseye webhooks (the demo's receiver
+// protocol, demo/README.md). `wrangler` bundles it as is: the package's
+// `workerd` entry imports the .wasm as a compiled module and initialises it.
+import { Webhook, WebhookError } from 'bullseye-webhooks-wasm';
+
+let webhook;
+
+function json(value, status = 200) {
+  return new Response(JSON.stringify(value), { status, headers: { 'content-type': 'application/json' } });
+}
+
+async function handle(request, env) {
+  // Secrets come from the environment (wrangler secrets); the old one stays accepted during a rotation.
+  webhook ??= new Webhook([env.DEMO_SECRET, env.DEMO_PREVIOUS_SECRET].filter(Boolean));
+  const { pathname } = new URL(request.url);
+  if (request.method === 'POST' && pathname === '/bullseye') {
+    const event = await webhook.constructEventFromRequest(request);
+    const answer = { event_type: event.event_type };
+    if (event.event_type === 'visitor.identified') {
+      answer.email = event.visitor?.email ?? null;
+      answer.company_domain = event.company?.domain ?? null;
+    }
+    return json(answer);
+  }
+  if (request.method === 'POST' && pathname === '/visit') {
+    const body = new Uint8Array(await request.arrayBuffer());
+    const visit = webhook.constructVisit(body, request.headers);
+    return json({ event_type: visit.event_type, visit_id: visit.id, visitor_id: visit.visitor?.id ?? null });
+  }
+  return json({ error: 'not_found' }, 404);
+}
+
+export default {
+  async fetch(request, env) {
+    try {
+      return await handle(request, env);
+    } catch (error) {
+      if (error instanceof WebhookError) return json({ error: error.code }, error.status);
+      throw error;
+    }
+  },
+};

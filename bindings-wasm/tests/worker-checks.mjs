@@ -1,0 +1,75 @@
+// Runs the demo Worker (demo/worker.js) in a real workerd through Miniflare
+// and checks its answers: used by workerd.test.mjs (the source tree) and
+// package.test.mjs (the installed tarball).
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { Miniflare } from 'miniflare';
+
+import { workerModules } from '../demo/miniflare.mjs';
+import { sign } from '../node.js';
+
+const WORKER = fileURLToPath(new URL('../demo/worker.js', import.meta.url));
+const payloads = new URL('../../fixtures/payloads/', import.meta.url);
+const SECRET = 'whsec_workerd_current';
+const PREVIOUS = 'whsec_workerd_previous';
+
+/** Run `fn(dispatch)` against a fresh workerd serving the demo worker from `packageDir`. */
+export async function withWorker(packageDir, fn) {
+  const mf = new Miniflare({
+    ...workerModules(WORKER, packageDir),
+    bindings: { DEMO_SECRET: SECRET, DEMO_PREVIOUS_SECRET: PREVIOUS },
+  });
+  try {
+    await fn(async (path, body, headers) => {
+      const response = await mf.dispatchFetch(`http://worker.test${path}`, { method: 'POST', body, headers });
+      return { status: response.status, json: await response.json() };
+    });
+  } finally {
+    await mf.dispose();
+  }
+}
+
+/** The protocol checks, shared with the packed-tarball test. */
+export async function checkWorker(dispatch) {
+  const body = readFileSync(new URL('identification-event.json', payloads));
+  const payload = JSON.parse(body);
+  const signature = sign(SECRET, body);
+
+  const ok = await dispatch('/bullseye', body, { 'X-Bullseye-Signature': signature });
+  assert.deepEqual(ok, {
+    status: 200,
+    json: { event_type: 'visitor.identified', email: payload.visitor.email, company_domain: payload.company.domain },
+  });
+  const rotated = await dispatch('/bullseye', body, { 'x-bullseye-signature': sign(PREVIOUS, body) });
+  assert.equal(rotated.status, 200);
+
+  const tampered = Buffer.from(body);
+  tampered[tampered.indexOf('@') - 1] ^= 1;
+  assert.deepEqual(await dispatch('/bullseye', tampered, { 'x-bullseye-signature': signature }), {
+    status: 401,
+    json: { error: 'signature_mismatch' },
+  });
+  assert.deepEqual(await dispatch('/bullseye', body, { 'x-bullseye-signature': 'sha256=not-hex' }), {
+    status: 400,
+    json: { error: 'malformed_signature' },
+  });
+  assert.deepEqual(await dispatch('/bullseye', body, {}), { status: 400, json: { error: 'missing_signature' } });
+  assert.deepEqual(await dispatch('/bullseye', new Uint8Array(1024 * 1024 + 1), { 'x-bullseye-signature': signature }), {
+    status: 413,
+    json: { error: 'body_too_large' },
+  });
+
+  const generic = readFileSync(new URL('generic-test-event.json', payloads));
+  const genericAnswer = await dispatch('/bullseye', generic, { 'x-bullseye-signature': sign(SECRET, generic) });
+  assert.deepEqual(genericAnswer, { status: 200, json: { event_type: JSON.parse(generic).event_type ?? JSON.parse(generic).event } });
+
+  const visit = readFileSync(new URL('visit-new-visit.json', payloads));
+  const visitPayload = JSON.parse(visit);
+  const visitAnswer = await dispatch('/visit', visit, { 'X-Webhook-Signature': SECRET });
+  assert.deepEqual(visitAnswer, {
+    status: 200,
+    json: { event_type: 'NEW_VISIT', visit_id: visitPayload.id, visitor_id: visitPayload.visitor.id },
+  });
+  assert.equal((await dispatch('/visit', visit, { 'X-Webhook-Signature': 'wrong-token' })).status, 401);
+}
