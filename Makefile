@@ -24,7 +24,7 @@ CONFORMANCE_PREREQS :=
 -include $(sort $(wildcard bindings-*/*.mk))
 
 help: ## List the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 14
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 14
 
 setup: ## Install the toolchain pieces the project needs (idempotent)
 	@scripts/setup.sh

@@ -9,6 +9,8 @@ DIST_TARGETS += dist-node
 BENCH_TARGETS += bench-node
 DEMO_TARGETS += build-node
 SETUP_TARGETS += setup-node
+CONFORMANCE_LANGUAGES += node
+CONFORMANCE_PREREQS += build-node
 
 .PHONY: setup-node build-node check-node-dts test-node dist-node bench-node
 
