@@ -46,6 +46,7 @@ target_dir=${CARGO_TARGET_DIR:-target}
 start_receiver rust "$target_dir/debug/receiver"
 start_receiver express node bindings-node/demo/receiver.js
 start_receiver fastapi .venv/bin/python bindings-python/demo/receiver.py
+start_receiver worker node bindings-wasm/demo/receiver.mjs
 
 # The sender makes each delivery with the CLI: bullseye-webhooks send --json.
 "$target_dir/debug/sender" --cli "$target_dir/debug/bullseye-webhooks" --fixtures fixtures "${receivers[@]}"
