@@ -199,8 +199,16 @@ impl NativeWebhook {
         signature: String,
         now_ms: Option<f64>,
     ) -> Result<String> {
-        let event = self.event(bytes(&body), &signature, now_ms)?;
-        Ok(event.event_type().to_owned())
+        // The core's check_event: construct_event's checks and errors,
+        // without building a typed event JS would not use.
+        let body = bytes(&body);
+        match now_ms {
+            None => self.inner.check_event(body, &signature),
+            Some(ms) => self
+                .inner
+                .check_event_at(body, &signature, system_time(ms)?),
+        }
+        .map_err(thrown)
     }
 
     /// The typed `visitor.id` and `company.id` of an identification, for the

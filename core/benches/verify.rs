@@ -92,6 +92,9 @@ fn bench(c: &mut Criterion) {
     group.bench_function("core_construct_event", |b| {
         b.iter(|| webhook.construct_event(black_box(&payload), black_box(&signature)));
     });
+    group.bench_function("core_check_event", |b| {
+        b.iter(|| webhook.check_event(black_box(&payload), black_box(&signature)));
+    });
     group.finish();
 }
 

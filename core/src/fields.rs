@@ -193,6 +193,142 @@ impl<'de> serde::de::Visitor<'de> for SkippedVisitor {
     }
 }
 
+/// A zero-allocation type check of a documented field: `Check<T>` accepts
+/// what the fast path's `T` accepts (a subset of what the reference path
+/// accepts) and keeps nothing. Where it fails, the reference path decides.
+pub(crate) struct Check<T>(std::marker::PhantomData<T>);
+
+impl<T> Check<T> {
+    fn new() -> Self {
+        Check(std::marker::PhantomData)
+    }
+
+    /// The check passed (for the records' generated checks).
+    pub(crate) fn checked() -> Self {
+        Self::new()
+    }
+}
+
+/// A visitor that accepts one JSON kind and keeps nothing.
+struct KindCheck<T>(&'static str, std::marker::PhantomData<T>);
+
+impl<'de, T> serde::de::Visitor<'de> for KindCheck<T> {
+    type Value = Check<T>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.0)
+    }
+    fn visit_str<E>(self, _: &str) -> Result<Check<T>, E>
+    where
+        E: serde::de::Error,
+    {
+        if self.0 == "a string" {
+            Ok(Check::new())
+        } else {
+            Err(E::invalid_type(
+                serde::de::Unexpected::Other("a string"),
+                &self,
+            ))
+        }
+    }
+    fn visit_bool<E>(self, _: bool) -> Result<Check<T>, E>
+    where
+        E: serde::de::Error,
+    {
+        if self.0 == "a boolean" {
+            Ok(Check::new())
+        } else {
+            Err(E::invalid_type(
+                serde::de::Unexpected::Other("a boolean"),
+                &self,
+            ))
+        }
+    }
+    fn visit_i64<E>(self, _: i64) -> Result<Check<T>, E>
+    where
+        E: serde::de::Error,
+    {
+        if self.0 == "an integer" {
+            Ok(Check::new())
+        } else {
+            Err(E::invalid_type(
+                serde::de::Unexpected::Other("an integer"),
+                &self,
+            ))
+        }
+    }
+    fn visit_u64<E>(self, value: u64) -> Result<Check<T>, E>
+    where
+        E: serde::de::Error,
+    {
+        // An i64 field takes what fits an i64, as `i64::deserialize` does.
+        if self.0 == "an integer" && i64::try_from(value).is_ok() {
+            Ok(Check::new())
+        } else {
+            Err(E::invalid_type(
+                serde::de::Unexpected::Other("a number"),
+                &self,
+            ))
+        }
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Check<String> {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_str(KindCheck("a string", std::marker::PhantomData))
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Check<Id> {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_str(KindCheck("a string", std::marker::PhantomData))
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Check<bool> {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_bool(KindCheck("a boolean", std::marker::PhantomData))
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Check<i64> {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_i64(KindCheck("an integer", std::marker::PhantomData))
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Check<Value> {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        <Skipped as serde::Deserialize>::deserialize(deserializer).map(|Skipped| Check::new())
+    }
+}
+
+impl<'de, T> serde::Deserialize<'de> for Check<Vec<T>>
+where
+    Check<T>: serde::Deserialize<'de>,
+{
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Items<T>(std::marker::PhantomData<T>);
+        impl<'de, T> serde::de::Visitor<'de> for Items<T>
+        where
+            Check<T>: serde::Deserialize<'de>,
+        {
+            type Value = Check<Vec<T>>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("an array")
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                mut seq: A,
+            ) -> Result<Self::Value, A::Error> {
+                while seq.next_element::<Check<T>>()?.is_some() {}
+                Ok(Check::new())
+            }
+        }
+        deserializer.deserialize_seq(Items::<T>(std::marker::PhantomData))
+    }
+}
+
 /// Declare a record of documented fields, all optional, read strictly from
 /// a JSON object. Field names are the payload's own keys unless renamed with
 /// `= "key"`; `as Reader` reads the field through another [`FromJson`] type.
@@ -279,6 +415,35 @@ macro_rules! record {
                     }
                 }
                 deserializer.deserialize_map(ObjectOnly)
+            }
+        }
+
+        impl<'de> serde::Deserialize<'de> for $crate::fields::Check<$name> {
+            fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                struct ObjectCheck;
+                impl<'de> serde::de::Visitor<'de> for ObjectCheck {
+                    type Value = $crate::fields::Check<$name>;
+                    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                        f.write_str("an object")
+                    }
+                    fn visit_map<A: serde::de::MapAccess<'de>>(
+                        self,
+                        mut map: A,
+                    ) -> Result<Self::Value, A::Error> {
+                        while let Some(key) = map.next_key::<&'de str>()? {
+                            match key {
+                                $( record!(@key $field $($key)?) => {
+                                    map.next_value::<Option<$crate::fields::Check<record!(@reader $ty $(, $reader)?)>>>()?;
+                                } )*
+                                _ => {
+                                    map.next_value::<$crate::fields::Skipped>()?;
+                                }
+                            }
+                        }
+                        Ok($crate::fields::Check::checked())
+                    }
+                }
+                deserializer.deserialize_map(ObjectCheck)
             }
         }
     };

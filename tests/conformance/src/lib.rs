@@ -101,14 +101,32 @@ pub fn run(case: &Value) -> Result<Value, String> {
                     .construct_visit(&body, signature)
                     .map(|v| json!({ "typed": v, "object": v.raw() })),
                 "construct_event" => {
-                    let event = match case["options"]["now_unix"].as_u64() {
-                        Some(now) => webhook.construct_event_at(
-                            &body,
-                            signature,
-                            UNIX_EPOCH + Duration::from_secs(now),
+                    let (event, checked) = match case["options"]["now_unix"].as_u64() {
+                        Some(now) => {
+                            let now = UNIX_EPOCH + Duration::from_secs(now);
+                            (
+                                webhook.construct_event_at(&body, signature, now),
+                                webhook.check_event_at(&body, signature, now),
+                            )
+                        }
+                        None => (
+                            webhook.construct_event(&body, signature),
+                            webhook.check_event(&body, signature),
                         ),
-                        None => webhook.construct_event(&body, signature),
                     };
+                    // check_event must give construct_event's answer exactly.
+                    let same = match (&event, &checked) {
+                        (Ok(event), Ok(event_type)) => event.event_type() == event_type,
+                        (Err(a), Err(b)) => a == b,
+                        _ => false,
+                    };
+                    if !same {
+                        return Err(format!(
+                            "{}: check_event gave {checked:?}, construct_event {:?}",
+                            case["name"],
+                            event.as_ref().map(|e| e.event_type())
+                        ));
+                    }
                     event.map(|event| {
                         let typed = match &event {
                             Event::VisitorIdentified(e) => json!(e),
