@@ -40,7 +40,7 @@ test-python: build-python ## Python: vectors, API, hypothesis, FastAPI/Flask/Dja
 dist-python: build-python ## Wheel and sdist into dist/
 	@mkdir -p dist
 	cp $(PY_WHEEL_GLOB) dist/
-	cd bindings-python && PATH="$(PY_VENV)/bin:$$PATH" maturin sdist --quiet -o "$(CURDIR)/dist"
+	cd bindings-python && PATH="$(PY_VENV)/bin:$$PATH" maturin sdist -o "$(CURDIR)/dist"
 
 bench-python: build-python $(PY_VENV)/.bench-installed ## Python vs stdlib hmac/json, msgspec, orjson, pydantic and the peers
 	$(PY) bindings-python/bench/bench.py
