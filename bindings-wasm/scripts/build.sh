@@ -4,14 +4,14 @@
 # wasm-bindgen and wasm-opt come from the project's own installs (see wasm.mk):
 # Debian's wasm-opt (108) silently breaks wasm-bindgen output, so the npm
 # `binaryen` one is put first on PATH.
-# Environment: WASM_PROFILE (default wasm-release), WASM_OPT_FLAGS (default -O3),
+# Environment: WASM_PROFILE (default wasm-release), WASM_OPT_FLAGS (default -Oz),
 # CARGO_TARGET_DIR (default ../target).
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 root=$(cd "$here/.." && pwd)
 target_dir=${CARGO_TARGET_DIR:-$root/target}
 profile=${WASM_PROFILE:-wasm-release}
-opt_flags=${WASM_OPT_FLAGS:--O3}
+opt_flags=${WASM_OPT_FLAGS:--Oz}
 export PATH="$here/node_modules/.bin:$target_dir/tools/bin:$PATH"
 
 cargo build --quiet -p bullseye-webhooks-wasm --target wasm32-unknown-unknown --profile "$profile"

@@ -1,0 +1,110 @@
+// make bench-wasm: the .wasm's size, per-call times in Node against
+// crypto.subtle.verify (imported key) and node:crypto, and the time to
+// instantiate the module and verify a first request in Node and in workerd.
+// Contenders run interleaved, in rounds; each figure is the median of the
+// rounds. A benchmark, not a test: it asserts nothing about time.
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { gzipSync } from 'node:zlib';
+import { Miniflare } from 'miniflare';
+
+import { Webhook, sign } from '../node.js';
+import { COMPATIBILITY_DATE, workerModules } from '../demo/miniflare.mjs';
+
+const PKG = fileURLToPath(new URL('..', import.meta.url));
+const WASM = join(PKG, 'pkg', 'bullseye_webhooks_wasm_bg.wasm');
+const SECRET = 'whsec_bench_2f6a1c';
+const body = readFileSync(new URL('../../fixtures/payloads/identification-event.json', import.meta.url));
+const bytes = new Uint8Array(body);
+const signature = sign(SECRET, bytes);
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const fmt = (us) => (us >= 1000 ? `${(us / 1000).toFixed(2)} ms` : `${us.toFixed(2)} µs`);
+
+// Size
+const wasm = readFileSync(WASM);
+console.log(`wasm size: ${wasm.length} bytes raw, ${gzipSync(wasm, { level: 9 }).length} bytes gzipped (level 9)`);
+
+// Per call, in Node
+const webhook = new Webhook(SECRET);
+const key = await crypto.subtle.importKey('raw', new TextEncoder().encode(SECRET), { name: 'HMAC', hash: 'SHA-256' }, false, ['verify']);
+const mac = Uint8Array.from(signature.match(/../g), (h) => parseInt(h, 16));
+const reads = (e) => [e.visitor?.email, e.company?.domain, e.session?.utm_source, e.page_views?.length];
+const contenders = {
+  'wasm verify': () => webhook.verify(bytes, signature),
+  'crypto.subtle.verify': async () => {
+    if (!(await crypto.subtle.verify('HMAC', key, mac, bytes))) throw new Error('subtle refused');
+  },
+  'node:crypto HMAC + timingSafeEqual': () => {
+    const tag = createHmac('sha256', SECRET).update(body).digest();
+    if (!timingSafeEqual(tag, Buffer.from(signature, 'hex'))) throw new Error('mismatch');
+  },
+  'wasm constructEvent + reads': () => reads(webhook.constructEvent(bytes, signature)),
+  'node:crypto + JSON.parse + reads': () => {
+    const tag = createHmac('sha256', SECRET).update(body).digest();
+    if (!timingSafeEqual(tag, Buffer.from(signature, 'hex'))) throw new Error('mismatch');
+    reads(JSON.parse(body.toString('utf8')));
+  },
+};
+const ROUNDS = 15;
+const CALLS = 2000;
+const samples = Object.fromEntries(Object.keys(contenders).map((name) => [name, []]));
+for (let round = 0; round < ROUNDS; round++) {
+  for (const [name, fn] of Object.entries(contenders)) {
+    const start = performance.now();
+    for (let i = 0; i < CALLS; i++) await fn();
+    samples[name].push(((performance.now() - start) * 1000) / CALLS);
+  }
+}
+const per = Object.fromEntries(Object.entries(samples).map(([name, xs]) => [name, median(xs.slice(2))]));
+console.log(`\nper call, ${body.length}-byte identification body, median of ${ROUNDS - 2} interleaved rounds of ${CALLS} calls (async contenders awaited):`);
+for (const [name, us] of Object.entries(per)) console.log(`  ${name.padEnd(36)} ${fmt(us)}`);
+const ratio = (a, b) => (per[a] / per[b]).toFixed(2);
+console.log(`  crypto.subtle.verify / wasm verify: ${ratio('crypto.subtle.verify', 'wasm verify')}x (goal: at least 3x)`);
+console.log(`  wasm verify / node:crypto:          ${ratio('wasm verify', 'node:crypto HMAC + timingSafeEqual')}x`);
+console.log(`  wasm constructEvent / node:crypto + JSON.parse: ${ratio('wasm constructEvent + reads', 'node:crypto + JSON.parse + reads')}x`);
+
+// Instantiate + first verify, in Node: a fresh process each time.
+const probe = `
+  import { readFileSync } from 'node:fs';
+  const wasm = readFileSync(${JSON.stringify(WASM)});
+  const body = readFileSync(${JSON.stringify(fileURLToPath(new URL('../../fixtures/payloads/identification-event.json', import.meta.url)))});
+  const start = performance.now();
+  const web = await import(${JSON.stringify(join(PKG, 'index.js'))});
+  web.initSync({ module: wasm });
+  new web.Webhook(${JSON.stringify(SECRET)}).verify(body, ${JSON.stringify(signature)});
+  console.log(performance.now() - start);
+`;
+const nodeStarts = [];
+for (let i = 0; i < 9; i++) {
+  nodeStarts.push(Number(execFileSync(process.execPath, ['--input-type=module', '-e', probe], { encoding: 'utf8' })) * 1000);
+}
+console.log(`\nNode: import + compile + instantiate + first verify: ${fmt(median(nodeStarts))} (median of ${nodeStarts.length} fresh processes)`);
+
+// workerd: start-up and first request of the demo Worker, against the same
+// for a Worker that does not load the package; the difference is the
+// package's share (compile + instantiate + first verify).
+const plainWorker = `export default { async fetch(request) { await request.arrayBuffer(); return Response.json({ event_type: 'x' }); } };`;
+const bindings = { DEMO_SECRET: SECRET, DEMO_PREVIOUS_SECRET: 'whsec_bench_previous' };
+async function firstRequest(options) {
+  const start = performance.now();
+  const mf = new Miniflare({ ...options, bindings });
+  const response = await mf.dispatchFetch('http://worker.test/bullseye', { method: 'POST', body: bytes, headers: { 'x-bullseye-signature': signature } });
+  await response.arrayBuffer();
+  const elapsed = (performance.now() - start) * 1000;
+  await mf.dispose();
+  if (response.status !== 200) throw new Error(`worker answered ${response.status}`);
+  return elapsed;
+}
+const withPackage = [];
+const without = [];
+for (let i = 0; i < 5; i++) {
+  withPackage.push(await firstRequest(workerModules(join(PKG, 'demo', 'worker.js'), PKG)));
+  without.push(await firstRequest({ modules: true, script: plainWorker, compatibilityDate: COMPATIBILITY_DATE }));
+}
+console.log(
+  `workerd: start + first request ${fmt(median(withPackage))} with the package, ${fmt(median(without))} without: ` +
+    `the package adds ${fmt(median(withPackage) - median(without))} (median of ${withPackage.length})`,
+);
