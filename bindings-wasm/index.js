@@ -200,10 +200,10 @@ function checkedOptions(options) {
   }
   const { tolerance, maxBodyBytes } = options;
   if (tolerance != null && !(typeof tolerance === 'number' && tolerance >= 0 && Number.isFinite(tolerance))) {
-    throw new TypeError(`tolerance must be a non-negative number of seconds, got ${describe(tolerance)} ${String(tolerance)}`);
+    throw new TypeError(`tolerance must be a non-negative number of seconds, got ${describe(tolerance)}`);
   }
   if (maxBodyBytes != null && !(Number.isSafeInteger(maxBodyBytes) && maxBodyBytes >= 0)) {
-    throw new TypeError(`maxBodyBytes must be a non-negative integer, got ${describe(maxBodyBytes)} ${String(maxBodyBytes)}`);
+    throw new TypeError(`maxBodyBytes must be a non-negative integer, got ${describe(maxBodyBytes)}`);
   }
   return { tolerance: tolerance ?? undefined, maxBodyBytes: maxBodyBytes ?? undefined };
 }
