@@ -15,6 +15,8 @@ DIST_TARGETS += dist-wasm
 BENCH_TARGETS += bench-wasm
 DEMO_TARGETS += build-wasm
 SETUP_TARGETS += setup-wasm
+CONFORMANCE_LANGUAGES += wasm
+CONFORMANCE_PREREQS += build-wasm
 
 .PHONY: setup-wasm build-wasm test-wasm dist-wasm bench-wasm
 

@@ -21,6 +21,7 @@ pub(crate) struct RawObject {
 
 impl RawObject {
     /// A raw object for text already known to be a valid JSON object.
+    #[cfg(feature = "fast-path")]
     pub(crate) fn unparsed(text: &str) -> Self {
         Self {
             text: text.into(),
