@@ -647,7 +647,8 @@ impl Webhook {
     }
 }
 
-#[cfg(all(test, feature = "fast-path"))]
+#[cfg(test)]
+#[cfg(feature = "fast-path")]
 mod tests {
     use super::{check_path, fast_path, reference_path};
     use proptest::prelude::*;
