@@ -71,7 +71,7 @@ fn run() -> Result<bool, String> {
         header.extend(receivers.iter().map(|(name, _)| name.clone()));
         header
     }];
-    let mut all_as_expected = true;
+    let (mut passed, mut failed) = (0usize, 0usize);
     for delivery in &deliveries {
         let expected = match delivery.expected_error {
             Some(code) => format!("{} {code}", delivery.expected_status),
@@ -83,7 +83,11 @@ fn run() -> Result<bool, String> {
                 Ok(answer) => {
                     let ok = answer.status == delivery.expected_status
                         && answer.error.as_deref() == delivery.expected_error;
-                    all_as_expected &= ok;
+                    if ok {
+                        passed += 1
+                    } else {
+                        failed += 1
+                    }
                     format!(
                         "{}{} {}",
                         if ok { "" } else { "UNEXPECTED " },
@@ -92,7 +96,7 @@ fn run() -> Result<bool, String> {
                     )
                 }
                 Err(e) => {
-                    all_as_expected = false;
+                    failed += 1;
                     format!("FAILED {e}")
                 }
             };
@@ -105,13 +109,15 @@ fn run() -> Result<bool, String> {
         "\n{} deliveries x {} receivers: {}",
         deliveries.len(),
         receivers.len(),
-        if all_as_expected {
+        if failed == 0 {
             "every answer as expected"
         } else {
             "SOME ANSWERS WERE WRONG"
         }
     );
-    Ok(all_as_expected)
+    // The closing line CI reads: one answer of one receiver is one check.
+    println!("demo: {passed} passed, {failed} failed");
+    Ok(failed == 0)
 }
 
 fn read(path: &Path) -> Result<Vec<u8>, String> {
