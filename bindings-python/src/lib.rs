@@ -755,5 +755,9 @@ fn _native(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add("DEFAULT_MAX_BODY_BYTES", core::DEFAULT_MAX_BODY_BYTES)?;
     module.add("MAX_JSON_DEPTH", core::MAX_JSON_DEPTH)?;
     module.add("ERROR_CODES", PyTuple::new(module.py(), core::ERROR_CODES)?)?;
+    module.add(
+        "ERROR_HTTP_STATUSES",
+        PyTuple::new(module.py(), core::ERROR_HTTP_STATUSES)?,
+    )?;
     Ok(())
 }

@@ -56,6 +56,9 @@ def test_each_code_raises_its_class(code: str, cls: type) -> None:
     with pytest.raises(cls) as caught:
         attempts[code]()
     assert caught.value.code == code
+    # The contract: 413 too large; 401 mismatch and tolerance; 400 the other refusals.
+    expected_status = {"body_too_large": 413, "signature_mismatch": 401, "timestamp_out_of_tolerance": 401}
+    assert caught.value.http_status == expected_status.get(code, 400)
     assert isinstance(caught.value, bw.WebhookError) and isinstance(caught.value, ValueError)
     assert str(caught.value).startswith(code + ":")
 

@@ -17,6 +17,12 @@ pub const ERROR_CODES: [&str; 8] = [
     "timestamp_out_of_tolerance",
 ];
 
+/// The HTTP status a receiver answers with for each of [`ERROR_CODES`], in
+/// the same order: 413 for `body_too_large`, 401 for `signature_mismatch`
+/// and `timestamp_out_of_tolerance`, 400 for the other refusals, and 500 for
+/// `invalid_secret` (a configuration error, which only construction reports).
+pub const ERROR_HTTP_STATUSES: [u16; 8] = [500, 413, 400, 400, 401, 400, 400, 401];
+
 /// Why a webhook was refused. Match on the variant, or use [`Error::code`].
 ///
 /// Messages describe the input's shape (lengths, field paths), never a secret
@@ -65,19 +71,13 @@ impl Error {
         }
     }
 
-    /// The HTTP status a receiver should answer with: 413, 400 or 401 for
-    /// a refused delivery; 500 for `invalid_secret`, a configuration error
-    /// that only construction reports.
+    /// The HTTP status a receiver should answer with (see [`ERROR_HTTP_STATUSES`]).
     pub fn http_status(&self) -> u16 {
-        match self {
-            Error::InvalidSecret => 500,
-            Error::BodyTooLarge { .. } => 413,
-            Error::SignatureMismatch | Error::TimestampOutOfTolerance => 401,
-            Error::MissingSignature
-            | Error::MalformedSignature { .. }
-            | Error::InvalidBody(_)
-            | Error::InvalidPayload(_) => 400,
-        }
+        ERROR_CODES
+            .iter()
+            .zip(ERROR_HTTP_STATUSES)
+            .find_map(|(code, status)| (*code == self.code()).then_some(status))
+            .unwrap_or(400)
     }
 }
 

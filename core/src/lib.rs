@@ -10,7 +10,7 @@ mod signature;
 mod time;
 mod visit;
 
-pub use error::{ERROR_CODES, Error};
+pub use error::{ERROR_CODES, ERROR_HTTP_STATUSES, Error};
 pub use event::{
     Company, Event, GenericEvent, PageView, Session, VISITOR_IDENTIFIED, Visitor, VisitorIdentified,
 };

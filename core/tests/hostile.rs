@@ -54,6 +54,30 @@ fn error_codes_are_the_contract_list_in_order() {
 }
 
 #[test]
+fn each_error_answers_its_contract_status() {
+    use bullseye_webhooks::ERROR_HTTP_STATUSES;
+    let one_of_each = [
+        Error::InvalidSecret,
+        Error::BodyTooLarge {
+            limit: 0,
+            actual: 1,
+        },
+        Error::MissingSignature,
+        Error::MalformedSignature { length: 0 },
+        Error::SignatureMismatch,
+        Error::InvalidBody(String::new()),
+        Error::InvalidPayload(String::new()),
+        Error::TimestampOutOfTolerance,
+    ];
+    let codes: Vec<&str> = one_of_each.iter().map(Error::code).collect();
+    assert_eq!(codes, ERROR_CODES);
+    let statuses: Vec<u16> = one_of_each.iter().map(Error::http_status).collect();
+    // The contract: 413 too large; 401 mismatch and tolerance; 400 other refusals.
+    assert_eq!(statuses, [500, 413, 400, 400, 401, 400, 400, 401]);
+    assert_eq!(statuses, ERROR_HTTP_STATUSES);
+}
+
+#[test]
 fn no_message_or_debug_contains_a_secret() {
     let secret = "whsec_RECOGNISABLE_SECRET_41f9";
     let webhook = Webhook::with_secrets([secret, "whsec_OTHER_RECOGNISABLE_77"]).unwrap();

@@ -3,6 +3,8 @@ fields and pickle; the native module raises them through `error_for`."""
 
 from __future__ import annotations
 
+from . import _native
+
 __all__ = [
     "WebhookError",
     "SignatureVerificationError",
@@ -56,17 +58,8 @@ _CLASS_FOR_CODE: dict[str, type[WebhookError]] = {
 
 ERROR_CODES: tuple[str, ...] = tuple(_CLASS_FOR_CODE)
 
-# The HTTP status an integration answers with, per code.
-HTTP_STATUS: dict[str, int] = {
-    "invalid_secret": 500,
-    "body_too_large": 413,
-    "missing_signature": 400,
-    "malformed_signature": 400,
-    "signature_mismatch": 401,
-    "invalid_body": 400,
-    "invalid_payload": 400,
-    "timestamp_out_of_tolerance": 401,
-}
+# The HTTP status an integration answers with, per code: the core's table.
+HTTP_STATUS: dict[str, int] = dict(zip(_native.ERROR_CODES, _native.ERROR_HTTP_STATUSES))
 
 
 def error_for(code: str, message: str) -> WebhookError:

@@ -23,6 +23,7 @@ __all__ = [
     "DEFAULT_MAX_BODY_BYTES",
     "MAX_JSON_DEPTH",
     "ERROR_CODES",
+    "ERROR_HTTP_STATUSES",
 ]
 
 _Body = Union[bytes, bytearray, memoryview, str]
@@ -35,6 +36,7 @@ VISIT_SIGNATURE_HEADER: Final[str]
 DEFAULT_MAX_BODY_BYTES: Final[int]
 MAX_JSON_DEPTH: Final[int]
 ERROR_CODES: Final[tuple[str, ...]]
+ERROR_HTTP_STATUSES: Final[tuple[int, ...]]
 
 @final
 class Webhook:
