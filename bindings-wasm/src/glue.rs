@@ -152,15 +152,28 @@ impl Verifier {
         Ok(self.webhook.verify(body, signature)?)
     }
 
-    fn event(&self, body: &[u8], signature: &str, now_ms: f64) -> Result<Event, Failure> {
+    /// Run `at` with the clock `now_ms`; with a bad clock, a refusal of the
+    /// delivery itself still wins over the clock's error.
+    fn at_clock<T>(
+        &self,
+        body: &[u8],
+        signature: &str,
+        now_ms: f64,
+        at: impl FnOnce(SystemTime) -> Result<T, Error>,
+    ) -> Result<T, Failure> {
         match clock(now_ms) {
-            Ok(now) => Ok(self.webhook.construct_event_at(body, signature, now)?),
+            Ok(now) => Ok(at(now)?),
             Err(bad_clock) => {
-                // A refusal of the delivery itself wins over a bad clock.
                 self.webhook.verify(body, signature)?;
                 Err(bad_clock)
             }
         }
+    }
+
+    fn event(&self, body: &[u8], signature: &str, now_ms: f64) -> Result<Event, Failure> {
+        self.at_clock(body, signature, now_ms, |now| {
+            self.webhook.construct_event_at(body, signature, now)
+        })
     }
 
     /// Verify and check an event exactly as the core's construct_event
@@ -171,14 +184,9 @@ impl Verifier {
         signature: &str,
         now_ms: f64,
     ) -> Result<String, Failure> {
-        match clock(now_ms) {
-            Ok(now) => Ok(self.webhook.check_event_at(body, signature, now)?),
-            Err(bad_clock) => {
-                // A refusal of the delivery itself wins over a bad clock.
-                self.webhook.verify(body, signature)?;
-                Err(bad_clock)
-            }
-        }
+        self.at_clock(body, signature, now_ms, |now| {
+            self.webhook.check_event_at(body, signature, now)
+        })
     }
 
     /// `[visitor.id, company.id]` as the core types them, as JSON text.
