@@ -30,7 +30,7 @@ function nodeCryptoVerify() {
   if (given.length !== expected.length || !crypto.timingSafeEqual(given, expected)) throw new Error('mismatch');
 }
 
-// Each entry: [group, name, fn(): void | Promise<void>]; the first of a group is its baseline.
+// Each entry: [group, name, fn(): void | Promise<void>, calls per batch?]; the first of a group is its baseline.
 const candidates = [
   ['verify', 'node:crypto createHmac + timingSafeEqual', nodeCryptoVerify],
   ['verify', 'bullseye-webhooks verify', () => webhook.verify(body, signature)],
@@ -45,6 +45,27 @@ const candidates = [
   ['construct', 'bullseye-webhooks constructEvent + reads', () => reads(webhook.constructEvent(body, signature))],
 ];
 const missing = [];
+
+// Large bodies, generated here: verify only, where hashing is all the work.
+// Fewer calls per batch, so a round of 1 MiB stays short.
+for (const [group, size] of [['verify 64 KB', 64 * 1024], ['verify 1 MiB', 1024 * 1024]]) {
+  const large = Buffer.alloc(size, 'webhook ');
+  const largeSignature = crypto.createHmac('sha256', SECRET).update(large).digest('hex');
+  const given = Buffer.from(largeSignature, 'hex');
+  const batch = Math.max(10, Math.round((BATCH * 3153) / size));
+  candidates.push(
+    [
+      group,
+      'node:crypto createHmac + timingSafeEqual',
+      () => {
+        const expected = crypto.createHmac('sha256', SECRET).update(large).digest();
+        if (!crypto.timingSafeEqual(given, expected)) throw new Error('mismatch');
+      },
+      batch,
+    ],
+    [group, 'bullseye-webhooks verify', () => webhook.verify(large, largeSignature), batch],
+  );
+}
 
 /** Add a peer's candidates if its package loads (some are ES modules only). */
 async function optional(name, add) {
@@ -111,16 +132,16 @@ candidates.push([
   },
 ]);
 
-async function time(fn) {
+async function time(fn, batch = BATCH) {
   const start = process.hrtime.bigint();
   const first = fn();
   if (first instanceof Promise) {
     await first;
-    for (let i = 1; i < BATCH; i++) await fn();
+    for (let i = 1; i < batch; i++) await fn();
   } else {
-    for (let i = 1; i < BATCH; i++) fn();
+    for (let i = 1; i < batch; i++) fn();
   }
-  return Number(process.hrtime.bigint() - start) / BATCH;
+  return Number(process.hrtime.bigint() - start) / batch;
 }
 
 const median = (xs) => {
@@ -133,12 +154,12 @@ async function main() {
   for (const add of peers) await add();
   subtleKey = await crypto.subtle.importKey('raw', Buffer.from(SECRET), { name: 'HMAC', hash: 'SHA-256' }, false, ['verify']);
   // Warm up every candidate (JIT, caches) before measuring.
-  for (const [, , fn] of candidates) for (let i = 0; i < 3; i++) await time(fn);
+  for (const [, , fn, batch] of candidates) for (let i = 0; i < 3; i++) await time(fn, batch);
   const samples = candidates.map(() => []);
   for (let round = 0; round < ROUNDS; round++) {
     for (let k = 0; k < candidates.length; k++) {
       const i = (k + round) % candidates.length;
-      samples[i].push(await time(candidates[i][2]));
+      samples[i].push(await time(candidates[i][2], candidates[i][3]));
     }
   }
   const medians = samples.map(median);
