@@ -1,0 +1,41 @@
+// The Worker that `bench.mjs` times from outside (workerd's clock does not
+// advance while a request runs). A request runs one contender `n` times over
+// the body it carries; timing n = N against n = 0 leaves the per-call cost.
+import { Webhook } from 'bullseye-webhooks-wasm';
+
+const SECRET = 'whsec_bench_2f6a1c';
+const webhook = new Webhook(SECRET);
+const encoder = new TextEncoder();
+let key;
+let sink = 0;
+const reads = (e) => {
+  sink += e.visitor.email.length + e.company.domain.length + e.session.utm_source.length + e.page_views.length;
+};
+
+async function subtleVerify(body, mac) {
+  key ??= await crypto.subtle.importKey('raw', encoder.encode(SECRET), { name: 'HMAC', hash: 'SHA-256' }, false, ['verify']);
+  if (!(await crypto.subtle.verify('HMAC', key, mac, body))) throw new Error('subtle refused');
+}
+
+const CONTENDERS = {
+  'wasm verify': async (body, signature) => webhook.verify(body, signature),
+  'crypto.subtle.verify': async (body, _signature, mac) => subtleVerify(body, mac),
+  'wasm constructEvent + reads': async (body, signature) => reads(webhook.constructEvent(body, signature)),
+  'crypto.subtle.verify + JSON.parse + reads': async (body, _signature, mac) => {
+    await subtleVerify(body, mac);
+    reads(JSON.parse(new TextDecoder().decode(body)));
+  },
+};
+
+export default {
+  async fetch(request) {
+    const url = new URL(request.url);
+    const run = CONTENDERS[url.searchParams.get('contender')];
+    const n = Number(url.searchParams.get('n'));
+    const signature = request.headers.get('x-bullseye-signature');
+    const mac = Uint8Array.from(signature.match(/../g), (h) => parseInt(h, 16));
+    const body = new Uint8Array(await request.arrayBuffer());
+    for (let i = 0; i < n; i++) await run(body, signature, mac);
+    return new Response(String(sink));
+  },
+};
