@@ -114,8 +114,20 @@ console.log(
 {
   const N = 2000;
   const ROUNDS_WORKERD = 9;
-  const names = ['wasm verify', 'crypto.subtle.verify', 'wasm constructEvent + reads', 'crypto.subtle.verify + JSON.parse + reads'];
-  const mf = new Miniflare(workerModules(join(PKG, 'bench', 'worker-bench.js'), PKG));
+  const names = [
+    'wasm verify',
+    'crypto.subtle.verify',
+    '@octokit/webhooks-methods verify',
+    'wasm constructEvent + reads',
+    'crypto.subtle.verify + JSON.parse + reads',
+  ];
+  const options = workerModules(join(PKG, 'bench', 'worker-bench.js'), PKG);
+  options.modules.push({
+    type: 'ESModule',
+    path: 'octokit-webhooks-methods.js',
+    contents: readFileSync(join(PKG, 'node_modules', '@octokit', 'webhooks-methods', 'dist-web', 'index.js'), 'utf8'),
+  });
+  const mf = new Miniflare(options);
   const request = async (name, n) => {
     const start = performance.now();
     const response = await mf.dispatchFetch(`http://bench.test/?contender=${encodeURIComponent(name)}&n=${n}`, {
@@ -141,6 +153,7 @@ console.log(
   console.log(`\nper call inside workerd (${body.length}-byte body; median of ${ROUNDS_WORKERD} rounds of ${N} calls, request overhead subtracted):`);
   for (const [name, us] of Object.entries(perCall)) console.log(`  ${name.padEnd(44)} ${fmt(us)}`);
   console.log(`  crypto.subtle.verify / wasm verify: ${(perCall['crypto.subtle.verify'] / perCall['wasm verify']).toFixed(2)}x`);
+  console.log(`  @octokit/webhooks-methods / wasm verify: ${(perCall['@octokit/webhooks-methods verify'] / perCall['wasm verify']).toFixed(2)}x`);
   console.log(
     `  wasm constructEvent / subtle + JSON.parse: ${(perCall['wasm constructEvent + reads'] / perCall['crypto.subtle.verify + JSON.parse + reads']).toFixed(2)}x`,
   );

@@ -2,6 +2,8 @@
 // advance while a request runs). A request runs one contender `n` times over
 // the body it carries; timing n = N against n = 0 leaves the per-call cost.
 import { Webhook } from 'bullseye-webhooks-wasm';
+// The peer edge receivers use: @octokit/webhooks-methods' Web build (Web Crypto).
+import { verify as octokitVerify } from './octokit-webhooks-methods.js';
 
 const SECRET = 'whsec_bench_2f6a1c';
 const webhook = new Webhook(SECRET);
@@ -20,6 +22,9 @@ async function subtleVerify(body, mac) {
 const CONTENDERS = {
   'wasm verify': async (body, signature) => webhook.verify(body, signature),
   'crypto.subtle.verify': async (body, _signature, mac) => subtleVerify(body, mac),
+  '@octokit/webhooks-methods verify': async (body, signature) => {
+    if (!(await octokitVerify(SECRET, new TextDecoder().decode(body), `sha256=${signature}`))) throw new Error('octokit refused');
+  },
   'wasm constructEvent + reads': async (body, signature) => reads(webhook.constructEvent(body, signature)),
   'crypto.subtle.verify + JSON.parse + reads': async (body, _signature, mac) => {
     await subtleVerify(body, mac);
