@@ -4,15 +4,9 @@
 const fs = require('node:fs');
 const path = require('node:path');
 const { lib, name, FIXTURES } = require('../js/impl.js');
+const { bodyBytes, webhookOf } = require('../js/cases.js');
 
-const { Webhook, WebhookError, parseVisit } = lib;
-
-function bodyOf(c) {
-  if (typeof c.body === 'string') return Buffer.from(c.body, 'utf8');
-  if (typeof c.body_hex === 'string') return Buffer.from(c.body_hex, 'hex');
-  if (typeof c.body_file === 'string') return fs.readFileSync(path.join(FIXTURES, 'payloads', c.body_file));
-  return Buffer.from(c.body_repeat.text.repeat(c.body_repeat.count), 'utf8');
-}
+const { WebhookError, parseVisit } = lib;
 
 function visitOutcome(visit) {
   const { raw, ...typed } = visit;
@@ -20,14 +14,10 @@ function visitOutcome(visit) {
 }
 
 function run(c) {
-  const body = bodyOf(c);
+  const body = bodyBytes(c);
   try {
     if (c.operation === 'parse_visit') return visitOutcome(parseVisit(body));
-    const secrets = c.secrets_hex ? c.secrets_hex.map((hex) => new Uint8Array(Buffer.from(hex, 'hex'))) : c.secrets;
-    const options = {};
-    if (c.options?.max_body_bytes !== undefined) options.maxBodyBytes = c.options.max_body_bytes;
-    if (c.options?.tolerance_seconds !== undefined) options.tolerance = c.options.tolerance_seconds;
-    const webhook = new Webhook(secrets, options);
+    const webhook = webhookOf(c);
     const signature = c.signature === null ? undefined : c.signature;
     if (c.operation === 'verify') {
       webhook.verify(body, signature);

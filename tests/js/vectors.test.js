@@ -8,17 +8,10 @@ const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const path = require('node:path');
 const { lib, FIXTURES } = require('./impl.js');
+const { bodyBytes, webhookOf } = require('./cases.js');
 
-const { Webhook, WebhookError, parseVisit, SIGNATURE_HEADER, VISIT_SIGNATURE_HEADER } = lib;
+const { WebhookError, parseVisit, SIGNATURE_HEADER, VISIT_SIGNATURE_HEADER } = lib;
 const vectors = JSON.parse(fs.readFileSync(path.join(FIXTURES, 'vectors.json'), 'utf8'));
-
-function bodyBytes(c) {
-  if (typeof c.body === 'string') return Buffer.from(c.body, 'utf8');
-  if (typeof c.body_hex === 'string') return Buffer.from(c.body_hex, 'hex');
-  if (typeof c.body_file === 'string') return fs.readFileSync(path.join(FIXTURES, 'payloads', c.body_file));
-  if (c.body_repeat) return Buffer.from(c.body_repeat.text.repeat(c.body_repeat.count), 'utf8');
-  throw new Error(`case ${c.name} has no body`);
-}
 
 /** The body in each form the API accepts. */
 function bodyForms(c) {
@@ -29,14 +22,6 @@ function bodyForms(c) {
   ];
   if (typeof c.body === 'string') forms.push(['string', c.body]);
   return forms;
-}
-
-function webhookOf(c) {
-  const secrets = c.secrets_hex ? c.secrets_hex.map((hex) => new Uint8Array(Buffer.from(hex, 'hex'))) : c.secrets;
-  const options = {};
-  if (c.options?.max_body_bytes !== undefined) options.maxBodyBytes = c.options.max_body_bytes;
-  if (c.options?.tolerance_seconds !== undefined) options.tolerance = c.options.tolerance_seconds;
-  return new Webhook(secrets, options);
 }
 
 /** The signature as a header value, or as a headers object holding it (or not). */

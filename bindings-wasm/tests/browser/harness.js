@@ -78,8 +78,15 @@ export async function run() {
     if (!Object.hasOwn(modules, name)) throw new Error(`the browser harness has no module ${name}`);
     return modules[name];
   };
-  const source = await (await fetchOk('/tests/js/vectors.test.js')).text();
-  new Function('require', 'module', 'exports', 'Buffer', source)(require, { exports: {} }, {}, Buffer);
+  // A CommonJS file of tests/js, evaluated with the require above.
+  const evaluate = async (url) => {
+    const module = { exports: {} };
+    const source = await (await fetchOk(url)).text();
+    new Function('require', 'module', 'exports', 'Buffer', source)(require, module, module.exports, Buffer);
+    return module.exports;
+  };
+  modules['./cases.js'] = await evaluate('/tests/js/cases.js');
+  await evaluate('/tests/js/vectors.test.js');
 
   const results = [];
   for (const { name, fn } of tests) {
