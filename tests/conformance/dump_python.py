@@ -10,21 +10,14 @@ from typing import Any
 
 import bullseye_webhooks as bw
 
-FIXTURES = pathlib.Path(__file__).resolve().parents[2] / "fixtures"
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+# How a case becomes arguments: the Python suite's own helpers.
+sys.path.insert(0, str(ROOT / "bindings-python" / "tests"))
+from conftest import FIXTURES, body_of, secrets_of  # noqa: E402
 OURS = (
     bw.VisitorIdentifiedEvent, bw.GenericEvent, bw.Visitor, bw.Company, bw.Session,
     bw.PageView, bw.Visit, bw.VisitVisitor, bw.VisitCompany,
 )
-
-
-def body_of(case: dict[str, Any]) -> bytes:
-    if "body" in case:
-        return case["body"].encode()
-    if "body_hex" in case:
-        return bytes.fromhex(case["body_hex"])
-    if "body_file" in case:
-        return (FIXTURES / "payloads" / case["body_file"]).read_bytes()
-    return (case["body_repeat"]["text"] * case["body_repeat"]["count"]).encode()
 
 
 def typed(value: Any) -> Any:
@@ -44,10 +37,9 @@ def run(case: dict[str, Any]) -> dict[str, Any]:
         if operation == "parse_visit":
             visit = bw.parse_visit(body)
             return {"typed": typed(visit), "object": visit.to_dict()}
-        secrets = [bytes.fromhex(s) for s in case["secrets_hex"]] if "secrets_hex" in case else case["secrets"]
         options = case.get("options", {})
         webhook = bw.Webhook(
-            secrets,
+            secrets_of(case),
             tolerance=options.get("tolerance_seconds"),
             max_body_bytes=options.get("max_body_bytes", bw.DEFAULT_MAX_BODY_BYTES),
         )
