@@ -6,15 +6,19 @@
 //! path parses the whole object and reads each field strictly. That path
 //! decides the error and its message, so the contract's order (`invalid_body`
 //! before `invalid_payload`) and the messages never depend on the fast path.
-//! A property test checks that the two agree.
+//!
+//! A third reader, the lean check of [`crate::check`], gives the reference
+//! path's answer (the event's type, or the same error) from one scan with no
+//! serde: [`Webhook::check_event`] uses it, for bindings that build their own
+//! objects. Property tests check that all three agree.
 
-use std::borrow::Cow;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use serde::ser::{Serialize, SerializeMap, Serializer};
 use serde_json::{Map, Value};
 
-use crate::fields::{Check, Id, Path, Skipped, field, record, wrong_type};
+use crate::check;
+use crate::fields::{Id, Path, field, record, wrong_type};
 use crate::json::{RawObject, parse_object_text, utf8};
 use crate::time::parse_rfc3339;
 use crate::{Error, Webhook};
@@ -159,8 +163,9 @@ impl VisitorIdentified {
 }
 
 record! {
-    /// What the fast path reads in one pass; unknown keys are skipped.
-    struct Envelope {
+    /// The root fields: what the fast path reads in one pass (unknown keys
+    /// are skipped), and what the lean check reads.
+    pub(crate) struct Envelope {
         event_type: String,
         event: String,
         timestamp: String,
@@ -382,130 +387,23 @@ pub(crate) fn event_type_from_body(
     tolerance: Option<Duration>,
     now: impl FnOnce() -> SystemTime,
 ) -> Result<String, Error> {
-    let text = utf8(body)?;
-    let (event_type, timestamp) = match check_path(text) {
-        Some(checked) => (
-            checked.event_type.into_owned(),
-            Ok(checked.timestamp.map(Cow::into_owned)),
-        ),
-        None => {
-            let (event, timestamp) = reference_path(text)?;
-            (event.event_type().to_owned(), timestamp)
-        }
-    };
-    check_tolerance_if_set(timestamp, tolerance, now)?;
-    Ok(event_type)
+    let checked = check::event(utf8(body)?)?;
+    check_tolerance_if_set(checked.timestamp, tolerance, now)?;
+    Ok(checked.event_type)
 }
 
-fn check_tolerance_if_set(
-    timestamp: Timestamp,
+fn check_tolerance_if_set<T: AsRef<str>>(
+    timestamp: Result<Option<T>, Error>,
     tolerance: Option<Duration>,
     now: impl FnOnce() -> SystemTime,
 ) -> Result<(), Error> {
     match tolerance {
         // A non-string timestamp only matters when there is a time check.
-        Some(tolerance) => check_tolerance(timestamp?.as_deref(), tolerance, now()),
+        Some(tolerance) => {
+            check_tolerance(timestamp?.as_ref().map(AsRef::as_ref), tolerance, now())
+        }
         None => Ok(()),
     }
-}
-
-/// A string that borrows from the payload unless it had escapes.
-struct CowStr<'de>(Cow<'de, str>);
-
-impl<'de> serde::Deserialize<'de> for CowStr<'de> {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Text;
-        impl<'de> serde::de::Visitor<'de> for Text {
-            type Value = CowStr<'de>;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a string")
-            }
-            fn visit_borrowed_str<E>(self, s: &'de str) -> Result<CowStr<'de>, E> {
-                Ok(CowStr(Cow::Borrowed(s)))
-            }
-            fn visit_str<E>(self, s: &str) -> Result<CowStr<'de>, E> {
-                Ok(CowStr(Cow::Owned(s.to_owned())))
-            }
-        }
-        deserializer.deserialize_str(Text)
-    }
-}
-
-/// What the check path keeps: the type and the timestamp; every other
-/// documented field is type-checked and dropped.
-struct CheckedEnvelope<'de> {
-    event_type: Cow<'de, str>,
-    timestamp: Option<Cow<'de, str>>,
-}
-
-/// The check path: [`fast_path`]'s checks without its allocations. `None`
-/// wherever the fast path would also decline.
-fn check_path(text: &str) -> Option<CheckedEnvelope<'_>> {
-    struct Fields<'de> {
-        event_type: Option<Cow<'de, str>>,
-        event: Option<Cow<'de, str>>,
-        timestamp: Option<Cow<'de, str>>,
-    }
-    impl<'de> serde::Deserialize<'de> for Fields<'de> {
-        fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-            struct ObjectCheck;
-            impl<'de> serde::de::Visitor<'de> for ObjectCheck {
-                type Value = Fields<'de>;
-                fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                    f.write_str("an object")
-                }
-                fn visit_map<A: serde::de::MapAccess<'de>>(
-                    self,
-                    mut map: A,
-                ) -> Result<Fields<'de>, A::Error> {
-                    let mut out = Fields {
-                        event_type: None,
-                        event: None,
-                        timestamp: None,
-                    };
-                    while let Some(key) = map.next_key::<&'de str>()? {
-                        match key {
-                            "event_type" => out.event_type = map_text(&mut map)?,
-                            "event" => out.event = map_text(&mut map)?,
-                            "timestamp" => out.timestamp = map_text(&mut map)?,
-                            "organization_id" | "session_id" => {
-                                map.next_value::<Option<Check<String>>>()?;
-                            }
-                            "visitor" => {
-                                map.next_value::<Option<Check<Visitor>>>()?;
-                            }
-                            "company" => {
-                                map.next_value::<Option<Check<Company>>>()?;
-                            }
-                            "session" => {
-                                map.next_value::<Option<Check<Session>>>()?;
-                            }
-                            "page_views" => {
-                                map.next_value::<Option<Check<Vec<PageView>>>>()?;
-                            }
-                            // `workspace` (any JSON) and unknown keys.
-                            _ => {
-                                map.next_value::<Skipped>()?;
-                            }
-                        }
-                    }
-                    Ok(out)
-                }
-            }
-            deserializer.deserialize_map(ObjectCheck)
-        }
-    }
-    fn map_text<'de, A: serde::de::MapAccess<'de>>(
-        map: &mut A,
-    ) -> Result<Option<Cow<'de, str>>, A::Error> {
-        Ok(map.next_value::<Option<CowStr<'de>>>()?.map(|CowStr(s)| s))
-    }
-
-    let fields: Fields<'_> = serde_json::from_str(text).ok()?;
-    Some(CheckedEnvelope {
-        event_type: fields.event_type.or(fields.event)?,
-        timestamp: fields.timestamp,
-    })
 }
 
 /// The event and its `timestamp` string, when the fast path can read them.
@@ -650,30 +548,24 @@ impl Webhook {
 #[cfg(test)]
 #[cfg(feature = "fast-path")]
 mod tests {
-    use super::{check_path, fast_path, reference_path};
+    use super::{fast_path, reference_path};
+    use crate::check;
     use proptest::prelude::*;
     use serde_json::{Value, json};
 
-    /// The fast path may decline, but when it answers it must give exactly
-    /// the reference path's answer.
-    fn assert_paths_agree(text: &str) {
-        if let Some(checked) = check_path(text) {
-            let (reference, reference_timestamp) = reference_path(text).unwrap_or_else(|e| {
-                panic!("check path accepted what the reference refuses ({e}): {text}")
-            });
-            assert_eq!(checked.event_type, reference.event_type(), "{text}");
-            assert_eq!(
-                Ok(checked.timestamp.map(|t| t.into_owned())),
-                reference_timestamp,
-                "{text}"
-            );
-        }
-        // The check path declines exactly where the fast path does.
-        assert_eq!(
-            check_path(text).is_some(),
-            fast_path(text).is_some(),
-            "{text}"
-        );
+    /// The lean check gives exactly the reference path's answer, errors
+    /// included. The fast path may decline, but when it answers it must
+    /// give exactly the reference path's answer.
+    pub(crate) fn assert_paths_agree(text: &str) {
+        let lean = check::event(text).map(|checked| {
+            (
+                checked.event_type,
+                checked.timestamp.map(|t| t.map(|t| t.into_owned())),
+            )
+        });
+        let reference = reference_path(text)
+            .map(|(event, timestamp)| (event.event_type().to_owned(), timestamp));
+        assert_eq!(lean, reference, "{text}");
         if let Some((event, timestamp)) = fast_path(text) {
             let (reference, reference_timestamp) = reference_path(text).unwrap_or_else(|e| {
                 panic!("fast path accepted what the reference refuses ({e}): {text}")

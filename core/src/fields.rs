@@ -9,6 +9,7 @@ use std::fmt;
 use serde_json::{Map, Value};
 
 use crate::Error;
+use crate::check::{ID_EXPECTED, Shape, Shaped};
 use crate::json::kind_of;
 
 /// Where a value sits in the payload, built on the stack and only formatted
@@ -38,10 +39,12 @@ pub(crate) trait FromJson: Sized {
 }
 
 pub(crate) fn wrong_type(path: Path<'_>, expected: &str, got: &Value) -> Error {
-    Error::InvalidPayload(format!(
-        "`{path}` must be {expected}, but it is {}",
-        kind_of(got)
-    ))
+    mismatch(path, expected, kind_of(got))
+}
+
+/// `invalid_payload` for the field at `path`: every path words it this way.
+pub(crate) fn mismatch(path: impl fmt::Display, expected: &str, found: &str) -> Error {
+    Error::InvalidPayload(format!("`{path}` must be {expected}, but it is {found}"))
 }
 
 /// Read `key` of `object` as an optional `T`.
@@ -65,18 +68,23 @@ impl FromJson for String {
     }
 }
 
-/// An identifier field: a JSON string, or a number read as its decimal text
-/// (the documents do not say which Bullseye sends). Reads as `String`.
+/// An identifier field: a JSON string, or an integer read as its decimal
+/// text (the documents do not say which Bullseye sends; a fraction is no
+/// id). Reads as `String`.
 pub(crate) struct Id(String);
 
 impl FromJson for Id {
     fn from_json(value: &Value, path: Path<'_>) -> Result<Self, Error> {
         match value {
             Value::String(s) => Ok(Id(s.clone())),
-            Value::Number(n) => Ok(Id(n.to_string())),
-            other => Err(wrong_type(path, "a string", other)),
+            Value::Number(n) if n.is_i64() || n.is_u64() => Ok(Id(n.to_string())),
+            other => Err(wrong_type(path, ID_EXPECTED, other)),
         }
     }
+}
+
+impl Shaped for Id {
+    const SHAPE: Shape = Shape::Id;
 }
 
 impl<'de> serde::Deserialize<'de> for Id {
@@ -193,142 +201,6 @@ impl<'de> serde::de::Visitor<'de> for SkippedVisitor {
     }
 }
 
-/// A zero-allocation type check of a documented field: `Check<T>` accepts
-/// what the fast path's `T` accepts (a subset of what the reference path
-/// accepts) and keeps nothing. Where it fails, the reference path decides.
-pub(crate) struct Check<T>(std::marker::PhantomData<T>);
-
-impl<T> Check<T> {
-    fn new() -> Self {
-        Check(std::marker::PhantomData)
-    }
-
-    /// The check passed (for the records' generated checks).
-    pub(crate) fn checked() -> Self {
-        Self::new()
-    }
-}
-
-/// A visitor that accepts one JSON kind and keeps nothing.
-struct KindCheck<T>(&'static str, std::marker::PhantomData<T>);
-
-impl<'de, T> serde::de::Visitor<'de> for KindCheck<T> {
-    type Value = Check<T>;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.0)
-    }
-    fn visit_str<E>(self, _: &str) -> Result<Check<T>, E>
-    where
-        E: serde::de::Error,
-    {
-        if self.0 == "a string" {
-            Ok(Check::new())
-        } else {
-            Err(E::invalid_type(
-                serde::de::Unexpected::Other("a string"),
-                &self,
-            ))
-        }
-    }
-    fn visit_bool<E>(self, _: bool) -> Result<Check<T>, E>
-    where
-        E: serde::de::Error,
-    {
-        if self.0 == "a boolean" {
-            Ok(Check::new())
-        } else {
-            Err(E::invalid_type(
-                serde::de::Unexpected::Other("a boolean"),
-                &self,
-            ))
-        }
-    }
-    fn visit_i64<E>(self, _: i64) -> Result<Check<T>, E>
-    where
-        E: serde::de::Error,
-    {
-        if self.0 == "an integer" {
-            Ok(Check::new())
-        } else {
-            Err(E::invalid_type(
-                serde::de::Unexpected::Other("an integer"),
-                &self,
-            ))
-        }
-    }
-    fn visit_u64<E>(self, value: u64) -> Result<Check<T>, E>
-    where
-        E: serde::de::Error,
-    {
-        // An i64 field takes what fits an i64, as `i64::deserialize` does.
-        if self.0 == "an integer" && i64::try_from(value).is_ok() {
-            Ok(Check::new())
-        } else {
-            Err(E::invalid_type(
-                serde::de::Unexpected::Other("a number"),
-                &self,
-            ))
-        }
-    }
-}
-
-impl<'de> serde::Deserialize<'de> for Check<String> {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        deserializer.deserialize_str(KindCheck("a string", std::marker::PhantomData))
-    }
-}
-
-impl<'de> serde::Deserialize<'de> for Check<Id> {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        deserializer.deserialize_str(KindCheck("a string", std::marker::PhantomData))
-    }
-}
-
-impl<'de> serde::Deserialize<'de> for Check<bool> {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        deserializer.deserialize_bool(KindCheck("a boolean", std::marker::PhantomData))
-    }
-}
-
-impl<'de> serde::Deserialize<'de> for Check<i64> {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        deserializer.deserialize_i64(KindCheck("an integer", std::marker::PhantomData))
-    }
-}
-
-impl<'de> serde::Deserialize<'de> for Check<Value> {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <Skipped as serde::Deserialize>::deserialize(deserializer).map(|Skipped| Check::new())
-    }
-}
-
-impl<'de, T> serde::Deserialize<'de> for Check<Vec<T>>
-where
-    Check<T>: serde::Deserialize<'de>,
-{
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Items<T>(std::marker::PhantomData<T>);
-        impl<'de, T> serde::de::Visitor<'de> for Items<T>
-        where
-            Check<T>: serde::Deserialize<'de>,
-        {
-            type Value = Check<Vec<T>>;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("an array")
-            }
-            fn visit_seq<A: serde::de::SeqAccess<'de>>(
-                self,
-                mut seq: A,
-            ) -> Result<Self::Value, A::Error> {
-                while seq.next_element::<Check<T>>()?.is_some() {}
-                Ok(Check::new())
-            }
-        }
-        deserializer.deserialize_seq(Items::<T>(std::marker::PhantomData))
-    }
-}
-
 /// Declare a record of documented fields, all optional, read strictly from
 /// a JSON object. Field names are the payload's own keys unless renamed with
 /// `= "key"`; `as Reader` reads the field through another [`FromJson`] type.
@@ -337,7 +209,9 @@ where
 /// parsed `Value`) and a `Deserialize` that accepts only a JSON object (the
 /// fast path; serde's derive would also accept an array, which the
 /// reference path refuses). Unknown keys are skipped; a repeated key
-/// overwrites, as it does in the parsed object.
+/// overwrites, as it does in the parsed object. The record's fields and
+/// their shapes are also listed once, as `check::Record::FIELDS`, for the
+/// lean readers of `check`.
 macro_rules! record {
     (
         $(#[$meta:meta])*
@@ -418,33 +292,18 @@ macro_rules! record {
             }
         }
 
-        impl<'de> serde::Deserialize<'de> for $crate::fields::Check<$name> {
-            fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-                struct ObjectCheck;
-                impl<'de> serde::de::Visitor<'de> for ObjectCheck {
-                    type Value = $crate::fields::Check<$name>;
-                    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                        f.write_str("an object")
-                    }
-                    fn visit_map<A: serde::de::MapAccess<'de>>(
-                        self,
-                        mut map: A,
-                    ) -> Result<Self::Value, A::Error> {
-                        while let Some(key) = map.next_key::<&'de str>()? {
-                            match key {
-                                $( record!(@key $field $($key)?) => {
-                                    map.next_value::<Option<$crate::fields::Check<record!(@reader $ty $(, $reader)?)>>>()?;
-                                } )*
-                                _ => {
-                                    map.next_value::<$crate::fields::Skipped>()?;
-                                }
-                            }
-                        }
-                        Ok($crate::fields::Check::checked())
-                    }
-                }
-                deserializer.deserialize_map(ObjectCheck)
-            }
+        impl $crate::check::Record for $name {
+            const FIELDS: &'static [$crate::check::Field] = &[
+                $( (
+                    record!(@key $field $($key)?),
+                    <record!(@reader $ty $(, $reader)?) as $crate::check::Shaped>::SHAPE,
+                ), )*
+            ];
+        }
+
+        impl $crate::check::Shaped for $name {
+            const SHAPE: $crate::check::Shape =
+                $crate::check::Shape::Record(<$name as $crate::check::Record>::FIELDS);
         }
     };
     (@key $field:ident $key:literal) => { $key };

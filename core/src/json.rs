@@ -7,6 +7,7 @@ use serde::Deserialize;
 use serde_json::{Map, Value};
 
 use crate::Error;
+use crate::scan::{self, Invalid, Kind};
 
 /// The deepest nesting of arrays and objects accepted in a body.
 pub const MAX_JSON_DEPTH: usize = 128;
@@ -78,42 +79,69 @@ pub(crate) fn parse_object(body: &[u8]) -> Result<Map<String, Value>, Error> {
 
 /// [`parse_object`] for text already known to be UTF-8.
 pub(crate) fn parse_object_text(text: &str) -> Result<Map<String, Value>, Error> {
-    // Measured before parsing, so the limit is exact and the parser's own
-    // recursion limit is never what decides.
-    if exceeds_depth(text.as_bytes(), MAX_JSON_DEPTH) {
-        return Err(Error::InvalidBody(format!(
-            "the JSON is nested deeper than {MAX_JSON_DEPTH} levels"
-        )));
-    }
+    check_depth(text)?;
     // The depth was bounded above, so the parser's own limit (127) can go.
     let mut parser = serde_json::Deserializer::from_str(text);
     parser.disable_recursion_limit();
     let parsed = Value::deserialize(&mut parser).and_then(|value| parser.end().map(|()| value));
     match parsed {
         Ok(Value::Object(map)) => Ok(map),
-        Ok(other) => Err(Error::InvalidBody(format!(
-            "the body is JSON but not an object (it is {}); \
-             pass the raw request body, not a parsed or re-encoded one",
-            kind_of(&other)
-        ))),
-        Err(e) => Err(Error::InvalidBody(format!(
-            "the body is not valid JSON (line {}, column {})",
-            e.line(),
-            e.column()
-        ))),
+        Ok(other) => Err(not_an_object(kind_of(&other))),
+        Err(e) => Err(match scan::document(text) {
+            Err(Invalid(offset)) => not_json(text, offset),
+            // The scanner accepts what serde_json accepts (tests and a fuzz
+            // target hold them together); should they ever differ, the
+            // parser's own position is still a position.
+            Ok(_) => Error::InvalidBody(format!(
+                "the body is not valid JSON (line {}, column {})",
+                e.line(),
+                e.column()
+            )),
+        }),
     }
+}
+
+/// `invalid_body` for text nested deeper than [`MAX_JSON_DEPTH`]. Measured
+/// before parsing, so the limit is exact and no parser's own recursion limit
+/// is what decides.
+pub(crate) fn check_depth(text: &str) -> Result<(), Error> {
+    if exceeds_depth(text.as_bytes(), MAX_JSON_DEPTH) {
+        return Err(Error::InvalidBody(format!(
+            "the JSON is nested deeper than {MAX_JSON_DEPTH} levels"
+        )));
+    }
+    Ok(())
+}
+
+/// `invalid_body` for text that stops being JSON at byte `offset`; every
+/// path reports the scanner's position, so the message is the same
+/// whichever path found the error.
+pub(crate) fn not_json(text: &str, offset: usize) -> Error {
+    let (line, column) = scan::line_and_column(text, offset);
+    Error::InvalidBody(format!(
+        "the body is not valid JSON (line {line}, column {column})"
+    ))
+}
+
+/// `invalid_body` for JSON that is not an object (`kind` in words).
+pub(crate) fn not_an_object(kind: &str) -> Error {
+    Error::InvalidBody(format!(
+        "the body is JSON but not an object (it is {kind}); \
+         pass the raw request body, not a parsed or re-encoded one"
+    ))
 }
 
 /// A JSON value's kind, for messages that must not echo the value itself.
 pub(crate) fn kind_of(value: &Value) -> &'static str {
-    match value {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
-    }
+    let kind = match value {
+        Value::Null => Kind::Null,
+        Value::Bool(_) => Kind::Bool,
+        Value::Number(_) => Kind::Number,
+        Value::String(_) => Kind::String,
+        Value::Array(_) => Kind::Array,
+        Value::Object(_) => Kind::Object,
+    };
+    kind.described()
 }
 
 /// Whether brackets outside strings nest deeper than `limit`. Malformed JSON

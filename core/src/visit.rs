@@ -133,9 +133,24 @@ pub(crate) fn typed(value: &Value) -> Value {
 }
 
 fn typed_scalar(s: &str) -> Option<Value> {
+    scalar(s).map(|scalar| match scalar {
+        Scalar::Bool(b) => Value::Bool(b),
+        Scalar::Integer(n) => Value::from(n),
+    })
+}
+
+/// A string-encoded scalar, typed.
+pub(crate) enum Scalar {
+    Bool(bool),
+    /// An integer; the string was its canonical decimal text.
+    Integer(i64),
+}
+
+/// The typing rule for one string (see the module docs).
+pub(crate) fn scalar(s: &str) -> Option<Scalar> {
     match s {
-        "true" => return Some(Value::Bool(true)),
-        "false" => return Some(Value::Bool(false)),
+        "true" => return Some(Scalar::Bool(true)),
+        "false" => return Some(Scalar::Bool(false)),
         _ => {}
     }
     let digits = s.strip_prefix('-').unwrap_or(s);
@@ -146,7 +161,7 @@ fn typed_scalar(s: &str) -> Option<Value> {
     if !canonical {
         return None;
     }
-    s.parse::<i64>().ok().map(Value::from)
+    s.parse::<i64>().ok().map(Scalar::Integer)
 }
 
 impl Visit {

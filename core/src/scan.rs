@@ -1,0 +1,726 @@
+//! A strict JSON scanner with no allocation and no serde.
+//!
+//! It accepts exactly the texts the reference parser accepts (serde_json
+//! reading a `Value`, with the depth limit checked first): RFC 8259, paired
+//! surrogate escapes only, and no number that overflows an `f64`, decided by
+//! serde_json's own arithmetic. It is the ground the lean readers of
+//! [`crate::check`] stand on, and all the WASM build needs to read JSON:
+//! serde_json is not linked there. Differential tests and a fuzz target hold
+//! it to serde_json's answers.
+
+use crate::json::MAX_JSON_DEPTH;
+
+/// Where a text stops being JSON: the byte offset at which the scanner
+/// found it invalid (the end of the text when it stops early).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Invalid(pub(crate) usize);
+
+/// A JSON value's kind, named as error messages name it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Kind {
+    Null,
+    Bool,
+    Number,
+    String,
+    Array,
+    Object,
+}
+
+impl Kind {
+    /// The kind in words, for messages that must not echo the value itself.
+    pub(crate) fn described(self) -> &'static str {
+        match self {
+            Kind::Null => "null",
+            Kind::Bool => "a boolean",
+            Kind::Number => "a number",
+            Kind::String => "a string",
+            Kind::Array => "an array",
+            Kind::Object => "an object",
+        }
+    }
+}
+
+/// How the reference parser reads a number literal.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Number {
+    /// An integer literal that fits a `u64` or an `i64`.
+    Integer(i128),
+    /// Anything else (a fraction, an exponent, `-0`, a larger integer).
+    Float,
+}
+
+/// A string: the byte range of its content, between the quotes.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Text {
+    pub(crate) start: usize,
+    pub(crate) end: usize,
+    /// Whether the content has escapes (it must be decoded to be read).
+    pub(crate) escaped: bool,
+}
+
+/// A cursor over a UTF-8 text.
+pub(crate) struct Scanner<'a> {
+    text: &'a str,
+    pos: usize,
+}
+
+impl<'a> Scanner<'a> {
+    pub(crate) fn new(text: &'a str) -> Self {
+        Self { text, pos: 0 }
+    }
+
+    /// A cursor at `pos` of the same text.
+    pub(crate) fn at(text: &'a str, pos: usize) -> Self {
+        Self { text, pos }
+    }
+
+    pub(crate) fn text(&self) -> &'a str {
+        self.text
+    }
+
+    pub(crate) fn pos(&self) -> usize {
+        self.pos
+    }
+
+    fn bytes(&self) -> &'a [u8] {
+        self.text.as_bytes()
+    }
+
+    pub(crate) fn peek(&self) -> Option<u8> {
+        self.bytes().get(self.pos).copied()
+    }
+
+    fn invalid(&self) -> Invalid {
+        Invalid(self.pos)
+    }
+
+    /// Consume `byte`, or fail here.
+    fn expect(&mut self, byte: u8) -> Result<(), Invalid> {
+        if self.peek() == Some(byte) {
+            self.pos += 1;
+            Ok(())
+        } else {
+            Err(self.invalid())
+        }
+    }
+
+    pub(crate) fn skip_whitespace(&mut self) {
+        while let Some(b' ' | b'\t' | b'\n' | b'\r') = self.peek() {
+            self.pos += 1;
+        }
+    }
+
+    /// After the value: only whitespace may follow.
+    pub(crate) fn end(&mut self) -> Result<(), Invalid> {
+        self.skip_whitespace();
+        if self.pos == self.text.len() {
+            Ok(())
+        } else {
+            Err(self.invalid())
+        }
+    }
+
+    /// The kind of the value at the cursor, after whitespace, by its first byte.
+    pub(crate) fn kind(&mut self) -> Result<Kind, Invalid> {
+        self.skip_whitespace();
+        match self.peek() {
+            Some(b'"') => Ok(Kind::String),
+            Some(b'{') => Ok(Kind::Object),
+            Some(b'[') => Ok(Kind::Array),
+            Some(b't' | b'f') => Ok(Kind::Bool),
+            Some(b'n') => Ok(Kind::Null),
+            Some(b'-' | b'0'..=b'9') => Ok(Kind::Number),
+            _ => Err(self.invalid()),
+        }
+    }
+
+    /// Check and pass any value; `depth` is the number of arrays and
+    /// objects around it.
+    pub(crate) fn value(&mut self, depth: usize) -> Result<Kind, Invalid> {
+        let kind = self.kind()?;
+        match kind {
+            Kind::String => self.string().map(drop)?,
+            Kind::Number => self.number().map(drop)?,
+            Kind::Null => self.literal(b"null")?,
+            Kind::Bool if self.peek() == Some(b't') => self.literal(b"true")?,
+            Kind::Bool => self.literal(b"false")?,
+            Kind::Array => self.array(depth, |scanner, _| scanner.value(depth + 1).map(drop))?,
+            Kind::Object => self.object(depth, |scanner, _| scanner.value(depth + 1).map(drop))?,
+        }
+        Ok(kind)
+    }
+
+    fn literal(&mut self, word: &[u8]) -> Result<(), Invalid> {
+        for &expected in word {
+            self.expect(expected)?;
+        }
+        Ok(())
+    }
+
+    /// At `[`: each item is passed to `item` with its index, which must
+    /// consume it.
+    pub(crate) fn array(
+        &mut self,
+        depth: usize,
+        mut item: impl FnMut(&mut Self, usize) -> Result<(), Invalid>,
+    ) -> Result<(), Invalid> {
+        self.open(depth, b'[')?;
+        if self.peek() == Some(b']') {
+            self.pos += 1;
+            return Ok(());
+        }
+        for index in 0.. {
+            item(self, index)?;
+            self.skip_whitespace();
+            match self.peek() {
+                Some(b',') => self.pos += 1,
+                Some(b']') => {
+                    self.pos += 1;
+                    break;
+                }
+                _ => return Err(self.invalid()),
+            }
+        }
+        Ok(())
+    }
+
+    /// At `{`: each member's key is passed to `member`, which must consume
+    /// its value.
+    pub(crate) fn object(
+        &mut self,
+        depth: usize,
+        mut member: impl FnMut(&mut Self, Text) -> Result<(), Invalid>,
+    ) -> Result<(), Invalid> {
+        self.open(depth, b'{')?;
+        if self.peek() == Some(b'}') {
+            self.pos += 1;
+            return Ok(());
+        }
+        loop {
+            self.skip_whitespace();
+            if self.peek() != Some(b'"') {
+                return Err(self.invalid());
+            }
+            let key = self.string()?;
+            self.skip_whitespace();
+            self.expect(b':')?;
+            member(self, key)?;
+            self.skip_whitespace();
+            match self.peek() {
+                Some(b',') => self.pos += 1,
+                Some(b'}') => {
+                    self.pos += 1;
+                    return Ok(());
+                }
+                _ => return Err(self.invalid()),
+            }
+        }
+    }
+
+    /// Enter an array or object. The depth limit is checked on the whole
+    /// text before scanning, so refusing here never decides an answer: it
+    /// only keeps the recursion bounded whatever the caller did.
+    fn open(&mut self, depth: usize, bracket: u8) -> Result<(), Invalid> {
+        if depth >= MAX_JSON_DEPTH {
+            return Err(self.invalid());
+        }
+        self.expect(bracket)?;
+        self.skip_whitespace();
+        Ok(())
+    }
+
+    /// At `"`: check and pass a string.
+    pub(crate) fn string(&mut self) -> Result<Text, Invalid> {
+        self.expect(b'"')?;
+        let start = self.pos;
+        let mut escaped = false;
+        loop {
+            self.pos += plain_run(self.bytes().get(self.pos..).unwrap_or_default());
+            match self.peek() {
+                Some(b'"') => {
+                    let end = self.pos;
+                    self.pos += 1;
+                    return Ok(Text {
+                        start,
+                        end,
+                        escaped,
+                    });
+                }
+                Some(b'\\') => {
+                    escaped = true;
+                    self.escape()?;
+                }
+                // A control character, or the end of the text.
+                _ => return Err(self.invalid()),
+            }
+        }
+    }
+
+    fn escape(&mut self) -> Result<(), Invalid> {
+        let start = self.pos;
+        self.pos += 1;
+        match self.peek() {
+            Some(b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't') => {
+                self.pos += 1;
+                Ok(())
+            }
+            Some(b'u') => {
+                self.pos += 1;
+                match self.hex4()? {
+                    // A trailing surrogate with no leading one.
+                    0xDC00..=0xDFFF => Err(Invalid(start)),
+                    0xD800..=0xDBFF => {
+                        if self.bytes().get(self.pos..self.pos + 2) != Some(b"\\u") {
+                            return Err(Invalid(start));
+                        }
+                        self.pos += 2;
+                        match self.hex4()? {
+                            0xDC00..=0xDFFF => Ok(()),
+                            _ => Err(Invalid(start)),
+                        }
+                    }
+                    _ => Ok(()),
+                }
+            }
+            _ => Err(self.invalid()),
+        }
+    }
+
+    fn hex4(&mut self) -> Result<u16, Invalid> {
+        let mut unit = 0u16;
+        for _ in 0..4 {
+            let digit = self
+                .peek()
+                .and_then(|b| char::from(b).to_digit(16))
+                .ok_or(self.invalid())?;
+            unit = unit << 4 | digit as u16;
+            self.pos += 1;
+        }
+        Ok(unit)
+    }
+
+    /// At a number: check and pass it, reading it as the reference parser
+    /// does (serde_json without `float_roundtrip`), whose arithmetic decides
+    /// which literals are out of range.
+    pub(crate) fn number(&mut self) -> Result<Number, Invalid> {
+        let start = self.pos;
+        let negative = self.peek() == Some(b'-');
+        if negative {
+            self.pos += 1;
+        }
+        let mut significand: u64 = 0;
+        // Powers of ten: digits dropped from the significand, minus
+        // fraction digits kept in it. Saturating, like the exponent below.
+        let mut exponent: i32 = 0;
+        let mut float = false;
+        match self.digit() {
+            Some(0) => {
+                self.pos += 1;
+                if self.digit().is_some() {
+                    return Err(self.invalid());
+                }
+            }
+            Some(_) => {
+                let mut dropping = false;
+                while let Some(d) = self.digit() {
+                    self.pos += 1;
+                    if dropping {
+                        exponent = exponent.saturating_add(1);
+                    } else if let Some(next) = grow(significand, d) {
+                        significand = next;
+                    } else {
+                        // Too long for a u64: serde_json keeps the leading
+                        // digits and counts the rest as a power of ten.
+                        dropping = true;
+                        float = true;
+                        exponent = 1;
+                    }
+                }
+            }
+            None => return Err(self.invalid()),
+        }
+        if self.peek() == Some(b'.') {
+            self.pos += 1;
+            float = true;
+            if self.digit().is_none() {
+                return Err(self.invalid());
+            }
+            let mut dropping = false;
+            while let Some(d) = self.digit() {
+                self.pos += 1;
+                if dropping {
+                    continue;
+                }
+                match grow(significand, d) {
+                    Some(next) => {
+                        significand = next;
+                        exponent = exponent.saturating_sub(1);
+                    }
+                    None => dropping = true,
+                }
+            }
+        }
+        if let Some(b'e' | b'E') = self.peek() {
+            self.pos += 1;
+            float = true;
+            let positive = match self.peek() {
+                Some(b'+') => {
+                    self.pos += 1;
+                    true
+                }
+                Some(b'-') => {
+                    self.pos += 1;
+                    false
+                }
+                _ => true,
+            };
+            if self.digit().is_none() {
+                return Err(self.invalid());
+            }
+            let mut power: i32 = 0;
+            let mut too_large = false;
+            while let Some(d) = self.digit() {
+                self.pos += 1;
+                match power.checked_mul(10).and_then(|p| p.checked_add(d as i32)) {
+                    Some(next) if !too_large => power = next,
+                    _ => too_large = true,
+                }
+            }
+            if too_large {
+                // serde_json: an exponent past i32 is infinity (refused) or zero.
+                return if positive && significand != 0 {
+                    Err(Invalid(start))
+                } else {
+                    Ok(Number::Float)
+                };
+            }
+            exponent = if positive {
+                exponent.saturating_add(power)
+            } else {
+                exponent.saturating_sub(power)
+            };
+        }
+        if float {
+            return if overflows(significand, exponent) {
+                Err(Invalid(start))
+            } else {
+                Ok(Number::Float)
+            };
+        }
+        let value = i128::from(significand);
+        if !negative {
+            Ok(Number::Integer(value))
+        } else if significand == 0 || -value < i128::from(i64::MIN) {
+            // serde_json reads `-0` and integers below i64::MIN as floats.
+            Ok(Number::Float)
+        } else {
+            Ok(Number::Integer(-value))
+        }
+    }
+
+    fn digit(&self) -> Option<u64> {
+        match self.peek() {
+            Some(b @ b'0'..=b'9') => Some(u64::from(b - b'0')),
+            _ => None,
+        }
+    }
+}
+
+/// `significand * 10 + digit`, unless that overflows a u64.
+fn grow(significand: u64, digit: u64) -> Option<u64> {
+    significand.checked_mul(10)?.checked_add(digit)
+}
+
+/// Whether serde_json (without `float_roundtrip`) finds `significand` x
+/// 10^`exponent` out of range: it multiplies the significand, as an `f64`,
+/// by the power of ten from its table, and refuses an infinite product.
+fn overflows(significand: u64, exponent: i32) -> bool {
+    // Its table's last entries: below 1e289 no product can reach f64::MAX
+    // (a u64 is below 1.9e19).
+    const POW10_FROM_289: [f64; 20] = [
+        1e289, 1e290, 1e291, 1e292, 1e293, 1e294, 1e295, 1e296, 1e297, 1e298, 1e299, 1e300, 1e301,
+        1e302, 1e303, 1e304, 1e305, 1e306, 1e307, 1e308,
+    ];
+    if significand == 0 || exponent < 289 {
+        return false;
+    }
+    match usize::try_from(exponent - 289)
+        .ok()
+        .and_then(|i| POW10_FROM_289.get(i))
+    {
+        Some(pow) => (significand as f64 * pow).is_infinite(),
+        None => true,
+    }
+}
+
+/// How many leading bytes of `bytes` a string takes as they are: none is a
+/// quote, a backslash or a control character. Eight bytes at a time.
+fn plain_run(bytes: &[u8]) -> usize {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGHS: u64 = 0x8080_8080_8080_8080;
+    let has_zero_byte = |word: u64| word.wrapping_sub(ONES) & !word & HIGHS != 0;
+    let mut run = 0;
+    for chunk in bytes.chunks_exact(8) {
+        let Ok(chunk) = <[u8; 8]>::try_from(chunk) else {
+            break;
+        };
+        let word = u64::from_le_bytes(chunk);
+        let special = has_zero_byte(word ^ (ONES * u64::from(b'"')))
+            || has_zero_byte(word ^ (ONES * u64::from(b'\\')))
+            // Some byte is below 0x20.
+            || word.wrapping_sub(ONES * 0x20) & !word & HIGHS != 0;
+        if special {
+            break;
+        }
+        run += 8;
+    }
+    while let Some(&b) = bytes.get(run) {
+        if b == b'"' || b == b'\\' || b < 0x20 {
+            break;
+        }
+        run += 1;
+    }
+    run
+}
+
+/// The characters of a string's content, escapes decoded.
+pub(crate) struct Unescaped<'a> {
+    rest: std::str::Chars<'a>,
+}
+
+impl<'a> Unescaped<'a> {
+    /// `content` is a string's content as the scanner accepted it.
+    pub(crate) fn new(content: &'a str) -> Self {
+        Self {
+            rest: content.chars(),
+        }
+    }
+
+    fn hex4(&mut self) -> u32 {
+        (0..4).fold(0, |unit, _| {
+            unit << 4 | self.rest.next().and_then(|c| c.to_digit(16)).unwrap_or(0)
+        })
+    }
+}
+
+impl Iterator for Unescaped<'_> {
+    type Item = char;
+
+    fn next(&mut self) -> Option<char> {
+        let c = self.rest.next()?;
+        if c != '\\' {
+            return Some(c);
+        }
+        Some(match self.rest.next()? {
+            'b' => '\u{8}',
+            'f' => '\u{c}',
+            'n' => '\n',
+            'r' => '\r',
+            't' => '\t',
+            'u' => {
+                let unit = self.hex4();
+                let point = if (0xD800..0xDC00).contains(&unit) {
+                    // The scanner accepted it, so a trailing surrogate follows.
+                    self.rest.nth(1);
+                    0x1_0000 + ((unit - 0xD800) << 10 | (self.hex4().wrapping_sub(0xDC00) & 0x3FF))
+                } else {
+                    unit
+                };
+                char::from_u32(point).unwrap_or(char::REPLACEMENT_CHARACTER)
+            }
+            other => other,
+        })
+    }
+}
+
+impl Text {
+    /// The raw content, escapes as sent.
+    pub(crate) fn raw<'a>(&self, text: &'a str) -> &'a str {
+        text.get(self.start..self.end).unwrap_or_default()
+    }
+
+    /// Whether the decoded content is `name`.
+    pub(crate) fn is(&self, text: &str, name: &str) -> bool {
+        let raw = self.raw(text);
+        if self.escaped {
+            Unescaped::new(raw).eq(name.chars())
+        } else {
+            raw == name
+        }
+    }
+
+    /// The decoded content.
+    pub(crate) fn decoded<'a>(&self, text: &'a str) -> std::borrow::Cow<'a, str> {
+        let raw = self.raw(text);
+        if self.escaped {
+            std::borrow::Cow::Owned(Unescaped::new(raw).collect())
+        } else {
+            std::borrow::Cow::Borrowed(raw)
+        }
+    }
+}
+
+/// Check that `text` is one JSON value (between optional whitespace); its kind.
+pub(crate) fn document(text: &str) -> Result<Kind, Invalid> {
+    let mut scanner = Scanner::new(text);
+    let kind = scanner.value(0)?;
+    scanner.end()?;
+    Ok(kind)
+}
+
+/// The 1-based line and column (in bytes) of an offset, for messages.
+pub(crate) fn line_and_column(text: &str, offset: usize) -> (usize, usize) {
+    let before = text.as_bytes().get(..offset).unwrap_or(text.as_bytes());
+    let line_start = before
+        .iter()
+        .rposition(|&b| b == b'\n')
+        .map_or(0, |newline| newline + 1);
+    let line = 1 + before.iter().filter(|&&b| b == b'\n').count();
+    (line, before.len() - line_start + 1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn serde_accepts(text: &str) -> bool {
+        serde_json::from_str::<serde_json::Value>(text).is_ok()
+    }
+
+    #[test]
+    fn agrees_with_serde_json_on_edge_cases() {
+        let cases = [
+            "0",
+            "-0",
+            "01",
+            "-01",
+            "1.",
+            ".5",
+            "1.5",
+            "1e5",
+            "1E+5",
+            "1e-5",
+            "1e",
+            "1e+",
+            "-",
+            "--1",
+            "+1",
+            "1.5e308",
+            "1.8e308",
+            "1.7976931348623157e308",
+            "1.7976931348623159e308",
+            "17976931348623157e292",
+            "17976931348623159e292",
+            "1e309",
+            "0e999999",
+            "1e99999999999",
+            "0.0e99999999999",
+            "1e-99999999999",
+            "18446744073709551615",
+            "18446744073709551616",
+            "-9223372036854775808",
+            "-9223372036854775809",
+            "184467440737095516150000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000.5",
+            "1844674407370955161.5e289",
+            "18446744073709551615.5e289",
+            "\"\\ud800\"",
+            "\"\\ud800\\udc00\"",
+            "\"\\udc00\"",
+            "\"\\ud800\\u0041\"",
+            "\"\\ud800x\"",
+            "\"\\uD83D\\uDE00\"",
+            "\"\\u00e9\"",
+            "\"\\x\"",
+            "\"\t\"",
+            "\"\u{7f}\"",
+            "\"\\/\"",
+            "tru",
+            "true",
+            "truex",
+            "nul",
+            "null ",
+            " false",
+            "[1,]",
+            "[,1]",
+            "[1 2]",
+            "{}",
+            "{,}",
+            "{\"a\":1,}",
+            "{\"a\" 1}",
+            "{\"a\":}",
+            "{1:2}",
+            "[]",
+            "[[[]]]",
+            "",
+            " ",
+            "\"abc",
+            "{\"a\":\"b\"}x",
+            "[1]\u{a0}",
+            "\"é\"",
+            "{\"a\":[1,{\"b\":null}]}",
+        ];
+        for case in cases {
+            assert_eq!(
+                document(case).is_ok(),
+                serde_accepts(case),
+                "scanner and serde_json disagree on {case:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn numbers_read_as_serde_json_reads_them() {
+        for (literal, expected) in [
+            ("0", Number::Integer(0)),
+            ("-0", Number::Float),
+            ("42", Number::Integer(42)),
+            ("-42", Number::Integer(-42)),
+            (
+                "18446744073709551615",
+                Number::Integer(18_446_744_073_709_551_615),
+            ),
+            ("18446744073709551616", Number::Float),
+            (
+                "-9223372036854775808",
+                Number::Integer(-9_223_372_036_854_775_808),
+            ),
+            ("-9223372036854775809", Number::Float),
+            ("1.0", Number::Float),
+            ("1e2", Number::Float),
+        ] {
+            assert_eq!(Scanner::new(literal).number(), Ok(expected), "{literal}");
+        }
+    }
+
+    #[test]
+    fn escapes_decode() {
+        let text = r#""a\"\\\/\b\f\n\r\t\u00e9\ud83d\ude00z""#;
+        let string = Scanner::new(text).string().unwrap();
+        assert_eq!(string.decoded(text), "a\"\\/\u{8}\u{c}\n\r\té\u{1F600}z");
+        assert!(string.escaped);
+        let key = r#""\u0065vent""#;
+        assert!(Scanner::new(key).string().unwrap().is(key, "event"));
+    }
+
+    #[test]
+    fn long_strings_find_their_end_and_refuse_control_characters() {
+        for len in 0..40 {
+            let body = "x".repeat(len);
+            assert_eq!(document(&format!("\"{body}\"")), Ok(Kind::String));
+            assert_eq!(
+                document(&format!("\"{body}\n\"")),
+                Err(Invalid(len + 1)),
+                "{len}"
+            );
+            assert!(document(&format!("\"{body}")).is_err());
+        }
+        assert_eq!(document("\"ééééééé\u{1F600}\""), Ok(Kind::String));
+    }
+
+    #[test]
+    fn positions_are_one_based() {
+        assert_eq!(line_and_column("{\n  x", 4), (2, 3));
+        assert_eq!(line_and_column("x", 0), (1, 1));
+        assert_eq!(line_and_column("ab", 2), (1, 3));
+    }
+}
