@@ -293,7 +293,7 @@ class Webhook {
     const event = eventFrom(raw, eventType);
     if (eventType === VISITOR_IDENTIFIED && (numericId(event.visitor) || numericId(event.company))) {
       // Rare: a numeric id. The core reads it as its decimal text; use its reading.
-      const [visitorId, companyId] = this.#native.identifiedIds(raw, signature, now);
+      const [visitorId, companyId] = native.identifiedIds(raw);
       if (numericId(event.visitor)) event.visitor.id = visitorId;
       if (numericId(event.company)) event.company.id = companyId;
     }

@@ -14,6 +14,7 @@ import initWasm, {
   errorCodes,
   errorStatuses,
   findHeader,
+  identifiedIds as wasmIdentifiedIds,
   initSync as initWasmSync,
   parseVisit as wasmParseVisit,
   sign as wasmSign,
@@ -345,7 +346,7 @@ export class Webhook {
     event.event_type = eventType;
     if (eventType === VISITOR_IDENTIFIED && (numericId(event.visitor) || numericId(event.company))) {
       // Rare: a numeric id. The core reads it as its decimal text; use its reading.
-      const [visitorId, companyId] = JSON.parse(this.#wasm.identifiedIds(raw.bytes, signature, now));
+      const [visitorId, companyId] = wasmIdentifiedIds(raw.bytes);
       if (numericId(event.visitor)) event.visitor.id = visitorId;
       if (numericId(event.company)) event.company.id = companyId;
     }

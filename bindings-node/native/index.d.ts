@@ -30,12 +30,6 @@ export declare class NativeWebhook {
    */
   constructEvent(body: string | Buffer, signature: string, nowMs?: number | undefined | null): string
   /**
-   * The typed `visitor.id` and `company.id` of an identification, for the
-   * rare payload that sends a number where JSON.parse keeps it a number
-   * (the core reads it as its decimal text).
-   */
-  identifiedIds(body: string | Buffer, signature: string, nowMs?: number | undefined | null): [string | undefined | null, string | undefined | null]
-  /**
    * Check a visit's token or HMAC, then parse it; returns the typed view
    * as JSON text.
    */
@@ -56,6 +50,13 @@ export declare function errorStatuses(): Array<[string, number]>
  * pairs, by the core's rule (case-insensitive, repeats joined with ", ").
  */
 export declare function findHeader(flat: Array<string>, name: string): string | null
+
+/**
+ * The typed `visitor.id` and `company.id` of a body `constructEvent`
+ * accepted, for the rare payload that sends a number where JSON.parse keeps
+ * it a number (the core reads it as its decimal text).
+ */
+export declare function identifiedIds(body: string | Buffer): [string | undefined | null, string | undefined | null]
 
 /**
  * Parse a fingerprinting-api visit (no signature check); returns the typed

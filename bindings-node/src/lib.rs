@@ -9,7 +9,7 @@
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use bullseye_webhooks::{ERROR_CODES, ERROR_HTTP_STATUSES, Error, Event, Webhook};
+use bullseye_webhooks::{ERROR_CODES, ERROR_HTTP_STATUSES, Error, Webhook};
 use napi::Status;
 use napi::bindgen_prelude::{Buffer, BufferSlice, Either};
 use napi_derive::napi;
@@ -107,13 +107,15 @@ pub fn sign(
 /// view as JSON text.
 #[napi(js_name = "parseVisit")]
 pub fn parse_visit(body: Either<String, BufferSlice<'_>>) -> Result<String> {
-    let visit = bullseye_webhooks::parse_visit(bytes(&body)).map_err(thrown)?;
-    visit_json(&visit)
+    bullseye_webhooks::parse_visit_json(bytes(&body)).map_err(thrown)
 }
 
-fn visit_json(visit: &bullseye_webhooks::Visit) -> Result<String> {
-    serde_json::to_string(visit)
-        .map_err(|e| napi::Error::new(Code::from(Status::GenericFailure), e.to_string()))
+/// The typed `visitor.id` and `company.id` of a body `constructEvent`
+/// accepted, for the rare payload that sends a number where JSON.parse keeps
+/// it a number (the core reads it as its decimal text).
+#[napi(js_name = "identifiedIds")]
+pub fn identified_ids(body: Either<String, BufferSlice<'_>>) -> (Option<String>, Option<String>) {
+    bullseye_webhooks::identified_ids(bytes(&body))
 }
 
 /// The native verifier behind the JavaScript `Webhook` class.
@@ -194,26 +196,6 @@ impl NativeWebhook {
         .map_err(thrown)
     }
 
-    /// The typed `visitor.id` and `company.id` of an identification, for the
-    /// rare payload that sends a number where JSON.parse keeps it a number
-    /// (the core reads it as its decimal text).
-    #[napi(js_name = "identifiedIds")]
-    pub fn identified_ids(
-        &self,
-        body: Either<String, BufferSlice<'_>>,
-        signature: String,
-        now_ms: Option<f64>,
-    ) -> Result<(Option<String>, Option<String>)> {
-        let event = self.event(bytes(&body), &signature, now_ms)?;
-        Ok(match event.as_visitor_identified() {
-            Some(e) => (
-                e.visitor.as_ref().and_then(|v| v.id.clone()),
-                e.company.as_ref().and_then(|c| c.id.clone()),
-            ),
-            None => (None, None),
-        })
-    }
-
     /// Check a visit's token or HMAC, then parse it; returns the typed view
     /// as JSON text.
     #[napi(js_name = "constructVisit")]
@@ -222,23 +204,9 @@ impl NativeWebhook {
         body: Either<String, BufferSlice<'_>>,
         signature: String,
     ) -> Result<String> {
-        let visit = self
-            .inner
-            .construct_visit(bytes(&body), &signature)
-            .map_err(thrown)?;
-        visit_json(&visit)
-    }
-}
-
-impl NativeWebhook {
-    fn event(&self, body: &[u8], signature: &str, now_ms: Option<f64>) -> Result<Event> {
-        match now_ms {
-            None => self.inner.construct_event(body, signature),
-            Some(ms) => self
-                .inner
-                .construct_event_at(body, signature, system_time(ms)?),
-        }
-        .map_err(thrown)
+        self.inner
+            .construct_visit_json(bytes(&body), &signature)
+            .map_err(thrown)
     }
 }
 

@@ -92,6 +92,14 @@ pub fn parse_visit(body: &[u8]) -> Result<String, JsValue> {
     glue::parse_visit(body).map_err(thrown)
 }
 
+/// The typed `visitor.id` and `company.id` of a body `constructEvent`
+/// accepted, for the rare payload that sends a number (the core reads it as
+/// its decimal text): `[visitorId, companyId]`, `undefined` where absent.
+#[wasm_bindgen(js_name = identifiedIds)]
+pub fn identified_ids(body: &[u8]) -> Vec<JsValue> {
+    glue::identified_ids(body).map(JsValue::from).to_vec()
+}
+
 /// The verifier behind the JavaScript `Webhook` class.
 #[wasm_bindgen]
 pub struct WasmWebhook {
@@ -144,21 +152,6 @@ impl WasmWebhook {
     ) -> Result<String, JsValue> {
         self.inner
             .construct_event(body, signature, now_ms)
-            .map_err(thrown)
-    }
-
-    /// The typed `visitor.id` and `company.id` of an identification as the
-    /// JSON text of a two-element array, for the rare payload that sends a
-    /// number (the core reads it as its decimal text).
-    #[wasm_bindgen(js_name = identifiedIds)]
-    pub fn identified_ids(
-        &self,
-        body: &[u8],
-        signature: &str,
-        now_ms: f64,
-    ) -> Result<String, JsValue> {
-        self.inner
-            .identified_ids(body, signature, now_ms)
             .map_err(thrown)
     }
 
