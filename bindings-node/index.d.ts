@@ -65,7 +65,7 @@ export type Json = string | number | boolean | null | Json[] | { [key: string]: 
 
 /** The identified person. Absent fields read as undefined, `null` ones as null. */
 export interface Visitor {
-  /** Bullseye's visitor id (a number in the payload is read as its decimal text). */
+  /** Bullseye's visitor id (an integer in the payload is read as its decimal text). */
   id?: string | null;
   email?: string | null;
   personal_email?: string | null;
@@ -100,7 +100,7 @@ export interface Visitor {
 
 /** The visitor's company. */
 export interface Company {
-  /** Bullseye's company id (a number in the payload is read as its decimal text). */
+  /** Bullseye's company id (an integer in the payload is read as its decimal text). */
   id?: string | null;
   name?: string | null;
   domain?: string | null;

@@ -339,7 +339,7 @@ pub(crate) fn event(text: &str) -> Result<CheckedEvent<'_>, Error> {
 }
 
 /// The `visitor.id` and `company.id` of an identification, as its typed
-/// view reads them (a number as its decimal text); `None` where absent or
+/// view reads them (an integer as its decimal text); `None` where absent or
 /// not an id. For bindings that parse the JSON themselves and find a
 /// number there: read it from a body [`Webhook::check_event`] accepted.
 pub fn identified_ids(body: &[u8]) -> (Option<String>, Option<String>) {

@@ -182,7 +182,7 @@ record! {
 record! {
     /// The identified person.
     pub struct Visitor {
-        /// Bullseye's visitor id (a number is read as its decimal text).
+        /// Bullseye's visitor id (an integer is read as its decimal text).
         id: String as Id,
         /// Work email.
         email: String,
@@ -244,7 +244,7 @@ record! {
 record! {
     /// The visitor's company.
     pub struct Company {
-        /// Bullseye's company id (a number is read as its decimal text).
+        /// Bullseye's company id (an integer is read as its decimal text).
         id: String as Id,
         /// Name.
         name: String,

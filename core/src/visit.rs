@@ -30,7 +30,7 @@ pub struct Visit {
     /// `NEW_VISIT` or `NEW_VISITOR` when the payload names its type (in
     /// `event_type`, `event` or `type`); `None` when it does not.
     pub event_type: Option<String>,
-    /// The visit's id (a number is read as its decimal text).
+    /// The visit's id (an integer is read as its decimal text).
     pub id: Option<String>,
     /// The visited URL.
     pub url: Option<String>,
@@ -65,7 +65,7 @@ pub struct Visit {
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct VisitVisitor {
-    /// The visitor's id (a number is read as its decimal text).
+    /// The visitor's id (an integer is read as its decimal text).
     pub id: Option<String>,
     /// `firstSeen`, typed.
     #[serde(rename = "firstSeen")]

@@ -102,7 +102,11 @@ fn number() -> impl Strategy<Value = String> {
         any::<i64>().prop_map(|n| n.to_string()),
         any::<u64>().prop_map(|n| n.to_string()),
         any::<f64>().prop_map(|f| format!("{f:e}")),
-        ("[1-9][0-9]{0,330}", "(\\.[0-9]{1,30})?", "([eE][+-]?[0-9]{1,4})?")
+        (
+            "[1-9][0-9]{0,330}",
+            "(\\.[0-9]{1,30})?",
+            "([eE][+-]?[0-9]{1,4})?"
+        )
             .prop_map(|(int, frac, exp)| format!("{int}{frac}{exp}")),
     ]
 }
@@ -123,7 +127,8 @@ fn text() -> impl Strategy<Value = String> {
     leaf.prop_recursive(4, 48, 6, |inner| {
         prop_oneof![
             proptest::collection::vec((whitespace(), inner.clone()), 0..4).prop_map(|items| {
-                let items: Vec<String> = items.into_iter().map(|(w, v)| format!("{w}{v}")).collect();
+                let items: Vec<String> =
+                    items.into_iter().map(|(w, v)| format!("{w}{v}")).collect();
                 format!("[{}]", items.join(","))
             }),
             proptest::collection::vec((key(), whitespace(), inner), 0..7).prop_map(|members| {
@@ -152,7 +157,10 @@ fn document() -> impl Strategy<Value = String> {
             .prop_map(Some),
     ];
     (whitespace(), typed, members, mutation).prop_map(|(w, typed, members, mutation)| {
-        let members: Vec<String> = members.into_iter().map(|(k, v)| format!("{k}:{v}")).collect();
+        let members: Vec<String> = members
+            .into_iter()
+            .map(|(k, v)| format!("{k}:{v}"))
+            .collect();
         let mut text = format!("{w}{{{typed}{}}}{w}", members.join(","));
         if let Some((at, insert)) = mutation {
             // Replace one character (or delete it, inserting nothing).
@@ -185,7 +193,8 @@ fn assert_event_readers_agree(text: &str, tolerance: bool) {
     assert_eq!(lean, reference, "{text}");
     // Whether the text is JSON at all: the scanner and serde_json agree.
     let serde_accepts = serde_json::from_str::<Value>(text).is_ok();
-    let lean_refused_syntax = matches!(&lean, Err(Error::InvalidBody(m)) if m.contains("not valid JSON"));
+    let lean_refused_syntax =
+        matches!(&lean, Err(Error::InvalidBody(m)) if m.contains("not valid JSON"));
     assert_eq!(!serde_accepts, lean_refused_syntax, "{text}: {lean:?}");
     if let Ok(event) = webhook.construct_event_at(text.as_bytes(), &signature, now) {
         let typed = event.as_visitor_identified();
