@@ -43,5 +43,6 @@ dist-wasm: build-wasm ## WASM: npm pack into dist/
 	@mkdir -p dist
 	cd $(WASM_DIR) && npm pack --silent --pack-destination ../dist
 
-bench-wasm: build-wasm ## WASM: .wasm size, verify vs crypto.subtle and node:crypto, constructEvent, start-up in Node and workerd
+bench-wasm: build-wasm ## WASM: .wasm size, verify vs crypto.subtle, node:crypto and the JS peers in Node and workerd, constructEvent, start-up
+	@bindings-node/scripts/npm-ci.sh bindings-node/bench
 	node $(WASM_DIR)/bench/bench.mjs

@@ -1,11 +1,14 @@
-// make bench-wasm: the .wasm's size, per-call times in Node against
-// crypto.subtle.verify (imported key) and node:crypto, and the time to
-// instantiate the module and verify a first request in Node and in workerd.
+// make bench-wasm: the .wasm's size, per-call times in Node and inside
+// workerd against crypto.subtle.verify (imported key), node:crypto and the JS
+// peers (@octokit/webhooks-methods, standardwebhooks, svix: the Node bench's
+// installs), and the time to instantiate the module and verify a first
+// request in Node and in workerd.
 // Contenders run interleaved, in rounds; each figure is the median of the
 // rounds. A benchmark, not a test: it asserts nothing about time.
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
@@ -13,6 +16,7 @@ import { Miniflare } from 'miniflare';
 
 import { Webhook, sign } from '../node.js';
 import { COMPATIBILITY_DATE, workerModules } from '../demo/miniflare.mjs';
+import { bundleCommonJs } from './cjs-bundle.mjs';
 
 const PKG = fileURLToPath(new URL('..', import.meta.url));
 const WASM = join(PKG, 'pkg', 'bullseye_webhooks_wasm_bg.wasm');
@@ -23,6 +27,26 @@ const signature = sign(SECRET, bytes);
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const fmt = (us) => (us >= 1000 ? `${(us / 1000).toFixed(2)} ms` : `${us.toFixed(2)} µs`);
 
+// The JS peers, from the Node bench's installs (make bench-wasm installs them).
+const peers = createRequire(fileURLToPath(new URL('../../bindings-node/bench/package.json', import.meta.url)));
+const { verify: octokitVerify } = await import(
+  join(PKG, 'node_modules', '@octokit', 'webhooks-methods', 'dist-node', 'index.js')
+);
+const text = body.toString('utf8');
+// standardwebhooks and svix sign id.timestamp.body under a base64 secret
+// (svix's prefixed whsec_); the Worker derives the same secrets.
+const standardSecret = Buffer.from(SECRET).toString('base64');
+const standard = new (peers('standardwebhooks').Webhook)(standardSecret);
+const svix = new (peers('svix').Webhook)(`whsec_${standardSecret}`);
+const schemeHeaders = () => {
+  const now = new Date();
+  return {
+    'webhook-id': 'msg_bench',
+    'webhook-timestamp': String(Math.floor(now.getTime() / 1000)),
+    'webhook-signature': standard.sign('msg_bench', now, text),
+  };
+};
+
 // Size
 const wasm = readFileSync(WASM);
 console.log(`wasm size: ${wasm.length} bytes raw, ${gzipSync(wasm, { level: 9 }).length} bytes gzipped (level 9)`);
@@ -32,6 +56,7 @@ const webhook = new Webhook(SECRET);
 const key = await crypto.subtle.importKey('raw', new TextEncoder().encode(SECRET), { name: 'HMAC', hash: 'SHA-256' }, false, ['verify']);
 const mac = Uint8Array.from(signature.match(/../g), (h) => parseInt(h, 16));
 const reads = (e) => [e.visitor?.email, e.company?.domain, e.session?.utm_source, e.page_views?.length];
+const nodeSchemeHeaders = schemeHeaders();
 const contenders = {
   'wasm verify': () => webhook.verify(bytes, signature),
   'crypto.subtle.verify': async () => {
@@ -41,6 +66,11 @@ const contenders = {
     const tag = createHmac('sha256', SECRET).update(body).digest();
     if (!timingSafeEqual(tag, Buffer.from(signature, 'hex'))) throw new Error('mismatch');
   },
+  '@octokit/webhooks-methods verify': async () => {
+    if (!(await octokitVerify(SECRET, text, `sha256=${signature}`))) throw new Error('octokit refused');
+  },
+  'standardwebhooks verify': () => standard.verify(text, nodeSchemeHeaders),
+  'svix verify': () => svix.verify(text, nodeSchemeHeaders),
   'wasm constructEvent + reads': () => reads(webhook.constructEvent(bytes, signature)),
   'node:crypto + JSON.parse + reads': () => {
     const tag = createHmac('sha256', SECRET).update(body).digest();
@@ -64,6 +94,9 @@ for (const [name, us] of Object.entries(per)) console.log(`  ${name.padEnd(36)} 
 const ratio = (a, b) => (per[a] / per[b]).toFixed(2);
 console.log(`  crypto.subtle.verify / wasm verify: ${ratio('crypto.subtle.verify', 'wasm verify')}x (goal: at least 3x)`);
 console.log(`  wasm verify / node:crypto:          ${ratio('wasm verify', 'node:crypto HMAC + timingSafeEqual')}x`);
+for (const peer of ['@octokit/webhooks-methods verify', 'standardwebhooks verify', 'svix verify']) {
+  console.log(`  ${peer} / wasm verify: ${ratio(peer, 'wasm verify')}x`);
+}
 console.log(`  wasm constructEvent / node:crypto + JSON.parse: ${ratio('wasm constructEvent + reads', 'node:crypto + JSON.parse + reads')}x`);
 
 // Instantiate + first verify, in Node: a fresh process each time.
@@ -118,6 +151,8 @@ console.log(
     'wasm verify',
     'crypto.subtle.verify',
     '@octokit/webhooks-methods verify',
+    'standardwebhooks verify',
+    'svix verify',
     'wasm constructEvent + reads',
     'crypto.subtle.verify + JSON.parse + reads',
   ];
@@ -127,16 +162,21 @@ console.log(
     path: 'octokit-webhooks-methods.js',
     contents: readFileSync(join(PKG, 'node_modules', '@octokit', 'webhooks-methods', 'dist-web', 'index.js'), 'utf8'),
   });
+  options.modules.push(
+    { type: 'ESModule', path: 'standardwebhooks.js', contents: bundleCommonJs(peers.resolve('standardwebhooks'), ['Webhook']) },
+    { type: 'ESModule', path: 'svix.js', contents: bundleCommonJs(peers.resolve('svix/dist/webhook.js'), ['Webhook']) },
+  );
+  const workerSchemeHeaders = schemeHeaders();
   const mf = new Miniflare(options);
   const request = async (name, n) => {
     const start = performance.now();
     const response = await mf.dispatchFetch(`http://bench.test/?contender=${encodeURIComponent(name)}&n=${n}`, {
       method: 'POST',
       body: bytes,
-      headers: { 'x-bullseye-signature': signature },
+      headers: { 'x-bullseye-signature': signature, ...workerSchemeHeaders },
     });
-    await response.text();
-    if (response.status !== 200) throw new Error(`bench worker answered ${response.status} for ${name}`);
+    const answer = await response.text();
+    if (response.status !== 200) throw new Error(`bench worker answered ${response.status} for ${name}: ${answer}`);
     return (performance.now() - start) * 1000;
   };
   for (const name of names) await request(name, 200); // warm up
@@ -153,7 +193,9 @@ console.log(
   console.log(`\nper call inside workerd (${body.length}-byte body; median of ${ROUNDS_WORKERD} rounds of ${N} calls, request overhead subtracted):`);
   for (const [name, us] of Object.entries(perCall)) console.log(`  ${name.padEnd(44)} ${fmt(us)}`);
   console.log(`  crypto.subtle.verify / wasm verify: ${(perCall['crypto.subtle.verify'] / perCall['wasm verify']).toFixed(2)}x`);
-  console.log(`  @octokit/webhooks-methods / wasm verify: ${(perCall['@octokit/webhooks-methods verify'] / perCall['wasm verify']).toFixed(2)}x`);
+  for (const peer of ['@octokit/webhooks-methods verify', 'standardwebhooks verify', 'svix verify']) {
+    console.log(`  ${peer} / wasm verify: ${(perCall[peer] / perCall['wasm verify']).toFixed(2)}x`);
+  }
   console.log(
     `  wasm constructEvent / subtle + JSON.parse: ${(perCall['wasm constructEvent + reads'] / perCall['crypto.subtle.verify + JSON.parse + reads']).toFixed(2)}x`,
   );

@@ -2,12 +2,19 @@
 // advance while a request runs). A request runs one contender `n` times over
 // the body it carries; timing n = N against n = 0 leaves the per-call cost.
 import { Webhook } from 'bullseye-webhooks-wasm';
-// The peer edge receivers use: @octokit/webhooks-methods' Web build (Web Crypto).
+// The peers: @octokit/webhooks-methods' Web build (Web Crypto), and
+// standardwebhooks and svix (pure JS; bench.mjs bundles them as modules).
 import { verify as octokitVerify } from './octokit-webhooks-methods.js';
+import { Webhook as StandardWebhook } from './standardwebhooks.js';
+import { Webhook as SvixWebhook } from './svix.js';
 
 const SECRET = 'whsec_bench_2f6a1c';
 const webhook = new Webhook(SECRET);
+// standardwebhooks and svix take the secret base64-encoded (svix with whsec_).
+const standard = new StandardWebhook(btoa(SECRET));
+const svix = new SvixWebhook(`whsec_${btoa(SECRET)}`);
 const encoder = new TextEncoder();
+const decoder = new TextDecoder();
 let key;
 let sink = 0;
 const reads = (e) => {
@@ -20,15 +27,18 @@ async function subtleVerify(body, mac) {
 }
 
 const CONTENDERS = {
-  'wasm verify': async (body, signature) => webhook.verify(body, signature),
-  'crypto.subtle.verify': async (body, _signature, mac) => subtleVerify(body, mac),
-  '@octokit/webhooks-methods verify': async (body, signature) => {
-    if (!(await octokitVerify(SECRET, new TextDecoder().decode(body), `sha256=${signature}`))) throw new Error('octokit refused');
+  'wasm verify': async ({ body, signature }) => webhook.verify(body, signature),
+  'crypto.subtle.verify': async ({ body, mac }) => subtleVerify(body, mac),
+  '@octokit/webhooks-methods verify': async ({ body, signature }) => {
+    if (!(await octokitVerify(SECRET, decoder.decode(body), `sha256=${signature}`))) throw new Error('octokit refused');
   },
-  'wasm constructEvent + reads': async (body, signature) => reads(webhook.constructEvent(body, signature)),
-  'crypto.subtle.verify + JSON.parse + reads': async (body, _signature, mac) => {
+  // Each with its own signing scheme (HMAC of id.timestamp.body); both JSON.parse the body.
+  'standardwebhooks verify': async ({ body, headers }) => standard.verify(decoder.decode(body), headers),
+  'svix verify': async ({ body, headers }) => svix.verify(decoder.decode(body), headers),
+  'wasm constructEvent + reads': async ({ body, signature }) => reads(webhook.constructEvent(body, signature)),
+  'crypto.subtle.verify + JSON.parse + reads': async ({ body, mac }) => {
     await subtleVerify(body, mac);
-    reads(JSON.parse(new TextDecoder().decode(body)));
+    reads(JSON.parse(decoder.decode(body)));
   },
 };
 
@@ -39,8 +49,11 @@ export default {
     const n = Number(url.searchParams.get('n'));
     const signature = request.headers.get('x-bullseye-signature');
     const mac = Uint8Array.from(signature.match(/../g), (h) => parseInt(h, 16));
-    const body = new Uint8Array(await request.arrayBuffer());
-    for (let i = 0; i < n; i++) await run(body, signature, mac);
+    const headers = Object.fromEntries(
+      ['webhook-id', 'webhook-timestamp', 'webhook-signature'].map((name) => [name, request.headers.get(name)]),
+    );
+    const call = { body: new Uint8Array(await request.arrayBuffer()), signature, mac, headers };
+    for (let i = 0; i < n; i++) await run(call);
     return new Response(String(sink));
   },
 };

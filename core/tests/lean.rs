@@ -4,6 +4,13 @@
 //! numbers, lone surrogates, and texts broken by a mutation, which a
 //! generator of `Value`s never produces.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
 use bullseye_webhooks::{Error, Webhook, identified_ids, parse_visit, parse_visit_json, sign};
 use proptest::prelude::*;
 use serde_json::Value;
