@@ -102,8 +102,9 @@ enum Step {
 }
 
 /// A documented field of the wrong type: where (innermost step first),
-/// what was expected, and the kind found.
-#[derive(Debug, Clone, Copy)]
+/// what was expected, and the kind found. Boxed wherever it is kept, so
+/// that the slots of the common, valid case stay small.
+#[derive(Debug, Clone)]
 struct Mismatch {
     steps: [Step; 4],
     depth: usize,
@@ -112,17 +113,17 @@ struct Mismatch {
 }
 
 impl Mismatch {
-    fn new(expected: &'static str, found: Kind) -> Self {
-        Self {
+    fn new(expected: &'static str, found: Kind) -> Box<Self> {
+        Box::new(Self {
             steps: [Step::Index(0); 4],
             depth: 0,
             expected,
             found,
-        }
+        })
     }
 
     /// The same mismatch seen from one level up.
-    fn within(mut self, step: Step) -> Self {
+    fn within(mut self: Box<Self>, step: Step) -> Box<Self> {
         if let Some(slot) = self.steps.get_mut(self.depth) {
             *slot = step;
             self.depth += 1;
@@ -152,10 +153,10 @@ impl fmt::Display for Mismatch {
 
 /// A documented field's last occurrence: where its value is, its kind, and
 /// whether it has the field's shape.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 struct Slot {
     value: Option<(usize, usize, Kind)>,
-    outcome: Result<(), Mismatch>,
+    outcome: Result<(), Box<Mismatch>>,
 }
 
 const ABSENT: Slot = Slot {
@@ -175,6 +176,8 @@ fn shaped(scanner: &mut Scanner<'_>, shape: Shape, depth: usize) -> Result<Slot,
     let kind = scanner.kind()?;
     let start = scanner.pos();
     let outcome = match (shape, kind) {
+        // Most documented fields: a string where one belongs.
+        (Shape::Text | Shape::Id | Shape::Any, Kind::String) => scanner.string().map(|_| Ok(()))?,
         (Shape::Record(fields), Kind::Object) => {
             let mut slots = [ABSENT; MAX_FIELDS];
             record(scanner, fields, depth, &mut slots)?;
@@ -203,10 +206,9 @@ fn shaped(scanner: &mut Scanner<'_>, shape: Shape, depth: usize) -> Result<Slot,
             Number::Integer(_) => Ok(()),
             Number::Float => Err(Mismatch::new(shape.expected(), kind)),
         },
-        (_, Kind::Null)
-        | (Shape::Any, _)
-        | (Shape::Text | Shape::Id, Kind::String)
-        | (Shape::Flag, Kind::Bool) => scanner.value(depth).map(|_| Ok(()))?,
+        (_, Kind::Null) | (Shape::Any, _) | (Shape::Flag, Kind::Bool) => {
+            scanner.value(depth).map(|_| Ok(()))?
+        }
         _ => scanner
             .value(depth)
             .map(|_| Err(Mismatch::new(shape.expected(), kind)))?,
@@ -226,13 +228,26 @@ fn record(
     slots: &mut [Slot; MAX_FIELDS],
 ) -> Result<(), Invalid> {
     let text = scanner.text();
+    // Payloads mostly list keys in the documented order, so the search
+    // starts after the last field found and wraps around.
+    let mut next = 0;
     scanner.object(depth, |scanner, key| {
-        let known = fields
-            .iter()
-            .zip(slots.iter_mut())
-            .find(|((name, _), _)| key.is(text, name));
-        match known {
-            Some(((_, shape), slot)) => *slot = shaped(scanner, *shape, depth + 1)?,
+        let mut order = (next..fields.len()).chain(0..next);
+        let raw = key.raw(text).as_bytes();
+        let known = order.find(|&i| {
+            fields.get(i).is_some_and(|(name, _)| {
+                if key.escaped {
+                    key.is(text, name)
+                } else {
+                    same_key(raw, name.as_bytes())
+                }
+            })
+        });
+        if let Some(i) = known {
+            next = i + 1;
+        }
+        match known.and_then(|i| Some((fields.get(i)?.1, slots.get_mut(i)?))) {
+            Some((shape, slot)) => *slot = shaped(scanner, shape, depth + 1)?,
             None => {
                 scanner.value(depth + 1)?;
             }
@@ -241,18 +256,28 @@ fn record(
     })
 }
 
+/// Whether two keys are equal: length and end bytes settle most misses
+/// before a full comparison (a record has up to 29 keys to try).
+fn same_key(raw: &[u8], name: &[u8]) -> bool {
+    raw.len() == name.len()
+        && raw.first() == name.first()
+        && raw.last() == name.last()
+        && raw == name
+}
+
 /// The first field, in declaration order, whose last occurrence mismatched.
-fn first_mismatch(fields: &[Field], slots: &[Slot]) -> Result<(), Mismatch> {
+fn first_mismatch(fields: &[Field], slots: &[Slot]) -> Result<(), Box<Mismatch>> {
     for ((name, _), slot) in fields.iter().zip(slots) {
-        slot.outcome.map_err(|m| m.within(Step::Key(name)))?;
+        if let Err(m) = &slot.outcome {
+            return Err(m.clone().within(Step::Key(name)));
+        }
     }
     Ok(())
 }
 
 /// A body's root object read against `fields`: the contract's body checks
-/// (UTF-8, depth, JSON, an object), then every field's last occurrence.
+/// (depth, JSON, an object), then every field's last occurrence.
 fn root(text: &str, fields: &[Field]) -> Result<[Slot; MAX_FIELDS], Error> {
-    check_depth(text)?;
     let mut slots = [ABSENT; MAX_FIELDS];
     let mut scanner = Scanner::new(text);
     let scanned = match scanner.kind() {
@@ -263,7 +288,12 @@ fn root(text: &str, fields: &[Field]) -> Result<[Slot; MAX_FIELDS], Error> {
     match scanned {
         Ok(Kind::Object) => Ok(slots),
         Ok(other) => Err(not_an_object(other.described())),
-        Err(Invalid(offset)) => Err(not_json(text, offset)),
+        // The depth limit is checked before syntax, as the reference path
+        // checks it: on the whole text, here only once the scan failed (the
+        // scanner also refuses a 129th level, so a text it accepts passes).
+        Err(Invalid(offset)) => Err(check_depth(text)
+            .err()
+            .unwrap_or_else(|| not_json(text, offset))),
     }
 }
 
@@ -325,9 +355,8 @@ pub(crate) fn event(text: &str) -> Result<CheckedEvent<'_>, Error> {
         .into_owned();
     if event_type == VISITOR_IDENTIFIED {
         for ((name, _), slot) in fields.iter().zip(&slots) {
-            if !matches!(*name, "event_type" | "event") {
-                slot.outcome
-                    .map_err(|m| m.within(Step::Key(name)).error())?;
+            if let (false, Err(m)) = (matches!(*name, "event_type" | "event"), &slot.outcome) {
+                return Err(m.clone().within(Step::Key(name)).error());
             }
         }
     }
@@ -449,10 +478,7 @@ fn visit_json(body: &[u8]) -> Result<String, Error> {
     if let Some(key) = type_key {
         text_of(text, by_name(key), key)?;
     }
-    for ((name, _), slot) in VISIT_FIELDS.iter().zip(&slots) {
-        slot.outcome
-            .map_err(|m| m.within(Step::Key(name)).error())?;
-    }
+    first_mismatch(&VISIT_FIELDS, &slots).map_err(|m| m.error())?;
     let mut out = String::with_capacity(text.len() + 256);
     out.push_str("{\"event_type\":");
     raw(&mut out, text, type_key.map_or(&ABSENT, by_name));

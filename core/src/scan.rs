@@ -217,9 +217,8 @@ impl<'a> Scanner<'a> {
         }
     }
 
-    /// Enter an array or object. The depth limit is checked on the whole
-    /// text before scanning, so refusing here never decides an answer: it
-    /// only keeps the recursion bounded whatever the caller did.
+    /// Enter an array or object; a level past [`MAX_JSON_DEPTH`] is refused
+    /// here (callers report the depth error, not a position).
     fn open(&mut self, depth: usize, bracket: u8) -> Result<(), Invalid> {
         if depth >= MAX_JSON_DEPTH {
             return Err(self.invalid());
@@ -545,7 +544,10 @@ impl Text {
         if self.escaped {
             Unescaped::new(raw).eq(name.chars())
         } else {
-            raw == name
+            // The first byte settles most misses without a memcmp call.
+            raw.len() == name.len()
+                && raw.as_bytes().first() == name.as_bytes().first()
+                && raw == name
         }
     }
 
