@@ -172,12 +172,22 @@ impl Slot {
 }
 
 /// Pass the value at the cursor, checking it against `shape`.
-fn shaped(scanner: &mut Scanner<'_>, shape: Shape, depth: usize) -> Result<Slot, Invalid> {
+fn shaped(
+    scanner: &mut Scanner<'_>,
+    shape: Shape,
+    depth: usize,
+    slot: &mut Slot,
+) -> Result<(), Invalid> {
+    // Written into the caller's slot, not returned: a returned slot goes
+    // through memory, and reading it back stalled the loop.
     let kind = scanner.kind()?;
     let start = scanner.pos();
     let outcome = match (shape, kind) {
         // Most documented fields: a string where one belongs.
-        (Shape::Text | Shape::Id | Shape::Any, Kind::String) => scanner.string().map(|_| Ok(()))?,
+        (Shape::Text | Shape::Id | Shape::Any, Kind::String) => {
+            scanner.string()?;
+            Ok(())
+        }
         (Shape::Record(fields), Kind::Object) => {
             let mut slots = [ABSENT; MAX_FIELDS];
             record(scanner, fields, depth, &mut slots)?;
@@ -185,13 +195,14 @@ fn shaped(scanner: &mut Scanner<'_>, shape: Shape, depth: usize) -> Result<Slot,
         }
         (Shape::Records(fields), Kind::Array) => {
             let mut first = Ok(());
+            let mut item = ABSENT;
             scanner.array(depth, |scanner, index| {
-                let item = shaped(scanner, Shape::Record(fields), depth + 1)?;
-                let outcome = match item.present() {
-                    Some(_) => item.outcome,
-                    None => Err(Mismatch::new("an object", Kind::Null)),
-                };
+                shaped(scanner, Shape::Record(fields), depth + 1, &mut item)?;
                 if first.is_ok() {
+                    let outcome = match item.present() {
+                        Some(_) => std::mem::replace(&mut item.outcome, Ok(())),
+                        None => Err(Mismatch::new("an object", Kind::Null)),
+                    };
                     first = outcome.map_err(|m| m.within(Step::Index(index)));
                 }
                 Ok(())
@@ -207,16 +218,17 @@ fn shaped(scanner: &mut Scanner<'_>, shape: Shape, depth: usize) -> Result<Slot,
             Number::Float => Err(Mismatch::new(shape.expected(), kind)),
         },
         (_, Kind::Null) | (Shape::Any, _) | (Shape::Flag, Kind::Bool) => {
-            scanner.value(depth).map(|_| Ok(()))?
+            scanner.value(depth)?;
+            Ok(())
         }
-        _ => scanner
-            .value(depth)
-            .map(|_| Err(Mismatch::new(shape.expected(), kind)))?,
+        _ => {
+            scanner.value(depth)?;
+            Err(Mismatch::new(shape.expected(), kind))
+        }
     };
-    Ok(Slot {
-        value: Some((start, scanner.pos(), kind)),
-        outcome,
-    })
+    slot.value = Some((start, scanner.pos(), kind));
+    slot.outcome = outcome;
+    Ok(())
 }
 
 /// At `{`: pass every member, checking all of it, and keep in `slots` the
@@ -247,7 +259,7 @@ fn record(
             next = i + 1;
         }
         match known.and_then(|i| Some((fields.get(i)?.1, slots.get_mut(i)?))) {
-            Some((shape, slot)) => *slot = shaped(scanner, shape, depth + 1)?,
+            Some((shape, slot)) => shaped(scanner, shape, depth + 1, slot)?,
             None => {
                 scanner.value(depth + 1)?;
             }
@@ -256,13 +268,10 @@ fn record(
     })
 }
 
-/// Whether two keys are equal: length and end bytes settle most misses
-/// before a full comparison (a record has up to 29 keys to try).
+/// Whether two keys are equal.
 fn same_key(raw: &[u8], name: &[u8]) -> bool {
-    raw.len() == name.len()
-        && raw.first() == name.first()
-        && raw.last() == name.last()
-        && raw == name
+    // Byte by byte: keys are short, and a memcmp call costs more here.
+    raw.len() == name.len() && raw.iter().zip(name).all(|(a, b)| a == b)
 }
 
 /// The first field, in declaration order, whose last occurrence mismatched.

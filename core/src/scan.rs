@@ -229,21 +229,30 @@ impl<'a> Scanner<'a> {
     }
 
     /// At `"`: check and pass a string.
+    #[inline(always)]
     pub(crate) fn string(&mut self) -> Result<Text, Invalid> {
+        // The range is worked out here, around a call that returns only a
+        // flag: a returned `Text` goes through memory, and reading it back
+        // stalled the scan of every key.
+        let start = self.pos + 1;
+        let escaped = self.pass_string()?;
+        Ok(Text {
+            start,
+            end: self.pos - 1,
+            escaped,
+        })
+    }
+
+    /// Pass a string; whether it had escapes.
+    fn pass_string(&mut self) -> Result<bool, Invalid> {
         self.expect(b'"')?;
-        let start = self.pos;
         let mut escaped = false;
         loop {
             self.pos += plain_run(self.bytes().get(self.pos..).unwrap_or_default());
             match self.peek() {
                 Some(b'"') => {
-                    let end = self.pos;
                     self.pos += 1;
-                    return Ok(Text {
-                        start,
-                        end,
-                        escaped,
-                    });
+                    return Ok(escaped);
                 }
                 Some(b'\\') => {
                     escaped = true;
