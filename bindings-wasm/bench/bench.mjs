@@ -49,7 +49,12 @@ const schemeHeaders = () => {
 
 // Size
 const wasm = readFileSync(WASM);
-console.log(`wasm size: ${wasm.length} bytes raw, ${gzipSync(wasm, { level: 9 }).length} bytes gzipped (level 9)`);
+const gzipped = gzipSync(wasm, { level: 9 }).length;
+const BUDGET = 40 * 1024;
+console.log(
+  `wasm size: ${wasm.length} bytes raw, ${gzipped} bytes gzipped (level 9); ` +
+    `budget ${BUDGET} gzipped: ${gzipped <= BUDGET ? 'met' : 'NOT met'}`,
+);
 
 // Per call, in Node
 const webhook = new Webhook(SECRET);
