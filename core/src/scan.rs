@@ -162,26 +162,9 @@ impl<'a> Scanner<'a> {
     pub(crate) fn array(
         &mut self,
         depth: usize,
-        mut item: impl FnMut(&mut Self, usize) -> Result<(), Invalid>,
+        item: impl FnMut(&mut Self, usize) -> Result<(), Invalid>,
     ) -> Result<(), Invalid> {
-        self.open(depth, b'[')?;
-        if self.peek() == Some(b']') {
-            self.pos += 1;
-            return Ok(());
-        }
-        for index in 0.. {
-            item(self, index)?;
-            self.skip_whitespace();
-            match self.peek() {
-                Some(b',') => self.pos += 1,
-                Some(b']') => {
-                    self.pos += 1;
-                    break;
-                }
-                _ => return Err(self.invalid()),
-            }
-        }
-        Ok(())
+        self.list(depth, b'[', b']', item)
     }
 
     /// At `{`: each member's key is passed to `member`, which must consume
@@ -191,30 +174,45 @@ impl<'a> Scanner<'a> {
         depth: usize,
         mut member: impl FnMut(&mut Self, Text) -> Result<(), Invalid>,
     ) -> Result<(), Invalid> {
-        self.open(depth, b'{')?;
-        if self.peek() == Some(b'}') {
+        self.list(depth, b'{', b'}', |scanner, _| {
+            scanner.skip_whitespace();
+            if scanner.peek() != Some(b'"') {
+                return Err(scanner.invalid());
+            }
+            let key = scanner.string()?;
+            scanner.skip_whitespace();
+            scanner.expect(b':')?;
+            member(scanner, key)
+        })
+    }
+
+    /// The syntax arrays and objects share: `open`, elements separated by
+    /// commas, `close`. `element` consumes one element, given its index.
+    fn list(
+        &mut self,
+        depth: usize,
+        open: u8,
+        close: u8,
+        mut element: impl FnMut(&mut Self, usize) -> Result<(), Invalid>,
+    ) -> Result<(), Invalid> {
+        self.open(depth, open)?;
+        if self.peek() == Some(close) {
             self.pos += 1;
             return Ok(());
         }
-        loop {
-            self.skip_whitespace();
-            if self.peek() != Some(b'"') {
-                return Err(self.invalid());
-            }
-            let key = self.string()?;
-            self.skip_whitespace();
-            self.expect(b':')?;
-            member(self, key)?;
+        for index in 0.. {
+            element(self, index)?;
             self.skip_whitespace();
             match self.peek() {
                 Some(b',') => self.pos += 1,
-                Some(b'}') => {
+                Some(b) if b == close => {
                     self.pos += 1;
-                    return Ok(());
+                    break;
                 }
                 _ => return Err(self.invalid()),
             }
         }
+        Ok(())
     }
 
     /// Enter an array or object; a level past [`MAX_JSON_DEPTH`] is refused
