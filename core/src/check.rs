@@ -18,7 +18,7 @@ use crate::event::VISITOR_IDENTIFIED;
 use crate::fields::mismatch;
 use crate::json::{check_depth, not_an_object, not_json, utf8};
 use crate::scan::{Invalid, Kind, Number, Scanner, Unescaped};
-use crate::visit::{Scalar, VisitCompany, scalar};
+use crate::visit::{Scalar, VISIT_TYPE_KEYS, VisitCompany, scalar};
 use crate::{DEFAULT_MAX_BODY_BYTES, Error, Webhook};
 
 /// What a documented field must be (absent and `null` always pass).
@@ -91,8 +91,12 @@ impl<T: Record> Shaped for Vec<T> {
     const SHAPE: Shape = Shape::Records(T::FIELDS);
 }
 
-/// The most fields a record may declare (the largest has 29).
-const MAX_FIELDS: usize = 32;
+/// The most fields a record may declare (the largest has 29): slots are
+/// fixed arrays of this length, and a field past it would go unchecked, so
+/// `record!` and the tables here refuse to compile beyond it.
+pub(crate) const MAX_FIELDS: usize = 32;
+
+const _: () = assert!(VISIT_FIELDS.len() <= MAX_FIELDS);
 
 /// One step of a field's path.
 #[derive(Debug, Clone, Copy)]
@@ -452,9 +456,6 @@ const VISIT_VISITOR_FIELDS: [Field; 3] = [
     ("firstSeen", Shape::Any),
     ("company", Shape::Record(<VisitCompany as Record>::FIELDS)),
 ];
-
-/// The keys a visit names its type with, in order of preference.
-const VISIT_TYPE_KEYS: [&str; 3] = ["event_type", "event", "type"];
 
 /// [`crate::parse_visit`]'s typed view as JSON text, with its checks and
 /// errors, read without serde: for bindings that build their own objects.

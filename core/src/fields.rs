@@ -301,6 +301,11 @@ macro_rules! record {
             ];
         }
 
+        const _: () = assert!(
+            <$name as $crate::check::Record>::FIELDS.len() <= $crate::check::MAX_FIELDS,
+            "a record has more fields than the lean check's slots",
+        );
+
         impl $crate::check::Shaped for $name {
             const SHAPE: $crate::check::Shape =
                 $crate::check::Shape::Record(<$name as $crate::check::Record>::FIELDS);

@@ -20,6 +20,9 @@ use crate::fields::{FromJson, Id, Path, field, record, wrong_type};
 use crate::json::parse_object;
 use crate::{DEFAULT_MAX_BODY_BYTES, Error, Webhook};
 
+/// The keys a visit names its type with, in order of preference.
+pub(crate) const VISIT_TYPE_KEYS: [&str; 3] = ["event_type", "event", "type"];
+
 /// The header fingerprinting-api's documentation suggests for the user-set signature.
 pub const VISIT_SIGNATURE_HEADER: &str = "X-Webhook-Signature";
 
@@ -172,7 +175,7 @@ impl Visit {
 
     fn from_object(raw: Map<String, Value>) -> Result<Self, Error> {
         let root = Path::Root;
-        let event_type = ["event_type", "event", "type"]
+        let event_type = VISIT_TYPE_KEYS
             .iter()
             .find_map(|key| match raw.get(*key) {
                 None | Some(Value::Null) => None,
