@@ -8,7 +8,7 @@ export CARGO_TERM_COLOR ?= never
 # One target/ for every build, bindings included, so nothing compiles twice.
 export CARGO_TARGET_DIR ?= $(CURDIR)/target
 
-.PHONY: help setup test test-rust lint demo bench dist fixtures fuzz timing conformance clean
+.PHONY: help setup test test-rust test-snippets lint demo bench dist fixtures fuzz timing conformance clean
 
 # Each binding adds its own targets in bindings-*/*.mk and appends them to
 # these lists, so this file never needs editing for a new binding.
@@ -30,7 +30,7 @@ setup: ## Install the toolchain pieces the project needs (idempotent)
 	@scripts/setup.sh
 	@$(if $(SETUP_TARGETS),$(MAKE) --no-print-directory $(SETUP_TARGETS))
 
-test: setup lint test-rust $(TEST_TARGETS) ## Run every test suite (what CI runs)
+test: setup lint test-rust $(TEST_TARGETS) test-snippets ## Run every test suite (what CI runs)
 	@scripts/check-fixtures.sh
 	@python3 tests/conformance/compare.py rust $(CONFORMANCE_LANGUAGES)
 	@FUZZ_SECONDS=$(FUZZ_SMOKE_SECONDS) scripts/fuzz.sh
@@ -39,6 +39,14 @@ test: setup lint test-rust $(TEST_TARGETS) ## Run every test suite (what CI runs
 test-rust: setup ## Rust: unit, vector, property and doc tests
 	cargo test --workspace --all-targets
 	cargo test --workspace --doc
+
+# The CLI binary the doc-snippet tests send with.
+SNIPPETS_CLI := $(CARGO_TARGET_DIR)/release/bullseye-webhooks
+
+test-snippets: build-python build-node ## Bullseye's own Node/Python verify snippets vs sign, the CLI's send, and verify
+	cargo build --release -p bullseye-webhooks-cli
+	BULLSEYE_CLI="$(SNIPPETS_CLI)" $(PY) -m pytest tests/snippets -q -p no:cacheprovider
+	BULLSEYE_CLI="$(SNIPPETS_CLI)" node --test --test-reporter=spec tests/snippets/
 
 lint: setup ## rustfmt check and clippy -D warnings
 	cargo fmt --all -- --check
