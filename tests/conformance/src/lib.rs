@@ -1,9 +1,11 @@
 //! Runs the cases of `fixtures/vectors.json` through the Rust API and reports
 //! each outcome in the form every language's conformance dumper uses:
-//! `{"error": code}`, or `{"typed": .., "object": ..}` where `typed` is the
-//! typed view (payload key names, absent documented fields as null) and
-//! `object` the whole payload object as the language exposes it (for an
-//! event, the payload plus `event_type`; for a visit, the original).
+//! `{"error": code}`, or `{"typed": .., "object": .., "mismatches": [..]}`
+//! where `typed` is the typed view (payload key names, absent documented
+//! fields as null, a drifted field converted or null), `object` the whole
+//! payload object as sent (for an event, the payload plus `event_type`; for
+//! a visit, the original), and `mismatches` the documented fields of another
+//! type, in document order, as `{path, expected, found, value}`.
 
 // Indexing a serde_json `Value` never panics (a missing key reads as Null).
 #![allow(clippy::indexing_slicing)]
@@ -11,7 +13,10 @@
 use std::path::{Path, PathBuf};
 use std::time::{Duration, UNIX_EPOCH};
 
-use bullseye_webhooks::{Error, Event, Webhook, parse_visit};
+use bullseye_webhooks::{
+    CheckedEvent, CheckedVisit, Error, Event, Mismatch, Visit, Webhook, check_visit, parse_visit,
+    parse_visit_strict,
+};
 use serde_json::{Value, json};
 
 /// The repository's `fixtures/` folder.
@@ -83,26 +88,147 @@ fn webhook_of(case: &Value) -> Result<Result<Webhook, Error>, String> {
         if let Some(seconds) = options["tolerance_seconds"].as_u64() {
             webhook = webhook.with_tolerance(Duration::from_secs(seconds));
         }
+        if let Some(strict) = options["strict"].as_bool() {
+            webhook = webhook.with_strict(strict);
+        }
         webhook
     }))
 }
 
-/// Run one case: `{"error": code}` or `{"typed": .., "object": ..}`.
+/// The case's `options.strict` (absent: the default, lenient).
+fn strict_of(case: &Value) -> bool {
+    case["options"]["strict"].as_bool().unwrap_or(false)
+}
+
+/// A mismatch list as every dumper reports it.
+pub fn mismatch_list(mismatches: &[Mismatch]) -> Value {
+    Value::Array(
+        mismatches
+            .iter()
+            .map(|m| {
+                json!({
+                    "path": m.path(),
+                    "expected": m.expected().as_str(),
+                    "found": m.found().as_str(),
+                    "value": m.value(),
+                })
+            })
+            .collect(),
+    )
+}
+
+/// The typed view, without any key for the mismatches (they are reported
+/// on their own, as every language reports them).
+fn typed_view(typed: Value) -> Value {
+    match typed {
+        Value::Object(mut map) => {
+            map.remove("mismatches");
+            Value::Object(map)
+        }
+        other => other,
+    }
+}
+
+fn visit_outcome(visit: &Visit) -> Value {
+    json!({
+        "typed": typed_view(json!(visit)),
+        "object": visit.raw(),
+        "mismatches": mismatch_list(visit.mismatches()),
+    })
+}
+
+/// What a reader answered: the type and the mismatches.
+type Answer<'a> = (Option<&'a str>, &'a [Mismatch]);
+
+fn event_answer(e: &Event) -> Answer<'_> {
+    (Some(e.event_type()), e.mismatches())
+}
+
+fn checked_event_answer(c: &CheckedEvent) -> Answer<'_> {
+    (Some(c.event_type.as_str()), c.mismatches.as_slice())
+}
+
+fn visit_answer(v: &Visit) -> Answer<'_> {
+    (v.event_type.as_deref(), v.mismatches())
+}
+
+fn checked_visit_answer(v: &CheckedVisit) -> Answer<'_> {
+    (v.event_type.as_deref(), v.mismatches.as_slice())
+}
+
+/// A check (`check_event`, `check_visit`) must give the full reader's
+/// answer exactly: the same type and mismatches, or the same error.
+fn same_answer<T, C>(
+    name: &Value,
+    full: &Result<T, Error>,
+    checked: &Result<C, Error>,
+    answer: fn(&T) -> Answer<'_>,
+    checked_answer: fn(&C) -> Answer<'_>,
+) -> Result<(), String> {
+    let same = match (full, checked) {
+        (Ok(full), Ok(checked)) => answer(full) == checked_answer(checked),
+        (Err(a), Err(b)) => a == b,
+        _ => false,
+    };
+    if same {
+        return Ok(());
+    }
+    fn show<R>(result: &Result<R, Error>, answer: fn(&R) -> Answer<'_>) -> String {
+        match result {
+            Ok(r) => {
+                let (t, m) = answer(r);
+                format!("{t:?} with {}", mismatch_list(m))
+            }
+            Err(e) => format!("{e:?}"),
+        }
+    }
+    Err(format!(
+        "{name}: the check gave {}, the full reader {}",
+        show(checked, checked_answer),
+        show(full, answer),
+    ))
+}
+
+/// Run one case: `{"error": code}` or `{"typed": .., "object": .., "mismatches": [..]}`.
 pub fn run(case: &Value) -> Result<Value, String> {
     let body = body_of(case)?;
     let signature = case["signature"].as_str().unwrap_or("");
     let operation = case["operation"].as_str().ok_or("operation")?;
+    let name = &case["name"];
     let outcome: Result<Value, Error> = match operation {
-        "parse_visit" => parse_visit(&body).map(|v| json!({ "typed": v, "object": v.raw() })),
+        "parse_visit" => {
+            let strict = strict_of(case);
+            let visit = if strict {
+                parse_visit_strict(&body)
+            } else {
+                parse_visit(&body)
+            };
+            same_answer(
+                name,
+                &visit,
+                &check_visit(&body, strict),
+                visit_answer,
+                checked_visit_answer,
+            )?;
+            visit.map(|v| visit_outcome(&v))
+        }
         _ => match webhook_of(case)? {
             Err(error) => Err(error),
             Ok(webhook) => match operation {
                 "verify" => webhook
                     .verify(&body, signature)
-                    .map(|()| json!({ "typed": {}, "object": {} })),
-                "construct_visit" => webhook
-                    .construct_visit(&body, signature)
-                    .map(|v| json!({ "typed": v, "object": v.raw() })),
+                    .map(|()| json!({ "typed": {}, "object": {}, "mismatches": [] })),
+                "construct_visit" => {
+                    let visit = webhook.construct_visit(&body, signature);
+                    same_answer(
+                        name,
+                        &visit,
+                        &webhook.check_visit(&body, signature),
+                        visit_answer,
+                        checked_visit_answer,
+                    )?;
+                    visit.map(|v| visit_outcome(&v))
+                }
                 "construct_event" => {
                     let (event, checked) = match case["options"]["now_unix"].as_u64() {
                         Some(now) => {
@@ -118,24 +244,17 @@ pub fn run(case: &Value) -> Result<Value, String> {
                         ),
                     };
                     // check_event must give construct_event's answer exactly.
-                    let same = match (&event, &checked) {
-                        (Ok(event), Ok(event_type)) => event.event_type() == event_type,
-                        (Err(a), Err(b)) => a == b,
-                        _ => false,
-                    };
-                    if !same {
-                        return Err(format!(
-                            "{}: check_event gave {checked:?}, construct_event {:?}",
-                            case["name"],
-                            event.as_ref().map(|e| e.event_type())
-                        ));
-                    }
+                    same_answer(name, &event, &checked, event_answer, checked_event_answer)?;
                     event.map(|event| {
                         let typed = match &event {
-                            Event::VisitorIdentified(e) => json!(e),
+                            Event::VisitorIdentified(e) => typed_view(json!(e)),
                             other => json!({ "event_type": other.event_type() }),
                         };
-                        json!({ "typed": typed, "object": event })
+                        json!({
+                            "typed": typed,
+                            "object": event,
+                            "mismatches": mismatch_list(event.mismatches()),
+                        })
                     })
                 }
                 other => return Err(format!("unknown operation {other}")),

@@ -1,6 +1,8 @@
 //! Runs every case of `fixtures/vectors.json` through the Rust API and checks
-//! it against the stored expectation. A failure names the case and its
-//! source; all failures are listed before the test fails.
+//! it against the stored expectation: the error code, or the typed fields and
+//! the exact mismatch list (path, expected, found, value, in order). A failure
+//! names the case and its source; all failures are listed before the test
+//! fails.
 
 #![allow(
     clippy::unwrap_used,
@@ -36,7 +38,7 @@ fn resolve(root: &Value, path: &str) -> Option<Value> {
 fn every_vector() {
     let cases = load_cases().unwrap();
     assert!(
-        cases.len() > 250,
+        cases.len() > 1500,
         "vectors.json lost cases: {}",
         cases.len()
     );
@@ -63,6 +65,17 @@ fn every_vector() {
                     if got.as_ref() != Some(&want) {
                         failures.push(format!("{name}: {path} = {got:?}, expected {want}"));
                     }
+                }
+                let typed = ["construct_event", "parse_visit", "construct_visit"]
+                    .contains(&case["operation"].as_str().unwrap_or_default());
+                let want = &expect["mismatches"];
+                if typed && !want.is_array() {
+                    failures.push(format!("{name}: the case lists no mismatches"));
+                } else if typed && outcome["mismatches"] != *want {
+                    failures.push(format!(
+                        "{name}: mismatches\n    got      {}\n    expected {want}",
+                        outcome["mismatches"]
+                    ));
                 }
             }
         }
