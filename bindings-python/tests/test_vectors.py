@@ -1,8 +1,11 @@
-"""Every case of fixtures/vectors.json, through the Python API."""
+"""Every case of fixtures/vectors.json, through the Python API: the error
+code, or the typed fields and the exact mismatch list (path, expected, found,
+value, in document order)."""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from typing import Any
 
 import pytest
@@ -12,6 +15,7 @@ from conftest import body_of, load_vectors, secrets_of
 
 VECTORS = load_vectors()
 MISSING = object()
+TYPED_OPERATIONS = ("construct_event", "parse_visit", "construct_visit")
 
 
 def snake(name: str) -> str:
@@ -37,16 +41,38 @@ def resolve(root: Any, path: str) -> Any:
     return current
 
 
+def same(got: Any, want: Any) -> bool:
+    """JSON equality that tells booleans from numbers (in Python True == 1)."""
+    if isinstance(got, bool) or isinstance(want, bool):
+        return type(got) is type(want) and got == want
+    if isinstance(got, Mapping) and isinstance(want, Mapping):
+        return set(got) == set(want) and all(same(got[k], want[k]) for k in want)
+    if isinstance(got, (list, tuple)) and isinstance(want, (list, tuple)):
+        return len(got) == len(want) and all(same(g, w) for g, w in zip(got, want))
+    if isinstance(got, (int, float)) and isinstance(want, (int, float)):
+        return got == want
+    if isinstance(got, str) and isinstance(want, str):
+        return got == want
+    return got is None and want is None
+
+
+def strict_options(case: dict[str, Any]) -> dict[str, Any]:
+    """`strict=` only when the case sets it, so the default stays exercised."""
+    options = case.get("options", {})
+    return {"strict": options["strict"]} if "strict" in options else {}
+
+
 def run(case: dict[str, Any]) -> Any:
     body = body_of(case)
     operation = case["operation"]
     if operation == "parse_visit":
-        return bw.parse_visit(body)
+        return bw.parse_visit(body, **strict_options(case))
     options = case.get("options", {})
     webhook = bw.Webhook(
         secrets_of(case),
         tolerance=options.get("tolerance_seconds"),
         max_body_bytes=options.get("max_body_bytes", bw.DEFAULT_MAX_BODY_BYTES),
+        **strict_options(case),
     )
     signature = case["signature"]
     if operation == "verify":
@@ -71,8 +97,18 @@ def test_vector(case: dict[str, Any]) -> None:
             got = resolve(result.to_dict(), path[len("raw."):])
         else:
             got = resolve(result, path)
-        assert got == want, f"{case['name']}: {path} = {got!r}, expected {want!r}"
+        assert same(got, want), f"{case['name']}: {path} = {got!r}, expected {want!r}"
+    if case["operation"] in TYPED_OPERATIONS:
+        assert "mismatches" in expect, f"{case['name']}: the case lists no mismatches"
+        assert isinstance(result.mismatches, tuple), f"{case['name']}: mismatches is a {type(result.mismatches)}"
+        got = [
+            {"path": m.path, "expected": m.expected, "found": m.found, "value": m.value}
+            for m in result.mismatches
+        ]
+        assert same(got, expect["mismatches"]), (
+            f"{case['name']}: mismatches\n  got      {got!r}\n  expected {expect['mismatches']!r}"
+        )
 
 
 def test_every_vector_is_collected() -> None:
-    assert len(VECTORS) > 250
+    assert len(VECTORS) > 1500
