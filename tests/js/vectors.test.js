@@ -1,16 +1,18 @@
 'use strict';
 // Runs every case of fixtures/vectors.json through the JS API, as
-// core/tests/vectors.rs does through the Rust one. Each case runs with the
-// body as a Buffer, as a plain Uint8Array and (when it is text) as a string;
-// the signature is passed as the header value, and as a headers object.
+// tests/conformance/tests/vectors.rs does through the Rust one: the error
+// code, or the typed fields and the exact mismatch list (mismatchesOf: path,
+// expected, found, value, in document order). Each case runs with the body as
+// a Buffer, as a plain Uint8Array and (when it is text) as a string; the
+// signature is passed as the header value, and as a headers object.
 const test = require('node:test');
 const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const path = require('node:path');
 const { lib, FIXTURES } = require('./impl.js');
-const { bodyBytes, webhookOf } = require('./cases.js');
+const { TYPED_OPERATIONS, bodyBytes, webhookOf, visitOptionsOf, restored } = require('./cases.js');
 
-const { WebhookError, parseVisit, SIGNATURE_HEADER, VISIT_SIGNATURE_HEADER } = lib;
+const { WebhookError, parseVisit, mismatchesOf, SIGNATURE_HEADER, VISIT_SIGNATURE_HEADER } = lib;
 const vectors = JSON.parse(fs.readFileSync(path.join(FIXTURES, 'vectors.json'), 'utf8'));
 
 /** The body in each form the API accepts. */
@@ -36,7 +38,7 @@ function signatureForms(c, header) {
 function run(c, body, signature) {
   switch (c.operation) {
     case 'parse_visit': {
-      const visit = parseVisit(body);
+      const visit = parseVisit(body, visitOptionsOf(c));
       return { typed: visit, raw: visit.raw };
     }
     case 'verify':
@@ -72,7 +74,7 @@ function resolve(root, dotted) {
 }
 
 test('vectors.json has its cases', () => {
-  assert.ok(vectors.cases.length > 250, `vectors.json lost cases: ${vectors.cases.length}`);
+  assert.ok(vectors.cases.length > 1500, `vectors.json lost cases: ${vectors.cases.length}`);
 });
 
 for (const c of vectors.cases) {
@@ -93,6 +95,17 @@ for (const c of vectors.cases) {
         for (const [dotted, want] of Object.entries(c.expect.fields ?? {})) {
           const got = dotted.startsWith('raw.') ? resolve(outcome.raw, dotted.slice(4)) : resolve(outcome.typed, dotted);
           assert.deepEqual(got, want, `${how}: ${dotted}`);
+        }
+        if (!TYPED_OPERATIONS.includes(c.operation)) continue;
+        assert.ok(Array.isArray(c.expect.mismatches), 'the case lists no mismatches');
+        const mismatches = mismatchesOf(outcome.typed);
+        assert.deepEqual(mismatches, c.expect.mismatches, `${how}: mismatches`);
+        if (c.operation === 'construct_event') {
+          // The event is the payload with the typed value at each mismatch path and
+          // nothing else: written back, the values as sent give the payload as sent.
+          const sent = JSON.parse(bodyBytes(c).toString('utf8'));
+          sent.event_type = outcome.typed.event_type;
+          assert.deepEqual(restored(outcome.typed, mismatches), sent, `${how}: the event, drift written back`);
         }
       }
     }
