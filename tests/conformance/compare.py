@@ -1,11 +1,19 @@
 """Cross-language conformance: every vector through Rust, Python, Node and
-WASM; fails on any difference in outcome, error code, typed field or object.
+WASM; fails on any difference in outcome, error code, typed field, object or
+mismatch list.
 
-Each language's dumper prints {case: {"error": code} | {"typed": .., "object": ..}}.
+Each language's dumper prints
+{case: {"error": code} | {"typed": .., "object": .., "mismatches": [..]}}.
 Rust is the reference for the typed view's shape: each language's typed view
 is read at Rust's key paths (camelCase and snake_case are the same key; an
 absent documented field reads as null, as the contract says). Objects (the
-whole payload) must be equal exactly.
+whole payload as sent) and mismatch lists ({path, expected, found, value}, in
+document order) must be equal exactly.
+
+"Exactly" means as JSON values, with two rules: a boolean never equals a
+number (Python's True == 1 is not allowed to hide a difference), and numbers
+are compared as JavaScript holds them: an integer beyond 2**53 is compared as
+the double nearest to it, since a JS number cannot carry more.
 """
 
 from __future__ import annotations
@@ -40,6 +48,23 @@ def dump(language: str, command: list[str]) -> dict[str, Any]:
     return json.loads(result.stdout)
 
 
+JS_SAFE = 2 ** 53
+
+
+def normalized(value: Any) -> Any:
+    """A dumped value with booleans told apart from numbers, and integers
+    beyond JavaScript's exact range as the double a JS number holds."""
+    if isinstance(value, bool):
+        return ("boolean", value)
+    if isinstance(value, int) and abs(value) > JS_SAFE:
+        return float(value)
+    if isinstance(value, dict):
+        return {k: normalized(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [normalized(v) for v in value]
+    return value
+
+
 def key(name: str) -> str:
     return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
 
@@ -58,11 +83,13 @@ def project(reference: Any, other: Any) -> Any:
 
 def main(languages: list[str]) -> int:
     commands = dumpers()
-    outcomes = {language: dump(language, commands[language]) for language in languages}
+    outcomes = {language: normalized(dump(language, commands[language])) for language in languages}
     reference = outcomes[languages[0]]
     failures = []
+    failed_pairs = 0
     for case, expected in reference.items():
         for language in languages[1:]:
+            before = len(failures)
             got = outcomes[language].get(case)
             if got is None:
                 failures.append(f"{case}: {language} has no outcome")
@@ -74,11 +101,14 @@ def main(languages: list[str]) -> int:
                     failures.append(f"{case}: typed view differs in {language}:\n  {expected['typed']}\n  {project(expected['typed'], got['typed'])}")
                 if got["object"] != expected["object"]:
                     failures.append(f"{case}: object differs in {language}")
+                if got.get("mismatches") != expected.get("mismatches"):
+                    failures.append(f"{case}: mismatches differ in {language}:\n  {expected.get('mismatches')}\n  {got.get('mismatches')}")
+            failed_pairs += len(failures) > before
     for failure in failures:
         print(failure, file=sys.stderr)
     compared = len(reference) * (len(languages) - 1)
     print(f"conformance: {len(reference)} vectors x {len(languages)} languages ({', '.join(languages)})")
-    print(f"conformance: {compared - len(failures)} passed, {len(failures)} failed")
+    print(f"conformance: {compared - failed_pairs} passed, {failed_pairs} failed")
     return 1 if failures else 0
 
 

@@ -1,5 +1,6 @@
 """Prints {case name: outcome} for every vector through the Python package
-(the Python column of compare.py). Run with the project's venv."""
+(the Python column of compare.py): {"error": code}, or {"typed": ..,
+"object": .., "mismatches": [..]}. Run with the project's venv."""
 
 from __future__ import annotations
 
@@ -18,16 +19,31 @@ OURS = (
     bw.VisitorIdentifiedEvent, bw.GenericEvent, bw.Visitor, bw.Company, bw.Session,
     bw.PageView, bw.Visit, bw.VisitVisitor, bw.VisitCompany,
 )
+# Not part of the typed view: the original object, and the mismatch list
+# (reported on its own, as every language reports it).
+NOT_TYPED = ("to_dict", "mismatches")
 
 
 def typed(value: Any) -> Any:
     """Our objects as plain data: every public attribute, recursively."""
     if isinstance(value, OURS):
-        names = [n for n in dir(type(value)) if not n.startswith("_") and n != "to_dict"]
+        names = [n for n in dir(type(value)) if not n.startswith("_") and n not in NOT_TYPED]
         return {n: typed(getattr(value, n)) for n in names}
     if isinstance(value, (list, tuple)):
         return [typed(v) for v in value]
     return value
+
+
+def mismatches(result: Any) -> list[dict[str, Any]]:
+    return [
+        {"path": m.path, "expected": str(m.expected), "found": str(m.found), "value": m.value}
+        for m in result.mismatches
+    ]
+
+
+def strict_options(case: dict[str, Any]) -> dict[str, Any]:
+    options = case.get("options", {})
+    return {"strict": options["strict"]} if "strict" in options else {}
 
 
 def run(case: dict[str, Any]) -> dict[str, Any]:
@@ -35,24 +51,25 @@ def run(case: dict[str, Any]) -> dict[str, Any]:
     operation = case["operation"]
     try:
         if operation == "parse_visit":
-            visit = bw.parse_visit(body)
-            return {"typed": typed(visit), "object": visit.to_dict()}
+            visit = bw.parse_visit(body, **strict_options(case))
+            return {"typed": typed(visit), "object": visit.to_dict(), "mismatches": mismatches(visit)}
         options = case.get("options", {})
         webhook = bw.Webhook(
             secrets_of(case),
             tolerance=options.get("tolerance_seconds"),
             max_body_bytes=options.get("max_body_bytes", bw.DEFAULT_MAX_BODY_BYTES),
+            **strict_options(case),
         )
         if operation == "verify":
             webhook.verify(body, case["signature"])
-            return {"typed": {}, "object": {}}
+            return {"typed": {}, "object": {}, "mismatches": []}
         if operation == "construct_visit":
             visit = webhook.construct_visit(body, case["signature"])
-            return {"typed": typed(visit), "object": visit.to_dict()}
+            return {"typed": typed(visit), "object": visit.to_dict(), "mismatches": mismatches(visit)}
         event = webhook.construct_event(body, case["signature"], now=options.get("now_unix"))
         obj = event.to_dict()
         obj["event_type"] = event.event_type  # as JS events and Rust's Serialize show it
-        return {"typed": typed(event), "object": obj}
+        return {"typed": typed(event), "object": obj, "mismatches": mismatches(event)}
     except bw.WebhookError as error:
         return {"error": error.code}
 
