@@ -3,37 +3,28 @@
 use std::fmt;
 use std::sync::OnceLock;
 
-use serde::Deserialize;
 use serde_json::{Map, Value};
 
 use crate::Error;
-use crate::scan::{self, Invalid, Kind};
+use crate::scan;
 
 /// The deepest nesting of arrays and objects accepted in a body.
 pub const MAX_JSON_DEPTH: usize = 128;
 
 /// A payload object: its text exactly as received, and the parsed object,
-/// built on first use (the typed fast path never needs it).
-#[derive(Clone)]
+/// built on first use (the typed view never needs it).
+#[derive(Clone, Default)]
 pub(crate) struct RawObject {
     text: Box<str>,
     parsed: OnceLock<Map<String, Value>>,
 }
 
 impl RawObject {
-    /// A raw object for text already known to be a valid JSON object.
-    #[cfg(feature = "fast-path")]
-    pub(crate) fn unparsed(text: &str) -> Self {
+    /// A raw object for text the reader accepted as a JSON object.
+    pub(crate) fn new(text: &str) -> Self {
         Self {
             text: text.into(),
             parsed: OnceLock::new(),
-        }
-    }
-
-    pub(crate) fn parsed(text: &str, object: Map<String, Value>) -> Self {
-        Self {
-            text: text.into(),
-            parsed: OnceLock::from(object),
         }
     }
 
@@ -42,10 +33,9 @@ impl RawObject {
     }
 
     pub(crate) fn object(&self) -> &Map<String, Value> {
-        // The text was validated as an object before this was built, so the
-        // fallback to an empty map is unreachable; it only keeps this total.
+        // Any-JSON, asked for: serde_json builds it from the accepted text.
         self.parsed
-            .get_or_init(|| parse_object_text(&self.text).unwrap_or_default())
+            .get_or_init(|| crate::schema::parse_map(&self.text))
     }
 }
 
@@ -69,36 +59,6 @@ pub(crate) fn utf8(body: &[u8]) -> Result<&str, Error> {
             e.valid_up_to()
         ))
     })
-}
-
-/// Parse a body that must be a UTF-8 JSON object nested at most
-/// [`MAX_JSON_DEPTH`] levels; every failure is `invalid_body`.
-pub(crate) fn parse_object(body: &[u8]) -> Result<Map<String, Value>, Error> {
-    parse_object_text(utf8(body)?)
-}
-
-/// [`parse_object`] for text already known to be UTF-8.
-pub(crate) fn parse_object_text(text: &str) -> Result<Map<String, Value>, Error> {
-    check_depth(text)?;
-    // The depth was bounded above, so the parser's own limit (127) can go.
-    let mut parser = serde_json::Deserializer::from_str(text);
-    parser.disable_recursion_limit();
-    let parsed = Value::deserialize(&mut parser).and_then(|value| parser.end().map(|()| value));
-    match parsed {
-        Ok(Value::Object(map)) => Ok(map),
-        Ok(other) => Err(not_an_object(kind_of(&other))),
-        Err(e) => Err(match scan::document(text) {
-            Err(Invalid(offset)) => not_json(text, offset),
-            // The scanner accepts what serde_json accepts (tests and a fuzz
-            // target hold them together); should they ever differ, the
-            // parser's own position is still a position.
-            Ok(_) => Error::InvalidBody(format!(
-                "the body is not valid JSON (line {}, column {})",
-                e.line(),
-                e.column()
-            )),
-        }),
-    }
 }
 
 /// `invalid_body` for text nested deeper than [`MAX_JSON_DEPTH`]. Measured
@@ -129,19 +89,6 @@ pub(crate) fn not_an_object(kind: &str) -> Error {
         "the body is JSON but not an object (it is {kind}); \
          pass the raw request body, not a parsed or re-encoded one"
     ))
-}
-
-/// A JSON value's kind, for messages that must not echo the value itself.
-pub(crate) fn kind_of(value: &Value) -> &'static str {
-    let kind = match value {
-        Value::Null => Kind::Null,
-        Value::Bool(_) => Kind::Bool,
-        Value::Number(_) => Kind::Number,
-        Value::String(_) => Kind::String,
-        Value::Array(_) => Kind::Array,
-        Value::Object(_) => Kind::Object,
-    };
-    kind.described()
 }
 
 /// Whether brackets outside strings nest deeper than `limit`. Malformed JSON
@@ -178,7 +125,10 @@ fn exceeds_depth(bytes: &[u8], limit: usize) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
+    /// The reader's body checks, through the smallest API that reads one.
+    fn parse_object(body: &[u8]) -> Result<(), crate::Error> {
+        crate::parse_visit(body).map(drop)
+    }
 
     /// `depth` levels: depth-1 objects around one empty array.
     fn nested(depth: usize) -> String {

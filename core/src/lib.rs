@@ -2,21 +2,26 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
-mod check;
+// The modules read as one chain: the scanner, the schema and its reader,
+// events and visits, then the API around them.
+mod scan;
+#[macro_use]
+mod schema;
 mod error;
 mod event;
-mod fields;
 mod json;
-mod scan;
 mod signature;
 mod time;
 mod visit;
 
-pub use check::{identified_ids, parse_visit_json};
 pub use error::{ERROR_CODES, ERROR_HTTP_STATUSES, Error};
-pub use event::{
-    Company, Event, GenericEvent, PageView, Session, VISITOR_IDENTIFIED, Visitor, VisitorIdentified,
-};
+pub use event::{CheckedEvent, Event, GenericEvent, VISITOR_IDENTIFIED};
 pub use json::MAX_JSON_DEPTH;
+pub use schema::{
+    Company, JsonType, Mismatch, PageView, Session, Visit, VisitCompany, VisitVisitor, Visitor,
+    VisitorIdentified, mismatches_json,
+};
 pub use signature::{DEFAULT_MAX_BODY_BYTES, SIGNATURE_HEADER, Webhook, find_header, sign};
-pub use visit::{VISIT_SIGNATURE_HEADER, Visit, VisitCompany, VisitVisitor, parse_visit};
+pub use visit::{
+    CheckedVisit, VISIT_SIGNATURE_HEADER, check_visit, parse_visit, parse_visit_strict,
+};

@@ -3,9 +3,10 @@
 //! It accepts exactly the texts the reference parser accepts (serde_json
 //! reading a `Value`, with the depth limit checked first): RFC 8259, paired
 //! surrogate escapes only, and no number that overflows an `f64`, decided by
-//! serde_json's own arithmetic. It is the ground the lean readers of
-//! [`crate::check`] stand on, and all the WASM build needs to read JSON:
-//! serde_json is not linked there. Differential tests and a fuzz target hold
+//! serde_json's own arithmetic. It is the only parser of the crate: the
+//! reader of [`crate::schema`] stands on it, and serde_json only builds the
+//! any-JSON values a user asks for from text it accepted (the WASM build
+//! links no serde_json parser). Differential tests and the fuzz targets hold
 //! it to serde_json's answers.
 
 use crate::json::MAX_JSON_DEPTH;
@@ -67,15 +68,6 @@ pub(crate) struct Scanner<'a> {
 impl<'a> Scanner<'a> {
     pub(crate) fn new(text: &'a str) -> Self {
         Self { text, pos: 0 }
-    }
-
-    /// A cursor at `pos` of the same text.
-    pub(crate) fn at(text: &'a str, pos: usize) -> Self {
-        Self { text, pos }
-    }
-
-    pub(crate) fn text(&self) -> &'a str {
-        self.text
     }
 
     pub(crate) fn pos(&self) -> usize {
@@ -162,9 +154,16 @@ impl<'a> Scanner<'a> {
     pub(crate) fn array(
         &mut self,
         depth: usize,
-        item: impl FnMut(&mut Self, usize) -> Result<(), Invalid>,
+        mut item: impl FnMut(&mut Self, usize) -> Result<(), Invalid>,
     ) -> Result<(), Invalid> {
-        self.list(depth, b'[', b']', item)
+        let mut index = 0;
+        let mut more = self.enter(depth, b'[', b']')?;
+        while more {
+            item(self, index)?;
+            index += 1;
+            more = self.after(b']')?;
+        }
+        Ok(())
     }
 
     /// At `{`: each member's key is passed to `member`, which must consume
@@ -174,45 +173,55 @@ impl<'a> Scanner<'a> {
         depth: usize,
         mut member: impl FnMut(&mut Self, Text) -> Result<(), Invalid>,
     ) -> Result<(), Invalid> {
-        self.list(depth, b'{', b'}', |scanner, _| {
-            scanner.skip_whitespace();
-            if scanner.peek() != Some(b'"') {
-                return Err(scanner.invalid());
-            }
-            let key = scanner.string()?;
-            scanner.skip_whitespace();
-            scanner.expect(b':')?;
-            member(scanner, key)
-        })
+        let mut more = self.enter(depth, b'{', b'}')?;
+        while more {
+            let key = self.key()?;
+            member(self, key)?;
+            more = self.after(b'}')?;
+        }
+        Ok(())
     }
 
-    /// The syntax arrays and objects share: `open`, elements separated by
-    /// commas, `close`. `element` consumes one element, given its index.
-    fn list(
-        &mut self,
-        depth: usize,
-        open: u8,
-        close: u8,
-        mut element: impl FnMut(&mut Self, usize) -> Result<(), Invalid>,
-    ) -> Result<(), Invalid> {
+    /// The syntax arrays and objects share, in three steps that callers
+    /// holding more state than a closure can borrow drive themselves:
+    /// `enter` at `open` (whether an element follows), the element, then
+    /// `after` it (whether another follows, past the comma, or the list
+    /// closed).
+    pub(crate) fn enter(&mut self, depth: usize, open: u8, close: u8) -> Result<bool, Invalid> {
         self.open(depth, open)?;
         if self.peek() == Some(close) {
             self.pos += 1;
-            return Ok(());
+            return Ok(false);
         }
-        for index in 0.. {
-            element(self, index)?;
-            self.skip_whitespace();
-            match self.peek() {
-                Some(b',') => self.pos += 1,
-                Some(b) if b == close => {
-                    self.pos += 1;
-                    break;
-                }
-                _ => return Err(self.invalid()),
+        Ok(true)
+    }
+
+    /// After an element: `true` past a comma, `false` past `close`.
+    pub(crate) fn after(&mut self, close: u8) -> Result<bool, Invalid> {
+        self.skip_whitespace();
+        match self.peek() {
+            Some(b',') => {
+                self.pos += 1;
+                Ok(true)
             }
+            Some(b) if b == close => {
+                self.pos += 1;
+                Ok(false)
+            }
+            _ => Err(self.invalid()),
         }
-        Ok(())
+    }
+
+    /// At a member: its key, and past the colon.
+    pub(crate) fn key(&mut self) -> Result<Text, Invalid> {
+        self.skip_whitespace();
+        if self.peek() != Some(b'"') {
+            return Err(self.invalid());
+        }
+        let key = self.string()?;
+        self.skip_whitespace();
+        self.expect(b':')?;
+        Ok(key)
     }
 
     /// Enter an array or object; a level past [`MAX_JSON_DEPTH`] is refused
@@ -545,19 +554,6 @@ impl Text {
         text.get(self.start..self.end).unwrap_or_default()
     }
 
-    /// Whether the decoded content is `name`.
-    pub(crate) fn is(&self, text: &str, name: &str) -> bool {
-        let raw = self.raw(text);
-        if self.escaped {
-            Unescaped::new(raw).eq(name.chars())
-        } else {
-            // The first byte settles most misses without a memcmp call.
-            raw.len() == name.len()
-                && raw.as_bytes().first() == name.as_bytes().first()
-                && raw == name
-        }
-    }
-
     /// The decoded content.
     pub(crate) fn decoded<'a>(&self, text: &'a str) -> std::borrow::Cow<'a, str> {
         let raw = self.raw(text);
@@ -570,6 +566,7 @@ impl Text {
 }
 
 /// Check that `text` is one JSON value (between optional whitespace); its kind.
+#[cfg(test)]
 pub(crate) fn document(text: &str) -> Result<Kind, Invalid> {
     let mut scanner = Scanner::new(text);
     let kind = scanner.value(0)?;
@@ -708,7 +705,7 @@ mod tests {
         assert_eq!(string.decoded(text), "a\"\\/\u{8}\u{c}\n\r\té\u{1F600}z");
         assert!(string.escaped);
         let key = r#""\u0065vent""#;
-        assert!(Scanner::new(key).string().unwrap().is(key, "event"));
+        assert_eq!(Scanner::new(key).string().unwrap().decoded(key), "event");
     }
 
     #[test]

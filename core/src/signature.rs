@@ -51,6 +51,7 @@ pub struct Webhook {
     keys: Vec<Key>,
     tolerance: Option<Duration>,
     max_body_bytes: usize,
+    strict: bool,
 }
 
 impl fmt::Debug for Webhook {
@@ -59,6 +60,7 @@ impl fmt::Debug for Webhook {
             .field("secrets", &format_args!("[REDACTED; {}]", self.keys.len()))
             .field("tolerance", &self.tolerance)
             .field("max_body_bytes", &self.max_body_bytes)
+            .field("strict", &self.strict)
             .finish()
     }
 }
@@ -89,6 +91,7 @@ impl Webhook {
             keys,
             tolerance: None,
             max_body_bytes: DEFAULT_MAX_BODY_BYTES,
+            strict: false,
         })
     }
 
@@ -107,6 +110,21 @@ impl Webhook {
     pub fn with_max_body_bytes(mut self, max_body_bytes: usize) -> Self {
         self.max_body_bytes = max_body_bytes;
         self
+    }
+
+    /// Refuse a payload whose documented field has another JSON type
+    /// (`invalid_payload`, naming the first such field) instead of reading
+    /// it leniently and reporting it in `mismatches()`. Off by default: a
+    /// refused delivery is retried three times and then lost.
+    #[must_use]
+    pub fn with_strict(mut self, strict: bool) -> Self {
+        self.strict = strict;
+        self
+    }
+
+    /// Whether [`Webhook::with_strict`] is on.
+    pub fn strict(&self) -> bool {
+        self.strict
     }
 
     /// The configured tolerance, if any.

@@ -2,126 +2,31 @@
 //!
 //! The tracker sends numbers and booleans as strings (`"6"`, `"true"`). The
 //! typed view converts them inside the descriptive objects (`location`,
-//! `trafficSource`, `device`, `browser`, `timezone`, `screen`,
-//! `visitor.firstSeen`) by one rule, the same in every language:
+//! `trafficSource`, `device`, `browser`, `screen`) by one rule, the same in
+//! every language:
 //!
 //! - `"true"` / `"false"` become booleans;
 //! - a string of decimal digits with an optional leading `-`, no leading zero
 //!   (except `"0"`), that fits a signed 64-bit integer becomes an integer;
 //! - everything else is left as sent.
 //!
-//! Identifiers, URLs, dates, IPs and `params` are never converted (an id of
+//! That typing is the documented shape, not a mismatch. Identifiers, URLs,
+//! dates, IPs, `timezone` and `params` are never converted (an id of
 //! `"0123"` or `"42"` stays a string), and the original object is always
-//! available from [`Visit::raw`].
+//! available from [`Visit::raw`]. The documented fields themselves are read
+//! as every record is ([`crate::schema`]): another JSON type is a mismatch.
 
-use serde_json::{Map, Value};
+use serde_json::Value;
 
-use crate::fields::{FromJson, Id, Path, field, record, wrong_type};
-use crate::json::parse_object;
+use crate::json::{RawObject, utf8};
+use crate::schema::{Mismatch, Reader, Visit};
 use crate::{DEFAULT_MAX_BODY_BYTES, Error, Webhook};
 
 /// The keys a visit names its type with, in order of preference.
-pub(crate) const VISIT_TYPE_KEYS: [&str; 3] = ["event_type", "event", "type"];
+const VISIT_TYPE_KEYS: [&str; 3] = ["event_type", "event", "type"];
 
 /// The header fingerprinting-api's documentation suggests for the user-set signature.
 pub const VISIT_SIGNATURE_HEADER: &str = "X-Webhook-Signature";
-
-/// A fingerprinting-api visit.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
-#[non_exhaustive]
-pub struct Visit {
-    /// `NEW_VISIT` or `NEW_VISITOR` when the payload names its type (in
-    /// `event_type`, `event` or `type`); `None` when it does not.
-    pub event_type: Option<String>,
-    /// The visit's id (an integer is read as its decimal text).
-    pub id: Option<String>,
-    /// The visited URL.
-    pub url: Option<String>,
-    /// The URL's parameters, as sent.
-    pub params: Option<Value>,
-    /// The referrer.
-    pub referrer: Option<String>,
-    /// When the visit happened, as sent.
-    pub date: Option<String>,
-    /// The visitor's IP address.
-    pub ip: Option<String>,
-    /// The visitor.
-    pub visitor: Option<VisitVisitor>,
-    /// Geolocation, typed.
-    pub location: Option<Value>,
-    /// Where the visit came from, typed.
-    #[serde(rename = "trafficSource")]
-    pub traffic_source: Option<Value>,
-    /// The device, typed.
-    pub device: Option<Value>,
-    /// The browser, typed.
-    pub browser: Option<Value>,
-    /// The time zone, typed.
-    pub timezone: Option<Value>,
-    /// The screen, typed.
-    pub screen: Option<Value>,
-    #[serde(skip)]
-    raw: Map<String, Value>,
-}
-
-/// The visitor of a [`Visit`].
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
-#[non_exhaustive]
-pub struct VisitVisitor {
-    /// The visitor's id (an integer is read as its decimal text).
-    pub id: Option<String>,
-    /// `firstSeen`, typed.
-    #[serde(rename = "firstSeen")]
-    pub first_seen: Option<Value>,
-    /// The visitor's company.
-    pub company: Option<VisitCompany>,
-}
-
-record! {
-    /// The company of a visit's visitor.
-    pub struct VisitCompany {
-        /// Name.
-        name: String,
-        /// Web domain.
-        domain: String,
-    }
-}
-
-/// A descriptive value: any JSON, with string-encoded scalars typed.
-struct Typed(Value);
-
-impl FromJson for Typed {
-    fn from_json(value: &Value, _path: Path<'_>) -> Result<Self, Error> {
-        Ok(Typed(typed(value)))
-    }
-}
-
-/// An object-or-absent field that must be an object when present.
-struct Object<'a>(&'a Map<String, Value>);
-
-fn id(object: &Map<String, Value>, key: &str, parent: Path<'_>) -> Result<Option<String>, Error> {
-    Ok(field::<Id>(object, key, parent)?.map(String::from))
-}
-
-fn typed_field(
-    object: &Map<String, Value>,
-    key: &str,
-    parent: Path<'_>,
-) -> Result<Option<Value>, Error> {
-    Ok(field::<Typed>(object, key, parent)?.map(|Typed(v)| v))
-}
-
-fn object<'a>(
-    object: &'a Map<String, Value>,
-    key: &str,
-    parent: Path<'_>,
-) -> Result<Option<Object<'a>>, Error> {
-    match object.get(key) {
-        None | Some(Value::Null) => Ok(None),
-        Some(Value::Object(map)) => Ok(Some(Object(map))),
-        Some(other) => Err(wrong_type(Path::Key(&parent, key), "an object", other)),
-    }
-}
 
 /// The typed view of a descriptive value (see the module docs for the rule).
 pub(crate) fn typed(value: &Value) -> Value {
@@ -149,6 +54,16 @@ pub(crate) enum Scalar {
     Integer(i64),
 }
 
+impl Scalar {
+    /// The typed value as JSON text.
+    pub(crate) fn json(&self) -> String {
+        match self {
+            Scalar::Bool(b) => b.to_string(),
+            Scalar::Integer(n) => n.to_string(),
+        }
+    }
+}
+
 /// The typing rule for one string (see the module docs).
 pub(crate) fn scalar(s: &str) -> Option<Scalar> {
     match s {
@@ -169,75 +84,135 @@ pub(crate) fn scalar(s: &str) -> Option<Scalar> {
 
 impl Visit {
     /// The whole payload object as received, untyped.
-    pub fn raw(&self) -> &Map<String, Value> {
-        &self.raw
+    pub fn raw(&self) -> &serde_json::Map<String, Value> {
+        self.raw.object()
     }
 
-    fn from_object(raw: Map<String, Value>) -> Result<Self, Error> {
-        let root = Path::Root;
-        let event_type = VISIT_TYPE_KEYS
-            .iter()
-            .find_map(|key| match raw.get(*key) {
-                None | Some(Value::Null) => None,
-                Some(value) => Some(
-                    value
-                        .as_str()
-                        .map(str::to_owned)
-                        .ok_or_else(|| wrong_type(Path::Key(&root, key), "a string", value)),
-                ),
-            })
-            .transpose()?;
-        let visitor = match object(&raw, "visitor", root)? {
-            None => None,
-            Some(Object(map)) => {
-                let path = Path::Key(&root, "visitor");
-                Some(VisitVisitor {
-                    id: id(map, "id", path)?,
-                    first_seen: typed_field(map, "firstSeen", path)?,
-                    company: field(map, "company", path)?,
-                })
-            }
-        };
-        Ok(Self {
-            event_type,
-            id: id(&raw, "id", root)?,
-            url: field(&raw, "url", root)?,
-            params: field(&raw, "params", root)?,
-            referrer: field(&raw, "referrer", root)?,
-            date: field(&raw, "date", root)?,
-            ip: field(&raw, "ip", root)?,
-            visitor,
-            location: typed_field(&raw, "location", root)?,
-            traffic_source: typed_field(&raw, "trafficSource", root)?,
-            device: typed_field(&raw, "device", root)?,
-            browser: typed_field(&raw, "browser", root)?,
-            timezone: typed_field(&raw, "timezone", root)?,
-            screen: typed_field(&raw, "screen", root)?,
-            raw,
-        })
+    /// The payload's JSON text exactly as received.
+    pub fn raw_json(&self) -> &str {
+        self.raw.text()
+    }
+
+    /// The documented fields whose value was not of their documented type,
+    /// in document order (see [`crate::Mismatch`]).
+    pub fn mismatches(&self) -> &[Mismatch] {
+        &self.mismatches
     }
 }
 
-/// Parse a fingerprinting-api visit, refusing bodies over
-/// [`DEFAULT_MAX_BODY_BYTES`] first. It checks no signature: use
-/// [`Webhook::construct_visit`] for a delivery from the network.
-pub fn parse_visit(body: &[u8]) -> Result<Visit, Error> {
+/// What a check of a visit found, for bindings that build their own objects
+/// from the text (JavaScript's `JSON.parse`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct CheckedVisit {
+    /// The visit's type, if it names one.
+    pub event_type: Option<String>,
+    /// The mismatches (see [`Visit::mismatches`]).
+    pub mismatches: Vec<Mismatch>,
+    /// Each string of a descriptive object that the typed view types, as a
+    /// JSON array of `[[key or index, ...], typed, "as sent"]`, in document
+    /// order. Write `typed` at the path only where the value there is still
+    /// the string as sent (a repeated key's earlier occurrence is listed too).
+    pub typings_json: String,
+}
+
+/// A visit body read once.
+fn read_visit<const BUILD: bool>(
+    text: &str,
+    strict: bool,
+    typings: bool,
+) -> Result<(Visit, Option<String>), Error> {
+    let mut visit = Visit::default();
+    let mut types: [Option<String>; 3] = Default::default();
+    let mut reader = Reader::new(text);
+    if typings {
+        reader = reader.with_typings();
+    }
+    reader.root(|r| {
+        Visit::read_members::<BUILD>(r, &mut visit, |r, key| {
+            match VISIT_TYPE_KEYS.iter().position(|k| *k == key) {
+                Some(i) => {
+                    let name = r.type_name()?;
+                    if let Some(slot) = types.get_mut(i) {
+                        *slot = name;
+                    }
+                }
+                None => r.skip()?,
+            }
+            Ok(())
+        })
+    })?;
+    let (mismatches, typings) = reader.into_parts();
+    if let (true, Some(first)) = (strict, mismatches.first()) {
+        return Err(first.error());
+    }
+    visit.event_type = types.into_iter().flatten().next();
+    visit.mismatches = mismatches;
+    Ok((visit, typings))
+}
+
+fn visit_from_body(body: &[u8], strict: bool) -> Result<Visit, Error> {
+    let text = utf8(body)?;
+    let (mut visit, _) = read_visit::<true>(text, strict, false)?;
+    visit.raw = RawObject::new(text);
+    Ok(visit)
+}
+
+fn check_visit_body(body: &[u8], strict: bool) -> Result<CheckedVisit, Error> {
+    let (visit, typings) = read_visit::<false>(utf8(body)?, strict, true)?;
+    Ok(CheckedVisit {
+        event_type: visit.event_type,
+        mismatches: visit.mismatches,
+        typings_json: typings.unwrap_or_else(|| "[]".to_owned()),
+    })
+}
+
+fn check_default_size(body: &[u8]) -> Result<(), Error> {
     if body.len() > DEFAULT_MAX_BODY_BYTES {
         return Err(Error::BodyTooLarge {
             limit: DEFAULT_MAX_BODY_BYTES,
             actual: body.len(),
         });
     }
-    Visit::from_object(parse_object(body)?)
+    Ok(())
+}
+
+/// Parse a fingerprinting-api visit, refusing bodies over
+/// [`DEFAULT_MAX_BODY_BYTES`] first. It checks no signature: use
+/// [`Webhook::construct_visit`] for a delivery from the network. A field of
+/// another type is read leniently and reported in [`Visit::mismatches`].
+pub fn parse_visit(body: &[u8]) -> Result<Visit, Error> {
+    check_default_size(body)?;
+    visit_from_body(body, false)
+}
+
+/// [`parse_visit`], refusing a mismatch as `invalid_payload`.
+pub fn parse_visit_strict(body: &[u8]) -> Result<Visit, Error> {
+    check_default_size(body)?;
+    visit_from_body(body, true)
+}
+
+/// [`parse_visit`]'s checks and answers without building the visit, for
+/// bindings that build their own objects (see [`CheckedVisit`]).
+pub fn check_visit(body: &[u8], strict: bool) -> Result<CheckedVisit, Error> {
+    check_default_size(body)?;
+    check_visit_body(body, strict)
 }
 
 impl Webhook {
     /// Check a visit's `X-Webhook-Signature` (static token or HMAC, see
     /// [`Webhook::verify_visit_signature`]), then parse it, with this
-    /// verifier's body size limit.
+    /// verifier's body size limit and strictness.
     pub fn construct_visit(&self, body: &[u8], signature: &str) -> Result<Visit, Error> {
         self.verify_visit_signature(body, signature)?;
-        Visit::from_object(parse_object(body)?)
+        visit_from_body(body, self.strict())
+    }
+
+    /// [`Webhook::construct_visit`]'s checks and answers without building
+    /// the visit (see [`CheckedVisit`]).
+    pub fn check_visit(&self, body: &[u8], signature: &str) -> Result<CheckedVisit, Error> {
+        self.verify_visit_signature(body, signature)?;
+        check_visit_body(body, self.strict())
     }
 }
 
