@@ -578,7 +578,7 @@ impl Read for bool {
             }
             Kind::String => {
                 let text = r.scanner.string()?;
-                let converted = match text.raw(r.text) {
+                let converted = match &*text.decoded(r.text) {
                     "true" => Some(true),
                     "false" => Some(false),
                     _ => None,

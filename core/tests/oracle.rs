@@ -891,6 +891,7 @@ fn the_reader_matches_the_oracle_on_hand_picked_texts() {
         r#"{"event":"visitor.identified","session":{"pages_visited":9223372036854775808}}"#,
         r#"{"event":"visitor.identified","visitor":{"homeowner":"true","married":"True","persona_match":1}}"#,
         r#"{"event":"visitor.identified","timestamp":5,"visitor":3}"#,
+        r#"{"event":"visitor.identified","session":{"first_visit":"tru\u0065","pages_visited":"\u0031\u0035"}}"#,
         r#"{"event_type":5,"event":"visitor.identified","company":{"size":"0150"}}"#,
         r#"{"event_type":"","event":"billing"}"#,
         r#"{"event_type":""}"#,
