@@ -49,4 +49,7 @@ start_receiver fastapi .venv/bin/python bindings-python/demo/receiver.py
 start_receiver worker node bindings-wasm/demo/receiver.mjs
 
 # The sender makes each delivery with the CLI: bullseye-webhooks send --json.
-"$target_dir/debug/sender" --cli "$target_dir/debug/bullseye-webhooks" --fixtures fixtures "${receivers[@]}"
+# Each receiver's stderr is in $workdir/NAME.err: the sender checks that
+# every receiver logged the drifted delivery's mismatch.
+"$target_dir/debug/sender" --cli "$target_dir/debug/bullseye-webhooks" --fixtures fixtures \
+  --logs "$workdir" "${receivers[@]}"

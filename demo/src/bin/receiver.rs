@@ -14,7 +14,9 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
-use bullseye_webhooks::{Error, Event, SIGNATURE_HEADER, VISIT_SIGNATURE_HEADER, Webhook};
+use bullseye_webhooks::{
+    Error, Event, Mismatch, SIGNATURE_HEADER, VISIT_SIGNATURE_HEADER, Webhook,
+};
 use serde_json::json;
 
 #[tokio::main(flavor = "current_thread")]
@@ -49,11 +51,16 @@ async fn bullseye(
 ) -> Response {
     // `Bytes` is the raw body exactly as received: nothing re-serialized it.
     match webhook.construct_event(&body, header(&headers, SIGNATURE_HEADER)) {
-        Ok(Event::VisitorIdentified(event)) => accepted(json!({
-            "event_type": event.event_type,
-            "email": event.visitor.as_ref().and_then(|v| v.email.clone()),
-            "company_domain": event.company.as_ref().and_then(|c| c.domain.clone()),
-        })),
+        Ok(Event::VisitorIdentified(event)) => {
+            let mismatches = logged(event.mismatches());
+            accepted(json!({
+                "event_type": event.event_type,
+                "email": event.visitor.as_ref().and_then(|v| v.email.clone()),
+                "company_domain": event.company.as_ref().and_then(|c| c.domain.clone()),
+                "company_size": event.company.as_ref().and_then(|c| c.size),
+                "mismatches": mismatches,
+            }))
+        }
         Ok(other) => accepted(json!({ "event_type": other.event_type() })),
         Err(error) => refused(&error),
     }
@@ -64,13 +71,31 @@ async fn visit(State(webhook): State<Arc<Webhook>>, headers: HeaderMap, body: By
         .verify_visit_signature(&body, header(&headers, VISIT_SIGNATURE_HEADER))
         .and_then(|()| bullseye_webhooks::parse_visit(&body));
     match verified {
-        Ok(visit) => accepted(json!({
-            "event_type": visit.event_type,
-            "visit_id": visit.id,
-            "visitor_id": visit.visitor.as_ref().and_then(|v| v.id.clone()),
-        })),
+        Ok(visit) => {
+            let mismatches = logged(visit.mismatches());
+            accepted(json!({
+                "event_type": visit.event_type,
+                "visit_id": visit.id,
+                "visitor_id": visit.visitor.as_ref().and_then(|v| v.id.clone()),
+                "mismatches": mismatches,
+            }))
+        }
         Err(error) => refused(&error),
     }
+}
+
+/// Log each field that arrived with another type (the delivery is still
+/// accepted: refusing it would lose it), never its value; return the paths.
+fn logged(mismatches: &[Mismatch]) -> Vec<&str> {
+    for m in mismatches {
+        eprintln!(
+            "mismatch: {} expected {}, found {}",
+            m.path(),
+            m.expected(),
+            m.found()
+        );
+    }
+    mismatches.iter().map(Mismatch::path).collect()
 }
 
 fn accepted(body: serde_json::Value) -> Response {

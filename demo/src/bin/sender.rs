@@ -19,6 +19,9 @@ struct Delivery {
     stdin: Option<Vec<u8>>,
     expected_status: u16,
     expected_error: Option<&'static str>,
+    /// For identifications whose typed view is checked: `company.size` and
+    /// the paths the receiver reports as mismatched.
+    expected_typed: Option<(Option<i64>, &'static [&'static str])>,
 }
 
 /// What one receiver answered.
@@ -26,6 +29,23 @@ struct Answer {
     status: u16,
     summary: String,
     error: Option<String>,
+    company_size: Option<i64>,
+    mismatches: Vec<String>,
+}
+
+impl Answer {
+    fn is(&self, delivery: &Delivery) -> bool {
+        self.status == delivery.expected_status
+            && self.error.as_deref() == delivery.expected_error
+            && delivery.expected_typed.is_none_or(|(size, paths)| {
+                self.company_size == size
+                    && self
+                        .mismatches
+                        .iter()
+                        .map(String::as_str)
+                        .eq(paths.iter().copied())
+            })
+    }
 }
 
 fn main() -> ExitCode {
@@ -43,6 +63,7 @@ fn run() -> Result<bool, String> {
     let mut receivers = Vec::new();
     let mut fixtures = PathBuf::from("fixtures");
     let mut cli = None;
+    let mut logs = None;
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         match arg.as_str() {
@@ -53,6 +74,7 @@ fn run() -> Result<bool, String> {
             }
             "--fixtures" => fixtures = PathBuf::from(args.next().ok_or("--fixtures needs DIR")?),
             "--cli" => cli = Some(PathBuf::from(args.next().ok_or("--cli needs PATH")?)),
+            "--logs" => logs = Some(PathBuf::from(args.next().ok_or("--logs needs DIR")?)),
             other => return Err(format!("unknown argument {other:?}")),
         }
     }
@@ -73,16 +95,21 @@ fn run() -> Result<bool, String> {
     }];
     let (mut passed, mut failed) = (0usize, 0usize);
     for delivery in &deliveries {
-        let expected = match delivery.expected_error {
-            Some(code) => format!("{} {code}", delivery.expected_status),
-            None => delivery.expected_status.to_string(),
+        let expected = match (delivery.expected_error, delivery.expected_typed) {
+            (Some(code), _) => format!("{} {code}", delivery.expected_status),
+            (None, Some((size, paths))) => format!(
+                "{} size={} mismatches=[{}]",
+                delivery.expected_status,
+                size.map_or("null".to_owned(), |s| s.to_string()),
+                paths.join(",")
+            ),
+            (None, None) => delivery.expected_status.to_string(),
         };
         let mut row = vec![delivery.name.to_owned(), expected];
         for (_, url) in &receivers {
             let cell = match send(&cli, url, delivery) {
                 Ok(answer) => {
-                    let ok = answer.status == delivery.expected_status
-                        && answer.error.as_deref() == delivery.expected_error;
+                    let ok = answer.is(delivery);
                     if ok {
                         passed += 1
                     } else {
@@ -105,6 +132,26 @@ fn run() -> Result<bool, String> {
         rows.push(row);
     }
     print_table(&rows);
+    // Each receiver logs the drifted delivery's mismatch (path and types,
+    // never the value): one check per receiver.
+    if let Some(logs) = &logs {
+        for (name, _) in &receivers {
+            let log = std::fs::read_to_string(logs.join(format!("{name}.err"))).unwrap_or_default();
+            let line = log
+                .lines()
+                .find(|l| l.contains("company.size") && l.contains("integer"));
+            match line {
+                Some(line) => {
+                    passed += 1;
+                    println!("{name} logged: {}", line.trim());
+                }
+                None => {
+                    failed += 1;
+                    println!("{name} did NOT log the drifted field's mismatch");
+                }
+            }
+        }
+    }
     println!(
         "\n{} deliveries x {} receivers: {}",
         deliveries.len(),
@@ -139,6 +186,22 @@ fn delivery(
         stdin,
         expected_status: expected.0,
         expected_error: expected.1,
+        expected_typed: None,
+    }
+}
+
+/// A `visitor.identified` delivery answered 200 with this `company.size`
+/// and these mismatched paths.
+fn typed(
+    name: &'static str,
+    args: &[&str],
+    stdin: Option<Vec<u8>>,
+    company_size: Option<i64>,
+    mismatches: &'static [&'static str],
+) -> Delivery {
+    Delivery {
+        expected_typed: Some((company_size, mismatches)),
+        ..delivery(name, "/bullseye", args, stdin, (200, None))
     }
 }
 
@@ -152,6 +215,20 @@ fn deliveries(fixtures: &Path, secret: &str) -> Result<Vec<Delivery>, String> {
         .to_string();
     let generic_file = payload("generic-test-event.json").display().to_string();
     let visit_file = payload("visit-new-visit.json").display().to_string();
+    let documented_path = payload("bullseye-partner-api-identification.json");
+    let documented = read(&documented_path)?;
+    let documented_file = documented_path.display().to_string();
+    let documented_visit = payload("fingerprinting-api-visit.json")
+        .display()
+        .to_string();
+    // The documented example as Bullseye might change it: the size sent as
+    // a string. A genuine delivery, so it must still be accepted.
+    let drifted = String::from_utf8(documented)
+        .map_err(|e| format!("the documented example is not UTF-8: {e}"))?
+        .replacen("\"size\": 150", "\"size\": \"150\"", 1);
+    if !drifted.contains("\"size\": \"150\"") {
+        return Err("the documented example has no `\"size\": 150` to drift".to_owned());
+    }
     let (identification, visit) = (integrations_file.as_str(), visit_file.as_str());
 
     // The signatures the CLI cannot make itself: deliberately odd ones.
@@ -178,6 +255,33 @@ fn deliveries(fixtures: &Path, secret: &str) -> Result<Vec<Delivery>, String> {
     let header = VISIT_SIGNATURE_HEADER;
     let b = "/bullseye";
     Ok(vec![
+        typed(
+            "documented example (partner-API page)",
+            &["--secret-env", CURRENT, &documented_file],
+            None,
+            Some(150),
+            &[],
+        ),
+        typed(
+            "drifted: company.size sent as \"150\"",
+            &["--secret-env", CURRENT, "-"],
+            Some(drifted.into_bytes()),
+            Some(150),
+            &["company.size"],
+        ),
+        delivery(
+            "documented visit (fingerprinting-api)",
+            "/visit",
+            &[
+                "--secret-env",
+                CURRENT,
+                "--header",
+                VISIT_SIGNATURE_HEADER,
+                &documented_visit,
+            ],
+            None,
+            ok,
+        ),
         delivery(
             "signed, `event` key",
             b,
@@ -349,18 +453,38 @@ fn send(cli: &Path, base_url: &str, delivery: &Delivery) -> Result<Answer, Strin
     let json: serde_json::Value = serde_json::from_str(body).unwrap_or(serde_json::Value::Null);
     let field = |key: &str| json.get(key).and_then(|v| v.as_str()).map(str::to_owned);
     let error = field("error");
+    let company_size = json.get("company_size").and_then(serde_json::Value::as_i64);
+    let mismatches: Vec<String> = json
+        .get("mismatches")
+        .and_then(|m| m.as_array())
+        .map(|list| {
+            list.iter()
+                .filter_map(|p| p.as_str().map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default();
     let summary = match &error {
         Some(code) => code.clone(),
-        None => ["event_type", "email", "company_domain", "visit_id"]
-            .iter()
-            .filter_map(|key| field(key))
-            .collect::<Vec<_>>()
-            .join(" "),
+        None => {
+            let mut parts: Vec<String> = ["event_type", "email", "company_domain", "visit_id"]
+                .iter()
+                .filter_map(|key| field(key))
+                .collect();
+            if let Some(size) = company_size {
+                parts.push(format!("size={size}"));
+            }
+            if !mismatches.is_empty() {
+                parts.push(format!("mismatches=[{}]", mismatches.join(",")));
+            }
+            parts.join(" ")
+        }
     };
     Ok(Answer {
         status,
         summary,
         error,
+        company_size,
+        mismatches,
     })
 }
 
