@@ -96,6 +96,10 @@ pub(crate) struct VerifyArgs {
     /// Check the signature only and print `ok`, without parsing the body
     #[arg(long)]
     pub(crate) signature_only: bool,
+    /// Refuse a documented field sent with another JSON type
+    /// (invalid_payload) instead of accepting it and reporting it on stderr
+    #[arg(long, conflicts_with = "signature_only")]
+    pub(crate) strict: bool,
     /// The body exactly as received; `-` reads stdin
     #[arg(value_name = "FILE|-")]
     pub(crate) input: PathBuf,

@@ -34,8 +34,8 @@ const EXIT_NETWORK: u8 = 4;
 pub(crate) const DEFAULT_SECRET_ENV: &str = "BULLSEYE_WEBHOOK_SECRET";
 
 const IDENTIFICATION_EXAMPLE: &str =
-    include_str!("../../fixtures/payloads/identification-event.json");
-const VISIT_EXAMPLE: &str = include_str!("../../fixtures/payloads/visit-new-visit.json");
+    include_str!("../../fixtures/payloads/bullseye-partner-api-identification.json");
+const VISIT_EXAMPLE: &str = include_str!("../../fixtures/payloads/fingerprinting-api-visit.json");
 
 /// Why a command stopped, and so its exit code.
 #[derive(Debug)]
@@ -184,6 +184,21 @@ fn run_sign(args: &SignArgs) -> Result<(), Failure> {
     print_out(format!("{}\n", sign(&secret, &body)).as_bytes())
 }
 
+/// A documented field sent with another JSON type: accepted (a receiver that
+/// refused it would lose the delivery), and said on stderr, without the
+/// value, which may be personal data.
+fn report(mismatches: &[bullseye_webhooks::Mismatch]) {
+    for m in mismatches {
+        eprintln!(
+            "bullseye-webhooks: mismatch: `{}` is documented as {} but was sent as {} \
+             (read leniently; --strict refuses it)",
+            m.path(),
+            m.expected(),
+            m.found()
+        );
+    }
+}
+
 fn run_verify(args: &VerifyArgs) -> Result<(), Failure> {
     let secrets = args.secrets.secrets()?;
     let body = read_input(&args.input)?;
@@ -194,18 +209,21 @@ fn run_verify(args: &VerifyArgs) -> Result<(), Failure> {
     if let Some(limit) = args.max_body_bytes {
         webhook = webhook.with_max_body_bytes(limit);
     }
+    webhook = webhook.with_strict(args.strict);
     let signature = &args.signature;
     let verified = match (args.visit, args.signature_only) {
         (false, true) => webhook.verify(&body, signature).map(|()| None),
         (true, true) => webhook
             .verify_visit_signature(&body, signature)
             .map(|()| None),
-        (false, false) => webhook
-            .construct_event(&body, signature)
-            .map(|event| Some(serde_json::to_string_pretty(&event))),
-        (true, false) => webhook
-            .construct_visit(&body, signature)
-            .map(|visit| Some(serde_json::to_string_pretty(&visit))),
+        (false, false) => webhook.construct_event(&body, signature).map(|event| {
+            report(event.mismatches());
+            Some(serde_json::to_string_pretty(&event))
+        }),
+        (true, false) => webhook.construct_visit(&body, signature).map(|visit| {
+            report(visit.mismatches());
+            Some(serde_json::to_string_pretty(&visit))
+        }),
     };
     match verified {
         Ok(None) => print_out(b"ok\n"),

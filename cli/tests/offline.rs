@@ -129,13 +129,13 @@ fn unreadable_input_exits_3() {
 
 #[test]
 fn sign_prints_the_stored_signatures() {
-    let file = fixture("payloads/identification-event.json");
+    let file = fixture("payloads/bullseye-partner-api-identification.json");
     let expected = format!("{IDENTIFICATION_SIGNED_CURRENT}\n");
     // A file, stdin, --secret-env and the default variable all agree.
     let by_flag = run(cli().args(["sign", "--secret", CURRENT]).arg(&file), None);
     let by_stdin = run(
         cli().args(["sign", "--secret", CURRENT, "-"]),
-        Some(&payload("identification-event.json")),
+        Some(&payload("bullseye-partner-api-identification.json")),
     );
     let by_env = run(
         cli()
@@ -166,7 +166,7 @@ fn sign_prints_the_stored_signatures() {
     let visit = run(
         cli()
             .args(["sign", "--secret", CURRENT])
-            .arg(fixture("payloads/visit-new-visit.json")),
+            .arg(fixture("payloads/fingerprinting-api-visit.json")),
         None,
     );
     assert_eq!(visit.stdout, format!("{VISIT_SIGNED_CURRENT}\n"));
@@ -184,6 +184,7 @@ struct Vector {
     body: Vec<u8>,
     signature: Option<String>,
     max_body_bytes: Option<u64>,
+    strict: bool,
     expect: Value,
 }
 
@@ -235,6 +236,7 @@ fn vectors() -> (Vec<Vector>, usize) {
             body,
             signature: case["signature"].as_str().map(str::to_owned),
             max_body_bytes: options["max_body_bytes"].as_u64(),
+            strict: options["strict"].as_bool().unwrap_or(false),
             expect: case["expect"].clone(),
         });
     }
@@ -274,6 +276,9 @@ fn verify_answers_every_shared_vector() {
             "construct_visit" => command.arg("--visit"),
             _ => &mut command,
         };
+        if v.strict && v.operation != "verify" {
+            command.arg("--strict");
+        }
         let run = run(command.arg("-"), Some(&v.body));
         match v.expect["error"].as_str() {
             Some("invalid_secret") => {
@@ -295,6 +300,14 @@ fn verify_answers_every_shared_vector() {
                     assert_eq!(run.stdout, "ok\n", "{}", v.name);
                 } else {
                     assert!(run.stdout.starts_with('{'), "{}: {run:?}", v.name);
+                    // One stderr line for each mismatch the vector expects.
+                    let expected = v.expect["mismatches"].as_array().map_or(0, Vec::len);
+                    assert_eq!(
+                        run.stderr.matches("mismatch: `").count(),
+                        expected,
+                        "{}: {run:?}",
+                        v.name
+                    );
                     if let Some(event_type) = v.expect["fields"].get("event_type") {
                         // Some vectors nest 128 deep, past serde_json's default limit.
                         let mut reader = serde_json::Deserializer::from_str(&run.stdout);
@@ -334,7 +347,7 @@ fn sign_reproduces_every_valid_single_secret_vector() {
 
 #[test]
 fn verify_prints_the_typed_event() {
-    let file = fixture("payloads/identification-event.json");
+    let file = fixture("payloads/bullseye-partner-api-identification.json");
     let run = run(
         cli()
             .args(["verify", "--secret", CURRENT, "--signature"])
@@ -344,20 +357,106 @@ fn verify_prints_the_typed_event() {
     );
     assert_eq!(run.code, 0, "{run:?}");
     let event: Value = serde_json::from_str(&run.stdout).unwrap();
-    // The payload's `event` key is exposed as `event_type`, with the payload's own fields.
+    // The payload's own fields, as the partner-API page prints them.
     assert_eq!(event["event_type"], "visitor.identified");
-    assert_eq!(
-        event["visitor"]["email"],
-        "jane.doe@acme-industries.example"
+    assert_eq!(event["visitor"]["email"], "john@acme.com");
+    assert_eq!(event["session_id"], "uuid");
+    assert_eq!(event["company"]["size"], 150);
+    assert_eq!(event["visitor"]["homeowner"], Value::Null);
+}
+
+/// The partner-API page's identification example, byte for byte, and the
+/// same with `company.size` sent as a string; signatures computed in
+/// advance with Python's `hmac` under CURRENT.
+const DOCUMENTED_SIGNED_CURRENT: &str = IDENTIFICATION_SIGNED_CURRENT;
+const DRIFTED_SIGNED_CURRENT: &str =
+    "41d29fcd57db5fa046afee7caa25149cdf9769d35b4e46af2d6e323889940a59";
+
+fn documented_and_drifted() -> (Vec<u8>, Vec<u8>) {
+    let documented = payload("bullseye-partner-api-identification.json");
+    let text = String::from_utf8(documented.clone()).unwrap();
+    let drifted = text.replacen("\"size\": 150", "\"size\": \"150\"", 1);
+    assert_ne!(drifted, text);
+    (documented, drifted.into_bytes())
+}
+
+#[test]
+fn verify_accepts_the_documented_example_without_mismatch() {
+    let (documented, _) = documented_and_drifted();
+    for strict in [false, true] {
+        let mut command = cli();
+        command.args([
+            "verify",
+            "--secret",
+            CURRENT,
+            "--signature",
+            DOCUMENTED_SIGNED_CURRENT,
+        ]);
+        if strict {
+            command.arg("--strict");
+        }
+        let run = run(command.arg("-"), Some(&documented));
+        assert_eq!(run.code, 0, "{run:?}");
+        assert_eq!(run.stderr, "", "no mismatch expected");
+        let event: Value = serde_json::from_str(&run.stdout).unwrap();
+        assert_eq!(event["event_type"], "visitor.identified");
+        assert_eq!(event["company"]["size"], 150);
+        assert_eq!(event["visitor"]["persona_match"], true);
+    }
+}
+
+#[test]
+fn verify_accepts_a_drifted_field_and_reports_it_unless_strict() {
+    let (_, drifted) = documented_and_drifted();
+    let lenient = run(
+        cli()
+            .args([
+                "verify",
+                "--secret",
+                CURRENT,
+                "--signature",
+                DRIFTED_SIGNED_CURRENT,
+            ])
+            .arg("-"),
+        Some(&drifted),
     );
-    assert_eq!(event["session_id"], "sess_8d41a0e5f3");
-    assert_eq!(event["organization_id"], "org_2b9f41c7");
-    assert_eq!(event["visitor"]["homeowner"], true);
+    assert_eq!(lenient.code, 0, "{lenient:?}");
+    assert!(
+        lenient
+            .stderr
+            .contains("`company.size` is documented as integer but was sent as string"),
+        "{lenient:?}"
+    );
+    assert!(
+        !lenient.stderr.contains("150"),
+        "the value is not echoed: {lenient:?}"
+    );
+    let strict = run(
+        cli()
+            .args([
+                "verify",
+                "--strict",
+                "--secret",
+                CURRENT,
+                "--signature",
+                DRIFTED_SIGNED_CURRENT,
+            ])
+            .arg("-"),
+        Some(&drifted),
+    );
+    assert_eq!(strict.code, 1, "{strict:?}");
+    assert_eq!(strict.stdout, "invalid_payload\n");
+    assert!(
+        strict
+            .stderr
+            .contains("`company.size` must be an integer, but it is a string"),
+        "{strict:?}"
+    );
 }
 
 #[test]
 fn verify_accepts_the_previous_secret_during_a_rotation() {
-    let file = fixture("payloads/identification-event.json");
+    let file = fixture("payloads/bullseye-partner-api-identification.json");
     let run = run(
         cli()
             .args([
@@ -395,7 +494,7 @@ fn verify_accepts_the_previous_secret_during_a_rotation() {
 
 #[test]
 fn verify_refusals_print_the_code_and_exit_1() {
-    let file = fixture("payloads/identification-event.json");
+    let file = fixture("payloads/bullseye-partner-api-identification.json");
     let verify = |extra: &[&str], signature: &str| {
         run(
             cli()
@@ -411,11 +510,11 @@ fn verify_refusals_print_the_code_and_exit_1() {
         (&[], "", "missing_signature"),
         (&[], "abc", "malformed_signature"),
         (
-            &["--max-body-bytes", "3000"],
+            &["--max-body-bytes", "2494"],
             IDENTIFICATION_SIGNED_CURRENT,
             "body_too_large",
         ),
-        // The fixture is signed for 2025-01-15T10:30:00Z: long past a 5-minute window.
+        // The example is signed for 2025-01-15T10:30:00Z: long past a 5-minute window.
         (
             &["--tolerance", "300"],
             IDENTIFICATION_SIGNED_CURRENT,
@@ -428,9 +527,9 @@ fn verify_refusals_print_the_code_and_exit_1() {
         assert_eq!(run.stdout, format!("{code}\n"));
         assert!(run.stderr.contains(code), "{run:?}");
     }
-    // Within limits, the same options pass: 3153 bytes, and a century's window.
+    // Within limits, the same options pass: 2495 bytes, and a century's window.
     let within = verify(
-        &["--max-body-bytes", "3153", "--tolerance", "3153600000"],
+        &["--max-body-bytes", "2495", "--tolerance", "3153600000"],
         IDENTIFICATION_SIGNED_CURRENT,
     );
     assert_eq!(within.code, 0, "{within:?}");
@@ -444,7 +543,7 @@ fn verify_refusals_print_the_code_and_exit_1() {
 
 #[test]
 fn verify_visits_by_token_or_hmac() {
-    let file = fixture("payloads/visit-new-visit.json");
+    let file = fixture("payloads/fingerprinting-api-visit.json");
     for signature in [CURRENT, VISIT_SIGNED_CURRENT] {
         let run = run(
             cli()
@@ -462,8 +561,10 @@ fn verify_visits_by_token_or_hmac() {
         );
         assert_eq!(run.code, 0, "{run:?}");
         let visit: Value = serde_json::from_str(&run.stdout).unwrap();
-        assert_eq!(visit["event_type"], "NEW_VISIT");
-        assert_eq!(visit["id"], "vst_3f9a61c2");
+        // The documented example names no type.
+        assert_eq!(visit["event_type"], Value::Null);
+        assert_eq!(visit["id"], "unique_visit_id");
+        assert_eq!(visit["device"]["hardwareConcurrency"], 6);
     }
     let wrong = run(
         cli()
@@ -489,13 +590,13 @@ fn examples_are_the_fixture_payloads_and_verify() {
     for (kind, file, signature, extra) in [
         (
             "identification",
-            "identification-event.json",
+            "bullseye-partner-api-identification.json",
             IDENTIFICATION_SIGNED_CURRENT,
             None,
         ),
         (
             "visit",
-            "visit-new-visit.json",
+            "fingerprinting-api-visit.json",
             VISIT_SIGNED_CURRENT,
             Some("--visit"),
         ),

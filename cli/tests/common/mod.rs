@@ -21,14 +21,16 @@ use bullseye_webhooks::{VISIT_SIGNATURE_HEADER, Webhook, find_header};
 pub const CURRENT: &str = "whsec_cli_test_current_5f2a";
 pub const PREVIOUS: &str = "whsec_cli_test_previous_91c4";
 
-/// Computed in advance with Python's `hmac` (never by the code under test):
+/// Signatures of the senders' documented examples (`bullseye-partner-api-identification.json`,
+/// `fingerprinting-api-visit.json`), computed in advance with Python's `hmac`
+/// (never by the code under test):
 /// `hmac.new(KEY.encode(), open(FILE, 'rb').read(), hashlib.sha256).hexdigest()`.
 pub const IDENTIFICATION_SIGNED_CURRENT: &str =
-    "24786ee1824f1b4ae4b5d4f4472d54d1d6153b873108ebb75a62595d75bdf1db";
+    "599592dc8ba2c7654f42c13d2c8a47e40d2b44368f0115349288c579b2f65947";
 pub const IDENTIFICATION_SIGNED_PREVIOUS: &str =
-    "fe0d29606dfb27f88400c3da6ddd802b3da488b15add6f3dd57285c864d52447";
+    "d8185e25629b156e372ec3ab3333a35046cf73f67f28bdd7e5f90b9ddabc63b6";
 pub const VISIT_SIGNED_CURRENT: &str =
-    "f2a7b73802a61b984a8c6a68dfa33aa6276a238b8251ed81f18d12e9bff57b7a";
+    "28920618dbfaf6aadd583a3e6b79cac6d2ae67a41cc4989dce90448f7259e572";
 /// The empty body under [`CURRENT`].
 pub const EMPTY_SIGNED_CURRENT: &str =
     "10c531ba88e54b0e9a89eb9518edc0c9725f34e02aa7b40cdfcff5cd6bf0ac6f";
