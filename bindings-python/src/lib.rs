@@ -2,6 +2,8 @@
 //! rule lives in the core crate.
 
 use std::borrow::Cow;
+use std::collections::hash_map::DefaultHasher;
+use std::hash::{Hash, Hasher};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use bullseye_webhooks as core;
@@ -267,11 +269,21 @@ fn py_json_opt(py: Python<'_>, value: Option<&Value>) -> PyResult<Py<PyAny>> {
     value.map_or_else(|| Ok(py.None()), |v| py_json(py, v))
 }
 
+fn py_map_opt(
+    py: Python<'_>,
+    value: Option<&serde_json::Map<String, Value>>,
+) -> PyResult<Py<PyAny>> {
+    value.map_or_else(
+        || Ok(py.None()),
+        |map| Ok(py_object(py, map)?.into_any().unbind()),
+    )
+}
+
 // ---------------------------------------------------------------- records
 
 /// A frozen class over a core record, one getter per documented field.
-/// `str`, `int`, `bool` fields are returned as they are; `json` fields
-/// are converted to fresh Python objects on each read.
+/// `str`, `int`, `bool` fields are returned as they are; `map` fields
+/// (objects of any content) are converted to fresh dicts on each read.
 macro_rules! py_record {
     ($py_name:literal, $class:ident, $core:ty, repr = $repr_field:ident, { $( $field:ident : $kind:ident ),* $(,)? }) => {
         #[pyclass(frozen, module = "bullseye_webhooks._native", name = $py_name)]
@@ -314,8 +326,8 @@ macro_rules! py_record {
             None => $py.None(),
         })
     };
-    (@get $py:ident, $value:expr, json) => {
-        py_json_opt($py, $value.as_ref())
+    (@get $py:ident, $value:expr, map) => {
+        py_map_opt($py, $value.as_ref())
     };
 }
 
@@ -324,12 +336,12 @@ py_record!("Visitor", PyVisitor, core::Visitor, repr = id, {
     job_title: str, phone: str, location: str, photo_url: str, linkedin_url: str,
     facebook_url: str, twitter_url: str, address: str, city: str, state: str,
     postal_code: str, gender: str, age_range: str, income_range: str, net_worth: str,
-    homeowner: bool, married: bool, children: bool, icp: json, icp_statuses: json,
-    persona_match: json, created_at: str, last_seen_at: str,
+    homeowner: bool, married: bool, children: bool, icp: str, icp_statuses: map,
+    persona_match: bool, created_at: str, last_seen_at: str,
 });
 
 py_record!("Company", PyCompany, core::Company, repr = domain, {
-    id: str, name: str, domain: str, industry: str, size: str, employee_count: int,
+    id: str, name: str, domain: str, industry: str, size: int, employee_count: int,
     employee_size_range: str, revenue_range: str, location: str, linkedin_url: str,
     website_url: str, description: str, logo_url: str, address: str, city: str,
     region: str, postal_code: str,
@@ -341,7 +353,7 @@ py_record!("Session", PySession, core::Session, repr = created_at, {
     utm_source: str, utm_campaign: str, utm_medium: str, utm_term: str,
     utm_content: str, campaign_name: str, campaign_source: str, campaign_medium: str,
     campaign_term: str, campaign_content: str, search_term: str, search_engine: str,
-    country: str, region: str, city: str, tracking_params: json,
+    country: str, region: str, city: str, tracking_params: map,
 });
 
 py_record!("PageView", PyPageView, core::PageView, repr = visited_at, {
@@ -351,6 +363,127 @@ py_record!("PageView", PyPageView, core::PageView, repr = visited_at, {
 py_record!("VisitCompany", PyVisitCompany, core::VisitCompany, repr = domain, {
     name: str, domain: str,
 });
+
+// ---------------------------------------------------------------- mismatches
+
+/// `bullseye_webhooks._values.value_of(text)`, looked up once: a value as
+/// sent, read by Python's `json` so integers beyond 64 bits stay exact.
+static VALUE_OF: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
+
+/// A documented field whose value was not of its documented JSON type: the
+/// delivery was accepted, the typed view holds the converted value or None.
+#[pyclass(frozen, module = "bullseye_webhooks._native", name = "Mismatch")]
+struct PyMismatch {
+    inner: core::Mismatch,
+}
+
+/// A function of `bullseye_webhooks._values`, looked up once.
+fn values_fn<'py>(
+    py: Python<'py>,
+    cell: &'static PyOnceLock<Py<PyAny>>,
+    name: &str,
+) -> PyResult<&'py Bound<'py, PyAny>> {
+    cell.get_or_try_init(py, || -> PyResult<Py<PyAny>> {
+        Ok(py
+            .import("bullseye_webhooks._values")?
+            .getattr(name)?
+            .unbind())
+    })
+    .map(|f| f.bind(py))
+}
+
+/// `_values.same_value(a, b)`: JSON equality of two value texts.
+static SAME_VALUE: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
+
+impl PyMismatch {
+    /// What equality compares: the path, both types, and the value as sent
+    /// (as JSON: `1`, `1.0` and `true` differ), not where it was in the body.
+    fn same(&self, py: Python<'_>, other: &Self) -> PyResult<bool> {
+        let (a, b) = (&self.inner, &other.inner);
+        if a.path() != b.path() || a.expected() != b.expected() || a.found() != b.found() {
+            return Ok(false);
+        }
+        if a.value_json() == b.value_json() {
+            return Ok(true);
+        }
+        values_fn(py, &SAME_VALUE, "same_value")?
+            .call1((a.value_json(), b.value_json()))?
+            .is_truthy()
+    }
+}
+
+#[pymethods]
+impl PyMismatch {
+    /// Where the field is: dotted keys with list indexes (`page_views.3.url`).
+    #[getter]
+    fn path(&self) -> &str {
+        self.inner.path()
+    }
+    /// The documented JSON type: string, integer, number, boolean, object or array.
+    #[getter]
+    fn expected(&self) -> &'static str {
+        self.inner.expected().as_str()
+    }
+    /// The JSON type sent.
+    #[getter]
+    fn found(&self) -> &'static str {
+        self.inner.found().as_str()
+    }
+    /// The value exactly as sent (a new object on each read).
+    #[getter]
+    fn value(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+        let read = values_fn(py, &VALUE_OF, "value_of")
+            .and_then(|value_of| value_of.call1((self.inner.value_json(),)));
+        match read {
+            Ok(value) => Ok(value.unbind()),
+            // An integer too long for `int()`: as the core reads it.
+            Err(_) => py_json(py, &self.inner.value()),
+        }
+    }
+    fn __eq__(&self, py: Python<'_>, other: PyRef<'_, Self>) -> PyResult<bool> {
+        self.same(py, &other)
+    }
+    fn __ne__(&self, py: Python<'_>, other: PyRef<'_, Self>) -> PyResult<bool> {
+        self.same(py, &other).map(|same| !same)
+    }
+    fn __hash__(&self) -> u64 {
+        let mut hasher = DefaultHasher::new();
+        (self.inner.path(), self.inner.expected(), self.inner.found()).hash(&mut hasher);
+        hasher.finish()
+    }
+    /// No value: it may be personal data, and reprs end up in logs.
+    fn __repr__(&self) -> String {
+        // Paths are documented keys and indexes: nothing to escape.
+        format!(
+            "Mismatch(path='{}', expected='{}', found='{}')",
+            self.inner.path(),
+            self.inner.expected().as_str(),
+            self.inner.found().as_str()
+        )
+    }
+}
+
+/// A tuple of `Mismatch` (built on each read; empty without any).
+fn py_mismatches<'py>(
+    py: Python<'py>,
+    mismatches: &[core::Mismatch],
+) -> PyResult<Bound<'py, PyTuple>> {
+    if mismatches.is_empty() {
+        return Ok(PyTuple::empty(py));
+    }
+    let items = mismatches
+        .iter()
+        .map(|m| Py::new(py, PyMismatch { inner: m.clone() }))
+        .collect::<PyResult<Vec<_>>>()?;
+    PyTuple::new(py, items)
+}
+
+fn mismatch_count(mismatches: &[core::Mismatch]) -> String {
+    match mismatches.len() {
+        0 => String::new(),
+        n => format!(" mismatches={n}"),
+    }
+}
 
 // ---------------------------------------------------------------- events
 
@@ -398,8 +531,8 @@ impl PyVisitorIdentified {
         opt_str(py, self.event.session_id.as_deref())
     }
     #[getter]
-    fn workspace(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
-        py_json_opt(py, self.event.workspace.as_ref())
+    fn workspace(&self, py: Python<'_>) -> Py<PyAny> {
+        opt_str(py, self.event.workspace.as_deref())
     }
     #[getter]
     fn visitor(&self, py: Python<'_>) -> Py<PyAny> {
@@ -417,15 +550,21 @@ impl PyVisitorIdentified {
     fn page_views(&self, py: Python<'_>) -> Py<PyAny> {
         opt_clone(py, &self.page_views)
     }
+    /// The documented fields of another JSON type, in document order.
+    #[getter]
+    fn mismatches<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyTuple>> {
+        py_mismatches(py, self.event.mismatches())
+    }
     /// The whole payload object as received (a new dict on each call).
     fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
         py_object(py, self.event.raw())
     }
     fn __repr__(&self) -> String {
         format!(
-            "<VisitorIdentifiedEvent event_type={:?} session_id={:?}>",
+            "<VisitorIdentifiedEvent event_type={:?} session_id={:?}{}>",
             self.event.event_type,
-            self.event.session_id.as_deref().unwrap_or("")
+            self.event.session_id.as_deref().unwrap_or(""),
+            mismatch_count(self.event.mismatches())
         )
     }
 }
@@ -441,6 +580,11 @@ impl PyGenericEvent {
     #[getter]
     fn event_type(&self) -> &str {
         &self.event.event_type
+    }
+    /// Always empty: only identifications have documented fields.
+    #[getter]
+    fn mismatches<'py>(&self, py: Python<'py>) -> Bound<'py, PyTuple> {
+        PyTuple::empty(py)
     }
     /// The whole payload object as received (a new dict on each call).
     fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
@@ -472,9 +616,13 @@ fn py_event(py: Python<'_>, event: core::Event) -> PyResult<Py<PyAny>> {
             let page_views = match event.page_views.take() {
                 None => None,
                 Some(views) => {
+                    // A `null` item stays None.
                     let items = views
                         .into_iter()
-                        .map(|inner| Py::new(py, PyPageView { inner }))
+                        .map(|view| match view {
+                            Some(inner) => Ok(Py::new(py, PyPageView { inner })?.into_any()),
+                            None => Ok(py.None()),
+                        })
                         .collect::<PyResult<Vec<_>>>()?;
                     Some(PyTuple::new(py, items)?.unbind())
                 }
@@ -505,7 +653,7 @@ fn py_event(py: Python<'_>, event: core::Event) -> PyResult<Py<PyAny>> {
 #[pyclass(frozen, module = "bullseye_webhooks._native", name = "VisitVisitor")]
 struct PyVisitVisitor {
     id: Option<String>,
-    first_seen: Option<Value>,
+    first_seen: Option<String>,
     company: Option<Py<PyVisitCompany>>,
 }
 
@@ -516,8 +664,8 @@ impl PyVisitVisitor {
         opt_str(py, self.id.as_deref())
     }
     #[getter]
-    fn first_seen(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
-        py_json_opt(py, self.first_seen.as_ref())
+    fn first_seen(&self, py: Python<'_>) -> Py<PyAny> {
+        opt_str(py, self.first_seen.as_deref())
     }
     #[getter]
     fn company(&self, py: Python<'_>) -> Py<PyAny> {
@@ -536,13 +684,19 @@ struct PyVisit {
 }
 
 macro_rules! visit_getters {
-    (str: $($s:ident),* ; json: $($j:ident),*) => {
+    (str: $($s:ident),* ; map: $($m:ident),* ; json: $($j:ident),*) => {
         #[pymethods]
         impl PyVisit {
             $(
                 #[getter]
                 fn $s(&self, py: Python<'_>) -> Py<PyAny> {
                     opt_str(py, self.visit.$s.as_deref())
+                }
+            )*
+            $(
+                #[getter]
+                fn $m(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+                    py_map_opt(py, self.visit.$m.as_ref())
                 }
             )*
             $(
@@ -555,23 +709,30 @@ macro_rules! visit_getters {
             fn visitor(&self, py: Python<'_>) -> Py<PyAny> {
                 opt_clone(py, &self.visitor)
             }
+            /// The documented fields of another JSON type, in document order.
+            #[getter]
+            fn mismatches<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyTuple>> {
+                py_mismatches(py, self.visit.mismatches())
+            }
             /// The whole payload object as received, untyped (a new dict on each call).
             fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
                 py_object(py, self.visit.raw())
             }
             fn __repr__(&self) -> String {
                 format!(
-                    "<Visit event_type={:?} id={:?}>",
+                    "<Visit event_type={:?} id={:?}{}>",
                     self.visit.event_type.as_deref().unwrap_or(""),
-                    self.visit.id.as_deref().unwrap_or("")
+                    self.visit.id.as_deref().unwrap_or(""),
+                    mismatch_count(self.visit.mismatches())
                 )
             }
         }
     };
 }
 
-visit_getters!(str: event_type, id, url, referrer, date, ip;
-               json: params, location, traffic_source, device, browser, timezone, screen);
+visit_getters!(str: event_type, id, url, referrer, date, ip, timezone;
+               map: params;
+               json: location, traffic_source, device, browser, screen);
 
 fn py_visit(py: Python<'_>, mut visit: core::Visit) -> PyResult<Py<PyVisit>> {
     let visitor = match visit.visitor.take() {
@@ -623,12 +784,13 @@ impl PyWebhook {
 #[pymethods]
 impl PyWebhook {
     #[new]
-    #[pyo3(signature = (secret, *, tolerance = None, max_body_bytes = core::DEFAULT_MAX_BODY_BYTES as i64))]
+    #[pyo3(signature = (secret, *, tolerance = None, max_body_bytes = core::DEFAULT_MAX_BODY_BYTES as i64, strict = false))]
     fn new(
         py: Python<'_>,
         secret: &Bound<'_, PyAny>,
         tolerance: Option<&Bound<'_, PyAny>>,
         max_body_bytes: i64,
+        strict: bool,
     ) -> PyResult<Self> {
         let secrets = secrets_of(secret)?;
         let mut inner = core::Webhook::with_secrets(&secrets).or_py(py)?;
@@ -640,8 +802,15 @@ impl PyWebhook {
             PyValueError::new_err("max_body_bytes must be a non-negative number of bytes")
         })?;
         Ok(Self {
-            inner: inner.with_max_body_bytes(max),
+            inner: inner.with_max_body_bytes(max).with_strict(strict),
         })
+    }
+
+    /// Whether a documented field of another JSON type is refused
+    /// (`invalid_payload`) instead of reported in `mismatches`.
+    #[getter]
+    fn strict(&self) -> bool {
+        self.inner.strict()
     }
 
     /// The configured tolerance in seconds, or None.
@@ -708,12 +877,13 @@ impl PyWebhook {
 
     fn __repr__(&self) -> String {
         format!(
-            "Webhook(secrets=[REDACTED; {}], tolerance={}, max_body_bytes={})",
+            "Webhook(secrets=[REDACTED; {}], tolerance={}, max_body_bytes={}, strict={})",
             self.inner.secret_count(),
             self.inner
                 .tolerance()
                 .map_or_else(|| "None".to_owned(), |t| format!("{}", t.as_secs_f64())),
-            self.inner.max_body_bytes()
+            self.inner.max_body_bytes(),
+            if self.inner.strict() { "True" } else { "False" }
         )
     }
 }
@@ -721,10 +891,17 @@ impl PyWebhook {
 // ---------------------------------------------------------------- functions
 
 /// Parse a fingerprinting-api visit (no signature check; default size limit).
+/// With `strict`, a documented field of another JSON type is `invalid_payload`.
 #[pyfunction]
-fn parse_visit(py: Python<'_>, body: &Bound<'_, PyAny>) -> PyResult<Py<PyVisit>> {
+#[pyo3(signature = (body, *, strict = false))]
+fn parse_visit(py: Python<'_>, body: &Bound<'_, PyAny>, strict: bool) -> PyResult<Py<PyVisit>> {
     let bytes = body_bytes(py, body, core::DEFAULT_MAX_BODY_BYTES)?;
-    let visit = core::parse_visit(&bytes).or_py(py)?;
+    let parse = if strict {
+        core::parse_visit_strict
+    } else {
+        core::parse_visit
+    };
+    let visit = parse(&bytes).or_py(py)?;
     py_visit(py, visit)
 }
 
@@ -748,6 +925,7 @@ fn _native(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_class::<PyVisit>()?;
     module.add_class::<PyVisitVisitor>()?;
     module.add_class::<PyVisitCompany>()?;
+    module.add_class::<PyMismatch>()?;
     module.add_function(wrap_pyfunction!(parse_visit, module)?)?;
     module.add_function(wrap_pyfunction!(sign, module)?)?;
     module.add("SIGNATURE_HEADER", core::SIGNATURE_HEADER)?;

@@ -7,7 +7,10 @@
     if event.event_type == "visitor.identified":
         print(event.visitor.email if event.visitor else None)
 
-Every failure raises a `WebhookError` with a stable `.code`.
+Every failure raises a `WebhookError` with a stable `.code`. A documented
+field sent with another JSON type is not a failure: the typed view holds the
+value converted without loss (or None) and `event.mismatches` lists each such
+field; `Webhook(..., strict=True)` refuses it instead (`invalid_payload`).
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ from ._native import (
     VISIT_SIGNATURE_HEADER,
     Company,
     GenericEvent,
+    Mismatch,
     PageView,
     Session,
     Visit,
@@ -57,6 +61,7 @@ __all__ = [
     "Company",
     "Event",
     "GenericEvent",
+    "Mismatch",
     "PageView",
     "PayloadError",
     "Session",
