@@ -53,6 +53,17 @@ export interface WebhookOptions {
   tolerance?: number | null;
   /** Refuse longer bodies before hashing them. Default 1 MiB. */
   maxBodyBytes?: number | null;
+  /**
+   * Refuse a documented field of another JSON type as `invalid_payload`
+   * (the first one, in document order). Default false: accept the delivery,
+   * hold the typed value in the event and list the field in `mismatchesOf(event)`.
+   */
+  strict?: boolean | null;
+}
+
+export interface ParseVisitOptions {
+  /** Refuse a documented field of another JSON type as `invalid_payload`. Default false. */
+  strict?: boolean | null;
 }
 
 export interface ConstructEventOptions {
@@ -63,9 +74,41 @@ export interface ConstructEventOptions {
 /** Any JSON value. */
 export type Json = string | number | boolean | null | Json[] | { [key: string]: Json };
 
-/** The identified person. Absent fields read as undefined, `null` ones as null. */
+/** A JSON object. */
+export type JsonObject = { [key: string]: Json };
+
+/** A JSON type, as a mismatch names it. */
+export type JsonType = 'string' | 'integer' | 'number' | 'boolean' | 'object' | 'array';
+
+/**
+ * A documented field sent with another JSON type. The event (or visit) holds
+ * the typed value at `path`: converted without loss (`"150"` -> 150, 42 ->
+ * `"42"`, `"true"` -> true) or null.
+ */
+export interface Mismatch {
+  /** Dotted keys with list indexes: `company.size`, `page_views.3.url`. */
+  path: string;
+  /** The documented type. */
+  expected: JsonType;
+  /** The type sent (never null: null is not a mismatch). */
+  found: JsonType;
+  /** The value exactly as sent. */
+  value: Json;
+}
+
+/**
+ * The documented fields of an event or a visit that were sent with another
+ * JSON type, in document order; `[]` when there are none. A new array each call.
+ * @throws TypeError when given something other than an object.
+ */
+export declare function mismatchesOf(eventOrVisit: object): Mismatch[];
+
+/**
+ * The identified person. Absent fields read as undefined, `null` ones as null;
+ * a field sent with another type holds its typed value or null (see `mismatchesOf`).
+ */
 export interface Visitor {
-  /** Bullseye's visitor id (an integer in the payload is read as its decimal text). */
+  /** Bullseye's visitor id (an integer in the payload is read as its decimal text, and reported). */
   id?: string | null;
   email?: string | null;
   personal_email?: string | null;
@@ -89,9 +132,9 @@ export interface Visitor {
   homeowner?: boolean | null;
   married?: boolean | null;
   children?: boolean | null;
-  icp?: Json;
-  icp_statuses?: Json;
-  persona_match?: Json;
+  icp?: string | null;
+  icp_statuses?: JsonObject | null;
+  persona_match?: boolean | null;
   created_at?: string | null;
   last_seen_at?: string | null;
   /** Fields Bullseye does not document are kept as sent. */
@@ -100,12 +143,13 @@ export interface Visitor {
 
 /** The visitor's company. */
 export interface Company {
-  /** Bullseye's company id (an integer in the payload is read as its decimal text). */
+  /** Bullseye's company id (an integer in the payload is read as its decimal text, and reported). */
   id?: string | null;
   name?: string | null;
   domain?: string | null;
   industry?: string | null;
-  size?: string | null;
+  /** An integer (the number of employees). */
+  size?: number | null;
   /** An integer. */
   employee_count?: number | null;
   employee_size_range?: string | null;
@@ -148,7 +192,7 @@ export interface Session {
   country?: string | null;
   region?: string | null;
   city?: string | null;
-  tracking_params?: Json;
+  tracking_params?: JsonObject | null;
   [key: string]: unknown;
 }
 
@@ -168,11 +212,12 @@ export interface VisitorIdentifiedEvent {
   timestamp?: string | null;
   organization_id?: string | null;
   session_id?: string | null;
-  workspace?: Json;
+  workspace?: string | null;
   visitor?: Visitor | null;
   company?: Company | null;
   session?: Session | null;
-  page_views?: PageView[] | null;
+  /** A page view sent as `null`, or as something other than an object, reads as null. */
+  page_views?: Array<PageView | null> | null;
   [key: string]: unknown;
 }
 
@@ -195,35 +240,49 @@ export declare const VISITOR_IDENTIFIED: 'visitor.identified';
  */
 export declare function isVisitorIdentified(event: BullseyeEvent): event is VisitorIdentifiedEvent;
 
+/** A visit's visitor company. */
+export interface VisitCompany {
+  name?: string | null;
+  domain?: string | null;
+  [key: string]: unknown;
+}
+
 /** A visit's visitor. */
 export interface VisitVisitor {
-  id: string | null;
-  /** Typed: a boolean, an integer or the string as sent. */
-  firstSeen: Json;
-  company: { name: string | null; domain: string | null } | null;
+  id?: string | null;
+  /** As sent (a string: not typed). */
+  firstSeen?: string | null;
+  company?: VisitCompany | null;
+  [key: string]: unknown;
 }
 
 /**
- * A fingerprinting-api visit (`NEW_VISIT` / `NEW_VISITOR`): the typed view,
- * where string-encoded numbers and booleans are typed, plus `raw`, the
- * object exactly as sent.
+ * A fingerprinting-api visit (`NEW_VISIT` / `NEW_VISITOR`): the payload
+ * itself, where the strings of the descriptive objects (`location`,
+ * `trafficSource`, `device`, `browser`, `screen`) are typed (`"6"` -> 6,
+ * `"true"` -> true), a documented field of another type holds its typed
+ * value or null (see `mismatchesOf`), plus `raw` (not enumerable), the object
+ * exactly as sent.
  */
 export interface Visit {
+  /** The first of `event_type`, `event`, `type` that is a non-empty string, or null. */
   event_type: string | null;
-  id: string | null;
-  url: string | null;
-  params: Json;
-  referrer: string | null;
-  date: string | null;
-  ip: string | null;
-  visitor: VisitVisitor | null;
-  location: Json;
-  trafficSource: Json;
-  device: Json;
-  browser: Json;
-  timezone: Json;
-  screen: Json;
-  raw: { [key: string]: Json };
+  id?: string | null;
+  url?: string | null;
+  params?: JsonObject | null;
+  referrer?: string | null;
+  date?: string | null;
+  ip?: string | null;
+  visitor?: VisitVisitor | null;
+  location?: JsonObject | null;
+  trafficSource?: JsonObject | null;
+  device?: JsonObject | null;
+  browser?: JsonObject | null;
+  timezone?: string | null;
+  screen?: JsonObject | null;
+  /** The payload exactly as sent (not enumerable: JSON.stringify(visit) leaves it out). */
+  readonly raw: JsonObject;
+  [key: string]: unknown;
 }
 
 /** A verifier for one endpoint: one secret, or several during a rotation. */
@@ -237,9 +296,14 @@ export declare class Webhook {
   readonly maxBodyBytes: number;
   /** Seconds, or null for no time check. */
   readonly tolerance: number | null;
+  /** Whether a documented field of another type is refused (`invalid_payload`). */
+  readonly strict: boolean;
   /** Check the signature over the raw body. @throws WebhookError */
   verify(body: RawBody, signatureOrHeaders: SignatureOrHeaders): void;
-  /** Verify, then parse the event. @throws WebhookError */
+  /**
+   * Verify, then parse the event: the payload with `event_type`, holding the
+   * typed value at each path `mismatchesOf(event)` lists. @throws WebhookError
+   */
   constructEvent(body: RawBody, signatureOrHeaders: SignatureOrHeaders, options?: ConstructEventOptions): BullseyeEvent;
   /** Check a visit's `X-Webhook-Signature` (static token or HMAC), then parse it. @throws WebhookError */
   constructVisit(body: RawBody, signatureOrHeaders: SignatureOrHeaders): Visit;
@@ -247,11 +311,11 @@ export declare class Webhook {
   verifyRequest(request: Request): Promise<Uint8Array>;
   /** Read a Fetch API Request's body and construct its event. */
   constructEventFromRequest(request: Request, options?: ConstructEventOptions): Promise<BullseyeEvent>;
-  toJSON(): { secrets: string; tolerance: number | null; maxBodyBytes: number };
+  toJSON(): { secrets: string; tolerance: number | null; maxBodyBytes: number; strict: boolean };
 }
 
 /** Parse a fingerprinting-api visit without checking a signature. @throws WebhookError */
-export declare function parseVisit(body: RawBody): Visit;
+export declare function parseVisit(body: RawBody, options?: ParseVisitOptions): Visit;
 
 /** The `X-Bullseye-Signature` value for `body` under `secret` (tests, local senders). */
 export declare function sign(secret: string | Uint8Array, body: RawBody): string;
@@ -271,7 +335,8 @@ export interface BullseyeRequestFields {
  * Express (or connect-style) middleware: reads the raw body (or takes the
  * Buffer `express.raw()` left), verifies it, sets `req.bullseyeEvent`
  * (`req.bullseyeVisit` with `kind: 'visit'`), and answers refusals with the
- * contract's status and `{"error": code}`.
+ * contract's status and `{"error": code}`. A delivery with a field of another
+ * type is accepted unless the webhook is strict: `mismatchesOf(req.bullseyeEvent)`.
  */
 export declare function expressMiddleware(
   webhook: Webhook,
@@ -286,6 +351,9 @@ export interface FastifyPluginOptions extends IntegrationOptions {
  * Fastify plugin: in the (encapsulated) scope it is registered in, keeps
  * bodies as raw bytes, verifies them before the handler, and sets
  * `request.bullseyeEvent` (`request.bullseyeVisit` with `kind: 'visit'`).
+ * A delivery with a field of another type is accepted unless the webhook is
+ * strict, and each such field is logged with `request.log.warn` (its path and
+ * both types, never its value).
  */
 export declare function fastifyPlugin(
   fastify: any,

@@ -1,8 +1,9 @@
 'use strict';
 // The package's entry: argument checks, error wrapping, and the framework
 // integrations. Every webhook rule (signature, size, shape, time) is decided
-// by the Rust core behind `./native`; this file only converts arguments and
-// turns the verified text into objects with JSON.parse.
+// by the Rust core behind `./native`; this file only converts arguments,
+// turns the verified text into objects with JSON.parse, and writes there the
+// typed values the core reports for fields of another type.
 
 const native = require('./native/index.js');
 
@@ -135,7 +136,7 @@ function secretBytes(secret) {
   throw new TypeError(`a secret must be a string or a Uint8Array, got ${describe(secret)}`);
 }
 
-const OPTION_NAMES = new Set(['tolerance', 'maxBodyBytes']);
+const OPTION_NAMES = new Set(['tolerance', 'maxBodyBytes', 'strict']);
 
 function checkedOptions(options) {
   if (options === undefined || options === null) return {};
@@ -144,17 +145,36 @@ function checkedOptions(options) {
   }
   for (const key of Object.keys(options)) {
     if (!OPTION_NAMES.has(key)) {
-      throw new TypeError(`unknown option ${JSON.stringify(key)}; the options are tolerance (seconds) and maxBodyBytes`);
+      throw new TypeError(`unknown option ${JSON.stringify(key)}; the options are tolerance (seconds), maxBodyBytes and strict`);
     }
   }
-  const { tolerance, maxBodyBytes } = options;
+  const { tolerance, maxBodyBytes, strict } = options;
   if (tolerance !== undefined && tolerance !== null && !(typeof tolerance === 'number' && tolerance >= 0 && Number.isFinite(tolerance))) {
     throw new TypeError(`tolerance must be a non-negative number of seconds, got ${describe(tolerance)}`);
   }
   if (maxBodyBytes !== undefined && maxBodyBytes !== null && !(Number.isSafeInteger(maxBodyBytes) && maxBodyBytes >= 0)) {
     throw new TypeError(`maxBodyBytes must be a non-negative integer, got ${describe(maxBodyBytes)}`);
   }
-  return { tolerance: tolerance ?? undefined, maxBodyBytes: maxBodyBytes ?? undefined };
+  return { tolerance: tolerance ?? undefined, maxBodyBytes: maxBodyBytes ?? undefined, strict: checkedStrict(strict) };
+}
+
+function checkedStrict(strict) {
+  if (strict !== undefined && strict !== null && typeof strict !== 'boolean') {
+    throw new TypeError(`strict must be a boolean, got ${describe(strict)}`);
+  }
+  return strict === true;
+}
+
+/** parseVisit's options: `{ strict }`. */
+function visitOptions(options) {
+  if (options === undefined || options === null) return false;
+  if (typeof options !== 'object' || Array.isArray(options)) {
+    throw new TypeError(`options must be an object, got ${describe(options)}`);
+  }
+  for (const key of Object.keys(options)) {
+    if (key !== 'strict') throw new TypeError(`unknown option ${JSON.stringify(key)}; the only option is strict`);
+  }
+  return checkedStrict(options.strict);
 }
 
 /** The injected clock of constructEvent's options, as milliseconds since the epoch. */
@@ -170,19 +190,109 @@ function nowMs(options) {
   return ms;
 }
 
-function eventFrom(body, eventType) {
+// ---------------------------------------------------------------------------
+// Field types and drift. The core reads the body and reports each documented
+// field of another JSON type; JavaScript builds the object with JSON.parse
+// and writes the typed value (converted, or null) at each reported path.
+
+/**
+ * Where an event or a visit keeps its mismatches: a property under a symbol
+ * of this module, not enumerable, so JSON.stringify(event), Object.keys and
+ * spreading see the payload only. (Not a WeakMap: its entries outlive the
+ * young objects they describe until a full collection, and a busy receiver
+ * then grows by the drifted events of a whole major-GC cycle.)
+ */
+const MISMATCHES = Symbol('bullseye-webhooks mismatches');
+
+/** The mismatch list `object` holds, if any. */
+function mismatchList(object) {
+  return Object.hasOwn(object, MISMATCHES) ? object[MISMATCHES] : undefined;
+}
+
+function isContainer(value) {
+  return value !== null && typeof value === 'object';
+}
+
+/** `parent[key]` when it is an own entry (an index for an array), else undefined. */
+function entry(parent, key) {
+  if (!isContainer(parent) || Array.isArray(parent) !== (typeof key === 'number')) return undefined;
+  return Object.hasOwn(parent, key) ? parent[key] : undefined;
+}
+
+/**
+ * Write each mismatch's typed value at its path in `object` (JSON.parse of the
+ * verified body), and keep the list, each with the value as sent. `json` is
+ * the core's `[[path, expected, found, typed], ...]`; a path is dotted
+ * (`company.size`, `page_views.3.url`) and documented keys have no dots.
+ */
+function applyMismatches(object, json) {
+  const list = [];
+  for (const [path, expected, found, typed] of JSON.parse(json)) {
+    const keys = path.split('.');
+    let parent = object;
+    for (let i = 0; i < keys.length - 1; i++) parent = entry(parent, Array.isArray(parent) ? Number(keys[i]) : keys[i]);
+    const last = Array.isArray(parent) ? Number(keys[keys.length - 1]) : keys[keys.length - 1];
+    const value = entry(parent, last);
+    list.push({ path, expected, found, value: value === undefined ? null : value });
+    if (value !== undefined) parent[last] = typed;
+  }
+  Object.defineProperty(object, MISMATCHES, { value: list });
+}
+
+/**
+ * Type the strings of a visit's descriptive objects as the core says
+ * (`"6"` -> 6, `"true"` -> true). `json` is `[[[key or index, ...], typed,
+ * "as sent"], ...]`; a typing applies only where the value is still the string
+ * as sent (the list also names a repeated key's earlier occurrences).
+ */
+function applyTypings(object, json) {
+  if (json === '[]') return;
+  for (const [keys, typed, sent] of JSON.parse(json)) {
+    let parent = object;
+    for (let i = 0; i < keys.length - 1; i++) parent = entry(parent, keys[i]);
+    const last = keys[keys.length - 1];
+    if (entry(parent, last) === sent) parent[last] = typed;
+  }
+}
+
+/**
+ * The documented fields of `eventOrVisit` that were sent with another JSON
+ * type, in document order: `{ path, expected, found, value }`, `value` as
+ * sent (the object holds the typed value). A new array on each call; empty
+ * for an object without any.
+ */
+function mismatchesOf(eventOrVisit) {
+  if (!isContainer(eventOrVisit)) {
+    throw new TypeError(`mismatchesOf takes an event or a visit, got ${describe(eventOrVisit)}`);
+  }
+  const list = mismatchList(eventOrVisit);
+  return list === undefined ? [] : list.map((mismatch) => ({ ...mismatch }));
+}
+
+/** The event: JSON.parse of the verified body, `event_type`, and the typed values of any mismatches. */
+function eventFrom(body, answer) {
   const event = JSON.parse(textOf(body));
-  event.event_type = eventType;
+  if (typeof answer === 'string') {
+    event.event_type = answer;
+  } else {
+    event.event_type = answer[0];
+    applyMismatches(event, answer[1]);
+  }
   return event;
 }
 
-function numericId(object) {
-  return object !== null && typeof object === 'object' && typeof object.id === 'number';
-}
-
-function visitFrom(body, typedJson) {
-  const visit = JSON.parse(typedJson);
-  visit.raw = JSON.parse(textOf(body));
+/**
+ * The visit: JSON.parse of the verified body, `event_type` (or null), the
+ * typed values of any mismatches and of the descriptive objects' strings,
+ * and `raw` (not enumerable), the object as sent.
+ */
+function visitFrom(body, answer) {
+  const text = textOf(body);
+  const visit = JSON.parse(text);
+  visit.event_type = answer.eventType ?? null;
+  if (answer.mismatches !== '') applyMismatches(visit, answer.mismatches);
+  applyTypings(visit, answer.typings);
+  Object.defineProperty(visit, 'raw', { value: JSON.parse(text), writable: true, configurable: true, enumerable: false });
   return visit;
 }
 
@@ -230,14 +340,16 @@ const secretCounts = new WeakMap();
 
 /**
  * A verifier for one webhook endpoint, holding one secret or several
- * (rotation). Options: `tolerance` (seconds; unset means no time check) and
- * `maxBodyBytes` (default 1 MiB).
+ * (rotation). Options: `tolerance` (seconds; unset means no time check),
+ * `maxBodyBytes` (default 1 MiB) and `strict` (refuse a documented field of
+ * another type as `invalid_payload`; default false: accept it and report it
+ * in `mismatchesOf(event)`).
  */
 class Webhook {
   #native;
 
   constructor(secretOrSecrets, options) {
-    const { tolerance, maxBodyBytes } = checkedOptions(options);
+    const { tolerance, maxBodyBytes, strict } = checkedOptions(options);
     const list = Array.isArray(secretOrSecrets) ? secretOrSecrets : [secretOrSecrets];
     if (list.some((secret) => secret === undefined || secret === null)) {
       // The usual cause: an unset environment variable.
@@ -245,7 +357,7 @@ class Webhook {
     }
     const secrets = list.map(secretBytes);
     try {
-      this.#native = new native.NativeWebhook(secrets, tolerance, maxBodyBytes);
+      this.#native = new native.NativeWebhook(secrets, tolerance, maxBodyBytes, strict);
     } catch (error) {
       throw wrapped(error);
     } finally {
@@ -264,6 +376,11 @@ class Webhook {
     return this.#native.tolerance;
   }
 
+  /** Whether a documented field of another type is refused (`invalid_payload`). */
+  get strict() {
+    return this.#native.strict;
+  }
+
   /** Check the X-Bullseye-Signature over the raw body; throws a WebhookError. */
   verify(body, signatureOrHeaders) {
     const raw = rawBody(body);
@@ -277,43 +394,38 @@ class Webhook {
 
   /**
    * Verify, then parse a Bullseye event: a plain object with the payload's
-   * own keys plus `event_type`. `options.now` (a Date or milliseconds since
+   * own keys plus `event_type`, holding the typed value at each path
+   * `mismatchesOf(event)` lists. `options.now` (a Date or milliseconds since
    * the epoch) replaces the clock for the tolerance check.
    */
   constructEvent(body, signatureOrHeaders, options) {
     const raw = rawBody(body);
     const signature = signatureOf(signatureOrHeaders, SIGNATURE_HEADER);
     const now = nowMs(options);
-    let eventType;
+    let answer;
     try {
-      eventType = this.#native.constructEvent(raw, signature, now);
+      answer = this.#native.constructEvent(raw, signature, now);
     } catch (error) {
       throw wrapped(error);
     }
-    const event = eventFrom(raw, eventType);
-    if (eventType === VISITOR_IDENTIFIED && (numericId(event.visitor) || numericId(event.company))) {
-      // Rare: a numeric id. The core reads it as its decimal text; use its reading.
-      const [visitorId, companyId] = native.identifiedIds(raw);
-      if (numericId(event.visitor)) event.visitor.id = visitorId;
-      if (numericId(event.company)) event.company.id = companyId;
-    }
-    return event;
+    return eventFrom(raw, answer);
   }
 
   /**
    * Check a fingerprinting-api visit's X-Webhook-Signature (the static
-   * token or the HMAC of the body), then parse it: the typed view plus `raw`.
+   * token or the HMAC of the body), then parse it: the payload with its
+   * descriptive objects' strings typed, plus `raw`, the object as sent.
    */
   constructVisit(body, signatureOrHeaders) {
     const raw = rawBody(body);
     const signature = signatureOf(signatureOrHeaders, VISIT_SIGNATURE_HEADER);
-    let typed;
+    let answer;
     try {
-      typed = this.#native.constructVisit(raw, signature);
+      answer = this.#native.constructVisit(raw, signature);
     } catch (error) {
       throw wrapped(error);
     }
-    return visitFrom(raw, typed);
+    return visitFrom(raw, answer);
   }
 
   /**
@@ -351,11 +463,11 @@ class Webhook {
   }
 
   [inspectCustom]() {
-    return `Webhook { secrets: [REDACTED; ${secretCounts.get(this)}], tolerance: ${this.tolerance}, maxBodyBytes: ${this.maxBodyBytes} }`;
+    return `Webhook { secrets: [REDACTED; ${secretCounts.get(this)}], tolerance: ${this.tolerance}, maxBodyBytes: ${this.maxBodyBytes}, strict: ${this.strict} }`;
   }
 
   toJSON() {
-    return { secrets: `[REDACTED; ${secretCounts.get(this)}]`, tolerance: this.tolerance, maxBodyBytes: this.maxBodyBytes };
+    return { secrets: `[REDACTED; ${secretCounts.get(this)}]`, tolerance: this.tolerance, maxBodyBytes: this.maxBodyBytes, strict: this.strict };
   }
 }
 
@@ -364,16 +476,20 @@ function isVisitorIdentified(event) {
   return event !== null && typeof event === 'object' && event.event_type === VISITOR_IDENTIFIED;
 }
 
-/** Parse a fingerprinting-api visit without checking any signature. */
-function parseVisit(body) {
+/**
+ * Parse a fingerprinting-api visit without checking any signature.
+ * `options.strict` refuses a documented field of another type.
+ */
+function parseVisit(body, options) {
   const raw = rawBody(body);
-  let typed;
+  const strict = visitOptions(options);
+  let answer;
   try {
-    typed = native.parseVisit(raw);
+    answer = native.parseVisit(raw, strict);
   } catch (error) {
     throw wrapped(error);
   }
-  return visitFrom(raw, typed);
+  return visitFrom(raw, answer);
 }
 
 /** The X-Bullseye-Signature value for `body` under `secret` (tests, local senders). */
@@ -397,10 +513,10 @@ function checkedWebhook(webhook) {
   return webhook;
 }
 
-/** Construct what `kind` asks for from a raw body and headers, onto `target`. */
+/** Construct what `kind` asks for from a raw body and headers, onto `target`; returns it. */
 function attach(webhook, kind, target, body, headers) {
-  if (kind === 'visit') target.bullseyeVisit = webhook.constructVisit(body, headers);
-  else target.bullseyeEvent = webhook.constructEvent(body, headers);
+  if (kind === 'visit') return (target.bullseyeVisit = webhook.constructVisit(body, headers));
+  return (target.bullseyeEvent = webhook.constructEvent(body, headers));
 }
 
 function answerNode(res, error) {
@@ -474,12 +590,18 @@ function fastifyPlugin(fastify, options, done) {
   fastify.decorateRequest(kind === 'visit' ? 'bullseyeVisit' : 'bullseyeEvent', null);
   fastify.addHook('preHandler', async (request, reply) => {
     const raw = request.body ?? new Uint8Array(0);
+    let received;
     try {
       if (raw instanceof TooLarge) throw raw.error();
-      attach(webhook, kind, request, raw, request.headers);
+      received = attach(webhook, kind, request, raw, request.headers);
     } catch (error) {
       if (error instanceof WebhookError) return reply.code(error.status).send({ error: error.code });
       throw error;
+    }
+    // Accepted, but worth knowing: the sender's field types drifted. Where
+    // and which types, never the value (it may be personal data).
+    for (const { path, expected, found } of mismatchList(received) ?? []) {
+      request.log.warn({ mismatch: { path, expected, found } }, `bullseye-webhooks: \`${path}\` should be ${expected} but is ${found} (accepted; see mismatchesOf)`);
     }
     return undefined;
   });
@@ -499,6 +621,7 @@ module.exports = {
   VISITOR_IDENTIFIED,
   coreErrorCodes,
   isVisitorIdentified,
+  mismatchesOf,
   parseVisit,
   sign,
   expressMiddleware,

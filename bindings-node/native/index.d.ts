@@ -12,10 +12,11 @@ export declare const __napiBindingTarget: 'native' | 'wasm32-wasi' | 'wasm32-was
 /** The native verifier behind the JavaScript `Webhook` class. */
 export declare class NativeWebhook {
   /**
-   * Build a verifier from secrets given as bytes, a tolerance in seconds
-   * and a body size limit in bytes (both checked by the JavaScript entry).
+   * Build a verifier from secrets given as bytes, a tolerance in seconds,
+   * a body size limit in bytes (both checked by the JavaScript entry) and
+   * whether a field of another type is refused.
    */
-  constructor(secrets: Array<Buffer>, toleranceSeconds?: number | undefined | null, maxBodyBytes?: number | undefined | null)
+  constructor(secrets: Array<Buffer>, toleranceSeconds?: number | undefined | null, maxBodyBytes?: number | undefined | null, strict?: boolean | undefined | null)
   /** The body size limit, in bytes. */
   get maxBodyBytes(): number
   /** The tolerance in seconds, or null when there is no time check. */
@@ -24,16 +25,17 @@ export declare class NativeWebhook {
   get secretCount(): number
   /** Check an `X-Bullseye-Signature` value over the raw body. */
   verify(body: string | Buffer, signature: string): void
+  /** Whether a field of another type is refused as `invalid_payload`. */
+  get strict(): boolean
   /**
-   * Verify, then check the event's shape; returns its type. `now_ms`
-   * (milliseconds since the Unix epoch) replaces the clock.
+   * Verify, then check the event; returns its type, or `[type,
+   * mismatches]` when a documented field has another type (the
+   * mismatches as the core's `mismatches_json`). `now_ms` (milliseconds
+   * since the Unix epoch) replaces the clock.
    */
-  constructEvent(body: string | Buffer, signature: string, nowMs?: number | undefined | null): string
-  /**
-   * Check a visit's token or HMAC, then parse it; returns the typed view
-   * as JSON text.
-   */
-  constructVisit(body: string | Buffer, signature: string): string
+  constructEvent(body: string | Buffer, signature: string, nowMs?: number | undefined | null): string | [string, string]
+  /** Check a visit's token or HMAC, then check the visit; see `VisitAnswer`. */
+  constructVisit(body: string | Buffer, signature: string): VisitAnswer
 }
 
 /** The default body size limit, in bytes. */
@@ -52,23 +54,29 @@ export declare function errorStatuses(): Array<[string, number]>
 export declare function findHeader(flat: Array<string>, name: string): string | null
 
 /**
- * The typed `visitor.id` and `company.id` of a body `constructEvent`
- * accepted, for the rare payload that sends a number where JSON.parse keeps
- * it a number (the core reads it as its decimal text).
+ * Check a fingerprinting-api visit (no signature check), refusing its
+ * first mismatch when `strict`; see `VisitAnswer`.
  */
-export declare function identifiedIds(body: string | Buffer): [string | undefined | null, string | undefined | null]
-
-/**
- * Parse a fingerprinting-api visit (no signature check); returns the typed
- * view as JSON text.
- */
-export declare function parseVisit(body: string | Buffer): string
+export declare function parseVisit(body: string | Buffer, strict: boolean): VisitAnswer
 
 /** The lowercase hex HMAC-SHA256 of `body` under `secret`. */
 export declare function sign(secret: string | Buffer, body: string | Buffer): string
 
 /** The header Bullseye signs with. */
 export declare function signatureHeader(): string
+
+/**
+ * A checked visit, for the JavaScript entry to apply to `JSON.parse` of
+ * the body.
+ */
+export interface VisitAnswer {
+  /** The visit's type, if it names one. */
+  eventType?: string
+  /** The core's `mismatches_json`: `""` when none. */
+  mismatches: string
+  /** The core's `typings_json`: the descriptive objects' typed strings. */
+  typings: string
+}
 
 /** The header fingerprinting-api visits carry their token or HMAC in. */
 export declare function visitSignatureHeader(): string

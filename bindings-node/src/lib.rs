@@ -4,12 +4,15 @@
 //! The package's JavaScript entry (`index.js`) checks argument types, turns
 //! strings into bytes where needed, wraps errors into `WebhookError`, and
 //! `JSON.parse`s the verified text (V8's parser builds objects faster than
-//! N-API calls can), so this layer returns only what JavaScript needs: an
-//! event's type, or a visit's typed view as JSON text.
+//! N-API calls can), so this layer returns only what JavaScript needs from
+//! the core's check mode: an event's type and its mismatches, or a visit's
+//! type, mismatches and typings, the lists as JSON text.
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use bullseye_webhooks::{ERROR_CODES, ERROR_HTTP_STATUSES, Error, Webhook};
+use bullseye_webhooks::{
+    CheckedEvent, CheckedVisit, ERROR_CODES, ERROR_HTTP_STATUSES, Error, Webhook, mismatches_json,
+};
 use napi::Status;
 use napi::bindgen_prelude::{Buffer, BufferSlice, Either};
 use napi_derive::napi;
@@ -103,19 +106,33 @@ pub fn sign(
     bullseye_webhooks::sign(bytes(&secret), bytes(&body))
 }
 
-/// Parse a fingerprinting-api visit (no signature check); returns the typed
-/// view as JSON text.
-#[napi(js_name = "parseVisit")]
-pub fn parse_visit(body: Either<String, BufferSlice<'_>>) -> Result<String> {
-    bullseye_webhooks::parse_visit_json(bytes(&body)).map_err(thrown)
+/// A checked visit, for the JavaScript entry to apply to `JSON.parse` of
+/// the body.
+#[napi(object)]
+pub struct VisitAnswer {
+    /// The visit's type, if it names one.
+    pub event_type: Option<String>,
+    /// The core's `mismatches_json`: `""` when none.
+    pub mismatches: String,
+    /// The core's `typings_json`: the descriptive objects' typed strings.
+    pub typings: String,
 }
 
-/// The typed `visitor.id` and `company.id` of a body `constructEvent`
-/// accepted, for the rare payload that sends a number where JSON.parse keeps
-/// it a number (the core reads it as its decimal text).
-#[napi(js_name = "identifiedIds")]
-pub fn identified_ids(body: Either<String, BufferSlice<'_>>) -> (Option<String>, Option<String>) {
-    bullseye_webhooks::identified_ids(bytes(&body))
+fn visit_answer(checked: CheckedVisit) -> VisitAnswer {
+    VisitAnswer {
+        mismatches: mismatches_json(&checked.mismatches),
+        event_type: checked.event_type,
+        typings: checked.typings_json,
+    }
+}
+
+/// Check a fingerprinting-api visit (no signature check), refusing its
+/// first mismatch when `strict`; see `VisitAnswer`.
+#[napi(js_name = "parseVisit")]
+pub fn parse_visit(body: Either<String, BufferSlice<'_>>, strict: bool) -> Result<VisitAnswer> {
+    bullseye_webhooks::check_visit(bytes(&body), strict)
+        .map(visit_answer)
+        .map_err(thrown)
 }
 
 /// The native verifier behind the JavaScript `Webhook` class.
@@ -126,15 +143,18 @@ pub struct NativeWebhook {
 
 #[napi]
 impl NativeWebhook {
-    /// Build a verifier from secrets given as bytes, a tolerance in seconds
-    /// and a body size limit in bytes (both checked by the JavaScript entry).
+    /// Build a verifier from secrets given as bytes, a tolerance in seconds,
+    /// a body size limit in bytes (both checked by the JavaScript entry) and
+    /// whether a field of another type is refused.
     #[napi(constructor)]
     pub fn new(
         secrets: Vec<Buffer>,
         tolerance_seconds: Option<f64>,
         max_body_bytes: Option<f64>,
+        strict: Option<bool>,
     ) -> Result<Self> {
         let mut inner = Webhook::with_secrets(secrets.iter().map(|s| &s[..])).map_err(thrown)?;
+        inner = inner.with_strict(strict.unwrap_or(false));
         if let Some(seconds) = tolerance_seconds {
             let tolerance = Duration::try_from_secs_f64(seconds)
                 .map_err(|_| argument("tolerance must be a non-negative number of seconds"))?;
@@ -175,37 +195,51 @@ impl NativeWebhook {
         self.inner.verify(bytes(&body), &signature).map_err(thrown)
     }
 
-    /// Verify, then check the event's shape; returns its type. `now_ms`
-    /// (milliseconds since the Unix epoch) replaces the clock.
+    /// Whether a field of another type is refused as `invalid_payload`.
+    #[napi(getter)]
+    pub fn strict(&self) -> bool {
+        self.inner.strict()
+    }
+
+    /// Verify, then check the event; returns its type, or `[type,
+    /// mismatches]` when a documented field has another type (the
+    /// mismatches as the core's `mismatches_json`). `now_ms` (milliseconds
+    /// since the Unix epoch) replaces the clock.
     #[napi(js_name = "constructEvent")]
     pub fn construct_event(
         &self,
         body: Either<String, BufferSlice<'_>>,
         signature: String,
         now_ms: Option<f64>,
-    ) -> Result<String> {
+    ) -> Result<Either<String, (String, String)>> {
         // The core's check_event: construct_event's checks and errors,
         // without building a typed event JS would not use.
         let body = bytes(&body);
-        match now_ms {
+        let checked: CheckedEvent = match now_ms {
             None => self.inner.check_event(body, &signature),
             Some(ms) => self
                 .inner
                 .check_event_at(body, &signature, system_time(ms)?),
         }
-        .map_err(thrown)
+        .map_err(thrown)?;
+        Ok(if checked.mismatches.is_empty() {
+            Either::A(checked.event_type)
+        } else {
+            let mismatches = mismatches_json(&checked.mismatches);
+            Either::B((checked.event_type, mismatches))
+        })
     }
 
-    /// Check a visit's token or HMAC, then parse it; returns the typed view
-    /// as JSON text.
+    /// Check a visit's token or HMAC, then check the visit; see `VisitAnswer`.
     #[napi(js_name = "constructVisit")]
     pub fn construct_visit(
         &self,
         body: Either<String, BufferSlice<'_>>,
         signature: String,
-    ) -> Result<String> {
+    ) -> Result<VisitAnswer> {
         self.inner
-            .construct_visit_json(bytes(&body), &signature)
+            .check_visit(bytes(&body), &signature)
+            .map(visit_answer)
             .map_err(thrown)
     }
 }
