@@ -9,13 +9,15 @@ const path = require('node:path');
 const util = require('node:util');
 const { lib, FIXTURES } = require('./impl.js');
 
-const { Webhook, WebhookError, ERROR_CODES, SIGNATURE_HEADER, VISIT_SIGNATURE_HEADER, parseVisit, sign } = lib;
+const { Webhook, WebhookError, ERROR_CODES, SIGNATURE_HEADER, VISIT_SIGNATURE_HEADER, parseVisit, sign, mismatchesOf } = lib;
 
 const SECRET = 'whsec_test_api_secret';
 const identification = fs.readFileSync(path.join(FIXTURES, 'payloads', 'identification-event.json'));
 /** Signatures computed by node:crypto, not by the code under test. */
 const hmac = (secret, body) => crypto.createHmac('sha256', secret).update(body).digest('hex');
 const good = hmac(SECRET, identification);
+/** The identification example of Bullseye's partner API document, byte for byte. */
+const documented = fs.readFileSync(path.join(FIXTURES, 'payloads', 'bullseye-partner-api-identification.json'));
 
 test('ERROR_CODES equals the core list, in order', () => {
   assert.deepEqual([...ERROR_CODES], lib.coreErrorCodes());
@@ -123,6 +125,15 @@ test('wrong argument types are TypeErrors with a clear message, never a crash', 
   assert.throws(() => new Webhook(SECRET, { tolerance: '300' }), TypeError);
   assert.throws(() => new Webhook(SECRET, { maxBodyBytes: 1.5 }), { name: 'TypeError', message: /maxBodyBytes/ });
   assert.throws(() => new Webhook(SECRET, { max_body_bytes: 10 }), { name: 'TypeError', message: /unknown option "max_body_bytes"/ });
+  for (const strict of ['yes', 1, {}]) {
+    assert.throws(() => new Webhook(SECRET, { strict }), { name: 'TypeError', message: /strict must be a boolean/ });
+    assert.throws(() => parseVisit('{}', { strict }), { name: 'TypeError', message: /strict must be a boolean/ });
+  }
+  assert.throws(() => parseVisit('{}', { lenient: true }), { name: 'TypeError', message: /unknown option "lenient"/ });
+  assert.throws(() => parseVisit('{}', 'strict'), TypeError);
+  for (const notAnObject of [undefined, null, 'event', 42]) {
+    assert.throws(() => mismatchesOf(notAnObject), { name: 'TypeError', message: /mismatchesOf takes an event or a visit/ });
+  }
   assert.throws(() => new Webhook(SECRET, 5), TypeError);
   assert.throws(() => webhook.constructEvent(identification, good, { now: 'yesterday' }), { name: 'TypeError', message: /now must be/ });
   assert.throws(() => sign(42, identification), TypeError);
@@ -146,7 +157,14 @@ test('events are plain objects: the payload keys, in order, plus event_type', ()
   const payload = JSON.parse(identification.toString());
   assert.equal(Object.getPrototypeOf(event), Object.prototype);
   assert.deepEqual(Object.keys(event), [...Object.keys(payload), 'event_type']);
-  assert.deepEqual({ ...event, event_type: undefined }, { ...payload, event_type: undefined });
+  // This payload drifts from the documented types in four fields; written
+  // back, the values as sent give the payload itself.
+  const asSent = structuredClone(event);
+  for (const { path: dotted, value } of mismatchesOf(event)) {
+    const keys = dotted.split('.');
+    keys.slice(0, -1).reduce((parent, key) => parent[key], asSent)[keys.at(-1)] = value;
+  }
+  assert.deepEqual({ ...asSent, event_type: undefined }, { ...payload, event_type: undefined });
   assert.equal(event.event_type, 'visitor.identified');
   assert.ok(lib.isVisitorIdentified(event));
 
@@ -157,13 +175,135 @@ test('events are plain objects: the payload keys, in order, plus event_type', ()
   assert.equal(lib.isVisitorIdentified(generic), false);
 });
 
-test('a numeric id reads as the core reads it: its decimal text', () => {
+test('a numeric id reads as the core reads it: its decimal text, reported as a mismatch', () => {
   const webhook = new Webhook(SECRET);
   const body = '{"event":"visitor.identified","visitor":{"id":42,"email":"a@b.example"},"company":{"id":7}}';
   const event = webhook.constructEvent(body, hmac(SECRET, body));
   assert.equal(event.visitor.id, '42');
   assert.equal(event.company.id, '7');
   assert.equal(event.visitor.email, 'a@b.example');
+  assert.deepEqual(mismatchesOf(event), [
+    { path: 'visitor.id', expected: 'string', found: 'integer', value: 42 },
+    { path: 'company.id', expected: 'string', found: 'integer', value: 7 },
+  ]);
+});
+
+test("the partner API document's identification example, byte for byte: typed, no mismatch", () => {
+  const webhook = new Webhook(SECRET);
+  const event = webhook.constructEvent(documented, sign(SECRET, documented));
+  assert.equal(event.event_type, 'visitor.identified');
+  assert.equal(event.company.size, 150);
+  assert.equal(event.visitor.persona_match, true);
+  assert.equal(event.visitor.icp, 'Enterprise Lead');
+  assert.deepEqual(event.visitor.icp_statuses, {});
+  assert.deepEqual(event.session.tracking_params, {});
+  assert.equal(event.page_views.length, 2);
+  assert.deepEqual(mismatchesOf(event), []);
+  assert.deepEqual(event, { ...JSON.parse(documented.toString()), event_type: 'visitor.identified' });
+  // Strict accepts it too: nothing drifted.
+  assert.equal(new Webhook(SECRET, { strict: true }).constructEvent(documented, sign(SECRET, documented)).company.size, 150);
+});
+
+/** The documented example with `company.size` sent as text, and `visitor.persona_match` as an object. */
+const drifted = Buffer.from(
+  documented.toString().replace('"size": 150', '"size": "150"').replace('"persona_match": true', '"persona_match": {"score": 0.9}'),
+);
+
+test('a field of another type is accepted: the typed value in the event, the value as sent in mismatchesOf', () => {
+  assert.notDeepEqual(drifted, documented);
+  const webhook = new Webhook(SECRET);
+  assert.equal(webhook.strict, false);
+  const event = webhook.constructEvent(drifted, sign(SECRET, drifted));
+  assert.equal(event.company.size, 150); // "150" converts without loss
+  assert.equal(event.visitor.persona_match, null); // an object does not
+  assert.deepEqual(mismatchesOf(event), [
+    { path: 'visitor.persona_match', expected: 'boolean', found: 'object', value: { score: 0.9 } },
+    { path: 'company.size', expected: 'integer', found: 'string', value: '150' },
+  ]);
+  // No trace of the list on the object itself.
+  const parsed = JSON.parse(drifted.toString());
+  assert.deepEqual(Object.keys(event), Object.keys(parsed)); // event_type is the payload's own
+  assert.deepEqual(Object.keys(event.company), Object.keys(parsed.company));
+  assert.equal(JSON.stringify(event).includes('mismatch'), false);
+  assert.deepEqual(JSON.parse(JSON.stringify(event)), event);
+  // A new array each call: changing one changes neither the event nor the next.
+  mismatchesOf(event)[0].value = 'changed';
+  mismatchesOf(event).pop();
+  assert.equal(mismatchesOf(event).length, 2);
+  assert.deepEqual(mismatchesOf(event)[0].value, { score: 0.9 });
+  // Objects the package did not build have none.
+  assert.deepEqual(mismatchesOf({}), []);
+  assert.deepEqual(mismatchesOf(parsed), []);
+});
+
+test('the conversions the contract allows, and null for the rest', () => {
+  const webhook = new Webhook(SECRET);
+  const body =
+    '{"event_type":"visitor.identified","workspace":12,' +
+    '"visitor":{"id":9007199254740993,"homeowner":"true","married":"no","icp":["a"],"icp_statuses":"x","age_range":1.5},' +
+    '"company":{"size":"0150","employee_count":"-7","name":false},' +
+    '"session":{"pages_visited":3.0,"first_visit":"false","tracking_params":[]},' +
+    '"page_views":[null,"https://a.example",{"url":1,"visited_at":"now"}]}';
+  const event = webhook.constructEvent(body, sign(SECRET, body));
+  assert.equal(event.workspace, '12');
+  assert.equal(event.visitor.id, '9007199254740993'); // the text as sent, beyond a double's precision
+  assert.equal(event.visitor.homeowner, true);
+  assert.equal(event.visitor.married, null);
+  assert.equal(event.visitor.icp, null);
+  assert.equal(event.visitor.icp_statuses, null);
+  assert.equal(event.visitor.age_range, null);
+  assert.equal(event.company.size, null);
+  assert.equal(event.company.employee_count, -7);
+  assert.equal(event.company.name, null);
+  assert.equal(event.session.pages_visited, null); // 3.0 is a number, not an integer
+  assert.equal(event.session.first_visit, false);
+  assert.equal(event.session.tracking_params, null);
+  assert.deepEqual(event.page_views, [null, null, { url: '1', visited_at: 'now' }]);
+  assert.deepEqual(
+    mismatchesOf(event).map(({ path: where, expected, found }) => `${where}: ${expected} <- ${found}`),
+    [
+      'workspace: string <- integer',
+      'visitor.id: string <- integer',
+      'visitor.homeowner: boolean <- string',
+      'visitor.married: boolean <- string',
+      'visitor.icp: string <- array',
+      'visitor.icp_statuses: object <- string',
+      'visitor.age_range: string <- number',
+      'company.size: integer <- string',
+      'company.employee_count: integer <- string',
+      'company.name: string <- boolean',
+      'session.pages_visited: integer <- number',
+      'session.first_visit: boolean <- string',
+      'session.tracking_params: object <- array',
+      'page_views.1: object <- string',
+      'page_views.2.url: string <- integer',
+    ],
+  );
+  // Generic events have no documented fields, so no mismatches.
+  const generic = '{"event_type":"billing.updated","company":{"size":"150"}}';
+  const other = webhook.constructEvent(generic, sign(SECRET, generic));
+  assert.equal(other.company.size, '150');
+  assert.deepEqual(mismatchesOf(other), []);
+});
+
+test('strict refuses the first mismatch as invalid_payload, naming the field and both types, never the value', () => {
+  const webhook = new Webhook(SECRET, { strict: true });
+  assert.equal(webhook.strict, true);
+  assert.throws(
+    () => webhook.constructEvent(drifted, sign(SECRET, drifted)),
+    (error) => {
+      assert.ok(error instanceof WebhookError);
+      assert.equal(error.code, 'invalid_payload');
+      assert.equal(error.status, 400);
+      assert.equal(error.message, 'invalid_payload: `visitor.persona_match` must be a boolean, but it is an object');
+      assert.ok(!error.message.includes('0.9'));
+      return true;
+    },
+  );
+  // Body errors still come first.
+  assert.throws(() => webhook.constructEvent('{"event":"x",', sign(SECRET, '{"event":"x",')), { code: 'invalid_body' });
+  assert.equal(new Webhook(SECRET, { strict: false }).constructEvent(drifted, sign(SECRET, drifted)).company.size, 150);
+  assert.equal(new Webhook(SECRET, { strict: null }).strict, false);
 });
 
 test('a string body with a lone surrogate is parsed as the bytes that were verified', () => {
@@ -196,20 +336,62 @@ test('maxBodyBytes is enforced before the signature is looked at', () => {
   assert.equal(lib.DEFAULT_MAX_BODY_BYTES, 1024 * 1024);
 });
 
-test('visits: the typed view plus raw, by token or HMAC, from headers too', () => {
+test('visits: the payload typed, plus raw, by token or HMAC, from headers too', () => {
   const visitBody = fs.readFileSync(path.join(FIXTURES, 'payloads', 'visit-new-visit.json'));
   const token = 'fp-token-for-the-api-test';
   const webhook = new Webhook(token);
   const byToken = webhook.constructVisit(visitBody, { 'x-webhook-signature': token });
   const byHmac = webhook.constructVisit(visitBody, new Headers({ [VISIT_SIGNATURE_HEADER]: hmac(token, visitBody) }));
+  const payload = JSON.parse(visitBody.toString());
   for (const visit of [byToken, byHmac, parseVisit(visitBody)]) {
     assert.equal(visit.screen.width, 1920);
     assert.equal(visit.raw.screen.width, '1920');
     assert.equal(visit.trafficSource.isPaid, false);
     assert.equal(visit.event_type, 'NEW_VISIT');
+    // The visit is the payload, plus event_type; raw is the object as sent, not enumerable.
+    assert.deepEqual(visit.raw, payload);
+    assert.deepEqual(Object.keys(visit), [...Object.keys(payload), ...(Object.hasOwn(payload, 'event_type') ? [] : ['event_type'])]);
+    assert.equal(Object.getOwnPropertyDescriptor(visit, 'raw').enumerable, false);
+    assert.equal(JSON.stringify(visit).includes('"raw"'), false);
   }
   assert.throws(() => webhook.constructVisit(visitBody, { [SIGNATURE_HEADER]: token }), { code: 'missing_signature' });
   assert.throws(() => webhook.constructVisit(visitBody, 'not-the-token'), { code: 'signature_mismatch' });
+});
+
+test('the partner document visit example: typed, no mismatch, lenient and strict', () => {
+  const visitBody = fs.readFileSync(path.join(FIXTURES, 'payloads', 'fingerprinting-api-visit.json'));
+  for (const visit of [parseVisit(visitBody), parseVisit(visitBody, { strict: true })]) {
+    assert.deepEqual(mismatchesOf(visit), []);
+    assert.deepEqual(visit.raw, JSON.parse(visitBody.toString()));
+  }
+});
+
+test('visits: descriptive strings typed at any depth, a repeated key by its last value; drift reported', () => {
+  const body =
+    '{"type":"NEW_VISITOR","id":7,"timezone":"1","visitor":{"id":"fp","firstSeen":"true"},' +
+    '"device":{"cores":"8","cores":"x","mobile":"true","list":["1",{"deep":"-2"},"01"]},' +
+    '"screen":{"width":"1920","width":"1280"},"location":"Paris"}';
+  const visit = parseVisit(body);
+  assert.equal(visit.event_type, 'NEW_VISITOR');
+  assert.equal(visit.id, '7');
+  assert.equal(visit.timezone, '1'); // plain strings outside the descriptive objects
+  assert.equal(visit.visitor.firstSeen, 'true');
+  assert.deepEqual(visit.device, { cores: 'x', mobile: true, list: [1, { deep: -2 }, '01'] });
+  assert.deepEqual(visit.screen, { width: 1280 });
+  assert.equal(visit.location, null);
+  assert.deepEqual(visit.raw.device, { cores: 'x', mobile: 'true', list: ['1', { deep: '-2' }, '01'] });
+  assert.deepEqual(mismatchesOf(visit), [
+    { path: 'id', expected: 'string', found: 'integer', value: 7 },
+    { path: 'location', expected: 'object', found: 'string', value: 'Paris' },
+  ]);
+  assert.throws(() => parseVisit(body, { strict: true }), {
+    code: 'invalid_payload',
+    message: 'invalid_payload: `id` must be a string, but it is an integer',
+  });
+  assert.throws(() => new Webhook('tok', { strict: true }).constructVisit(body, 'tok'), { code: 'invalid_payload' });
+  const untyped = parseVisit('{"id":"v"}');
+  assert.equal(untyped.event_type, null);
+  assert.deepEqual(mismatchesOf(untyped), []);
 });
 
 test('no error message, inspect or JSON output contains a secret', () => {

@@ -4,20 +4,38 @@
 // on Node build them, and answered with Response.json.
 const test = require('node:test');
 const assert = require('node:assert/strict');
+const fs = require('node:fs');
 const http = require('node:http');
+const path = require('node:path');
 const { Readable } = require('node:stream');
-const { lib } = require('./impl.js');
+const { lib, FIXTURES } = require('./impl.js');
 const { SECRET, hmac, identification, tampered, signed } = require('./fixtures.js');
 
-const { Webhook, WebhookError } = lib;
+const { Webhook, WebhookError, mismatchesOf, sign } = lib;
 const webhook = new Webhook(SECRET, { maxBodyBytes: 8192 });
+const strict = new Webhook(SECRET, { maxBodyBytes: 8192, strict: true });
+
+/** Bullseye's documented identification example, byte for byte, and the same with two fields of another type. */
+const documented = fs.readFileSync(path.join(FIXTURES, 'payloads', 'bullseye-partner-api-identification.json'));
+const drifted = Buffer.from(
+  documented.toString().replace('"size": 150', '"size": "150"').replace('"persona_match": true', '"persona_match": "Persona of John Doe"'),
+);
+const DRIFT = [
+  { path: 'visitor.persona_match', expected: 'boolean', found: 'string', value: 'Persona of John Doe' },
+  { path: 'company.size', expected: 'integer', found: 'string', value: '150' },
+];
 
 /** A route handler in the Next.js style: Request in, Response out. */
 async function POST(request) {
   try {
-    if (new URL(request.url).pathname === '/verify') {
+    const { pathname } = new URL(request.url);
+    if (pathname === '/verify') {
       const body = await webhook.verifyRequest(request);
       return Response.json({ verified_bytes: body.byteLength });
+    }
+    if (pathname === '/typed' || pathname === '/strict') {
+      const event = await (pathname === '/strict' ? strict : webhook).constructEventFromRequest(request);
+      return Response.json({ size: event.company.size, persona_match: event.visitor.persona_match, mismatches: mismatchesOf(event) });
     }
     const event = await webhook.constructEventFromRequest(request);
     return Response.json({ event_type: event.event_type, utm_source: event.session?.utm_source ?? null });
@@ -95,4 +113,17 @@ test('Requests built in process: bodies read once, wrong arguments refused', asy
   assert.equal((await webhook.verifyRequest(empty)).byteLength, 0);
   await assert.rejects(webhook.verifyRequest({}), { name: 'TypeError', message: /Fetch API Request/ });
   await assert.rejects(webhook.verifyRequest(undefined), TypeError);
+});
+
+test("Bullseye's documented example, signed with sign: company.size 150, persona_match true, no mismatch", async () => {
+  for (const route of ['/typed', '/strict']) {
+    const answer = await send(route, documented, { 'x-bullseye-signature': sign(SECRET, documented), 'content-type': 'application/json' });
+    assert.deepEqual(answer, { status: 200, json: { size: 150, persona_match: true, mismatches: [] } }, route);
+  }
+});
+
+test('a field of another type: 200 with the typed value and the mismatch; strict: 400 invalid_payload', async () => {
+  const headers = { 'x-bullseye-signature': sign(SECRET, drifted), 'content-type': 'application/json' };
+  assert.deepEqual(await send('/typed', drifted, headers), { status: 200, json: { size: 150, persona_match: null, mismatches: DRIFT } });
+  assert.deepEqual(await send('/strict', drifted, headers), { status: 400, json: { error: 'invalid_payload' } });
 });

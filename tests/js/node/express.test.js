@@ -2,17 +2,34 @@
 // The Express middleware against a real Express app on 127.0.0.1.
 const test = require('node:test');
 const assert = require('node:assert/strict');
+const fs = require('node:fs');
 const http = require('node:http');
-const { lib } = require('../impl.js');
+const path = require('node:path');
+const { lib, FIXTURES } = require('../impl.js');
 const { requireDev, listen, post } = require('./http.js');
 const { SECRET, hmac, identification, visit, tampered, signed } = require('../fixtures.js');
 
 const express = requireDev('express');
-const { Webhook, expressMiddleware } = lib;
+const { Webhook, expressMiddleware, mismatchesOf, sign } = lib;
+
+/** Bullseye's documented identification example, byte for byte, and the same with two fields of another type. */
+const documented = fs.readFileSync(path.join(FIXTURES, 'payloads', 'bullseye-partner-api-identification.json'));
+const drifted = Buffer.from(
+  documented.toString().replace('"size": 150', '"size": "150"').replace('"persona_match": true', '"persona_match": "Persona of John Doe"'),
+);
+const DRIFT = [
+  { path: 'visitor.persona_match', expected: 'boolean', found: 'string', value: 'Persona of John Doe' },
+  { path: 'company.size', expected: 'integer', found: 'string', value: '150' },
+];
 
 const webhook = new Webhook(SECRET);
 const small = new Webhook(SECRET, { maxBodyBytes: 64 });
 const JSON_TYPE = { 'content-type': 'application/json' };
+
+function typed(req, res) {
+  const event = req.bullseyeEvent;
+  res.json({ size: event.company.size, persona_match: event.visitor.persona_match, mismatches: mismatchesOf(event) });
+}
 
 function echo(req, res) {
   const event = req.bullseyeEvent;
@@ -28,6 +45,9 @@ test.before(async () => {
   app.post('/after-text', express.text({ type: '*/*' }), expressMiddleware(webhook), echo);
   app.post('/after-json', express.json(), expressMiddleware(webhook), echo);
   app.post('/small', expressMiddleware(small), echo);
+  app.post('/typed', expressMiddleware(webhook), typed);
+  app.post('/typed-after-raw', express.raw({ type: '*/*' }), expressMiddleware(webhook), typed);
+  app.post('/strict', expressMiddleware(new Webhook(SECRET, { strict: true })), typed);
   app.post('/visit', expressMiddleware(new Webhook('fp-token'), { kind: 'visit' }), (req, res) => {
     res.json({ id: req.bullseyeVisit.id, width: req.bullseyeVisit.screen.width });
   });
@@ -106,4 +126,25 @@ test("kind: 'visit' puts the visit on req.bullseyeVisit", async () => {
   assert.deepEqual(answer.json, { id: 'vst_3f9a61c2', width: 1920 });
   const wrong = await post(`${base}/visit`, visit, { ...JSON_TYPE, 'x-webhook-signature': 'fp-other' });
   assert.deepEqual([wrong.status, wrong.json], [401, { error: 'signature_mismatch' }]);
+});
+
+test("Bullseye's documented example, signed with sign: company.size 150, persona_match true, no mismatch", async () => {
+  for (const route of ['/typed', '/typed-after-raw', '/strict']) {
+    const answer = await post(base + route, documented, { ...JSON_TYPE, 'x-bullseye-signature': sign(SECRET, documented) });
+    assert.equal(answer.status, 200, `${route}: ${answer.text}`);
+    assert.deepEqual(answer.json, { size: 150, persona_match: true, mismatches: [] }, route);
+  }
+});
+
+test('a field of another type is accepted (200), with the typed value and the mismatch on the event', async () => {
+  for (const route of ['/typed', '/typed-after-raw']) {
+    const answer = await post(base + route, drifted, { ...JSON_TYPE, 'x-bullseye-signature': sign(SECRET, drifted) });
+    assert.equal(answer.status, 200, `${route}: ${answer.text}`);
+    assert.deepEqual(answer.json, { size: 150, persona_match: null, mismatches: DRIFT }, route);
+  }
+});
+
+test('strict refuses a field of another type: 400 invalid_payload', async () => {
+  const answer = await post(`${base}/strict`, drifted, { ...JSON_TYPE, 'x-bullseye-signature': sign(SECRET, drifted) });
+  assert.deepEqual([answer.status, answer.json], [400, { error: 'invalid_payload' }]);
 });
