@@ -1,6 +1,18 @@
-"""Deliveries the framework tests send: (name, body, headers, status, code)."""
+"""Deliveries the framework tests send, and a real HTTP server for WSGI apps.
+
+DELIVERIES: (name, body, headers, status, code) to the lenient route.
+DRIFT_DELIVERIES: (name, path, body, status, json) of the documented
+example and of a drifted copy, to a lenient route and a strict one."""
 
 from __future__ import annotations
+
+import contextlib
+import http.client
+import json
+import threading
+from collections.abc import Iterator
+from typing import Any, Callable
+from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 from conftest import FIXTURES
 
@@ -32,3 +44,120 @@ def expected_json(status: int, code: str | None) -> dict[str, str]:
             "email": "jane.doe@acme-industries.example",
         }
     return {"error": code}
+
+
+# ---- field types and drift ------------------------------------------------------------
+
+# Bullseye's documented identification example, byte for byte.
+DOCUMENTED = (FIXTURES / "payloads" / "bullseye-partner-api-identification.json").read_bytes()
+
+
+def _drift(body: bytes, *changes: tuple[bytes, bytes]) -> bytes:
+    for old, new in changes:
+        assert body.count(old) == 1, old
+        body = body.replace(old, new)
+    return body
+
+
+# An integer sent as its decimal text, and a string field sent as an object.
+DRIFTED = _drift(
+    DOCUMENTED,
+    (b'"job_title": "CTO"', b'"job_title": {"title": "CTO"}'),
+    (b'"size": 150', b'"size": "150"'),
+)
+LENIENT_PATH = "/webhooks/drift"
+STRICT_PATH = "/webhooks/strict"
+
+
+def summary(event: bw.Event) -> dict[str, Any]:
+    """What the drift routes answer: a few typed fields and the mismatches."""
+    assert isinstance(event, bw.VisitorIdentifiedEvent)
+    assert event.visitor is not None and event.company is not None
+    return {
+        "event_type": event.event_type,
+        "company_size": event.company.size,
+        "persona_match": event.visitor.persona_match,
+        "job_title": event.visitor.job_title,
+        "mismatches": [
+            {"path": m.path, "expected": m.expected, "found": m.found, "value": m.value} for m in event.mismatches
+        ],
+    }
+
+
+DOCUMENTED_SUMMARY = {
+    "event_type": "visitor.identified",
+    "company_size": 150,
+    "persona_match": True,
+    "job_title": "CTO",
+    "mismatches": [],
+}
+DRIFTED_SUMMARY = {
+    **DOCUMENTED_SUMMARY,
+    "job_title": None,
+    "mismatches": [
+        {"path": "visitor.job_title", "expected": "string", "found": "object", "value": {"title": "CTO"}},
+        {"path": "company.size", "expected": "integer", "found": "string", "value": "150"},
+    ],
+}
+DRIFT_DELIVERIES = [
+    ("documented example", LENIENT_PATH, DOCUMENTED, 200, DOCUMENTED_SUMMARY),
+    ("drifted", LENIENT_PATH, DRIFTED, 200, DRIFTED_SUMMARY),
+    ("documented example, strict", STRICT_PATH, DOCUMENTED, 200, DOCUMENTED_SUMMARY),
+    ("drifted, strict", STRICT_PATH, DRIFTED, 400, {"error": "invalid_payload"}),
+]
+DRIFT_IDS = [d[0] for d in DRIFT_DELIVERIES]
+
+
+def signed(body: bytes) -> dict[str, str]:
+    return {"X-Bullseye-Signature": bw.sign(SECRET, body), "Content-Type": "application/json"}
+
+
+def check_drift_warning(records: list[Any], drifted: bool) -> None:
+    """The integrations' log: one WARNING naming the paths and types of a
+    drifted delivery, never a value; nothing for a documented one."""
+    ours = [r for r in records if r.name == "bullseye_webhooks"]
+    if not drifted:
+        assert ours == []
+        return
+    assert len(ours) == 1 and ours[0].levelname == "WARNING"
+    message = ours[0].getMessage()
+    assert "visitor.job_title (expected string, found object)" in message, message
+    assert "company.size (expected integer, found string)" in message, message
+    assert "CTO" not in message and '"150"' not in message, message
+    assert ours[0].mismatches == [
+        {"path": "visitor.job_title", "expected": "string", "found": "object"},
+        {"path": "company.size", "expected": "integer", "found": "string"},
+    ]
+
+
+# ---- real HTTP ------------------------------------------------------------------------
+
+
+class _QuietHandler(WSGIRequestHandler):
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+@contextlib.contextmanager
+def wsgi_server(app: Callable[..., Any]) -> Iterator[int]:
+    """Serve a WSGI app on 127.0.0.1 (any free port) in a thread; yield the port."""
+    server: WSGIServer = make_server("127.0.0.1", 0, app, handler_class=_QuietHandler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield server.server_address[1]
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=10)
+
+
+def post(port: int, path: str, body: bytes, headers: dict[str, str]) -> tuple[int, Any]:
+    """POST over a real socket; the status and the JSON answer."""
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    try:
+        connection.request("POST", path, body=body, headers=headers)
+        response = connection.getresponse()
+        return response.status, json.loads(response.read())
+    finally:
+        connection.close()

@@ -2,13 +2,29 @@
 
 from __future__ import annotations
 
+import logging
 import sys
 
 import django
 import pytest
 from django.conf import settings
 
-from frameworks import DELIVERIES, MAX_BODY_BYTES, OLD_SECRET, SECRET, expected_json
+from frameworks import (
+    DELIVERIES,
+    DRIFT_DELIVERIES,
+    DRIFT_IDS,
+    LENIENT_PATH,
+    MAX_BODY_BYTES,
+    OLD_SECRET,
+    SECRET,
+    STRICT_PATH,
+    check_drift_warning,
+    expected_json,
+    post,
+    signed,
+    summary,
+    wsgi_server,
+)
 
 if not settings.configured:
     settings.configure(
@@ -21,6 +37,7 @@ if not settings.configured:
     )
     django.setup()
 
+from django.core.handlers.wsgi import WSGIHandler  # noqa: E402
 from django.http import JsonResponse  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.urls import path  # noqa: E402
@@ -37,7 +54,25 @@ def receive(request, event):  # type: ignore[no-untyped-def]
     return JsonResponse({"event_type": event.event_type, "email": event.visitor.email})
 
 
-urlpatterns = [path("webhooks/bullseye", receive)]
+lenient = BullseyeWebhook(SECRET)
+strict = BullseyeWebhook(SECRET, strict=True)
+
+
+@lenient.verified
+def drift(request, event):  # type: ignore[no-untyped-def]
+    return JsonResponse(summary(event))
+
+
+@strict.verified
+def refuse(request, event):  # type: ignore[no-untyped-def]
+    return JsonResponse(summary(event))
+
+
+urlpatterns = [
+    path("webhooks/bullseye", receive),
+    path(LENIENT_PATH.lstrip("/"), drift),
+    path(STRICT_PATH.lstrip("/"), refuse),
+]
 sys.modules.setdefault(__name__, sys.modules[__name__])
 
 
@@ -47,3 +82,36 @@ def test_django(name: str, body: bytes, headers: dict, status: int, code: str | 
     response = client.post("/webhooks/bullseye", data=body, content_type="application/json", headers=headers)
     assert response.status_code == status, response.content
     assert response.json() == expected_json(status, code)
+
+
+@pytest.mark.parametrize(("name", "path", "body", "status", "answer"), DRIFT_DELIVERIES, ids=DRIFT_IDS)
+def test_drift_test_client(
+    caplog: pytest.LogCaptureFixture, name: str, path: str, body: bytes, status: int, answer: dict
+) -> None:
+    client = Client(enforce_csrf_checks=True)
+    with caplog.at_level(logging.WARNING, logger="bullseye_webhooks"):
+        response = client.post(path, data=body, content_type="application/json", headers=signed(body))
+    assert response.status_code == status, response.content
+    assert response.json() == answer
+    check_drift_warning(caplog.records, drifted=name == "drifted")
+
+
+@pytest.fixture(scope="module")
+def django_port():
+    with wsgi_server(WSGIHandler()) as port:
+        yield port
+
+
+# Not "too large": it is answered before the body is read, and the simple
+# test server then closes a connection the client is still writing to.
+READ_DELIVERIES = [d for d in DELIVERIES if d[3] != 413]
+
+
+@pytest.mark.parametrize(("name", "body", "headers", "status", "code"), READ_DELIVERIES, ids=[d[0] for d in READ_DELIVERIES])
+def test_real_http(django_port: int, name: str, body: bytes, headers: dict, status: int, code: str | None) -> None:
+    assert post(django_port, "/webhooks/bullseye", body, headers) == (status, expected_json(status, code))
+
+
+@pytest.mark.parametrize(("name", "path", "body", "status", "answer"), DRIFT_DELIVERIES, ids=DRIFT_IDS)
+def test_drift_real_http(django_port: int, name: str, path: str, body: bytes, status: int, answer: dict) -> None:
+    assert post(django_port, path, body, signed(body)) == (status, answer)

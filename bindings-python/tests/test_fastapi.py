@@ -7,6 +7,8 @@ import json
 import threading
 import time
 
+import logging
+
 import pytest
 import uvicorn
 from fastapi import Depends, FastAPI
@@ -15,7 +17,21 @@ from starlette.requests import Request
 
 from bullseye_webhooks import Event, VisitorIdentifiedEvent
 from bullseye_webhooks.fastapi import BullseyeWebhook
-from frameworks import DELIVERIES, MAX_BODY_BYTES, OLD_SECRET, SECRET, expected_json
+from frameworks import (
+    DELIVERIES,
+    DRIFT_DELIVERIES,
+    DRIFT_IDS,
+    LENIENT_PATH,
+    MAX_BODY_BYTES,
+    OLD_SECRET,
+    SECRET,
+    STRICT_PATH,
+    check_drift_warning,
+    expected_json,
+    post,
+    signed,
+    summary,
+)
 
 
 def make_app() -> FastAPI:
@@ -29,6 +45,17 @@ def make_app() -> FastAPI:
         # The handler can still read the body the dependency consumed.
         assert len(await request.body()) > 0
         return {"event_type": event.event_type, "email": event.visitor.email}
+
+    lenient = BullseyeWebhook(SECRET)
+    strict = BullseyeWebhook(SECRET, strict=True)
+
+    @app.post(LENIENT_PATH)
+    def drift(event: Event = Depends(lenient)) -> dict:
+        return summary(event)
+
+    @app.post(STRICT_PATH)
+    def refuse(event: Event = Depends(strict)) -> dict:
+        return summary(event)
 
     return app
 
@@ -90,3 +117,20 @@ def test_real_uvicorn_chunked_body_over_the_limit(uvicorn_port: int) -> None:
     assert response.status == 413
     assert json.loads(response.read()) == {"error": "body_too_large"}
     connection.close()
+
+
+@pytest.mark.parametrize(("name", "path", "body", "status", "answer"), DRIFT_DELIVERIES, ids=DRIFT_IDS)
+def test_drift_test_client(
+    caplog: pytest.LogCaptureFixture, name: str, path: str, body: bytes, status: int, answer: dict
+) -> None:
+    client = TestClient(make_app())
+    with caplog.at_level(logging.WARNING, logger="bullseye_webhooks"):
+        response = client.post(path, content=body, headers=signed(body))
+    assert response.status_code == status, response.text
+    assert response.json() == answer
+    check_drift_warning(caplog.records, drifted=name == "drifted")
+
+
+@pytest.mark.parametrize(("name", "path", "body", "status", "answer"), DRIFT_DELIVERIES, ids=DRIFT_IDS)
+def test_drift_real_uvicorn(uvicorn_port: int, name: str, path: str, body: bytes, status: int, answer: dict) -> None:
+    assert post(uvicorn_port, path, body, signed(body)) == (status, answer)

@@ -2,12 +2,29 @@
 
 from __future__ import annotations
 
+import logging
+
 import pytest
 from flask import Flask
 
 from bullseye_webhooks import VisitorIdentifiedEvent
 from bullseye_webhooks.flask import BullseyeWebhook
-from frameworks import DELIVERIES, MAX_BODY_BYTES, OLD_SECRET, SECRET, expected_json
+from frameworks import (
+    DELIVERIES,
+    DRIFT_DELIVERIES,
+    DRIFT_IDS,
+    LENIENT_PATH,
+    MAX_BODY_BYTES,
+    OLD_SECRET,
+    SECRET,
+    STRICT_PATH,
+    check_drift_warning,
+    expected_json,
+    post,
+    signed,
+    summary,
+    wsgi_server,
+)
 
 
 def make_app() -> Flask:
@@ -19,6 +36,19 @@ def make_app() -> Flask:
     def receive(event):  # type: ignore[no-untyped-def]
         assert isinstance(event, VisitorIdentifiedEvent) and event.visitor is not None
         return {"event_type": event.event_type, "email": event.visitor.email}
+
+    lenient = BullseyeWebhook(SECRET)
+    strict = BullseyeWebhook(SECRET, strict=True)
+
+    @app.post(LENIENT_PATH)
+    @lenient.verified
+    def drift(event):  # type: ignore[no-untyped-def]
+        return summary(event)
+
+    @app.post(STRICT_PATH)
+    @strict.verified
+    def refuse(event):  # type: ignore[no-untyped-def]
+        return summary(event)
 
     return app
 
@@ -44,3 +74,35 @@ def test_flask_url_arguments_follow_the_event() -> None:
 
     response = app.test_client().post("/hooks/acme", data=body, headers={"X-Bullseye-Signature": sign(SECRET, body)})
     assert response.get_json() == {"tenant": "acme", "event_type": "webhook.test"}
+
+
+@pytest.mark.parametrize(("name", "path", "body", "status", "answer"), DRIFT_DELIVERIES, ids=DRIFT_IDS)
+def test_drift_test_client(
+    caplog: pytest.LogCaptureFixture, name: str, path: str, body: bytes, status: int, answer: dict
+) -> None:
+    with caplog.at_level(logging.WARNING, logger="bullseye_webhooks"):
+        response = make_app().test_client().post(path, data=body, headers=signed(body))
+    assert response.status_code == status, response.get_data(as_text=True)
+    assert response.get_json() == answer
+    check_drift_warning(caplog.records, drifted=name == "drifted")
+
+
+@pytest.fixture(scope="module")
+def flask_port():
+    with wsgi_server(make_app()) as port:
+        yield port
+
+
+# Not "too large": it is answered before the body is read, and the simple
+# test server then closes a connection the client is still writing to.
+READ_DELIVERIES = [d for d in DELIVERIES if d[3] != 413]
+
+
+@pytest.mark.parametrize(("name", "body", "headers", "status", "code"), READ_DELIVERIES, ids=[d[0] for d in READ_DELIVERIES])
+def test_real_http(flask_port: int, name: str, body: bytes, headers: dict, status: int, code: str | None) -> None:
+    assert post(flask_port, "/webhooks/bullseye", body, headers) == (status, expected_json(status, code))
+
+
+@pytest.mark.parametrize(("name", "path", "body", "status", "answer"), DRIFT_DELIVERIES, ids=DRIFT_IDS)
+def test_drift_real_http(flask_port: int, name: str, path: str, body: bytes, status: int, answer: dict) -> None:
+    assert post(flask_port, path, body, signed(body)) == (status, answer)

@@ -1,16 +1,26 @@
 """What the framework integrations share: one verifier, the size check on
-the declared length, and the contract's answer for each error."""
+the declared length, the contract's answer for each error, and a warning
+for each accepted delivery that has fields of another type."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import logging
+from collections.abc import Mapping, Sequence
 from datetime import timedelta
-from typing import Optional, Union
+from typing import Any, Optional, Union
 
 from ._errors import WebhookError, error_for
-from ._native import DEFAULT_MAX_BODY_BYTES, Webhook
+from ._native import DEFAULT_MAX_BODY_BYTES, GenericEvent, VisitorIdentifiedEvent, Webhook
 
 Secret = Union[str, bytes]
+
+#: The integrations' logger. An accepted delivery with mismatches is logged
+#: at WARNING: each field's path and both types, never its value (it may be
+#: personal data).
+logger = logging.getLogger("bullseye_webhooks")
+
+#: At most this many fields are named in one log line.
+LOGGED_MISMATCHES = 10
 
 
 class Receiver:
@@ -22,12 +32,20 @@ class Receiver:
         *,
         tolerance: Union[float, timedelta, None] = None,
         max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
+        strict: bool = False,
     ) -> None:
-        self.webhook = Webhook(secret, tolerance=tolerance, max_body_bytes=max_body_bytes)
+        self.webhook = Webhook(secret, tolerance=tolerance, max_body_bytes=max_body_bytes, strict=strict)
         self.max_body_bytes = max_body_bytes
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.webhook!r})"
+
+    def construct_event(self, body: bytes, headers: Any) -> Union[VisitorIdentifiedEvent, GenericEvent]:
+        """`Webhook.construct_event`, logging the mismatches of an accepted delivery."""
+        event = self.webhook.construct_event(body, headers)
+        if event.mismatches:
+            log_mismatches(event)
+        return event
 
     def too_large(self, declared: Optional[int] = None) -> WebhookError:
         """`body_too_large`, raised before the body is read."""
@@ -47,6 +65,30 @@ class Receiver:
             return
         if declared > self.max_body_bytes:
             raise self.too_large(declared)
+
+
+def log_mismatches(event: Union[VisitorIdentifiedEvent, GenericEvent]) -> None:
+    """One WARNING for an accepted delivery with fields of another type: the
+    paths and types (also as `record.mismatches`, for structured logging),
+    never the values."""
+    if not logger.isEnabledFor(logging.WARNING):
+        return
+    mismatches = event.mismatches
+    fields: list[Mapping[str, str]] = [
+        {"path": m.path, "expected": m.expected, "found": m.found} for m in mismatches
+    ]
+    named = ", ".join(
+        f"{f['path']} (expected {f['expected']}, found {f['found']})" for f in fields[:LOGGED_MISMATCHES]
+    )
+    more = len(fields) - LOGGED_MISMATCHES
+    logger.warning(
+        "accepted a %s delivery with %d field(s) of another type than documented: %s%s",
+        event.event_type,
+        len(fields),
+        named,
+        f", and {more} more" if more > 0 else "",
+        extra={"mismatches": fields},
+    )
 
 
 def refusal(error: WebhookError) -> tuple[int, dict[str, str]]:

@@ -5,6 +5,11 @@
 
     @bullseye.verified
     def receive(request, event): ...
+
+A delivery whose documented fields have another JSON type is accepted: its
+fields are on `event.mismatches`, and one WARNING on the `bullseye_webhooks`
+logger names them (paths and types, never values). `strict=True` answers 400
+`invalid_payload` instead.
 """
 
 from __future__ import annotations
@@ -40,7 +45,7 @@ class BullseyeWebhook(Receiver):
                     body = request.body
                 except RequestDataTooBig:
                     raise self.too_large() from None
-                event = self.webhook.construct_event(body, request.headers)
+                event = self.construct_event(body, request.headers)
             except WebhookError as error:
                 status, payload = refusal(error)
                 return JsonResponse(payload, status=status)

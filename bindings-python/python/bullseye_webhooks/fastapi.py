@@ -10,6 +10,11 @@ verifies it and returns the typed event.
 
 Refused deliveries raise `WebhookRejected` (an `HTTPException` with the
 contract's status); `install(app)` makes them answer `{"error": code}`.
+
+A delivery whose documented fields have another JSON type is accepted: its
+fields are on `event.mismatches`, and one WARNING on the `bullseye_webhooks`
+logger names them (paths and types, never values). `strict=True` answers 400
+`invalid_payload` instead.
 """
 
 from __future__ import annotations
@@ -43,7 +48,7 @@ class BullseyeWebhook(Receiver):
     async def __call__(self, request: Request) -> VisitorIdentifiedEvent | GenericEvent:
         try:
             body = await self._read_body(request)
-            return self.webhook.construct_event(body, request.headers)
+            return self.construct_event(body, request.headers)
         except WebhookError as error:
             raise WebhookRejected(error) from None
 

@@ -6,6 +6,11 @@ the view with the typed event first.
     @app.post("/webhooks/bullseye")
     @bullseye.verified
     def receive(event): ...
+
+A delivery whose documented fields have another JSON type is accepted: its
+fields are on `event.mismatches`, and one WARNING on the `bullseye_webhooks`
+logger names them (paths and types, never values). `strict=True` answers 400
+`invalid_payload` instead.
 """
 
 from __future__ import annotations
@@ -41,7 +46,7 @@ class BullseyeWebhook(Receiver):
                     body = request.get_data(cache=True)
                 except RequestEntityTooLarge:
                     raise self.too_large() from None
-                event = self.webhook.construct_event(body, request.headers)
+                event = self.construct_event(body, request.headers)
             except WebhookError as error:
                 status, payload = refusal(error)
                 return jsonify(payload), status
