@@ -7,6 +7,7 @@ from datetime import timedelta
 from bullseye_webhooks import (
     Event,
     GenericEvent,
+    Mismatch,
     PayloadError,
     SignatureVerificationError,
     VisitorIdentifiedEvent,
@@ -40,6 +41,26 @@ def visit_width(body: bytes) -> object:
         return parse_visit(body).screen
     except WebhookError as error:
         return error.code
+
+
+def drift(raw_body: bytes, signature: str, strict: bool) -> list[str]:
+    """Fields of another type: reported (lenient) or refused (strict)."""
+    webhook = Webhook("whsec_new", strict=strict)
+    assert webhook.strict is strict
+    event = webhook.construct_event(raw_body, signature)
+    mismatches: tuple[Mismatch, ...] = event.mismatches
+    lines = [f"{m.path}: expected {m.expected}, found {m.found}, sent {m.value!r}" for m in mismatches]
+    if isinstance(event, VisitorIdentifiedEvent):
+        size: int | None = event.company.size if event.company else None
+        persona: bool | None = event.visitor.persona_match if event.visitor else None
+        statuses: dict[str, object] | None = event.visitor.icp_statuses if event.visitor else None
+        urls = [view.url for view in event.page_views or () if view is not None]
+        lines.append(f"{size} {persona} {statuses} {urls}")
+    visit = parse_visit(raw_body, strict=strict)
+    params: dict[str, object] | None = visit.params
+    zone: str | None = visit.timezone
+    lines += [f"{params} {zone}"] + [m.path for m in visit.mismatches]
+    return lines
 
 
 signature: str = sign("whsec_new", b"{}")
