@@ -40,7 +40,8 @@ class SignatureVerificationError(WebhookError):
 
 
 class PayloadError(WebhookError):
-    """The body is too large, not a JSON object, or not the documented shape
+    """The body is too large, not a JSON object, or has no usable event type;
+    with `strict=True`, also a documented field of another JSON type
     (HTTP 413/400)."""
 
 
