@@ -1,16 +1,22 @@
 """The FastAPI example receiver for `make demo` (see demo/README.md):
-uvicorn on 127.0.0.1, any free port, announced on stdout."""
+uvicorn on 127.0.0.1, any free port, announced on stdout. Each mismatch (a
+documented field sent with another JSON type, still accepted) is logged to
+stderr as `mismatch: PATH expected TYPE, found TYPE`, never its value; the
+FastAPI integration's own WARNING goes there too."""
 
 from __future__ import annotations
 
+import logging
 import os
 import socket
+import sys
+from collections.abc import Sequence
 
 import uvicorn
 from fastapi import Depends, FastAPI, Header, Request
 from fastapi.responses import JSONResponse
 
-from bullseye_webhooks import Event, VisitorIdentifiedEvent, Webhook, WebhookError
+from bullseye_webhooks import Event, Mismatch, VisitorIdentifiedEvent, Webhook, WebhookError
 from bullseye_webhooks.fastapi import BullseyeWebhook
 
 SECRETS = [os.environ["DEMO_SECRET"], os.environ["DEMO_PREVIOUS_SECRET"]]
@@ -18,6 +24,15 @@ bullseye = BullseyeWebhook(SECRETS)
 visits = Webhook(SECRETS)
 app = FastAPI()
 bullseye.install(app)
+logging.basicConfig(stream=sys.stderr, level=logging.WARNING, format="%(message)s")
+log = logging.getLogger("demo")
+
+
+def reported(mismatches: Sequence[Mismatch]) -> list[str]:
+    """Log each mismatch (path and types only) and list their paths."""
+    for m in mismatches:
+        log.warning("mismatch: %s expected %s, found %s", m.path, m.expected, m.found)
+    return [m.path for m in mismatches]
 
 
 @app.post("/bullseye")
@@ -27,6 +42,8 @@ def receive(event: Event = Depends(bullseye)) -> dict:
             "event_type": event.event_type,
             "email": event.visitor.email if event.visitor else None,
             "company_domain": event.company.domain if event.company else None,
+            "company_size": event.company.size if event.company else None,
+            "mismatches": reported(event.mismatches),
         }
     return {"event_type": event.event_type}
 
@@ -41,11 +58,13 @@ async def visit(request: Request, x_webhook_signature: str | None = Header(defau
         "event_type": parsed.event_type,
         "visit_id": parsed.id,
         "visitor_id": parsed.visitor.id if parsed.visitor else None,
+        "mismatches": reported(parsed.mismatches),
     })
 
 
 if __name__ == "__main__":
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))
+    sock.listen(128)  # connections wait in the backlog until uvicorn accepts them
     print(f"listening on http://127.0.0.1:{sock.getsockname()[1]}", flush=True)
     uvicorn.Server(uvicorn.Config(app, log_level="warning")).run(sockets=[sock])
