@@ -550,11 +550,13 @@ impl Iterator for Unescaped<'_> {
 
 impl Text {
     /// The raw content, escapes as sent.
+    #[inline]
     pub(crate) fn raw<'a>(&self, text: &'a str) -> &'a str {
         text.get(self.start..self.end).unwrap_or_default()
     }
 
     /// The decoded content.
+    #[inline]
     pub(crate) fn decoded<'a>(&self, text: &'a str) -> std::borrow::Cow<'a, str> {
         let raw = self.raw(text);
         if self.escaped {

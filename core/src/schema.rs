@@ -666,6 +666,27 @@ impl<R: Read<Output = R>> Read for Vec<Option<R>> {
     }
 }
 
+/// The position of `key` in `keys`, searched from `next` on (payloads mostly
+/// list their keys in the documented order) and wrapping around; `next`
+/// moves past a key found.
+#[inline]
+pub(crate) fn find_key(keys: &[&str], next: &mut usize, key: &str) -> Option<usize> {
+    let key = key.as_bytes();
+    let start = (*next).min(keys.len());
+    let (before, after) = keys.split_at(start);
+    let same = |name: &&str| {
+        // Byte by byte: keys are short, and a memcmp call costs more here.
+        let name = name.as_bytes();
+        name.len() == key.len() && name.iter().zip(key).all(|(a, b)| a == b)
+    };
+    let found = match after.iter().position(same) {
+        Some(i) => start + i,
+        None => before.iter().position(same)?,
+    };
+    *next = found + 1;
+    Some(found)
+}
+
 /// The position of `key` in `keys` (its length when absent), for `record!`.
 #[allow(clippy::indexing_slicing)]
 pub(crate) const fn index_of(keys: &[&str], key: &str) -> usize {
@@ -722,20 +743,25 @@ macro_rules! record {
                 out: &mut Self,
                 mut other: impl FnMut(&mut $crate::schema::Reader<'_>, &str) -> Result<(), $crate::scan::Invalid>,
             ) -> Result<(), $crate::scan::Invalid> {
+                // Each key's position in KEYS, as a constant named after the
+                // field, so that the dispatch below is a jump on an index.
+                #[allow(non_upper_case_globals, dead_code)]
+                mod index {
+                    $( pub(super) const $field: usize =
+                        $crate::schema::index_of(super::$name::KEYS, record!(@key $field $($key)?)); )*
+                }
                 let mut spans: [$crate::schema::Span; $name::KEYS.len()] = [None; $name::KEYS.len()];
-                r.members(|r, key| match key {
-                    $( record!(@key $field $($key)?) => {
-                        const I: usize = $crate::schema::index_of($name::KEYS, record!(@key $field $($key)?));
-                        match spans.get_mut(I) {
-                            Some(span) => r.field::<record!(@reader $ty $(, $reader)?), BUILD>(
-                                record!(@key $field $($key)?),
-                                &mut out.$field,
-                                span,
-                            ),
-                            None => r.skip(),
-                        }
-                    } )*
-                    _ => other(r, key),
+                let mut next = 0;
+                r.members(|r, key| {
+                    let found = $crate::schema::find_key($name::KEYS, &mut next, key);
+                    match (found, found.and_then(|i| spans.get_mut(i))) {
+                        $( (Some(index::$field), Some(span)) => r.field::<record!(@reader $ty $(, $reader)?), BUILD>(
+                            record!(@key $field $($key)?),
+                            &mut out.$field,
+                            span,
+                        ), )*
+                        _ => other(r, key),
+                    }
                 })
             }
         }
@@ -1040,5 +1066,31 @@ record! {
         name: String,
         /// Web domain.
         domain: String,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_are_found_in_any_order_from_any_hint() {
+        let keys = Visitor::KEYS;
+        for (i, key) in keys.iter().enumerate() {
+            assert_eq!(index_of(keys, key), i);
+        }
+        assert_eq!(index_of(keys, "nope"), keys.len());
+        for start in 0..=keys.len() + 1 {
+            let mut next = start;
+            for (i, key) in keys.iter().enumerate().rev().chain(keys.iter().enumerate()) {
+                assert_eq!(
+                    find_key(keys, &mut next, key),
+                    Some(i),
+                    "{key} from {start}"
+                );
+                assert_eq!(next, i + 1);
+            }
+            assert_eq!(find_key(keys, &mut next, "nope"), None);
+        }
     }
 }
