@@ -15,7 +15,7 @@
 //!
 //! The reader runs in two modes, chosen at compile time: `BUILD` fills the
 //! typed records, and without it only the mismatches (and the few values a
-//! check needs) are found, with no allocation on the common path. The
+//! check needs) are found, with no string copied on the common path. The
 //! bindings that build their own objects (JavaScript's `JSON.parse`) use the
 //! second, and the WASM build links no serde_json parser.
 
