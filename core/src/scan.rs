@@ -469,23 +469,26 @@ fn overflows(significand: u64, exponent: i32) -> bool {
 }
 
 /// How many leading bytes of `bytes` a string takes as they are: none is a
-/// quote, a backslash or a control character. Eight bytes at a time.
+/// quote, a backslash or a control character. Eight bytes at a time: each
+/// test flags its byte exactly at the lowest flagged position (a borrow only
+/// spreads upwards), so the lowest flag of all three is the first special
+/// byte.
 fn plain_run(bytes: &[u8]) -> usize {
     const ONES: u64 = 0x0101_0101_0101_0101;
     const HIGHS: u64 = 0x8080_8080_8080_8080;
-    let has_zero_byte = |word: u64| word.wrapping_sub(ONES) & !word & HIGHS != 0;
+    let zero_bytes = |word: u64| word.wrapping_sub(ONES) & !word & HIGHS;
     let mut run = 0;
     for chunk in bytes.chunks_exact(8) {
         let Ok(chunk) = <[u8; 8]>::try_from(chunk) else {
             break;
         };
         let word = u64::from_le_bytes(chunk);
-        let special = has_zero_byte(word ^ (ONES * u64::from(b'"')))
-            || has_zero_byte(word ^ (ONES * u64::from(b'\\')))
-            // Some byte is below 0x20.
-            || word.wrapping_sub(ONES * 0x20) & !word & HIGHS != 0;
-        if special {
-            break;
+        let special = zero_bytes(word ^ (ONES * u64::from(b'"')))
+            | zero_bytes(word ^ (ONES * u64::from(b'\\')))
+            // Bytes below 0x20.
+            | (word.wrapping_sub(ONES * 0x20) & !word & HIGHS);
+        if special != 0 {
+            return run + (special.trailing_zeros() / 8) as usize;
         }
         run += 8;
     }

@@ -674,10 +674,10 @@ pub(crate) fn find_key(keys: &[&str], next: &mut usize, key: &str) -> Option<usi
     let key = key.as_bytes();
     let start = (*next).min(keys.len());
     let (before, after) = keys.split_at(start);
+    // The length and the first byte settle most misses without a memcmp.
     let same = |name: &&str| {
-        // Byte by byte: keys are short, and a memcmp call costs more here.
         let name = name.as_bytes();
-        name.len() == key.len() && name.iter().zip(key).all(|(a, b)| a == b)
+        name.len() == key.len() && name.first() == key.first() && name == key
     };
     let found = match after.iter().position(same) {
         Some(i) => start + i,
