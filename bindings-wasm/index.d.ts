@@ -18,6 +18,17 @@ export interface WebhookOptions {
   tolerance?: number | null;
   /** Refuse longer bodies before hashing them (default 1 MiB). */
   maxBodyBytes?: number | null;
+  /**
+   * Refuse a documented field of another JSON type as `invalid_payload`
+   * (the first one, in document order). Default false: accept the delivery,
+   * hold the typed value in the event and list the field in `mismatchesOf(event)`.
+   */
+  strict?: boolean | null;
+}
+
+export interface ParseVisitOptions {
+  /** Refuse a documented field of another JSON type as `invalid_payload`. Default false. */
+  strict?: boolean | null;
 }
 
 export interface ConstructEventOptions {
@@ -48,7 +59,41 @@ export class WebhookError extends Error {
 /** Any JSON value. */
 export type Json = string | number | boolean | null | Json[] | { [key: string]: Json };
 
+/** A JSON object. */
+export type JsonObject = { [key: string]: Json };
+
+/** A JSON type, as a mismatch names it. */
+export type JsonType = 'string' | 'integer' | 'number' | 'boolean' | 'object' | 'array';
+
+/**
+ * A documented field sent with another JSON type. The event (or visit) holds
+ * the typed value at `path`: converted without loss (`"150"` -> 150, 42 ->
+ * `"42"`, `"true"` -> true) or null.
+ */
+export interface Mismatch {
+  /** Dotted keys with list indexes: `company.size`, `page_views.3.url`. */
+  path: string;
+  /** The documented type. */
+  expected: JsonType;
+  /** The type sent (never null: null is not a mismatch). */
+  found: JsonType;
+  /** The value exactly as sent. */
+  value: Json;
+}
+
+/**
+ * The documented fields of an event or a visit that were sent with another
+ * JSON type, in document order; `[]` when there are none. A new array each call.
+ * @throws TypeError when given something other than an object.
+ */
+export function mismatchesOf(eventOrVisit: object): Mismatch[];
+
+/**
+ * The identified person. Absent fields read as undefined, `null` ones as null;
+ * a field sent with another type holds its typed value or null (see `mismatchesOf`).
+ */
 export interface Visitor {
+  /** Bullseye's visitor id (an integer in the payload is read as its decimal text, and reported). */
   id?: string | null;
   email?: string | null;
   personal_email?: string | null;
@@ -72,20 +117,22 @@ export interface Visitor {
   homeowner?: boolean | null;
   married?: boolean | null;
   children?: boolean | null;
-  icp?: Json;
-  icp_statuses?: Json;
-  persona_match?: Json;
+  icp?: string | null;
+  icp_statuses?: JsonObject | null;
+  persona_match?: boolean | null;
   created_at?: string | null;
   last_seen_at?: string | null;
   [key: string]: unknown;
 }
 
 export interface Company {
+  /** Bullseye's company id (an integer in the payload is read as its decimal text, and reported). */
   id?: string | null;
   name?: string | null;
   domain?: string | null;
   industry?: string | null;
-  size?: string | null;
+  /** An integer (the number of employees). */
+  size?: number | null;
   employee_count?: number | null;
   employee_size_range?: string | null;
   revenue_range?: string | null;
@@ -125,7 +172,7 @@ export interface Session {
   country?: string | null;
   region?: string | null;
   city?: string | null;
-  tracking_params?: Json;
+  tracking_params?: JsonObject | null;
   [key: string]: unknown;
 }
 
@@ -142,11 +189,12 @@ export interface VisitorIdentifiedEvent {
   timestamp?: string | null;
   organization_id?: string | null;
   session_id?: string | null;
-  workspace?: Json;
+  workspace?: string | null;
   visitor?: Visitor | null;
   company?: Company | null;
   session?: Session | null;
-  page_views?: PageView[] | null;
+  /** A page view sent as `null`, or as something other than an object, reads as null. */
+  page_views?: Array<PageView | null> | null;
   [key: string]: unknown;
 }
 
@@ -158,28 +206,49 @@ export interface GenericEvent {
 
 export type BullseyeEvent = VisitorIdentifiedEvent | GenericEvent;
 
-/** A fingerprinting-api visit: string-encoded numbers and booleans typed, the original in `raw`. */
+/** A visit's visitor company. */
+export interface VisitCompany {
+  name?: string | null;
+  domain?: string | null;
+  [key: string]: unknown;
+}
+
+/** A visit's visitor. */
+export interface VisitVisitor {
+  id?: string | null;
+  /** As sent (a string: not typed). */
+  firstSeen?: string | null;
+  company?: VisitCompany | null;
+  [key: string]: unknown;
+}
+
+/**
+ * A fingerprinting-api visit (`NEW_VISIT` / `NEW_VISITOR`): the payload
+ * itself, where the strings of the descriptive objects (`location`,
+ * `trafficSource`, `device`, `browser`, `screen`) are typed (`"6"` -> 6,
+ * `"true"` -> true), a documented field of another type holds its typed
+ * value or null (see `mismatchesOf`), plus `raw` (not enumerable), the object
+ * exactly as sent.
+ */
 export interface Visit {
+  /** The first of `event_type`, `event`, `type` that is a non-empty string, or null. */
   event_type: 'NEW_VISIT' | 'NEW_VISITOR' | string | null;
-  id: string | null;
-  url: string | null;
-  params: Json | null;
-  referrer: string | null;
-  date: string | null;
-  ip: string | null;
-  visitor: {
-    id: string | null;
-    firstSeen: Json | null;
-    company: { name?: string | null; domain?: string | null; [key: string]: Json | undefined } | null;
-  } | null;
-  location: Json | null;
-  trafficSource: Json | null;
-  device: Json | null;
-  browser: Json | null;
-  timezone: Json | null;
-  screen: Json | null;
-  /** The payload exactly as sent. */
-  raw: { [key: string]: Json };
+  id?: string | null;
+  url?: string | null;
+  params?: JsonObject | null;
+  referrer?: string | null;
+  date?: string | null;
+  ip?: string | null;
+  visitor?: VisitVisitor | null;
+  location?: JsonObject | null;
+  trafficSource?: JsonObject | null;
+  device?: JsonObject | null;
+  browser?: JsonObject | null;
+  timezone?: string | null;
+  screen?: JsonObject | null;
+  /** The payload exactly as sent (not enumerable: JSON.stringify(visit) leaves it out). */
+  readonly raw: JsonObject;
+  [key: string]: unknown;
 }
 
 /** A verifier for one webhook endpoint, holding one secret or several (rotation). */
@@ -189,9 +258,14 @@ export class Webhook {
   readonly maxBodyBytes: number;
   /** The tolerance in seconds, or null when there is no time check. */
   readonly tolerance: number | null;
+  /** Whether a documented field of another type is refused (`invalid_payload`). */
+  readonly strict: boolean;
   /** Check the X-Bullseye-Signature over the raw body; throws a WebhookError. */
   verify(body: RawBody, signatureOrHeaders: SignatureOrHeaders | undefined | null): void;
-  /** Verify, then parse a Bullseye event. */
+  /**
+   * Verify, then parse a Bullseye event: the payload with `event_type`, holding
+   * the typed value at each path `mismatchesOf(event)` lists.
+   */
   constructEvent(body: RawBody, signatureOrHeaders: SignatureOrHeaders | undefined | null, options?: ConstructEventOptions): BullseyeEvent;
   /** Check a visit's X-Webhook-Signature (static token or HMAC), then parse it. */
   constructVisit(body: RawBody, signatureOrHeaders: SignatureOrHeaders | undefined | null): Visit;
@@ -199,13 +273,13 @@ export class Webhook {
   verifyRequest(request: Request): Promise<Uint8Array>;
   /** Read a Fetch API Request's body and construct its event. */
   constructEventFromRequest(request: Request, options?: ConstructEventOptions): Promise<BullseyeEvent>;
-  toJSON(): { secrets: string; tolerance: number | null; maxBodyBytes: number };
+  toJSON(): { secrets: string; tolerance: number | null; maxBodyBytes: number; strict: boolean };
 }
 
 /** Whether an event is an identification. */
 export function isVisitorIdentified(event: BullseyeEvent): event is VisitorIdentifiedEvent;
 /** Parse a fingerprinting-api visit without checking any signature. */
-export function parseVisit(body: RawBody): Visit;
+export function parseVisit(body: RawBody, options?: ParseVisitOptions): Visit;
 /** The X-Bullseye-Signature value for `body` under `secret` (tests, local senders). */
 export function sign(secret: string | Uint8Array, body: RawBody): string;
 /** The core's own list of error codes. */

@@ -1,7 +1,8 @@
 // bullseye-webhooks-wasm: the package's API over the WebAssembly build of the
 // Rust core. This file only checks arguments, converts them to bytes, wraps
-// errors into WebhookError and JSON.parses the verified text: every webhook
-// rule (signature, size, shape, time) is decided by the core in the .wasm.
+// errors into WebhookError, JSON.parses the verified text and writes there the
+// typed values the core reports for fields of another type: every webhook
+// rule (signature, size, shape, types, time) is decided by the core in the .wasm.
 //
 // This entry needs the module instantiated once, by `await init()` (browsers,
 // bundlers) or `initSync({ module })` (edge workers). The `node` and
@@ -14,7 +15,6 @@ import initWasm, {
   errorCodes,
   errorStatuses,
   findHeader,
-  identifiedIds as wasmIdentifiedIds,
   initSync as initWasmSync,
   parseVisit as wasmParseVisit,
   sign as wasmSign,
@@ -187,7 +187,7 @@ function secretBytes(secret) {
   throw new TypeError(`a secret must be a string or a Uint8Array, got ${describe(secret)}`);
 }
 
-const OPTION_NAMES = new Set(['tolerance', 'maxBodyBytes']);
+const OPTION_NAMES = new Set(['tolerance', 'maxBodyBytes', 'strict']);
 
 function checkedOptions(options) {
   if (options === undefined || options === null) return {};
@@ -196,17 +196,36 @@ function checkedOptions(options) {
   }
   for (const key of Object.keys(options)) {
     if (!OPTION_NAMES.has(key)) {
-      throw new TypeError(`unknown option ${JSON.stringify(key)}; the options are tolerance (seconds) and maxBodyBytes`);
+      throw new TypeError(`unknown option ${JSON.stringify(key)}; the options are tolerance (seconds), maxBodyBytes and strict`);
     }
   }
-  const { tolerance, maxBodyBytes } = options;
+  const { tolerance, maxBodyBytes, strict } = options;
   if (tolerance != null && !(typeof tolerance === 'number' && tolerance >= 0 && Number.isFinite(tolerance))) {
     throw new TypeError(`tolerance must be a non-negative number of seconds, got ${describe(tolerance)}`);
   }
   if (maxBodyBytes != null && !(Number.isSafeInteger(maxBodyBytes) && maxBodyBytes >= 0)) {
     throw new TypeError(`maxBodyBytes must be a non-negative integer, got ${describe(maxBodyBytes)}`);
   }
-  return { tolerance: tolerance ?? undefined, maxBodyBytes: maxBodyBytes ?? undefined };
+  return { tolerance: tolerance ?? undefined, maxBodyBytes: maxBodyBytes ?? undefined, strict: checkedStrict(strict) };
+}
+
+function checkedStrict(strict) {
+  if (strict != null && typeof strict !== 'boolean') {
+    throw new TypeError(`strict must be a boolean, got ${describe(strict)}`);
+  }
+  return strict === true;
+}
+
+/** parseVisit's options: `{ strict }`. */
+function visitOptions(options) {
+  if (options === undefined || options === null) return false;
+  if (typeof options !== 'object' || Array.isArray(options)) {
+    throw new TypeError(`options must be an object, got ${describe(options)}`);
+  }
+  for (const key of Object.keys(options)) {
+    if (key !== 'strict') throw new TypeError(`unknown option ${JSON.stringify(key)}; the only option is strict`);
+  }
+  return checkedStrict(options.strict);
 }
 
 /** The clock for the tolerance check, in milliseconds: `options.now` or `Date.now()`. */
@@ -222,13 +241,101 @@ function nowMs(options) {
   return ms;
 }
 
-function numericId(object) {
-  return object !== null && typeof object === 'object' && typeof object.id === 'number';
+// ---------------------------------------------------------------------------
+// Field types and drift. The core reads the body and reports each documented
+// field of another JSON type; JavaScript builds the object with JSON.parse
+// and writes the typed value (converted, or null) at each reported path.
+
+/**
+ * Where an event or a visit keeps its mismatches: a property under a symbol
+ * of this module, not enumerable, so JSON.stringify(event), Object.keys and
+ * spreading see the payload only. (Not a WeakMap: its entries outlive the
+ * young objects they describe until a full collection, and a busy receiver
+ * then grows by the drifted events of a whole major-GC cycle.)
+ */
+const MISMATCHES = Symbol('bullseye-webhooks mismatches');
+
+function isContainer(value) {
+  return value !== null && typeof value === 'object';
 }
 
-function visitFrom(body, typedJson) {
-  const visit = JSON.parse(typedJson);
-  visit.raw = JSON.parse(textOf(body));
+/** `parent[key]` when it is an own entry (an index for an array), else undefined. */
+function entry(parent, key) {
+  if (!isContainer(parent) || Array.isArray(parent) !== (typeof key === 'number')) return undefined;
+  return Object.hasOwn(parent, key) ? parent[key] : undefined;
+}
+
+/**
+ * Write each mismatch's typed value at its path in `object` (JSON.parse of the
+ * verified body), and keep the list, each with the value as sent. `json` is
+ * the core's `[[path, expected, found, typed], ...]`; a path is dotted
+ * (`company.size`, `page_views.3.url`) and documented keys have no dots.
+ */
+function applyMismatches(object, json) {
+  const list = [];
+  for (const [path, expected, found, typed] of JSON.parse(json)) {
+    const keys = path.split('.');
+    let parent = object;
+    for (let i = 0; i < keys.length - 1; i++) parent = entry(parent, Array.isArray(parent) ? Number(keys[i]) : keys[i]);
+    const last = Array.isArray(parent) ? Number(keys[keys.length - 1]) : keys[keys.length - 1];
+    const value = entry(parent, last);
+    list.push({ path, expected, found, value: value === undefined ? null : value });
+    if (value !== undefined) parent[last] = typed;
+  }
+  Object.defineProperty(object, MISMATCHES, { value: list });
+}
+
+/**
+ * Type the strings of a visit's descriptive objects as the core says
+ * (`"6"` -> 6, `"true"` -> true). `json` is `[[[key or index, ...], typed,
+ * "as sent"], ...]`; a typing applies only where the value is still the string
+ * as sent (the list also names a repeated key's earlier occurrences).
+ */
+function applyTypings(object, json) {
+  if (json === '[]') return;
+  for (const [keys, typed, sent] of JSON.parse(json)) {
+    let parent = object;
+    for (let i = 0; i < keys.length - 1; i++) parent = entry(parent, keys[i]);
+    const last = keys[keys.length - 1];
+    if (entry(parent, last) === sent) parent[last] = typed;
+  }
+}
+
+/**
+ * The documented fields of `eventOrVisit` that were sent with another JSON
+ * type, in document order: `{ path, expected, found, value }`, `value` as
+ * sent (the object holds the typed value). A new array on each call; empty
+ * for an object without any.
+ */
+export function mismatchesOf(eventOrVisit) {
+  if (!isContainer(eventOrVisit)) {
+    throw new TypeError(`mismatchesOf takes an event or a visit, got ${describe(eventOrVisit)}`);
+  }
+  const list = Object.hasOwn(eventOrVisit, MISMATCHES) ? eventOrVisit[MISMATCHES] : undefined;
+  return list === undefined ? [] : list.map((mismatch) => ({ ...mismatch }));
+}
+
+/** The event: JSON.parse of the verified body, `event_type`, and the typed values of any mismatches. */
+function eventFrom(body, answer) {
+  const event = JSON.parse(textOf(body));
+  event.event_type = answer[0];
+  if (answer.length > 1) applyMismatches(event, answer[1]);
+  return event;
+}
+
+/**
+ * The visit: JSON.parse of the verified body, `event_type` (or null), the
+ * typed values of any mismatches and of the descriptive objects' strings,
+ * and `raw` (not enumerable), the object as sent. `answer` is the core's
+ * `[type or "", mismatches or "", typings]`.
+ */
+function visitFrom(body, [eventType, mismatches, typings]) {
+  const text = textOf(body);
+  const visit = JSON.parse(text);
+  visit.event_type = eventType === '' ? null : eventType;
+  if (mismatches !== '') applyMismatches(visit, mismatches);
+  applyTypings(visit, typings);
+  Object.defineProperty(visit, 'raw', { value: JSON.parse(text), writable: true, configurable: true, enumerable: false });
   return visit;
 }
 
@@ -278,15 +385,17 @@ const inspectCustom = Symbol.for('nodejs.util.inspect.custom');
 
 /**
  * A verifier for one webhook endpoint, holding one secret or several
- * (rotation). Options: `tolerance` (seconds; unset means no time check) and
- * `maxBodyBytes` (default 1 MiB).
+ * (rotation). Options: `tolerance` (seconds; unset means no time check),
+ * `maxBodyBytes` (default 1 MiB) and `strict` (refuse a documented field of
+ * another type as `invalid_payload`; default false: accept it and report it
+ * in `mismatchesOf(event)`).
  */
 export class Webhook {
   #wasm;
 
   constructor(secretOrSecrets, options) {
     ensureReady();
-    const { tolerance, maxBodyBytes } = checkedOptions(options);
+    const { tolerance, maxBodyBytes, strict } = checkedOptions(options);
     const list = Array.isArray(secretOrSecrets) ? secretOrSecrets : [secretOrSecrets];
     if (list.some((secret) => secret === undefined || secret === null)) {
       // The usual cause: an unset environment variable.
@@ -297,7 +406,7 @@ export class Webhook {
     const joined = new Uint8Array(lengths.reduce((a, b) => a + b, 0));
     secrets.reduce((offset, secret) => (joined.set(secret, offset), offset + secret.byteLength), 0);
     try {
-      this.#wasm = new WasmWebhook(joined, lengths, tolerance, maxBodyBytes);
+      this.#wasm = new WasmWebhook(joined, lengths, tolerance, maxBodyBytes, strict);
     } catch (error) {
       throw wrapped(error);
     } finally {
@@ -316,6 +425,11 @@ export class Webhook {
     return this.#wasm.tolerance ?? null;
   }
 
+  /** Whether a documented field of another type is refused (`invalid_payload`). */
+  get strict() {
+    return this.#wasm.strict;
+  }
+
   /** Check the X-Bullseye-Signature over the raw body; throws a WebhookError. */
   verify(body, signatureOrHeaders) {
     const raw = rawBody(body);
@@ -329,44 +443,38 @@ export class Webhook {
 
   /**
    * Verify, then parse a Bullseye event: a plain object with the payload's
-   * own keys plus `event_type`. `options.now` (a Date or milliseconds since
+   * own keys plus `event_type`, holding the typed value at each path
+   * `mismatchesOf(event)` lists. `options.now` (a Date or milliseconds since
    * the epoch) replaces the clock for the tolerance check.
    */
   constructEvent(body, signatureOrHeaders, options) {
     const raw = rawBody(body);
     const signature = signatureOf(signatureOrHeaders, SIGNATURE_HEADER);
     const now = nowMs(options);
-    let eventType;
+    let answer;
     try {
-      eventType = this.#wasm.constructEvent(raw.bytes, signature, now);
+      answer = this.#wasm.constructEvent(raw.bytes, signature, now);
     } catch (error) {
       throw wrapped(error);
     }
-    const event = JSON.parse(textOf(raw));
-    event.event_type = eventType;
-    if (eventType === VISITOR_IDENTIFIED && (numericId(event.visitor) || numericId(event.company))) {
-      // Rare: a numeric id. The core reads it as its decimal text; use its reading.
-      const [visitorId, companyId] = wasmIdentifiedIds(raw.bytes);
-      if (numericId(event.visitor)) event.visitor.id = visitorId;
-      if (numericId(event.company)) event.company.id = companyId;
-    }
-    return event;
+    return eventFrom(raw, answer);
   }
 
   /**
    * Check a fingerprinting-api visit's X-Webhook-Signature (the static
-   * token or the HMAC of the body), then parse it: the typed view plus `raw`.
+   * token or the HMAC of the body), then parse it: the payload with its
+   * descriptive objects' strings typed, plus `raw`, the object as sent.
    */
   constructVisit(body, signatureOrHeaders) {
     const raw = rawBody(body);
     const signature = signatureOf(signatureOrHeaders, VISIT_SIGNATURE_HEADER);
-    let typed;
+    let answer;
     try {
-      typed = this.#wasm.constructVisit(raw.bytes, signature);
+      answer = this.#wasm.constructVisit(raw.bytes, signature);
     } catch (error) {
       throw wrapped(error);
     }
-    return visitFrom(raw, typed);
+    return visitFrom(raw, answer);
   }
 
   /**
@@ -386,11 +494,11 @@ export class Webhook {
   }
 
   [inspectCustom]() {
-    return `Webhook { secrets: [REDACTED; ${secretCounts.get(this)}], tolerance: ${this.tolerance}, maxBodyBytes: ${this.maxBodyBytes} }`;
+    return `Webhook { secrets: [REDACTED; ${secretCounts.get(this)}], tolerance: ${this.tolerance}, maxBodyBytes: ${this.maxBodyBytes}, strict: ${this.strict} }`;
   }
 
   toJSON() {
-    return { secrets: `[REDACTED; ${secretCounts.get(this)}]`, tolerance: this.tolerance, maxBodyBytes: this.maxBodyBytes };
+    return { secrets: `[REDACTED; ${secretCounts.get(this)}]`, tolerance: this.tolerance, maxBodyBytes: this.maxBodyBytes, strict: this.strict };
   }
 }
 
@@ -399,17 +507,21 @@ export function isVisitorIdentified(event) {
   return event !== null && typeof event === 'object' && event.event_type === VISITOR_IDENTIFIED;
 }
 
-/** Parse a fingerprinting-api visit without checking any signature. */
-export function parseVisit(body) {
+/**
+ * Parse a fingerprinting-api visit without checking any signature.
+ * `options.strict` refuses a documented field of another type.
+ */
+export function parseVisit(body, options) {
   ensureReady();
   const raw = rawBody(body);
-  let typed;
+  const strict = visitOptions(options);
+  let answer;
   try {
-    typed = wasmParseVisit(raw.bytes);
+    answer = wasmParseVisit(raw.bytes, strict);
   } catch (error) {
     throw wrapped(error);
   }
-  return visitFrom(raw, typed);
+  return visitFrom(raw, answer);
 }
 
 /** The X-Bullseye-Signature value for `body` under `secret` (tests, local senders). */

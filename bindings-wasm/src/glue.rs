@@ -4,7 +4,7 @@
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use bullseye_webhooks::{Error, Webhook};
+use bullseye_webhooks::{CheckedEvent, CheckedVisit, Error, Webhook, mismatches_json};
 use zeroize::Zeroize;
 
 /// Why a call failed: a refusal by the core, or an argument the JavaScript
@@ -60,22 +60,54 @@ pub fn find_header(flat: &[String], name: &str) -> Option<String> {
     bullseye_webhooks::find_header(pairs, name).map(|value| value.into_owned())
 }
 
-/// Parse a visit; its typed view as JSON text.
-pub fn parse_visit(body: &[u8]) -> Result<String, Failure> {
-    Ok(bullseye_webhooks::parse_visit_json(body)?)
+/// A checked event as JavaScript takes it: `[type]`, or `[type, mismatches]`
+/// when a documented field has another type (the core's `mismatches_json`).
+pub fn event_answer(checked: CheckedEvent) -> Vec<String> {
+    if checked.mismatches.is_empty() {
+        vec![checked.event_type]
+    } else {
+        let mismatches = mismatches_json(&checked.mismatches);
+        vec![checked.event_type, mismatches]
+    }
 }
 
-/// `[visitor.id, company.id]` as the core types them, from a body
-/// `construct_event` accepted.
-pub fn identified_ids(body: &[u8]) -> [Option<String>; 2] {
-    let (visitor, company) = bullseye_webhooks::identified_ids(body);
-    [visitor, company]
+/// A checked visit as JavaScript takes it: `[type, mismatches, typings]`,
+/// the type `""` when the visit names none (a type is never empty), the
+/// mismatches as the core's `mismatches_json` (`""` when none), the typings
+/// as its `typings_json`.
+pub fn visit_answer(checked: CheckedVisit) -> Vec<String> {
+    let mismatches = mismatches_json(&checked.mismatches);
+    vec![
+        checked.event_type.unwrap_or_default(),
+        mismatches,
+        checked.typings_json,
+    ]
+}
+
+/// Check a visit (no signature); see [`visit_answer`].
+pub fn parse_visit(body: &[u8], strict: bool) -> Result<Vec<String>, Failure> {
+    Ok(visit_answer(bullseye_webhooks::check_visit(body, strict)?))
+}
+
+/// A non-negative, finite number of seconds as a `Duration`, to the
+/// nanosecond (truncated); `None` for anything else. (What
+/// `Duration::try_from_secs_f64` does, in a fraction of its code size: the
+/// `.wasm` has a budget.)
+pub fn duration(seconds: f64) -> Option<Duration> {
+    // 2^64 seconds and more do not fit; NaN is in no range.
+    if !(0.0..18_446_744_073_709_551_616.0).contains(&seconds) {
+        return None;
+    }
+    let whole = seconds.trunc();
+    // In range, so the casts are exact (whole) or truncate (nanoseconds).
+    let nanos = ((seconds - whole) * 1e9) as u64;
+    Some(Duration::from_secs(whole as u64).saturating_add(Duration::from_nanos(nanos)))
 }
 
 /// Milliseconds since the Unix epoch as a `SystemTime`.
 fn clock(now_ms: f64) -> Result<SystemTime, Failure> {
     const OUT_OF_RANGE: Failure = Failure::Argument("now must be a time after 1970 and finite");
-    let since_epoch = Duration::try_from_secs_f64(now_ms / 1000.0).map_err(|_| OUT_OF_RANGE)?;
+    let since_epoch = duration(now_ms / 1000.0).ok_or(OUT_OF_RANGE)?;
     UNIX_EPOCH.checked_add(since_epoch).ok_or(OUT_OF_RANGE)
 }
 
@@ -93,10 +125,13 @@ impl Verifier {
         lengths: &[u32],
         tolerance_seconds: Option<f64>,
         max_body_bytes: Option<f64>,
+        strict: bool,
     ) -> Result<Self, Failure> {
         let built = Self::build(&secrets, lengths, tolerance_seconds, max_body_bytes);
         secrets.zeroize();
-        built
+        let mut verifier = built?;
+        verifier.webhook = verifier.webhook.with_strict(strict);
+        Ok(verifier)
     }
 
     fn build(
@@ -122,9 +157,9 @@ impl Verifier {
         }
         let mut webhook = Webhook::with_secrets(list)?;
         if let Some(seconds) = tolerance_seconds {
-            let tolerance = Duration::try_from_secs_f64(seconds).map_err(|_| {
-                Failure::Argument("tolerance must be a non-negative number of seconds")
-            })?;
+            let tolerance = duration(seconds).ok_or(Failure::Argument(
+                "tolerance must be a non-negative number of seconds",
+            ))?;
             webhook = webhook.with_tolerance(tolerance);
         }
         if let Some(limit) = max_body_bytes {
@@ -148,6 +183,11 @@ impl Verifier {
     /// The tolerance in seconds, if any.
     pub fn tolerance(&self) -> Option<f64> {
         self.webhook.tolerance().map(|t| t.as_secs_f64())
+    }
+
+    /// Whether a field of another type is refused.
+    pub fn strict(&self) -> bool {
+        self.webhook.strict()
     }
 
     /// Check a signature.
@@ -174,21 +214,23 @@ impl Verifier {
     }
 
     /// Verify and check an event exactly as the core's construct_event
-    /// would (its check_event, which builds no typed event); its type.
+    /// would (its check_event, which builds no typed event); see
+    /// [`event_answer`].
     pub fn construct_event(
         &self,
         body: &[u8],
         signature: &str,
         now_ms: f64,
-    ) -> Result<String, Failure> {
+    ) -> Result<Vec<String>, Failure> {
         self.at_clock(body, signature, now_ms, |now| {
             self.webhook.check_event_at(body, signature, now)
         })
+        .map(event_answer)
     }
 
-    /// Check a visit's token or HMAC, then parse it; its typed view as JSON text.
-    pub fn construct_visit(&self, body: &[u8], signature: &str) -> Result<String, Failure> {
-        Ok(self.webhook.construct_visit_json(body, signature)?)
+    /// Check a visit's token or HMAC, then the visit; see [`visit_answer`].
+    pub fn construct_visit(&self, body: &[u8], signature: &str) -> Result<Vec<String>, Failure> {
+        Ok(visit_answer(self.webhook.check_visit(body, signature)?))
     }
 }
 
@@ -201,7 +243,14 @@ mod tests {
     const SIGNED_AT_MS: f64 = 1_705_314_600_000.0;
 
     fn two_secrets() -> Verifier {
-        Verifier::new(b"whsec_newwhsec_old".to_vec(), &[9, 9], Some(300.0), None).unwrap()
+        Verifier::new(
+            b"whsec_newwhsec_old".to_vec(),
+            &[9, 9],
+            Some(300.0),
+            None,
+            false,
+        )
+        .unwrap()
     }
 
     #[test]
@@ -225,13 +274,13 @@ mod tests {
     #[test]
     fn bad_secret_lists_are_refused() {
         for (bytes, lengths) in [(&b"abc"[..], &[4u32][..]), (b"abc", &[2]), (b"", &[])] {
-            let failure = Verifier::new(bytes.to_vec(), lengths, None, None).unwrap_err();
+            let failure = Verifier::new(bytes.to_vec(), lengths, None, None, false).unwrap_err();
             assert!(
                 matches!(failure.code(), "argument" | "invalid_secret"),
                 "{failure:?}"
             );
         }
-        let empty = Verifier::new(b"abc".to_vec(), &[3, 0], None, None).unwrap_err();
+        let empty = Verifier::new(b"abc".to_vec(), &[3, 0], None, None, false).unwrap_err();
         assert_eq!(empty.code(), "invalid_secret");
         assert!(!empty.message().contains("abc"));
     }
@@ -244,10 +293,10 @@ mod tests {
             (None, Some(1.5)),
             (None, Some(-1.0)),
         ] {
-            let failure = Verifier::new(b"s".to_vec(), &[1], tolerance, max).unwrap_err();
+            let failure = Verifier::new(b"s".to_vec(), &[1], tolerance, max, false).unwrap_err();
             assert_eq!(failure.code(), "argument", "{tolerance:?} {max:?}");
         }
-        let small = Verifier::new(b"s".to_vec(), &[1], None, Some(4.0)).unwrap();
+        let small = Verifier::new(b"s".to_vec(), &[1], None, Some(4.0), false).unwrap();
         assert_eq!(
             small.verify(BODY, "x").unwrap_err().code(),
             "body_too_large"
@@ -258,10 +307,16 @@ mod tests {
     fn events_use_the_given_clock() {
         let verifier = two_secrets();
         let signature = sign("whsec_old", BODY);
-        let event_type = verifier
+        let answer = verifier
             .construct_event(BODY, &signature, SIGNED_AT_MS + 60_000.0)
             .unwrap();
-        assert_eq!(event_type, "visitor.identified");
+        assert_eq!(
+            answer,
+            [
+                "visitor.identified",
+                r#"[["visitor.id","string","integer","42"]]"#
+            ]
+        );
         let late = verifier
             .construct_event(BODY, &signature, SIGNED_AT_MS + 3_600_000.0)
             .unwrap_err();
@@ -278,18 +333,58 @@ mod tests {
     }
 
     #[test]
-    fn numeric_ids_read_as_the_core_types_them() {
-        assert_eq!(identified_ids(BODY), [Some("42".to_owned()), None]);
+    fn strict_refuses_a_mismatch_and_lenient_lists_it() {
+        let body = br#"{"event":"visitor.identified","company":{"size":"150"}}"#;
+        let signature = sign("s", body);
+        let lenient = Verifier::new(b"s".to_vec(), &[1], None, None, false).unwrap();
+        assert!(!lenient.strict());
+        assert_eq!(
+            lenient.construct_event(body, &signature, 0.0).unwrap(),
+            [
+                "visitor.identified",
+                r#"[["company.size","integer","string",150]]"#
+            ]
+        );
+        let documented = br#"{"event":"visitor.identified","company":{"size":150}}"#;
+        assert_eq!(
+            lenient
+                .construct_event(documented, &sign("s", documented), 0.0)
+                .unwrap(),
+            ["visitor.identified"]
+        );
+        let strict = Verifier::new(b"s".to_vec(), &[1], None, None, true).unwrap();
+        assert!(strict.strict());
+        let refused = strict.construct_event(body, &signature, 0.0).unwrap_err();
+        assert_eq!(refused.code(), "invalid_payload");
+        assert_eq!(
+            refused.message(),
+            "invalid_payload: `company.size` must be an integer, but it is a string"
+        );
     }
 
     #[test]
     fn visits_and_headers() {
         let body = br#"{"event":"NEW_VISIT","id":"v1","screen":{"width":"1920"}}"#;
-        let verifier = Verifier::new(b"token".to_vec(), &[5], None, None).unwrap();
-        let typed = verifier.construct_visit(body, "token").unwrap();
-        assert!(typed.contains(r#""width":1920"#), "{typed}");
-        assert_eq!(parse_visit(body).unwrap(), typed);
-        assert_eq!(parse_visit(b"[]").unwrap_err().code(), "invalid_body");
+        let verifier = Verifier::new(b"token".to_vec(), &[5], None, None, false).unwrap();
+        let answer = verifier.construct_visit(body, "token").unwrap();
+        assert_eq!(
+            answer,
+            ["NEW_VISIT", "", r#"[[["screen","width"],1920,"1920"]]"#]
+        );
+        assert_eq!(parse_visit(body, false).unwrap(), answer);
+        assert_eq!(
+            parse_visit(b"[]", false).unwrap_err().code(),
+            "invalid_body"
+        );
+        let drifted = br#"{"id":7}"#;
+        assert_eq!(
+            parse_visit(drifted, false).unwrap(),
+            ["", r#"[["id","string","integer","7"]]"#, "[]"]
+        );
+        assert_eq!(
+            parse_visit(drifted, true).unwrap_err().code(),
+            "invalid_payload"
+        );
         let flat = [
             "X-Bullseye-Signature",
             "a",
@@ -304,6 +399,30 @@ mod tests {
             Some("a, c")
         );
         assert_eq!(find_header(&flat[..3], "content-type"), None);
+    }
+
+    #[test]
+    fn seconds_convert_as_try_from_secs_f64_does() {
+        for seconds in [0.0, 0.5, 1.0, 300.0, 1.25, 1_705_314_660.123, 1e15, 1.8e19] {
+            let ours = duration(seconds).unwrap();
+            let std = Duration::try_from_secs_f64(seconds).unwrap();
+            let gap = ours.abs_diff(std);
+            assert!(
+                gap <= Duration::from_micros(1),
+                "{seconds}: {ours:?} vs {std:?}"
+            );
+        }
+        for bad in [
+            -1.0,
+            -0.001,
+            f64::NAN,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+            1.9e19,
+        ] {
+            assert_eq!(duration(bad), None, "{bad}");
+            assert!(Duration::try_from_secs_f64(bad).is_err(), "{bad}");
+        }
     }
 
     #[test]

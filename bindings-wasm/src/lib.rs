@@ -1,10 +1,11 @@
 //! The WASM binding of `bullseye-webhooks`: argument conversion and error
 //! mapping only. Every rule lives in the core crate.
 //!
-//! The package's JavaScript entry (`js/api.js`) checks argument types, turns
+//! The package's JavaScript entry (`index.js`) checks argument types, turns
 //! strings into bytes, wraps errors into `WebhookError` and `JSON.parse`s the
-//! verified text, so this layer returns only what JavaScript needs: an
-//! event's type, or a visit's typed view as JSON text.
+//! verified text, so this layer returns only what JavaScript needs from the
+//! core's check mode (which links no serde_json parser): an event's type and
+//! its mismatches, or a visit's type, mismatches and typings, as JSON text.
 //!
 //! It is in two parts: [`glue`], plain Rust that the native unit tests run,
 //! and the `#[wasm_bindgen]` exports below, which only convert a
@@ -14,6 +15,11 @@
 use wasm_bindgen::prelude::*;
 
 pub mod glue;
+
+/// talc rather than dlmalloc: smaller and faster (see Cargo.toml).
+#[cfg(all(target_family = "wasm", not(target_feature = "atomics")))]
+#[global_allocator]
+static ALLOCATOR: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_allocator();
 
 use glue::Failure;
 
@@ -85,19 +91,12 @@ pub fn sign(secret: &[u8], body: &[u8]) -> String {
     bullseye_webhooks::sign(secret, body)
 }
 
-/// Parse a fingerprinting-api visit (no signature check); returns the typed
-/// view as JSON text.
+/// Check a fingerprinting-api visit (no signature check), refusing its
+/// first mismatch when `strict`: `[type or "", mismatches, typings]` (see
+/// [`glue::visit_answer`]).
 #[wasm_bindgen(js_name = parseVisit)]
-pub fn parse_visit(body: &[u8]) -> Result<String, JsValue> {
-    glue::parse_visit(body).map_err(thrown)
-}
-
-/// The typed `visitor.id` and `company.id` of a body `constructEvent`
-/// accepted, for the rare payload that sends a number (the core reads it as
-/// its decimal text): `[visitorId, companyId]`, `undefined` where absent.
-#[wasm_bindgen(js_name = identifiedIds)]
-pub fn identified_ids(body: &[u8]) -> Vec<JsValue> {
-    glue::identified_ids(body).map(JsValue::from).to_vec()
+pub fn parse_visit(body: &[u8], strict: bool) -> Result<Vec<String>, JsValue> {
+    glue::parse_visit(body, strict).map_err(thrown)
 }
 
 /// The verifier behind the JavaScript `Webhook` class.
@@ -110,16 +109,19 @@ pub struct WasmWebhook {
 impl WasmWebhook {
     /// Build a verifier. `secrets` holds every secret's bytes end to end and
     /// `lengths` their lengths; the buffer is wiped before returning.
-    /// `tolerance_seconds` and `max_body_bytes` were checked by the wrapper.
+    /// `tolerance_seconds` and `max_body_bytes` were checked by the wrapper;
+    /// `strict` refuses a field of another type.
     #[wasm_bindgen(constructor)]
     pub fn new(
         secrets: Vec<u8>,
         lengths: Vec<u32>,
         tolerance_seconds: Option<f64>,
         max_body_bytes: Option<f64>,
+        strict: bool,
     ) -> Result<WasmWebhook, JsValue> {
-        let inner = glue::Verifier::new(secrets, &lengths, tolerance_seconds, max_body_bytes)
-            .map_err(thrown)?;
+        let inner =
+            glue::Verifier::new(secrets, &lengths, tolerance_seconds, max_body_bytes, strict)
+                .map_err(thrown)?;
         Ok(Self { inner })
     }
 
@@ -135,30 +137,37 @@ impl WasmWebhook {
         self.inner.tolerance()
     }
 
+    /// Whether a field of another type is refused as `invalid_payload`.
+    #[wasm_bindgen(getter)]
+    pub fn strict(&self) -> bool {
+        self.inner.strict()
+    }
+
     /// Check an `X-Bullseye-Signature` value over the raw body.
     pub fn verify(&self, body: &[u8], signature: &str) -> Result<(), JsValue> {
         self.inner.verify(body, signature).map_err(thrown)
     }
 
-    /// Verify, then check the event's shape; returns its type. `now_ms`
-    /// (milliseconds since the Unix epoch, JavaScript's `Date.now()`) is the
-    /// clock: `wasm32-unknown-unknown` has none of its own.
+    /// Verify, then check the event: `[type]`, or `[type, mismatches]` (see
+    /// [`glue::event_answer`]). `now_ms` (milliseconds since the Unix epoch,
+    /// JavaScript's `Date.now()`) is the clock: `wasm32-unknown-unknown` has
+    /// none of its own.
     #[wasm_bindgen(js_name = constructEvent)]
     pub fn construct_event(
         &self,
         body: &[u8],
         signature: &str,
         now_ms: f64,
-    ) -> Result<String, JsValue> {
+    ) -> Result<Vec<String>, JsValue> {
         self.inner
             .construct_event(body, signature, now_ms)
             .map_err(thrown)
     }
 
-    /// Check a visit's token or HMAC, then parse it; returns the typed view
-    /// as JSON text.
+    /// Check a visit's token or HMAC, then the visit: `[type or "",
+    /// mismatches, typings]` (see [`glue::visit_answer`]).
     #[wasm_bindgen(js_name = constructVisit)]
-    pub fn construct_visit(&self, body: &[u8], signature: &str) -> Result<String, JsValue> {
+    pub fn construct_visit(&self, body: &[u8], signature: &str) -> Result<Vec<String>, JsValue> {
         self.inner.construct_visit(body, signature).map_err(thrown)
     }
 }

@@ -7,10 +7,13 @@ import {
   WebhookError,
   initSync,
   isVisitorIdentified,
+  mismatchesOf,
   parseVisit,
   sign,
   type BullseyeEvent,
   type ErrorCode,
+  type JsonType,
+  type Mismatch,
 } from 'bullseye-webhooks-wasm';
 
 declare const wasmModule: WebAssembly.Module;
@@ -26,7 +29,19 @@ export default {
         const email: string | null | undefined = event.visitor?.email;
         const pages: number | undefined = event.page_views?.length;
         const homeowner: boolean | null | undefined = event.visitor?.homeowner;
-        return Response.json({ email, pages, homeowner, domain: event.company?.domain ?? null });
+        const size: number | null | undefined = event.company?.size;
+        const personaMatch: boolean | null | undefined = event.visitor?.persona_match;
+        const firstUrl: string | null | undefined = event.page_views?.[0]?.url;
+        // Accepted with fields of another type: where, and both types (never the value: it may be personal data).
+        const drift: Mismatch[] = mismatchesOf(event);
+        for (const { path, expected, found } of drift) {
+          const types: [JsonType, JsonType] = [expected, found];
+          console.warn(`bullseye: ${path} should be ${types[0]} but is ${types[1]}`);
+        }
+        // @ts-expect-error company.size is a number (an integer), not a string
+        const sizeText: string = event.company!.size!;
+        void sizeText;
+        return Response.json({ email, pages, homeowner, size, personaMatch, firstUrl, domain: event.company?.domain ?? null });
       }
       return Response.json({ ignored: event.event_type });
     } catch (error) {
@@ -42,7 +57,16 @@ export default {
 const body = new TextEncoder().encode('{"event":"NEW_VISIT","id":"v1"}');
 webhook.verify(body, { [SIGNATURE_HEADER.toLowerCase()]: sign('whsec_new', body) });
 webhook.verify('{}', sign('whsec_new', '{}'));
-const visit = parseVisit(body);
-const visitId: string | null = visit.id;
+const strictWebhook = new Webhook('whsec_x', { strict: true });
+const isStrict: boolean = strictWebhook.strict;
+// @ts-expect-error strict is a boolean
+new Webhook('whsec_x', { strict: 1 });
+const visit = parseVisit(body, { strict: isStrict });
+const visitId: string | null | undefined = visit.id;
+const width = visit.screen?.['width'];
+const visitDrift: number = mismatchesOf(visit).length;
+// @ts-expect-error raw is read-only
+visit.raw = {};
+export { width, visitDrift };
 const codes: readonly ErrorCode[] = ERROR_CODES;
 export { visitId, codes };
