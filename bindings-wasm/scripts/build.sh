@@ -4,14 +4,14 @@
 # wasm-bindgen and wasm-opt come from the project's own installs (see wasm.mk):
 # Debian's wasm-opt (108) silently breaks wasm-bindgen output, so the npm
 # `binaryen` one is put first on PATH.
-# Environment: WASM_PROFILE (default wasm-release), WASM_OPT_FLAGS (default -Oz),
+# Environment: WASM_PROFILE (default wasm-release), WASM_OPT_FLAGS (default -Oz --converge),
 # CARGO_TARGET_DIR (default ../target).
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 root=$(cd "$here/.." && pwd)
 target_dir=${CARGO_TARGET_DIR:-$root/target}
 profile=${WASM_PROFILE:-wasm-release}
-opt_flags=${WASM_OPT_FLAGS:--Oz}
+opt_flags=${WASM_OPT_FLAGS:--Oz --converge}
 export PATH="$here/node_modules/.bin:$target_dir/tools/bin:$PATH"
 
 cargo build --quiet -p bullseye-webhooks-wasm --target wasm32-unknown-unknown --profile "$profile"
@@ -19,8 +19,10 @@ rm -rf "$here/pkg"
 wasm-bindgen --target web --no-typescript --out-dir "$here/pkg" \
   "$target_dir/wasm32-unknown-unknown/$profile/bullseye_webhooks_wasm.wasm"
 wasm="$here/pkg/bullseye_webhooks_wasm_bg.wasm"
+# The producers and target_features sections only describe the build: dropped.
 # shellcheck disable=SC2086 # the flags are a list
-wasm-opt $opt_flags --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
+wasm-opt $opt_flags --strip-producers --strip-target-features \
+  --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
   --enable-mutable-globals --enable-reference-types --enable-multivalue \
   "$wasm" -o "$wasm.opt"
 mv "$wasm.opt" "$wasm"
