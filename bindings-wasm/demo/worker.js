@@ -1,9 +1,19 @@
 // A Cloudflare Worker receiving Bullseye webhooks (the demo's receiver
 // protocol, demo/README.md). `wrangler` bundles it as is: the package's
 // `workerd` entry imports the .wasm as a compiled module and initialises it.
-import { Webhook, WebhookError } from 'bullseye-webhooks-wasm';
+// A field sent with another JSON type is accepted; its path and types (never
+// its value) are logged with console.error.
+import { Webhook, WebhookError, mismatchesOf } from 'bullseye-webhooks-wasm';
 
 let webhook;
+
+/** Log each mismatch of an event or a visit (never the value: it may be personal data); its paths. */
+function logged(eventOrVisit) {
+  return mismatchesOf(eventOrVisit).map(({ path, expected, found }) => {
+    console.error(`mismatch: ${path} expected ${expected}, found ${found}`);
+    return path;
+  });
+}
 
 function json(value, status = 200) {
   return new Response(JSON.stringify(value), { status, headers: { 'content-type': 'application/json' } });
@@ -19,13 +29,20 @@ async function handle(request, env) {
     if (event.event_type === 'visitor.identified') {
       answer.email = event.visitor?.email ?? null;
       answer.company_domain = event.company?.domain ?? null;
+      answer.company_size = event.company?.size ?? null;
+      answer.mismatches = logged(event);
     }
     return json(answer);
   }
   if (request.method === 'POST' && pathname === '/visit') {
     const body = new Uint8Array(await request.arrayBuffer());
     const visit = webhook.constructVisit(body, request.headers);
-    return json({ event_type: visit.event_type, visit_id: visit.id, visitor_id: visit.visitor?.id ?? null });
+    return json({
+      event_type: visit.event_type,
+      visit_id: visit.id ?? null,
+      visitor_id: visit.visitor?.id ?? null,
+      mismatches: logged(visit),
+    });
   }
   return json({ error: 'not_found' }, 404);
 }

@@ -36,10 +36,24 @@ export async function checkWorker(dispatch) {
   const payload = JSON.parse(body);
   const signature = sign(SECRET, body);
 
+  // This fixture sends four fields with another JSON type: accepted, reported.
   const ok = await dispatch('/bullseye', body, { 'X-Bullseye-Signature': signature });
   assert.deepEqual(ok, {
     status: 200,
-    json: { event_type: 'visitor.identified', email: payload.visitor.email, company_domain: payload.company.domain },
+    json: {
+      event_type: 'visitor.identified',
+      email: payload.visitor.email,
+      company_domain: payload.company.domain,
+      company_size: null,
+      mismatches: ['visitor.icp', 'visitor.icp_statuses', 'visitor.persona_match', 'company.size'],
+    },
+  });
+  // Bullseye's documented example, byte for byte: typed, nothing reported.
+  const documented = readFileSync(new URL('bullseye-partner-api-identification.json', payloads));
+  const typed = await dispatch('/bullseye', documented, { 'x-bullseye-signature': sign(SECRET, documented) });
+  assert.deepEqual(typed, {
+    status: 200,
+    json: { event_type: 'visitor.identified', email: 'john@acme.com', company_domain: 'acme.com', company_size: 150, mismatches: [] },
   });
   const rotated = await dispatch('/bullseye', body, { 'x-bullseye-signature': sign(PREVIOUS, body) });
   assert.equal(rotated.status, 200);
@@ -69,7 +83,7 @@ export async function checkWorker(dispatch) {
   const visitAnswer = await dispatch('/visit', visit, { 'X-Webhook-Signature': SECRET });
   assert.deepEqual(visitAnswer, {
     status: 200,
-    json: { event_type: 'NEW_VISIT', visit_id: visitPayload.id, visitor_id: visitPayload.visitor.id },
+    json: { event_type: 'NEW_VISIT', visit_id: visitPayload.id, visitor_id: visitPayload.visitor.id, mismatches: ['timezone'] },
   });
   assert.equal((await dispatch('/visit', visit, { 'X-Webhook-Signature': 'wrong-token' })).status, 401);
 }
