@@ -16,7 +16,7 @@ use wasm_bindgen::prelude::*;
 
 pub mod glue;
 
-/// talc rather than dlmalloc: smaller and faster (see Cargo.toml).
+/// talc rather than dlmalloc: a smaller `.wasm` (see Cargo.toml).
 #[cfg(all(target_family = "wasm", not(target_feature = "atomics")))]
 #[global_allocator]
 static ALLOCATOR: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_allocator();
