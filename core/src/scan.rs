@@ -113,6 +113,8 @@ impl<'a> Scanner<'a> {
     }
 
     /// The kind of the value at the cursor, after whitespace, by its first byte.
+    // The WASM build is size-first: its calls stay calls.
+    #[cfg_attr(target_arch = "wasm32", inline(never))]
     pub(crate) fn kind(&mut self) -> Result<Kind, Invalid> {
         self.skip_whitespace();
         match self.peek() {
@@ -187,6 +189,8 @@ impl<'a> Scanner<'a> {
     /// `enter` at `open` (whether an element follows), the element, then
     /// `after` it (whether another follows, past the comma, or the list
     /// closed).
+    // The WASM build is size-first: its calls stay calls.
+    #[cfg_attr(target_arch = "wasm32", inline(never))]
     pub(crate) fn enter(&mut self, depth: usize, open: u8, close: u8) -> Result<bool, Invalid> {
         self.open(depth, open)?;
         if self.peek() == Some(close) {
@@ -197,6 +201,8 @@ impl<'a> Scanner<'a> {
     }
 
     /// After an element: `true` past a comma, `false` past `close`.
+    // The WASM build is size-first: its calls stay calls.
+    #[cfg_attr(target_arch = "wasm32", inline(never))]
     pub(crate) fn after(&mut self, close: u8) -> Result<bool, Invalid> {
         self.skip_whitespace();
         match self.peek() {
@@ -213,6 +219,8 @@ impl<'a> Scanner<'a> {
     }
 
     /// At a member: its key, and past the colon.
+    // The WASM build is size-first: its calls stay calls.
+    #[cfg_attr(target_arch = "wasm32", inline(never))]
     pub(crate) fn key(&mut self) -> Result<Text, Invalid> {
         self.skip_whitespace();
         if self.peek() != Some(b'"') {
@@ -236,7 +244,8 @@ impl<'a> Scanner<'a> {
     }
 
     /// At `"`: check and pass a string.
-    #[inline(always)]
+    #[cfg_attr(not(target_arch = "wasm32"), inline(always))]
+    #[cfg_attr(target_arch = "wasm32", inline(never))]
     pub(crate) fn string(&mut self) -> Result<Text, Invalid> {
         // The range is worked out here, around a call that returns only a
         // flag: a returned `Text` goes through memory, and reading it back
@@ -559,7 +568,8 @@ impl Text {
     }
 
     /// The decoded content.
-    #[inline]
+    #[cfg_attr(not(target_arch = "wasm32"), inline)]
+    #[cfg_attr(target_arch = "wasm32", inline(never))]
     pub(crate) fn decoded<'a>(&self, text: &'a str) -> std::borrow::Cow<'a, str> {
         let raw = self.raw(text);
         if self.escaped {

@@ -329,8 +329,7 @@ impl<'t> Reader<'t> {
         let kind = self.scanner.kind()?;
         let start = self.scanner.pos();
         if let Some((from, to)) = span.take() {
-            // A repeated key: only its last occurrence counts.
-            self.mismatches.retain(|m| !(from..to).contains(&m.at));
+            self.forget(from, to);
         }
         self.path.push(Step::Name(name));
         let value = if kind == Kind::Null {
@@ -343,6 +342,14 @@ impl<'t> Reader<'t> {
         *slot = value;
         *span = Some((start, self.scanner.pos()));
         Ok(())
+    }
+
+    /// A repeated key: only its last occurrence counts, so forget what the
+    /// value at `from..to` reported.
+    #[cold]
+    #[inline(never)]
+    fn forget(&mut self, from: usize, to: usize) {
+        self.mismatches.retain(|m| !(from..to).contains(&m.at));
     }
 
     /// Report the value that started at `start` and ends at the cursor.
