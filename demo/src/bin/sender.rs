@@ -283,7 +283,7 @@ fn deliveries(fixtures: &Path, secret: &str) -> Result<Vec<Delivery>, String> {
             ok,
         ),
         delivery(
-            "signed, `event` key",
+            "signed, `event` key (own sample, 4 fields drifted)",
             b,
             &["--secret-env", CURRENT, identification],
             None,
@@ -381,7 +381,7 @@ fn deliveries(fixtures: &Path, secret: &str) -> Result<Vec<Delivery>, String> {
             (413, Some("body_too_large")),
         ),
         delivery(
-            "visit, HMAC signature",
+            "visit, HMAC (own sample, timezone drifted)",
             "/visit",
             &["--secret-env", CURRENT, "--header", header, visit],
             None,
