@@ -652,8 +652,8 @@ fn py_event(py: Python<'_>, event: core::Event) -> PyResult<Py<PyAny>> {
 
 #[pyclass(frozen, module = "bullseye_webhooks._native", name = "VisitVisitor")]
 struct PyVisitVisitor {
-    id: Option<String>,
-    first_seen: Option<String>,
+    id: Option<core::Str>,
+    first_seen: Option<core::Str>,
     company: Option<Py<PyVisitCompany>>,
 }
 

@@ -5,6 +5,7 @@
 //! name) when `event_type` is not a non-empty string. Only an identification
 //! has documented fields, so only it reports mismatches.
 
+use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use serde::ser::{Serialize, SerializeMap, Serializer};
@@ -141,13 +142,19 @@ struct ReadEvent {
     event_type: String,
     fields: VisitorIdentified,
     mismatches: Vec<Mismatch>,
+    /// With `BUILD`, the text the typed strings are views into.
+    source: Option<Arc<str>>,
 }
 
 impl ReadEvent {
     fn read<const BUILD: bool>(text: &str, strict: bool) -> Result<Self, Error> {
         let mut fields = VisitorIdentified::default();
         let (mut event_type, mut event) = (None, None);
-        let mut reader = Reader::new(text);
+        let source: Option<Arc<str>> = BUILD.then(|| Arc::from(text));
+        let mut reader = match &source {
+            Some(source) => Reader::shared(source),
+            None => Reader::new(text),
+        };
         reader.root(|r| {
             VisitorIdentified::read_members::<BUILD>(r, &mut fields, |r, key| {
                 match key {
@@ -175,6 +182,7 @@ impl ReadEvent {
             event_type,
             fields,
             mismatches,
+            source,
         })
     }
 
@@ -191,7 +199,7 @@ impl ReadEvent {
     }
 
     fn into_event(self, text: &str) -> Event {
-        let raw = RawObject::new(text);
+        let raw = RawObject::new(self.source.unwrap_or_else(|| Arc::from(text)));
         if self.event_type == VISITOR_IDENTIFIED {
             let mut event = Box::new(self.fields);
             event.event_type = self.event_type;

@@ -1,7 +1,7 @@
 //! Turning raw bytes into a JSON object, with the body checks of the contract.
 
 use std::fmt;
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 use serde_json::{Map, Value};
 
@@ -15,15 +15,16 @@ pub const MAX_JSON_DEPTH: usize = 128;
 /// built on first use (the typed view never needs it).
 #[derive(Clone, Default)]
 pub(crate) struct RawObject {
-    text: Box<str>,
+    text: Arc<str>,
     parsed: OnceLock<Map<String, Value>>,
 }
 
 impl RawObject {
-    /// A raw object for text the reader accepted as a JSON object.
-    pub(crate) fn new(text: &str) -> Self {
+    /// A raw object for text the reader accepted as a JSON object (shared
+    /// with the typed view's strings).
+    pub(crate) fn new(text: Arc<str>) -> Self {
         Self {
-            text: text.into(),
+            text,
             parsed: OnceLock::new(),
         }
     }

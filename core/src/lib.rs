@@ -11,6 +11,7 @@ mod error;
 mod event;
 mod json;
 mod signature;
+mod text;
 mod time;
 mod visit;
 
@@ -22,6 +23,7 @@ pub use schema::{
     VisitorIdentified, mismatches_json,
 };
 pub use signature::{DEFAULT_MAX_BODY_BYTES, SIGNATURE_HEADER, Webhook, find_header, sign};
+pub use text::Str;
 pub use visit::{
     CheckedVisit, VISIT_SIGNATURE_HEADER, check_visit, parse_visit, parse_visit_strict,
 };

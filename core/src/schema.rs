@@ -26,9 +26,12 @@ use std::fmt::Write as _;
 use serde::ser::{Serialize, SerializeMap, Serializer};
 use serde_json::{Map, Value};
 
+use std::sync::Arc;
+
 use crate::Error;
 use crate::json::{RawObject, check_depth, not_an_object, not_json};
 use crate::scan::{Invalid, Kind, Number, Scanner, Text};
+use crate::text::Str;
 
 /// A JSON type, as a [`Mismatch`] names it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -238,6 +241,9 @@ pub(crate) struct Reader<'t> {
     /// For bindings that type descriptive values themselves: each string
     /// typed by the visit rule, as `[[steps...], typed, "as sent"]`.
     typings: Option<String>,
+    /// The text as the typed view shares it, when it is built: its strings
+    /// are views into it.
+    source: Option<Arc<str>>,
 }
 
 impl<'t> Reader<'t> {
@@ -249,7 +255,15 @@ impl<'t> Reader<'t> {
             path: Vec::new(),
             mismatches: Vec::new(),
             typings: None,
+            source: None,
         }
+    }
+
+    /// A reader whose strings are views into `source` (the same text).
+    pub(crate) fn shared(source: &'t Arc<str>) -> Self {
+        let mut reader = Self::new(source);
+        reader.source = Some(Arc::clone(source));
+        reader
     }
 
     /// Also list the typings of descriptive values (see [`Reader::typings`]).
@@ -332,14 +346,13 @@ impl<'t> Reader<'t> {
             self.forget(from, to);
         }
         self.path.push(Step::Name(name));
-        let value = if kind == Kind::Null {
+        if kind == Kind::Null {
             self.skip()?;
-            None
+            *slot = None;
         } else {
-            T::read::<BUILD>(self, kind)?
-        };
+            T::read_into::<BUILD>(self, kind, slot)?;
+        }
         self.path.pop();
-        *slot = value;
         *span = Some((start, self.scanner.pos()));
         Ok(())
     }
@@ -412,13 +425,19 @@ impl<'t> Reader<'t> {
         Ok(None)
     }
 
-    /// A string value, decoded when `decode`; an integer is converted to
-    /// its decimal text.
-    fn text<const DECODE: bool>(&mut self, kind: Kind) -> Result<Option<String>, Invalid> {
+    /// A string value, read when `READ`; an integer is converted to its
+    /// decimal text.
+    fn text<const READ: bool>(&mut self, kind: Kind) -> Result<Option<Str>, Invalid> {
         match kind {
             Kind::String => {
                 let text = self.scanner.string()?;
-                Ok(DECODE.then(|| text.decoded(self.text).into_owned()))
+                if !READ {
+                    return Ok(None);
+                }
+                Ok(Some(match (&self.source, text.escaped) {
+                    (Some(source), false) => Str::shared(source, text.start, text.end),
+                    _ => Str::from(text.decoded(self.text).as_ref()),
+                }))
             }
             Kind::Number => {
                 let start = self.scanner.pos();
@@ -428,7 +447,7 @@ impl<'t> Reader<'t> {
                 if found == JsonType::Integer {
                     // A JSON integer has one spelling: its literal is its
                     // decimal text.
-                    let literal = literal.to_owned();
+                    let literal = Str::from(literal);
                     let typed = Cow::Owned(format!("\"{literal}\""));
                     self.mismatch(JsonType::String, found, start, typed);
                     Ok(Some(literal))
@@ -523,11 +542,21 @@ pub(crate) trait Read {
         r: &mut Reader<'_>,
         kind: Kind,
     ) -> Result<Option<Self::Output>, Invalid>;
+
+    /// [`Read::read`] into `slot` (a record reads in place: it is large).
+    fn read_into<const BUILD: bool>(
+        r: &mut Reader<'_>,
+        kind: Kind,
+        slot: &mut Option<Self::Output>,
+    ) -> Result<(), Invalid> {
+        *slot = Self::read::<BUILD>(r, kind)?;
+        Ok(())
+    }
 }
 
-impl Read for String {
-    type Output = String;
-    fn read<const BUILD: bool>(r: &mut Reader<'_>, kind: Kind) -> Result<Option<String>, Invalid> {
+impl Read for Str {
+    type Output = Str;
+    fn read<const BUILD: bool>(r: &mut Reader<'_>, kind: Kind) -> Result<Option<Str>, Invalid> {
         r.text::<BUILD>(kind)
     }
 }
@@ -536,8 +565,8 @@ impl Read for String {
 pub(crate) struct Kept;
 
 impl Read for Kept {
-    type Output = String;
-    fn read<const BUILD: bool>(r: &mut Reader<'_>, kind: Kind) -> Result<Option<String>, Invalid> {
+    type Output = Str;
+    fn read<const BUILD: bool>(r: &mut Reader<'_>, kind: Kind) -> Result<Option<Str>, Invalid> {
         r.text::<true>(kind)
     }
 }
@@ -681,17 +710,32 @@ pub(crate) fn find_key(keys: &[&str], next: &mut usize, key: &str) -> Option<usi
     let key = key.as_bytes();
     let start = (*next).min(keys.len());
     let (before, after) = keys.split_at(start);
-    // The length and the first byte settle most misses without a memcmp.
-    let same = |name: &&str| {
-        let name = name.as_bytes();
-        name.len() == key.len() && name.first() == key.first() && name == key
-    };
+    let same = |name: &&str| same_bytes(name.as_bytes(), key);
     let found = match after.iter().position(same) {
         Some(i) => start + i,
         None => before.iter().position(same)?,
     };
     *next = found + 1;
     Some(found)
+}
+
+/// Whether two short byte strings are equal: the length settles most
+/// misses, then eight bytes at a time (a memcmp call costs more for keys).
+#[inline]
+fn same_bytes(a: &[u8], b: &[u8]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    let (mut a, mut b) = (a, b);
+    while let (Some((x, rest_a)), Some((y, rest_b))) =
+        (a.split_first_chunk::<8>(), b.split_first_chunk::<8>())
+    {
+        if x != y {
+            return false;
+        }
+        (a, b) = (rest_a, rest_b);
+    }
+    a.iter().zip(b).all(|(x, y)| x == y)
 }
 
 /// The position of `key` in `keys` (its length when absent), for `record!`.
@@ -786,6 +830,19 @@ macro_rules! record {
                 Self::read_members::<BUILD>(r, &mut out, |r, _| r.skip())?;
                 Ok(BUILD.then_some(out))
             }
+
+            fn read_into<const BUILD: bool>(
+                r: &mut $crate::schema::Reader<'_>,
+                kind: $crate::scan::Kind,
+                slot: &mut Option<Self>,
+            ) -> Result<(), $crate::scan::Invalid> {
+                if !BUILD || kind != $crate::scan::Kind::Object {
+                    *slot = Self::read::<BUILD>(r, kind)?;
+                    return Ok(());
+                }
+                let out = slot.insert(Self::default());
+                Self::read_members::<BUILD>(r, out, |r, _| r.skip())
+            }
         }
     };
     (@key $field:ident $key:literal) => { $key };
@@ -825,13 +882,13 @@ record! {
             pub(crate) mismatches: Vec<Mismatch>,
         }
         /// When the event occurred (RFC 3339), as sent.
-        timestamp: String as Kept,
+        timestamp: Str as Kept,
         /// The customer's Bullseye organization.
-        organization_id: String,
+        organization_id: Str,
         /// The visitor's session.
-        session_id: String,
+        session_id: Str,
         /// The workspace's name.
-        workspace: String,
+        workspace: Str,
         /// Who was identified.
         visitor: Visitor,
         /// The visitor's company.
@@ -847,45 +904,45 @@ record! {
     /// The identified person.
     pub struct Visitor {
         /// Bullseye's visitor id.
-        id: String,
+        id: Str,
         /// Work email.
-        email: String,
+        email: Str,
         /// Personal email.
-        personal_email: String,
+        personal_email: Str,
         /// First name.
-        first_name: String,
+        first_name: Str,
         /// Last name.
-        last_name: String,
+        last_name: Str,
         /// Job title.
-        job_title: String,
+        job_title: Str,
         /// Phone number.
-        phone: String,
+        phone: Str,
         /// Location, as Bullseye formats it.
-        location: String,
+        location: Str,
         /// Photo URL.
-        photo_url: String,
+        photo_url: Str,
         /// LinkedIn profile URL.
-        linkedin_url: String,
+        linkedin_url: Str,
         /// Facebook profile URL.
-        facebook_url: String,
+        facebook_url: Str,
         /// Twitter profile URL.
-        twitter_url: String,
+        twitter_url: Str,
         /// Street address.
-        address: String,
+        address: Str,
         /// City.
-        city: String,
+        city: Str,
         /// State or region.
-        state: String,
+        state: Str,
         /// Postal code.
-        postal_code: String,
+        postal_code: Str,
         /// Gender.
-        gender: String,
+        gender: Str,
         /// Age range.
-        age_range: String,
+        age_range: Str,
         /// Income range.
-        income_range: String,
+        income_range: Str,
         /// Net worth range.
-        net_worth: String,
+        net_worth: Str,
         /// Homeowner status.
         homeowner: bool,
         /// Marital status.
@@ -893,15 +950,15 @@ record! {
         /// Children.
         children: bool,
         /// The ideal-customer profile matched.
-        icp: String,
+        icp: Str,
         /// ICP statuses.
         icp_statuses: Map<String, Value>,
         /// Whether the visitor matches a persona.
         persona_match: bool,
         /// When Bullseye first saw this visitor.
-        created_at: String,
+        created_at: Str,
         /// When Bullseye last saw this visitor.
-        last_seen_at: String,
+        last_seen_at: Str,
     }
 }
 
@@ -909,39 +966,39 @@ record! {
     /// The visitor's company.
     pub struct Company {
         /// Bullseye's company id.
-        id: String,
+        id: Str,
         /// Name.
-        name: String,
+        name: Str,
         /// Web domain.
-        domain: String,
+        domain: Str,
         /// Industry.
-        industry: String,
+        industry: Str,
         /// Number of employees (`150` in the documented example).
         size: i64,
         /// Number of employees.
         employee_count: i64,
         /// Employee size range (`"101-500"`).
-        employee_size_range: String,
+        employee_size_range: Str,
         /// Revenue range.
-        revenue_range: String,
+        revenue_range: Str,
         /// Location.
-        location: String,
+        location: Str,
         /// LinkedIn URL.
-        linkedin_url: String,
+        linkedin_url: Str,
         /// Website URL.
-        website_url: String,
+        website_url: Str,
         /// Description.
-        description: String,
+        description: Str,
         /// Logo URL.
-        logo_url: String,
+        logo_url: Str,
         /// Street address.
-        address: String,
+        address: Str,
         /// City.
-        city: String,
+        city: Str,
         /// Region or state.
-        region: String,
+        region: Str,
         /// Postal code.
-        postal_code: String,
+        postal_code: Str,
     }
 }
 
@@ -949,51 +1006,51 @@ record! {
     /// Session metadata.
     pub struct Session {
         /// When the session started.
-        created_at: String,
+        created_at: Str,
         /// First page of the session.
-        landing_page: String,
+        landing_page: Str,
         /// Entry page.
-        entry_page: String,
+        entry_page: Str,
         /// Exit page.
-        exit_page: String,
+        exit_page: Str,
         /// Pages visited.
         pages_visited: i64,
         /// Referrer.
-        referrer: String,
+        referrer: Str,
         /// Device type.
-        device_type: String,
+        device_type: Str,
         /// Whether this was the visitor's first visit.
         first_visit: bool,
         /// utm_source.
-        utm_source: String,
+        utm_source: Str,
         /// utm_campaign.
-        utm_campaign: String,
+        utm_campaign: Str,
         /// utm_medium.
-        utm_medium: String,
+        utm_medium: Str,
         /// utm_term.
-        utm_term: String,
+        utm_term: Str,
         /// utm_content.
-        utm_content: String,
+        utm_content: Str,
         /// Campaign name.
-        campaign_name: String,
+        campaign_name: Str,
         /// Campaign source.
-        campaign_source: String,
+        campaign_source: Str,
         /// Campaign medium.
-        campaign_medium: String,
+        campaign_medium: Str,
         /// Campaign term.
-        campaign_term: String,
+        campaign_term: Str,
         /// Campaign content.
-        campaign_content: String,
+        campaign_content: Str,
         /// Search term.
-        search_term: String,
+        search_term: Str,
         /// Search engine.
-        search_engine: String,
+        search_engine: Str,
         /// Country.
-        country: String,
+        country: Str,
         /// Region.
-        region: String,
+        region: Str,
         /// City.
-        city: String,
+        city: Str,
         /// All tracking parameters.
         tracking_params: Map<String, Value>,
     }
@@ -1003,9 +1060,9 @@ record! {
     /// One page view of the session.
     pub struct PageView {
         /// The page's URL.
-        url: String,
+        url: Str,
         /// When it was viewed.
-        visited_at: String,
+        visited_at: Str,
     }
 }
 
@@ -1026,17 +1083,17 @@ record! {
             pub(crate) mismatches: Vec<Mismatch>,
         }
         /// The visit's id.
-        id: String,
+        id: Str,
         /// The visited URL.
-        url: String,
+        url: Str,
         /// The URL's parameters, as sent.
         params: Map<String, Value>,
         /// The referrer.
-        referrer: String,
+        referrer: Str,
         /// When the visit happened, as sent.
-        date: String,
+        date: Str,
         /// The visitor's IP address.
-        ip: String,
+        ip: Str,
         /// The visitor.
         visitor: VisitVisitor,
         /// Geolocation, typed.
@@ -1048,7 +1105,7 @@ record! {
         /// The browser, typed.
         browser: Value as Descriptive,
         /// The time zone.
-        timezone: String,
+        timezone: Str,
         /// The screen, typed.
         screen: Value as Descriptive,
     }
@@ -1058,9 +1115,9 @@ record! {
     /// The visitor of a [`Visit`].
     pub struct VisitVisitor {
         /// The visitor's id.
-        id: String,
+        id: Str,
         /// When the visitor was first seen, as sent.
-        first_seen = "firstSeen": String,
+        first_seen = "firstSeen": Str,
         /// The visitor's company.
         company: VisitCompany,
     }
@@ -1070,9 +1127,9 @@ record! {
     /// The company of a visit's visitor.
     pub struct VisitCompany {
         /// Name.
-        name: String,
+        name: Str,
         /// Web domain.
-        domain: String,
+        domain: Str,
     }
 }
 

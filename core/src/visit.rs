@@ -16,6 +16,8 @@
 //! available from [`Visit::raw`]. The documented fields themselves are read
 //! as every record is ([`crate::schema`]): another JSON type is a mismatch.
 
+use std::sync::Arc;
+
 use serde_json::Value;
 
 use crate::json::{RawObject, utf8};
@@ -124,7 +126,11 @@ fn read_visit<const BUILD: bool>(
 ) -> Result<(Visit, Option<String>), Error> {
     let mut visit = Visit::default();
     let mut types: [Option<String>; 3] = Default::default();
-    let mut reader = Reader::new(text);
+    let source: Option<Arc<str>> = BUILD.then(|| Arc::from(text));
+    let mut reader = match &source {
+        Some(source) => Reader::shared(source),
+        None => Reader::new(text),
+    };
     if typings {
         reader = reader.with_typings();
     }
@@ -148,13 +154,14 @@ fn read_visit<const BUILD: bool>(
     }
     visit.event_type = types.into_iter().flatten().next();
     visit.mismatches = mismatches;
+    if let Some(source) = source {
+        visit.raw = RawObject::new(source);
+    }
     Ok((visit, typings))
 }
 
 fn visit_from_body(body: &[u8], strict: bool) -> Result<Visit, Error> {
-    let text = utf8(body)?;
-    let (mut visit, _) = read_visit::<true>(text, strict, false)?;
-    visit.raw = RawObject::new(text);
+    let (visit, _) = read_visit::<true>(utf8(body)?, strict, false)?;
     Ok(visit)
 }
 
