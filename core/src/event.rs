@@ -156,7 +156,7 @@ impl ReadEvent {
             None => Reader::new(text),
         };
         reader.root(|r| {
-            VisitorIdentified::read_members::<BUILD>(r, &mut fields, |r, key| {
+            VisitorIdentified::read_members::<BUILD>(r, Some(&mut fields), |r, key| {
                 match key {
                     "event_type" => event_type = r.type_name()?,
                     "event" => event = r.type_name()?,

@@ -306,6 +306,18 @@ impl<'t> Reader<'t> {
         &mut self,
         mut member: impl FnMut(&mut Self, &str) -> Result<(), Invalid>,
     ) -> Result<(), Invalid> {
+        // The WASM build is size-first: one loop serves every record there.
+        #[cfg(target_arch = "wasm32")]
+        let member: &mut dyn FnMut(&mut Self, &str) -> Result<(), Invalid> = &mut member;
+        #[cfg(not(target_arch = "wasm32"))]
+        let member = &mut member;
+        self.member_loop(member)
+    }
+
+    fn member_loop<F>(&mut self, member: &mut F) -> Result<(), Invalid>
+    where
+        F: FnMut(&mut Self, &str) -> Result<(), Invalid> + ?Sized,
+    {
         let mut more = self.scanner.enter(self.depth, b'{', b'}')?;
         self.depth += 1;
         while more {
@@ -333,11 +345,12 @@ impl<'t> Reader<'t> {
         Ok((!name.is_empty()).then(|| name.into_owned()))
     }
 
-    /// The value of documented field `name` into `slot`, as `T` reads it.
+    /// The value of documented field `name` into `slot` (none when the
+    /// record is only checked), as `T` reads it.
     pub(crate) fn field<T: Read, const BUILD: bool>(
         &mut self,
         name: &'static str,
-        slot: &mut Option<T::Output>,
+        slot: Option<&mut Option<T::Output>>,
         span: &mut Span,
     ) -> Result<(), Invalid> {
         let kind = self.scanner.kind()?;
@@ -348,7 +361,9 @@ impl<'t> Reader<'t> {
         self.path.push(Step::Name(name));
         if kind == Kind::Null {
             self.skip()?;
-            *slot = None;
+            if let Some(slot) = slot {
+                *slot = None;
+            }
         } else {
             T::read_into::<BUILD>(self, kind, slot)?;
         }
@@ -425,19 +440,23 @@ impl<'t> Reader<'t> {
         Ok(None)
     }
 
-    /// A string value, read when `READ`; an integer is converted to its
-    /// decimal text.
-    fn text<const READ: bool>(&mut self, kind: Kind) -> Result<Option<Str>, Invalid> {
+    /// A string value, read when `READ` (as a view into the source when
+    /// `SHARE`, which only building asks for); an integer is converted to
+    /// its decimal text.
+    fn text<const READ: bool, const SHARE: bool>(
+        &mut self,
+        kind: Kind,
+    ) -> Result<Option<Str>, Invalid> {
         match kind {
             Kind::String => {
                 let text = self.scanner.string()?;
                 if !READ {
                     return Ok(None);
                 }
-                Ok(Some(match (&self.source, text.escaped) {
-                    (Some(source), false) => Str::shared(source, text.start, text.end),
-                    _ => Str::from(text.decoded(self.text).as_ref()),
-                }))
+                if let (true, Some(source), false) = (SHARE, &self.source, text.escaped) {
+                    return Ok(Some(Str::shared(source, text.start, text.end)));
+                }
+                Ok(Some(Str::from(text.decoded(self.text).as_ref())))
             }
             Kind::Number => {
                 let start = self.scanner.pos();
@@ -543,13 +562,17 @@ pub(crate) trait Read {
         kind: Kind,
     ) -> Result<Option<Self::Output>, Invalid>;
 
-    /// [`Read::read`] into `slot` (a record reads in place: it is large).
+    /// [`Read::read`] into `slot`, if any (a record reads in place: it is
+    /// large).
     fn read_into<const BUILD: bool>(
         r: &mut Reader<'_>,
         kind: Kind,
-        slot: &mut Option<Self::Output>,
+        slot: Option<&mut Option<Self::Output>>,
     ) -> Result<(), Invalid> {
-        *slot = Self::read::<BUILD>(r, kind)?;
+        let value = Self::read::<BUILD>(r, kind)?;
+        if let Some(slot) = slot {
+            *slot = value;
+        }
         Ok(())
     }
 }
@@ -557,7 +580,7 @@ pub(crate) trait Read {
 impl Read for Str {
     type Output = Str;
     fn read<const BUILD: bool>(r: &mut Reader<'_>, kind: Kind) -> Result<Option<Str>, Invalid> {
-        r.text::<BUILD>(kind)
+        r.text::<BUILD, BUILD>(kind)
     }
 }
 
@@ -567,7 +590,7 @@ pub(crate) struct Kept;
 impl Read for Kept {
     type Output = Str;
     fn read<const BUILD: bool>(r: &mut Reader<'_>, kind: Kind) -> Result<Option<Str>, Invalid> {
-        r.text::<true>(kind)
+        r.text::<true, BUILD>(kind)
     }
 }
 
@@ -786,12 +809,13 @@ macro_rules! record {
             /// The documented keys, in declaration order.
             pub(crate) const KEYS: &'static [&'static str] = &[ $( record!(@key $field $($key)?) ),* ];
 
-            /// At `{`: read every member into `out`; keys that are not
-            /// documented go to `other`, which must consume the value.
+            /// At `{`: read every member into `out` (none when only
+            /// checked); keys that are not documented go to `other`, which
+            /// must consume the value.
             #[allow(dead_code)]
             pub(crate) fn read_members<const BUILD: bool>(
                 r: &mut $crate::schema::Reader<'_>,
-                out: &mut Self,
+                mut out: Option<&mut Self>,
                 mut other: impl FnMut(&mut $crate::schema::Reader<'_>, &str) -> Result<(), $crate::scan::Invalid>,
             ) -> Result<(), $crate::scan::Invalid> {
                 // Each key's position in KEYS, as a constant named after the
@@ -808,7 +832,7 @@ macro_rules! record {
                     match (found, found.and_then(|i| spans.get_mut(i))) {
                         $( (Some(index::$field), Some(span)) => r.field::<record!(@reader $ty $(, $reader)?), BUILD>(
                             record!(@key $field $($key)?),
-                            &mut out.$field,
+                            out.as_mut().map(|out| &mut out.$field),
                             span,
                         ), )*
                         _ => other(r, key),
@@ -826,22 +850,37 @@ macro_rules! record {
                 if kind != $crate::scan::Kind::Object {
                     return r.wrong_object(kind);
                 }
+                if !BUILD {
+                    Self::read_members::<BUILD>(r, None, |r, _| r.skip())?;
+                    return Ok(None);
+                }
                 let mut out = Self::default();
-                Self::read_members::<BUILD>(r, &mut out, |r, _| r.skip())?;
-                Ok(BUILD.then_some(out))
+                Self::read_members::<BUILD>(r, Some(&mut out), |r, _| r.skip())?;
+                Ok(Some(out))
             }
 
             fn read_into<const BUILD: bool>(
                 r: &mut $crate::schema::Reader<'_>,
                 kind: $crate::scan::Kind,
-                slot: &mut Option<Self>,
+                slot: Option<&mut Option<Self>>,
             ) -> Result<(), $crate::scan::Invalid> {
-                if !BUILD || kind != $crate::scan::Kind::Object {
-                    *slot = Self::read::<BUILD>(r, kind)?;
-                    return Ok(());
+                if !BUILD {
+                    // Only checked: a record's values are never kept.
+                    return Self::read::<BUILD>(r, kind).map(drop);
                 }
-                let out = slot.insert(Self::default());
-                Self::read_members::<BUILD>(r, out, |r, _| r.skip())
+                match slot {
+                    Some(slot) if kind == $crate::scan::Kind::Object => {
+                        let out = slot.insert(Self::default());
+                        Self::read_members::<BUILD>(r, Some(out), |r, _| r.skip())
+                    }
+                    slot => {
+                        let value = Self::read::<BUILD>(r, kind)?;
+                        if let Some(slot) = slot {
+                            *slot = value;
+                        }
+                        Ok(())
+                    }
+                }
             }
         }
     };

@@ -135,7 +135,7 @@ fn read_visit<const BUILD: bool>(
         reader = reader.with_typings();
     }
     reader.root(|r| {
-        Visit::read_members::<BUILD>(r, &mut visit, |r, key| {
+        Visit::read_members::<BUILD>(r, Some(&mut visit), |r, key| {
             match VISIT_TYPE_KEYS.iter().position(|k| *k == key) {
                 Some(i) => {
                     let name = r.type_name()?;
