@@ -12,7 +12,7 @@ use serde::ser::{Serialize, SerializeMap, Serializer};
 use serde_json::{Map, Value};
 
 use crate::json::{RawObject, utf8};
-use crate::schema::{Mismatch, Reader, VisitorIdentified};
+use crate::schema::{Mismatch, Reader, VisitorIdentified, refuse_if_strict};
 use crate::time::parse_rfc3339;
 use crate::{Error, Webhook};
 
@@ -151,10 +151,7 @@ impl ReadEvent {
         let mut fields = VisitorIdentified::default();
         let (mut event_type, mut event) = (None, None);
         let source: Option<Arc<str>> = BUILD.then(|| Arc::from(text));
-        let mut reader = match &source {
-            Some(source) => Reader::shared(source),
-            None => Reader::new(text),
-        };
+        let mut reader = Reader::new(text, source.as_ref());
         reader.root(|r| {
             VisitorIdentified::read_members::<BUILD>(r, Some(&mut fields), |r, key| {
                 match key {
@@ -175,9 +172,7 @@ impl ReadEvent {
         } else {
             Vec::new()
         };
-        if let (true, Some(first)) = (strict, mismatches.first()) {
-            return Err(first.error());
-        }
+        refuse_if_strict(strict, &mismatches)?;
         Ok(Self {
             event_type,
             fields,

@@ -171,6 +171,14 @@ impl Serialize for Mismatch {
     }
 }
 
+/// With `strict`, the first mismatch refuses the payload.
+pub(crate) fn refuse_if_strict(strict: bool, mismatches: &[Mismatch]) -> Result<(), Error> {
+    match (strict, mismatches.first()) {
+        (true, Some(first)) => Err(first.error()),
+        _ => Ok(()),
+    }
+}
+
 /// The mismatches as a JSON array of `[path, expected, found, typed]`, for
 /// bindings that `JSON.parse` the body themselves and write each typed
 /// value at its path. Empty text when there are none.
@@ -247,7 +255,9 @@ pub(crate) struct Reader<'t> {
 }
 
 impl<'t> Reader<'t> {
-    pub(crate) fn new(text: &'t str) -> Self {
+    /// A reader of `text`; with `source` (the same text, shared), the
+    /// strings it builds are views into it.
+    pub(crate) fn new(text: &'t str, source: Option<&Arc<str>>) -> Self {
         Self {
             scanner: Scanner::new(text),
             text,
@@ -255,15 +265,8 @@ impl<'t> Reader<'t> {
             path: Vec::new(),
             mismatches: Vec::new(),
             typings: None,
-            source: None,
+            source: source.cloned(),
         }
-    }
-
-    /// A reader whose strings are views into `source` (the same text).
-    pub(crate) fn shared(source: &'t Arc<str>) -> Self {
-        let mut reader = Self::new(source);
-        reader.source = Some(Arc::clone(source));
-        reader
     }
 
     /// Also list the typings of descriptive values (see [`Reader::typings`]).
@@ -324,6 +327,26 @@ impl<'t> Reader<'t> {
             let key = self.scanner.key()?;
             member(self, &key.decoded(self.text))?;
             more = self.scanner.after(b'}')?;
+        }
+        self.depth -= 1;
+        Ok(())
+    }
+
+    /// At `[`: each element is passed to `element` with its index, as the
+    /// last step of the path; `element` must consume it.
+    fn elements(
+        &mut self,
+        mut element: impl FnMut(&mut Self) -> Result<(), Invalid>,
+    ) -> Result<(), Invalid> {
+        let mut more = self.scanner.enter(self.depth, b'[', b']')?;
+        self.depth += 1;
+        let mut index = 0;
+        while more {
+            self.path.push(Step::Index(index));
+            element(self)?;
+            self.path.pop();
+            index += 1;
+            more = self.scanner.after(b']')?;
         }
         self.depth -= 1;
         Ok(())
@@ -414,7 +437,11 @@ impl<'t> Reader<'t> {
 
     /// Pass a value of kind `kind` that cannot be read as `expected`, and
     /// report it; the typed view holds `None`.
-    fn wrong<T>(&mut self, expected: JsonType, kind: Kind) -> Result<Option<T>, Invalid> {
+    pub(crate) fn wrong<T>(
+        &mut self,
+        expected: JsonType,
+        kind: Kind,
+    ) -> Result<Option<T>, Invalid> {
         let start = self.scanner.pos();
         let found = match kind {
             Kind::Number => JsonType::of_number(self.scanner.number()?),
@@ -489,49 +516,36 @@ impl<'t> Reader<'t> {
             Kind::String => {
                 let text = self.scanner.string()?;
                 let decoded = text.decoded(self.text);
-                if let Some(scalar) = crate::visit::scalar(&decoded) {
-                    let mut entry = String::from("[[");
-                    for (i, step) in self.path.iter().enumerate() {
-                        if i > 0 {
-                            entry.push(',');
+                let (Some(scalar), Some(list)) =
+                    (crate::visit::scalar(&decoded), self.typings.as_mut())
+                else {
+                    return Ok(());
+                };
+                if !list.is_empty() {
+                    list.push(',');
+                }
+                list.push_str("[[");
+                for (i, step) in self.path.iter().enumerate() {
+                    if i > 0 {
+                        list.push(',');
+                    }
+                    match step {
+                        Step::Name(name) => {
+                            let _ = write!(list, "\"{name}\"");
                         }
-                        match step {
-                            Step::Name(name) => {
-                                let _ = write!(entry, "\"{name}\"");
-                            }
-                            // As sent: a key's raw content is valid JSON string content.
-                            Step::Key(key) => {
-                                let _ = write!(entry, "\"{}\"", key.raw(self.text));
-                            }
-                            Step::Index(index) => {
-                                let _ = write!(entry, "{index}");
-                            }
+                        // As sent: a key's raw content is valid JSON string content.
+                        Step::Key(key) => {
+                            let _ = write!(list, "\"{}\"", key.raw(self.text));
+                        }
+                        Step::Index(index) => {
+                            let _ = write!(list, "{index}");
                         }
                     }
-                    let _ = write!(entry, "],{},\"{}\"]", scalar.json(), text.raw(self.text));
-                    if let Some(list) = &mut self.typings {
-                        if !list.is_empty() {
-                            list.push(',');
-                        }
-                        list.push_str(&entry);
-                    }
                 }
+                let _ = write!(list, "],{},\"{}\"]", scalar.json(), text.raw(self.text));
                 Ok(())
             }
-            Kind::Array => {
-                let mut more = self.scanner.enter(self.depth, b'[', b']')?;
-                self.depth += 1;
-                let mut index = 0;
-                while more {
-                    self.path.push(Step::Index(index));
-                    self.typings()?;
-                    self.path.pop();
-                    index += 1;
-                    more = self.scanner.after(b']')?;
-                }
-                self.depth -= 1;
-                Ok(())
-            }
+            Kind::Array => self.elements(Self::typings),
             Kind::Object => {
                 let mut more = self.scanner.enter(self.depth, b'{', b'}')?;
                 self.depth += 1;
@@ -701,11 +715,7 @@ impl<R: Read<Output = R>> Read for Vec<Option<R>> {
             return r.wrong(JsonType::Array, kind);
         }
         let mut items = Vec::new();
-        let mut more = r.scanner.enter(r.depth, b'[', b']')?;
-        r.depth += 1;
-        let mut index = 0;
-        while more {
-            r.path.push(Step::Index(index));
+        r.elements(|r| {
             let item = match r.scanner.kind()? {
                 Kind::Null => {
                     r.skip()?;
@@ -713,14 +723,11 @@ impl<R: Read<Output = R>> Read for Vec<Option<R>> {
                 }
                 kind => R::read::<BUILD>(r, kind)?,
             };
-            r.path.pop();
             if BUILD {
                 items.push(item);
             }
-            index += 1;
-            more = r.scanner.after(b']')?;
-        }
-        r.depth -= 1;
+            Ok(())
+        })?;
         Ok(BUILD.then_some(items))
     }
 }
@@ -848,7 +855,7 @@ macro_rules! record {
                 kind: $crate::scan::Kind,
             ) -> Result<Option<Self>, $crate::scan::Invalid> {
                 if kind != $crate::scan::Kind::Object {
-                    return r.wrong_object(kind);
+                    return r.wrong($crate::schema::JsonType::Object, kind);
                 }
                 if !BUILD {
                     Self::read_members::<BUILD>(r, None, |r, _| r.skip())?;
@@ -888,13 +895,6 @@ macro_rules! record {
     (@key $field:ident) => { stringify!($field) };
     (@reader $ty:ty, $reader:ty) => { $reader };
     (@reader $ty:ty) => { $ty };
-}
-
-impl Reader<'_> {
-    /// A record's value that is not an object.
-    pub(crate) fn wrong_object<T>(&mut self, kind: Kind) -> Result<Option<T>, Invalid> {
-        self.wrong(JsonType::Object, kind)
-    }
 }
 
 // ---------------------------------------------------------------------------

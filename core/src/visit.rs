@@ -21,7 +21,7 @@ use std::sync::Arc;
 use serde_json::Value;
 
 use crate::json::{RawObject, utf8};
-use crate::schema::{Mismatch, Reader, Visit};
+use crate::schema::{Mismatch, Reader, Visit, refuse_if_strict};
 use crate::{DEFAULT_MAX_BODY_BYTES, Error, Webhook};
 
 /// The keys a visit names its type with, in order of preference.
@@ -127,10 +127,7 @@ fn read_visit<const BUILD: bool>(
     let mut visit = Visit::default();
     let mut types: [Option<String>; 3] = Default::default();
     let source: Option<Arc<str>> = BUILD.then(|| Arc::from(text));
-    let mut reader = match &source {
-        Some(source) => Reader::shared(source),
-        None => Reader::new(text),
-    };
+    let mut reader = Reader::new(text, source.as_ref());
     if typings {
         reader = reader.with_typings();
     }
@@ -149,9 +146,7 @@ fn read_visit<const BUILD: bool>(
         })
     })?;
     let (mismatches, typings) = reader.into_parts();
-    if let (true, Some(first)) = (strict, mismatches.first()) {
-        return Err(first.error());
-    }
+    refuse_if_strict(strict, &mismatches)?;
     visit.event_type = types.into_iter().flatten().next();
     visit.mismatches = mismatches;
     if let Some(source) = source {
