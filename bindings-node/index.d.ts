@@ -361,6 +361,23 @@ export declare function fastifyPlugin(
   done: (error?: Error) => void,
 ): void;
 
+// Fastify: the plugin decorates the request in the scope it is registered in.
+// (An augmentation, not an import: the package type-checks without fastify
+// installed, since fastify is an optional peer dependency.)
+declare module 'fastify' {
+  interface FastifyRequest {
+    /**
+     * Set by `fastifyPlugin` (bullseye-webhooks) before the handler of every
+     * route in the scope it is registered in; null elsewhere, and undefined
+     * outside that scope. Narrow it (`if (!request.bullseyeEvent) ...`) or
+     * assert it (`request.bullseyeEvent!`) in a route of that scope.
+     */
+    bullseyeEvent?: BullseyeEvent | null;
+    /** Set by `fastifyPlugin` with `kind: 'visit'` (bullseye-webhooks), like `bullseyeEvent`. */
+    bullseyeVisit?: Visit | null;
+  }
+}
+
 declare module 'node:http' {
   interface IncomingMessage {
     /** Set by `expressMiddleware` (bullseye-webhooks). */
