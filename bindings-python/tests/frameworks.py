@@ -10,6 +10,7 @@ import contextlib
 import http.client
 import json
 import threading
+import time
 from collections.abc import Iterator
 from typing import Any, Callable
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
@@ -152,12 +153,64 @@ def wsgi_server(app: Callable[..., Any]) -> Iterator[int]:
         thread.join(timeout=10)
 
 
+@contextlib.contextmanager
+def asgi_server(app: Any) -> Iterator[int]:
+    """Serve an ASGI app with uvicorn on 127.0.0.1 (any free port) in a thread; yield the port."""
+    import uvicorn
+
+    config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="off")
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("uvicorn did not start on 127.0.0.1")
+        time.sleep(0.02)
+    try:
+        yield server.servers[0].sockets[0].getsockname()[1]
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
 def post(port: int, path: str, body: bytes, headers: dict[str, str]) -> tuple[int, Any]:
     """POST over a real socket; the status and the JSON answer."""
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    status, answer, _ = post_full(port, path, body, headers)
+    return status, answer
+
+
+def post_full(port: int, path: str, body: Any, headers: dict[str, str], **options: Any) -> tuple[int, Any, dict[str, str]]:
+    """POST over a real socket; the status, the JSON answer and the headers (lower-case names)."""
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
     try:
-        connection.request("POST", path, body=body, headers=headers)
+        connection.request("POST", path, body=body, headers=headers, **options)
         response = connection.getresponse()
-        return response.status, json.loads(response.read())
+        answer = json.loads(response.read())
+        return response.status, answer, {k.lower(): v for k, v in response.getheaders()}
     finally:
         connection.close()
+
+
+class HeaderVerifier:
+    """A verifier that is not one of ours: the Bullseye scheme under another
+    header name. The integrations take any object of this shape."""
+
+    header = "X-Other-Signature"
+
+    def __init__(self, secret: str, max_body_bytes: int = 65_536) -> None:
+        self._webhook = bw.Webhook(secret, max_body_bytes=max_body_bytes)
+        self.max_body_bytes = max_body_bytes
+
+    def construct_event(self, body: bytes, headers: Any) -> bw.Event:
+        return self._webhook.construct_event(body, headers.get(self.header))
+
+
+# (name, headers, status, answer) for HeaderVerifier(SECRET) on the routes that answer {"event_type": ..}
+OTHER_BODY = b'{"event":"other.thing","id":"o_1"}'
+OTHER_DELIVERIES = [
+    ("signed", {"X-Other-Signature": bw.sign(SECRET, OTHER_BODY)}, 200, {"event_type": "other.thing"}),
+    ("bullseye header only", {"X-Bullseye-Signature": bw.sign(SECRET, OTHER_BODY)}, 400, {"error": "missing_signature"}),
+    ("wrong secret", {"X-Other-Signature": bw.sign(OLD_SECRET, OTHER_BODY)}, 401, {"error": "signature_mismatch"}),
+]
+OTHER_IDS = [d[0] for d in OTHER_DELIVERIES]

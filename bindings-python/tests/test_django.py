@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import sys
 
@@ -16,7 +17,12 @@ from frameworks import (
     LENIENT_PATH,
     MAX_BODY_BYTES,
     OLD_SECRET,
+    OTHER_BODY,
+    OTHER_DELIVERIES,
+    OTHER_IDS,
     SECRET,
+    HeaderVerifier,
+    asgi_server,
     STRICT_PATH,
     check_drift_warning,
     expected_json,
@@ -37,6 +43,7 @@ if not settings.configured:
     )
     django.setup()
 
+from django.core.handlers.asgi import ASGIHandler  # noqa: E402
 from django.core.handlers.wsgi import WSGIHandler  # noqa: E402
 from django.http import JsonResponse  # noqa: E402
 from django.test import Client  # noqa: E402
@@ -68,8 +75,25 @@ def refuse(request, event):  # type: ignore[no-untyped-def]
     return JsonResponse(summary(event))
 
 
+@bullseye.verified
+async def receive_async(request, event):  # type: ignore[no-untyped-def]
+    await asyncio.sleep(0)  # a real coroutine: Django runs it as an async view
+    assert isinstance(event, VisitorIdentifiedEvent) and event.visitor is not None
+    return JsonResponse({"event_type": event.event_type, "email": event.visitor.email})
+
+
+other = BullseyeWebhook(HeaderVerifier(SECRET))
+
+
+@other.verified
+async def other_view(request, event):  # type: ignore[no-untyped-def]
+    return JsonResponse({"event_type": event.event_type})
+
+
 urlpatterns = [
     path("webhooks/bullseye", receive),
+    path("webhooks/async", receive_async),
+    path("webhooks/other", other_view),
     path(LENIENT_PATH.lstrip("/"), drift),
     path(STRICT_PATH.lstrip("/"), refuse),
 ]
@@ -115,3 +139,31 @@ def test_real_http(django_port: int, name: str, body: bytes, headers: dict, stat
 @pytest.mark.parametrize(("name", "path", "body", "status", "answer"), DRIFT_DELIVERIES, ids=DRIFT_IDS)
 def test_drift_real_http(django_port: int, name: str, path: str, body: bytes, status: int, answer: dict) -> None:
     assert post(django_port, path, body, signed(body)) == (status, answer)
+
+
+@pytest.fixture(scope="module")
+def django_asgi_port():
+    with asgi_server(ASGIHandler()) as port:
+        yield port
+
+
+@pytest.mark.parametrize(("name", "body", "headers", "status", "code"), DELIVERIES, ids=[d[0] for d in DELIVERIES])
+def test_async_view_test_client(name: str, body: bytes, headers: dict, status: int, code: str | None) -> None:
+    client = Client(enforce_csrf_checks=True)
+    response = client.post("/webhooks/async", data=body, content_type="application/json", headers=headers)
+    assert response.status_code == status, response.content
+    assert response.json() == expected_json(status, code)
+
+
+@pytest.mark.parametrize(("name", "body", "headers", "status", "code"), READ_DELIVERIES, ids=[d[0] for d in READ_DELIVERIES])
+@pytest.mark.parametrize("route", ["/webhooks/async", "/webhooks/bullseye"])
+def test_real_asgi(
+    django_asgi_port: int, route: str, name: str, body: bytes, headers: dict, status: int, code: str | None
+) -> None:
+    """Under uvicorn (ASGI, CSRF middleware on): async and sync views alike."""
+    assert post(django_asgi_port, route, body, headers) == (status, expected_json(status, code))
+
+
+@pytest.mark.parametrize(("name", "headers", "status", "answer"), OTHER_DELIVERIES, ids=OTHER_IDS)
+def test_any_verifier_real_asgi(django_asgi_port: int, name: str, headers: dict, status: int, answer: dict) -> None:
+    assert post(django_asgi_port, "/webhooks/other", OTHER_BODY, headers) == (status, answer)

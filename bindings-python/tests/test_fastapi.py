@@ -4,31 +4,38 @@ from __future__ import annotations
 
 import http.client
 import json
-import threading
-import time
-
 import logging
 
 import pytest
-import uvicorn
 from fastapi import Depends, FastAPI
 from fastapi.testclient import TestClient
 from starlette.requests import Request
 
+import pathlib
+import re
+
 from bullseye_webhooks import Event, VisitorIdentifiedEvent
 from bullseye_webhooks.fastapi import BullseyeWebhook
 from frameworks import (
+    BODY,
     DELIVERIES,
+    GOOD,
     DRIFT_DELIVERIES,
     DRIFT_IDS,
     LENIENT_PATH,
     MAX_BODY_BYTES,
     OLD_SECRET,
+    OTHER_BODY,
+    OTHER_DELIVERIES,
+    OTHER_IDS,
     SECRET,
     STRICT_PATH,
+    HeaderVerifier,
+    asgi_server,
     check_drift_warning,
     expected_json,
     post,
+    post_full,
     signed,
     summary,
 )
@@ -57,6 +64,18 @@ def make_app() -> FastAPI:
     def refuse(event: Event = Depends(strict)) -> dict:
         return summary(event)
 
+    @app.post("/webhooks/echo")
+    async def echo(request: Request, event: Event = Depends(bullseye)) -> dict:
+        # The raw body, read again by the handler: what the dependency verified.
+        body = await request.body()
+        return {"length": len(body), "head": body[:12].decode(), "event_type": event.event_type}
+
+    other = BullseyeWebhook(HeaderVerifier(SECRET))
+
+    @app.post("/webhooks/other")
+    def other_route(event: Event = Depends(other)) -> dict:
+        return {"event_type": event.event_type}
+
     return app
 
 
@@ -83,19 +102,8 @@ def test_without_install_the_status_is_still_right() -> None:
 
 @pytest.fixture(scope="module")
 def uvicorn_port():
-    config = uvicorn.Config(make_app(), host="127.0.0.1", port=0, log_level="warning", lifespan="off")
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("uvicorn did not start on 127.0.0.1")
-        time.sleep(0.02)
-    port = server.servers[0].sockets[0].getsockname()[1]
-    yield port
-    server.should_exit = True
-    thread.join(timeout=10)
+    with asgi_server(make_app()) as port:
+        yield port
 
 
 @pytest.mark.parametrize(("name", "body", "headers", "status", "code"), DELIVERIES, ids=[d[0] for d in DELIVERIES])
@@ -134,3 +142,38 @@ def test_drift_test_client(
 @pytest.mark.parametrize(("name", "path", "body", "status", "answer"), DRIFT_DELIVERIES, ids=DRIFT_IDS)
 def test_drift_real_uvicorn(uvicorn_port: int, name: str, path: str, body: bytes, status: int, answer: dict) -> None:
     assert post(uvicorn_port, path, body, signed(body)) == (status, answer)
+
+
+def test_real_uvicorn_handler_reads_the_body_again(uvicorn_port: int) -> None:
+    """The dependency reads the body with Starlette's public request.body()
+    (bounded by install()'s middleware); the handler gets the same bytes."""
+    status, answer, _ = post_full(uvicorn_port, "/webhooks/echo", BODY, {"X-Bullseye-Signature": GOOD})
+    assert status == 200, answer
+    assert answer == {"length": len(BODY), "head": BODY[:12].decode(), "event_type": "visitor.identified"}
+
+
+def test_real_uvicorn_chunked_body_under_the_limit_read_again(uvicorn_port: int) -> None:
+    """No Content-Length, within the limit: verified, and the handler reads it again."""
+    chunks = [BODY[i : i + 100] for i in range(0, len(BODY), 100)]
+    status, answer, _ = post_full(
+        uvicorn_port, "/webhooks/echo", iter(chunks), {"X-Bullseye-Signature": GOOD}, encode_chunked=True
+    )
+    assert (status, answer["length"]) == (200, len(BODY)), answer
+
+
+def test_the_dependency_does_not_touch_starlette_private_attributes() -> None:
+    import bullseye_webhooks.fastapi as integration
+
+    source = pathlib.Path(integration.__file__).read_text()
+    assert re.search(r"request\._|\._body|\._receive|\._stream", source) is None
+
+
+@pytest.mark.parametrize(("name", "headers", "status", "answer"), OTHER_DELIVERIES, ids=OTHER_IDS)
+def test_any_verifier_real_uvicorn(uvicorn_port: int, name: str, headers: dict, status: int, answer: dict) -> None:
+    assert post(uvicorn_port, "/webhooks/other", OTHER_BODY, headers) == (status, answer)
+
+
+def test_a_verifier_takes_no_options_here() -> None:
+    with pytest.raises(TypeError, match="tolerance, strict: set on the verifier"):
+        BullseyeWebhook(HeaderVerifier(SECRET), tolerance=5, strict=True)
+    assert BullseyeWebhook(HeaderVerifier(SECRET, max_body_bytes=123)).max_body_bytes == 123

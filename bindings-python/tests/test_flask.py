@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 import pytest
@@ -16,7 +17,11 @@ from frameworks import (
     LENIENT_PATH,
     MAX_BODY_BYTES,
     OLD_SECRET,
+    OTHER_BODY,
+    OTHER_DELIVERIES,
+    OTHER_IDS,
     SECRET,
+    HeaderVerifier,
     STRICT_PATH,
     check_drift_warning,
     expected_json,
@@ -49,6 +54,20 @@ def make_app() -> Flask:
     @strict.verified
     def refuse(event):  # type: ignore[no-untyped-def]
         return summary(event)
+
+    @app.post("/webhooks/async")
+    @bullseye.verified
+    async def receive_async(event):  # type: ignore[no-untyped-def]
+        await asyncio.sleep(0)  # a real coroutine, run by Flask's async support
+        assert isinstance(event, VisitorIdentifiedEvent) and event.visitor is not None
+        return {"event_type": event.event_type, "email": event.visitor.email}
+
+    other = BullseyeWebhook(HeaderVerifier(SECRET))
+
+    @app.post("/webhooks/other")
+    @other.verified
+    async def other_route(event):  # type: ignore[no-untyped-def]
+        return {"event_type": event.event_type}
 
     return app
 
@@ -106,3 +125,20 @@ def test_real_http(flask_port: int, name: str, body: bytes, headers: dict, statu
 @pytest.mark.parametrize(("name", "path", "body", "status", "answer"), DRIFT_DELIVERIES, ids=DRIFT_IDS)
 def test_drift_real_http(flask_port: int, name: str, path: str, body: bytes, status: int, answer: dict) -> None:
     assert post(flask_port, path, body, signed(body)) == (status, answer)
+
+
+@pytest.mark.parametrize(("name", "body", "headers", "status", "code"), DELIVERIES, ids=[d[0] for d in DELIVERIES])
+def test_async_view_test_client(name: str, body: bytes, headers: dict, status: int, code: str | None) -> None:
+    response = make_app().test_client().post("/webhooks/async", data=body, headers=headers)
+    assert response.status_code == status, response.get_data(as_text=True)
+    assert response.get_json() == expected_json(status, code)
+
+
+@pytest.mark.parametrize(("name", "body", "headers", "status", "code"), READ_DELIVERIES, ids=[d[0] for d in READ_DELIVERIES])
+def test_async_view_real_http(flask_port: int, name: str, body: bytes, headers: dict, status: int, code: str | None) -> None:
+    assert post(flask_port, "/webhooks/async", body, headers) == (status, expected_json(status, code))
+
+
+@pytest.mark.parametrize(("name", "headers", "status", "answer"), OTHER_DELIVERIES, ids=OTHER_IDS)
+def test_any_verifier_real_http(flask_port: int, name: str, headers: dict, status: int, answer: dict) -> None:
+    assert post(flask_port, "/webhooks/other", OTHER_BODY, headers) == (status, answer)

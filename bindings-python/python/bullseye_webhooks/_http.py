@@ -1,47 +1,177 @@
-"""What the framework integrations share: one verifier, the size check on
-the declared length, the contract's answer for each error, and a warning
-for each accepted delivery that has fields of another type."""
+"""What the framework integrations share: one verifier (any object with
+`construct_event(body, headers)` and `max_body_bytes`: a `Webhook`, a
+`BitnobWebhook`, ...), the size check on the declared length, the contract's
+answer for each error, a warning for each accepted delivery that has fields
+of another type, and the de-duplication flow (claim, then complete or
+release) with its HTTP answers."""
 
 from __future__ import annotations
 
+import asyncio
+import inspect
 import logging
+import math
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Any, Optional, Union
+from typing import Any, Optional, Protocol, Union
 
 from ._errors import WebhookError, error_for
 from ._native import DEFAULT_MAX_BODY_BYTES, GenericEvent, VisitorIdentifiedEvent, Webhook
 
 Secret = Union[str, bytes]
+Event = Union[VisitorIdentifiedEvent, GenericEvent]
 
 #: The integrations' logger. An accepted delivery with mismatches is logged
 #: at WARNING: each field's path and both types, never its value (it may be
-#: personal data).
+#: personal data). Store failures are logged here too (never a secret).
 logger = logging.getLogger("bullseye_webhooks")
 
 #: At most this many fields are named in one log line.
 LOGGED_MISMATCHES = 10
 
+#: The choices of `on_store_error`.
+ON_STORE_ERROR = ("retry", "process")
+
+
+class Verifier(Protocol):
+    """What the integrations need from a verifier: `Webhook` and
+    `BitnobWebhook` are verifiers, and so is any object of this shape."""
+
+    @property
+    def max_body_bytes(self) -> int: ...
+
+    def construct_event(self, body: bytes, headers: Any) -> Event: ...
+
+
+class _Unset:
+    def __repr__(self) -> str:
+        return "<unset>"
+
+
+_UNSET: Any = _Unset()
+
+
+def _is_verifier(value: object) -> bool:
+    return (
+        not isinstance(value, (str, bytes, list, tuple))
+        and callable(getattr(value, "construct_event", None))
+        and hasattr(value, "max_body_bytes")
+    )
+
+
+def _seconds(value: Union[float, timedelta], what: str) -> float:
+    seconds = value.total_seconds() if isinstance(value, timedelta) else float(value)
+    if not math.isfinite(seconds) or seconds <= 0:
+        raise ValueError(f"{what} must be a positive number of seconds or a timedelta")
+    return seconds
+
+
+@dataclass(frozen=True)
+class Answer:
+    """An HTTP answer given without calling the handler (de-duplication)."""
+
+    status: int
+    body: dict[str, Any]
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class Lease:
+    """A claim this request holds: completed when the handler succeeds,
+    released when it fails."""
+
+    receiver: Receiver
+    key: str
+    token: str
+
+
+def _retry_after(seconds: float) -> dict[str, str]:
+    return {"Retry-After": str(max(1, math.ceil(seconds)))}
+
 
 class Receiver:
-    """A `Webhook` plus what an HTTP receiver needs around it."""
+    """A verifier plus what an HTTP receiver needs around it.
+
+    `secret` is a secret (or a list of them, for rotation), from which a
+    Bullseye `Webhook` is made with `tolerance`, `max_body_bytes` and
+    `strict`; or any verifier, for example `BitnobWebhook(...)`, configured
+    on itself.
+
+    `dedupe` is a store (`MemoryStore`, `SQLiteStore`, `RedisStore`,
+    `AsyncRedisStore`, or any object with `claim`, `complete` and `release`).
+    Each verified delivery is claimed under its `delivery_key` for `lease`
+    (default 60 s): a duplicate is answered 200 `{"duplicate": true}`
+    without calling the handler, a delivery another worker is processing 409
+    `{"error": "delivery_in_flight"}` with `Retry-After`. A handler that
+    succeeds (2xx) marks the key done for `retention` (default 24 h); one
+    that raises or answers otherwise releases the claim, so the sender's
+    retry is processed. When the store fails, the answer is 503
+    `{"error": "store_unavailable"}` with `Retry-After: store_retry_after`
+    (the sender retries), or with `on_store_error="process"` the handler is
+    called without de-duplication and a WARNING is logged.
+    """
 
     def __init__(
         self,
-        secret: Union[Secret, Sequence[Secret]],
+        secret: Union[Secret, Sequence[Secret], Verifier],
         *,
-        tolerance: Union[float, timedelta, None] = None,
-        max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
-        strict: bool = False,
+        tolerance: Union[float, timedelta, None] = _UNSET,
+        max_body_bytes: int = _UNSET,
+        strict: bool = _UNSET,
+        dedupe: Any = None,
+        on_store_error: str = "retry",
+        lease: Union[float, timedelta] = 60.0,
+        retention: Union[float, timedelta] = timedelta(hours=24),
+        store_retry_after: Union[float, timedelta] = 30.0,
     ) -> None:
-        self.webhook = Webhook(secret, tolerance=tolerance, max_body_bytes=max_body_bytes, strict=strict)
-        self.max_body_bytes = max_body_bytes
+        self.webhook: Verifier
+        if _is_verifier(secret):
+            given = [
+                name
+                for name, value in (("tolerance", tolerance), ("max_body_bytes", max_body_bytes), ("strict", strict))
+                if value is not _UNSET
+            ]
+            if given:
+                raise TypeError(
+                    f"{', '.join(given)}: set on the verifier itself, not here, when a verifier is given"
+                )
+            self.webhook = secret  # type: ignore[assignment]
+        else:
+            self.webhook = Webhook(
+                secret,  # type: ignore[arg-type]
+                tolerance=None if tolerance is _UNSET else tolerance,
+                max_body_bytes=DEFAULT_MAX_BODY_BYTES if max_body_bytes is _UNSET else max_body_bytes,
+                strict=False if strict is _UNSET else strict,
+            )
+        if on_store_error not in ON_STORE_ERROR:
+            raise ValueError(f"on_store_error must be one of {ON_STORE_ERROR}, not {on_store_error!r}")
+        if dedupe is not None and not all(
+            callable(getattr(dedupe, name, None)) for name in ("claim", "complete", "release")
+        ):
+            raise TypeError("dedupe must be a store: an object with claim, complete and release")
+        self.dedupe = dedupe
+        self.on_store_error = on_store_error
+        self.lease = _seconds(lease, "lease")
+        self.retention = _seconds(retention, "retention")
+        self.store_retry_after = _seconds(store_retry_after, "store_retry_after")
+
+    @property
+    def max_body_bytes(self) -> int:
+        """The verifier's body size limit, in bytes."""
+        return int(self.webhook.max_body_bytes)
+
+    @property
+    def async_store(self) -> bool:
+        """Whether the store's calls are coroutines (`AsyncRedisStore`)."""
+        return self.dedupe is not None and inspect.iscoroutinefunction(self.dedupe.claim)
 
     def __repr__(self) -> str:
-        return f"{type(self).__name__}({self.webhook!r})"
+        store = "" if self.dedupe is None else f", dedupe={self.dedupe!r}"
+        return f"{type(self).__name__}({self.webhook!r}{store})"
 
-    def construct_event(self, body: bytes, headers: Any) -> Union[VisitorIdentifiedEvent, GenericEvent]:
-        """`Webhook.construct_event`, logging the mismatches of an accepted delivery."""
+    def construct_event(self, body: bytes, headers: Any) -> Event:
+        """The verifier's `construct_event`, logging the mismatches of an accepted delivery."""
         event = self.webhook.construct_event(body, headers)
         if event.mismatches:
             log_mismatches(event)
@@ -66,8 +196,117 @@ class Receiver:
         if declared > self.max_body_bytes:
             raise self.too_large(declared)
 
+    # ---- de-duplication -------------------------------------------------------------
 
-def log_mismatches(event: Union[VisitorIdentifiedEvent, GenericEvent]) -> None:
+    def require_sync_store(self, where: str) -> None:
+        """A sync view cannot await an async store: say so when decorating."""
+        if self.async_store:
+            raise TypeError(f"{where}: an async store (AsyncRedisStore) needs an `async def` view")
+
+    def _claimed(self, key: str, outcome: Any) -> Union[Answer, Lease]:
+        kind = outcome.outcome
+        if kind == "new":
+            return Lease(self, key, outcome.token)
+        if kind == "duplicate":
+            return Answer(200, {"duplicate": True})
+        if kind == "in_flight":
+            return Answer(409, {"error": "delivery_in_flight"}, _retry_after(outcome.retry_after or 1))
+        raise ValueError(f"the store answered an unknown claim outcome {kind!r}")
+
+    def _store_failed(self, key: str, error: BaseException) -> Optional[Answer]:
+        if self.on_store_error == "process":
+            logger.warning(
+                "the de-duplication store failed (%s); processing delivery %s without de-duplication",
+                _describe(error),
+                key,
+            )
+            return None
+        logger.warning("the de-duplication store failed (%s); answering 503 for delivery %s", _describe(error), key)
+        return Answer(503, {"error": "store_unavailable"}, _retry_after(self.store_retry_after))
+
+    def claim(self, event: Event) -> Union[Answer, Lease, None]:
+        """Claim a verified delivery (sync store): a `Lease` to call the handler
+        under, an `Answer` to give instead, or None (no store, or fail-open)."""
+        if self.dedupe is None:
+            return None
+        from .dedupe import StoreUnavailable
+
+        key = event.delivery_key
+        try:
+            outcome = self.dedupe.claim(key, self.lease)
+        except StoreUnavailable as error:
+            return self._store_failed(key, error)
+        return self._claimed(key, outcome)
+
+    async def claim_async(self, event: Event) -> Union[Answer, Lease, None]:
+        """`claim`, awaiting an async store; a blocking sync store runs in a thread."""
+        if self.dedupe is None:
+            return None
+        from .dedupe import StoreUnavailable
+
+        key = event.delivery_key
+        try:
+            outcome = await self._call_async("claim", key, self.lease)
+        except StoreUnavailable as error:
+            return self._store_failed(key, error)
+        return self._claimed(key, outcome)
+
+    def finish(self, lease: Optional[Lease], succeeded: bool) -> None:
+        """Complete (`succeeded`) or release the claim; a store failure is
+        logged, never raised (the handler's answer stands)."""
+        if lease is None:
+            return
+        try:
+            if succeeded:
+                self.dedupe.complete(lease.key, lease.token, self.retention)
+            else:
+                self.dedupe.release(lease.key, lease.token)
+        except Exception as error:  # noqa: BLE001 - logged; the answer stands
+            _log_finish_failure(lease, succeeded, error)
+
+    async def finish_async(self, lease: Optional[Lease], succeeded: bool) -> None:
+        """`finish`, awaiting an async store."""
+        if lease is None:
+            return
+        try:
+            if succeeded:
+                await self._call_async("complete", lease.key, lease.token, self.retention)
+            else:
+                await self._call_async("release", lease.key, lease.token)
+        except Exception as error:  # noqa: BLE001 - logged; the answer stands
+            _log_finish_failure(lease, succeeded, error)
+
+    async def _call_async(self, name: str, *args: Any) -> Any:
+        method = getattr(self.dedupe, name)
+        if inspect.iscoroutinefunction(method):
+            return await method(*args)
+        if getattr(self.dedupe, "blocking", True):
+            return await asyncio.to_thread(method, *args)
+        return method(*args)
+
+
+def _describe(error: BaseException) -> str:
+    return f"{type(error).__name__}: {error}"
+
+
+def _log_finish_failure(lease: Lease, succeeded: bool, error: BaseException) -> None:
+    if succeeded:
+        logger.error(
+            "delivery %s was processed, but the store could not mark it done (%s): "
+            "a retry after its lease may be processed again",
+            lease.key,
+            _describe(error),
+        )
+    else:
+        logger.error(
+            "delivery %s failed, and the store could not release its claim (%s): "
+            "its retry waits for the lease to expire",
+            lease.key,
+            _describe(error),
+        )
+
+
+def log_mismatches(event: Event) -> None:
     """One WARNING for an accepted delivery with fields of another type: the
     paths and types (also as `record.mismatches`, for structured logging),
     never the values."""

@@ -1,10 +1,16 @@
 """Django integration: a CSRF-exempt view decorator that verifies
 `request.body` and calls the view with the typed event after the request.
+Views may be `def` or `async def` (under ASGI, or WSGI).
 
-    bullseye = BullseyeWebhook("whsec_...")
+    bullseye = BullseyeWebhook("whsec_...")        # or BullseyeWebhook(BitnobWebhook("..."))
 
     @bullseye.verified
     def receive(request, event): ...
+
+With `dedupe=`, a duplicate is answered 200 `{"duplicate": true}` without
+calling the view, a delivery in flight 409 with `Retry-After`, a store
+failure 503 with `Retry-After`; a view that raises or answers non-2xx
+releases its claim. An async store (`AsyncRedisStore`) needs an async view.
 
 A delivery whose documented fields have another JSON type is accepted: its
 fields are on `event.mismatches`, and one WARNING on the `bullseye_webhooks`
@@ -15,40 +21,92 @@ logger names them (paths and types, never values). `strict=True` answers 400
 from __future__ import annotations
 
 import functools
-from typing import Any, Callable
+import inspect
+from typing import Any, Callable, Union
 
 from django.core.exceptions import RequestDataTooBig
-from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.views.decorators.csrf import csrf_exempt
+from django.http import HttpRequest, HttpResponseBase, JsonResponse
 
 from ._errors import WebhookError
-from ._http import Receiver, refusal
+from ._http import Answer, Event, Lease, Receiver, refusal
 
 __all__ = ["BullseyeWebhook"]
 
 
-class BullseyeWebhook(Receiver):
-    """Verifies Bullseye deliveries for Django views."""
+def _answer(answer: Answer) -> JsonResponse:
+    response = JsonResponse(answer.body, status=answer.status)
+    for name, value in answer.headers.items():
+        response[name] = value
+    return response
 
-    def verified(self, view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+
+def _succeeded(response: Any) -> bool:
+    return isinstance(response, HttpResponseBase) and 200 <= response.status_code < 300
+
+
+class BullseyeWebhook(Receiver):
+    """Verifies deliveries for Django views (Bullseye's, or any verifier's)."""
+
+    def _event(self, request: HttpRequest) -> Union[Event, JsonResponse]:
+        """The verified event of `request`, or the refusal to answer."""
+        try:
+            self.check_declared_length(request.META.get("CONTENT_LENGTH") or None)
+            try:
+                body = request.body
+            except RequestDataTooBig:
+                raise self.too_large() from None
+            return self.construct_event(body, request.headers)
+        except WebhookError as error:
+            status, payload = refusal(error)
+            return JsonResponse(payload, status=status)
+
+    def verified(self, view: Callable[..., Any]) -> Callable[..., Any]:
         """Call `view(request, event, *args, **kwargs)` for a verified
         delivery; answer 400/401/413 with `{"error": code}` otherwise.
-        CSRF-exempt: Bullseye cannot send a CSRF token, and the signature
-        is the authentication."""
+        CSRF-exempt (what `csrf_exempt` marks, on sync and async views
+        alike): the senders cannot send a CSRF token, and the signature is
+        the authentication."""
+        if inspect.iscoroutinefunction(view):
 
-        @csrf_exempt
-        @functools.wraps(view)
-        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-            try:
-                self.check_declared_length(request.META.get("CONTENT_LENGTH") or None)
+            @functools.wraps(view)
+            async def async_wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+                event = self._event(request)
+                if isinstance(event, JsonResponse):
+                    return event
+                claimed = await self.claim_async(event)
+                if isinstance(claimed, Answer):
+                    return _answer(claimed)
+                lease: Lease | None = claimed
                 try:
-                    body = request.body
-                except RequestDataTooBig:
-                    raise self.too_large() from None
-                event = self.construct_event(body, request.headers)
-            except WebhookError as error:
-                status, payload = refusal(error)
-                return JsonResponse(payload, status=status)
-            return view(request, event, *args, **kwargs)
+                    response = await view(request, event, *args, **kwargs)
+                except BaseException:
+                    await self.finish_async(lease, False)
+                    raise
+                await self.finish_async(lease, _succeeded(response))
+                return response  # type: ignore[no-any-return]
 
+            async_wrapper.csrf_exempt = True  # type: ignore[attr-defined]
+            return async_wrapper
+
+        self.require_sync_store(f"@verified on {getattr(view, '__name__', view)!r}")
+
+        @functools.wraps(view)
+        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+            event = self._event(request)
+            if isinstance(event, JsonResponse):
+                return event
+            claimed = self.claim(event)
+            if isinstance(claimed, Answer):
+                return _answer(claimed)
+            lease: Lease | None = claimed
+            try:
+                response = view(request, event, *args, **kwargs)
+            except BaseException:
+                self.finish(lease, False)
+                raise
+            self.finish(lease, _succeeded(response))
+            return response  # type: ignore[no-any-return]
+
+        wrapper.csrf_exempt = True  # type: ignore[attr-defined]
         return wrapper
+

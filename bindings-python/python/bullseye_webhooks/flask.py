@@ -1,11 +1,17 @@
 """Flask integration: a view decorator that verifies the raw body and calls
-the view with the typed event first.
+the view with the typed event first. Views may be `def` or `async def`
+(Flask runs async views with its `async` extra, asgiref).
 
-    bullseye = BullseyeWebhook("whsec_...")
+    bullseye = BullseyeWebhook("whsec_...")        # or BullseyeWebhook(BitnobWebhook("..."))
 
     @app.post("/webhooks/bullseye")
     @bullseye.verified
     def receive(event): ...
+
+With `dedupe=`, a duplicate is answered 200 `{"duplicate": true}` without
+calling the view, a delivery in flight 409 with `Retry-After`, a store
+failure 503 with `Retry-After`; a view that raises or answers non-2xx
+releases its claim. An async store (`AsyncRedisStore`) needs an async view.
 
 A delivery whose documented fields have another JSON type is accepted: its
 fields are on `event.mismatches`, and one WARNING on the `bullseye_webhooks`
@@ -16,40 +22,86 @@ logger names them (paths and types, never values). `strict=True` answers 400
 from __future__ import annotations
 
 import functools
-from typing import Any, Callable, TypeVar
+import inspect
+from typing import Any, Callable, Union
 
-from flask import jsonify, request
+from flask import Response, current_app, jsonify, request
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from ._errors import WebhookError
-from ._http import Receiver, refusal
+from ._http import Answer, Event, Lease, Receiver, refusal
 
 __all__ = ["BullseyeWebhook"]
 
-R = TypeVar("R")
+
+def _answer(answer: Answer) -> Response:
+    response = jsonify(answer.body)
+    response.status_code = answer.status
+    response.headers.update(answer.headers)
+    return response
 
 
 class BullseyeWebhook(Receiver):
-    """Verifies Bullseye deliveries for Flask views."""
+    """Verifies deliveries for Flask views (Bullseye's, or any verifier's)."""
 
-    def verified(self, view: Callable[..., R]) -> Callable[..., Any]:
+    def _event(self) -> Union[Event, Response]:
+        """The verified event of the current request, or the refusal to answer."""
+        try:
+            self.check_declared_length(request.headers.get("Content-Length"))
+            # Werkzeug stops reading past this, chunked bodies included.
+            request.max_content_length = self.max_body_bytes
+            try:
+                body = request.get_data(cache=True)
+            except RequestEntityTooLarge:
+                raise self.too_large() from None
+            return self.construct_event(body, request.headers)
+        except WebhookError as error:
+            status, payload = refusal(error)
+            response = jsonify(payload)
+            response.status_code = status
+            return response
+
+    def verified(self, view: Callable[..., Any]) -> Callable[..., Any]:
         """Call `view(event, *args, **kwargs)` for a verified delivery;
         answer 400/401/413 with `{"error": code}` otherwise."""
+        if inspect.iscoroutinefunction(view):
+
+            @functools.wraps(view)
+            async def async_wrapper(*args: Any, **kwargs: Any) -> Any:
+                event = self._event()
+                if isinstance(event, Response):
+                    return event
+                claimed = await self.claim_async(event)
+                if isinstance(claimed, Answer):
+                    return _answer(claimed)
+                lease: Lease | None = claimed
+                try:
+                    response = current_app.make_response(await view(event, *args, **kwargs))
+                except BaseException:
+                    await self.finish_async(lease, False)
+                    raise
+                await self.finish_async(lease, 200 <= response.status_code < 300)
+                return response
+
+            return async_wrapper
+
+        self.require_sync_store(f"@verified on {getattr(view, '__name__', view)!r}")
 
         @functools.wraps(view)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
+            event = self._event()
+            if isinstance(event, Response):
+                return event
+            claimed = self.claim(event)
+            if isinstance(claimed, Answer):
+                return _answer(claimed)
+            lease: Lease | None = claimed
             try:
-                self.check_declared_length(request.headers.get("Content-Length"))
-                # Werkzeug stops reading past this, chunked bodies included.
-                request.max_content_length = self.max_body_bytes
-                try:
-                    body = request.get_data(cache=True)
-                except RequestEntityTooLarge:
-                    raise self.too_large() from None
-                event = self.construct_event(body, request.headers)
-            except WebhookError as error:
-                status, payload = refusal(error)
-                return jsonify(payload), status
-            return view(event, *args, **kwargs)
+                response = current_app.make_response(view(event, *args, **kwargs))
+            except BaseException:
+                self.finish(lease, False)
+                raise
+            self.finish(lease, 200 <= response.status_code < 300)
+            return response
 
         return wrapper
