@@ -46,6 +46,14 @@ pub enum Error {
         /// The trimmed signature's length, in bytes.
         length: usize,
     },
+    /// A Bitnob signature that, after trimming, is neither 64 hex digits
+    /// (HMAC-SHA256) nor, with the legacy scheme on, 128 (HMAC-SHA512).
+    MalformedBitnobSignature {
+        /// The trimmed signature's length, in bytes.
+        length: usize,
+        /// Whether the legacy HMAC-SHA512 scheme (128 hex digits) is accepted.
+        legacy_sha512: bool,
+    },
     /// No configured secret produces that signature.
     SignatureMismatch,
     /// Not UTF-8, not JSON, not a JSON object, or nested too deep.
@@ -63,7 +71,9 @@ impl Error {
             Error::InvalidSecret => "invalid_secret",
             Error::BodyTooLarge { .. } => "body_too_large",
             Error::MissingSignature => "missing_signature",
-            Error::MalformedSignature { .. } => "malformed_signature",
+            Error::MalformedSignature { .. } | Error::MalformedBitnobSignature { .. } => {
+                "malformed_signature"
+            }
             Error::SignatureMismatch => "signature_mismatch",
             Error::InvalidBody(_) => "invalid_body",
             Error::InvalidPayload(_) => "invalid_payload",
@@ -102,6 +112,28 @@ impl fmt::Display for Error {
             Error::MalformedSignature { length } => write!(
                 f,
                 "{code}: the signature must be exactly 64 hex digits, got a {length}-byte value that is not"
+            ),
+            Error::MalformedBitnobSignature {
+                length,
+                legacy_sha512: true,
+            } => write!(
+                f,
+                "{code}: a Bitnob signature must be 64 hex digits (HMAC-SHA256) or 128 \
+                 (the legacy HMAC-SHA512), got a {length}-byte value that is neither"
+            ),
+            Error::MalformedBitnobSignature {
+                length: 128,
+                legacy_sha512: false,
+            } => write!(
+                f,
+                "{code}: got a 128-byte value, the length of a legacy HMAC-SHA512 signature, \
+                 but the SHA-512 scheme is switched off: the signature must be exactly 64 hex \
+                 digits (HMAC-SHA256 of the timestamp and the body)"
+            ),
+            Error::MalformedBitnobSignature { length, .. } => write!(
+                f,
+                "{code}: the signature must be exactly 64 hex digits (HMAC-SHA256; the \
+                 SHA-512 scheme is switched off), got a {length}-byte value that is not"
             ),
             Error::SignatureMismatch => write!(
                 f,

@@ -95,6 +95,15 @@ pub struct GenericEvent {
 }
 
 impl GenericEvent {
+    /// A generic event of `event_type` over `text`, a JSON object the
+    /// reader accepted (the Bitnob path, whose type may come from a header).
+    pub(crate) fn from_checked(event_type: String, text: &str) -> Self {
+        Self {
+            event_type,
+            raw: RawObject::new(Arc::from(text)),
+        }
+    }
+
     /// The whole payload object.
     pub fn raw(&self) -> &Map<String, Value> {
         self.raw.object()

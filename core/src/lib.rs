@@ -14,7 +14,13 @@ mod signature;
 mod text;
 mod time;
 mod visit;
+// A second sender, on the same reader and events.
+mod bitnob;
 
+pub use bitnob::{
+    BITNOB_EVENT_HEADER, BITNOB_SIGNATURE_HEADER, BITNOB_TIMESTAMP_HEADER, BitnobWebhook,
+    DEFAULT_BITNOB_TOLERANCE, secret_last4, sign_bitnob, sign_bitnob_legacy,
+};
 pub use error::{ERROR_CODES, ERROR_HTTP_STATUSES, Error};
 pub use event::{CheckedEvent, Event, GenericEvent, VISITOR_IDENTIFIED};
 pub use json::MAX_JSON_DEPTH;

@@ -265,9 +265,13 @@ pub fn sign(secret: impl AsRef<[u8]>, body: &[u8]) -> String {
         Err(_) => unreachable_key_length(),
     };
     mac.update(body);
-    let tag = mac.finalize().into_bytes();
-    let mut out = String::with_capacity(64);
-    for byte in tag {
+    to_hex(&mac.finalize().into_bytes())
+}
+
+/// Lowercase hex of `bytes`.
+pub(crate) fn to_hex(bytes: &[u8]) -> String {
+    let mut out = String::with_capacity(bytes.len() * 2);
+    for &byte in bytes {
         out.push(hex_digit(byte >> 4));
         out.push(hex_digit(byte & 0x0f));
     }
@@ -306,8 +310,15 @@ fn decode_signature(signature: &str) -> Result<[u8; 32], Error> {
 /// the bytes and whether every digit was valid, computed without branching
 /// on the digits.
 fn decode_hex32(hex: &[u8]) -> Option<([u8; 32], Choice)> {
-    let hex: &[u8; 64] = hex.try_into().ok()?;
-    let mut out = [0u8; 32];
+    decode_hex::<32>(hex)
+}
+
+/// Decode `2 * N` hex digits (either case), as [`decode_hex32`] does.
+pub(crate) fn decode_hex<const N: usize>(hex: &[u8]) -> Option<([u8; N], Choice)> {
+    if hex.len() != 2 * N {
+        return None;
+    }
+    let mut out = [0u8; N];
     let mut invalid = 0u8;
     for (byte, pair) in out.iter_mut().zip(hex.chunks_exact(2)) {
         if let [high, low] = pair {

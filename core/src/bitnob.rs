@@ -1,0 +1,686 @@
+//! Bitnob webhooks: the timestamped HMAC-SHA256 scheme, the legacy
+//! HMAC-SHA512 one, secret rotation, and generic events.
+//!
+//! Bitnob signs `{X-Bitnob-Timestamp}.{raw body}` with HMAC-SHA256 and sends
+//! the hex in `X-Bitnob-Signature`; an older scheme sends the hex
+//! HMAC-SHA512 of the body alone (128 hex digits, told apart by its length).
+//! The event's name is in `X-Bitnob-Event`, which the signature does not
+//! cover, so it must agree with the signed body's `event` when both are
+//! there.
+
+use std::borrow::Cow;
+use std::fmt;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use hmac::{Hmac, KeyInit, Mac};
+use sha2::{Sha256, Sha512};
+use subtle::{Choice, ConstantTimeEq};
+use zeroize::Zeroizing;
+
+use crate::json::utf8;
+use crate::schema::Reader;
+use crate::signature::{decode_hex, to_hex};
+use crate::{CheckedEvent, DEFAULT_MAX_BODY_BYTES, Error, Event, GenericEvent};
+
+/// The header Bitnob puts its signature in.
+pub const BITNOB_SIGNATURE_HEADER: &str = "X-Bitnob-Signature";
+
+/// The header with the Unix time (in seconds) the delivery was signed at.
+pub const BITNOB_TIMESTAMP_HEADER: &str = "X-Bitnob-Timestamp";
+
+/// The header naming the event (not covered by the signature).
+pub const BITNOB_EVENT_HEADER: &str = "X-Bitnob-Event";
+
+/// The replay window a [`BitnobWebhook`] starts with: 300 seconds, as Bitnob
+/// suggests.
+pub const DEFAULT_BITNOB_TOLERANCE: Duration = Duration::from_secs(300);
+
+/// The longest timestamp read: 19 decimal digits (any `u64` below 10^19).
+const MAX_TIMESTAMP_DIGITS: usize = 19;
+
+type HmacSha256 = Hmac<Sha256>;
+type HmacSha512 = Hmac<Sha512>;
+
+/// One configured secret: HMAC's keyed states for both schemes (wiped on
+/// drop, hmac's `zeroize` feature) and its last 4 characters, which Bitnob's
+/// dashboard shows. The secret itself is not kept.
+#[derive(Clone)]
+struct Key {
+    sha256: HmacSha256,
+    sha512: HmacSha512,
+    last4: String,
+}
+
+impl Key {
+    fn new(secret: &[u8]) -> Result<Self, Error> {
+        if secret.is_empty() {
+            return Err(Error::InvalidSecret);
+        }
+        Ok(Self {
+            sha256: HmacSha256::new_from_slice(secret).map_err(|_| Error::InvalidSecret)?,
+            sha512: HmacSha512::new_from_slice(secret).map_err(|_| Error::InvalidSecret)?,
+            last4: secret_last4(secret),
+        })
+    }
+}
+
+/// The scheme a signature was made with, told by its length.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Scheme {
+    /// 64 hex digits: HMAC-SHA256 of `{timestamp}.{body}`.
+    Timestamped,
+    /// 128 hex digits: HMAC-SHA512 of the body alone; no timestamp signed.
+    LegacySha512,
+}
+
+/// The three Bitnob headers, found case-insensitively in one pass.
+#[derive(Default)]
+struct Headers<'a> {
+    signature: Option<Cow<'a, str>>,
+    timestamp: Option<Cow<'a, str>>,
+    event: Option<Cow<'a, str>>,
+}
+
+impl<'a> Headers<'a> {
+    /// As [`crate::find_header`] reads each one: names matched
+    /// case-insensitively (surrounding whitespace ignored), a repeated
+    /// header's values joined with `", "`.
+    fn find(headers: impl IntoIterator<Item = (&'a str, &'a str)>) -> Self {
+        let mut found = Self::default();
+        for (name, value) in headers {
+            let name = name.trim_ascii();
+            let slot = if name.eq_ignore_ascii_case(BITNOB_SIGNATURE_HEADER) {
+                &mut found.signature
+            } else if name.eq_ignore_ascii_case(BITNOB_TIMESTAMP_HEADER) {
+                &mut found.timestamp
+            } else if name.eq_ignore_ascii_case(BITNOB_EVENT_HEADER) {
+                &mut found.event
+            } else {
+                continue;
+            };
+            *slot = Some(match slot.take() {
+                None => Cow::Borrowed(value),
+                Some(previous) => Cow::Owned(format!("{previous}, {value}")),
+            });
+        }
+        found
+    }
+}
+
+/// A verifier for one Bitnob webhook endpoint, holding one secret or several
+/// (rotation: Bitnob stops the old secret at once, so a receiver keeps both
+/// only while it switches over).
+///
+/// Defaults: a 300-second replay window, the legacy HMAC-SHA512 scheme
+/// accepted, bodies up to 1 MiB. Verification computes the MAC under every
+/// configured secret whichever one matches, and compares in constant time.
+///
+/// ```
+/// use bullseye_webhooks::{BitnobWebhook, sign_bitnob};
+/// use std::time::{Duration, UNIX_EPOCH};
+///
+/// let body = br#"{"event":"virtualcard.transaction.debit","data":{"amount":500}}"#;
+/// let signature = sign_bitnob("sk_new", "1700000000", body);
+/// let headers = [
+///     ("x-bitnob-signature", signature.as_str()),
+///     ("x-bitnob-timestamp", "1700000000"),
+///     ("x-bitnob-event", "virtualcard.transaction.debit"),
+/// ];
+///
+/// let bitnob = BitnobWebhook::with_secrets(["sk_new", "sk_old"])?;
+/// let now = UNIX_EPOCH + Duration::from_secs(1_700_000_060);
+/// let event = bitnob.construct_event_at(body, headers, now)?;
+/// assert_eq!(event.event_type(), "virtualcard.transaction.debit");
+/// assert_eq!(event.raw()["data"]["amount"], 500);
+/// # Ok::<(), bullseye_webhooks::Error>(())
+/// ```
+#[derive(Clone)]
+pub struct BitnobWebhook {
+    keys: Vec<Key>,
+    tolerance: Option<Duration>,
+    legacy_sha512: bool,
+    max_body_bytes: usize,
+}
+
+impl fmt::Debug for BitnobWebhook {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("BitnobWebhook")
+            .field("secrets", &format_args!("[REDACTED; {}]", self.keys.len()))
+            .field("tolerance", &self.tolerance)
+            .field("legacy_sha512", &self.legacy_sha512)
+            .field("max_body_bytes", &self.max_body_bytes)
+            .finish()
+    }
+}
+
+impl BitnobWebhook {
+    /// A verifier for one secret, used as the HMAC key as configured (its
+    /// UTF-8 bytes; never decoded).
+    ///
+    /// Fails with `invalid_secret` when the secret is empty.
+    pub fn new(secret: impl AsRef<[u8]>) -> Result<Self, Error> {
+        Self::with_secrets([secret])
+    }
+
+    /// A verifier that accepts a delivery signed by any of `secrets`.
+    ///
+    /// Fails with `invalid_secret` when the list is empty or any secret is empty.
+    pub fn with_secrets<S: AsRef<[u8]>>(
+        secrets: impl IntoIterator<Item = S>,
+    ) -> Result<Self, Error> {
+        let keys = secrets
+            .into_iter()
+            .map(|secret| Key::new(secret.as_ref()))
+            .collect::<Result<Vec<_>, _>>()?;
+        if keys.is_empty() {
+            return Err(Error::InvalidSecret);
+        }
+        Ok(Self {
+            keys,
+            tolerance: Some(DEFAULT_BITNOB_TOLERANCE),
+            legacy_sha512: true,
+            max_body_bytes: DEFAULT_MAX_BODY_BYTES,
+        })
+    }
+
+    /// Refuse timestamped deliveries whose `X-Bitnob-Timestamp` is further
+    /// than `tolerance` from now, in either direction (exactly `tolerance`
+    /// away is accepted; times are compared in whole seconds). Default
+    /// [`DEFAULT_BITNOB_TOLERANCE`].
+    #[must_use]
+    pub fn with_tolerance(mut self, tolerance: Duration) -> Self {
+        self.tolerance = Some(tolerance);
+        self
+    }
+
+    /// No replay window: the timestamp is signed but not compared with the
+    /// clock.
+    #[must_use]
+    pub fn without_tolerance(mut self) -> Self {
+        self.tolerance = None;
+        self
+    }
+
+    /// Accept (`true`, the default) or refuse the legacy scheme: the hex
+    /// HMAC-SHA512 of the body alone, 128 hex digits. It signs no
+    /// timestamp, so the replay window cannot apply to it: such a delivery
+    /// has no replay protection. Switch it off once the sender uses the
+    /// timestamped scheme; a 128-digit signature is then
+    /// `malformed_signature`.
+    #[must_use]
+    pub fn with_legacy_sha512(mut self, legacy_sha512: bool) -> Self {
+        self.legacy_sha512 = legacy_sha512;
+        self
+    }
+
+    /// Refuse bodies longer than `max_body_bytes` before hashing them
+    /// (default [`DEFAULT_MAX_BODY_BYTES`]).
+    #[must_use]
+    pub fn with_max_body_bytes(mut self, max_body_bytes: usize) -> Self {
+        self.max_body_bytes = max_body_bytes;
+        self
+    }
+
+    /// The replay window, if on.
+    pub fn tolerance(&self) -> Option<Duration> {
+        self.tolerance
+    }
+
+    /// Whether the legacy HMAC-SHA512 scheme is accepted.
+    pub fn legacy_sha512(&self) -> bool {
+        self.legacy_sha512
+    }
+
+    /// The configured body size limit, in bytes.
+    pub fn max_body_bytes(&self) -> usize {
+        self.max_body_bytes
+    }
+
+    /// How many secrets this verifier accepts.
+    pub fn secret_count(&self) -> usize {
+        self.keys.len()
+    }
+
+    /// The indexes (in configuration order) of the secrets whose last 4
+    /// characters are `last4`, as Bitnob's dashboard shows them
+    /// (`signing_secret_last4`): "is this receiver using the secret Bitnob
+    /// shows?" Only each secret's last 4 characters are kept for this.
+    ///
+    /// ```
+    /// use bullseye_webhooks::BitnobWebhook;
+    ///
+    /// let bitnob = BitnobWebhook::with_secrets(["sk_live_aaaa1234", "sk_live_bbbb9876"])?;
+    /// assert_eq!(bitnob.secrets_ending_in("9876"), [1]);
+    /// assert!(bitnob.secrets_ending_in("0000").is_empty());
+    /// # Ok::<(), bullseye_webhooks::Error>(())
+    /// ```
+    pub fn secrets_ending_in(&self, last4: &str) -> Vec<usize> {
+        self.keys
+            .iter()
+            .enumerate()
+            .filter(|(_, key)| bool::from(key.last4.as_bytes().ct_eq(last4.as_bytes())))
+            .map(|(index, _)| index)
+            .collect()
+    }
+
+    /// Check the signature, then (for a timestamped delivery, with the
+    /// window on) the timestamp against the system clock.
+    ///
+    /// `headers` are the request's (name, value) pairs; names are matched
+    /// case-insensitively. Errors, in order: `body_too_large`,
+    /// `missing_signature`, `malformed_signature`, `signature_mismatch`,
+    /// `timestamp_out_of_tolerance`.
+    pub fn verify<'a>(
+        &self,
+        body: &[u8],
+        headers: impl IntoIterator<Item = (&'a str, &'a str)>,
+    ) -> Result<(), Error> {
+        self.verify_with(body, headers, SystemTime::now)
+    }
+
+    /// [`BitnobWebhook::verify`] with the window measured from `now`.
+    pub fn verify_at<'a>(
+        &self,
+        body: &[u8],
+        headers: impl IntoIterator<Item = (&'a str, &'a str)>,
+        now: SystemTime,
+    ) -> Result<(), Error> {
+        self.verify_with(body, headers, || now)
+    }
+
+    /// Verify the delivery, then read it into a generic [`Event`]: its type
+    /// from `X-Bitnob-Event`, or else the body's `event`, and the whole
+    /// JSON object.
+    ///
+    /// Errors, in the contract's order: the signature's (as
+    /// [`BitnobWebhook::verify`]), `invalid_body` (not UTF-8, not JSON, not
+    /// an object, nested deeper than 128), `invalid_payload` (no event name,
+    /// or the unsigned header disagrees with the signed body's `event`),
+    /// `timestamp_out_of_tolerance`.
+    pub fn construct_event<'a>(
+        &self,
+        body: &[u8],
+        headers: impl IntoIterator<Item = (&'a str, &'a str)>,
+    ) -> Result<Event, Error> {
+        self.construct_event_at_with(body, headers, SystemTime::now)
+    }
+
+    /// [`BitnobWebhook::construct_event`] with the window measured from
+    /// `now` (tests, replays, platforms without a clock).
+    pub fn construct_event_at<'a>(
+        &self,
+        body: &[u8],
+        headers: impl IntoIterator<Item = (&'a str, &'a str)>,
+        now: SystemTime,
+    ) -> Result<Event, Error> {
+        self.construct_event_at_with(body, headers, || now)
+    }
+
+    /// [`BitnobWebhook::construct_event`]'s checks and answer without
+    /// building the event, for bindings that build their own object from
+    /// the verified text (JavaScript's `JSON.parse`). `mismatches` is
+    /// always empty: Bitnob payloads have no typed fields.
+    pub fn check_event<'a>(
+        &self,
+        body: &[u8],
+        headers: impl IntoIterator<Item = (&'a str, &'a str)>,
+    ) -> Result<CheckedEvent, Error> {
+        self.check_event_with(body, headers, SystemTime::now)
+    }
+
+    /// [`BitnobWebhook::check_event`] with the window measured from `now`.
+    pub fn check_event_at<'a>(
+        &self,
+        body: &[u8],
+        headers: impl IntoIterator<Item = (&'a str, &'a str)>,
+        now: SystemTime,
+    ) -> Result<CheckedEvent, Error> {
+        self.check_event_with(body, headers, || now)
+    }
+
+    fn verify_with<'a>(
+        &self,
+        body: &[u8],
+        headers: impl IntoIterator<Item = (&'a str, &'a str)>,
+        now: impl FnOnce() -> SystemTime,
+    ) -> Result<(), Error> {
+        let headers = Headers::find(headers);
+        let scheme = self.check_signature(body, &headers)?;
+        self.check_timestamp(scheme, headers.timestamp.as_deref(), now)
+    }
+
+    fn construct_event_at_with<'a>(
+        &self,
+        body: &[u8],
+        headers: impl IntoIterator<Item = (&'a str, &'a str)>,
+        now: impl FnOnce() -> SystemTime,
+    ) -> Result<Event, Error> {
+        let (text, event_type) = self.read(body, &Headers::find(headers), now)?;
+        Ok(Event::Other(GenericEvent::from_checked(event_type, text)))
+    }
+
+    fn check_event_with<'a>(
+        &self,
+        body: &[u8],
+        headers: impl IntoIterator<Item = (&'a str, &'a str)>,
+        now: impl FnOnce() -> SystemTime,
+    ) -> Result<CheckedEvent, Error> {
+        let (_, event_type) = self.read(body, &Headers::find(headers), now)?;
+        Ok(CheckedEvent {
+            event_type,
+            mismatches: Vec::new(),
+        })
+    }
+
+    /// Every check of `construct_event`, in order: the body as text and the
+    /// event's type.
+    fn read<'b>(
+        &self,
+        body: &'b [u8],
+        headers: &Headers<'_>,
+        now: impl FnOnce() -> SystemTime,
+    ) -> Result<(&'b str, String), Error> {
+        let scheme = self.check_signature(body, headers)?;
+        let text = utf8(body)?;
+        let event_type = event_type(headers.event.as_deref(), body_event(text)?)?;
+        self.check_timestamp(scheme, headers.timestamp.as_deref(), now)?;
+        Ok((text, event_type))
+    }
+
+    /// The size, presence, shape and value of the signature; the scheme it
+    /// was made with.
+    fn check_signature(&self, body: &[u8], headers: &Headers<'_>) -> Result<Scheme, Error> {
+        if body.len() > self.max_body_bytes {
+            return Err(Error::BodyTooLarge {
+                limit: self.max_body_bytes,
+                actual: body.len(),
+            });
+        }
+        let signature = headers
+            .signature
+            .as_deref()
+            .unwrap_or_default()
+            .trim_ascii();
+        if signature.is_empty() {
+            return Err(Error::MissingSignature);
+        }
+        let malformed = || Error::MalformedBitnobSignature {
+            length: signature.len(),
+            legacy_sha512: self.legacy_sha512,
+        };
+        let mut matched = Choice::from(0);
+        let scheme = match signature.len() {
+            64 => {
+                let expected = decoded::<32>(signature).ok_or_else(malformed)?;
+                // The timestamp exactly as sent; an absent one is empty text.
+                let timestamp = headers.timestamp.as_deref().unwrap_or_default();
+                // No early exit: every secret costs the same whichever matches.
+                for key in &self.keys {
+                    let mut mac = key.sha256.clone();
+                    mac.update(timestamp.as_bytes());
+                    mac.update(b".");
+                    mac.update(body);
+                    let tag = Zeroizing::new(<[u8; 32]>::from(mac.finalize().into_bytes()));
+                    matched |= tag.ct_eq(&expected);
+                }
+                Scheme::Timestamped
+            }
+            128 if self.legacy_sha512 => {
+                let expected = decoded::<64>(signature).ok_or_else(malformed)?;
+                for key in &self.keys {
+                    let mut mac = key.sha512.clone();
+                    mac.update(body);
+                    let tag = Zeroizing::new(<[u8; 64]>::from(mac.finalize().into_bytes()));
+                    matched |= tag.ct_eq(&expected);
+                }
+                Scheme::LegacySha512
+            }
+            _ => return Err(malformed()),
+        };
+        if bool::from(matched) {
+            Ok(scheme)
+        } else {
+            Err(Error::SignatureMismatch)
+        }
+    }
+
+    /// With the window on, a timestamped delivery's `X-Bitnob-Timestamp`
+    /// must be readable and within it of `now` (called only then).
+    fn check_timestamp(
+        &self,
+        scheme: Scheme,
+        timestamp: Option<&str>,
+        now: impl FnOnce() -> SystemTime,
+    ) -> Result<(), Error> {
+        let Some(tolerance) = self.tolerance else {
+            return Ok(());
+        };
+        if scheme == Scheme::LegacySha512 {
+            return Ok(());
+        }
+        // A timestamp that cannot be read cannot be shown to be fresh.
+        let signed_at = timestamp
+            .and_then(parse_unix_seconds)
+            .ok_or(Error::TimestampOutOfTolerance)?;
+        let now = match now().duration_since(UNIX_EPOCH) {
+            Ok(after) => i128::from(after.as_secs()),
+            Err(before) => -i128::from(before.duration().as_secs()),
+        };
+        let skew = (i128::from(signed_at) - now).unsigned_abs();
+        if skew > u128::from(tolerance.as_secs()) {
+            return Err(Error::TimestampOutOfTolerance);
+        }
+        Ok(())
+    }
+}
+
+/// 2·N hex digits decoded, or `None` when any is not a hex digit.
+fn decoded<const N: usize>(signature: &str) -> Option<[u8; N]> {
+    match decode_hex::<N>(signature.as_bytes()) {
+        Some((bytes, valid)) if bool::from(valid) => Some(bytes),
+        _ => None,
+    }
+}
+
+/// Unix seconds written as 1 to 19 ASCII decimal digits, nothing else (no
+/// sign, no spaces, no fraction).
+fn parse_unix_seconds(text: &str) -> Option<u64> {
+    if text.is_empty()
+        || text.len() > MAX_TIMESTAMP_DIGITS
+        || !text.bytes().all(|b| b.is_ascii_digit())
+    {
+        return None;
+    }
+    text.parse().ok()
+}
+
+/// The body checked as a JSON object (the contract's body checks, by the
+/// crate's one reader) and its `event`, when that is a non-empty string.
+fn body_event(text: &str) -> Result<Option<String>, Error> {
+    let mut event = None;
+    Reader::new(text, None).root(|r| {
+        r.members(|r, key| {
+            if key == "event" {
+                event = r.type_name()?;
+            } else {
+                r.skip()?;
+            }
+            Ok(())
+        })
+    })?;
+    Ok(event)
+}
+
+/// The event's type: the `X-Bitnob-Event` header's (trimmed, when not
+/// empty), else the body's `event`. The header is not signed, so when both
+/// are there they must agree.
+fn event_type(header: Option<&str>, body: Option<String>) -> Result<String, Error> {
+    let header = header.map(str::trim_ascii).filter(|name| !name.is_empty());
+    match (header, body) {
+        (Some(header), Some(body)) if header != body => Err(Error::InvalidPayload(format!(
+            "the {BITNOB_EVENT_HEADER} header, which the signature does not cover, \
+             disagrees with the signed body's `event`"
+        ))),
+        (Some(header), _) => Ok(header.to_owned()),
+        (None, Some(body)) => Ok(body),
+        (None, None) => Err(Error::InvalidPayload(format!(
+            "no event name: no {BITNOB_EVENT_HEADER} header (or an empty one), and the body has \
+             no `event` that is a non-empty string"
+        ))),
+    }
+}
+
+/// The last 4 characters of `secret` (fewer when it is shorter), as Bitnob's
+/// dashboard shows them in `signing_secret_last4`. A secret that is not
+/// UTF-8 is read with U+FFFD for its invalid bytes.
+///
+/// ```
+/// use bullseye_webhooks::secret_last4;
+///
+/// assert_eq!(secret_last4("sk_live_3f9a7c21"), "7c21");
+/// assert_eq!(secret_last4("abc"), "abc");
+/// ```
+pub fn secret_last4(secret: impl AsRef<[u8]>) -> String {
+    let text = String::from_utf8_lossy(secret.as_ref());
+    let start = text.char_indices().rev().nth(3).map_or(0, |(at, _)| at);
+    text.get(start..).unwrap_or_default().to_owned()
+}
+
+/// The `X-Bitnob-Signature` value for `body` sent with `X-Bitnob-Timestamp:
+/// {timestamp}`: lowercase hex of HMAC-SHA256 over `{timestamp}.{body}`.
+/// For tests and local senders; receivers call [`BitnobWebhook::verify`].
+///
+/// ```
+/// assert_eq!(
+///     bullseye_webhooks::sign_bitnob("sk_test", "1700000000", b"{}"),
+///     "cca4f500322c04400c17c647cb441a78dc036e52c3699bc664a2c1aa9b7e8709",
+/// );
+/// ```
+pub fn sign_bitnob(secret: impl AsRef<[u8]>, timestamp: &str, body: &[u8]) -> String {
+    let mut mac = keyed::<HmacSha256>(secret.as_ref());
+    mac.update(timestamp.as_bytes());
+    mac.update(b".");
+    mac.update(body);
+    to_hex(&mac.finalize().into_bytes())
+}
+
+/// The legacy `X-Bitnob-Signature` value for `body`: lowercase hex of
+/// HMAC-SHA512 of the body alone (128 digits; no timestamp signed).
+pub fn sign_bitnob_legacy(secret: impl AsRef<[u8]>, body: &[u8]) -> String {
+    let mut mac = keyed::<HmacSha512>(secret.as_ref());
+    mac.update(body);
+    to_hex(&mac.finalize().into_bytes())
+}
+
+/// HMAC keyed with `secret`; HMAC accepts keys of every length.
+fn keyed<M: KeyInit>(secret: &[u8]) -> M {
+    match M::new_from_slice(secret) {
+        Ok(mac) => mac,
+        Err(_) => unreachable!("HMAC accepts keys of every length"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const NOW: u64 = 1_700_000_000;
+    const BODY: &[u8] = br#"{"event":"transaction.completed","data":{"id":"tx_1"}}"#;
+
+    fn at(seconds: u64) -> SystemTime {
+        UNIX_EPOCH + Duration::from_secs(seconds)
+    }
+
+    fn code(result: Result<impl Sized, Error>) -> &'static str {
+        match result {
+            Ok(_) => "ok",
+            Err(error) => error.code(),
+        }
+    }
+
+    #[test]
+    fn timestamped_and_legacy_signatures_verify() {
+        let bitnob = BitnobWebhook::new("sk_test").unwrap();
+        let sig = sign_bitnob("sk_test", "1700000000", BODY);
+        let headers = [
+            ("X-Bitnob-Signature", sig.as_str()),
+            ("X-Bitnob-Timestamp", "1700000000"),
+        ];
+        assert_eq!(code(bitnob.verify_at(BODY, headers, at(NOW))), "ok");
+        let legacy = sign_bitnob_legacy("sk_test", BODY);
+        assert_eq!(legacy.len(), 128);
+        let headers = [("x-bitnob-signature", legacy.as_str())];
+        assert_eq!(code(bitnob.verify_at(BODY, headers, at(NOW))), "ok");
+        let off = bitnob.clone().with_legacy_sha512(false);
+        let error = off.verify_at(BODY, headers, at(NOW)).unwrap_err();
+        assert_eq!(error.code(), "malformed_signature");
+        assert!(
+            error.to_string().contains("SHA-512 scheme is switched off"),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn the_window_is_inclusive_in_both_directions() {
+        let bitnob = BitnobWebhook::new("sk_test").unwrap();
+        let sig = sign_bitnob("sk_test", "1700000000", BODY);
+        let headers = [
+            ("X-Bitnob-Signature", sig.as_str()),
+            ("X-Bitnob-Timestamp", "1700000000"),
+        ];
+        for (now, expected) in [
+            (NOW + 300, "ok"),
+            (NOW - 300, "ok"),
+            (NOW + 301, "timestamp_out_of_tolerance"),
+            (NOW - 301, "timestamp_out_of_tolerance"),
+        ] {
+            assert_eq!(
+                code(bitnob.verify_at(BODY, headers, at(now))),
+                expected,
+                "{now}"
+            );
+        }
+        let off = bitnob.without_tolerance();
+        assert_eq!(code(off.verify_at(BODY, headers, at(NOW + 10_000))), "ok");
+    }
+
+    #[test]
+    fn event_type_comes_from_the_header_or_the_body_and_they_must_agree() {
+        let bitnob = BitnobWebhook::new("sk_test").unwrap();
+        let sig = sign_bitnob("sk_test", "1700000000", BODY);
+        let with_event = |event: &'static str| {
+            let headers = [
+                ("X-Bitnob-Signature", sig.as_str()),
+                ("X-Bitnob-Timestamp", "1700000000"),
+                ("X-Bitnob-Event", event),
+            ];
+            bitnob.construct_event_at(BODY, headers, at(NOW))
+        };
+        let event = with_event("transaction.completed").unwrap();
+        assert_eq!(event.event_type(), "transaction.completed");
+        assert_eq!(event.raw()["data"]["id"], "tx_1");
+        assert_eq!(
+            with_event("").unwrap().event_type(),
+            "transaction.completed"
+        );
+        let error = with_event("wallet.created").unwrap_err();
+        assert_eq!(error.code(), "invalid_payload");
+        assert!(error.to_string().contains("disagrees"), "{error}");
+    }
+
+    #[test]
+    fn last4_and_debug_never_show_the_secret() {
+        assert_eq!(secret_last4("sk_live_ABCD1234"), "1234");
+        assert_eq!(secret_last4("é€x"), "é€x");
+        assert_eq!(secret_last4("aé€xy"), "é€xy");
+        let bitnob = BitnobWebhook::with_secrets(["sk_live_SECRETVALUE1234", "x1234"]).unwrap();
+        assert_eq!(bitnob.secrets_ending_in("1234"), [0, 1]);
+        assert_eq!(bitnob.secrets_ending_in("234"), Vec::<usize>::new());
+        let debug = format!("{bitnob:?}");
+        assert!(
+            !debug.contains("SECRETVALUE") && !debug.contains("1234"),
+            "{debug}"
+        );
+        assert!(debug.contains("[REDACTED; 2]"), "{debug}");
+    }
+}
