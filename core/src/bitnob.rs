@@ -366,10 +366,7 @@ impl BitnobWebhook {
         now: impl FnOnce() -> SystemTime,
     ) -> Result<CheckedEvent, Error> {
         let (_, event_type) = self.read(body, &Headers::find(headers), now)?;
-        Ok(CheckedEvent {
-            event_type,
-            mismatches: Vec::new(),
-        })
+        Ok(CheckedEvent::other_sender(event_type))
     }
 
     /// Every check of `construct_event`, in order: the body as text and the

@@ -11,6 +11,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use serde::ser::{Serialize, SerializeMap, Serializer};
 use serde_json::{Map, Value};
 
+use crate::delivery::{KeyFields, event_key};
 use crate::json::{RawObject, utf8};
 use crate::schema::{Mismatch, Reader, VisitorIdentified, refuse_if_strict};
 use crate::time::parse_rfc3339;
@@ -77,6 +78,16 @@ impl Event {
             Event::Other(_) => None,
         }
     }
+
+    /// The key that de-duplicates this delivery (see [`crate::delivery`]):
+    /// `bullseye:{organization_id}:{event_type}:{session_id}` when the
+    /// event has a non-empty `session_id`, else `sha256:{hex of the body}`.
+    pub fn delivery_key(&self) -> String {
+        match self {
+            Event::VisitorIdentified(e) => e.delivery_key(),
+            Event::Other(e) => e.delivery_key(),
+        }
+    }
 }
 
 impl Serialize for Event {
@@ -92,15 +103,25 @@ pub struct GenericEvent {
     /// The event's type.
     pub event_type: String,
     raw: RawObject,
+    /// A Bullseye event's `organization_id` and `session_id`; none for
+    /// other senders (their key is the body's hash).
+    key: KeyFields,
 }
 
 impl GenericEvent {
+    /// The key that de-duplicates this delivery (see [`Event::delivery_key`]).
+    pub fn delivery_key(&self) -> String {
+        self.key
+            .event_key(&self.event_type, self.raw.text().as_bytes())
+    }
+
     /// A generic event of `event_type` over `text`, a JSON object the
     /// reader accepted (the Bitnob path, whose type may come from a header).
     pub(crate) fn from_checked(event_type: String, text: &str) -> Self {
         Self {
             event_type,
             raw: RawObject::new(Arc::from(text)),
+            key: KeyFields::default(),
         }
     }
 
@@ -132,6 +153,16 @@ impl VisitorIdentified {
     pub fn mismatches(&self) -> &[Mismatch] {
         &self.mismatches
     }
+
+    /// The key that de-duplicates this delivery (see [`Event::delivery_key`]).
+    pub fn delivery_key(&self) -> String {
+        event_key(
+            self.organization_id.as_deref(),
+            &self.event_type,
+            self.session_id.as_deref(),
+            self.raw.text().as_bytes(),
+        )
+    }
 }
 
 /// What a check of an event body found, for bindings that build their own
@@ -143,6 +174,26 @@ pub struct CheckedEvent {
     pub event_type: String,
     /// The identification's mismatches (see [`Event::mismatches`]).
     pub mismatches: Vec<Mismatch>,
+    key: KeyFields,
+}
+
+impl CheckedEvent {
+    /// The check answer for an event of another sender (Bitnob): no
+    /// mismatch, no session (its key is the body's hash).
+    pub(crate) fn other_sender(event_type: String) -> Self {
+        Self {
+            event_type,
+            mismatches: Vec::new(),
+            key: KeyFields::default(),
+        }
+    }
+
+    /// The key that de-duplicates this delivery (see [`Event::delivery_key`]);
+    /// `body` is the body this answer was checked from (an event without a
+    /// session is keyed by its hash).
+    pub fn delivery_key(&self, body: &[u8]) -> String {
+        self.key.event_key(&self.event_type, body)
+    }
 }
 
 /// An event body read once: its type, the documented fields (built only
@@ -214,6 +265,10 @@ impl ReadEvent {
             Event::Other(GenericEvent {
                 event_type: self.event_type,
                 raw,
+                key: KeyFields {
+                    organization_id: self.fields.organization_id,
+                    session_id: self.fields.session_id,
+                },
             })
         }
     }
@@ -245,6 +300,10 @@ fn check_body(
     Ok(CheckedEvent {
         event_type: read.event_type,
         mismatches: read.mismatches,
+        key: KeyFields {
+            organization_id: read.fields.organization_id,
+            session_id: read.fields.session_id,
+        },
     })
 }
 

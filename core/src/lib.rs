@@ -7,6 +7,7 @@
 mod scan;
 #[macro_use]
 mod schema;
+pub mod delivery;
 mod error;
 mod event;
 mod json;

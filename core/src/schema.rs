@@ -598,7 +598,8 @@ impl Read for Str {
     }
 }
 
-/// A string field a check needs even without `BUILD` (the `timestamp`).
+/// A string field a check needs even without `BUILD` (the `timestamp`, and
+/// the fields of the delivery key).
 pub(crate) struct Kept;
 
 impl Read for Kept {
@@ -923,9 +924,9 @@ record! {
         /// When the event occurred (RFC 3339), as sent.
         timestamp: Str as Kept,
         /// The customer's Bullseye organization.
-        organization_id: Str,
+        organization_id: Str as Kept,
         /// The visitor's session.
-        session_id: Str,
+        session_id: Str as Kept,
         /// The workspace's name.
         workspace: Str,
         /// Who was identified.
@@ -1122,7 +1123,7 @@ record! {
             pub(crate) mismatches: Vec<Mismatch>,
         }
         /// The visit's id.
-        id: Str,
+        id: Str as Kept,
         /// The visited URL.
         url: Str,
         /// The URL's parameters, as sent.

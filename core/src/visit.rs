@@ -20,6 +20,7 @@ use std::sync::Arc;
 
 use serde_json::Value;
 
+use crate::delivery::visit_key;
 use crate::json::{RawObject, utf8};
 use crate::schema::{Mismatch, Reader, Visit, refuse_if_strict};
 use crate::{DEFAULT_MAX_BODY_BYTES, Error, Webhook};
@@ -100,6 +101,13 @@ impl Visit {
     pub fn mismatches(&self) -> &[Mismatch] {
         &self.mismatches
     }
+
+    /// The key that de-duplicates this delivery (see [`crate::delivery`]):
+    /// `visit:{id}` when the visit has a non-empty `id`, else
+    /// `sha256:{hex of the body}`.
+    pub fn delivery_key(&self) -> String {
+        visit_key(self.id.as_deref(), self.raw.text().as_bytes())
+    }
 }
 
 /// What a check of a visit found, for bindings that build their own objects
@@ -116,6 +124,16 @@ pub struct CheckedVisit {
     /// order. Write `typed` at the path only where the value there is still
     /// the string as sent (a repeated key's earlier occurrence is listed too).
     pub typings_json: String,
+    id: Option<crate::Str>,
+}
+
+impl CheckedVisit {
+    /// The key that de-duplicates this delivery (see [`Visit::delivery_key`]);
+    /// `body` is the body this answer was checked from (a visit without an
+    /// id is keyed by its hash).
+    pub fn delivery_key(&self, body: &[u8]) -> String {
+        visit_key(self.id.as_deref(), body)
+    }
 }
 
 /// A visit body read once.
@@ -166,6 +184,7 @@ fn check_visit_body(body: &[u8], strict: bool) -> Result<CheckedVisit, Error> {
         event_type: visit.event_type,
         mismatches: visit.mismatches,
         typings_json: typings.unwrap_or_else(|| "[]".to_owned()),
+        id: visit.id,
     })
 }
 
