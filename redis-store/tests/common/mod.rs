@@ -1,0 +1,135 @@
+//! A real `redis-server` (the Debian package, installed by
+//! scripts/setup.sh) on a free loopback port, in a temporary directory,
+//! without persistence; killed when dropped. Missing, it fails the test.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, dead_code)]
+
+use std::net::{TcpListener, TcpStream};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::thread;
+use std::time::{Duration, Instant};
+
+const REDIS_SERVER: &str = "/usr/bin/redis-server";
+
+pub(crate) struct RedisServer {
+    pub(crate) port: u16,
+    child: Option<Child>,
+    dir: PathBuf,
+}
+
+fn free_port() -> u16 {
+    // Bound then closed: free right now (redis-server has no `--port 0`).
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind a loopback port");
+    listener.local_addr().expect("its address").port()
+}
+
+static NEXT_DIR: AtomicUsize = AtomicUsize::new(0);
+
+impl RedisServer {
+    pub(crate) fn start() -> Self {
+        let dir = std::env::temp_dir().join(format!(
+            "bullseye-redis-test-{}-{}",
+            std::process::id(),
+            NEXT_DIR.fetch_add(1, Ordering::Relaxed)
+        ));
+        std::fs::create_dir_all(&dir).expect("create the server's directory");
+        let mut server = RedisServer {
+            port: free_port(),
+            child: None,
+            dir,
+        };
+        server.spawn();
+        server
+    }
+
+    fn spawn(&mut self) {
+        assert!(
+            std::path::Path::new(REDIS_SERVER).exists(),
+            "{REDIS_SERVER} is missing: run scripts/setup.sh (it installs Debian's redis-server)"
+        );
+        let child = Command::new(REDIS_SERVER)
+            .args(["--port", &self.port.to_string()])
+            .args(["--bind", "127.0.0.1"])
+            .args(["--save", ""])
+            .args(["--appendonly", "no"])
+            .arg("--dir")
+            .arg(&self.dir)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start redis-server");
+        self.child = Some(child);
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while TcpStream::connect(("127.0.0.1", self.port)).is_err() {
+            if let Some(status) = self
+                .child
+                .as_mut()
+                .and_then(|c| c.try_wait().ok().flatten())
+            {
+                panic!(
+                    "redis-server exited at start ({status}); port {}",
+                    self.port
+                );
+            }
+            assert!(
+                Instant::now() < deadline,
+                "redis-server did not listen within 10 s"
+            );
+            thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    pub(crate) fn url(&self) -> String {
+        format!("redis://127.0.0.1:{}/", self.port)
+    }
+
+    pub(crate) fn pid(&self) -> u32 {
+        self.child.as_ref().expect("running").id()
+    }
+
+    /// Kill it (SIGKILL, as a crash) and wait for it to be gone.
+    pub(crate) fn kill(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+
+    /// Start it again on the same port (empty: no persistence).
+    pub(crate) fn restart(&mut self) {
+        self.kill();
+        self.spawn();
+    }
+
+    /// Send it a signal by number (SIGSTOP 19, SIGCONT 18 on Linux).
+    pub(crate) fn signal(&self, name: &str) {
+        let status = Command::new("kill")
+            .args([format!("-{name}"), self.pid().to_string()])
+            .status()
+            .expect("run kill");
+        assert!(status.success(), "kill -{name} failed");
+    }
+
+    /// A direct connection, to look at what the store wrote.
+    pub(crate) fn connection(&self) -> redis::Connection {
+        redis::Client::open(self.url())
+            .unwrap()
+            .get_connection_with_timeout(Duration::from_secs(2))
+            .unwrap()
+    }
+}
+
+impl Drop for RedisServer {
+    fn drop(&mut self) {
+        if let Some(child) = &self.child {
+            // A stopped server must be woken to die promptly.
+            let _ = Command::new("kill")
+                .args(["-CONT".to_owned(), child.id().to_string()])
+                .status();
+        }
+        self.kill();
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
