@@ -15,3 +15,19 @@ if need rustup; then
     grep -q "^$component" <<<"$installed" || rustup component add "$component"
   done
 fi
+
+# redis-server, Debian's package: the de-duplication tests start their own
+# on a free loopback port. `apt-get update` only when the install fails (a
+# fresh machine's package lists may be missing or stale).
+if ! need redis-server && [ ! -x /usr/bin/redis-server ]; then
+  as_root=()
+  if [ "$(id -u)" -ne 0 ]; then
+    need sudo || { echo "setup: redis-server is missing; install Debian's redis-server as root" >&2; exit 1; }
+    as_root=(sudo)
+  fi
+  export DEBIAN_FRONTEND=noninteractive
+  if ! "${as_root[@]}" apt-get install -y redis-server; then
+    "${as_root[@]}" apt-get update
+    "${as_root[@]}" apt-get install -y redis-server
+  fi
+fi
