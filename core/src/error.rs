@@ -60,7 +60,9 @@ pub enum Error {
     InvalidBody(String),
     /// A JSON object, but not the documented shape.
     InvalidPayload(String),
-    /// The payload's `timestamp` is further from now than the tolerance, or absent.
+    /// The signed timestamp (the payload's `timestamp`, or Bitnob's
+    /// `X-Bitnob-Timestamp`) is further from now than the tolerance, absent,
+    /// or unreadable.
     TimestampOutOfTolerance,
 }
 
@@ -143,7 +145,8 @@ impl fmt::Display for Error {
             Error::InvalidBody(why) | Error::InvalidPayload(why) => write!(f, "{code}: {why}"),
             Error::TimestampOutOfTolerance => write!(
                 f,
-                "{code}: the payload's timestamp is missing or outside the configured tolerance"
+                "{code}: the signed timestamp (the payload's, or Bitnob's X-Bitnob-Timestamp) \
+                 is missing, unreadable, or outside the configured tolerance"
             ),
         }
     }
