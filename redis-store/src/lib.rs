@@ -236,3 +236,8 @@ impl DeliveryStore for RedisStore {
         Ok(reply == 1)
     }
 }
+
+#[cfg(feature = "tokio")]
+mod asynchronous;
+#[cfg(feature = "tokio")]
+pub use asynchronous::AsyncRedisStore;
