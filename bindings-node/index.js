@@ -6,6 +6,7 @@
 // typed values the core reports for fields of another type.
 
 const native = require('./native/index.js');
+const { createDedupe } = require('./dedupe.js');
 
 const SIGNATURE_HEADER = native.signatureHeader();
 const VISIT_SIGNATURE_HEADER = native.visitSignatureHeader();
@@ -114,18 +115,27 @@ function signatureOf(signatureOrHeaders, headerName) {
       `signatureOrHeaders must be the ${headerName} value (a string) or a headers object, got ${describe(signatureOrHeaders)}`,
     );
   }
+  return native.findHeader(flatHeaders(signatureOrHeaders), headerName) ?? '';
+}
+
+/**
+ * A headers object (a Fetch `Headers`, a `Map`, or Node's
+ * `IncomingHttpHeaders`) as `[name, value, name, value, ...]`, for the
+ * core's case-insensitive lookup.
+ */
+function flatHeaders(headers) {
   const flat = [];
-  if (typeof signatureOrHeaders.get === 'function' && typeof signatureOrHeaders[Symbol.iterator] === 'function') {
-    for (const [key, value] of signatureOrHeaders) {
+  if (typeof headers.get === 'function' && typeof headers[Symbol.iterator] === 'function') {
+    for (const [key, value] of headers) {
       if (value !== undefined && value !== null) flat.push(String(key), headerValue(value, key));
     }
   } else {
-    for (const key of Object.keys(signatureOrHeaders)) {
-      const value = signatureOrHeaders[key];
+    for (const key of Object.keys(headers)) {
+      const value = headers[key];
       if (value !== undefined && value !== null) flat.push(key, headerValue(value, key));
     }
   }
-  return native.findHeader(flat, headerName) ?? '';
+  return flat;
 }
 
 /** A secret as bytes: strings are used as their UTF-8 bytes, never decoded. */
@@ -269,15 +279,37 @@ function mismatchesOf(eventOrVisit) {
   return list === undefined ? [] : list.map((mismatch) => ({ ...mismatch }));
 }
 
-/** The event: JSON.parse of the verified body, `event_type`, and the typed values of any mismatches. */
+/**
+ * Where an event or a visit keeps its delivery key: a non-enumerable
+ * property under a symbol of this module, like the mismatches.
+ */
+const DELIVERY_KEY = Symbol('bullseye-webhooks delivery key');
+
+/**
+ * The key that de-duplicates the delivery of `eventOrVisit`, as the core
+ * defines it: `bullseye:{organization_id}:{event_type}:{session_id}` for an
+ * event with a session, `visit:{id}` for a visit with an id, else
+ * `sha256:{hex SHA-256 of the raw body}`. It holds no secret.
+ */
+function deliveryKeyOf(eventOrVisit) {
+  if (!isContainer(eventOrVisit) || !Object.hasOwn(eventOrVisit, DELIVERY_KEY)) {
+    throw new TypeError(
+      `deliveryKeyOf takes an event or a visit this package constructed (a copy loses its key), got ${describe(eventOrVisit)}`,
+    );
+  }
+  return eventOrVisit[DELIVERY_KEY];
+}
+
+/**
+ * The event: JSON.parse of the verified body, `event_type`, the typed
+ * values of any mismatches, and its delivery key. `answer` is the native
+ * `[type, key]` or `[type, key, mismatches]`.
+ */
 function eventFrom(body, answer) {
   const event = JSON.parse(textOf(body));
-  if (typeof answer === 'string') {
-    event.event_type = answer;
-  } else {
-    event.event_type = answer[0];
-    applyMismatches(event, answer[1]);
-  }
+  event.event_type = answer[0];
+  if (answer.length > 2) applyMismatches(event, answer[2]);
+  Object.defineProperty(event, DELIVERY_KEY, { value: answer[1] });
   return event;
 }
 
@@ -292,6 +324,7 @@ function visitFrom(body, answer) {
   visit.event_type = answer.eventType ?? null;
   if (answer.mismatches !== '') applyMismatches(visit, answer.mismatches);
   applyTypings(visit, answer.typings);
+  Object.defineProperty(visit, DELIVERY_KEY, { value: answer.deliveryKey });
   Object.defineProperty(visit, 'raw', { value: JSON.parse(text), writable: true, configurable: true, enumerable: false });
   return visit;
 }
@@ -334,6 +367,24 @@ async function readLimited(chunks, limit, { drain }) {
 function declaredLength(value) {
   const length = typeof value === 'string' && /^\s*\d+\s*$/.test(value) ? Number(value) : NaN;
   return Number.isSafeInteger(length) ? length : undefined;
+}
+
+/** A Fetch API Request's body, read up to `limit` bytes (more is body_too_large). */
+async function requestBody(request, limit) {
+  if (request === null || typeof request !== 'object' || !('headers' in request) || !('body' in request)) {
+    throw new TypeError(`expected a Fetch API Request, got ${describe(request)}`);
+  }
+  if (request.bodyUsed) {
+    throw new WebhookError('invalid_body', 'invalid_body: the request body was already read; pass the request before reading its body');
+  }
+  const declared = declaredLength(request.headers.get('content-length'));
+  if (declared !== undefined && declared > limit) {
+    await request.body?.cancel();
+    throw new TooLarge(limit).error();
+  }
+  const body = request.body === null ? new Uint8Array(0) : await readLimited(request.body, limit, { drain: false });
+  if (body instanceof TooLarge) throw body.error();
+  return body;
 }
 
 const secretCounts = new WeakMap();
@@ -433,33 +484,31 @@ class Webhook {
    * Resolves to the verified raw body bytes.
    */
   async verifyRequest(request) {
-    const body = await this.#requestBody(request);
+    const body = await requestBody(request, this.maxBodyBytes);
     this.verify(body, request.headers);
     return body;
   }
 
   /** Read a Fetch API Request's body and construct its event. */
   async constructEventFromRequest(request, options) {
-    const body = await this.#requestBody(request);
+    const body = await requestBody(request, this.maxBodyBytes);
     return this.constructEvent(body, request.headers, options);
   }
 
-  async #requestBody(request) {
-    if (request === null || typeof request !== 'object' || !('headers' in request) || !('body' in request)) {
-      throw new TypeError(`expected a Fetch API Request, got ${describe(request)}`);
-    }
-    if (request.bodyUsed) {
-      throw new WebhookError('invalid_body', 'invalid_body: the request body was already read; pass the request before reading its body');
-    }
-    const limit = this.maxBodyBytes;
-    const declared = declaredLength(request.headers.get('content-length'));
-    if (declared !== undefined && declared > limit) {
-      await request.body?.cancel();
-      throw new TooLarge(limit).error();
-    }
-    const body = request.body === null ? new Uint8Array(0) : await readLimited(request.body, limit, { drain: false });
-    if (body instanceof TooLarge) throw body.error();
-    return body;
+  /**
+   * A Fetch API handler `(request) => Promise<Response>` (Next.js route
+   * handlers, Hono, Bun, Deno): it verifies the request, calls
+   * `fn(event, request)` with the event (a visit with `kind: 'visit'`), and
+   * answers what `fn` returns (a Response as is; undefined as 204; anything
+   * else as JSON). Refusals are answered `{"error": code}` with the
+   * contract's status. With `{ dedupe: store }`: a duplicate is answered 200
+   * `{"duplicate":true}` without calling `fn`, a delivery in flight 409 with
+   * Retry-After, a store that fails 503 with Retry-After (or, with
+   * `onStoreError: 'process'`, handled anyway); `fn`'s 2xx completes the
+   * claim, and anything else (or a throw) releases it.
+   */
+  handler(fn, options) {
+    return fetchHandler(this, fn, options);
   }
 
   [inspectCustom]() {
@@ -498,7 +547,323 @@ function sign(secret, body) {
 }
 
 // ---------------------------------------------------------------------------
+// Bitnob
+
+const [BITNOB_SIGNATURE_HEADER, BITNOB_TIMESTAMP_HEADER, BITNOB_EVENT_HEADER] = native.bitnobHeaders();
+/** Bitnob's suggested replay window, the default: 300 seconds. */
+const DEFAULT_BITNOB_TOLERANCE = native.defaultBitnobTolerance();
+const BITNOB_OPTION_NAMES = new Set(['tolerance', 'legacySha512', 'maxBodyBytes']);
+
+function bitnobOptions(options) {
+  if (options === undefined || options === null) options = {};
+  if (typeof options !== 'object' || Array.isArray(options)) {
+    throw new TypeError(`options must be an object, got ${describe(options)}`);
+  }
+  for (const key of Object.keys(options)) {
+    if (!BITNOB_OPTION_NAMES.has(key)) {
+      throw new TypeError(`unknown option ${JSON.stringify(key)}; the options are tolerance (seconds, null for none), legacySha512 and maxBodyBytes`);
+    }
+  }
+  const { tolerance = DEFAULT_BITNOB_TOLERANCE, legacySha512 = true, maxBodyBytes } = options;
+  if (tolerance !== null && !(typeof tolerance === 'number' && tolerance >= 0 && Number.isFinite(tolerance))) {
+    throw new TypeError(`tolerance must be a non-negative number of seconds, or null for no replay window, got ${describe(tolerance)}`);
+  }
+  if (typeof legacySha512 !== 'boolean') throw new TypeError(`legacySha512 must be a boolean, got ${describe(legacySha512)}`);
+  if (maxBodyBytes !== undefined && maxBodyBytes !== null && !(Number.isSafeInteger(maxBodyBytes) && maxBodyBytes >= 0)) {
+    throw new TypeError(`maxBodyBytes must be a non-negative integer, got ${describe(maxBodyBytes)}`);
+  }
+  return { tolerance, legacySha512, maxBodyBytes: maxBodyBytes ?? undefined };
+}
+
+/**
+ * A request's headers as `[name, value, ...]` for the Bitnob verifier,
+ * which reads three of them: a headers object, or a list of `[name, value]`
+ * pairs. Absent reads as no headers (`missing_signature`).
+ */
+function bitnobHeaders(headers) {
+  if (headers === undefined || headers === null) return [];
+  if (Array.isArray(headers)) {
+    const flat = [];
+    for (const pair of headers) {
+      if (!Array.isArray(pair) || pair.length !== 2 || typeof pair[0] !== 'string') {
+        throw new TypeError('headers given as a list must be [name, value] pairs');
+      }
+      flat.push(pair[0], headerValue(pair[1], pair[0]));
+    }
+    return flat;
+  }
+  if (typeof headers !== 'object') {
+    throw new TypeError(
+      `headers must be the request's headers (Bitnob signs with ${BITNOB_SIGNATURE_HEADER}, ${BITNOB_TIMESTAMP_HEADER} and ${BITNOB_EVENT_HEADER}), got ${describe(headers)}`,
+    );
+  }
+  return flatHeaders(headers);
+}
+
+/**
+ * A verifier for one Bitnob webhook endpoint: `X-Bitnob-Signature`, the hex
+ * HMAC-SHA256 of `{X-Bitnob-Timestamp}.{raw body}`, or the legacy hex
+ * HMAC-SHA512 of the body (128 digits; on by default, `legacySha512: false`
+ * refuses it). One secret, or several while rotating. Options: `tolerance`
+ * (the replay window in seconds, default 300; null: none), `legacySha512`,
+ * `maxBodyBytes` (default 1 MiB). The legacy scheme signs no timestamp, so
+ * the window cannot protect those deliveries from replay.
+ */
+class BitnobWebhook {
+  #native;
+
+  constructor(secretOrSecrets, options) {
+    const { tolerance, legacySha512, maxBodyBytes } = bitnobOptions(options);
+    const list = Array.isArray(secretOrSecrets) ? secretOrSecrets : [secretOrSecrets];
+    if (list.some((secret) => secret === undefined || secret === null)) {
+      throw new WebhookError('invalid_secret', 'invalid_secret: a webhook secret is required and must not be empty (got undefined or null)');
+    }
+    const secrets = list.map(secretBytes);
+    try {
+      this.#native = new native.NativeBitnobWebhook(secrets, tolerance, legacySha512, maxBodyBytes);
+    } catch (error) {
+      throw wrapped(error);
+    } finally {
+      for (const secret of secrets) secret.fill(0);
+    }
+  }
+
+  /** The body size limit, in bytes. */
+  get maxBodyBytes() {
+    return this.#native.maxBodyBytes;
+  }
+
+  /** The replay window in seconds, or null when there is none. */
+  get tolerance() {
+    return this.#native.tolerance;
+  }
+
+  /** Whether the legacy HMAC-SHA512 scheme is accepted. */
+  get legacySha512() {
+    return this.#native.legacySha512;
+  }
+
+  /**
+   * The indexes (in configuration order) of the configured secrets whose
+   * last 4 characters are `last4`, as Bitnob's dashboard shows them
+   * (`signing_secret_last4`). Only each secret's last 4 are kept for this.
+   */
+  secretsEndingIn(last4) {
+    if (typeof last4 !== 'string') throw new TypeError(`last4 must be a string, got ${describe(last4)}`);
+    return this.#native.secretsEndingIn(last4);
+  }
+
+  /** Check the signature (and, for the timestamped scheme, the window) over the raw body. @throws WebhookError */
+  verify(body, headers, options) {
+    const raw = rawBody(body);
+    const flat = bitnobHeaders(headers);
+    const now = nowMs(options);
+    try {
+      this.#native.verify(raw, flat, now);
+    } catch (error) {
+      throw wrapped(error);
+    }
+  }
+
+  /**
+   * Verify, then parse the event: the payload object plus `event_type`
+   * (from `X-Bitnob-Event`, else the body's `event`). `options.now` (a Date
+   * or milliseconds since the epoch) replaces the clock.
+   */
+  constructEvent(body, headers, options) {
+    const raw = rawBody(body);
+    const flat = bitnobHeaders(headers);
+    const now = nowMs(options);
+    let answer;
+    try {
+      answer = this.#native.constructEvent(raw, flat, now);
+    } catch (error) {
+      throw wrapped(error);
+    }
+    return eventFrom(raw, answer);
+  }
+
+  /** Read a Fetch API Request's body (up to maxBodyBytes) and verify it; resolves to the raw body. */
+  async verifyRequest(request) {
+    const body = await requestBody(request, this.maxBodyBytes);
+    this.verify(body, request.headers);
+    return body;
+  }
+
+  /** Read a Fetch API Request's body and construct its event. */
+  async constructEventFromRequest(request, options) {
+    const body = await requestBody(request, this.maxBodyBytes);
+    return this.constructEvent(body, request.headers, options);
+  }
+
+  /** A Fetch API handler, as `Webhook#handler`. */
+  handler(fn, options) {
+    return fetchHandler(this, fn, options);
+  }
+
+  [inspectCustom]() {
+    return `BitnobWebhook { secrets: [REDACTED; ${this.#native.secretCount}], tolerance: ${this.tolerance}, legacySha512: ${this.legacySha512}, maxBodyBytes: ${this.maxBodyBytes} }`;
+  }
+
+  toJSON() {
+    return { secrets: `[REDACTED; ${this.#native.secretCount}]`, tolerance: this.tolerance, legacySha512: this.legacySha512, maxBodyBytes: this.maxBodyBytes };
+  }
+}
+
+/** The last 4 characters of `secret` (fewer if shorter), as Bitnob's dashboard shows `signing_secret_last4`. */
+function secretLast4(secret) {
+  const bytes = secretBytes(secret);
+  try {
+    return native.secretLast4(bytes);
+  } finally {
+    bytes.fill(0);
+  }
+}
+
+function timestampText(timestamp) {
+  if (typeof timestamp === 'string') return timestamp;
+  if (Number.isSafeInteger(timestamp)) return String(timestamp);
+  throw new TypeError(`timestamp must be Unix seconds (an integer or its decimal text), got ${describe(timestamp)}`);
+}
+
+/** The X-Bitnob-Signature for `body` sent with `X-Bitnob-Timestamp: timestamp` (tests, local senders). */
+function signBitnob(secret, body, timestamp) {
+  return native.signBitnob(secretBytes(secret), rawBody(body), timestampText(timestamp));
+}
+
+/** The legacy X-Bitnob-Signature: hex HMAC-SHA512 of the body alone (tests, local senders). */
+function signBitnobLegacy(secret, body) {
+  return native.signBitnobLegacy(secretBytes(secret), rawBody(body));
+}
+
+// ---------------------------------------------------------------------------
+// De-duplication: the core's MemoryStore, and (dedupe.js) the Redis store
+// and the claim flow the integrations share.
+
+const DELIVERY_DEFAULTS = native.deliveryDefaults();
+
+/** A store's failure as the StoreUnavailableError of dedupe.js. */
+function storeFailure(error) {
+  if (error && error.code === 'store_unavailable') {
+    return new StoreUnavailableError(String(error.message).replace(/^store_unavailable: /, ''));
+  }
+  return error;
+}
+
+const {
+  RedisStore,
+  StoreUnavailableError,
+  dedupeSettings,
+  claimDelivery,
+  settleClaim,
+} = createDedupe({
+  defaults: DELIVERY_DEFAULTS,
+  redisScripts: native.redisScripts(),
+  newClaimToken() {
+    try {
+      return native.newClaimToken();
+    } catch (error) {
+      throw storeFailure(error);
+    }
+  },
+  claimFromRedisReply(reply, token) {
+    try {
+      return native.claimFromRedisReply(reply, token);
+    } catch (error) {
+      throw storeFailure(error);
+    }
+  },
+  completionFromRedisReply(reply) {
+    try {
+      return native.completionFromRedisReply(reply);
+    } catch (error) {
+      throw storeFailure(error);
+    }
+  },
+  deliveryKeyOf,
+});
+
+/**
+ * De-duplication in this process's memory (the core's store): right for one
+ * process. At most `capacity` keys (default 100,000): when full, expired
+ * keys go first, then the done keys closest to expiry; never a claim in
+ * flight (full of those, a claim is StoreUnavailableError). For several
+ * processes, use RedisStore.
+ */
+class MemoryStore {
+  #native;
+
+  constructor(options) {
+    if (options !== undefined && options !== null && (typeof options !== 'object' || Array.isArray(options))) {
+      throw new TypeError(`options must be an object, got ${describe(options)}`);
+    }
+    for (const key of Object.keys(options ?? {})) {
+      if (key !== 'capacity') throw new TypeError(`unknown option ${JSON.stringify(key)}; the only option is capacity`);
+    }
+    const capacity = options?.capacity;
+    if (capacity !== undefined && !(Number.isSafeInteger(capacity) && capacity >= 1)) {
+      throw new TypeError(`capacity must be a positive integer, got ${describe(capacity)}`);
+    }
+    this.#native = new native.NativeMemoryStore(capacity);
+  }
+
+  /** The most keys it holds. */
+  get capacity() {
+    return this.#native.capacity;
+  }
+
+  /** How many keys it holds now (expired ones until they are dropped). */
+  get size() {
+    return this.#native.size;
+  }
+
+  /** Claim `key` for `leaseMs`: `{ outcome: 'new', token }`, `{ outcome: 'duplicate' }` or `{ outcome: 'in_flight', retryAfter }`. */
+  claim(key, leaseMs) {
+    try {
+      return this.#native.claim(String(key), leaseMs);
+    } catch (error) {
+      throw storeFailure(error);
+    }
+  }
+
+  /** Mark `key` done for `retentionMs` if `token`'s claim holds it (or it is free): `'done'`, `'lease_expired'` or `'not_held'`. */
+  complete(key, token, retentionMs) {
+    try {
+      return this.#native.complete(String(key), String(token), retentionMs);
+    } catch (error) {
+      throw storeFailure(error);
+    }
+  }
+
+  /** Delete `token`'s claim on `key` (never another's): whether it did. */
+  release(key, token) {
+    try {
+      return this.#native.release(String(key), String(token));
+    } catch (error) {
+      throw storeFailure(error);
+    }
+  }
+
+  [inspectCustom]() {
+    return `MemoryStore { capacity: ${this.capacity}, size: ${this.size} }`;
+  }
+}
+
+// ---------------------------------------------------------------------------
 // Integrations
+
+const INTEGRATION_OPTIONS = new Set(['kind', 'dedupe', 'onStoreError', 'lease', 'retention', 'logger']);
+
+function integrationOptions(options, extra = []) {
+  if (options === undefined || options === null) return {};
+  if (typeof options !== 'object' || Array.isArray(options)) throw new TypeError(`options must be an object, got ${describe(options)}`);
+  for (const key of Object.keys(options)) {
+    if (!INTEGRATION_OPTIONS.has(key) && !extra.includes(key)) {
+      throw new TypeError(`unknown option ${JSON.stringify(key)}; the options are ${[...INTEGRATION_OPTIONS, ...extra].join(', ')}`);
+    }
+  }
+  return options;
+}
 
 function checkedKind(options) {
   const kind = options?.kind ?? 'event';
@@ -508,21 +873,68 @@ function checkedKind(options) {
   return kind;
 }
 
-function checkedWebhook(webhook) {
-  if (!(webhook instanceof Webhook)) throw new TypeError(`expected a Webhook, got ${describe(webhook)}`);
-  return webhook;
+/**
+ * The one verifier protocol the integrations take: a Webhook, a
+ * BitnobWebhook, or any object with `constructEvent(body, headers)` (and
+ * `constructVisit` for `kind: 'visit'`) and `maxBodyBytes`.
+ */
+function checkedVerifier(verifier, kind) {
+  const ok =
+    verifier !== null &&
+    typeof verifier === 'object' &&
+    typeof verifier.constructEvent === 'function' &&
+    Number.isSafeInteger(verifier.maxBodyBytes) &&
+    (kind !== 'visit' || typeof verifier.constructVisit === 'function');
+  if (!ok) {
+    const what = kind === 'visit' ? 'a Webhook (kind: "visit" needs constructVisit)' : 'a Webhook or a BitnobWebhook';
+    throw new TypeError(`expected ${what}, got ${describe(verifier)}`);
+  }
+  return verifier;
 }
 
-/** Construct what `kind` asks for from a raw body and headers, onto `target`; returns it. */
-function attach(webhook, kind, target, body, headers) {
-  if (kind === 'visit') return (target.bullseyeVisit = webhook.constructVisit(body, headers));
-  return (target.bullseyeEvent = webhook.constructEvent(body, headers));
+/** Construct what `kind` asks for from a raw body and headers. */
+function construct(verifier, kind, body, headers) {
+  return kind === 'visit' ? verifier.constructVisit(body, headers) : verifier.constructEvent(body, headers);
 }
 
 function answerNode(res, error) {
   res.statusCode = error.status;
   res.setHeader('content-type', 'application/json');
   res.end(JSON.stringify({ error: error.code }));
+}
+
+/** A de-duplication answer (duplicate, in flight, store unavailable) on a Node response. */
+function answerPlain(res, { status, headers, body }) {
+  res.statusCode = status;
+  for (const [name, value] of Object.entries(headers)) res.setHeader(name, value);
+  res.setHeader('content-type', 'application/json');
+  res.end(JSON.stringify(body));
+}
+
+const isSuccess = (status) => status >= 200 && status < 300;
+
+/**
+ * Settle `claim` by the status the handler answers with: on 'finish'; or,
+ * when the client went away first ('close'), once the handler ends its
+ * response (if it never does, the lease expires).
+ */
+function settleOnResponse(res, settings, claim) {
+  let settled = false;
+  const settle = () => {
+    if (settled) return;
+    settled = true;
+    settleClaim(settings, claim, isSuccess(res.statusCode));
+  };
+  res.once('finish', settle);
+  res.once('close', () => {
+    if (settled) return;
+    if (res.writableEnded) return settle();
+    const end = res.end;
+    res.end = function endAndSettle(...args) {
+      settle();
+      return end.apply(this, args);
+    };
+  });
 }
 
 let warnedParsed = false;
@@ -533,14 +945,20 @@ const PARSED_MESSAGE =
 
 /**
  * Express (or any connect-style) middleware: reads the raw body itself
- * (or takes the Buffer express.raw() left in req.body), verifies it, and
- * puts the event on `req.bullseyeEvent` (`req.bullseyeVisit` with
- * `{ kind: 'visit' }`). Refusals are answered with the contract's status
- * and `{"error": code}`.
+ * (or takes the Buffer express.raw() left in req.body), verifies it with
+ * `verifier` (a Webhook or a BitnobWebhook), and puts the event on
+ * `req.bullseyeEvent` (`req.bullseyeVisit` with `{ kind: 'visit' }`).
+ * Refusals are answered with the contract's status and `{"error": code}`.
+ * With `{ dedupe: store }`, each delivery is claimed first (see
+ * Webhook#handler for the answers); the claim is completed when the
+ * response finishes with a 2xx, and released otherwise.
  */
-function expressMiddleware(webhook, options) {
-  checkedWebhook(webhook);
+function expressMiddleware(verifier, options) {
+  integrationOptions(options);
   const kind = checkedKind(options);
+  checkedVerifier(verifier, kind);
+  const settings = dedupeSettings(options);
+  const field = kind === 'visit' ? 'bullseyeVisit' : 'bullseyeEvent';
   return function bullseyeWebhook(req, res, next) {
     let body;
     const given = req.body;
@@ -554,62 +972,139 @@ function expressMiddleware(webhook, options) {
       answerNode(res, new WebhookError('invalid_body', PARSED_MESSAGE));
       return;
     } else {
-      body = readLimited(req, webhook.maxBodyBytes, { drain: true });
+      body = readLimited(req, verifier.maxBodyBytes, { drain: true });
     }
     body.then(
       (raw) => {
+        let received;
         try {
           if (raw instanceof TooLarge) throw raw.error();
-          attach(webhook, kind, req, raw, req.headers);
+          received = construct(verifier, kind, raw, req.headers);
         } catch (error) {
           if (error instanceof WebhookError) return answerNode(res, error);
           return next(error);
         }
-        return next();
+        req[field] = received;
+        if (!settings) return next();
+        return claimDelivery(settings, received).then(({ answer, claim }) => {
+          if (answer) return answerPlain(res, answer);
+          if (claim) settleOnResponse(res, settings, claim);
+          return next();
+        });
       },
       (error) => next(error),
     );
   };
 }
 
+const CLAIM = Symbol('bullseye-webhooks claim');
+
 /**
  * Fastify plugin: in the scope it is registered in (register it inside an
  * encapsulated context holding the webhook routes), bodies are kept as raw
  * bytes, verified before the handler, and the event is on
  * `request.bullseyeEvent` (`request.bullseyeVisit` with `kind: 'visit'`).
- * Options: `{ webhook, kind? }`.
+ * Options: `{ webhook, kind?, dedupe?, onStoreError?, lease?, retention?,
+ * logger? }`, `webhook` being a Webhook or a BitnobWebhook. With `dedupe`,
+ * the claim is completed when the reply is a 2xx, and released otherwise.
  */
 function fastifyPlugin(fastify, options, done) {
-  const webhook = checkedWebhook(options?.webhook);
   const kind = checkedKind(options);
-  const limit = webhook.maxBodyBytes;
+  const verifier = checkedVerifier(options?.webhook, kind);
+  const settings = dedupeSettings({
+    dedupe: options?.dedupe,
+    onStoreError: options?.onStoreError,
+    lease: options?.lease,
+    retention: options?.retention,
+    logger: options?.logger,
+  });
+  const limit = verifier.maxBodyBytes;
+  const field = kind === 'visit' ? 'bullseyeVisit' : 'bullseyeEvent';
   fastify.removeAllContentTypeParsers();
   fastify.addContentTypeParser('*', (request, payload, parsed) => {
     readLimited(payload, limit, { drain: true }).then((raw) => parsed(null, raw), parsed);
   });
-  fastify.decorateRequest(kind === 'visit' ? 'bullseyeVisit' : 'bullseyeEvent', null);
+  fastify.decorateRequest(field, null);
   fastify.addHook('preHandler', async (request, reply) => {
     const raw = request.body ?? new Uint8Array(0);
     let received;
     try {
       if (raw instanceof TooLarge) throw raw.error();
-      received = attach(webhook, kind, request, raw, request.headers);
+      received = construct(verifier, kind, raw, request.headers);
     } catch (error) {
       if (error instanceof WebhookError) return reply.code(error.status).send({ error: error.code });
       throw error;
     }
+    request[field] = received;
     // Accepted, but worth knowing: the sender's field types drifted. Where
     // and which types, never the value (it may be personal data).
     for (const { path, expected, found } of mismatchList(received) ?? []) {
       request.log.warn({ mismatch: { path, expected, found } }, `bullseye-webhooks: \`${path}\` should be ${expected} but is ${found} (accepted; see mismatchesOf)`);
     }
+    if (!settings) return undefined;
+    const logger = options.logger ?? request.log;
+    const { answer, claim } = await claimDelivery(settings, received, logger);
+    if (answer) return reply.code(answer.status).headers(answer.headers).send(answer.body);
+    if (claim) request[CLAIM] = claim;
     return undefined;
   });
+  if (settings) {
+    fastify.addHook('onResponse', async (request, reply) => {
+      const claim = request[CLAIM];
+      if (!claim) return;
+      request[CLAIM] = undefined;
+      await settleClaim(settings, claim, isSuccess(reply.statusCode), options.logger ?? request.log);
+    });
+  }
   done();
 }
 // Like fastify-plugin: apply to the scope that registers it, not a child.
 fastifyPlugin[Symbol.for('skip-override')] = true;
 fastifyPlugin[Symbol.for('fastify.display-name')] = 'bullseye-webhooks';
+
+/** What a Fetch handler's function returned, as a Response. */
+function responseOf(value) {
+  if (value instanceof Response) return value;
+  if (value === undefined) return new Response(null, { status: 204 });
+  return Response.json(value);
+}
+
+/** `verifier.handler(fn, options)`: see Webhook#handler. */
+function fetchHandler(verifier, fn, options) {
+  if (typeof fn !== 'function') throw new TypeError(`handler takes a function (event, request) => Response, got ${describe(fn)}`);
+  integrationOptions(options);
+  const kind = checkedKind(options);
+  checkedVerifier(verifier, kind);
+  const settings = dedupeSettings(options);
+  return async function bullseyeHandler(request) {
+    let received;
+    try {
+      const body = await requestBody(request, verifier.maxBodyBytes);
+      received = construct(verifier, kind, body, request.headers);
+    } catch (error) {
+      if (error instanceof WebhookError) return Response.json({ error: error.code }, { status: error.status });
+      throw error;
+    }
+    let claim = null;
+    if (settings) {
+      const claimed = await claimDelivery(settings, received);
+      if (claimed.answer) {
+        const { status, headers, body } = claimed.answer;
+        return Response.json(body, { status, headers });
+      }
+      claim = claimed.claim;
+    }
+    let response;
+    try {
+      response = responseOf(await fn(received, request));
+    } catch (error) {
+      if (settings) await settleClaim(settings, claim, false);
+      throw error;
+    }
+    if (settings) await settleClaim(settings, claim, response.ok);
+    return response;
+  };
+}
 
 module.exports = {
   Webhook,
@@ -622,8 +1117,20 @@ module.exports = {
   coreErrorCodes,
   isVisitorIdentified,
   mismatchesOf,
+  deliveryKeyOf,
   parseVisit,
   sign,
+  BitnobWebhook,
+  BITNOB_SIGNATURE_HEADER,
+  BITNOB_TIMESTAMP_HEADER,
+  BITNOB_EVENT_HEADER,
+  DEFAULT_BITNOB_TOLERANCE,
+  secretLast4,
+  signBitnob,
+  signBitnobLegacy,
+  MemoryStore,
+  RedisStore,
+  StoreUnavailableError,
   expressMiddleware,
   fastifyPlugin,
 };

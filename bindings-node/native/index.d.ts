@@ -9,6 +9,49 @@
  */
 export declare const __napiBindingTarget: 'native' | 'wasm32-wasi' | 'wasm32-wasip1'
 
+/** The native verifier behind the JavaScript `BitnobWebhook` class. */
+export declare class NativeBitnobWebhook {
+  /**
+   * Build a verifier from secrets given as bytes, a replay window in
+   * seconds (null: off), whether the legacy SHA-512 scheme is accepted and
+   * a body size limit in bytes (all checked by the JavaScript entry).
+   */
+  constructor(secrets: Array<Buffer>, toleranceSeconds: number | undefined | null, legacySha512: boolean, maxBodyBytes?: number | undefined | null)
+  /** The body size limit, in bytes. */
+  get maxBodyBytes(): number
+  /** The replay window in seconds, or null when it is off. */
+  get tolerance(): number | null
+  /** Whether the legacy HMAC-SHA512 scheme is accepted. */
+  get legacySha512(): boolean
+  /** How many secrets are accepted. */
+  get secretCount(): number
+  /** The indexes of the configured secrets whose last 4 characters are `last4`. */
+  secretsEndingIn(last4: string): Array<number>
+  /**
+   * Check the signature (and the timestamp) of a delivery whose headers
+   * are `flat` `[name, value, ...]` pairs; `now_ms` replaces the clock.
+   */
+  verify(body: string | Buffer, flat: Array<string>, nowMs?: number | undefined | null): void
+  /** Verify, then check the event; returns `[type, delivery key]`. */
+  constructEvent(body: string | Buffer, flat: Array<string>, nowMs?: number | undefined | null): EventAnswer
+}
+
+/** The core's `MemoryStore`, behind the JavaScript `MemoryStore` class. */
+export declare class NativeMemoryStore {
+  /** A store of at most `capacity` keys (default the core's). */
+  constructor(capacity?: number | undefined | null)
+  /** The most keys it holds. */
+  get capacity(): number
+  /** How many keys it holds now. */
+  get size(): number
+  /** Claim `key` for `lease_ms` milliseconds. */
+  claim(key: string, leaseMs: number): ClaimAnswer
+  /** Mark `key` done for `retention_ms` if `token`'s claim holds it (or it is free). */
+  complete(key: string, token: string, retentionMs: number): string
+  /** Delete `token`'s claim on `key` (never another's): whether it did. */
+  release(key: string, token: string): boolean
+}
+
 /** The native verifier behind the JavaScript `Webhook` class. */
 export declare class NativeWebhook {
   /**
@@ -28,18 +71,57 @@ export declare class NativeWebhook {
   /** Whether a field of another type is refused as `invalid_payload`. */
   get strict(): boolean
   /**
-   * Verify, then check the event; returns its type, or `[type,
-   * mismatches]` when a documented field has another type (the
-   * mismatches as the core's `mismatches_json`). `now_ms` (milliseconds
-   * since the Unix epoch) replaces the clock.
+   * Verify, then check the event; returns `[type, delivery key]`, or
+   * `[type, delivery key, mismatches]` when a documented field has another
+   * type (the mismatches as the core's `mismatches_json`). `now_ms`
+   * (milliseconds since the Unix epoch) replaces the clock.
    */
-  constructEvent(body: string | Buffer, signature: string, nowMs?: number | undefined | null): string | [string, string]
+  constructEvent(body: string | Buffer, signature: string, nowMs?: number | undefined | null): EventAnswer
   /** Check a visit's token or HMAC, then check the visit; see `VisitAnswer`. */
   constructVisit(body: string | Buffer, signature: string): VisitAnswer
 }
 
+/** The Bitnob header names: `[signature, timestamp, event]`. */
+export declare function bitnobHeaders(): Array<string>
+
+/** What a claim found, as JavaScript takes it. */
+export interface ClaimAnswer {
+  /** `'new'`, `'duplicate'` or `'in_flight'`. */
+  outcome: string
+  /** For `'new'`: the claim's token. */
+  token?: string
+  /** For `'in_flight'`: the `Retry-After` to answer, in whole seconds (at least 1). */
+  retryAfter?: number
+}
+
+/** What a reply of the claim script means, `token` being the token it was given. */
+export declare function claimFromRedisReply(reply: number, token: string): ClaimAnswer
+
+/** What a reply of the complete script means: `'done'`, `'lease_expired'` or `'not_held'`. */
+export declare function completionFromRedisReply(reply: number): string
+
+/** The default Bitnob replay window, in seconds. */
+export declare function defaultBitnobTolerance(): number
+
 /** The default body size limit, in bytes. */
 export declare function defaultMaxBodyBytes(): number
+
+/** The core's de-duplication defaults. */
+export declare function deliveryDefaults(): DeliveryDefaults
+
+/** The core's de-duplication defaults. */
+export interface DeliveryDefaults {
+  /** The lease of a claim, in milliseconds (60 s). */
+  leaseMs: number
+  /** How long a handled delivery is remembered, in milliseconds (24 h). */
+  retentionMs: number
+  /** The `Retry-After` of a 503 for a store that cannot be reached, in seconds. */
+  storeRetryAfterSecs: number
+  /** The prefix of the Redis stores' keys. */
+  redisKeyPrefix: string
+  /** How many keys a `MemoryStore` holds by default. */
+  memoryCapacity: number
+}
 
 /** The core's error codes, in the order the checks run. */
 export declare function errorCodes(): Array<string>
@@ -53,17 +135,42 @@ export declare function errorStatuses(): Array<[string, number]>
  */
 export declare function findHeader(flat: Array<string>, name: string): string | null
 
+/** A new claim token: 128 bits from the OS random number generator, as hex. */
+export declare function newClaimToken(): string
+
 /**
  * Check a fingerprinting-api visit (no signature check), refusing its
  * first mismatch when `strict`; see `VisitAnswer`.
  */
 export declare function parseVisit(body: string | Buffer, strict: boolean): VisitAnswer
 
+/** The core's Lua scripts, which every Redis store runs. */
+export declare function redisScripts(): RedisScripts
+
+/** The core's Lua scripts, which every Redis store runs. */
+export interface RedisScripts {
+  /** Claims a key (new, duplicate, or in flight with the remaining lease). */
+  claim: string
+  /** Marks a claimed key done for the retention. */
+  complete: string
+  /** Deletes a claim, only if it still holds the token. */
+  release: string
+}
+
+/** The last 4 characters of `secret`, as Bitnob's dashboard shows them. */
+export declare function secretLast4(secret: string | Buffer): string
+
 /** The lowercase hex HMAC-SHA256 of `body` under `secret`. */
 export declare function sign(secret: string | Buffer, body: string | Buffer): string
 
 /** The header Bullseye signs with. */
 export declare function signatureHeader(): string
+
+/** The `X-Bitnob-Signature` for `body` sent with `X-Bitnob-Timestamp: timestamp`. */
+export declare function signBitnob(secret: string | Buffer, body: string | Buffer, timestamp: string): string
+
+/** The legacy `X-Bitnob-Signature` (hex HMAC-SHA512 of the body alone). */
+export declare function signBitnobLegacy(secret: string | Buffer, body: string | Buffer): string
 
 /**
  * A checked visit, for the JavaScript entry to apply to `JSON.parse` of
@@ -76,6 +183,8 @@ export interface VisitAnswer {
   mismatches: string
   /** The core's `typings_json`: the descriptive objects' typed strings. */
   typings: string
+  /** The key that de-duplicates this delivery. */
+  deliveryKey: string
 }
 
 /** The header fingerprinting-api visits carry their token or HMAC in. */

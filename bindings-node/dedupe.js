@@ -1,0 +1,321 @@
+'use strict';
+// De-duplication for the integrations: the Redis store's client side and the
+// claim flow every integration (Express, Fastify, Fetch) runs around the
+// handler. Every rule comes from the core through `core` (see createDedupe):
+// the Lua scripts, what their replies mean, the Retry-After of a lease, the
+// defaults and the claim token. This module only orders the calls, bounds
+// them in time and talks to the user's Redis client. It needs nothing of
+// Node but node:crypto's SHA-1 (the scripts' EVALSHA names), so the WASM
+// package can share it.
+
+const crypto = require('node:crypto');
+
+const ON_STORE_ERROR = Object.freeze(['retry', 'process']);
+
+function describe(value) {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  if (typeof value === 'object') return `an object (${value.constructor?.name ?? 'no prototype'})`;
+  return typeof value;
+}
+
+function positiveSeconds(value, name) {
+  if (!(typeof value === 'number' && Number.isFinite(value) && value > 0)) {
+    throw new TypeError(`${name} must be a positive number of seconds, got ${describe(value)}`);
+  }
+  return value;
+}
+
+/**
+ * The store could not be reached or did not answer in time. Not a
+ * WebhookError: the delivery is fine, and the integrations answer 503 with
+ * Retry-After (the sender retries) unless `onStoreError: 'process'`.
+ * Its message describes the failure, never a key or a token.
+ */
+class StoreUnavailableError extends Error {
+  constructor(message, options) {
+    super(`store_unavailable: ${message}`, options);
+    this.name = 'StoreUnavailableError';
+    this.code = 'store_unavailable';
+  }
+}
+
+/** `error` as a StoreUnavailableError (a store's own failure, a client's, a timeout). */
+function unavailable(error, what) {
+  if (error instanceof StoreUnavailableError) return error;
+  const reason = error && typeof error.message === 'string' ? error.message : String(error);
+  return new StoreUnavailableError(`${what} failed: ${reason}`, { cause: error });
+}
+
+/** `promise`, or a StoreUnavailableError after `ms` milliseconds. */
+function bounded(promise, ms, what) {
+  let timer;
+  const timeout = new Promise((_, reject) => {
+    timer = setTimeout(() => reject(new StoreUnavailableError(`${what} did not answer within ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+/**
+ * The package's de-duplication, on the core functions of the package that
+ * loads it. `core` holds:
+ * - `defaults`: `{ leaseMs, retentionMs, storeRetryAfterSecs, redisKeyPrefix }`;
+ * - `redisScripts`: `{ claim, complete, release }`, the core's Lua text;
+ * - `newClaimToken()`: 128 random bits as hex;
+ * - `claimFromRedisReply(reply, token)`: `{ outcome, token?, retryAfter? }`;
+ * - `completionFromRedisReply(reply)`: `'done' | 'lease_expired' | 'not_held'`;
+ * - `deliveryKeyOf(eventOrVisit)`.
+ */
+function createDedupe(core) {
+  const { defaults, redisScripts } = core;
+  const SCRIPTS = Object.fromEntries(
+    Object.entries(redisScripts).map(([name, text]) => [name, { text, sha: crypto.createHash('sha1').update(text).digest('hex') }]),
+  );
+
+  /** How to send one raw command with the user's client, whichever it is. */
+  function commandRunner(client) {
+    if (client !== null && typeof client === 'object') {
+      // ioredis (Redis and Cluster): call(command, ...args).
+      if (typeof client.call === 'function' && typeof client.defineCommand === 'function') {
+        return { kind: 'ioredis', run: (args) => client.call(...args) };
+      }
+      // node-redis (v4 and later): sendCommand([command, ...args]).
+      if (typeof client.sendCommand === 'function' && typeof client.evalSha === 'function') {
+        return { kind: 'node-redis', run: (args) => client.sendCommand(args) };
+      }
+    }
+    throw new TypeError(
+      `RedisStore takes an ioredis client (new Redis(url)) or a node-redis client (createClient({ url }), connected), got ${describe(client)}`,
+    );
+  }
+
+  const STORE_OPTIONS = new Set(['prefix', 'timeout']);
+
+  /**
+   * De-duplication on Redis, shared by every process of a fleet, through
+   * the user's own client: an ioredis client or a connected node-redis
+   * client. Each call runs one of the core's Lua scripts (atomic), and is
+   * bounded by `timeout` seconds (default 2); a failure or a timeout is a
+   * StoreUnavailableError. Options: `prefix` (default
+   * `bullseye-webhooks:delivery:`), `timeout`.
+   */
+  class RedisStore {
+    #run;
+    #prefix;
+    #timeoutMs;
+    #kind;
+
+    constructor(client, options) {
+      if (options !== undefined && options !== null) {
+        if (typeof options !== 'object' || Array.isArray(options)) throw new TypeError(`options must be an object, got ${describe(options)}`);
+        for (const key of Object.keys(options)) {
+          if (!STORE_OPTIONS.has(key)) throw new TypeError(`unknown option ${JSON.stringify(key)}; the options are prefix and timeout (seconds)`);
+        }
+      }
+      const { prefix = defaults.redisKeyPrefix, timeout = 2 } = options ?? {};
+      if (typeof prefix !== 'string') throw new TypeError(`prefix must be a string, got ${describe(prefix)}`);
+      const { kind, run } = commandRunner(client);
+      this.#run = run;
+      this.#kind = kind;
+      this.#prefix = prefix;
+      this.#timeoutMs = Math.max(1, Math.round(positiveSeconds(timeout, 'timeout') * 1000));
+    }
+
+    /** `'ioredis'` or `'node-redis'`: which client it was given. */
+    get client() {
+      return this.#kind;
+    }
+
+    /** The prefix of its Redis keys. */
+    get prefix() {
+      return this.#prefix;
+    }
+
+    /** Each call's time limit, in seconds. */
+    get timeout() {
+      return this.#timeoutMs / 1000;
+    }
+
+    /** Send script `name` on `key` with `args`: EVALSHA, then EVAL once if Redis does not have it cached. */
+    async #send(name, key, args) {
+      const { sha, text } = SCRIPTS[name];
+      const tail = ['1', this.#prefix + key, ...args.map(String)];
+      try {
+        return await this.#run(['EVALSHA', sha, ...tail]);
+      } catch (error) {
+        if (!/^NOSCRIPT/.test(error?.message ?? '')) throw error;
+        return this.#run(['EVAL', text, ...tail]);
+      }
+    }
+
+    /** The integer reply of `pending`, within the time limit; else a StoreUnavailableError. */
+    async #reply(name, pending) {
+      let reply;
+      try {
+        reply = await bounded(pending, this.#timeoutMs, `redis ${name}`);
+      } catch (error) {
+        throw unavailable(error, `redis ${name}`);
+      }
+      const number = typeof reply === 'bigint' ? Number(reply) : reply;
+      if (!Number.isSafeInteger(number)) throw new StoreUnavailableError(`redis ${name} replied ${describe(reply)}, not an integer`);
+      return number;
+    }
+
+    /** Claim `key` for `leaseMs`: `{ outcome: 'new', token }`, `{ outcome: 'duplicate' }` or `{ outcome: 'in_flight', retryAfter }` (seconds). */
+    async claim(key, leaseMs) {
+      const token = core.newClaimToken();
+      const pending = this.#send('claim', key, [token, Math.max(1, Math.ceil(leaseMs))]);
+      let reply;
+      try {
+        reply = await this.#reply('claim', pending);
+      } catch (error) {
+        // A client queues commands while it reconnects, so a claim that
+        // timed out may still land, and would hold the key for a whole
+        // lease (409 to every retry): release it as soon as it does.
+        pending.then(
+          (late) => {
+            if (Number(late) === 0) this.release(key, token).catch(() => {});
+          },
+          () => {},
+        );
+        throw error;
+      }
+      try {
+        return core.claimFromRedisReply(reply, token);
+      } catch (error) {
+        throw unavailable(error, 'redis claim');
+      }
+    }
+
+    /** Mark `key` done for `retentionMs` if `token`'s claim holds it (or it is free): `'done'`, `'lease_expired'` or `'not_held'`. */
+    async complete(key, token, retentionMs) {
+      const reply = await this.#reply('complete', this.#send('complete', key, [token, Math.max(1, Math.ceil(retentionMs))]));
+      try {
+        return core.completionFromRedisReply(reply);
+      } catch (error) {
+        throw unavailable(error, 'redis complete');
+      }
+    }
+
+    /** Delete `token`'s claim on `key` (never another's): whether it did. */
+    async release(key, token) {
+      return (await this.#reply('release', this.#send('release', key, [token]))) === 1;
+    }
+
+    [Symbol.for('nodejs.util.inspect.custom')]() {
+      return `RedisStore { client: '${this.#kind}', prefix: ${JSON.stringify(this.#prefix)}, timeout: ${this.timeout} }`;
+    }
+  }
+
+  function isStore(value) {
+    return (
+      value !== null &&
+      typeof value === 'object' &&
+      typeof value.claim === 'function' &&
+      typeof value.complete === 'function' &&
+      typeof value.release === 'function'
+    );
+  }
+
+  /**
+   * The de-duplication settings of an integration's options, or null when
+   * `dedupe` is not given. Options: `dedupe` (a store: MemoryStore,
+   * RedisStore, or any object with claim/complete/release), `onStoreError`
+   * ('retry': 503 + Retry-After, the default; 'process': handle without
+   * de-duplication and warn), `lease` and `retention` (seconds), `logger`
+   * (`warn` and `error` methods; default console).
+   */
+  function dedupeSettings(options) {
+    const { dedupe, onStoreError = 'retry', lease, retention, logger = console } = options ?? {};
+    if (dedupe === undefined || dedupe === null || dedupe === false) {
+      for (const [name, value] of Object.entries({ onStoreError: options?.onStoreError, lease, retention })) {
+        if (value !== undefined) throw new TypeError(`${name} applies only with a dedupe store`);
+      }
+      return null;
+    }
+    if (!isStore(dedupe)) {
+      throw new TypeError(`dedupe must be a store (MemoryStore, RedisStore, or an object with claim, complete and release), got ${describe(dedupe)}`);
+    }
+    if (!ON_STORE_ERROR.includes(onStoreError)) {
+      throw new TypeError(`onStoreError must be 'retry' or 'process', got ${JSON.stringify(onStoreError)}`);
+    }
+    if (logger === null || typeof logger !== 'object' || typeof logger.warn !== 'function' || typeof logger.error !== 'function') {
+      throw new TypeError('logger must have warn and error methods (console, pino, ...)');
+    }
+    return {
+      store: dedupe,
+      onStoreError,
+      leaseMs: lease === undefined ? defaults.leaseMs : positiveSeconds(lease, 'lease') * 1000,
+      retentionMs: retention === undefined ? defaults.retentionMs : positiveSeconds(retention, 'retention') * 1000,
+      logger,
+    };
+  }
+
+  /** What a claim's outcome asks the integration to answer, or null (go on). */
+  function answerOf(outcome) {
+    switch (outcome.outcome) {
+      case 'duplicate':
+        return { status: 200, headers: {}, body: { duplicate: true } };
+      case 'in_flight':
+        return { status: 409, headers: { 'retry-after': String(outcome.retryAfter) }, body: { error: 'delivery_in_flight' } };
+      case 'store_unavailable':
+        return { status: 503, headers: { 'retry-after': String(defaults.storeRetryAfterSecs) }, body: { error: 'store_unavailable' } };
+      default:
+        return null;
+    }
+  }
+
+  /**
+   * Claim the delivery of `received` (an event or a visit of this package).
+   * Resolves to `{ answer, claim }`: `answer` (status, headers, body) when
+   * the handler must not run; otherwise `claim` is `{ key, token }` to settle
+   * after the handler, or null when the store failed and `onStoreError` is
+   * 'process'. Never rejects.
+   */
+  async function claimDelivery(settings, received, logger = settings.logger) {
+    const key = core.deliveryKeyOf(received);
+    let outcome;
+    try {
+      outcome = await settings.store.claim(key, settings.leaseMs);
+    } catch (error) {
+      const reason = unavailable(error, 'claim').message;
+      if (settings.onStoreError === 'process') {
+        logger.warn(`bullseye-webhooks: the de-duplication store failed (${reason}); handling the delivery without de-duplication (onStoreError: 'process')`);
+        return { answer: null, claim: null };
+      }
+      logger.warn(`bullseye-webhooks: the de-duplication store failed (${reason}); answered 503 with Retry-After`);
+      return { answer: answerOf({ outcome: 'store_unavailable' }), claim: null };
+    }
+    if (outcome?.outcome === 'new' && typeof outcome.token === 'string') return { answer: null, claim: { key, token: outcome.token } };
+    const answer = answerOf(outcome ?? {});
+    if (answer) return { answer, claim: null };
+    logger.warn(`bullseye-webhooks: the store's claim answered ${describe(outcome)}, not an outcome; answered 503`);
+    return { answer: answerOf({ outcome: 'store_unavailable' }), claim: null };
+  }
+
+  /**
+   * After the handler: complete the claim when it succeeded (2xx), release
+   * it otherwise, so the sender's retry is handled. A store failure here is
+   * logged (the answer stands: a success stays a success). Never rejects.
+   */
+  async function settleClaim(settings, claim, succeeded, logger = settings.logger) {
+    if (!claim) return;
+    try {
+      if (succeeded) {
+        await settings.store.complete(claim.key, claim.token, settings.retentionMs);
+      } else {
+        await settings.store.release(claim.key, claim.token);
+      }
+    } catch (error) {
+      const what = succeeded ? 'complete' : 'release';
+      const after = succeeded
+        ? 'the delivery was handled, but a retry of it may be handled again'
+        : 'its claim stays until the lease expires, then the retry is handled';
+      logger.error(`bullseye-webhooks: the de-duplication store's ${what} failed (${unavailable(error, what).message}); ${after}`);
+    }
+  }
+
+  return { RedisStore, StoreUnavailableError, dedupeSettings, claimDelivery, settleClaim, answerOf };
+}
+
+module.exports = { createDedupe, StoreUnavailableError };
