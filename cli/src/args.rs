@@ -11,7 +11,8 @@ macro_rules! exit_codes {
         "\
 Secrets: --secret-env NAME reads one from an environment variable, which keeps
 it out of shell history; --secret S takes it from the command line. With
-neither, BULLSEYE_WEBHOOK_SECRET is read. A secret is never printed.
+neither, BULLSEYE_WEBHOOK_SECRET is read (BITNOB_WEBHOOK_SECRET with
+--scheme bitnob). A secret is never printed.
 
 Exit codes:
   0  success
@@ -24,8 +25,8 @@ Exit codes:
 }
 const EXIT_CODES: &str = exit_codes!();
 
-/// Sign, verify and send Bullseye webhooks, to test a receiver on
-/// 127.0.0.1 before Bullseye can reach it.
+/// Sign, verify and send Bullseye (and Bitnob) webhooks, to test a receiver
+/// on 127.0.0.1 before the sender can reach it.
 #[derive(Debug, Parser)]
 #[command(name = "bullseye-webhooks", version, after_help = EXIT_CODES)]
 pub(crate) struct Cli {
@@ -35,7 +36,9 @@ pub(crate) struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub(crate) enum Command {
-    /// Print the X-Bullseye-Signature of a body (lowercase hex HMAC-SHA256)
+    /// Print the X-Bullseye-Signature of a body (lowercase hex HMAC-SHA256),
+    /// or with --scheme bitnob the X-Bitnob-Timestamp and X-Bitnob-Signature
+    /// headers
     #[command(after_help = EXIT_CODES)]
     Sign(SignArgs),
     /// Check a body's signature, then print the typed event as JSON, or
@@ -51,23 +54,47 @@ pub(crate) enum Command {
     Example(ExampleArgs),
 }
 
+/// Whose webhooks: the signature scheme and headers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]
+pub(crate) enum Scheme {
+    /// X-Bullseye-Signature: hex HMAC-SHA256 of the body
+    #[default]
+    Bullseye,
+    /// X-Bitnob-Signature: hex HMAC-SHA256 of `{X-Bitnob-Timestamp}.{body}`
+    /// (or, with --legacy, the old hex HMAC-SHA512 of the body)
+    Bitnob,
+}
+
 /// Where a signing command gets its one secret.
 #[derive(Debug, Args)]
 pub(crate) struct SecretArgs {
-    /// The webhook secret, as configured in Bullseye (whsec_... included).
+    /// The webhook secret, exactly as configured (whsec_... included).
     /// Prefer --secret-env: a command line lands in shell history
     #[arg(long, value_name = "SECRET", allow_hyphen_values = true)]
     pub(crate) secret: Vec<OsString>,
     /// Read the secret from the environment variable NAME
-    /// [default: BULLSEYE_WEBHOOK_SECRET]
+    /// [default: BULLSEYE_WEBHOOK_SECRET; BITNOB_WEBHOOK_SECRET with --scheme bitnob]
     #[arg(long, value_name = "NAME")]
     pub(crate) secret_env: Vec<String>,
 }
 
 #[derive(Debug, Args)]
+#[command(after_long_help = concat!("With --scheme bitnob, two lines, ready for curl -H:\n  \
+X-Bitnob-Timestamp: 1764590400\n  \
+X-Bitnob-Signature: 7b06cd...\n\
+(with --legacy, the one X-Bitnob-Signature line: 128 hex digits, no timestamp).\n\n", exit_codes!()))]
 pub(crate) struct SignArgs {
     #[command(flatten)]
     pub(crate) secrets: SecretArgs,
+    /// Whose signature to compute
+    #[arg(long, value_enum, default_value_t = Scheme::Bullseye)]
+    pub(crate) scheme: Scheme,
+    /// (bitnob) The X-Bitnob-Timestamp to sign, as sent [default: now, in Unix seconds]
+    #[arg(long, value_name = "UNIX_SECONDS", allow_hyphen_values = true)]
+    pub(crate) timestamp: Option<String>,
+    /// (bitnob) The legacy scheme: hex HMAC-SHA512 of the body alone
+    #[arg(long, conflicts_with = "timestamp")]
+    pub(crate) legacy: bool,
     /// The body, read as raw bytes; `-` reads stdin
     #[arg(value_name = "FILE|-")]
     pub(crate) input: PathBuf,
@@ -75,17 +102,42 @@ pub(crate) struct SignArgs {
 
 #[derive(Debug, Args)]
 #[command(after_long_help = concat!("Give --secret or --secret-env twice (new, then old) \
-to accept a body signed by either, as during a rotation.\n\n", exit_codes!()))]
+to accept a body signed by either, as during a rotation.\n\n\
+With --scheme bitnob, give the delivery's X-Bitnob-Signature as --signature, its \
+X-Bitnob-Timestamp as --timestamp and its X-Bitnob-Event as --event; the window is \
+300 seconds unless --tolerance or --no-tolerance says otherwise:\n  \
+bullseye-webhooks verify --scheme bitnob --signature \"$SIG\" --timestamp \"$TS\" body.json\n\n", exit_codes!()))]
 pub(crate) struct VerifyArgs {
     #[command(flatten)]
     pub(crate) secrets: SecretArgs,
-    /// The X-Bullseye-Signature value (X-Webhook-Signature with --visit)
+    /// Whose webhook this is
+    #[arg(long, value_enum, default_value_t = Scheme::Bullseye)]
+    pub(crate) scheme: Scheme,
+    /// The X-Bullseye-Signature value (X-Webhook-Signature with --visit,
+    /// X-Bitnob-Signature with --scheme bitnob)
     #[arg(long, value_name = "SIG", allow_hyphen_values = true)]
     pub(crate) signature: String,
-    /// Refuse an event whose `timestamp` is further than SECONDS from now
-    /// [default: no time check]
+    /// (bitnob) The X-Bitnob-Timestamp value, as received [default: none sent]
+    #[arg(long, value_name = "VALUE", allow_hyphen_values = true)]
+    pub(crate) timestamp: Option<String>,
+    /// (bitnob) The X-Bitnob-Event value [default: none sent; the body's `event`]
+    #[arg(long, value_name = "NAME", allow_hyphen_values = true)]
+    pub(crate) event: Option<String>,
+    /// Refuse an event whose timestamp is further than SECONDS from now
+    /// [default: no time check; 300 with --scheme bitnob]
     #[arg(long, value_name = "SECONDS", conflicts_with = "visit")]
     pub(crate) tolerance: Option<u64>,
+    /// (bitnob) No time check
+    #[arg(long, conflicts_with = "tolerance")]
+    pub(crate) no_tolerance: bool,
+    /// (bitnob) Refuse the legacy HMAC-SHA512 scheme (a 128-digit signature
+    /// is then malformed_signature)
+    #[arg(long)]
+    pub(crate) no_legacy_sha512: bool,
+    /// Measure the time check from this Unix time instead of the clock
+    /// (to check a delivery captured earlier)
+    #[arg(long, value_name = "UNIX_SECONDS")]
+    pub(crate) now: Option<u64>,
     /// Refuse a body longer than BYTES, before hashing [default: 1048576]
     #[arg(long, value_name = "BYTES")]
     pub(crate) max_body_bytes: Option<usize>,
@@ -111,6 +163,9 @@ pub(crate) enum ExampleKind {
     Identification,
     /// A fingerprinting-api NEW_VISIT (X-Webhook-Signature)
     Visit,
+    /// A Bitnob `virtualcard.transaction.debit` (X-Bitnob-Signature): the
+    /// project's own sample, since Bitnob documents no payload
+    Bitnob,
 }
 
 #[derive(Debug, Args)]
@@ -129,12 +184,36 @@ Examples:\n  \
 export BULLSEYE_WEBHOOK_SECRET=whsec_...\n  \
 bullseye-webhooks send --url http://127.0.0.1:3000/webhooks/bullseye --example identification\n  \
 bullseye-webhooks send --url http://127.0.0.1:3000/webhooks/bullseye --example identification --tamper\n  \
-bullseye-webhooks send --url http://127.0.0.1:3000/webhooks/bullseye payload.json --repeat 5\n\n", exit_codes!()))]
+bullseye-webhooks send --url http://127.0.0.1:3000/webhooks/bullseye payload.json --repeat 5\n  \
+bullseye-webhooks send --url http://127.0.0.1:3000/webhooks/bitnob --example bitnob --age 600\n\n\
+With --scheme bitnob (implied by --example bitnob), the delivery carries \
+X-Bitnob-Timestamp (now, or --timestamp, or --age seconds ago), X-Bitnob-Signature \
+over it and the body, and X-Bitnob-Event (--event, else the body's `event`); --legacy \
+signs the old way (HMAC-SHA512 of the body, no timestamp).\n\n", exit_codes!()))]
 #[command(group = clap::ArgGroup::new("body").required(true).args(["input", "example"]))]
 #[command(group = clap::ArgGroup::new("signing").args(["tamper", "unsigned", "wrong_secret", "signature", "static_token"]))]
+#[command(group = clap::ArgGroup::new("signed_at").args(["timestamp", "age", "legacy"]))]
 pub(crate) struct SendArgs {
     #[command(flatten)]
     pub(crate) secrets: SecretArgs,
+    /// Whose webhook to send [default: bullseye; bitnob with --example bitnob]
+    #[arg(long, value_enum)]
+    pub(crate) scheme: Option<Scheme>,
+    /// (bitnob) The X-Bitnob-Timestamp to sign and send, as is [default: now]
+    #[arg(long, value_name = "VALUE", allow_hyphen_values = true)]
+    pub(crate) timestamp: Option<String>,
+    /// (bitnob) Sign with a timestamp SECONDS in the past: past the
+    /// receiver's window (300 s), it must answer timestamp_out_of_tolerance
+    #[arg(long, value_name = "SECONDS")]
+    pub(crate) age: Option<u64>,
+    /// (bitnob) The X-Bitnob-Event to send [default: the body's `event`, if
+    /// it is a string]
+    #[arg(long, value_name = "NAME")]
+    pub(crate) event: Option<String>,
+    /// (bitnob) Sign the legacy way: hex HMAC-SHA512 of the body, and no
+    /// X-Bitnob-Timestamp
+    #[arg(long)]
+    pub(crate) legacy: bool,
     /// The receiver's endpoint, http://HOST[:PORT]/PATH
     #[arg(long, value_name = "URL")]
     pub(crate) url: String,
@@ -145,7 +224,8 @@ pub(crate) struct SendArgs {
     #[arg(long, value_enum, value_name = "KIND")]
     pub(crate) example: Option<ExampleKind>,
     /// The signature header's name [default: X-Bullseye-Signature;
-    /// X-Webhook-Signature with --example visit]
+    /// X-Webhook-Signature with --example visit; X-Bitnob-Signature with
+    /// --scheme bitnob]
     #[arg(long, value_name = "NAME")]
     pub(crate) header: Option<String>,
     /// Sign the body, then change one character of it (the last digit,

@@ -1,5 +1,6 @@
-//! `bullseye-webhooks`: sign, verify and send Bullseye webhooks, to test a
-//! receiver on 127.0.0.1. Every rule comes from the core crate.
+//! `bullseye-webhooks`: sign, verify and send Bullseye (and Bitnob)
+//! webhooks, to test a receiver on 127.0.0.1. Every rule comes from the
+//! core crate.
 
 #![forbid(unsafe_code)]
 
@@ -11,12 +12,15 @@ use std::ffi::OsString;
 use std::io::{Read, Write};
 use std::path::Path;
 use std::process::ExitCode;
-use std::time::Duration;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use bullseye_webhooks::{Webhook, sign};
+use bullseye_webhooks::{
+    BITNOB_EVENT_HEADER, BITNOB_SIGNATURE_HEADER, BITNOB_TIMESTAMP_HEADER, BitnobWebhook, Webhook,
+    sign, sign_bitnob, sign_bitnob_legacy,
+};
 use clap::Parser;
 
-use args::{Cli, Command, ExampleKind, SecretArgs, SignArgs, VerifyArgs};
+use args::{Cli, Command, ExampleKind, Scheme, SecretArgs, SignArgs, VerifyArgs};
 
 /// The command ran and succeeded.
 const EXIT_OK: u8 = 0;
@@ -32,10 +36,13 @@ const EXIT_NETWORK: u8 = 4;
 
 /// The variable a secret is read from when no `--secret`/`--secret-env` is given.
 pub(crate) const DEFAULT_SECRET_ENV: &str = "BULLSEYE_WEBHOOK_SECRET";
+/// The same, with `--scheme bitnob`.
+pub(crate) const BITNOB_SECRET_ENV: &str = "BITNOB_WEBHOOK_SECRET";
 
 const IDENTIFICATION_EXAMPLE: &str =
     include_str!("../../fixtures/payloads/bullseye-partner-api-identification.json");
 const VISIT_EXAMPLE: &str = include_str!("../../fixtures/payloads/fingerprinting-api-visit.json");
+const BITNOB_EXAMPLE: &str = include_str!("../../fixtures/payloads/bitnob-virtualcard-debit.json");
 
 /// Why a command stopped, and so its exit code.
 #[derive(Debug)]
@@ -89,7 +96,25 @@ pub(crate) fn example(kind: ExampleKind) -> &'static str {
     match kind {
         ExampleKind::Identification => IDENTIFICATION_EXAMPLE,
         ExampleKind::Visit => VISIT_EXAMPLE,
+        ExampleKind::Bitnob => BITNOB_EXAMPLE,
     }
+}
+
+impl Scheme {
+    /// The variable a secret is read from when no flag names one.
+    pub(crate) fn secret_env(self) -> &'static str {
+        match self {
+            Scheme::Bullseye => DEFAULT_SECRET_ENV,
+            Scheme::Bitnob => BITNOB_SECRET_ENV,
+        }
+    }
+}
+
+/// The current Unix time in seconds, as `X-Bitnob-Timestamp` carries it.
+pub(crate) fn unix_now() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |since| since.as_secs())
 }
 
 fn print_out(bytes: &[u8]) -> Result<(), Failure> {
@@ -115,9 +140,10 @@ pub(crate) fn read_input(input: &Path) -> Result<Vec<u8>, Failure> {
 }
 
 impl SecretArgs {
-    /// Every secret given, as bytes, in the order given; the default
-    /// variable when none is.
-    pub(crate) fn secrets(&self) -> Result<Vec<Vec<u8>>, Failure> {
+    /// Every secret given, as bytes, in the order given; the scheme's
+    /// default variable when none is.
+    pub(crate) fn secrets(&self, scheme: Scheme) -> Result<Vec<Vec<u8>>, Failure> {
+        let default_env = scheme.secret_env();
         let mut secrets: Vec<Vec<u8>> = self
             .secret
             .iter()
@@ -127,11 +153,11 @@ impl SecretArgs {
             secrets.push(env_secret(name).ok_or_else(|| unset_variable(name))?);
         }
         if secrets.is_empty() {
-            match env_secret(DEFAULT_SECRET_ENV) {
+            match env_secret(default_env) {
                 Some(secret) => secrets.push(secret),
                 None => {
                     return Err(Failure::Usage(format!(
-                        "no secret: give --secret-env NAME (or --secret S), or set {DEFAULT_SECRET_ENV}"
+                        "no secret: give --secret-env NAME (or --secret S), or set {default_env}"
                     )));
                 }
             }
@@ -146,8 +172,8 @@ impl SecretArgs {
     }
 
     /// The one secret a signing command uses.
-    pub(crate) fn one(&self) -> Result<Vec<u8>, Failure> {
-        let mut secrets = self.secrets()?;
+    pub(crate) fn one(&self, scheme: Scheme) -> Result<Vec<u8>, Failure> {
+        let mut secrets = self.secrets(scheme)?;
         match secrets.pop() {
             Some(secret) if secrets.is_empty() => Ok(secret),
             _ => Err(Failure::Usage(
@@ -179,9 +205,42 @@ fn unset_variable(name: &str) -> Failure {
 }
 
 fn run_sign(args: &SignArgs) -> Result<(), Failure> {
-    let secret = args.secrets.one()?;
+    if args.scheme == Scheme::Bullseye && (args.timestamp.is_some() || args.legacy) {
+        return Err(Failure::Usage(
+            "--timestamp and --legacy are for --scheme bitnob".to_owned(),
+        ));
+    }
+    let secret = args.secrets.one(args.scheme)?;
     let body = read_input(&args.input)?;
-    print_out(format!("{}\n", sign(&secret, &body)).as_bytes())
+    let lines = match args.scheme {
+        Scheme::Bullseye => format!("{}\n", sign(&secret, &body)),
+        Scheme::Bitnob if args.legacy => format!(
+            "{BITNOB_SIGNATURE_HEADER}: {}\n",
+            sign_bitnob_legacy(&secret, &body)
+        ),
+        Scheme::Bitnob => {
+            let timestamp = args
+                .timestamp
+                .clone()
+                .unwrap_or_else(|| unix_now().to_string());
+            header_value_ok(&timestamp)?;
+            format!(
+                "{BITNOB_TIMESTAMP_HEADER}: {timestamp}\n{BITNOB_SIGNATURE_HEADER}: {}\n",
+                sign_bitnob(&secret, &timestamp, &body)
+            )
+        }
+    };
+    print_out(lines.as_bytes())
+}
+
+/// A header value must not break the header block.
+pub(crate) fn header_value_ok(value: &str) -> Result<(), Failure> {
+    if value.bytes().any(|b| b == b'\r' || b == b'\n' || b == 0) {
+        return Err(Failure::Usage(
+            "a header value contains a line break or NUL".to_owned(),
+        ));
+    }
+    Ok(())
 }
 
 /// A documented field sent with another JSON type: accepted (a receiver that
@@ -200,7 +259,15 @@ fn report(mismatches: &[bullseye_webhooks::Mismatch]) {
 }
 
 fn run_verify(args: &VerifyArgs) -> Result<(), Failure> {
-    let secrets = args.secrets.secrets()?;
+    if args.scheme == Scheme::Bitnob {
+        return run_verify_bitnob(args);
+    }
+    if args.timestamp.is_some() || args.event.is_some() || args.no_legacy_sha512 {
+        return Err(Failure::Usage(
+            "--timestamp, --event and --no-legacy-sha512 are for --scheme bitnob".to_owned(),
+        ));
+    }
+    let secrets = args.secrets.secrets(Scheme::Bullseye)?;
     let body = read_input(&args.input)?;
     let mut webhook = Webhook::with_secrets(&secrets).map_err(|e| Failure::Usage(e.to_string()))?;
     if let Some(seconds) = args.tolerance {
@@ -210,13 +277,20 @@ fn run_verify(args: &VerifyArgs) -> Result<(), Failure> {
         webhook = webhook.with_max_body_bytes(limit);
     }
     webhook = webhook.with_strict(args.strict);
+    let now = args
+        .now
+        .map(|seconds| UNIX_EPOCH + Duration::from_secs(seconds));
     let signature = &args.signature;
     let verified = match (args.visit, args.signature_only) {
         (false, true) => webhook.verify(&body, signature).map(|()| None),
         (true, true) => webhook
             .verify_visit_signature(&body, signature)
             .map(|()| None),
-        (false, false) => webhook.construct_event(&body, signature).map(|event| {
+        (false, false) => match now {
+            Some(now) => webhook.construct_event_at(&body, signature, now),
+            None => webhook.construct_event(&body, signature),
+        }
+        .map(|event| {
             report(event.mismatches());
             Some(serde_json::to_string_pretty(&event))
         }),
@@ -225,6 +299,56 @@ fn run_verify(args: &VerifyArgs) -> Result<(), Failure> {
             Some(serde_json::to_string_pretty(&visit))
         }),
     };
+    print_verified(verified)
+}
+
+/// `verify --scheme bitnob`: the three headers from their flags.
+fn run_verify_bitnob(args: &VerifyArgs) -> Result<(), Failure> {
+    if args.visit || args.strict {
+        return Err(Failure::Usage(
+            "--visit and --strict are not for --scheme bitnob (its events have no typed fields)"
+                .to_owned(),
+        ));
+    }
+    let secrets = args.secrets.secrets(Scheme::Bitnob)?;
+    let body = read_input(&args.input)?;
+    let mut bitnob =
+        BitnobWebhook::with_secrets(&secrets).map_err(|e| Failure::Usage(e.to_string()))?;
+    if let Some(seconds) = args.tolerance {
+        bitnob = bitnob.with_tolerance(Duration::from_secs(seconds));
+    }
+    if args.no_tolerance {
+        bitnob = bitnob.without_tolerance();
+    }
+    if let Some(limit) = args.max_body_bytes {
+        bitnob = bitnob.with_max_body_bytes(limit);
+    }
+    bitnob = bitnob.with_legacy_sha512(!args.no_legacy_sha512);
+    let mut headers = vec![(BITNOB_SIGNATURE_HEADER, args.signature.as_str())];
+    if let Some(timestamp) = &args.timestamp {
+        headers.push((BITNOB_TIMESTAMP_HEADER, timestamp));
+    }
+    if let Some(event) = &args.event {
+        headers.push((BITNOB_EVENT_HEADER, event));
+    }
+    let now = args.now.map_or_else(SystemTime::now, |seconds| {
+        UNIX_EPOCH + Duration::from_secs(seconds)
+    });
+    let headers = headers.iter().copied();
+    let verified = if args.signature_only {
+        bitnob.verify_at(&body, headers, now).map(|()| None)
+    } else {
+        bitnob
+            .construct_event_at(&body, headers, now)
+            .map(|event| Some(serde_json::to_string_pretty(&event)))
+    };
+    print_verified(verified)
+}
+
+/// `ok`, the event as JSON, or the error code (stdout) and message (stderr).
+fn print_verified(
+    verified: Result<Option<serde_json::Result<String>>, bullseye_webhooks::Error>,
+) -> Result<(), Failure> {
     match verified {
         Ok(None) => print_out(b"ok\n"),
         Ok(Some(json)) => {

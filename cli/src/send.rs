@@ -3,11 +3,14 @@
 use std::io::{IsTerminal, Write};
 use std::time::{Duration, Instant};
 
-use bullseye_webhooks::{SIGNATURE_HEADER, VISIT_SIGNATURE_HEADER, sign};
+use bullseye_webhooks::{
+    BITNOB_EVENT_HEADER, BITNOB_SIGNATURE_HEADER, BITNOB_TIMESTAMP_HEADER, SIGNATURE_HEADER,
+    VISIT_SIGNATURE_HEADER, sign, sign_bitnob, sign_bitnob_legacy,
+};
 
-use crate::args::{ExampleKind, SendArgs};
+use crate::args::{ExampleKind, Scheme, SendArgs};
 use crate::http::{self, HttpError, Response, Url};
-use crate::{Failure, example, read_input};
+use crate::{Failure, example, header_value_ok, read_input, unix_now};
 
 /// With more deliveries than this, answers are summed up rather than
 /// printed one by one, and a progress line goes to stderr.
@@ -46,12 +49,65 @@ struct Attempt {
     elapsed: Duration,
 }
 
+/// What a Bitnob delivery signs and sends besides its signature.
+struct BitnobSigning {
+    /// `X-Bitnob-Timestamp`, or none for the legacy scheme.
+    timestamp: Option<String>,
+    /// `X-Bitnob-Event`, when known.
+    event: Option<String>,
+}
+
+impl BitnobSigning {
+    fn new(args: &SendArgs, body: &[u8]) -> Result<Self, Failure> {
+        let timestamp = match (&args.timestamp, args.age, args.legacy) {
+            (_, _, true) => None,
+            (Some(text), _, _) => Some(text.clone()),
+            (None, Some(age), _) => Some(unix_now().saturating_sub(age).to_string()),
+            (None, None, _) => Some(unix_now().to_string()),
+        };
+        // Bitnob names the event in a header; the sample bodies name it too.
+        let event = args.event.clone().or_else(|| {
+            serde_json::from_slice::<serde_json::Value>(body)
+                .ok()
+                .and_then(|body| body.get("event")?.as_str().map(str::to_owned))
+        });
+        for value in timestamp.iter().chain(&event) {
+            header_value_ok(value)?;
+        }
+        Ok(Self { timestamp, event })
+    }
+
+    fn sign(&self, secret: &[u8], body: &[u8]) -> String {
+        match &self.timestamp {
+            Some(timestamp) => sign_bitnob(secret, timestamp, body),
+            None => sign_bitnob_legacy(secret, body),
+        }
+    }
+}
+
 pub(crate) fn run(args: &SendArgs) -> Result<(), Failure> {
     let url = Url::parse(&args.url).map_err(Failure::Usage)?;
-    let header = match (&args.header, args.example) {
-        (Some(name), _) => name.as_str(),
-        (None, Some(ExampleKind::Visit)) => VISIT_SIGNATURE_HEADER,
-        (None, _) => SIGNATURE_HEADER,
+    let scheme = args.scheme.unwrap_or(match args.example {
+        Some(ExampleKind::Bitnob) => Scheme::Bitnob,
+        _ => Scheme::Bullseye,
+    });
+    if scheme == Scheme::Bullseye
+        && (args.timestamp.is_some() || args.age.is_some() || args.event.is_some() || args.legacy)
+    {
+        return Err(Failure::Usage(
+            "--timestamp, --age, --event and --legacy are for --scheme bitnob".to_owned(),
+        ));
+    }
+    if scheme == Scheme::Bitnob && args.static_token {
+        return Err(Failure::Usage(
+            "--static-token is fingerprinting-api's mode, not Bitnob's".to_owned(),
+        ));
+    }
+    let header = match (&args.header, args.example, scheme) {
+        (Some(name), _, _) => name.as_str(),
+        (None, _, Scheme::Bitnob) => BITNOB_SIGNATURE_HEADER,
+        (None, Some(ExampleKind::Visit), _) => VISIT_SIGNATURE_HEADER,
+        (None, _, _) => SIGNATURE_HEADER,
     };
     if header.is_empty() || !header.bytes().all(is_token_byte) {
         return Err(Failure::Usage(format!(
@@ -73,7 +129,7 @@ pub(crate) fn run(args: &SendArgs) -> Result<(), Failure> {
     };
     // Only the modes that sign with the configured secret, or send it, read it.
     let secret = match signing {
-        Signing::Signed | Signing::Tampered | Signing::StaticToken => args.secrets.one()?,
+        Signing::Signed | Signing::Tampered | Signing::StaticToken => args.secrets.one(scheme)?,
         Signing::Unsigned | Signing::WrongSecret | Signing::Given => Vec::new(),
     };
     let mut body = match (&args.input, args.example) {
@@ -81,15 +137,23 @@ pub(crate) fn run(args: &SendArgs) -> Result<(), Failure> {
         (None, Some(kind)) => example(kind).as_bytes().to_vec(),
         (None, None) => return Err(Failure::Usage("give FILE, `-` or --example".to_owned())),
     };
+    let bitnob = match scheme {
+        Scheme::Bitnob => Some(BitnobSigning::new(args, &body)?),
+        Scheme::Bullseye => None,
+    };
+    let signed = |secret: &[u8], body: &[u8]| match &bitnob {
+        Some(bitnob) => bitnob.sign(secret, body),
+        None => sign(secret, body),
+    };
     let value = match signing {
-        Signing::Signed => Some(sign(&secret, &body)),
+        Signing::Signed => Some(signed(&secret, &body)),
         Signing::Tampered => {
-            let signature = sign(&secret, &body);
+            let signature = signed(&secret, &body);
             tamper(&mut body);
             Some(signature)
         }
         Signing::Unsigned => None,
-        Signing::WrongSecret => Some(sign(WRONG_SECRET, &body)),
+        Signing::WrongSecret => Some(signed(WRONG_SECRET.as_bytes(), &body)),
         Signing::Given => args.signature.clone(),
         Signing::StaticToken => Some(String::from_utf8(secret).map_err(|_| {
             Failure::Usage("the secret is not UTF-8, so it cannot be sent as a token".to_owned())
@@ -103,7 +167,19 @@ pub(crate) fn run(args: &SendArgs) -> Result<(), Failure> {
             "the signature header value contains a line break or NUL".to_owned(),
         ));
     }
-    let headers: Vec<(&str, &str)> = value.iter().map(|v| (header, v.as_str())).collect();
+    let mut headers: Vec<(&str, &str)> = value.iter().map(|v| (header, v.as_str())).collect();
+    let mut signed_at = String::new();
+    if let Some(bitnob) = &bitnob {
+        if let Some(timestamp) = &bitnob.timestamp {
+            headers.push((BITNOB_TIMESTAMP_HEADER, timestamp));
+            signed_at = format!(" (X-Bitnob-Timestamp: {timestamp})");
+        } else {
+            signed_at = " (legacy HMAC-SHA512, no timestamp)".to_owned();
+        }
+        if let Some(event) = &bitnob.event {
+            headers.push((BITNOB_EVENT_HEADER, event));
+        }
+    }
     let request = http::Request {
         url: &url,
         headers: &headers,
@@ -115,7 +191,7 @@ pub(crate) fn run(args: &SendArgs) -> Result<(), Failure> {
     let one_by_one = total <= PROGRESS_ABOVE;
     if !args.json {
         print(&format!(
-            "POST {}: {} bytes, {header}: {}{}",
+            "POST {}: {} bytes, {header}: {}{signed_at}{}",
             args.url,
             body.len(),
             signing.describe(),

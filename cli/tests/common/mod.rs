@@ -15,7 +15,7 @@ use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::sync::{Arc, Mutex};
 
-use bullseye_webhooks::{VISIT_SIGNATURE_HEADER, Webhook, find_header};
+use bullseye_webhooks::{BitnobWebhook, VISIT_SIGNATURE_HEADER, Webhook, find_header};
 
 /// The secrets the tests use: none may ever appear in the CLI's output.
 pub const CURRENT: &str = "whsec_cli_test_current_5f2a";
@@ -31,6 +31,18 @@ pub const IDENTIFICATION_SIGNED_PREVIOUS: &str =
     "d8185e25629b156e372ec3ab3333a35046cf73f67f28bdd7e5f90b9ddabc63b6";
 pub const VISIT_SIGNED_CURRENT: &str =
     "28920618dbfaf6aadd583a3e6b79cac6d2ae67a41cc4989dce90448f7259e572";
+/// `bitnob-virtualcard-debit.json` under Bitnob's schemes, computed in
+/// advance with Python's `hmac`: `hmac.new(KEY.encode(), b"1764590400." +
+/// BODY, hashlib.sha256).hexdigest()`, and the legacy `hmac.new(KEY.encode(),
+/// BODY, hashlib.sha512).hexdigest()`.
+pub const BITNOB_TIMESTAMP: &str = "1764590400";
+pub const BITNOB_SIGNED_CURRENT: &str =
+    "7b06cdade1188c55a9f7a16eafea40e63ac7ce167f202758ecfc17b835542478";
+pub const BITNOB_SIGNED_PREVIOUS: &str =
+    "a8b3f925842f7a5dea9fcff7683d743abe002b6dadf173a9b7e059f6967094b7";
+pub const BITNOB_LEGACY_CURRENT: &str = "1c70d2f68d1997a51e74f08d69bd029496cd4437b14edf47d7ff6d140affbde46b0f866c21553d9d3564b10e5d6fc6a4580bec9f0a4551bd9faf032398ea3e58";
+pub const BITNOB_LEGACY_PREVIOUS: &str = "619f79e080108fe9e0be4b5fcfdebf346561b5f5208ab8a2a9a166523125998432f96553235d2161a65b5947111c3a06038a0d171a25dc444f3804661e6f0d61";
+
 /// The empty body under [`CURRENT`].
 pub const EMPTY_SIGNED_CURRENT: &str =
     "10c531ba88e54b0e9a89eb9518edc0c9725f34e02aa7b40cdfcff5cd6bf0ac6f";
@@ -49,6 +61,7 @@ pub fn payload(name: &str) -> Vec<u8> {
 pub fn cli() -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_bullseye-webhooks"));
     command.env_remove("BULLSEYE_WEBHOOK_SECRET");
+    command.env_remove("BITNOB_WEBHOOK_SECRET");
     command
 }
 
@@ -110,7 +123,9 @@ impl Recorded {
 /// `construct_event` with [`CURRENT`] and [`PREVIOUS`], answering 200 with
 /// `{"event_type"}` the first time a delivery is seen and
 /// `{"duplicate":true}` after (de-duplication), or the error's status with
-/// `{"error": code}`; `POST /visit` runs `construct_visit`. A body over
+/// `{"error": code}`; `POST /visit` runs `construct_visit`; `POST /bitnob`
+/// runs a `BitnobWebhook`'s `construct_event` (the same secrets, its
+/// defaults: a 300 s window, the legacy scheme on) over every header. A body over
 /// 1 MiB is refused by its Content-Length before it is read. Every request
 /// is recorded.
 pub struct Receiver {
@@ -127,8 +142,9 @@ impl Receiver {
         // Serves until the test process ends.
         std::thread::spawn(move || {
             let webhook = Webhook::with_secrets([CURRENT, PREVIOUS]).unwrap();
+            let bitnob = BitnobWebhook::with_secrets([CURRENT, PREVIOUS]).unwrap();
             for stream in listener.incoming().flatten() {
-                let _ = serve(stream, &webhook, &recorded);
+                let _ = serve(stream, &webhook, &bitnob, &recorded);
             }
         });
         Self { url, requests }
@@ -142,6 +158,7 @@ impl Receiver {
 fn serve(
     stream: TcpStream,
     webhook: &Webhook,
+    bitnob: &BitnobWebhook,
     recorded: &Mutex<Vec<Recorded>>,
 ) -> std::io::Result<()> {
     let mut reader = BufReader::new(stream.try_clone()?);
@@ -194,6 +211,15 @@ fn serve(
                 &request.header(VISIT_SIGNATURE_HEADER).unwrap_or_default(),
             )
             .map(|v| v.event_type.unwrap_or_default()),
+        "/bitnob" => bitnob
+            .construct_event(
+                &request.body,
+                request
+                    .headers
+                    .iter()
+                    .map(|(k, v)| (k.as_str(), v.as_str())),
+            )
+            .map(|e| e.event_type().to_owned()),
         _ => webhook
             .construct_event(
                 &request.body,
