@@ -158,6 +158,43 @@ fn header_text(value: &Bound<'_, PyAny>) -> PyResult<String> {
     Ok(value.cast::<PyString>()?.to_cow()?.into_owned())
 }
 
+/// A request's headers as (name, value) pairs: a mapping (dict, Starlette,
+/// Flask or Django headers: anything with `items()`) or a sequence of
+/// (name, value) pairs; None is no header. Names and values that are
+/// neither `str` nor `bytes` are skipped.
+fn header_pairs(value: Option<&Bound<'_, PyAny>>) -> PyResult<Vec<(String, String)>> {
+    let Some(value) = value.filter(|v| !v.is_none()) else {
+        return Ok(Vec::new());
+    };
+    if value.is_instance_of::<PyString>() || value.is_instance_of::<PyBytes>() {
+        return Err(PyTypeError::new_err(
+            "headers must be the request's headers (a mapping, or (name, value) pairs), not one value: \
+             Bitnob's signature is checked with its timestamp header",
+        ));
+    }
+    let items = if value.hasattr("items")? {
+        value.call_method0("items")?
+    } else {
+        value.clone()
+    };
+    let mut pairs: Vec<(String, String)> = Vec::new();
+    for item in items.try_iter().map_err(|_| {
+        PyTypeError::new_err(format!(
+            "headers must be a mapping or (name, value) pairs, not {}",
+            type_name(value)
+        ))
+    })? {
+        let item = item?;
+        let (key, val): (Bound<'_, PyAny>, Bound<'_, PyAny>) = item.extract().map_err(|_| {
+            PyTypeError::new_err("headers must be a mapping or (name, value) pairs")
+        })?;
+        if let (Ok(key), Ok(val)) = (header_text(&key), header_text(&val)) {
+            pairs.push((key, val));
+        }
+    }
+    Ok(pairs)
+}
+
 /// One secret as bytes: a `str` is its UTF-8, `bytes` are used as they are.
 fn secret_bytes(value: &Bound<'_, PyAny>) -> PyResult<Vec<u8>> {
     if let Ok(text) = value.cast::<PyString>() {
@@ -559,6 +596,11 @@ impl PyVisitorIdentified {
     fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
         py_object(py, self.event.raw())
     }
+    /// The key that de-duplicates this delivery (the core's rule, no secret in it).
+    #[getter]
+    fn delivery_key(&self) -> String {
+        self.event.delivery_key()
+    }
     fn __repr__(&self) -> String {
         format!(
             "<VisitorIdentifiedEvent event_type={:?} session_id={:?}{}>",
@@ -589,6 +631,11 @@ impl PyGenericEvent {
     /// The whole payload object as received (a new dict on each call).
     fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
         py_object(py, self.event.raw())
+    }
+    /// The key that de-duplicates this delivery (the core's rule, no secret in it).
+    #[getter]
+    fn delivery_key(&self) -> String {
+        self.event.delivery_key()
     }
     fn __repr__(&self) -> String {
         format!("<GenericEvent event_type={:?}>", self.event.event_type)
@@ -717,6 +764,11 @@ macro_rules! visit_getters {
             /// The whole payload object as received, untyped (a new dict on each call).
             fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
                 py_object(py, self.visit.raw())
+            }
+            /// The key that de-duplicates this delivery (the core's rule, no secret in it).
+            #[getter]
+            fn delivery_key(&self) -> String {
+                self.visit.delivery_key()
             }
             fn __repr__(&self) -> String {
                 format!(
@@ -888,6 +940,294 @@ impl PyWebhook {
     }
 }
 
+// ---------------------------------------------------------------- BitnobWebhook
+
+/// A Bitnob verifier: the timestamped HMAC-SHA256 scheme and (switchable)
+/// the legacy HMAC-SHA512 one, one secret or several (rotation).
+#[pyclass(frozen, module = "bullseye_webhooks._native", name = "BitnobWebhook")]
+struct PyBitnobWebhook {
+    inner: core::BitnobWebhook,
+}
+
+impl PyBitnobWebhook {
+    fn run<T: Send>(
+        &self,
+        py: Python<'_>,
+        body: &Bound<'_, PyAny>,
+        headers: Option<&Bound<'_, PyAny>>,
+        now: Option<&Bound<'_, PyAny>>,
+        work: impl FnOnce(&core::BitnobWebhook, &[u8], &[(String, String)], SystemTime) -> Result<T, core::Error>
+            + Send,
+    ) -> PyResult<T> {
+        let pairs = header_pairs(headers)?;
+        let now = now_of(now)?;
+        let bytes = body_bytes(py, body, self.inner.max_body_bytes())?;
+        let inner = &self.inner;
+        let result = if bytes.len() >= DETACH_AT_BYTES {
+            py.detach(|| work(inner, &bytes, &pairs, now))
+        } else {
+            work(inner, &bytes, &pairs, now)
+        };
+        result.or_py(py)
+    }
+}
+
+fn pairs_iter(pairs: &[(String, String)]) -> impl Iterator<Item = (&str, &str)> {
+    pairs.iter().map(|(k, v)| (k.as_str(), v.as_str()))
+}
+
+#[pymethods]
+impl PyBitnobWebhook {
+    /// `BitnobWebhook(secret_or_list, *, tolerance=300, legacy_sha512=True,
+    /// max_body_bytes=1048576)`. `tolerance` in seconds or a timedelta;
+    /// None switches the replay window off.
+    #[new]
+    #[pyo3(signature = (secret, **options), text_signature = "(secret, *, tolerance=300.0, legacy_sha512=True, max_body_bytes=1048576)")]
+    fn new(
+        py: Python<'_>,
+        secret: &Bound<'_, PyAny>,
+        options: Option<&Bound<'_, PyDict>>,
+    ) -> PyResult<Self> {
+        let secrets = secrets_of(secret)?;
+        let mut inner = core::BitnobWebhook::with_secrets(&secrets).or_py(py)?;
+        if let Some(options) = options {
+            for (name, value) in options.iter() {
+                let name: String = name.extract()?;
+                match name.as_str() {
+                    "tolerance" => {
+                        inner = if value.is_none() {
+                            inner.without_tolerance()
+                        } else {
+                            let seconds = seconds_of(&value, "tolerance")?;
+                            inner.with_tolerance(Duration::from_secs_f64(seconds))
+                        };
+                    }
+                    "legacy_sha512" => {
+                        let on = value.cast::<PyBool>().map_err(|_| {
+                            PyTypeError::new_err("legacy_sha512 must be True or False")
+                        })?;
+                        inner = inner.with_legacy_sha512(on.is_true());
+                    }
+                    "max_body_bytes" => {
+                        let max = value
+                            .extract::<i64>()
+                            .ok()
+                            .filter(|_| !value.is_instance_of::<PyBool>())
+                            .and_then(|n| usize::try_from(n).ok())
+                            .ok_or_else(|| {
+                                PyValueError::new_err(
+                                    "max_body_bytes must be a non-negative number of bytes",
+                                )
+                            })?;
+                        inner = inner.with_max_body_bytes(max);
+                    }
+                    other => {
+                        return Err(PyTypeError::new_err(format!(
+                            "BitnobWebhook() got an unexpected keyword argument {other:?}"
+                        )));
+                    }
+                }
+            }
+        }
+        Ok(Self { inner })
+    }
+
+    /// The replay window in seconds, or None when it is off.
+    #[getter]
+    fn tolerance(&self) -> Option<f64> {
+        self.inner.tolerance().map(|t| t.as_secs_f64())
+    }
+
+    /// Whether the legacy HMAC-SHA512 scheme (no timestamp) is accepted.
+    #[getter]
+    fn legacy_sha512(&self) -> bool {
+        self.inner.legacy_sha512()
+    }
+
+    /// The configured body size limit, in bytes.
+    #[getter]
+    fn max_body_bytes(&self) -> usize {
+        self.inner.max_body_bytes()
+    }
+
+    /// The indexes of the configured secrets whose last 4 characters are
+    /// `last4` (Bitnob's dashboard shows `signing_secret_last4`).
+    fn secrets_ending_in(&self, last4: &str) -> Vec<usize> {
+        self.inner.secrets_ending_in(last4)
+    }
+
+    /// Check the signature (and, for a timestamped delivery with the window
+    /// on, the timestamp); raises on any failure.
+    #[pyo3(signature = (body, headers, *, now = None))]
+    fn verify(
+        &self,
+        py: Python<'_>,
+        body: &Bound<'_, PyAny>,
+        headers: Option<&Bound<'_, PyAny>>,
+        now: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<()> {
+        self.run(py, body, headers, now, |inner, bytes, pairs, now| {
+            inner.verify_at(bytes, pairs_iter(pairs), now)
+        })
+    }
+
+    /// Verify, then read the delivery into a `GenericEvent`: its type from
+    /// `X-Bitnob-Event`, or else the body's `event`, and the whole object.
+    #[pyo3(signature = (body, headers, *, now = None))]
+    fn construct_event(
+        &self,
+        py: Python<'_>,
+        body: &Bound<'_, PyAny>,
+        headers: Option<&Bound<'_, PyAny>>,
+        now: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Py<PyAny>> {
+        let event = self.run(py, body, headers, now, |inner, bytes, pairs, now| {
+            inner.construct_event_at(bytes, pairs_iter(pairs), now)
+        })?;
+        py_event(py, event)
+    }
+
+    fn __repr__(&self) -> String {
+        format!(
+            "BitnobWebhook(secrets=[REDACTED; {}], tolerance={}, legacy_sha512={}, max_body_bytes={})",
+            self.inner.secret_count(),
+            self.inner
+                .tolerance()
+                .map_or_else(|| "None".to_owned(), |t| format!("{}", t.as_secs_f64())),
+            if self.inner.legacy_sha512() { "True" } else { "False" },
+            self.inner.max_body_bytes(),
+        )
+    }
+}
+
+// ---------------------------------------------------------------- de-duplication
+
+use core::delivery::{self, Claim, Completion, DeliveryStore};
+
+/// A claim as `(outcome, token, retry_after_seconds)`: ("new", token, None),
+/// ("duplicate", None, None) or ("in_flight", None, seconds >= 1). The
+/// Python `Claim` is built from it.
+type ClaimTuple = (&'static str, Option<String>, Option<u64>);
+
+fn claim_tuple(claim: Claim) -> PyResult<ClaimTuple> {
+    let retry_after = claim.retry_after_secs();
+    match claim {
+        Claim::New { token } => Ok(("new", Some(token), None)),
+        Claim::Duplicate => Ok(("duplicate", None, None)),
+        Claim::InFlight { .. } => Ok(("in_flight", None, retry_after)),
+        _ => Err(store_error(&delivery::StoreError::new("an unknown claim outcome"))),
+    }
+}
+
+fn completion_name(completion: Completion) -> &'static str {
+    match completion {
+        Completion::Done => "done",
+        Completion::LeaseExpired => "lease_expired",
+        _ => "not_held",
+    }
+}
+
+/// `bullseye_webhooks.dedupe.StoreUnavailable(message)`, looked up once.
+static STORE_UNAVAILABLE: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
+
+fn store_error(error: &delivery::StoreError) -> PyErr {
+    Python::attach(|py| {
+        let made = STORE_UNAVAILABLE
+            .get_or_try_init(py, || -> PyResult<Py<PyAny>> {
+                Ok(py
+                    .import("bullseye_webhooks._errors")?
+                    .getattr("StoreUnavailable")?
+                    .unbind())
+            })
+            .and_then(|class| class.bind(py).call1((error.to_string(),)));
+        match made {
+            Ok(exception) => PyErr::from_value(exception),
+            Err(import_failure) => import_failure,
+        }
+    })
+}
+
+fn duration_of(value: &Bound<'_, PyAny>, what: &str) -> PyResult<Duration> {
+    Ok(Duration::from_secs_f64(seconds_of(value, what)?))
+}
+
+/// The core's in-process store: bounded (oldest done keys dropped first),
+/// every entry with its lease or retention. Right for one process.
+#[pyclass(frozen, module = "bullseye_webhooks._native", name = "MemoryStore")]
+struct PyMemoryStore {
+    inner: delivery::MemoryStore,
+}
+
+#[pymethods]
+impl PyMemoryStore {
+    #[new]
+    #[pyo3(signature = (capacity = delivery::DEFAULT_MEMORY_CAPACITY))]
+    fn new(capacity: usize) -> Self {
+        Self {
+            inner: delivery::MemoryStore::with_capacity(capacity),
+        }
+    }
+
+    /// The most keys it holds.
+    #[getter]
+    fn capacity(&self) -> usize {
+        self.inner.capacity()
+    }
+
+    fn __len__(&self) -> usize {
+        self.inner.len()
+    }
+
+    /// Claim `key` for `lease` seconds: `(outcome, token, retry_after)`.
+    fn claim(&self, key: &str, lease: &Bound<'_, PyAny>) -> PyResult<ClaimTuple> {
+        let lease = duration_of(lease, "lease")?;
+        claim_tuple(self.inner.claim(key, lease).map_err(|e| store_error(&e))?)
+    }
+
+    /// Mark `key` done for `retention` seconds: "done", "lease_expired" or "not_held".
+    fn complete(&self, key: &str, token: &str, retention: &Bound<'_, PyAny>) -> PyResult<&'static str> {
+        let retention = duration_of(retention, "retention")?;
+        Ok(completion_name(
+            self.inner.complete(key, token, retention).map_err(|e| store_error(&e))?,
+        ))
+    }
+
+    /// Delete `token`'s claim of `key`; True when it held it.
+    fn release(&self, key: &str, token: &str) -> PyResult<bool> {
+        self.inner.release(key, token).map_err(|e| store_error(&e))
+    }
+
+    fn __repr__(&self) -> String {
+        format!("MemoryStore(capacity={}, len={})", self.inner.capacity(), self.inner.len())
+    }
+}
+
+/// A claim token: 128 random bits from the OS, as 32 lowercase hex digits.
+#[pyfunction]
+fn new_claim_token() -> PyResult<String> {
+    delivery::new_claim_token().map_err(|e| store_error(&e))
+}
+
+/// The claim script's reply (`REDIS_CLAIM_SCRIPT`) as `(outcome, token, retry_after)`.
+#[pyfunction]
+fn redis_claim_reply(reply: i64, token: String) -> PyResult<ClaimTuple> {
+    claim_tuple(Claim::from_redis_reply(reply, token).map_err(|e| store_error(&e))?)
+}
+
+/// The complete script's reply: "done", "lease_expired" or "not_held".
+#[pyfunction]
+fn redis_complete_reply(reply: i64) -> PyResult<&'static str> {
+    Ok(completion_name(
+        Completion::from_redis_reply(reply).map_err(|e| store_error(&e))?,
+    ))
+}
+
+/// `Retry-After` for a claim held `remaining_ms` more milliseconds: whole seconds, at least 1.
+#[pyfunction]
+fn retry_after_secs(remaining_ms: u64) -> u64 {
+    delivery::retry_after_secs(remaining_ms)
+}
+
 // ---------------------------------------------------------------- functions
 
 /// Parse a fingerprinting-api visit (no signature check; default size limit).
@@ -913,9 +1253,53 @@ fn sign(py: Python<'_>, secret: &Bound<'_, PyAny>, body: &Bound<'_, PyAny>) -> P
     Ok(core::sign(&secret, &bytes))
 }
 
+/// The last 4 characters of `secret` (fewer when it is shorter), as Bitnob's
+/// dashboard shows them in `signing_secret_last4`.
+#[pyfunction]
+fn secret_last4(secret: &Bound<'_, PyAny>) -> PyResult<String> {
+    Ok(core::secret_last4(secret_bytes(secret)?))
+}
+
+/// The X-Bitnob-Signature value for `body` sent with X-Bitnob-Timestamp
+/// `timestamp` (Unix seconds, int or str): hex HMAC-SHA256 of
+/// `{timestamp}.{body}`. For tests and local senders.
+#[pyfunction]
+fn sign_bitnob(
+    py: Python<'_>,
+    secret: &Bound<'_, PyAny>,
+    body: &Bound<'_, PyAny>,
+    timestamp: &Bound<'_, PyAny>,
+) -> PyResult<String> {
+    let secret = secret_bytes(secret)?;
+    let bytes = body_bytes(py, body, usize::MAX)?;
+    let timestamp = if timestamp.is_instance_of::<PyBool>() {
+        return Err(PyTypeError::new_err("timestamp must be Unix seconds, as int or str"));
+    } else if let Ok(text) = timestamp.cast::<PyString>() {
+        text.to_cow()?.into_owned()
+    } else if let Ok(seconds) = timestamp.extract::<i64>() {
+        seconds.to_string()
+    } else {
+        return Err(PyTypeError::new_err("timestamp must be Unix seconds, as int or str"));
+    };
+    Ok(core::sign_bitnob(&secret, &timestamp, &bytes))
+}
+
+/// The legacy X-Bitnob-Signature value for `body`: hex HMAC-SHA512 of the body alone.
+#[pyfunction]
+fn sign_bitnob_legacy(
+    py: Python<'_>,
+    secret: &Bound<'_, PyAny>,
+    body: &Bound<'_, PyAny>,
+) -> PyResult<String> {
+    let secret = secret_bytes(secret)?;
+    let bytes = body_bytes(py, body, usize::MAX)?;
+    Ok(core::sign_bitnob_legacy(&secret, &bytes))
+}
+
 #[pymodule]
 fn _native(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_class::<PyWebhook>()?;
+    module.add_class::<PyBitnobWebhook>()?;
     module.add_class::<PyVisitorIdentified>()?;
     module.add_class::<PyGenericEvent>()?;
     module.add_class::<PyVisitor>()?;
@@ -926,8 +1310,31 @@ fn _native(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_class::<PyVisitVisitor>()?;
     module.add_class::<PyVisitCompany>()?;
     module.add_class::<PyMismatch>()?;
+    module.add_class::<PyMemoryStore>()?;
+    module.add_function(wrap_pyfunction!(new_claim_token, module)?)?;
+    module.add_function(wrap_pyfunction!(redis_claim_reply, module)?)?;
+    module.add_function(wrap_pyfunction!(redis_complete_reply, module)?)?;
+    module.add_function(wrap_pyfunction!(retry_after_secs, module)?)?;
+    module.add("REDIS_CLAIM_SCRIPT", delivery::REDIS_CLAIM_SCRIPT)?;
+    module.add("REDIS_COMPLETE_SCRIPT", delivery::REDIS_COMPLETE_SCRIPT)?;
+    module.add("REDIS_RELEASE_SCRIPT", delivery::REDIS_RELEASE_SCRIPT)?;
+    module.add("REDIS_KEY_PREFIX", delivery::REDIS_KEY_PREFIX)?;
+    module.add("DEFAULT_LEASE", delivery::DEFAULT_LEASE.as_secs_f64())?;
+    module.add("DEFAULT_RETENTION", delivery::DEFAULT_RETENTION.as_secs_f64())?;
+    module.add("STORE_RETRY_AFTER", delivery::STORE_RETRY_AFTER.as_secs_f64())?;
+    module.add("DEFAULT_MEMORY_CAPACITY", delivery::DEFAULT_MEMORY_CAPACITY)?;
     module.add_function(wrap_pyfunction!(parse_visit, module)?)?;
     module.add_function(wrap_pyfunction!(sign, module)?)?;
+    module.add_function(wrap_pyfunction!(secret_last4, module)?)?;
+    module.add_function(wrap_pyfunction!(sign_bitnob, module)?)?;
+    module.add_function(wrap_pyfunction!(sign_bitnob_legacy, module)?)?;
+    module.add("BITNOB_SIGNATURE_HEADER", core::BITNOB_SIGNATURE_HEADER)?;
+    module.add("BITNOB_TIMESTAMP_HEADER", core::BITNOB_TIMESTAMP_HEADER)?;
+    module.add("BITNOB_EVENT_HEADER", core::BITNOB_EVENT_HEADER)?;
+    module.add(
+        "DEFAULT_BITNOB_TOLERANCE",
+        core::DEFAULT_BITNOB_TOLERANCE.as_secs_f64(),
+    )?;
     module.add("SIGNATURE_HEADER", core::SIGNATURE_HEADER)?;
     module.add("VISIT_SIGNATURE_HEADER", core::VISIT_SIGNATURE_HEADER)?;
     module.add("DEFAULT_MAX_BODY_BYTES", core::DEFAULT_MAX_BODY_BYTES)?;

@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import http.client
 import json
+import socketserver
 import threading
 import time
 from collections.abc import Iterator
@@ -139,10 +140,17 @@ class _QuietHandler(WSGIRequestHandler):
         pass
 
 
+class _ThreadingServer(socketserver.ThreadingMixIn, WSGIServer):
+    daemon_threads = True
+
+
 @contextlib.contextmanager
-def wsgi_server(app: Callable[..., Any]) -> Iterator[int]:
-    """Serve a WSGI app on 127.0.0.1 (any free port) in a thread; yield the port."""
-    server: WSGIServer = make_server("127.0.0.1", 0, app, handler_class=_QuietHandler)
+def wsgi_server(app: Callable[..., Any], threaded: bool = False) -> Iterator[int]:
+    """Serve a WSGI app on 127.0.0.1 (any free port) in a thread; yield the
+    port. `threaded`: each request in its own thread (concurrent requests)."""
+    server: WSGIServer = make_server(
+        "127.0.0.1", 0, app, server_class=_ThreadingServer if threaded else WSGIServer, handler_class=_QuietHandler
+    )
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
@@ -186,7 +194,11 @@ def post_full(port: int, path: str, body: Any, headers: dict[str, str], **option
     try:
         connection.request("POST", path, body=body, headers=headers, **options)
         response = connection.getresponse()
-        answer = json.loads(response.read())
+        text = response.read()
+        try:
+            answer = json.loads(text)
+        except ValueError:  # a framework's own error page
+            answer = text.decode("utf-8", "replace")
         return response.status, answer, {k.lower(): v for k, v in response.getheaders()}
     finally:
         connection.close()
@@ -214,3 +226,21 @@ OTHER_DELIVERIES = [
     ("wrong secret", {"X-Other-Signature": bw.sign(OLD_SECRET, OTHER_BODY)}, 401, {"error": "signature_mismatch"}),
 ]
 OTHER_IDS = [d[0] for d in OTHER_DELIVERIES]
+
+
+def configure_django() -> None:
+    """Django's settings for the tests (once per process): the CSRF
+    middleware on, test_django's routes (other modules override ROOT_URLCONF)."""
+    import django
+    from django.conf import settings
+
+    if not settings.configured:
+        settings.configure(
+            DEBUG=False,
+            SECRET_KEY="django-test-only",
+            ALLOWED_HOSTS=["testserver", "127.0.0.1"],
+            ROOT_URLCONF="test_django",
+            MIDDLEWARE=["django.middleware.csrf.CsrfViewMiddleware"],
+            INSTALLED_APPS=[],
+        )
+        django.setup()

@@ -6,9 +6,7 @@ import asyncio
 import logging
 import sys
 
-import django
 import pytest
-from django.conf import settings
 
 from frameworks import (
     DELIVERIES,
@@ -25,6 +23,7 @@ from frameworks import (
     asgi_server,
     STRICT_PATH,
     check_drift_warning,
+    configure_django,
     expected_json,
     post,
     signed,
@@ -32,16 +31,7 @@ from frameworks import (
     wsgi_server,
 )
 
-if not settings.configured:
-    settings.configure(
-        DEBUG=False,
-        SECRET_KEY="django-test-only",
-        ALLOWED_HOSTS=["testserver", "127.0.0.1"],
-        ROOT_URLCONF=__name__,
-        MIDDLEWARE=["django.middleware.csrf.CsrfViewMiddleware"],
-        INSTALLED_APPS=[],
-    )
-    django.setup()
+configure_django()
 
 from django.core.handlers.asgi import ASGIHandler  # noqa: E402
 from django.core.handlers.wsgi import WSGIHandler  # noqa: E402

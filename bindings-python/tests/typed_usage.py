@@ -5,16 +5,26 @@ from __future__ import annotations
 from datetime import timedelta
 
 from bullseye_webhooks import (
+    BITNOB_SIGNATURE_HEADER,
+    AsyncStore,
+    BitnobWebhook,
+    Claim,
     Event,
     GenericEvent,
+    MemoryStore,
     Mismatch,
     PayloadError,
     SignatureVerificationError,
+    SQLiteStore,
+    Store,
+    StoreUnavailable,
     VisitorIdentifiedEvent,
     Webhook,
     WebhookError,
     parse_visit,
+    secret_last4,
     sign,
+    sign_bitnob,
 )
 
 
@@ -61,6 +71,41 @@ def drift(raw_body: bytes, signature: str, strict: bool) -> list[str]:
     zone: str | None = visit.timezone
     lines += [f"{params} {zone}"] + [m.path for m in visit.mismatches]
     return lines
+
+
+def dedupe(raw_body: bytes, headers: dict[str, str], store: Store) -> tuple[int, str]:
+    """The claim protocol by hand, on any store."""
+    event = Webhook("whsec_new").construct_event(raw_body, headers)
+    key: str = event.delivery_key
+    try:
+        claim: Claim = store.claim(key, 60.0)
+    except StoreUnavailable:
+        return 503, "store_unavailable"
+    if claim.outcome == "duplicate":
+        return 200, "duplicate"
+    if claim.outcome == "in_flight":
+        return 409, str(claim.retry_after)
+    assert claim.token is not None
+    store.complete(key, claim.token, 86400.0)
+    return 200, key
+
+
+async def dedupe_async(key: str, store: AsyncStore) -> str:
+    claim = await store.claim(key, 60.0)
+    if claim.token is not None:
+        await store.release(key, claim.token)
+    return claim.outcome
+
+
+stores: list[Store] = [MemoryStore(), SQLiteStore("deliveries.db")]
+
+
+def bitnob(raw_body: bytes, headers: dict[str, str]) -> tuple[str, list[int], str]:
+    verifier = BitnobWebhook(["sk_new", "sk_old"], tolerance=timedelta(minutes=5), legacy_sha512=False)
+    event: GenericEvent = verifier.construct_event(raw_body, headers)
+    pairs: list[tuple[str, str]] = [(BITNOB_SIGNATURE_HEADER, sign_bitnob("sk_new", raw_body, 1700000000))]
+    verifier.verify(raw_body, pairs, now=1700000000)
+    return event.event_type, verifier.secrets_ending_in(secret_last4("sk_new")), event.delivery_key
 
 
 signature: str = sign("whsec_new", b"{}")

@@ -1,4 +1,5 @@
-"""Verify and parse Bullseye webhooks (and fingerprinting-api visits).
+"""Verify and parse Bullseye webhooks (and fingerprinting-api visits, and
+Bitnob's: `BitnobWebhook`), and de-duplicate retried deliveries (`dedupe`).
 
     from bullseye_webhooks import Webhook
 
@@ -21,9 +22,14 @@ from ._errors import (
     ERROR_CODES,
     PayloadError,
     SignatureVerificationError,
+    StoreUnavailable,
     WebhookError,
 )
 from ._native import (
+    BITNOB_EVENT_HEADER,
+    BITNOB_SIGNATURE_HEADER,
+    BITNOB_TIMESTAMP_HEADER,
+    DEFAULT_BITNOB_TOLERANCE,
     DEFAULT_MAX_BODY_BYTES,
     MAX_JSON_DEPTH,
     SIGNATURE_HEADER,
@@ -38,13 +44,26 @@ from ._native import (
     Visitor,
     VisitorIdentifiedEvent,
     VisitVisitor,
+    BitnobWebhook,
     Webhook,
     parse_visit,
+    secret_last4,
     sign,
+    sign_bitnob,
+    sign_bitnob_legacy,
 )
 from ._native import ERROR_CODES as _CORE_ERROR_CODES
+from .dedupe import (
+    AsyncRedisStore,
+    AsyncStore,
+    Claim,
+    MemoryStore,
+    RedisStore,
+    SQLiteStore,
+    Store,
+)
 
-#: What `Webhook.construct_event` returns.
+#: What `Webhook.construct_event` returns (`BitnobWebhook`'s is a `GenericEvent`).
 Event = Union[VisitorIdentifiedEvent, GenericEvent]
 
 if tuple(_CORE_ERROR_CODES) != ERROR_CODES:  # pragma: no cover - a build mismatch
@@ -53,6 +72,14 @@ if tuple(_CORE_ERROR_CODES) != ERROR_CODES:  # pragma: no cover - a build mismat
     )
 
 __all__ = [
+    "AsyncRedisStore",
+    "AsyncStore",
+    "BITNOB_EVENT_HEADER",
+    "BITNOB_SIGNATURE_HEADER",
+    "BITNOB_TIMESTAMP_HEADER",
+    "BitnobWebhook",
+    "Claim",
+    "DEFAULT_BITNOB_TOLERANCE",
     "DEFAULT_MAX_BODY_BYTES",
     "ERROR_CODES",
     "MAX_JSON_DEPTH",
@@ -61,11 +88,16 @@ __all__ = [
     "Company",
     "Event",
     "GenericEvent",
+    "MemoryStore",
     "Mismatch",
     "PageView",
     "PayloadError",
+    "RedisStore",
+    "SQLiteStore",
     "Session",
     "SignatureVerificationError",
+    "Store",
+    "StoreUnavailable",
     "Visit",
     "VisitCompany",
     "Visitor",
@@ -74,5 +106,8 @@ __all__ = [
     "Webhook",
     "WebhookError",
     "parse_visit",
+    "secret_last4",
     "sign",
+    "sign_bitnob",
+    "sign_bitnob_legacy",
 ]

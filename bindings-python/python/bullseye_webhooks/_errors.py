@@ -10,6 +10,7 @@ __all__ = [
     "SignatureVerificationError",
     "PayloadError",
     "ERROR_CODES",
+    "StoreUnavailable",
     "error_for",
 ]
 
@@ -66,3 +67,17 @@ HTTP_STATUS: dict[str, int] = dict(zip(_native.ERROR_CODES, _native.ERROR_HTTP_S
 def error_for(code: str, message: str) -> WebhookError:
     """The exception for a core error code (called by the native module)."""
     return _CLASS_FOR_CODE.get(code, WebhookError)(message, code)
+
+
+class StoreUnavailable(Exception):
+    """A de-duplication store could not be reached or did not answer in
+    time. Not a `WebhookError` (the delivery itself is fine): the
+    integrations answer 503 `{"error": "store_unavailable"}` with
+    `Retry-After`, or with `on_store_error="process"` handle the delivery
+    without de-duplication. The message names the store's failure, never a
+    secret or a password."""
+
+    code = "store_unavailable"
+
+    def __reduce__(self):  # type: ignore[no-untyped-def]
+        return (type(self), self.args)

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any, Optional, Protocol, Union
 
-from ._errors import WebhookError, error_for
+from ._errors import StoreUnavailable, WebhookError, error_for
 from ._native import DEFAULT_MAX_BODY_BYTES, GenericEvent, VisitorIdentifiedEvent, Webhook
 
 Secret = Union[str, bytes]
@@ -229,8 +229,6 @@ class Receiver:
         under, an `Answer` to give instead, or None (no store, or fail-open)."""
         if self.dedupe is None:
             return None
-        from .dedupe import StoreUnavailable
-
         key = event.delivery_key
         try:
             outcome = self.dedupe.claim(key, self.lease)
@@ -242,8 +240,6 @@ class Receiver:
         """`claim`, awaiting an async store; a blocking sync store runs in a thread."""
         if self.dedupe is None:
             return None
-        from .dedupe import StoreUnavailable
-
         key = event.delivery_key
         try:
             outcome = await self._call_async("claim", key, self.lease)

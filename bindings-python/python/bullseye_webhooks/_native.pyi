@@ -7,6 +7,8 @@ from typing import Any, Final, Literal, Union, final
 
 __all__ = [
     "Webhook",
+    "BitnobWebhook",
+    "MemoryStore",
     "VisitorIdentifiedEvent",
     "GenericEvent",
     "Visitor",
@@ -19,7 +21,26 @@ __all__ = [
     "Mismatch",
     "parse_visit",
     "sign",
+    "secret_last4",
+    "sign_bitnob",
+    "sign_bitnob_legacy",
+    "new_claim_token",
+    "redis_claim_reply",
+    "redis_complete_reply",
+    "retry_after_secs",
     "SIGNATURE_HEADER",
+    "BITNOB_SIGNATURE_HEADER",
+    "BITNOB_TIMESTAMP_HEADER",
+    "BITNOB_EVENT_HEADER",
+    "DEFAULT_BITNOB_TOLERANCE",
+    "REDIS_CLAIM_SCRIPT",
+    "REDIS_COMPLETE_SCRIPT",
+    "REDIS_RELEASE_SCRIPT",
+    "REDIS_KEY_PREFIX",
+    "DEFAULT_LEASE",
+    "DEFAULT_RETENTION",
+    "STORE_RETRY_AFTER",
+    "DEFAULT_MEMORY_CAPACITY",
     "VISIT_SIGNATURE_HEADER",
     "DEFAULT_MAX_BODY_BYTES",
     "MAX_JSON_DEPTH",
@@ -41,6 +62,26 @@ DEFAULT_MAX_BODY_BYTES: Final[int]
 MAX_JSON_DEPTH: Final[int]
 ERROR_CODES: Final[tuple[str, ...]]
 ERROR_HTTP_STATUSES: Final[tuple[int, ...]]
+BITNOB_SIGNATURE_HEADER: Final[str]
+BITNOB_TIMESTAMP_HEADER: Final[str]
+BITNOB_EVENT_HEADER: Final[str]
+# Seconds.
+DEFAULT_BITNOB_TOLERANCE: Final[float]
+# The core's Lua scripts for Redis stores, and their key prefix.
+REDIS_CLAIM_SCRIPT: Final[str]
+REDIS_COMPLETE_SCRIPT: Final[str]
+REDIS_RELEASE_SCRIPT: Final[str]
+REDIS_KEY_PREFIX: Final[str]
+# Seconds.
+DEFAULT_LEASE: Final[float]
+DEFAULT_RETENTION: Final[float]
+STORE_RETRY_AFTER: Final[float]
+DEFAULT_MEMORY_CAPACITY: Final[int]
+
+_Headers = Union[Mapping[str, str], Mapping[bytes, bytes], Sequence[tuple[str, str]], Any, None]
+# (outcome, token, retry_after): ("new", token, None), ("duplicate", None, None), ("in_flight", None, seconds).
+_ClaimTuple = tuple[Literal["new", "duplicate", "in_flight"], str | None, int | None]
+_Completion = Literal["done", "lease_expired", "not_held"]
 
 @final
 class Webhook:
@@ -69,6 +110,38 @@ class Webhook:
     def construct_visit(self, body: _Body, signature_or_headers: _SignatureOrHeaders) -> Visit: ...
 
 @final
+class BitnobWebhook:
+    def __new__(
+        cls,
+        secret: _Secret | Sequence[_Secret],
+        *,
+        tolerance: float | timedelta | None = 300.0,
+        legacy_sha512: bool = True,
+        max_body_bytes: int = 1048576,
+    ) -> BitnobWebhook: ...
+    @property
+    def tolerance(self) -> float | None: ...
+    @property
+    def legacy_sha512(self) -> bool: ...
+    @property
+    def max_body_bytes(self) -> int: ...
+    def secrets_ending_in(self, last4: str) -> list[int]: ...
+    def verify(self, body: _Body, headers: _Headers, *, now: datetime | float | None = None) -> None: ...
+    def construct_event(
+        self, body: _Body, headers: _Headers, *, now: datetime | float | None = None
+    ) -> GenericEvent: ...
+
+@final
+class MemoryStore:
+    def __new__(cls, capacity: int = ...) -> MemoryStore: ...
+    @property
+    def capacity(self) -> int: ...
+    def __len__(self) -> int: ...
+    def claim(self, key: str, lease: float | timedelta) -> _ClaimTuple: ...
+    def complete(self, key: str, token: str, retention: float | timedelta) -> _Completion: ...
+    def release(self, key: str, token: str) -> bool: ...
+
+@final
 class VisitorIdentifiedEvent:
     @property
     def event_type(self) -> str: ...
@@ -90,6 +163,8 @@ class VisitorIdentifiedEvent:
     def page_views(self) -> tuple[PageView | None, ...] | None: ...
     @property
     def mismatches(self) -> tuple[Mismatch, ...]: ...
+    @property
+    def delivery_key(self) -> str: ...
     def to_dict(self) -> dict[str, Any]: ...
 
 @final
@@ -98,6 +173,8 @@ class GenericEvent:
     def event_type(self) -> str: ...
     @property
     def mismatches(self) -> tuple[Mismatch, ...]: ...
+    @property
+    def delivery_key(self) -> str: ...
     def to_dict(self) -> dict[str, Any]: ...
 
 @final
@@ -286,6 +363,8 @@ class Visit:
     def screen(self) -> _Object | None: ...
     @property
     def mismatches(self) -> tuple[Mismatch, ...]: ...
+    @property
+    def delivery_key(self) -> str: ...
     def to_dict(self) -> dict[str, Any]: ...
 
 @final
@@ -321,3 +400,10 @@ class Mismatch:
 
 def parse_visit(body: _Body, *, strict: bool = False) -> Visit: ...
 def sign(secret: _Secret, body: _Body) -> str: ...
+def secret_last4(secret: _Secret) -> str: ...
+def sign_bitnob(secret: _Secret, body: _Body, timestamp: int | str) -> str: ...
+def sign_bitnob_legacy(secret: _Secret, body: _Body) -> str: ...
+def new_claim_token() -> str: ...
+def redis_claim_reply(reply: int, token: str) -> _ClaimTuple: ...
+def redis_complete_reply(reply: int) -> _Completion: ...
+def retry_after_secs(remaining_ms: int) -> int: ...

@@ -83,7 +83,7 @@ class BullseyeWebhook(Receiver):
                     await self.finish_async(lease, False)
                     raise
                 await self.finish_async(lease, _succeeded(response))
-                return response  # type: ignore[no-any-return]
+                return response
 
             async_wrapper.csrf_exempt = True  # type: ignore[attr-defined]
             return async_wrapper
@@ -105,7 +105,7 @@ class BullseyeWebhook(Receiver):
                 self.finish(lease, False)
                 raise
             self.finish(lease, _succeeded(response))
-            return response  # type: ignore[no-any-return]
+            return response
 
         wrapper.csrf_exempt = True  # type: ignore[attr-defined]
         return wrapper
