@@ -276,6 +276,18 @@ export class Webhook {
   toJSON(): { secrets: string; tolerance: number | null; maxBodyBytes: number; strict: boolean };
 }
 
+/**
+ * The key that de-duplicates the delivery of an event or a visit this
+ * package constructed, as the core defines it:
+ * `bullseye:{organization_id}:{event_type}:{session_id}` for an event with a
+ * session, `visit:{id}` for a visit with an id, else `sha256:{hex SHA-256 of
+ * the raw body}` (Bitnob events among them). It holds no secret. This package
+ * ships no store for edge runtimes: use it as the key in your own (Workers KV,
+ * D1, a Durable Object).
+ * @throws TypeError for anything else (a copy of an event loses its key).
+ */
+export function deliveryKeyOf(eventOrVisit: BullseyeEvent | BitnobEvent | Visit | object): string;
+
 /** Whether an event is an identification. */
 export function isVisitorIdentified(event: BullseyeEvent): event is VisitorIdentifiedEvent;
 /** Parse a fingerprinting-api visit without checking any signature. */
@@ -294,7 +306,78 @@ export function init(input?: InitInput): Promise<void>;
 export function initSync(input: { module: WebAssembly.Module | BufferSource } | WebAssembly.Module | BufferSource): void;
 
 export const SIGNATURE_HEADER: 'X-Bullseye-Signature';
+export const BITNOB_SIGNATURE_HEADER: 'X-Bitnob-Signature';
+export const BITNOB_TIMESTAMP_HEADER: 'X-Bitnob-Timestamp';
+export const BITNOB_EVENT_HEADER: 'X-Bitnob-Event';
+/** Bitnob's suggested replay window, BitnobWebhook's default: 300 seconds. */
+export const DEFAULT_BITNOB_TOLERANCE: number;
 export const VISIT_SIGNATURE_HEADER: 'X-Webhook-Signature';
 export const DEFAULT_MAX_BODY_BYTES: number;
 export const VISITOR_IDENTIFIED: 'visitor.identified';
 export const ERROR_CODES: readonly ErrorCode[];
+
+export interface BitnobWebhookOptions {
+  /**
+   * The replay window in seconds, both directions (default 300, Bitnob's
+   * suggestion); `null` turns it off. A missing or unreadable
+   * X-Bitnob-Timestamp under a window is `timestamp_out_of_tolerance`.
+   */
+  tolerance?: number | null;
+  /**
+   * Accept the legacy scheme, a hex HMAC-SHA512 of the body alone (128 hex
+   * digits), default true. It signs no timestamp, so no window protects it
+   * from replay: set false to refuse it (`malformed_signature`).
+   */
+  legacySha512?: boolean;
+  /** Refuse longer bodies before hashing them (default 1 MiB). */
+  maxBodyBytes?: number | null;
+}
+
+/** A headers mapping, or the headers as `[name, value]` pairs. */
+export type BitnobHeaders = HeadersLike | Array<[string, string | string[]]>;
+
+/**
+ * A Bitnob event: the payload object itself, plus `event_type` (from
+ * X-Bitnob-Event, else the body's `event`). Every field is kept as sent.
+ */
+export interface BitnobEvent {
+  event_type: string;
+  event?: string;
+  data?: Json;
+  [key: string]: unknown;
+}
+
+/**
+ * A verifier for one Bitnob webhook endpoint: X-Bitnob-Signature, the hex
+ * HMAC-SHA256 of `{X-Bitnob-Timestamp}.{raw body}`, or (unless
+ * `legacySha512: false`) the legacy hex HMAC-SHA512 of the body. One secret,
+ * or several while rotating.
+ */
+export class BitnobWebhook {
+  constructor(secretOrSecrets: string | Uint8Array | Array<string | Uint8Array>, options?: BitnobWebhookOptions);
+  /** The body size limit, in bytes. */
+  readonly maxBodyBytes: number;
+  /** The replay window in seconds, or null when there is none. */
+  readonly tolerance: number | null;
+  /** Whether the legacy HMAC-SHA512 scheme is accepted. */
+  readonly legacySha512: boolean;
+  /**
+   * The indexes of the configured secrets whose last 4 characters are
+   * `last4` (Bitnob's dashboard shows `signing_secret_last4`).
+   */
+  secretsEndingIn(last4: string): number[];
+  /** Check the signature (and, for the timestamped scheme, the window); throws a WebhookError. */
+  verify(body: RawBody, headers: BitnobHeaders | undefined | null, options?: ConstructEventOptions): void;
+  /** Verify, then parse the event. */
+  constructEvent(body: RawBody, headers: BitnobHeaders | undefined | null, options?: ConstructEventOptions): BitnobEvent;
+  /** Read a Fetch API Request's body (up to maxBodyBytes) and verify it; resolves to the verified bytes. */
+  verifyRequest(request: Request): Promise<Uint8Array>;
+  /** Read a Fetch API Request's body and construct its event. */
+  constructEventFromRequest(request: Request, options?: ConstructEventOptions): Promise<BitnobEvent>;
+  toJSON(): { secrets: string; tolerance: number | null; legacySha512: boolean; maxBodyBytes: number };
+}
+
+/** The last 4 characters of a secret (fewer if shorter), as Bitnob's dashboard shows `signing_secret_last4`. */
+export function secretLast4(secret: string | Uint8Array): string;
+/** The X-Bitnob-Signature for `body` sent with `X-Bitnob-Timestamp: timestamp` (tests, local senders). */
+export function signBitnob(secret: string | Uint8Array, body: RawBody, timestamp: string | number): string;

@@ -2,7 +2,8 @@
 // Rust core. This file only checks arguments, converts them to bytes, wraps
 // errors into WebhookError, JSON.parses the verified text and writes there the
 // typed values the core reports for fields of another type: every webhook
-// rule (signature, size, shape, types, time) is decided by the core in the .wasm.
+// rule (signature, size, shape, types, time, delivery key) is decided by the
+// core in the .wasm.
 //
 // This entry needs the module instantiated once, by `await init()` (browsers,
 // bundlers) or `initSync({ module })` (edge workers). The `node` and
@@ -11,13 +12,16 @@
 // WebAssembly, TextEncoder and TextDecoder do.
 
 import initWasm, {
+  WasmBitnobWebhook,
   WasmWebhook,
   errorCodes,
   errorStatuses,
   findHeader,
   initSync as initWasmSync,
   parseVisit as wasmParseVisit,
+  secretLast4 as wasmSecretLast4,
   sign as wasmSign,
+  signBitnob as wasmSignBitnob,
 } from './pkg/bullseye_webhooks_wasm.js';
 
 /** The header Bullseye signs with (the core's SIGNATURE_HEADER). */
@@ -26,6 +30,14 @@ export const SIGNATURE_HEADER = 'X-Bullseye-Signature';
 export const VISIT_SIGNATURE_HEADER = 'X-Webhook-Signature';
 /** The body size limit unless `maxBodyBytes` says otherwise: 1 MiB. */
 export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
+/** The header Bitnob signs with (the core's BITNOB_SIGNATURE_HEADER). */
+export const BITNOB_SIGNATURE_HEADER = 'X-Bitnob-Signature';
+/** The header carrying the Unix seconds Bitnob signs with the body. */
+export const BITNOB_TIMESTAMP_HEADER = 'X-Bitnob-Timestamp';
+/** The header naming a Bitnob event (not covered by the signature). */
+export const BITNOB_EVENT_HEADER = 'X-Bitnob-Event';
+/** Bitnob's suggested replay window, the default: 300 seconds. */
+export const DEFAULT_BITNOB_TOLERANCE = 300;
 /** The `event_type` of an identification. */
 export const VISITOR_IDENTIFIED = 'visitor.identified';
 /** Every code a WebhookError can carry, in the order the checks run. */
@@ -157,6 +169,20 @@ function headerValue(value, name) {
 }
 
 /**
+ * A headers mapping (a Fetch `Headers`, a `Map`, or a plain object) as
+ * `[name, value, name, value, ...]`, for the core's case-insensitive lookup.
+ */
+function flatHeaders(headers) {
+  const flat = [];
+  const iterable = typeof headers.get === 'function' && typeof headers[Symbol.iterator] === 'function';
+  const entries = iterable ? headers : Object.entries(headers);
+  for (const [key, value] of entries) {
+    if (value !== undefined && value !== null) flat.push(String(key), headerValue(value, key));
+  }
+  return flat;
+}
+
+/**
  * The signature from a header value, or from a headers mapping (a Fetch
  * `Headers`, a `Map`, or a plain object) by the core's case-insensitive
  * lookup. Absent reads as "", which the core refuses as `missing_signature`.
@@ -170,13 +196,32 @@ function signatureOf(signatureOrHeaders, headerName) {
       `signatureOrHeaders must be the ${headerName} value (a string) or a headers object, got ${describe(signatureOrHeaders)}`,
     );
   }
-  const flat = [];
-  const iterable = typeof signatureOrHeaders.get === 'function' && typeof signatureOrHeaders[Symbol.iterator] === 'function';
-  const entries = iterable ? signatureOrHeaders : Object.entries(signatureOrHeaders);
-  for (const [key, value] of entries) {
-    if (value !== undefined && value !== null) flat.push(String(key), headerValue(value, key));
+  return findHeader(flatHeaders(signatureOrHeaders), headerName) ?? '';
+}
+
+/**
+ * A request's headers as `[name, value, ...]` for the Bitnob verifier,
+ * which reads three of them: a headers mapping, or a list of `[name, value]`
+ * pairs. Absent reads as no headers (`missing_signature`).
+ */
+function bitnobHeaders(headers) {
+  if (headers === undefined || headers === null) return [];
+  if (Array.isArray(headers)) {
+    const flat = [];
+    for (const pair of headers) {
+      if (!Array.isArray(pair) || pair.length !== 2 || typeof pair[0] !== 'string') {
+        throw new TypeError('headers given as a list must be [name, value] pairs');
+      }
+      flat.push(pair[0], headerValue(pair[1], pair[0]));
+    }
+    return flat;
   }
-  return findHeader(flat, headerName) ?? '';
+  if (typeof headers !== 'object') {
+    throw new TypeError(
+      `headers must be the request's headers (Bitnob signs with ${BITNOB_SIGNATURE_HEADER}, ${BITNOB_TIMESTAMP_HEADER} and ${BITNOB_EVENT_HEADER}), got ${describe(headers)}`,
+    );
+  }
+  return flatHeaders(headers);
 }
 
 /** A secret as bytes: strings are used as their UTF-8 bytes, never decoded. */
@@ -315,26 +360,55 @@ export function mismatchesOf(eventOrVisit) {
   return list === undefined ? [] : list.map((mismatch) => ({ ...mismatch }));
 }
 
-/** The event: JSON.parse of the verified body, `event_type`, and the typed values of any mismatches. */
+/**
+ * Where an event or a visit keeps its delivery key: a non-enumerable
+ * property under a symbol of this module, like the mismatches.
+ */
+const DELIVERY_KEY = Symbol('bullseye-webhooks delivery key');
+
+/**
+ * The key that de-duplicates the delivery of `eventOrVisit`, as the core
+ * defines it: `bullseye:{organization_id}:{event_type}:{session_id}` for an
+ * event with a session, `visit:{id}` for a visit with an id, else
+ * `sha256:{hex SHA-256 of the raw body}` (Bitnob events, among others). It
+ * holds no secret. Use it as the key in your own store (Workers KV, D1, a
+ * Durable Object): this package ships no store for edge runtimes.
+ */
+export function deliveryKeyOf(eventOrVisit) {
+  if (!isContainer(eventOrVisit) || !Object.hasOwn(eventOrVisit, DELIVERY_KEY)) {
+    throw new TypeError(
+      `deliveryKeyOf takes an event or a visit this package constructed (a copy loses its key), got ${describe(eventOrVisit)}`,
+    );
+  }
+  return eventOrVisit[DELIVERY_KEY];
+}
+
+/**
+ * The event: JSON.parse of the verified body, `event_type`, the typed values
+ * of any mismatches, and its delivery key. `answer` is the core's
+ * `[type, key]` or `[type, key, mismatches]`.
+ */
 function eventFrom(body, answer) {
   const event = JSON.parse(textOf(body));
   event.event_type = answer[0];
-  if (answer.length > 1) applyMismatches(event, answer[1]);
+  if (answer.length > 2) applyMismatches(event, answer[2]);
+  Object.defineProperty(event, DELIVERY_KEY, { value: answer[1] });
   return event;
 }
 
 /**
  * The visit: JSON.parse of the verified body, `event_type` (or null), the
  * typed values of any mismatches and of the descriptive objects' strings,
- * and `raw` (not enumerable), the object as sent. `answer` is the core's
- * `[type or "", mismatches or "", typings]`.
+ * its delivery key, and `raw` (not enumerable), the object as sent.
+ * `answer` is the core's `[type or "", mismatches or "", typings, key]`.
  */
-function visitFrom(body, [eventType, mismatches, typings]) {
+function visitFrom(body, [eventType, mismatches, typings, key]) {
   const text = textOf(body);
   const visit = JSON.parse(text);
   visit.event_type = eventType === '' ? null : eventType;
   if (mismatches !== '') applyMismatches(visit, mismatches);
   applyTypings(visit, typings);
+  Object.defineProperty(visit, DELIVERY_KEY, { value: key });
   Object.defineProperty(visit, 'raw', { value: JSON.parse(text), writable: true, configurable: true, enumerable: false });
   return visit;
 }
@@ -396,23 +470,15 @@ export class Webhook {
   constructor(secretOrSecrets, options) {
     ensureReady();
     const { tolerance, maxBodyBytes, strict } = checkedOptions(options);
-    const list = Array.isArray(secretOrSecrets) ? secretOrSecrets : [secretOrSecrets];
-    if (list.some((secret) => secret === undefined || secret === null)) {
-      // The usual cause: an unset environment variable.
-      throw new WebhookError('invalid_secret', 'invalid_secret: a webhook secret is required and must not be empty (got undefined or null)');
-    }
-    const secrets = list.map(secretBytes);
-    const lengths = new Uint32Array(secrets.map((s) => s.byteLength));
-    const joined = new Uint8Array(lengths.reduce((a, b) => a + b, 0));
-    secrets.reduce((offset, secret) => (joined.set(secret, offset), offset + secret.byteLength), 0);
+    const { joined, lengths } = joinedSecrets(secretOrSecrets);
     try {
       this.#wasm = new WasmWebhook(joined, lengths, tolerance, maxBodyBytes, strict);
     } catch (error) {
       throw wrapped(error);
     } finally {
-      for (const secret of [...secrets, joined]) secret.fill(0);
+      joined.fill(0);
     }
-    secretCounts.set(this, secrets.length);
+    secretCounts.set(this, lengths.length);
   }
 
   /** The body size limit, in bytes. */
@@ -528,4 +594,185 @@ export function parseVisit(body, options) {
 export function sign(secret, body) {
   ensureReady();
   return wasmSign(secretBytes(secret), rawBody(body).bytes);
+}
+
+// ---------------------------------------------------------------------------
+// Bitnob
+
+const BITNOB_OPTION_NAMES = new Set(['tolerance', 'legacySha512', 'maxBodyBytes']);
+
+/** BitnobWebhook's options: tolerance (default 300, null for none), legacySha512 (default true), maxBodyBytes. */
+function bitnobOptions(options) {
+  if (options === undefined || options === null) options = {};
+  if (typeof options !== 'object' || Array.isArray(options)) {
+    throw new TypeError(`options must be an object, got ${describe(options)}`);
+  }
+  for (const key of Object.keys(options)) {
+    if (!BITNOB_OPTION_NAMES.has(key)) {
+      throw new TypeError(`unknown option ${JSON.stringify(key)}; the options are tolerance (seconds, null for none), legacySha512 and maxBodyBytes`);
+    }
+  }
+  const { tolerance, legacySha512 = true, maxBodyBytes } = options;
+  if (tolerance != null && !(typeof tolerance === 'number' && tolerance >= 0 && Number.isFinite(tolerance))) {
+    throw new TypeError(`tolerance must be a non-negative number of seconds, or null for no replay window, got ${describe(tolerance)}`);
+  }
+  if (typeof legacySha512 !== 'boolean') throw new TypeError(`legacySha512 must be a boolean, got ${describe(legacySha512)}`);
+  if (maxBodyBytes != null && !(Number.isSafeInteger(maxBodyBytes) && maxBodyBytes >= 0)) {
+    throw new TypeError(`maxBodyBytes must be a non-negative integer, got ${describe(maxBodyBytes)}`);
+  }
+  // undefined: the core's default window; null: none.
+  return { tolerance: tolerance ?? undefined, noTolerance: tolerance === null, legacySha512, maxBodyBytes: maxBodyBytes ?? undefined };
+}
+
+/** Secrets as one buffer and their lengths, for the .wasm (which wipes its copy). */
+function joinedSecrets(secretOrSecrets) {
+  const list = Array.isArray(secretOrSecrets) ? secretOrSecrets : [secretOrSecrets];
+  if (list.some((secret) => secret === undefined || secret === null)) {
+    // The usual cause: an unset environment variable.
+    throw new WebhookError('invalid_secret', 'invalid_secret: a webhook secret is required and must not be empty (got undefined or null)');
+  }
+  const secrets = list.map(secretBytes);
+  const lengths = new Uint32Array(secrets.map((s) => s.byteLength));
+  const joined = new Uint8Array(lengths.reduce((a, b) => a + b, 0));
+  secrets.reduce((offset, secret) => (joined.set(secret, offset), offset + secret.byteLength), 0);
+  for (const secret of secrets) secret.fill(0);
+  return { joined, lengths };
+}
+
+const bitnobSecretCounts = new WeakMap();
+
+/**
+ * A verifier for one Bitnob webhook endpoint: `X-Bitnob-Signature`, the hex
+ * HMAC-SHA256 of `{X-Bitnob-Timestamp}.{raw body}`, or the legacy hex
+ * HMAC-SHA512 of the body (128 digits; on by default, `legacySha512: false`
+ * refuses it). One secret, or several while rotating. Options: `tolerance`
+ * (the replay window in seconds, default 300; null: none), `legacySha512`,
+ * `maxBodyBytes` (default 1 MiB). The legacy scheme signs no timestamp, so
+ * the window cannot protect those deliveries from replay.
+ */
+export class BitnobWebhook {
+  #wasm;
+
+  constructor(secretOrSecrets, options) {
+    ensureReady();
+    const { tolerance, noTolerance, legacySha512, maxBodyBytes } = bitnobOptions(options);
+    const { joined, lengths } = joinedSecrets(secretOrSecrets);
+    try {
+      this.#wasm = new WasmBitnobWebhook(joined, lengths, tolerance, noTolerance, legacySha512, maxBodyBytes);
+    } catch (error) {
+      throw wrapped(error);
+    } finally {
+      joined.fill(0);
+    }
+    bitnobSecretCounts.set(this, lengths.length);
+  }
+
+  /** The body size limit, in bytes. */
+  get maxBodyBytes() {
+    return this.#wasm.maxBodyBytes;
+  }
+
+  /** The replay window in seconds, or null when there is none. */
+  get tolerance() {
+    return this.#wasm.tolerance ?? null;
+  }
+
+  /** Whether the legacy HMAC-SHA512 scheme is accepted. */
+  get legacySha512() {
+    return this.#wasm.legacySha512;
+  }
+
+  /**
+   * The indexes (in configuration order) of the configured secrets whose
+   * last 4 characters are `last4`, as Bitnob's dashboard shows them
+   * (`signing_secret_last4`). Only each secret's last 4 are kept for this.
+   */
+  secretsEndingIn(last4) {
+    if (typeof last4 !== 'string') throw new TypeError(`last4 must be a string, got ${describe(last4)}`);
+    return Array.from(this.#wasm.secretsEndingIn(last4));
+  }
+
+  /**
+   * Check the signature (and, for the timestamped scheme, the window) over
+   * the raw body. `options.now` (a Date or milliseconds since the epoch)
+   * replaces the clock. @throws WebhookError
+   */
+  verify(body, headers, options) {
+    const raw = rawBody(body);
+    const flat = bitnobHeaders(headers);
+    const now = nowMs(options);
+    try {
+      this.#wasm.verify(raw.bytes, flat, now);
+    } catch (error) {
+      throw wrapped(error);
+    }
+  }
+
+  /**
+   * Verify, then parse the event: the payload object plus `event_type`
+   * (from `X-Bitnob-Event`, else the body's `event`). `options.now` (a Date
+   * or milliseconds since the epoch) replaces the clock.
+   */
+  constructEvent(body, headers, options) {
+    const raw = rawBody(body);
+    const flat = bitnobHeaders(headers);
+    const now = nowMs(options);
+    let answer;
+    try {
+      answer = this.#wasm.constructEvent(raw.bytes, flat, now);
+    } catch (error) {
+      throw wrapped(error);
+    }
+    return eventFrom(raw, answer);
+  }
+
+  /** Read a Fetch API Request's body (up to maxBodyBytes) and verify it; resolves to the raw body bytes. */
+  async verifyRequest(request) {
+    const body = await requestBody(request, this.maxBodyBytes);
+    this.verify(body, request.headers);
+    return body;
+  }
+
+  /** Read a Fetch API Request's body and construct its event. */
+  async constructEventFromRequest(request, options) {
+    const body = await requestBody(request, this.maxBodyBytes);
+    return this.constructEvent(body, request.headers, options);
+  }
+
+  [inspectCustom]() {
+    return `BitnobWebhook { secrets: [REDACTED; ${bitnobSecretCounts.get(this)}], tolerance: ${this.tolerance}, legacySha512: ${this.legacySha512}, maxBodyBytes: ${this.maxBodyBytes} }`;
+  }
+
+  toJSON() {
+    return { secrets: `[REDACTED; ${bitnobSecretCounts.get(this)}]`, tolerance: this.tolerance, legacySha512: this.legacySha512, maxBodyBytes: this.maxBodyBytes };
+  }
+}
+
+/** The last 4 characters of `secret` (fewer if shorter), as Bitnob's dashboard shows `signing_secret_last4`. */
+export function secretLast4(secret) {
+  ensureReady();
+  const bytes = secretBytes(secret);
+  try {
+    return wasmSecretLast4(bytes);
+  } finally {
+    bytes.fill(0);
+  }
+}
+
+function timestampText(timestamp) {
+  if (typeof timestamp === 'string') return timestamp;
+  if (Number.isSafeInteger(timestamp)) return String(timestamp);
+  throw new TypeError(`timestamp must be Unix seconds (an integer or its decimal text), got ${describe(timestamp)}`);
+}
+
+/** The X-Bitnob-Signature for `body` sent with `X-Bitnob-Timestamp: timestamp` (tests, local senders). */
+export function signBitnob(secret, body, timestamp) {
+  ensureReady();
+  const text = timestampText(timestamp);
+  const bytes = secretBytes(secret);
+  try {
+    return wasmSignBitnob(bytes, text, rawBody(body).bytes);
+  } finally {
+    bytes.fill(0);
+  }
 }

@@ -1,11 +1,12 @@
 // A Cloudflare Worker receiving Bullseye webhooks (the demo's receiver
-// protocol, demo/README.md). `wrangler` bundles it as is: the package's
+// protocol, demo/README.md), and Bitnob's on POST /bitnob. `wrangler` bundles it as is: the package's
 // `workerd` entry imports the .wasm as a compiled module and initialises it.
 // A field sent with another JSON type is accepted; its path and types (never
 // its value) are logged with console.error.
-import { Webhook, WebhookError, mismatchesOf } from 'bullseye-webhooks-wasm';
+import { BitnobWebhook, Webhook, WebhookError, deliveryKeyOf, mismatchesOf } from 'bullseye-webhooks-wasm';
 
 let webhook;
+let bitnob;
 
 /** Log each mismatch of an event or a visit (never the value: it may be personal data); its paths. */
 function logged(eventOrVisit) {
@@ -33,6 +34,15 @@ async function handle(request, env) {
       answer.mismatches = logged(event);
     }
     return json(answer);
+  }
+  if (request.method === 'POST' && pathname === '/bitnob') {
+    // Bitnob's defaults: its timestamped HMAC-SHA256 with a 300-second
+    // window, and the legacy HMAC-SHA512 of the body. De-duplication is the
+    // Worker's own: deliveryKeyOf(event) is the key for its KV, D1 or
+    // Durable Object.
+    bitnob ??= new BitnobWebhook([env.DEMO_SECRET, env.DEMO_PREVIOUS_SECRET].filter(Boolean));
+    const event = await bitnob.constructEventFromRequest(request);
+    return json({ event_type: event.event_type, delivery_key: deliveryKeyOf(event) });
   }
   if (request.method === 'POST' && pathname === '/visit') {
     const body = new Uint8Array(await request.arrayBuffer());

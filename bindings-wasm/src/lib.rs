@@ -4,8 +4,9 @@
 //! The package's JavaScript entry (`index.js`) checks argument types, turns
 //! strings into bytes, wraps errors into `WebhookError` and `JSON.parse`s the
 //! verified text, so this layer returns only what JavaScript needs from the
-//! core's check mode (which links no serde_json parser): an event's type and
-//! its mismatches, or a visit's type, mismatches and typings, as JSON text.
+//! core's check mode (which links no serde_json parser): an event's type, its
+//! delivery key and its mismatches, or a visit's type, mismatches, typings
+//! and delivery key, as strings (JSON text for the lists).
 //!
 //! It is in two parts: [`glue`], plain Rust that the native unit tests run,
 //! and the `#[wasm_bindgen]` exports below, which only convert a
@@ -91,6 +92,37 @@ pub fn sign(secret: &[u8], body: &[u8]) -> String {
     bullseye_webhooks::sign(secret, body)
 }
 
+/// The Bitnob headers: signature, timestamp, event.
+#[wasm_bindgen(js_name = bitnobHeaders)]
+pub fn bitnob_headers() -> Vec<String> {
+    [
+        bullseye_webhooks::BITNOB_SIGNATURE_HEADER,
+        bullseye_webhooks::BITNOB_TIMESTAMP_HEADER,
+        bullseye_webhooks::BITNOB_EVENT_HEADER,
+    ]
+    .map(str::to_owned)
+    .to_vec()
+}
+
+/// Bitnob's default window, in seconds.
+#[wasm_bindgen(js_name = defaultBitnobTolerance)]
+pub fn default_bitnob_tolerance() -> f64 {
+    bullseye_webhooks::DEFAULT_BITNOB_TOLERANCE.as_secs_f64()
+}
+
+/// The `X-Bitnob-Signature` value for `body` sent with `X-Bitnob-Timestamp:
+/// {timestamp}`: hex HMAC-SHA256 over `{timestamp}.{body}`.
+#[wasm_bindgen(js_name = signBitnob)]
+pub fn sign_bitnob(secret: &[u8], timestamp: &str, body: &[u8]) -> String {
+    bullseye_webhooks::sign_bitnob(secret, timestamp, body)
+}
+
+/// The last 4 characters of a secret, as Bitnob's `signing_secret_last4`.
+#[wasm_bindgen(js_name = secretLast4)]
+pub fn secret_last4(secret: &[u8]) -> String {
+    bullseye_webhooks::secret_last4(secret)
+}
+
 /// Check a fingerprinting-api visit (no signature check), refusing its
 /// first mismatch when `strict`: `[type or "", mismatches, typings]` (see
 /// [`glue::visit_answer`]).
@@ -169,5 +201,80 @@ impl WasmWebhook {
     #[wasm_bindgen(js_name = constructVisit)]
     pub fn construct_visit(&self, body: &[u8], signature: &str) -> Result<Vec<String>, JsValue> {
         self.inner.construct_visit(body, signature).map_err(thrown)
+    }
+}
+
+/// The verifier behind the JavaScript `BitnobWebhook` class.
+#[wasm_bindgen]
+pub struct WasmBitnobWebhook {
+    inner: glue::Bitnob,
+}
+
+#[wasm_bindgen]
+impl WasmBitnobWebhook {
+    /// Build a verifier (see [`glue::Bitnob::new`]); `secrets` is wiped
+    /// before returning.
+    #[wasm_bindgen(constructor)]
+    pub fn new(
+        secrets: Vec<u8>,
+        lengths: Vec<u32>,
+        tolerance_seconds: Option<f64>,
+        no_tolerance: bool,
+        legacy_sha512: bool,
+        max_body_bytes: Option<f64>,
+    ) -> Result<WasmBitnobWebhook, JsValue> {
+        let inner = glue::Bitnob::new(
+            secrets,
+            &lengths,
+            tolerance_seconds,
+            no_tolerance,
+            legacy_sha512,
+            max_body_bytes,
+        )
+        .map_err(thrown)?;
+        Ok(Self { inner })
+    }
+
+    /// The body size limit, in bytes.
+    #[wasm_bindgen(getter, js_name = maxBodyBytes)]
+    pub fn max_body_bytes(&self) -> f64 {
+        self.inner.max_body_bytes()
+    }
+
+    /// The window in seconds, or `undefined` when it is off.
+    #[wasm_bindgen(getter)]
+    pub fn tolerance(&self) -> Option<f64> {
+        self.inner.tolerance()
+    }
+
+    /// Whether the legacy HMAC-SHA512 scheme is accepted.
+    #[wasm_bindgen(getter, js_name = legacySha512)]
+    pub fn legacy_sha512(&self) -> bool {
+        self.inner.legacy_sha512()
+    }
+
+    /// The indexes of the configured secrets whose last 4 characters are `last4`.
+    #[wasm_bindgen(js_name = secretsEndingIn)]
+    pub fn secrets_ending_in(&self, last4: &str) -> Vec<u32> {
+        self.inner.secrets_ending_in(last4)
+    }
+
+    /// Check a delivery; `headers` is `[name, value, name, value, ...]` and
+    /// `now_ms` the clock (milliseconds since the Unix epoch).
+    pub fn verify(&self, body: &[u8], headers: Vec<String>, now_ms: f64) -> Result<(), JsValue> {
+        self.inner.verify(body, &headers, now_ms).map_err(thrown)
+    }
+
+    /// Verify, then check the event: `[type, delivery key]`.
+    #[wasm_bindgen(js_name = constructEvent)]
+    pub fn construct_event(
+        &self,
+        body: &[u8],
+        headers: Vec<String>,
+        now_ms: f64,
+    ) -> Result<Vec<String>, JsValue> {
+        self.inner
+            .construct_event(body, &headers, now_ms)
+            .map_err(thrown)
     }
 }

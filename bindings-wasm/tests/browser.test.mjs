@@ -1,7 +1,9 @@
 // Every vector in a real headless Chromium (Debian's /usr/bin/chromium,
 // driven by playwright-core): a page served on 127.0.0.1 loads the package's
 // web entry, `await init()`s it (twice), and runs tests/js/vectors.test.js
-// unchanged (tests/browser/harness.js). Fails, never skips, when Chromium is missing.
+// unchanged (tests/browser/harness.js), then every case of
+// fixtures/bitnob-vectors.json (tests/bitnob-cases.mjs). Fails, never skips,
+// when Chromium is missing.
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
@@ -20,8 +22,9 @@ const MOUNTS = [
   ['/fixtures/', join(ROOT, 'fixtures')],
   ['/tests/js/', join(ROOT, 'tests', 'js')],
   ['/harness/', join(PKG, 'tests', 'browser')],
+  ['/wasm-tests/', join(PKG, 'tests')],
 ];
-const TYPES = { '.js': 'text/javascript', '.wasm': 'application/wasm', '.json': 'application/json', '.html': 'text/html' };
+const TYPES = { '.js': 'text/javascript', '.mjs': 'text/javascript', '.wasm': 'application/wasm', '.json': 'application/json', '.html': 'text/html' };
 
 function serve() {
   const server = createServer((req, res) => {
@@ -38,7 +41,7 @@ function serve() {
   return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
 }
 
-test('every vector passes in headless Chromium', { timeout: 180_000 }, async () => {
+test('every vector (Bullseye and Bitnob) passes in headless Chromium', { timeout: 180_000 }, async () => {
   assert.ok(existsSync(CHROMIUM), `${CHROMIUM} is missing: make setup-wasm installs Debian's chromium`);
   const server = await serve();
   const profile = mkdtempSync(join(tmpdir(), 'bullseye-chromium-'));
@@ -74,7 +77,10 @@ test('every vector passes in headless Chromium', { timeout: 180_000 }, async () 
     assert.deepEqual(failures, [], `${failures.length} of ${report.results.length} failed in Chromium`);
     // One test per vector, plus the suite's count check.
     assert.equal(report.results.length, report.cases + 1);
+    assert.deepEqual(report.bitnob.failures, [], `${report.bitnob.failures.length} Bitnob failures in Chromium`);
+    assert.ok(report.bitnob.cases >= 100, `only ${report.bitnob.cases} Bitnob vectors ran`);
     console.log(`chromium: ${report.results.length} tests passed (${report.cases} vectors) in ${report.userAgent.match(/Chrome\/\S+/)[0]}`);
+    console.log(`chromium: ${report.bitnob.cases} Bitnob vectors and ${report.bitnob.helpers} secret-helper cases passed`);
   } finally {
     await context?.close();
     server.close();

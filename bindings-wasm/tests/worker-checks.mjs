@@ -2,6 +2,7 @@
 // and checks its answers: used by workerd.test.mjs (the source tree) and
 // package.test.mjs (the installed tarball).
 import assert from 'node:assert/strict';
+import { createHash, createHmac } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Miniflare } from 'miniflare';
@@ -86,4 +87,35 @@ export async function checkWorker(dispatch) {
     json: { event_type: 'NEW_VISIT', visit_id: visitPayload.id, visitor_id: visitPayload.visitor.id, mismatches: ['timezone'] },
   });
   assert.equal((await dispatch('/visit', visit, { 'X-Webhook-Signature': 'wrong-token' })).status, 401);
+
+  await checkBitnob(dispatch);
+}
+
+/**
+ * POST /bitnob, on the Worker's real clock: signed now, by the rotated-out
+ * secret, the legacy SHA-512 scheme, a stale timestamp, a tampered body, no
+ * signature. Signatures from node:crypto.
+ */
+async function checkBitnob(dispatch) {
+  const body = readFileSync(new URL('bitnob-virtualcard-debit.json', payloads));
+  const sha256 = `sha256:${createHash('sha256').update(body).digest('hex')}`;
+  const sign = (secret, timestamp) => createHmac('sha256', secret).update(`${timestamp}.`).update(body).digest('hex');
+  const now = String(Math.floor(Date.now() / 1000));
+  const event = JSON.parse(body).event;
+  const headers = (signature, timestamp = now) => ({ 'X-Bitnob-Signature': signature, 'X-Bitnob-Timestamp': timestamp, 'X-Bitnob-Event': event });
+
+  const signed = await dispatch('/bitnob', body, headers(sign(SECRET, now)));
+  assert.deepEqual(signed, { status: 200, json: { event_type: event, delivery_key: sha256 } });
+  assert.equal((await dispatch('/bitnob', body, headers(sign(PREVIOUS, now)))).status, 200);
+  const legacy = await dispatch('/bitnob', body, { 'x-bitnob-signature': createHmac('sha512', SECRET).update(body).digest('hex') });
+  assert.deepEqual(legacy, { status: 200, json: { event_type: event, delivery_key: sha256 } });
+  const stale = String(Number(now) - 600);
+  assert.deepEqual(await dispatch('/bitnob', body, headers(sign(SECRET, stale), stale)), {
+    status: 401,
+    json: { error: 'timestamp_out_of_tolerance' },
+  });
+  const tampered = Buffer.from(body);
+  tampered[tampered.length - 3] ^= 1;
+  assert.deepEqual(await dispatch('/bitnob', tampered, headers(sign(SECRET, now))), { status: 401, json: { error: 'signature_mismatch' } });
+  assert.deepEqual(await dispatch('/bitnob', body, {}), { status: 400, json: { error: 'missing_signature' } });
 }

@@ -3,8 +3,10 @@
 // `node --test`, so it runs here under a small `require` that supplies what it
 // uses: node:test (collects the tests), node:assert/strict, fs and path over
 // files fetched from the server, a Uint8Array-based Buffer for its fixtures,
-// and ./impl.js (the package). The package itself gets no shim.
+// and ./impl.js (the package). The package itself gets no shim. Then every
+// case of fixtures/bitnob-vectors.json, through tests/bitnob-cases.mjs.
 import * as lib from '/package/index.js';
+import { runVectors as runBitnobVectors } from '/wasm-tests/bitnob-cases.mjs';
 
 async function fetchOk(url) {
   const response = await fetch(url);
@@ -97,7 +99,8 @@ export async function run() {
       results.push({ name, ok: false, error: `${error?.name}: ${error?.message}` });
     }
   }
-  return { userAgent: navigator.userAgent, cases: JSON.parse(vectorsText).cases.length, results };
+  const bitnob = await runBitnobVectors(lib, await (await fetchOk('/fixtures/bitnob-vectors.json')).json());
+  return { userAgent: navigator.userAgent, cases: JSON.parse(vectorsText).cases.length, results, bitnob };
 }
 
 window.bullseyeRun = run;

@@ -70,3 +70,47 @@ visit.raw = {};
 export { width, visitDrift };
 const codes: readonly ErrorCode[] = ERROR_CODES;
 export { visitId, codes };
+
+// Bitnob: a Worker with its own de-duplication store keyed by deliveryKeyOf.
+import {
+  BITNOB_EVENT_HEADER,
+  BITNOB_SIGNATURE_HEADER,
+  BITNOB_TIMESTAMP_HEADER,
+  BitnobWebhook,
+  DEFAULT_BITNOB_TOLERANCE,
+  deliveryKeyOf,
+  secretLast4,
+  signBitnob,
+  type BitnobEvent,
+} from 'bullseye-webhooks-wasm';
+
+declare const kv: { get(key: string): Promise<string | null>; put(key: string, value: string): Promise<void> };
+const bitnob = new BitnobWebhook(['bn_whsk_new', 'bn_whsk_old'], { tolerance: DEFAULT_BITNOB_TOLERANCE, legacySha512: false, maxBodyBytes: 65536 });
+const noWindow = new BitnobWebhook('bn_whsk_x', { tolerance: null });
+const windowSeconds: number | null = noWindow.tolerance;
+const legacy: boolean = bitnob.legacySha512;
+const indexes: number[] = bitnob.secretsEndingIn(secretLast4('bn_whsk_new'));
+// @ts-expect-error legacySha512 is a boolean
+new BitnobWebhook('bn_whsk_x', { legacySha512: 'yes' });
+
+export async function bitnobFetch(request: Request): Promise<Response> {
+  const event: BitnobEvent = await bitnob.constructEventFromRequest(request);
+  const key: string = deliveryKeyOf(event);
+  if ((await kv.get(key)) !== null) return Response.json({ duplicate: true });
+  await kv.put(key, 'done');
+  const eventType: string = event.event_type;
+  return Response.json({ eventType, windowSeconds, legacy, indexes });
+}
+
+const bitnobBody = '{"event":"virtualcard.transaction.debit"}';
+const timestamp = Math.floor(Date.now() / 1000);
+bitnob.verify(bitnobBody, {
+  [BITNOB_SIGNATURE_HEADER]: signBitnob('bn_whsk_new', bitnobBody, timestamp),
+  [BITNOB_TIMESTAMP_HEADER]: String(timestamp),
+  [BITNOB_EVENT_HEADER]: 'virtualcard.transaction.debit',
+});
+bitnob.verify(bitnobBody, [['x-bitnob-signature', signBitnob('bn_whsk_new', bitnobBody, String(timestamp))]], { now: new Date() });
+// @ts-expect-error Bitnob needs the headers, not a signature alone
+bitnob.verify(bitnobBody, 'signature');
+const visitKey: string = deliveryKeyOf(parseVisit(body));
+export { visitKey };
