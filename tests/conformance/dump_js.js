@@ -37,7 +37,45 @@ function run(c) {
   }
 }
 
+/**
+ * The Bitnob columns: every case of bitnob-vectors.json, as two outcomes,
+ * `NAME [verify]` and `NAME [construct_event]`, each {error: code} or
+ * {typed, object, mismatches}: for construct_event, typed holds event_type
+ * and the delivery key, object the event (the payload plus event_type).
+ */
+function bitnobOutcomes(out) {
+  const file = JSON.parse(fs.readFileSync(path.join(FIXTURES, 'bitnob-vectors.json'), 'utf8'));
+  const encoder = new TextEncoder();
+  for (const c of file.cases) {
+    const body = typeof c.body === 'string' ? encoder.encode(c.body)
+      : typeof c.body_hex === 'string' ? Buffer.from(c.body_hex, 'hex')
+      : encoder.encode(c.body_repeat.text.repeat(c.body_repeat.count));
+    const options = {};
+    if (c.options && 'tolerance_seconds' in c.options) options.tolerance = c.options.tolerance_seconds;
+    if (c.options && 'legacy_sha512' in c.options) options.legacySha512 = c.options.legacy_sha512;
+    if (c.options && 'max_body_bytes' in c.options) options.maxBodyBytes = c.options.max_body_bytes;
+    const now = { now: c.now_unix * 1000 };
+    const outcome = (fn) => {
+      try {
+        return fn(new lib.BitnobWebhook(c.secrets, options));
+      } catch (error) {
+        if (!(error instanceof WebhookError)) throw new Error(`${name}: ${c.name}: ${error}`);
+        return { error: error.code };
+      }
+    };
+    out[`${c.name} [verify]`] = outcome((webhook) => {
+      webhook.verify(body, c.headers, now);
+      return { typed: {}, object: {}, mismatches: [] };
+    });
+    out[`${c.name} [construct_event]`] = outcome((webhook) => {
+      const event = webhook.constructEvent(body, c.headers, now);
+      return { typed: { event_type: event.event_type, delivery_key: lib.deliveryKeyOf(event) }, object: event, mismatches: mismatchesOf(event) };
+    });
+  }
+}
+
 const vectors = JSON.parse(fs.readFileSync(path.join(FIXTURES, 'vectors.json'), 'utf8'));
 const out = {};
 for (const c of vectors.cases) out[c.name] = run(c);
+if (name === 'wasm') bitnobOutcomes(out);
 process.stdout.write(JSON.stringify(out));
