@@ -342,6 +342,188 @@ pub trait DeliveryStore {
     fn release(&self, key: &str, token: &str) -> Result<bool, StoreError>;
 }
 
+/// The body of the 200 answered for a duplicate (the handler is not called).
+pub const DUPLICATE_ANSWER: &str = r#"{"duplicate":true}"#;
+/// The body of the 409 answered for a delivery in flight.
+pub const IN_FLIGHT_ANSWER: &str = r#"{"error":"delivery_in_flight"}"#;
+/// The body of the 503 answered when the store is unavailable.
+pub const STORE_UNAVAILABLE_ANSWER: &str = r#"{"error":"store_unavailable"}"#;
+
+/// What to do when the store cannot be reached.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum OnStoreError {
+    /// Answer 503 with `Retry-After`: the sender retries, nothing is handled
+    /// twice and nothing is lost (the default).
+    #[default]
+    Refuse,
+    /// Call the handler without de-duplication (and report the error):
+    /// for receivers that prefer a duplicate to a delay.
+    Process,
+}
+
+/// How [`handle_once`] de-duplicates.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DedupeOptions {
+    lease: Duration,
+    retention: Duration,
+    on_store_error: OnStoreError,
+}
+
+impl Default for DedupeOptions {
+    fn default() -> Self {
+        Self {
+            lease: DEFAULT_LEASE,
+            retention: DEFAULT_RETENTION,
+            on_store_error: OnStoreError::Refuse,
+        }
+    }
+}
+
+impl DedupeOptions {
+    /// How long a claim holds a delivery (default [`DEFAULT_LEASE`]); longer
+    /// than the handler takes, or a retry may run while it still works.
+    pub fn with_lease(mut self, lease: Duration) -> Self {
+        self.lease = lease;
+        self
+    }
+
+    /// How long a handled delivery is remembered (default
+    /// [`DEFAULT_RETENTION`]).
+    pub fn with_retention(mut self, retention: Duration) -> Self {
+        self.retention = retention;
+        self
+    }
+
+    /// What to do when the store cannot be reached (default
+    /// [`OnStoreError::Refuse`]).
+    pub fn with_on_store_error(mut self, on_store_error: OnStoreError) -> Self {
+        self.on_store_error = on_store_error;
+        self
+    }
+}
+
+/// What [`handle_once`] did, and so what to answer.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum Handled<T, E> {
+    /// The handler ran and succeeded: answer as it says (2xx). `store_error`
+    /// is a store failure to log: marking it done failed (a retry may be
+    /// handled again), or with [`OnStoreError::Process`] the claim failed
+    /// and the handler ran without de-duplication.
+    Done {
+        /// The handler's value.
+        value: T,
+        /// A store failure to log, if any.
+        store_error: Option<StoreError>,
+    },
+    /// The handler failed: its claim was released so the sender's retry is
+    /// handled; answer as the error says (non-2xx). `store_error`: the
+    /// release failed (the retry waits for the lease to end).
+    Failed {
+        /// The handler's error.
+        error: E,
+        /// A store failure to log, if any.
+        store_error: Option<StoreError>,
+    },
+    /// Handled before: answer 200 [`DUPLICATE_ANSWER`]; the handler was not called.
+    Duplicate,
+    /// Another worker holds it: answer 409 [`IN_FLIGHT_ANSWER`] with
+    /// `Retry-After: retry_after_secs`; the handler was not called.
+    InFlight {
+        /// The `Retry-After`, in whole seconds (at least 1).
+        retry_after_secs: u64,
+    },
+    /// The store could not be reached: answer 503 [`STORE_UNAVAILABLE_ANSWER`]
+    /// with `Retry-After:` [`STORE_RETRY_AFTER_SECS`]; the handler was not called.
+    StoreUnavailable(StoreError),
+}
+
+/// An answer the protocol itself gives (the handler was not called).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Answer {
+    /// The HTTP status.
+    pub status: u16,
+    /// The JSON body.
+    pub body: &'static str,
+    /// The `Retry-After` header's seconds, if any.
+    pub retry_after_secs: Option<u64>,
+}
+
+impl<T, E> Handled<T, E> {
+    /// The answer for [`Handled::Duplicate`], [`Handled::InFlight`] and
+    /// [`Handled::StoreUnavailable`]; `None` when the handler ran (answer
+    /// as it decided).
+    pub fn answer(&self) -> Option<Answer> {
+        match self {
+            Handled::Done { .. } | Handled::Failed { .. } => None,
+            Handled::Duplicate => Some(Answer {
+                status: 200,
+                body: DUPLICATE_ANSWER,
+                retry_after_secs: None,
+            }),
+            Handled::InFlight { retry_after_secs } => Some(Answer {
+                status: 409,
+                body: IN_FLIGHT_ANSWER,
+                retry_after_secs: Some(*retry_after_secs),
+            }),
+            Handled::StoreUnavailable(_) => Some(Answer {
+                status: 503,
+                body: STORE_UNAVAILABLE_ANSWER,
+                retry_after_secs: Some(STORE_RETRY_AFTER_SECS),
+            }),
+        }
+    }
+}
+
+/// Handle the delivery of `key` at most once across every receiver that
+/// shares `store`: claim it; when new, call `handler`, then complete the
+/// claim on `Ok` or release it on `Err`. See [`Handled`] for the answers.
+pub fn handle_once<S, T, E>(
+    store: &S,
+    key: &str,
+    options: DedupeOptions,
+    handler: impl FnOnce() -> Result<T, E>,
+) -> Handled<T, E>
+where
+    S: DeliveryStore + ?Sized,
+{
+    let token = match store.claim(key, options.lease) {
+        Ok(Claim::New { token }) => token,
+        Ok(Claim::Duplicate) => return Handled::Duplicate,
+        Ok(claim @ Claim::InFlight { .. }) => {
+            return Handled::InFlight {
+                retry_after_secs: claim.retry_after_secs().unwrap_or(1),
+            };
+        }
+        Err(error) => {
+            return match options.on_store_error {
+                OnStoreError::Refuse => Handled::StoreUnavailable(error),
+                OnStoreError::Process => match handler() {
+                    Ok(value) => Handled::Done {
+                        value,
+                        store_error: Some(error),
+                    },
+                    Err(failure) => Handled::Failed {
+                        error: failure,
+                        store_error: Some(error),
+                    },
+                },
+            };
+        }
+    };
+    match handler() {
+        Ok(value) => Handled::Done {
+            value,
+            store_error: store.complete(key, &token, options.retention).err(),
+        },
+        Err(error) => Handled::Failed {
+            error,
+            store_error: store.release(key, &token).err(),
+        },
+    }
+}
+
 /// A new claim token: 128 bits from the operating system's random number
 /// generator, as 32 lowercase hex digits.
 #[cfg(not(target_arch = "wasm32"))]

@@ -9,8 +9,8 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use bullseye_webhooks::delivery::{
-    self, Claim, Completion, DEFAULT_LEASE, DEFAULT_RETENTION, DeliveryStore, MemoryStore,
-    StoreError,
+    self, Answer, Claim, Completion, DEFAULT_LEASE, DEFAULT_RETENTION, DedupeOptions,
+    DeliveryStore, Handled, MemoryStore, OnStoreError, StoreError, handle_once,
 };
 use bullseye_webhooks::{Webhook, check_visit, parse_visit, sign};
 
@@ -496,4 +496,157 @@ fn memory_store_through_the_trait() {
         Claim::Duplicate
     );
     assert!(format!("{store:?}").starts_with("MemoryStore { capacity: 100000"));
+}
+
+/// A store that cannot be reached.
+struct Down;
+
+impl DeliveryStore for Down {
+    fn claim(&self, _: &str, _: Duration) -> Result<Claim, StoreError> {
+        Err(StoreError::new("down"))
+    }
+    fn complete(&self, _: &str, _: &str, _: Duration) -> Result<Completion, StoreError> {
+        Err(StoreError::new("down"))
+    }
+    fn release(&self, _: &str, _: &str) -> Result<bool, StoreError> {
+        Err(StoreError::new("down"))
+    }
+}
+
+#[test]
+fn handle_once_calls_the_handler_once_and_answers_the_rest() {
+    let store = MemoryStore::new();
+    let options = DedupeOptions::default();
+    let mut calls = 0;
+
+    let first: Handled<&str, ()> = handle_once(&store, "k", options, || {
+        calls += 1;
+        Ok("handled")
+    });
+    assert!(matches!(
+        first,
+        Handled::Done {
+            value: "handled",
+            store_error: None
+        }
+    ));
+    assert_eq!(first.answer(), None);
+
+    let again: Handled<&str, ()> = handle_once(&store, "k", options, || {
+        calls += 1;
+        Ok("twice")
+    });
+    assert!(matches!(again, Handled::Duplicate));
+    assert_eq!(
+        again.answer(),
+        Some(Answer {
+            status: 200,
+            body: r#"{"duplicate":true}"#,
+            retry_after_secs: None
+        })
+    );
+    assert_eq!(calls, 1);
+}
+
+#[test]
+fn handle_once_releases_a_failed_delivery_for_the_retry() {
+    let store = MemoryStore::new();
+    let options = DedupeOptions::default();
+    let failed: Handled<(), &str> = handle_once(&store, "k", options, || Err("boom"));
+    assert!(matches!(
+        failed,
+        Handled::Failed {
+            error: "boom",
+            store_error: None
+        }
+    ));
+    let retried: Handled<u8, ()> = handle_once(&store, "k", options, || Ok(7));
+    assert!(matches!(
+        retried,
+        Handled::Done {
+            value: 7,
+            store_error: None
+        }
+    ));
+}
+
+#[test]
+fn handle_once_answers_409_while_another_worker_holds_it() {
+    let store = MemoryStore::new();
+    let options = DedupeOptions::default().with_lease(Duration::from_secs(90));
+    let Claim::New { .. } = store.claim("k", Duration::from_millis(59_500)).unwrap() else {
+        panic!("new");
+    };
+    let mut called = false;
+    let busy: Handled<(), ()> = handle_once(&store, "k", options, || {
+        called = true;
+        Ok(())
+    });
+    assert!(!called);
+    assert_eq!(
+        busy.answer(),
+        Some(Answer {
+            status: 409,
+            body: r#"{"error":"delivery_in_flight"}"#,
+            retry_after_secs: Some(60),
+        })
+    );
+}
+
+#[test]
+fn handle_once_with_the_store_down() {
+    let mut called = false;
+    let refused: Handled<(), ()> = handle_once(&Down, "k", DedupeOptions::default(), || {
+        called = true;
+        Ok(())
+    });
+    assert!(!called, "refused: the sender retries later");
+    assert_eq!(
+        refused.answer(),
+        Some(Answer {
+            status: 503,
+            body: r#"{"error":"store_unavailable"}"#,
+            retry_after_secs: Some(30),
+        })
+    );
+
+    let open = DedupeOptions::default().with_on_store_error(OnStoreError::Process);
+    let processed: Handled<u8, ()> = handle_once(&Down, "k", open, || Ok(1));
+    match processed {
+        Handled::Done {
+            value: 1,
+            store_error: Some(error),
+        } => {
+            assert_eq!(error.to_string(), "store_unavailable: down");
+        }
+        other => panic!("expected Done with the store error, got {other:?}"),
+    }
+}
+
+#[test]
+fn handle_once_reports_a_failed_complete_but_still_succeeds() {
+    /// Claims work; marking done does not.
+    struct CompleteFails(MemoryStore);
+    impl DeliveryStore for CompleteFails {
+        fn claim(&self, key: &str, lease: Duration) -> Result<Claim, StoreError> {
+            self.0.claim(key, lease)
+        }
+        fn complete(&self, _: &str, _: &str, _: Duration) -> Result<Completion, StoreError> {
+            Err(StoreError::new("complete timed out"))
+        }
+        fn release(&self, key: &str, token: &str) -> Result<bool, StoreError> {
+            self.0.release(key, token)
+        }
+    }
+    let store = CompleteFails(MemoryStore::new());
+    let done: Handled<&str, ()> = handle_once(&store, "k", DedupeOptions::default(), || Ok("ok"));
+    match done {
+        Handled::Done {
+            value: "ok",
+            store_error: Some(error),
+        } => {
+            assert_eq!(error.message(), "complete timed out");
+        }
+        other => panic!("expected Done with the store error, got {other:?}"),
+    }
 }
