@@ -2,6 +2,7 @@
 #![forbid(unsafe_code)]
 
 mod api;
+pub mod cli;
 mod delivery;
 mod payload;
 mod store;
