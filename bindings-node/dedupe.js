@@ -295,24 +295,50 @@ function createDedupe(core) {
 
   /**
    * After the handler: complete the claim when it succeeded (2xx), release
-   * it otherwise, so the sender's retry is handled. A store failure here is
-   * logged (the answer stands: a success stays a success). Never rejects.
+   * it otherwise, so the sender's retry is handled. Resolves after the first
+   * attempt and never rejects. When that attempt fails (the store is down),
+   * it is retried in the background (50 ms, doubling to 1 s) until it
+   * succeeds or the lease plus 30 s has passed: a completion that landed
+   * late still marks the delivery done before a retry can take it, which an
+   * answer cannot undo (a success stays a success). Each failure is logged.
    */
   async function settleClaim(settings, claim, succeeded, logger = settings.logger) {
     if (!claim) return;
+    const what = succeeded ? 'complete' : 'release';
+    const attempt = () =>
+      succeeded
+        ? settings.store.complete(claim.key, claim.token, settings.retentionMs)
+        : settings.store.release(claim.key, claim.token);
     try {
-      if (succeeded) {
-        await settings.store.complete(claim.key, claim.token, settings.retentionMs);
-      } else {
-        await settings.store.release(claim.key, claim.token);
-      }
+      await attempt();
+      return;
     } catch (error) {
-      const what = succeeded ? 'complete' : 'release';
-      const after = succeeded
-        ? 'the delivery was handled, but a retry of it may be handled again'
-        : 'its claim stays until the lease expires, then the retry is handled';
-      logger.error(`bullseye-webhooks: the de-duplication store's ${what} failed (${unavailable(error, what).message}); ${after}`);
+      logger.error(
+        `bullseye-webhooks: the de-duplication store's ${what} failed (${unavailable(error, what).message}); retrying it in the background`,
+      );
     }
+    const deadline = Date.now() + settings.leaseMs + 30_000;
+    let delay = 50;
+    let tries = 1;
+    const again = async () => {
+      tries += 1;
+      try {
+        await attempt();
+        logger.warn(`bullseye-webhooks: the de-duplication store's ${what} succeeded on try ${tries}`);
+        return;
+      } catch (error) {
+        if (Date.now() + delay > deadline) {
+          const after = succeeded
+            ? 'the delivery was handled, but a retry of it after the lease may be handled again'
+            : 'its claim stays until the lease expires, then the retry is handled';
+          logger.error(`bullseye-webhooks: the de-duplication store's ${what} failed ${tries} times (${unavailable(error, what).message}); ${after}`);
+          return;
+        }
+      }
+      delay = Math.min(delay * 2, 1000);
+      setTimeout(again, delay);
+    };
+    setTimeout(again, delay);
   }
 
   return { RedisStore, StoreUnavailableError, dedupeSettings, claimDelivery, settleClaim, answerOf };

@@ -441,3 +441,31 @@ test('lease and retention (seconds) reach the store', async (t) => {
   assert.equal((await send(url, delivery())).status, 200);
   assert.deepEqual(seen, [['claim', 5000], ['complete', 3_600_000]]);
 });
+
+test('a complete that fails after the handler succeeded is retried in the background, so the retry is still a duplicate', async (t) => {
+  const memory = new MemoryStore();
+  let completes = 0;
+  const flaky = {
+    claim: (key, leaseMs) => memory.claim(key, leaseMs),
+    complete(key, token, retentionMs) {
+      completes += 1;
+      if (completes <= 2) throw new Error('connection refused');
+      return memory.complete(key, token, retentionMs);
+    },
+    release: (key, token) => memory.release(key, token),
+  };
+  const log = recorder();
+  for (const integration of ['express', 'fetch']) {
+    completes = 0;
+    const url = await serve(t, integration, { dedupe: flaky, logger: log });
+    const d = delivery();
+    const answer = await send(url, d);
+    assert.equal(answer.status, 200, 'a success stays a success');
+    for (let i = 0; i < 100 && completes < 3; i++) await sleep(20);
+    assert.equal(completes, 3);
+    assert.deepEqual((await sendSettled(url, d)).json, { duplicate: true });
+    assert.equal(calls.get(d.sessionId), 1);
+  }
+  assert.ok(log.lines.some(([level, line]) => level === 'error' && /complete failed .*retrying it in the background/.test(line)), JSON.stringify(log.lines));
+  assert.ok(log.lines.some(([level, line]) => level === 'warn' && /complete succeeded on try 3/.test(line)), JSON.stringify(log.lines));
+});
