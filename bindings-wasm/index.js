@@ -702,7 +702,7 @@ export class BitnobWebhook {
     const flat = bitnobHeaders(headers);
     const now = nowMs(options);
     try {
-      this.#wasm.verify(raw.bytes, flat, now);
+      this.#wasm.check(raw.bytes, flat, now, false);
     } catch (error) {
       throw wrapped(error);
     }
@@ -719,7 +719,7 @@ export class BitnobWebhook {
     const now = nowMs(options);
     let answer;
     try {
-      answer = this.#wasm.constructEvent(raw.bytes, flat, now);
+      answer = this.#wasm.check(raw.bytes, flat, now, true);
     } catch (error) {
       throw wrapped(error);
     }
