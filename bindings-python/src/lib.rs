@@ -185,7 +185,13 @@ fn header_pairs(value: Option<&Bound<'_, PyAny>>) -> PyResult<Vec<(String, Strin
         ))
     })? {
         let item = item?;
-        let (key, val): (Bound<'_, PyAny>, Bound<'_, PyAny>) = item.extract().map_err(|_| {
+        // A (name, value) tuple, or a [name, value] list (headers read from JSON).
+        let pair = match item.cast::<PyList>() {
+            Ok(list) if list.len() == 2 => Some((list.get_item(0)?, list.get_item(1)?)),
+            Ok(_) => None,
+            Err(_) => item.extract::<(Bound<'_, PyAny>, Bound<'_, PyAny>)>().ok(),
+        };
+        let (key, val) = pair.ok_or_else(|| {
             PyTypeError::new_err("headers must be a mapping or (name, value) pairs")
         })?;
         if let (Ok(key), Ok(val)) = (header_text(&key), header_text(&val)) {
@@ -956,8 +962,13 @@ impl PyBitnobWebhook {
         body: &Bound<'_, PyAny>,
         headers: Option<&Bound<'_, PyAny>>,
         now: Option<&Bound<'_, PyAny>>,
-        work: impl FnOnce(&core::BitnobWebhook, &[u8], &[(String, String)], SystemTime) -> Result<T, core::Error>
-            + Send,
+        work: impl FnOnce(
+            &core::BitnobWebhook,
+            &[u8],
+            &[(String, String)],
+            SystemTime,
+        ) -> Result<T, core::Error>
+        + Send,
     ) -> PyResult<T> {
         let pairs = header_pairs(headers)?;
         let now = now_of(now)?;
@@ -1094,7 +1105,11 @@ impl PyBitnobWebhook {
             self.inner
                 .tolerance()
                 .map_or_else(|| "None".to_owned(), |t| format!("{}", t.as_secs_f64())),
-            if self.inner.legacy_sha512() { "True" } else { "False" },
+            if self.inner.legacy_sha512() {
+                "True"
+            } else {
+                "False"
+            },
             self.inner.max_body_bytes(),
         )
     }
@@ -1115,7 +1130,9 @@ fn claim_tuple(claim: Claim) -> PyResult<ClaimTuple> {
         Claim::New { token } => Ok(("new", Some(token), None)),
         Claim::Duplicate => Ok(("duplicate", None, None)),
         Claim::InFlight { .. } => Ok(("in_flight", None, retry_after)),
-        _ => Err(store_error(&delivery::StoreError::new("an unknown claim outcome"))),
+        _ => Err(store_error(&delivery::StoreError::new(
+            "an unknown claim outcome",
+        ))),
     }
 }
 
@@ -1185,10 +1202,17 @@ impl PyMemoryStore {
     }
 
     /// Mark `key` done for `retention` seconds: "done", "lease_expired" or "not_held".
-    fn complete(&self, key: &str, token: &str, retention: &Bound<'_, PyAny>) -> PyResult<&'static str> {
+    fn complete(
+        &self,
+        key: &str,
+        token: &str,
+        retention: &Bound<'_, PyAny>,
+    ) -> PyResult<&'static str> {
         let retention = duration_of(retention, "retention")?;
         Ok(completion_name(
-            self.inner.complete(key, token, retention).map_err(|e| store_error(&e))?,
+            self.inner
+                .complete(key, token, retention)
+                .map_err(|e| store_error(&e))?,
         ))
     }
 
@@ -1198,7 +1222,11 @@ impl PyMemoryStore {
     }
 
     fn __repr__(&self) -> String {
-        format!("MemoryStore(capacity={}, len={})", self.inner.capacity(), self.inner.len())
+        format!(
+            "MemoryStore(capacity={}, len={})",
+            self.inner.capacity(),
+            self.inner.len()
+        )
     }
 }
 
@@ -1273,13 +1301,17 @@ fn sign_bitnob(
     let secret = secret_bytes(secret)?;
     let bytes = body_bytes(py, body, usize::MAX)?;
     let timestamp = if timestamp.is_instance_of::<PyBool>() {
-        return Err(PyTypeError::new_err("timestamp must be Unix seconds, as int or str"));
+        return Err(PyTypeError::new_err(
+            "timestamp must be Unix seconds, as int or str",
+        ));
     } else if let Ok(text) = timestamp.cast::<PyString>() {
         text.to_cow()?.into_owned()
     } else if let Ok(seconds) = timestamp.extract::<i64>() {
         seconds.to_string()
     } else {
-        return Err(PyTypeError::new_err("timestamp must be Unix seconds, as int or str"));
+        return Err(PyTypeError::new_err(
+            "timestamp must be Unix seconds, as int or str",
+        ));
     };
     Ok(core::sign_bitnob(&secret, &timestamp, &bytes))
 }
@@ -1320,8 +1352,14 @@ fn _native(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add("REDIS_RELEASE_SCRIPT", delivery::REDIS_RELEASE_SCRIPT)?;
     module.add("REDIS_KEY_PREFIX", delivery::REDIS_KEY_PREFIX)?;
     module.add("DEFAULT_LEASE", delivery::DEFAULT_LEASE.as_secs_f64())?;
-    module.add("DEFAULT_RETENTION", delivery::DEFAULT_RETENTION.as_secs_f64())?;
-    module.add("STORE_RETRY_AFTER", delivery::STORE_RETRY_AFTER.as_secs_f64())?;
+    module.add(
+        "DEFAULT_RETENTION",
+        delivery::DEFAULT_RETENTION.as_secs_f64(),
+    )?;
+    module.add(
+        "STORE_RETRY_AFTER",
+        delivery::STORE_RETRY_AFTER.as_secs_f64(),
+    )?;
     module.add("DEFAULT_MEMORY_CAPACITY", delivery::DEFAULT_MEMORY_CAPACITY)?;
     module.add_function(wrap_pyfunction!(parse_visit, module)?)?;
     module.add_function(wrap_pyfunction!(sign, module)?)?;

@@ -78,7 +78,7 @@ DEFAULT_RETENTION: Final[float]
 STORE_RETRY_AFTER: Final[float]
 DEFAULT_MEMORY_CAPACITY: Final[int]
 
-_Headers = Union[Mapping[str, str], Mapping[bytes, bytes], Sequence[tuple[str, str]], Any, None]
+_Headers = Union[Mapping[str, str], Mapping[bytes, bytes], Sequence[Union[tuple[str, str], list[str]]], Any, None]
 # (outcome, token, retry_after): ("new", token, None), ("duplicate", None, None), ("in_flight", None, seconds).
 _ClaimTuple = tuple[Literal["new", "duplicate", "in_flight"], str | None, int | None]
 _Completion = Literal["done", "lease_expired", "not_held"]
