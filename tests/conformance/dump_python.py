@@ -1,6 +1,7 @@
 """Prints {case name: outcome} for every vector through the Python package
 (the Python column of compare.py): {"error": code}, or {"typed": ..,
-"object": .., "mismatches": [..]}. Run with the project's venv."""
+"object": .., "mismatches": [..]}; then every Bitnob vector, as
+`NAME [verify]` and `NAME [construct_event]`. Run with the project's venv."""
 
 from __future__ import annotations
 
@@ -74,9 +75,51 @@ def run(case: dict[str, Any]) -> dict[str, Any]:
         return {"error": error.code}
 
 
+def bitnob_outcomes(out: dict[str, Any]) -> None:
+    """The Bitnob columns: every case of bitnob-vectors.json as two outcomes,
+    `NAME [verify]` and `NAME [construct_event]`, each {"error": code} or
+    {typed, object, mismatches}: for construct_event, typed holds event_type
+    and the delivery key, object the event (the payload plus event_type)."""
+    cases = json.loads((FIXTURES / "bitnob-vectors.json").read_text(encoding="utf-8"))["cases"]
+    for case in cases:
+        body = body_of(case)
+        options = case.get("options", {})
+        kwargs: dict[str, Any] = {}
+        if "tolerance_seconds" in options:
+            kwargs["tolerance"] = options["tolerance_seconds"]
+        if "legacy_sha512" in options:
+            kwargs["legacy_sha512"] = options["legacy_sha512"]
+        if "max_body_bytes" in options:
+            kwargs["max_body_bytes"] = options["max_body_bytes"]
+        headers = case["headers"]
+        now = case["now_unix"]
+
+        def verify(bitnob: bw.BitnobWebhook) -> dict[str, Any]:
+            bitnob.verify(body, headers, now=now)
+            return {"typed": {}, "object": {}, "mismatches": []}
+
+        def construct(bitnob: bw.BitnobWebhook) -> dict[str, Any]:
+            event = bitnob.construct_event(body, headers, now=now)
+            obj = event.to_dict()
+            obj["event_type"] = event.event_type
+            return {
+                "typed": {"event_type": event.event_type, "delivery_key": event.delivery_key},
+                "object": obj,
+                "mismatches": mismatches(event),
+            }
+
+        for operation, work in (("verify", verify), ("construct_event", construct)):
+            try:
+                out[f"{case['name']} [{operation}]"] = work(bw.BitnobWebhook(list(case["secrets"]), **kwargs))
+            except bw.WebhookError as error:
+                out[f"{case['name']} [{operation}]"] = {"error": error.code}
+
+
 def main() -> None:
     cases = json.loads((FIXTURES / "vectors.json").read_text())["cases"]
-    json.dump({case["name"]: run(case) for case in cases}, sys.stdout)
+    out = {case["name"]: run(case) for case in cases}
+    bitnob_outcomes(out)
+    json.dump(out, sys.stdout)
 
 
 if __name__ == "__main__":
