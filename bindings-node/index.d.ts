@@ -331,6 +331,68 @@ export declare function parseVisit(body: RawBody, options?: ParseVisitOptions): 
 export declare function sign(secret: string | Uint8Array, body: RawBody): string;
 
 // ---------------------------------------------------------------------------
+// Bitnob
+
+/** `X-Bitnob-Signature`. */
+export declare const BITNOB_SIGNATURE_HEADER: string;
+/** `X-Bitnob-Timestamp` (Unix seconds). */
+export declare const BITNOB_TIMESTAMP_HEADER: string;
+/** `X-Bitnob-Event` (not covered by the signature). */
+export declare const BITNOB_EVENT_HEADER: string;
+/** Bitnob's suggested replay window, the default: 300 seconds. */
+export declare const DEFAULT_BITNOB_TOLERANCE: number;
+
+/** A request's headers (a list of `[name, value]` pairs too: names in any case). */
+export type BitnobHeaders = HeadersLike | ReadonlyArray<readonly [string, string | string[]]> | undefined | null;
+
+export interface BitnobWebhookOptions {
+  /** The replay window in seconds (default 300, either direction); null: none. */
+  tolerance?: number | null;
+  /**
+   * Accept the legacy scheme, the hex HMAC-SHA512 of the body alone (default
+   * true). It signs no timestamp, so such deliveries have no replay
+   * protection: switch it off once Bitnob sends the timestamped scheme.
+   */
+  legacySha512?: boolean;
+  /** Refuse longer bodies before hashing them. Default 1 MiB. */
+  maxBodyBytes?: number | null;
+}
+
+/**
+ * A verifier for one Bitnob endpoint: `X-Bitnob-Signature` is the hex
+ * HMAC-SHA256 of `{X-Bitnob-Timestamp}.{raw body}` (or, legacy, the hex
+ * HMAC-SHA512 of the body). One secret, or several while rotating. Its
+ * events are generic: the payload plus `event_type` (from `X-Bitnob-Event`,
+ * else the body's `event`; when both are there they must agree).
+ */
+export declare class BitnobWebhook {
+  /** @throws WebhookError `invalid_secret` when there is no secret or an empty one. */
+  constructor(secretOrSecrets: string | Uint8Array | ReadonlyArray<string | Uint8Array>, options?: BitnobWebhookOptions);
+  readonly maxBodyBytes: number;
+  /** Seconds, or null for no window. */
+  readonly tolerance: number | null;
+  readonly legacySha512: boolean;
+  /** The indexes of the configured secrets whose last 4 characters are `last4` (the dashboard's `signing_secret_last4`). */
+  secretsEndingIn(last4: string): number[];
+  /** Check the signature, then the window. @throws WebhookError */
+  verify(body: RawBody, headers: BitnobHeaders, options?: ConstructEventOptions): void;
+  /** Verify, then parse the event. @throws WebhookError */
+  constructEvent(body: RawBody, headers: BitnobHeaders, options?: ConstructEventOptions): GenericEvent;
+  verifyRequest(request: Request): Promise<Uint8Array>;
+  constructEventFromRequest(request: Request, options?: ConstructEventOptions): Promise<GenericEvent>;
+  /** A Fetch API handler, as `Webhook#handler`. */
+  handler(fn: (event: GenericEvent, request: Request) => unknown, options?: DedupeOptions): (request: Request) => Promise<Response>;
+  toJSON(): { secrets: string; tolerance: number | null; legacySha512: boolean; maxBodyBytes: number };
+}
+
+/** The last 4 characters of `secret` (fewer if shorter), as Bitnob's dashboard shows `signing_secret_last4`. */
+export declare function secretLast4(secret: string | Uint8Array): string;
+/** The `X-Bitnob-Signature` for `body` sent with `X-Bitnob-Timestamp: timestamp` (tests, local senders). */
+export declare function signBitnob(secret: string | Uint8Array, body: RawBody, timestamp: number | string): string;
+/** The legacy `X-Bitnob-Signature`: hex HMAC-SHA512 of the body alone. */
+export declare function signBitnobLegacy(secret: string | Uint8Array, body: RawBody): string;
+
+// ---------------------------------------------------------------------------
 // De-duplication
 
 /**

@@ -77,5 +77,5 @@ function bitnobOutcomes(out) {
 const vectors = JSON.parse(fs.readFileSync(path.join(FIXTURES, 'vectors.json'), 'utf8'));
 const out = {};
 for (const c of vectors.cases) out[c.name] = run(c);
-if (name === 'wasm') bitnobOutcomes(out);
+if (name === 'wasm' || name === 'node') bitnobOutcomes(out);
 process.stdout.write(JSON.stringify(out));
