@@ -6,7 +6,12 @@
 use std::hint::black_box;
 use std::time::Instant;
 
-use bullseye_webhooks::{Webhook, sign};
+use std::time::{Duration, UNIX_EPOCH};
+
+use bullseye_webhooks::{
+    BITNOB_SIGNATURE_HEADER, BITNOB_TIMESTAMP_HEADER, BitnobWebhook, Webhook, sign, sign_bitnob,
+    sign_bitnob_legacy,
+};
 
 const SAMPLES: usize = 200_000;
 
@@ -91,6 +96,35 @@ fn main() {
     let by_second = sign("whsec_second", &body);
     let by_first_copy = by_first.clone();
 
+    // Bitnob: the timestamped SHA-256 scheme and the legacy SHA-512 one,
+    // each wrong in its first vs last byte, and a rotation of two secrets.
+    let ts = "1764590400";
+    let now = UNIX_EPOCH + Duration::from_secs(1_764_590_400);
+    let bitnob = BitnobWebhook::with_secrets(["bn_first", "bn_second"])
+        .unwrap_or_else(|_| std::process::exit(2));
+    let bn_good = sign_bitnob("bn_first", ts, &body);
+    let bn_first = flip_hex_digit(&bn_good, 0);
+    let bn_last = flip_hex_digit(&bn_good, 63);
+    let bn_by_second = sign_bitnob("bn_second", ts, &body);
+    let legacy_good = sign_bitnob_legacy("bn_first", &body);
+    let legacy_first = flip_hex_digit(&legacy_good, 0);
+    let legacy_last = flip_hex_digit(&legacy_good, 127);
+    let legacy_by_second = sign_bitnob_legacy("bn_second", &body);
+    let headers = |signature: &str| {
+        [
+            (BITNOB_SIGNATURE_HEADER, signature.to_owned()),
+            (BITNOB_TIMESTAMP_HEADER, ts.to_owned()),
+        ]
+    };
+    let bn_verify = |headers: &[(&str, String); 2]| {
+        let pairs = headers.iter().map(|(k, v)| (*k, v.as_str()));
+        black_box(bitnob.verify_at(black_box(&body), pairs, now))
+    };
+    let (bn_first, bn_last) = (headers(&bn_first), headers(&bn_last));
+    let (bn_good, bn_by_second) = (headers(&bn_good), headers(&bn_by_second));
+    let (legacy_first, legacy_last) = (headers(&legacy_first), headers(&legacy_last));
+    let (legacy_good, legacy_by_second) = (headers(&legacy_good), headers(&legacy_by_second));
+
     let rows = [
         (
             "verify: signature wrong in its first vs last byte",
@@ -104,6 +138,30 @@ fn main() {
                 let _ = black_box(
                     rotation.verify(black_box(&body), if c { &by_second } else { &by_first }),
                 );
+            }),
+        ),
+        (
+            "bitnob: SHA-256 signature wrong in its first vs last byte",
+            measure(|c| {
+                let _ = bn_verify(if c { &bn_last } else { &bn_first });
+            }),
+        ),
+        (
+            "bitnob rotation: signed by the first vs the second secret",
+            measure(|c| {
+                let _ = bn_verify(if c { &bn_by_second } else { &bn_good });
+            }),
+        ),
+        (
+            "bitnob legacy: SHA-512 signature wrong in its first vs last byte",
+            measure(|c| {
+                let _ = bn_verify(if c { &legacy_last } else { &legacy_first });
+            }),
+        ),
+        (
+            "bitnob legacy rotation: signed by the first vs the second secret",
+            measure(|c| {
+                let _ = bn_verify(if c { &legacy_by_second } else { &legacy_good });
             }),
         ),
         (
