@@ -3,19 +3,25 @@
 // README's Node section. A plain example must exit 0 and print what its
 // `console.log(...); // expected` comments say; a server example is started
 // (on a free port of 127.0.0.1) and sent real deliveries; a route handler
-// module is imported and called with Requests.
+// module is imported and called with Requests. Examples that read
+// REDIS_URL get a real redis-server, started for this file; Bitnob server
+// examples are sent Bitnob deliveries; examples with a dedupe store are sent
+// their signed delivery twice (the second answer: a duplicate).
 const test = require('node:test');
 const assert = require('node:assert/strict');
 const { spawn, execFileSync } = require('node:child_process');
+const crypto = require('node:crypto');
 const fs = require('node:fs');
 const path = require('node:path');
 const { pathToFileURL } = require('node:url');
 const { ROOT } = require('../impl.js');
 const { post } = require('./http.js');
 const { SECRET, hmac, identification, tampered, signed } = require('../fixtures.js');
+const { RedisServer } = require('./redis-server.js');
 
 const PKG = path.join(ROOT, 'bindings-node');
-const env = { ...process.env, BULLSEYE_WEBHOOK_SECRET: SECRET };
+const BITNOB_SECRET = 'bn_whsk_readme_tests_k3Yq';
+const env = { ...process.env, BULLSEYE_WEBHOOK_SECRET: SECRET, BITNOB_WEBHOOK_SECRET: BITNOB_SECRET };
 
 function jsBlocks(file, fromHeading) {
   let text = fs.readFileSync(file, 'utf8');
@@ -34,8 +40,20 @@ const blocks = [
 ];
 
 test('the READMEs have their examples', () => {
-  assert.ok(blocks.length >= 9, `found ${blocks.length} examples`);
+  assert.ok(blocks.length >= 14, `found ${blocks.length} examples`);
+  for (const name of ['RedisStore', 'MemoryStore', 'BitnobWebhook', 'handler(']) {
+    assert.ok(blocks.some(([, code]) => code.includes(name)), `no example uses ${name}`);
+  }
 });
+
+let redis;
+test.before(async () => {
+  if (blocks.some(([, code]) => code.includes('REDIS_URL'))) {
+    redis = await RedisServer.start();
+    env.REDIS_URL = redis.url;
+  }
+});
+test.after(() => redis?.stop());
 
 /** Write an example inside the package folder, where `bullseye-webhooks` resolves to itself. */
 function writeExample(t, code, ext) {
@@ -65,11 +83,30 @@ async function runServer(t, file, code) {
   });
   const route = /\.post\('([^']+)'/.exec(code)[1];
   const url = `http://127.0.0.1:${port}${route}`;
-  const ok = await post(url, identification, { 'content-type': 'application/json', 'x-bullseye-signature': signed });
+  const json = { 'content-type': 'application/json' };
+  let deliveries;
+  if (code.includes('BitnobWebhook')) {
+    const body = Buffer.from('{"event":"transfer.success","data":{"reference":"ref_1","amount":500}}');
+    const timestamp = String(Math.floor(Date.now() / 1000));
+    const bitnobSigned = { 'x-bitnob-signature': crypto.createHmac('sha256', BITNOB_SECRET).update(`${timestamp}.`).update(body).digest('hex'), 'x-bitnob-timestamp': timestamp };
+    deliveries = { body, signed: bitnobSigned, tampered: Buffer.from(body.toString().replace('500', '5000')) };
+  } else {
+    deliveries = { body: identification, signed: { 'x-bullseye-signature': signed }, tampered };
+  }
+  const ok = await post(url, deliveries.body, { ...json, ...deliveries.signed });
   assert.equal(ok.status, 200, ok.text);
-  const unsigned = await post(url, identification, { 'content-type': 'application/json' });
+  if (/dedupe/.test(code)) {
+    let again;
+    for (let i = 0; i < 40; i++) {
+      again = await post(url, deliveries.body, { ...json, ...deliveries.signed });
+      if (again.status !== 409) break;
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+    assert.deepEqual([again.status, again.json], [200, { duplicate: true }]);
+  }
+  const unsigned = await post(url, deliveries.body, json);
   assert.deepEqual([unsigned.status, unsigned.json], [400, { error: 'missing_signature' }]);
-  const bad = await post(url, tampered, { 'content-type': 'application/json', 'x-bullseye-signature': signed });
+  const bad = await post(url, deliveries.tampered, { ...json, ...deliveries.signed });
   assert.deepEqual([bad.status, bad.json], [401, { error: 'signature_mismatch' }]);
 }
 
