@@ -27,6 +27,7 @@ from __future__ import annotations
 
 from typing import Any, Optional
 
+import anyio
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse
@@ -112,8 +113,9 @@ class BullseyeMiddleware:
         try:
             await self.app(scope, bounded_receive, settling_send)
         finally:
-            if slot.leases:  # the handler raised before answering
-                await slot.settle(False)
+            if slot.leases:  # the handler raised (or the request was cancelled) before answering
+                with anyio.CancelScope(shield=True):  # release even when cancelled
+                    await slot.settle(False)
 
 
 class BullseyeWebhook(Receiver):
