@@ -10,6 +10,14 @@ absent documented field reads as null, as the contract says). Objects (the
 whole payload as sent) and mismatch lists ({path, expected, found, value}, in
 document order) must be equal exactly.
 
+Bitnob: every case of fixtures/bitnob-vectors.json is dumped as two outcomes,
+`NAME [verify]` and `NAME [construct_event]`, in the same form (verify's
+success: {"typed": {}, "object": {}, "mismatches": []}; construct_event's:
+typed = {event_type, delivery_key}, object = the payload plus event_type). They
+are compared with Rust's like every other outcome, and each language's answer
+is also held to the vector's stored expectation ({ok, event_type} or
+{ok: false, code}), so no column can agree with a wrong reference.
+
 "Exactly" means as JSON values, with two rules: a boolean never equals a
 number (Python's True == 1 is not allowed to hide a difference), and numbers
 are compared as JavaScript holds them: an integer beyond 2**53 is compared as
@@ -51,6 +59,24 @@ def dump(language: str, command: list[str]) -> dict[str, Any]:
 JS_SAFE = 2 ** 53
 
 
+BITNOB_OPERATIONS = ("verify", "construct_event")
+
+
+def bitnob_expectations() -> dict[str, dict[str, Any]]:
+    """Each Bitnob outcome's dump key and the answer its vector stores."""
+    path = ROOT / "fixtures" / "bitnob-vectors.json"
+    cases = json.loads(path.read_text(encoding="utf-8"))["cases"]
+    return {f"{c['name']} [{op}]": c["expect"][op] for c in cases for op in BITNOB_OPERATIONS}
+
+
+def bitnob_answer(outcome: dict[str, Any]) -> dict[str, Any]:
+    """A dumped outcome in the vectors' form: {ok, event_type} or {ok: false, code}."""
+    if "error" in outcome:
+        return {"ok": False, "code": outcome["error"]}
+    typed = outcome.get("typed") or {}
+    return {"ok": True, "event_type": typed["event_type"]} if "event_type" in typed else {"ok": True}
+
+
 def normalized(value: Any) -> Any:
     """A dumped value with booleans told apart from numbers, and integers
     beyond JavaScript's exact range as the double a JS number holds."""
@@ -83,10 +109,20 @@ def project(reference: Any, other: Any) -> Any:
 
 def main(languages: list[str]) -> int:
     commands = dumpers()
-    outcomes = {language: normalized(dump(language, commands[language])) for language in languages}
+    dumped = {language: dump(language, commands[language]) for language in languages}
+    outcomes = {language: normalized(dumped[language]) for language in languages}
     reference = outcomes[languages[0]]
     failures = []
     failed_pairs = 0
+    bitnob = bitnob_expectations()
+    bitnob_wrong = 0
+    for language in languages:
+        for case, expected in bitnob.items():
+            got = dumped[language].get(case)
+            if got is None or bitnob_answer(got) != expected:
+                bitnob_wrong += 1
+                answer = "no outcome" if got is None else f"answered {bitnob_answer(got)}"
+                failures.append(f"{case}: {language} {answer}, the vector expects {expected}")
     for case, expected in reference.items():
         for language in languages[1:]:
             before = len(failures)
@@ -107,8 +143,12 @@ def main(languages: list[str]) -> int:
     for failure in failures:
         print(failure, file=sys.stderr)
     compared = len(reference) * (len(languages) - 1)
-    print(f"conformance: {len(reference)} vectors x {len(languages)} languages ({', '.join(languages)})")
+    print(f"conformance: {len(reference)} outcomes ({len(reference) - len(bitnob)} Bullseye vectors, "
+          f"{len(bitnob)} Bitnob: {len(bitnob) // 2} vectors x verify, construct_event) "
+          f"x {len(languages)} languages ({', '.join(languages)})")
     print(f"conformance: {compared - failed_pairs} passed, {failed_pairs} failed")
+    checked = len(bitnob) * len(languages)
+    print(f"conformance: Bitnob answers as the vectors store them: {checked - bitnob_wrong} of {checked}")
     return 1 if failures else 0
 
 

@@ -6,6 +6,13 @@
 //! payload object as sent (for an event, the payload plus `event_type`; for
 //! a visit, the original), and `mismatches` the documented fields of another
 //! type, in document order, as `{path, expected, found, value}`.
+//!
+//! The cases of `fixtures/bitnob-vectors.json` run through a
+//! `BitnobWebhook` and give two outcomes each, `NAME [verify]` and
+//! `NAME [construct_event]`, in the same form: `verify`'s success is
+//! `{"typed": {}, "object": {}, "mismatches": []}`; `construct_event`'s has
+//! `typed` = `{event_type, delivery_key}` and `object` = the event as it
+//! serializes (the payload with `event_type`).
 
 // Indexing a serde_json `Value` never panics (a missing key reads as Null).
 #![allow(clippy::indexing_slicing)]
@@ -14,8 +21,8 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, UNIX_EPOCH};
 
 use bullseye_webhooks::{
-    CheckedEvent, CheckedVisit, Error, Event, Mismatch, Visit, Webhook, check_visit, parse_visit,
-    parse_visit_strict,
+    BitnobWebhook, CheckedEvent, CheckedVisit, Error, Event, Mismatch, Visit, Webhook, check_visit,
+    parse_visit, parse_visit_strict,
 };
 use serde_json::{Value, json};
 
@@ -26,13 +33,22 @@ pub fn fixtures_dir() -> PathBuf {
 
 /// Every case of `fixtures/vectors.json`.
 pub fn load_cases() -> Result<Vec<Value>, String> {
-    let path = fixtures_dir().join("vectors.json");
+    load("vectors.json")
+}
+
+/// Every case of `fixtures/bitnob-vectors.json`.
+pub fn load_bitnob_cases() -> Result<Vec<Value>, String> {
+    load("bitnob-vectors.json")
+}
+
+fn load(file: &str) -> Result<Vec<Value>, String> {
+    let path = fixtures_dir().join(file);
     let text = std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
-    let vectors: Value = serde_json::from_str(&text).map_err(|e| format!("vectors.json: {e}"))?;
+    let vectors: Value = serde_json::from_str(&text).map_err(|e| format!("{file}: {e}"))?;
     vectors["cases"]
         .as_array()
         .cloned()
-        .ok_or_else(|| "vectors.json has no cases".to_owned())
+        .ok_or_else(|| format!("{file} has no cases"))
 }
 
 fn hex_bytes(hex: &str) -> Result<Vec<u8>, String> {
@@ -262,4 +278,92 @@ pub fn run(case: &Value) -> Result<Value, String> {
         },
     };
     Ok(outcome.unwrap_or_else(|e| json!({ "error": e.code() })))
+}
+
+/// The two operations every Bitnob case runs, in the order of their outcomes.
+pub const BITNOB_OPERATIONS: [&str; 2] = ["verify", "construct_event"];
+
+/// The dump key of a Bitnob case's outcome: `NAME [verify]`,
+/// `NAME [construct_event]`.
+pub fn bitnob_key(case: &Value, operation: &str) -> String {
+    format!(
+        "{} [{operation}]",
+        case["name"].as_str().unwrap_or_default()
+    )
+}
+
+fn bitnob_of(case: &Value) -> Result<Result<BitnobWebhook, Error>, String> {
+    let secrets: Vec<&str> = case["secrets"]
+        .as_array()
+        .ok_or("secrets")?
+        .iter()
+        .map(|s| s.as_str().unwrap_or_default())
+        .collect();
+    let options = &case["options"];
+    Ok(BitnobWebhook::with_secrets(secrets).map(|mut bitnob| {
+        match options.get("tolerance_seconds") {
+            None => {}
+            Some(Value::Null) => bitnob = bitnob.without_tolerance(),
+            Some(seconds) => {
+                bitnob = bitnob.with_tolerance(Duration::from_secs(seconds.as_u64().unwrap_or(0)));
+            }
+        }
+        if let Some(legacy) = options["legacy_sha512"].as_bool() {
+            bitnob = bitnob.with_legacy_sha512(legacy);
+        }
+        if let Some(max) = options["max_body_bytes"].as_u64() {
+            bitnob = bitnob.with_max_body_bytes(usize::try_from(max).unwrap_or(usize::MAX));
+        }
+        bitnob
+    }))
+}
+
+/// Run one Bitnob case: its outcomes for [`BITNOB_OPERATIONS`], in order,
+/// each `{"error": code}` or `{"typed": .., "object": .., "mismatches": []}`.
+pub fn run_bitnob(case: &Value) -> Result<[Value; 2], String> {
+    let body = body_of(case)?;
+    let headers: Vec<(&str, &str)> = case["headers"]
+        .as_array()
+        .ok_or("headers")?
+        .iter()
+        .map(|pair| {
+            (
+                pair[0].as_str().unwrap_or_default(),
+                pair[1].as_str().unwrap_or_default(),
+            )
+        })
+        .collect();
+    let now = UNIX_EPOCH + Duration::from_secs(case["now_unix"].as_u64().ok_or("now_unix")?);
+    let bitnob = match bitnob_of(case)? {
+        Ok(bitnob) => bitnob,
+        Err(error) => {
+            return Ok([
+                json!({ "error": error.code() }),
+                json!({ "error": error.code() }),
+            ]);
+        }
+    };
+    let verified = bitnob
+        .verify_at(&body, headers.iter().copied(), now)
+        .map(|()| json!({ "typed": {}, "object": {}, "mismatches": [] }));
+    let event = bitnob.construct_event_at(&body, headers.iter().copied(), now);
+    let checked = bitnob.check_event_at(&body, headers.iter().copied(), now);
+    // check_event must give construct_event's answer exactly.
+    same_answer(
+        &case["name"],
+        &event,
+        &checked,
+        event_answer,
+        checked_event_answer,
+    )?;
+    let constructed = event.map(|event| {
+        json!({
+            "typed": { "event_type": event.event_type(), "delivery_key": event.delivery_key() },
+            "object": event,
+            "mismatches": mismatch_list(event.mismatches()),
+        })
+    });
+    let outcome =
+        |result: Result<Value, Error>| result.unwrap_or_else(|e| json!({ "error": e.code() }));
+    Ok([outcome(verified), outcome(constructed)])
 }

@@ -89,3 +89,43 @@ fn every_vector() {
     );
     println!("{} vectors passed", cases.len());
 }
+
+/// The Rust column of the Bitnob vectors is right: each outcome is the
+/// stored answer (`{ok, event_type}` or `{ok: false, code}`), and a Bitnob
+/// event keeps the body as sent and is keyed by its hash.
+#[test]
+fn every_bitnob_outcome() {
+    use bullseye_webhooks_conformance::{BITNOB_OPERATIONS, load_bitnob_cases, run_bitnob};
+    let cases = load_bitnob_cases().unwrap();
+    assert!(cases.len() >= 100, "bitnob-vectors.json lost cases");
+    let mut failures = Vec::new();
+    for case in &cases {
+        let outcomes = run_bitnob(case).unwrap();
+        for (operation, outcome) in BITNOB_OPERATIONS.iter().zip(outcomes) {
+            let expect = &case["expect"][operation];
+            let got = match outcome["error"].as_str() {
+                Some(code) => json!({"ok": false, "code": code}),
+                None if *operation == "verify" => json!({"ok": true}),
+                None => json!({"ok": true, "event_type": outcome["typed"]["event_type"]}),
+            };
+            if got != *expect {
+                failures.push(format!(
+                    "{} [{operation}]: {got}, expected {expect}",
+                    case["name"]
+                ));
+            }
+            if *operation == "construct_event" && outcome["error"].is_null() {
+                let key = outcome["typed"]["delivery_key"]
+                    .as_str()
+                    .unwrap_or_default();
+                if !key.starts_with("sha256:") || key.len() != 7 + 64 {
+                    failures.push(format!("{}: delivery key {key:?}", case["name"]));
+                }
+                if outcome["object"]["event_type"] != expect["event_type"] {
+                    failures.push(format!("{}: object {}", case["name"], outcome["object"]));
+                }
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
