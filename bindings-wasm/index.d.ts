@@ -381,3 +381,5 @@ export class BitnobWebhook {
 export function secretLast4(secret: string | Uint8Array): string;
 /** The X-Bitnob-Signature for `body` sent with `X-Bitnob-Timestamp: timestamp` (tests, local senders). */
 export function signBitnob(secret: string | Uint8Array, body: RawBody, timestamp: string | number): string;
+/** The legacy X-Bitnob-Signature: hex HMAC-SHA512 of the body alone (tests, local senders). */
+export function signBitnobLegacy(secret: string | Uint8Array, body: RawBody): string;

@@ -22,6 +22,7 @@ import initWasm, {
   secretLast4 as wasmSecretLast4,
   sign as wasmSign,
   signBitnob as wasmSignBitnob,
+  signBitnobLegacy as wasmSignBitnobLegacy,
 } from './pkg/bullseye_webhooks_wasm.js';
 
 /** The header Bullseye signs with (the core's SIGNATURE_HEADER). */
@@ -772,6 +773,17 @@ export function signBitnob(secret, body, timestamp) {
   const bytes = secretBytes(secret);
   try {
     return wasmSignBitnob(bytes, text, rawBody(body).bytes);
+  } finally {
+    bytes.fill(0);
+  }
+}
+
+/** The legacy X-Bitnob-Signature: hex HMAC-SHA512 of the body alone (tests, local senders). */
+export function signBitnobLegacy(secret, body) {
+  ensureReady();
+  const bytes = secretBytes(secret);
+  try {
+    return wasmSignBitnobLegacy(bytes, rawBody(body).bytes);
   } finally {
     bytes.fill(0);
   }

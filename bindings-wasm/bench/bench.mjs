@@ -14,7 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { Miniflare } from 'miniflare';
 
-import { Webhook, mismatchesOf, sign } from '../node.js';
+import { BitnobWebhook, Webhook, mismatchesOf, sign } from '../node.js';
 import { COMPATIBILITY_DATE, workerModules } from '../demo/miniflare.mjs';
 import { bundleCommonJs } from './cjs-bundle.mjs';
 
@@ -78,6 +78,16 @@ const key = await crypto.subtle.importKey('raw', new TextEncoder().encode(SECRET
 const mac = Uint8Array.from(signature.match(/../g), (h) => parseInt(h, 16));
 const reads = (e) => [e.visitor?.email, e.company?.domain, e.session?.utm_source, e.page_views?.length];
 const nodeSchemeHeaders = schemeHeaders();
+// Bitnob over the same body: the timestamped HMAC-SHA256, and the legacy
+// HMAC-SHA512 (signatures from node:crypto; the window is off so that the
+// figures do not depend on the clock).
+const bitnob = new BitnobWebhook(SECRET, { tolerance: null });
+const bitnobTimestamp = String(Math.floor(Date.now() / 1000));
+const bitnobHeaders = {
+  'x-bitnob-signature': createHmac('sha256', SECRET).update(`${bitnobTimestamp}.`).update(body).digest('hex'),
+  'x-bitnob-timestamp': bitnobTimestamp,
+};
+const bitnobLegacyHeaders = { 'x-bitnob-signature': createHmac('sha512', SECRET).update(body).digest('hex') };
 const contenders = {
   'wasm verify': () => webhook.verify(bytes, signature),
   'crypto.subtle.verify': async () => {
@@ -97,6 +107,12 @@ const contenders = {
     const tag = createHmac('sha256', SECRET).update(body).digest();
     if (!timingSafeEqual(tag, Buffer.from(signature, 'hex'))) throw new Error('mismatch');
     reads(JSON.parse(body.toString('utf8')));
+  },
+  'wasm BitnobWebhook verify': () => bitnob.verify(bytes, bitnobHeaders),
+  'wasm BitnobWebhook verify (SHA-512)': () => bitnob.verify(bytes, bitnobLegacyHeaders),
+  'node:crypto Bitnob HMAC-SHA256': () => {
+    const tag = createHmac('sha256', SECRET).update(`${bitnobTimestamp}.`).update(body).digest();
+    if (!timingSafeEqual(tag, Buffer.from(bitnobHeaders['x-bitnob-signature'], 'hex'))) throw new Error('mismatch');
   },
 };
 const ROUNDS = 15;
@@ -119,6 +135,7 @@ for (const peer of ['@octokit/webhooks-methods verify', 'standardwebhooks verify
   console.log(`  ${peer} / wasm verify: ${ratio(peer, 'wasm verify')}x`);
 }
 console.log(`  wasm constructEvent / node:crypto + JSON.parse: ${ratio('wasm constructEvent + reads', 'node:crypto + JSON.parse + reads')}x`);
+console.log(`  wasm BitnobWebhook verify / node:crypto: ${ratio('wasm BitnobWebhook verify', 'node:crypto Bitnob HMAC-SHA256')}x`);
 
 // Instantiate + first verify, in Node: a fresh process each time.
 const probe = `

@@ -99,6 +99,12 @@ pub fn sign_bitnob(secret: &[u8], timestamp: &str, body: &[u8]) -> String {
     bullseye_webhooks::sign_bitnob(secret, timestamp, body)
 }
 
+/// The legacy `X-Bitnob-Signature` value: hex HMAC-SHA512 of the body.
+#[wasm_bindgen(js_name = signBitnobLegacy)]
+pub fn sign_bitnob_legacy(secret: &[u8], body: &[u8]) -> String {
+    bullseye_webhooks::sign_bitnob_legacy(secret, body)
+}
+
 /// The last 4 characters of a secret, as Bitnob's `signing_secret_last4`.
 #[wasm_bindgen(js_name = secretLast4)]
 pub fn secret_last4(secret: &[u8]) -> String {

@@ -157,10 +157,12 @@ test('the caller\'s secret bytes are left as given; the copies are wiped', () =>
   assert.deepEqual(Array.from(secret), before);
 });
 
-test('signBitnob matches node:crypto', () => {
+test('signBitnob and signBitnobLegacy match node:crypto', () => {
   assert.equal(lib.signBitnob(SECRET, BODY, AT), hmac256(SECRET, AT, BODY));
   assert.equal(lib.signBitnob(SECRET, new TextEncoder().encode(BODY), String(AT)), hmac256(SECRET, AT, BODY));
   assert.throws(() => lib.signBitnob(SECRET, BODY, 1.5), TypeError);
+  assert.equal(lib.signBitnobLegacy(SECRET, BODY), hmac512(SECRET, BODY));
+  assert.equal(lib.signBitnobLegacy(new TextEncoder().encode(SECRET), new TextEncoder().encode(BODY)), hmac512(SECRET, BODY));
 });
 
 test('misuse is a TypeError, never a crash', () => {
