@@ -333,6 +333,10 @@ def test_options_are_checked() -> None:
         BullseyeWebhook(SECRET, dedupe=object())
     with pytest.raises(ValueError, match="lease"):
         BullseyeWebhook(SECRET, dedupe=MemoryStore(), lease=0)
+    # The core's defaults: a 60 s lease, 24 h retention, Retry-After 30 s for a failed store.
+    defaults = BullseyeWebhook(SECRET, dedupe=MemoryStore())
+    assert (defaults.lease, defaults.retention, defaults.store_retry_after) == (60, 86400, 30)
+    assert defaults.on_store_error == "retry"
 
 
 def test_complete_failing_after_success_still_answers_2xx(caplog: pytest.LogCaptureFixture) -> None:

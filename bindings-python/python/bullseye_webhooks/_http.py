@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any, Optional, Protocol, Union
 
+from . import _native
 from ._errors import StoreUnavailable, WebhookError, error_for
 from ._native import DEFAULT_MAX_BODY_BYTES, GenericEvent, VisitorIdentifiedEvent, Webhook
 
@@ -121,9 +122,9 @@ class Receiver:
         strict: bool = _UNSET,
         dedupe: Any = None,
         on_store_error: str = "retry",
-        lease: Union[float, timedelta] = 60.0,
-        retention: Union[float, timedelta] = timedelta(hours=24),
-        store_retry_after: Union[float, timedelta] = 30.0,
+        lease: Union[float, timedelta] = _native.DEFAULT_LEASE,
+        retention: Union[float, timedelta] = _native.DEFAULT_RETENTION,
+        store_retry_after: Union[float, timedelta] = _native.STORE_RETRY_AFTER,
     ) -> None:
         self.webhook: Verifier
         if _is_verifier(secret):
