@@ -76,7 +76,7 @@ fuzz: ## Fuzz every target for FUZZ_SECONDS (default 60); crashes land in fuzz/a
 timing: ## Constant-time check (dudect-style Welch t-test); a measurement, not a test
 	cargo run --quiet --release -p bullseye-webhooks --example timing
 
-fixtures: ## Regenerate fixtures/vectors.json from fixtures/generate.py (Python stdlib)
+fixtures: ## Regenerate fixtures/vectors.json and fixtures/bitnob-vectors.json from fixtures/generate.py (Python stdlib)
 	python3 fixtures/generate.py
 
 clean: ## Remove build outputs
