@@ -565,8 +565,7 @@ mod tests {
 
     // Signatures and hashes from Python's hmac and hashlib, not from the core.
     const BITNOB_SECRET: &[u8] = b"bitnob_test_secret_4f2a";
-    const BITNOB_BODY: &[u8] =
-        br#"{"event":"virtualcard.transaction.debit","data":{"id":"tx_1"}}"#;
+    const BITNOB_BODY: &[u8] = br#"{"event":"virtualcard.transaction.debit","data":{"id":"tx_1"}}"#;
     const BITNOB_SHA256: &str = "475a5063610e622de1ab853c3061396ba1c2f2ce65802f927215aa83e5177bc0";
     const BITNOB_SHA512: &str = "0cc0c7790cc215ba1b53b7d738b333e1ef4226aeb43396ca1310529e776ccade7f7f21093b0a6acae6ba538e123bfb98179963502b1cdcc40af316ce998a2c67";
     const BITNOB_KEY: &str =

@@ -262,7 +262,9 @@ impl WasmBitnobWebhook {
         if event {
             self.inner.construct_event(body, &headers, now_ms)
         } else {
-            self.inner.verify(body, &headers, now_ms).map(|()| Vec::new())
+            self.inner
+                .verify(body, &headers, now_ms)
+                .map(|()| Vec::new())
         }
         .map_err(thrown)
     }
