@@ -1049,11 +1049,17 @@ function fastifyPlugin(fastify, options, done) {
     return undefined;
   });
   if (settings) {
-    fastify.addHook('onResponse', async (request, reply) => {
+    const settle = (request, reply) => {
       const claim = request[CLAIM];
-      if (!claim) return;
+      if (!claim) return undefined;
       request[CLAIM] = undefined;
-      await settleClaim(settings, claim, isSuccess(reply.statusCode), options.logger ?? request.log);
+      return settleClaim(settings, claim, isSuccess(reply.statusCode), options.logger ?? request.log);
+    };
+    // Settled by the status sent; when the client left before the answer
+    // (no 'finish', so no onResponse), by the status the handler answers.
+    fastify.addHook('onResponse', async (request, reply) => settle(request, reply));
+    fastify.addHook('onSend', async (request, reply) => {
+      if (reply.raw.destroyed || request.raw.destroyed) await settle(request, reply);
     });
   }
   done();

@@ -469,3 +469,38 @@ test('a complete that fails after the handler succeeded is retried in the backgr
   assert.ok(log.lines.some(([level, line]) => level === 'error' && /complete failed .*retrying it in the background/.test(line)), JSON.stringify(log.lines));
   assert.ok(log.lines.some(([level, line]) => level === 'warn' && /complete succeeded on try 3/.test(line)), JSON.stringify(log.lines));
 });
+
+/** POST `d` and close the connection once the handler has started, without reading an answer. */
+async function abandon(url, d) {
+  const { hostname, port, pathname } = new URL(url);
+  const request = http.request({ hostname, port, path: pathname, method: 'POST', headers: d.headers });
+  request.on('error', () => {});
+  request.end(d.body);
+  while ((calls.get(d.sessionId) ?? 0) === 0) await sleep(5);
+  request.destroy();
+  await sleep(50);
+}
+
+for (const integration of Object.keys(INTEGRATIONS)) {
+  test(`${integration}: a client that leaves before the answer; the claim is settled by what the handler answers after`, async (t) => {
+    const url = await serve(t, integration, { dedupe: new MemoryStore() });
+    // The handler succeeds after the client left: the delivery is done.
+    let finish;
+    const succeeded = delivery([new Promise((resolve) => (finish = resolve))]);
+    await abandon(url, succeeded);
+    assert.equal((await send(url, succeeded)).status, 409, 'still in flight while the handler runs');
+    finish();
+    assert.deepEqual((await sendSettled(url, succeeded)).json, { duplicate: true });
+    assert.equal(calls.get(succeeded.sessionId), 1);
+
+    // The handler fails after the client left: released, so the retry is handled.
+    let fail;
+    const failing = delivery([new Promise((resolve) => (fail = resolve)).then(() => Promise.reject(new Error('failed late')))]);
+    await abandon(url, failing);
+    fail();
+    const retried = await sendSettled(url, failing);
+    assert.equal(retried.status, 200, retried.text);
+    assert.equal(retried.json.processed, true);
+    assert.equal(calls.get(failing.sessionId), 2);
+  });
+}
