@@ -1,6 +1,7 @@
 'use strict';
 // make bench (Node): bullseye-webhooks against node:crypto and the webhook
-// libraries people use, on the ~3 KB identification payload, in one process.
+// libraries people use, on the ~3 KB identification payload, in one process;
+// the Bitnob verifier, and what each de-duplication store adds per delivery.
 // Every candidate runs in each round (the order rotating), a round times a
 // batch of calls, and the table gives each candidate's median over the rounds
 // and its ratio to the baseline of its group. A report, never a pass/fail.
@@ -148,6 +149,77 @@ peers.push(() => optional('stripe', (Stripe) => {
   ]);
 }));
 
+// Bitnob: the timestamped scheme over the same body, against node:crypto
+// doing the same (HMAC of `timestamp.body`, timingSafeEqual, JSON.parse).
+const bitnob = new bullseye.BitnobWebhook(SECRET);
+const bitnobTimestamp = String(Math.floor(Date.now() / 1000));
+const bitnobHeaders = {
+  'x-bitnob-signature': crypto.createHmac('sha256', SECRET).update(`${bitnobTimestamp}.`).update(body).digest('hex'),
+  'x-bitnob-timestamp': bitnobTimestamp,
+};
+candidates.push(
+  [
+    'bitnob construct',
+    'node:crypto HMAC(timestamp.body) + timingSafeEqual + JSON.parse + reads',
+    () => {
+      const expected = crypto.createHmac('sha256', SECRET).update(`${bitnobHeaders['x-bitnob-timestamp']}.`).update(body).digest();
+      const given = Buffer.from(bitnobHeaders['x-bitnob-signature'], 'hex');
+      if (given.length !== expected.length || !crypto.timingSafeEqual(given, expected)) throw new Error('mismatch');
+      reads(JSON.parse(body.toString('utf8')));
+    },
+  ],
+  ['bitnob construct', 'bullseye-webhooks BitnobWebhook constructEvent + reads', () => reads(bitnob.constructEvent(body, bitnobHeaders))],
+);
+
+// De-duplication: the cost a store adds to each delivery (a claim, then a
+// complete), each call with a key of its own, as a ratio to constructEvent
+// alone. Redis runs on loopback, started here from the Debian package.
+let unique = 0;
+const delivered = () => `${bullseye.deliveryKeyOf(webhook.constructEvent(body, signature))}:${++unique}`;
+const memoryStore = new bullseye.MemoryStore();
+candidates.push(
+  ['dedupe', 'constructEvent + deliveryKeyOf (no store)', () => void delivered()],
+  [
+    'dedupe',
+    '+ MemoryStore claim + complete',
+    () => {
+      const key = delivered();
+      const { token } = memoryStore.claim(key, 60_000);
+      memoryStore.complete(key, token, 86_400_000);
+    },
+  ],
+);
+const cleanups = [];
+peers.push(async () => {
+  let redis;
+  try {
+    const { RedisServer } = require('../../tests/js/node/redis-server.js');
+    redis = await RedisServer.start();
+    cleanups.push(() => redis.stop());
+  } catch (error) {
+    missing.push(`redis-server (${error.message})`);
+    return;
+  }
+  const Redis = require('ioredis');
+  const { createClient } = require('redis');
+  const ioredis = new Redis(redis.url);
+  const nodeRedis = await createClient({ url: redis.url }).on('error', () => {}).connect();
+  cleanups.push(() => ioredis.disconnect(), () => nodeRedis.destroy());
+  for (const [name, client] of [['ioredis', ioredis], ['node-redis', nodeRedis]]) {
+    const store = new bullseye.RedisStore(client);
+    candidates.push([
+      'dedupe',
+      `+ RedisStore (${name}, loopback) claim + complete`,
+      async () => {
+        const key = delivered();
+        const { token } = await store.claim(key, 60_000);
+        await store.complete(key, token, 60_000);
+      },
+      Math.max(50, BATCH / 10),
+    ]);
+  }
+});
+
 let subtleKey;
 const subtleSignature = Buffer.from(signature, 'hex');
 candidates.push([
@@ -209,6 +281,7 @@ async function main() {
   console.log(`\ngoal verify <= 0.70x node:crypto: ${verifyRatio.toFixed(2)}x (${verifyRatio <= 0.7 ? 'met' : 'NOT met'})`);
   console.log(`goal constructEvent + reads <= 1.00x node:crypto + JSON.parse + reads: ${constructRatio.toFixed(2)}x (${constructRatio <= 1 ? 'met' : 'NOT met'})`);
   if (missing.length) console.log(`not measured (did not load): ${missing.join(', ')}`);
+  for (const cleanup of cleanups.reverse()) await cleanup();
   if (sink === 0) throw new Error('reads were optimised away');
 }
 
