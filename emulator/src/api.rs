@@ -314,10 +314,29 @@ async fn start(
         attempts: 0,
         next_attempt_ms: Some(now_ms()),
     };
-    let first = delivery::start(Arc::clone(state), delivery)
-        .await
-        .map_err(internal)?;
-    Ok(reply(StatusCode::OK, &first_attempt_answer(&first, test)))
+    let delivery_id = delivery.id.clone();
+    let first = tokio::time::timeout(
+        state.answer_within,
+        delivery::start(Arc::clone(state), delivery),
+    )
+    .await;
+    let answer = match first {
+        Ok(first) => first_attempt_answer(&first.map_err(internal)?, test),
+        // The attempt goes on (and is logged); the caller hears now.
+        Err(_) => json!({
+            "success": false,
+            "message": format!(
+                "{} sent; the receiver has not answered yet (see the logs)",
+                if test { "Test webhook" } else { "Webhook" }
+            ),
+            "deliveryId": delivery_id,
+            "status": "pending",
+            "statusCode": null,
+            "error": null,
+            "nextRetryAt": null,
+        }),
+    };
+    Ok(reply(StatusCode::OK, &answer))
 }
 
 fn first_attempt_answer(first: &FirstAttempt, test: bool) -> Value {

@@ -29,6 +29,10 @@ pub const API_PREFIX: &str = "/api/v1";
 /// How long a receiver has to answer a delivery, as Bullseye's guide says.
 pub const DEFAULT_DELIVERY_TIMEOUT: Duration = Duration::from_secs(30);
 
+/// The longest the test and deliver endpoints wait for the first attempt
+/// before answering `pending`.
+const MAX_ANSWER_WAIT: Duration = Duration::from_secs(25);
+
 /// Where the emulator keeps its configuration and logs.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Database {
@@ -146,6 +150,8 @@ pub(crate) struct State {
     time_scale: f64,
     agent: ureq::Agent,
     log_attempts: bool,
+    /// How long the test and deliver endpoints wait for the first attempt.
+    answer_within: Duration,
 }
 
 impl State {
@@ -228,6 +234,9 @@ impl Emulator {
             time_scale: config.time_scale,
             agent,
             log_attempts: config.log_attempts,
+            // Under a client's usual 30 s timeout, and before the attempt's
+            // own timeout, so a slow receiver still gets an answer in time.
+            answer_within: (config.timeout.mul_f64(5.0 / 6.0)).min(MAX_ANSWER_WAIT),
         });
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()

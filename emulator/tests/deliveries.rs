@@ -146,19 +146,29 @@ fn no_answer_in_time_is_a_failed_attempt_without_a_status() {
     client
         .set_identification(&WebhookUpdate::new().url(&slow.url))
         .unwrap();
+    // The endpoint answers before the attempt's own timeout: pending.
     let result = client.send_test(WebhookKind::Identification).unwrap();
     assert!(!result.success);
-    assert_eq!(result.extra["statusCode"], Value::Null);
+    assert_eq!(result.extra["status"], "pending", "{result:?}");
     assert!(
-        result.extra["error"]
+        result.message.contains("has not answered yet"),
+        "{result:?}"
+    );
+    // Then the attempt times out, and is logged as such.
+    assert!(wait_for(Duration::from_secs(5), || {
+        client.logs(&LogsQuery::new()).unwrap().total >= 1
+    }));
+    let entry = client.logs(&LogsQuery::new()).unwrap().logs.pop().unwrap();
+    assert_eq!((entry.status.as_str(), entry.status_code), ("failed", None));
+    assert!(
+        extra(&entry, "error")
             .as_str()
             .unwrap()
             .starts_with("timeout"),
-        "{result:?}"
+        "{entry:?}"
     );
-    let entry = &client.logs(&LogsQuery::new()).unwrap().logs[0];
-    assert_eq!((entry.status.as_str(), entry.status_code), ("failed", None));
     assert!(entry.response_time_ms.unwrap() >= 200);
+    assert_eq!(extra(&entry, "deliveryId"), &result.extra["deliveryId"]);
 
     // No listener at all: refused at once.
     client
