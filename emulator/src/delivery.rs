@@ -85,6 +85,15 @@ async fn run(
         let attempt = attempt(&state, &delivery).await;
         let recorded = state.with_store(|store| store.record_attempt(&delivery, &attempt));
         state.log(&describe(&delivery, &attempt));
+        let stop = match &recorded {
+            // Not recorded: stop rather than attempt again at once (a file
+            // database resumes the delivery at the next start).
+            Err(error) => {
+                state.log(&format!("delivery {id}: {error}"));
+                true
+            }
+            Ok(_) => attempt.next_retry_ms.is_none(),
+        };
         if let Some(first) = first.take() {
             let _ = first.send(recorded.map(|_| FirstAttempt {
                 delivery_id: delivery.id.clone(),
@@ -93,7 +102,7 @@ async fn run(
                 next_retry_ms: attempt.next_retry_ms,
             }));
         }
-        if attempt.next_retry_ms.is_none() {
+        if stop {
             return;
         }
     }
