@@ -11,6 +11,8 @@ import asyncio
 import inspect
 import logging
 import math
+import threading
+import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -249,29 +251,90 @@ class Receiver:
         return self._claimed(key, outcome)
 
     def finish(self, lease: Optional[Lease], succeeded: bool) -> None:
-        """Complete (`succeeded`) or release the claim; a store failure is
-        logged, never raised (the handler's answer stands)."""
+        """Complete (`succeeded`) or release the claim. A store failure is
+        logged, never raised (the handler's answer stands), and the call is
+        retried in the background (see `_settle_later`)."""
         if lease is None:
             return
         try:
-            if succeeded:
-                self.dedupe.complete(lease.key, lease.token, self.retention)
-            else:
-                self.dedupe.release(lease.key, lease.token)
-        except Exception as error:  # noqa: BLE001 - logged; the answer stands
-            _log_finish_failure(lease, succeeded, error)
+            self._settle(lease, succeeded)
+            return
+        except Exception as error:  # noqa: BLE001 - logged and retried; the answer stands
+            _log_settle_failure(lease, succeeded, error, 1, final=False)
+        self._settle_in_a_thread(lease, succeeded)
 
     async def finish_async(self, lease: Optional[Lease], succeeded: bool) -> None:
         """`finish`, awaiting an async store."""
         if lease is None:
             return
         try:
-            if succeeded:
-                await self._call_async("complete", lease.key, lease.token, self.retention)
+            if self.async_store:
+                await self._settle_async(lease, succeeded)
             else:
-                await self._call_async("release", lease.key, lease.token)
-        except Exception as error:  # noqa: BLE001 - logged; the answer stands
-            _log_finish_failure(lease, succeeded, error)
+                await self._call_async("complete" if succeeded else "release", *self._settle_args(lease, succeeded))
+            return
+        except Exception as error:  # noqa: BLE001 - logged and retried; the answer stands
+            _log_settle_failure(lease, succeeded, error, 1, final=False)
+        if self.async_store:
+            task = asyncio.get_running_loop().create_task(self._settle_later_async(lease, succeeded))
+            _BACKGROUND.add(task)
+            task.add_done_callback(_BACKGROUND.discard)
+        else:
+            self._settle_in_a_thread(lease, succeeded)
+
+    # A complete (or release) that fails after the handler is retried in the
+    # background, 50 ms doubling to 1 s, until the lease plus 30 s has
+    # passed: a Redis restart between the handler and its complete then
+    # still marks the delivery done before a copy can take it after the
+    # lease (an answer already sent cannot be taken back).
+
+    def _settle_args(self, lease: Lease, succeeded: bool) -> tuple[Any, ...]:
+        return (lease.key, lease.token, self.retention) if succeeded else (lease.key, lease.token)
+
+    def _settle(self, lease: Lease, succeeded: bool) -> None:
+        method = self.dedupe.complete if succeeded else self.dedupe.release
+        method(*self._settle_args(lease, succeeded))
+
+    async def _settle_async(self, lease: Lease, succeeded: bool) -> None:
+        method = self.dedupe.complete if succeeded else self.dedupe.release
+        await method(*self._settle_args(lease, succeeded))
+
+    def _settle_in_a_thread(self, lease: Lease, succeeded: bool) -> None:
+        threading.Thread(
+            target=self._settle_later, args=(lease, succeeded), name="bullseye-webhooks-settle", daemon=True
+        ).start()
+
+    def _settle_later(self, lease: Lease, succeeded: bool) -> None:
+        deadline = time.monotonic() + self.lease + SETTLE_GRACE
+        delay, tries = SETTLE_FIRST_DELAY, 1
+        last: Optional[BaseException] = None
+        while time.monotonic() + delay <= deadline:
+            time.sleep(delay)
+            delay, tries = min(delay * 2, SETTLE_MAX_DELAY), tries + 1
+            try:
+                self._settle(lease, succeeded)
+            except Exception as error:  # noqa: BLE001
+                last = error
+                continue
+            logger.warning("the store's %s of delivery %s succeeded on try %d", _what(succeeded), lease.key, tries)
+            return
+        _log_settle_failure(lease, succeeded, last, tries, final=True)
+
+    async def _settle_later_async(self, lease: Lease, succeeded: bool) -> None:
+        deadline = time.monotonic() + self.lease + SETTLE_GRACE
+        delay, tries = SETTLE_FIRST_DELAY, 1
+        last: Optional[BaseException] = None
+        while time.monotonic() + delay <= deadline:
+            await asyncio.sleep(delay)
+            delay, tries = min(delay * 2, SETTLE_MAX_DELAY), tries + 1
+            try:
+                await self._settle_async(lease, succeeded)
+            except Exception as error:  # noqa: BLE001
+                last = error
+                continue
+            logger.warning("the store's %s of delivery %s succeeded on try %d", _what(succeeded), lease.key, tries)
+            return
+        _log_settle_failure(lease, succeeded, last, tries, final=True)
 
     async def _call_async(self, name: str, *args: Any) -> Any:
         method = getattr(self.dedupe, name)
@@ -286,21 +349,41 @@ def _describe(error: BaseException) -> str:
     return f"{type(error).__name__}: {error}"
 
 
-def _log_finish_failure(lease: Lease, succeeded: bool, error: BaseException) -> None:
-    if succeeded:
+def _what(succeeded: bool) -> str:
+    return "complete" if succeeded else "release"
+
+
+def _log_settle_failure(
+    lease: Lease, succeeded: bool, error: Optional[BaseException], tries: int, *, final: bool
+) -> None:
+    cause = _describe(error) if error is not None else "no try left"
+    if not final:
         logger.error(
-            "delivery %s was processed, but the store could not mark it done (%s): "
-            "a retry after its lease may be processed again",
-            lease.key,
-            _describe(error),
+            "the store's %s of delivery %s failed (%s); retrying it in the background",
+            _what(succeeded), lease.key, cause,
+        )
+    elif succeeded:
+        logger.error(
+            "the store's complete of delivery %s failed %d times (%s): the delivery was handled, "
+            "but a copy arriving after its lease may be handled again",
+            lease.key, tries, cause,
         )
     else:
         logger.error(
-            "delivery %s failed, and the store could not release its claim (%s): "
-            "its retry waits for the lease to expire",
-            lease.key,
-            _describe(error),
+            "the store's release of delivery %s failed %d times (%s): its claim stays until the lease "
+            "expires, then the retry is handled",
+            lease.key, tries, cause,
         )
+
+
+#: Background retries of a failed complete/release: the first delay, the
+#: largest, and how long past the lease they go on (seconds).
+SETTLE_FIRST_DELAY = 0.05
+SETTLE_MAX_DELAY = 1.0
+SETTLE_GRACE = 30.0
+
+# Background tasks, kept referenced until they end.
+_BACKGROUND: set[asyncio.Task[None]] = set()
 
 
 def log_mismatches(event: Event) -> None:
