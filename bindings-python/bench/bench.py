@@ -242,6 +242,102 @@ def stripe_construct_event() -> tuple[Any, ...]:
             event["session"]["utm_source"], len(event["page_views"]))
 
 
+# ---- Bitnob ---------------------------------------------------------------------------
+
+BITNOB = bw.BitnobWebhook(SECRET, tolerance=None)
+BITNOB_TIMESTAMP = "1764590400"
+BITNOB_HEADERS = {
+    "X-Bitnob-Signature": hmac.new(KEY, BITNOB_TIMESTAMP.encode() + b"." + BODY, hashlib.sha256).hexdigest(),
+    "X-Bitnob-Timestamp": BITNOB_TIMESTAMP,
+    "X-Bitnob-Event": "visitor.identified",
+}
+
+
+def stdlib_bitnob() -> tuple[Any, ...]:
+    expected = hmac.new(KEY, BITNOB_TIMESTAMP.encode() + b"." + BODY, hashlib.sha256).hexdigest()
+    if not hmac.compare_digest(expected, BITNOB_HEADERS["X-Bitnob-Signature"]):
+        raise ValueError
+    event = json.loads(BODY)
+    return (event["visitor"]["email"], event["company"]["domain"])
+
+
+def ours_bitnob() -> tuple[Any, ...]:
+    raw = BITNOB.construct_event(BODY, BITNOB_HEADERS).to_dict()
+    return (raw["visitor"]["email"], raw["company"]["domain"])
+
+
+# ---- de-duplication: the cost each store adds per delivery -------------------------------
+
+def dedupe_costs() -> dict[str, float]:
+    """construct_event alone, then with a claim and a complete of a new key
+    in each store (Redis on loopback, started here)."""
+    import asyncio
+    import shutil
+    import socket
+    import subprocess
+    import tempfile
+
+    import redis.asyncio
+
+    executable = shutil.which("redis-server") or "/usr/bin/redis-server"
+    if not pathlib.Path(executable).is_file():
+        raise SystemExit("bench: redis-server is missing (scripts/setup.sh installs it)")
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    workdir = tempfile.mkdtemp(prefix="bench-dedupe-")
+    server = subprocess.Popen([executable, "--port", str(port), "--bind", "127.0.0.1", "--save", "",
+                               "--appendonly", "no", "--dir", workdir], stdout=subprocess.DEVNULL)
+    try:
+        url = f"redis://127.0.0.1:{port}/0"
+        client = redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                client.ping()
+                break
+            except redis.RedisError:
+                if time.monotonic() > deadline:
+                    raise SystemExit("bench: redis-server did not start") from None
+                time.sleep(0.05)
+        loop = asyncio.new_event_loop()
+        stores: dict[str, Any] = {
+            "MemoryStore": bw.MemoryStore(capacity=10_000_000),
+            "SQLiteStore (WAL, local file)": bw.SQLiteStore(pathlib.Path(workdir) / "deliveries.db"),
+            "RedisStore (loopback)": bw.RedisStore(client),
+        }
+        async_store = bw.AsyncRedisStore(redis.asyncio.Redis.from_url(url))
+        counter = iter(range(10**9))
+
+        def with_store(store: Any) -> Callable[[], None]:
+            def deliver() -> None:
+                event = WEBHOOK.construct_event(BODY, SIGNATURE)
+                key = f"{event.delivery_key}:{next(counter)}"  # a new delivery each call
+                claim = store.claim(key, 60)
+                store.complete(key, claim.token, 86400)
+            return deliver
+
+        async def deliver_async() -> None:
+            event = WEBHOOK.construct_event(BODY, SIGNATURE)
+            key = f"{event.delivery_key}:{next(counter)}"
+            claim = await async_store.claim(key, 60)
+            await async_store.complete(key, claim.token or "", 86400)
+
+        contenders: dict[str, Callable[[], Any]] = {
+            "construct_event alone (baseline)": lambda: WEBHOOK.construct_event(BODY, SIGNATURE),
+        }
+        for name, store in stores.items():
+            contenders[f"construct_event + {name} claim + complete"] = with_store(store)
+        contenders["construct_event + AsyncRedisStore claim + complete (one event loop)"] = (
+            lambda: loop.run_until_complete(deliver_async())
+        )
+        return measure(contenders, calls=200)
+    finally:
+        server.kill()
+        server.wait()
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
 # ---- measuring ----------------------------------------------------------------------
 
 def measure(contenders: dict[str, Callable[[], Any]], calls: int = CALLS) -> dict[str, float]:
@@ -317,7 +413,22 @@ def main() -> None:
           f"({'met' if r <= 1.0 else 'missed'})")
     full = receive["bullseye_webhooks construct_event + 4 reads"] / receive[
         "stdlib hmac + msgspec typed decode of every documented field + 4 reads"]
-    print(f"same work (every documented field typed) vs msgspec: {full:.2f}x")
+    print(f"same work (every documented field typed) vs msgspec: {full:.2f}x\n")
+    assert ours_bitnob() == stdlib_bitnob(), "the Bitnob contenders disagree"
+    bitnob = measure({
+        "stdlib hmac over timestamp.body + compare_digest + json.loads + 2 reads (baseline)": stdlib_bitnob,
+        "bullseye_webhooks BitnobWebhook.construct_event + to_dict + 2 reads": ours_bitnob,
+    })
+    print(table("Bitnob: verify, parse, read visitor.email and company.domain", bitnob,
+                "stdlib hmac over timestamp.body + compare_digest + json.loads + 2 reads (baseline)"), "\n")
+    costs = dedupe_costs()
+    print(table("de-duplication: construct_event, then claim and complete a new key", costs,
+                "construct_event alone (baseline)"))
+    base = costs["construct_event alone (baseline)"]
+    for name, value in costs.items():
+        if name != "construct_event alone (baseline)":
+            print(f"added per delivery, {name.removeprefix('construct_event + ')}: {value - base:.1f} µs "
+                  f"({(value - base) / base:.1f}x construct_event)")
 
 
 if __name__ == "__main__":
