@@ -11,7 +11,9 @@ the view with the typed event first. Views may be `def` or `async def`
 With `dedupe=`, a duplicate is answered 200 `{"duplicate": true}` without
 calling the view, a delivery in flight 409 with `Retry-After`, a store
 failure 503 with `Retry-After`; a view that raises or answers non-2xx
-releases its claim. An async store (`AsyncRedisStore`) needs an async view.
+releases its claim. Take a sync store (`RedisStore`, `SQLiteStore`,
+`MemoryStore`), also for async views: Flask runs each on an event loop of
+its own, where an asyncio client's connections do not carry over.
 
 A delivery whose documented fields have another JSON type is accepted: its
 fields are on `event.mismatches`, and one WARNING on the `bullseye_webhooks`
@@ -64,6 +66,13 @@ class BullseyeWebhook(Receiver):
     def verified(self, view: Callable[..., Any]) -> Callable[..., Any]:
         """Call `view(event, *args, **kwargs)` for a verified delivery;
         answer 400/401/413 with `{"error": code}` otherwise."""
+        if self.async_store:
+            # Flask runs each async view on an event loop of its own, and an
+            # asyncio client's connections belong to the loop that made them.
+            raise TypeError(
+                f"@verified on {getattr(view, '__name__', view)!r}: Flask runs each view on an event loop "
+                "of its own, so take a sync store (RedisStore, not AsyncRedisStore)"
+            )
         if inspect.iscoroutinefunction(view):
 
             @functools.wraps(view)
@@ -84,8 +93,6 @@ class BullseyeWebhook(Receiver):
                 return response
 
             return async_wrapper
-
-        self.require_sync_store(f"@verified on {getattr(view, '__name__', view)!r}")
 
         @functools.wraps(view)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
