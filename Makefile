@@ -8,7 +8,7 @@ export CARGO_TERM_COLOR ?= never
 # One target/ for every build, bindings included, so nothing compiles twice.
 export CARGO_TARGET_DIR ?= $(CURDIR)/target
 
-.PHONY: help setup test test-rust test-snippets lint demo bench dist fixtures fuzz timing conformance clean
+.PHONY: help setup test test-rust test-snippets test-fleet lint demo bench dist fixtures fuzz timing conformance clean
 
 # Each binding adds its own targets in bindings-*/*.mk and appends them to
 # these lists, so this file never needs editing for a new binding.
@@ -30,7 +30,7 @@ setup: ## Install the toolchain pieces the project needs (idempotent)
 	@scripts/setup.sh
 	@$(if $(SETUP_TARGETS),$(MAKE) --no-print-directory $(SETUP_TARGETS))
 
-test: setup lint test-rust $(TEST_TARGETS) test-snippets ## Run every test suite (what CI runs)
+test: setup lint test-rust $(TEST_TARGETS) test-snippets test-fleet ## Run every test suite (what CI runs)
 	@scripts/check-fixtures.sh
 	@python3 tests/conformance/compare.py rust $(CONFORMANCE_LANGUAGES)
 	@FUZZ_SECONDS=$(FUZZ_SMOKE_SECONDS) scripts/fuzz.sh
@@ -47,6 +47,14 @@ test-snippets: build-python build-node ## Bullseye's own Node/Python verify snip
 	cargo build --release -p bullseye-webhooks-cli
 	BULLSEYE_CLI="$(SNIPPETS_CLI)" $(PY) -m pytest tests/snippets -q -p no:cacheprovider
 	BULLSEYE_CLI="$(SNIPPETS_CLI)" node --test --test-reporter=spec tests/snippets/
+
+# Issue 13's fleet test: figures printed as one JSON line per run.
+test-fleet: build-python build-node ## De-dup across processes: 3 Python + 1 Node receivers on one Redis (also killed and restarted partway), SQLite across 4 workers, memory in one
+	$(PY) tests/fleet/fleet.py --store redis
+	$(PY) tests/fleet/fleet.py --store redis --kill-redis-at 0.3
+	$(PY) tests/fleet/fleet.py --store sqlite --python-receivers 4 --node-receivers 0
+	$(PY) tests/fleet/fleet.py --store memory --python-receivers 1 --node-receivers 0
+	$(PY) tests/fleet/fleet.py --store none --control --python-receivers 2 --node-receivers 0 --deliveries 300
 
 lint: setup ## rustfmt check and clippy -D warnings
 	cargo fmt --all -- --check

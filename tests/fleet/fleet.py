@@ -211,7 +211,11 @@ class Sender:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--store", choices=["redis", "sqlite", "memory"], required=True)
+    parser.add_argument("--store", choices=["redis", "sqlite", "memory", "none"], required=True)
+    parser.add_argument(
+        "--control", action="store_true",
+        help="the negative control: with --store none, expect some delivery processed more than once",
+    )
     parser.add_argument("--python-receivers", type=int, default=3)
     parser.add_argument("--node-receivers", type=int, default=1)
     parser.add_argument("--deliveries", type=int, default=2000)
@@ -224,6 +228,8 @@ def main() -> int:
     parser.add_argument("--max-attempts", type=int, default=400)
     parser.add_argument("--python", default=str(ROOT / ".venv/bin/python"))
     args = parser.parse_args()
+    if args.control != (args.store == "none"):
+        parser.error("--store none is the negative control: give it with --control, and only then")
     if args.store != "redis" and (args.node_receivers or args.kill_redis_at is not None):
         parser.error("the Node receiver and --kill-redis-at need --store redis")
 
@@ -314,6 +320,13 @@ def main() -> int:
             "seconds": round(elapsed, 1),
         }
         print(json.dumps(figures))
+        if args.control:
+            # Without a store the same run must show duplicates, or this
+            # test could not tell de-duplication from luck.
+            ok = bool(twice) and not never
+            if not twice:
+                print("fleet: the control run (no store) processed nothing twice", file=sys.stderr)
+            return 0 if ok else 1
         ok = not twice and not never and figures["processed_once"] == args.deliveries
         if args.kill_redis_at is not None and sender.statuses["503"] == 0:
             print("fleet: redis was killed but no receiver answered 503", file=sys.stderr)
