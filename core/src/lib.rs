@@ -17,6 +17,9 @@ mod time;
 mod visit;
 // A second sender, on the same reader and events.
 mod bitnob;
+// New webhook secrets, from the OS's random source (not on wasm32).
+#[cfg(not(target_arch = "wasm32"))]
+mod secret;
 
 pub use bitnob::{
     BITNOB_EVENT_HEADER, BITNOB_SIGNATURE_HEADER, BITNOB_TIMESTAMP_HEADER, BitnobWebhook,
@@ -29,6 +32,8 @@ pub use schema::{
     Company, JsonType, Mismatch, PageView, Session, Visit, VisitCompany, VisitVisitor, Visitor,
     VisitorIdentified, mismatches_json,
 };
+#[cfg(not(target_arch = "wasm32"))]
+pub use secret::{GENERATED_SECRET_LEN, SECRET_PREFIX, SECRET_RANDOM_BYTES, generate_secret};
 pub use signature::{DEFAULT_MAX_BODY_BYTES, SIGNATURE_HEADER, Webhook, find_header, sign};
 pub use text::Str;
 pub use visit::{
