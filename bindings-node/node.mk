@@ -27,7 +27,8 @@ check-node-dts: build-node ## Node: fail when the build changed the committed na
 	@git diff --quiet -- $(NODE_DTS) || { git --no-pager diff -- $(NODE_DTS); echo "$(NODE_DTS) changed in the build: review and commit it" >&2; exit 1; }
 	@echo "node: $(NODE_DTS) matches the build"
 
-test-node: check-node-dts dist-node ## Node: the JS suite (vectors, API, integrations, types, package)
+test-node: check-node-dts dist-node ## Node: the JS suite (vectors, API, integrations, types, package, partner client)
+	cargo build -p bullseye-webhooks-emulator
 	node --test --test-reporter=spec tests/js/
 
 dist-node: build-node ## Node: npm pack into dist/
