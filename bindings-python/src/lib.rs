@@ -7,7 +7,7 @@ use std::hash::{Hash, Hasher};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use bullseye_webhooks as core;
-use pyo3::exceptions::{PyTypeError, PyValueError};
+use pyo3::exceptions::{PyOSError, PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyBool, PyBytes, PyDict, PyList, PyString, PyTuple};
@@ -1281,6 +1281,14 @@ fn sign(py: Python<'_>, secret: &Bound<'_, PyAny>, body: &Bound<'_, PyAny>) -> P
     Ok(core::sign(&secret, &bytes))
 }
 
+/// `generate_secret()`: a new webhook secret, `whsec_` and 32 bytes from the
+/// OS's secure random source as unpadded base64url (the core's rule). The
+/// OS failing to give random bytes is an `OSError`.
+#[pyfunction]
+fn generate_secret() -> PyResult<String> {
+    core::generate_secret().map_err(|e| PyOSError::new_err(e.to_string()))
+}
+
 /// The last 4 characters of `secret` (fewer when it is shorter), as Bitnob's
 /// dashboard shows them in `signing_secret_last4`.
 #[pyfunction]
@@ -1364,6 +1372,7 @@ fn _native(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_function(wrap_pyfunction!(parse_visit, module)?)?;
     module.add_function(wrap_pyfunction!(sign, module)?)?;
     module.add_function(wrap_pyfunction!(secret_last4, module)?)?;
+    module.add_function(wrap_pyfunction!(generate_secret, module)?)?;
     module.add_function(wrap_pyfunction!(sign_bitnob, module)?)?;
     module.add_function(wrap_pyfunction!(sign_bitnob_legacy, module)?)?;
     module.add("BITNOB_SIGNATURE_HEADER", core::BITNOB_SIGNATURE_HEADER)?;
