@@ -10,6 +10,11 @@ echo "rust: criterion benches (log: target/criterion-run.log)" >&2
 cargo bench -p bullseye-webhooks --bench verify -- --noplot --warm-up-time 1 --measurement-time 4 >"$log" 2>&1 \
   || { tail -n 30 "$log" >&2; exit 1; }
 
+# De-duplication's cost per delivery (memory, and a loopback redis-server
+# the bench starts itself).
+cargo bench -p bullseye-webhooks-redis --bench dedupe -- --noplot --warm-up-time 1 --measurement-time 4 >>"$log" 2>&1 \
+  || { tail -n 30 "$log" >&2; exit 1; }
+
 openssl_line=""
 if command -v openssl >/dev/null 2>&1; then
   # The hardware ceiling: SHA-256 over 1 MiB blocks, one core.
@@ -38,6 +43,18 @@ core = median_ns("construct_event_3KB", "core_construct_event")
 print(f"| construct_event 3KB | {raw/1000:.2f} µs | {core/1000:.2f} µs | {core/raw:.2f}x |")
 check = median_ns("construct_event_3KB", "core_check_event")
 print(f"| check_event 3KB (construct_event's checks, no typed event) | {raw/1000:.2f} µs | {check/1000:.2f} µs | {check/raw:.2f}x |")
+
+alone = median_ns("dedupe_documented", "construct_event")
+print("\n### De-duplication: what each store adds to a new delivery (Rust)\n")
+print("construct_event of the documented identification example, then its delivery key, a claim and")
+print("its complete (criterion medians, same run; Redis: a redis-server on loopback, no persistence).\n")
+print("| store | construct_event + claim + complete | added | added / construct_event |")
+print("|---|---|---|---|")
+print(f"| none (construct_event alone) | {alone/1000:.2f} µs | | |")
+for name, label in (("memory", "MemoryStore"), ("memory_full", "MemoryStore, full (100,000 keys: evicting)"),
+                    ("redis", "RedisStore (bullseye-webhooks-redis), blocking")):
+    t = median_ns("dedupe_documented", name)
+    print(f"| {label} | {t/1000:.2f} µs | {(t-alone)/1000:.2f} µs | {(t-alone)/alone:.2f}x |")
 
 mib = median_ns("verify_1MiB", "core_verify")
 core_gbps = (1024 * 1024) / mib  # bytes per ns == GB/s

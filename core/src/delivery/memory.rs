@@ -167,7 +167,9 @@ impl MemoryStore {
     }
 
     /// Make room for one key: drop the expired keys, then the done keys
-    /// closest to expiry (one and a margin of 1/64 of the capacity).
+    /// closest to expiry: one, and a margin of 1/16 of the capacity, so the
+    /// scan is paid once per that many new keys. The margin costs nothing in
+    /// practice: the keys closest to expiry are a day old, long past any retry.
     fn make_room(
         &self,
         entries: &mut HashMap<String, Entry>,
@@ -177,21 +179,21 @@ impl MemoryStore {
         if entries.len() < self.capacity {
             return Ok(());
         }
-        let mut done: Vec<(Instant, String)> = entries
-            .iter()
-            .filter(|(_, e)| e.token.is_none())
-            .map(|(k, e)| (e.expires, k.clone()))
+        // Only the expiry instants are collected (no key is cloned): the
+        // evict-th earliest is the cut-off, and one pass drops every done
+        // key expiring no later than it (ties may take a few more).
+        let mut expiries: Vec<Instant> = entries
+            .values()
+            .filter(|e| e.token.is_none())
+            .map(|e| e.expires)
             .collect();
-        if done.is_empty() {
+        let evict = (entries.len() + 1 - self.capacity + self.capacity / 16).min(expiries.len());
+        let Some(last) = evict.checked_sub(1) else {
             return Err(full(self.capacity));
-        }
-        let evict = (entries.len() + 1 - self.capacity + self.capacity / 64).min(done.len());
-        if evict < done.len() {
-            done.select_nth_unstable(evict);
-        }
-        for (_, key) in done.iter().take(evict) {
-            entries.remove(key);
-        }
+        };
+        let (_, cutoff, _) = expiries.select_nth_unstable(last);
+        let cutoff = *cutoff;
+        entries.retain(|_, e| e.token.is_some() || e.expires > cutoff);
         if entries.len() >= self.capacity {
             return Err(full(self.capacity));
         }
