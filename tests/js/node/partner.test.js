@@ -290,6 +290,17 @@ test.describe('retries, timeouts and the wire, against scripted servers', () => 
     }
   });
 
+  test('a Retry-After given as an HTTP date is waited for until that date', async (t) => {
+    const server = await scripted(t, (req, res, n) =>
+      n === 0 ? json(res, 503, {}, { 'retry-after': new Date(Date.now() + 1500).toUTCString() }) : json(res, 200, { success: true, message: 'ok' }),
+    );
+    const client = new PartnerClient({ apiKey: KEY, baseUrl: server.base, ...fast });
+    assert.equal((await client.sendTest('identification')).success, true);
+    const waited = server.seen[1].at - server.seen[0].at;
+    // The date has whole seconds: 1 or 2 s from the first answer, never the 10 ms backoff.
+    assert.ok(waited >= 900 && waited < 2600, `waited ${waited} ms`);
+  });
+
   test('a Retry-After longer than maxRetryAfterMs is not waited for: the error carries it', async (t) => {
     const server = await scripted(t, (req, res) => json(res, 429, { message: 'come back later' }, { 'retry-after': '120' }));
     const client = new PartnerClient({ apiKey: KEY, baseUrl: server.base, maxRetryAfterMs: 1000, ...fast });
