@@ -8,9 +8,12 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# Demo secrets only: never a real one.
+# Demo secrets only: never a real one. Bullseye's, then Bitnob's (a
+# receiver of both senders keeps a secret for each).
 export DEMO_SECRET="whsec_demo_current_2f6a1c"
 export DEMO_PREVIOUS_SECRET="whsec_demo_previous_8d3e07"
+export DEMO_BITNOB_SECRET="bn_whsk_demo_current_5c19e4"
+export DEMO_BITNOB_PREVIOUS_SECRET="bn_whsk_demo_previous_a70b2d"
 
 workdir=$(mktemp -d)
 pids=()
@@ -50,6 +53,8 @@ start_receiver worker node bindings-wasm/demo/receiver.mjs
 
 # The sender makes each delivery with the CLI: bullseye-webhooks send --json.
 # Each receiver's stderr is in $workdir/NAME.err: the sender checks that
-# every receiver logged the drifted delivery's mismatch.
+# every receiver logged the drifted delivery's mismatch. The Worker has no
+# de-duplication store (none ships for the edge): its two de-duplication
+# cells read "n/a" and count neither way.
 "$target_dir/debug/sender" --cli "$target_dir/debug/bullseye-webhooks" --fixtures fixtures \
-  --logs "$workdir" "${receivers[@]}"
+  --logs "$workdir" --without-store worker "${receivers[@]}"

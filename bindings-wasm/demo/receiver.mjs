@@ -1,7 +1,8 @@
 // The Cloudflare Worker column of `make demo`: demo/worker.js in a real
 // workerd (Miniflare), listening on 127.0.0.1. Secrets come from DEMO_SECRET
-// and DEMO_PREVIOUS_SECRET, handed to the Worker as bindings, as wrangler
-// secrets would be. Prints the address as its first line of stdout.
+// and DEMO_PREVIOUS_SECRET (Bullseye), DEMO_BITNOB_SECRET and
+// DEMO_BITNOB_PREVIOUS_SECRET (Bitnob), handed to the Worker as bindings, as
+// wrangler secrets would be. Prints the address as its first line of stdout.
 import { fileURLToPath } from 'node:url';
 import { Miniflare } from 'miniflare';
 
@@ -10,7 +11,12 @@ import { workerModules } from './miniflare.mjs';
 const packageDir = fileURLToPath(new URL('..', import.meta.url));
 const mf = new Miniflare({
   ...workerModules(fileURLToPath(new URL('worker.js', import.meta.url)), packageDir),
-  bindings: { DEMO_SECRET: process.env.DEMO_SECRET ?? '', DEMO_PREVIOUS_SECRET: process.env.DEMO_PREVIOUS_SECRET ?? '' },
+  bindings: Object.fromEntries(
+    ['DEMO_SECRET', 'DEMO_PREVIOUS_SECRET', 'DEMO_BITNOB_SECRET', 'DEMO_BITNOB_PREVIOUS_SECRET'].map((name) => [
+      name,
+      process.env[name] ?? '',
+    ]),
+  ),
   host: '127.0.0.1',
   port: 0,
 });
