@@ -888,10 +888,23 @@ fn http(
     stream
         .write_all(&raw)
         .map_err(|e| format!("{method} {path}: {e}"))?;
+    // Read until the connection closes, or until the body its
+    // Content-Length announces is complete: a server may keep the
+    // connection open despite `Connection: close` (workerd does).
     let mut answer = Vec::new();
-    stream
-        .read_to_end(&mut answer)
-        .map_err(|e| format!("{method} {path}: {e}"))?;
+    let mut buffer = [0u8; 8192];
+    loop {
+        let n = stream
+            .read(&mut buffer)
+            .map_err(|e| format!("{method} {path}: {e}"))?;
+        if n == 0 {
+            break;
+        }
+        answer.extend_from_slice(buffer.get(..n).unwrap_or_default());
+        if complete(&answer) {
+            break;
+        }
+    }
     let end = answer
         .windows(4)
         .position(|w| w == b"\r\n\r\n")
@@ -921,6 +934,20 @@ fn http(
         reply.body.truncate(length);
     }
     Ok(reply)
+}
+
+/// Whether `answer` holds a head with a Content-Length and that many bytes
+/// of body after it.
+fn complete(answer: &[u8]) -> bool {
+    let Some(end) = answer.windows(4).position(|w| w == b"\r\n\r\n") else {
+        return false;
+    };
+    let head = String::from_utf8_lossy(answer.get(..end).unwrap_or_default());
+    head.split("\r\n")
+        .filter_map(|line| line.split_once(':'))
+        .find(|(name, _)| name.trim().eq_ignore_ascii_case("content-length"))
+        .and_then(|(_, value)| value.trim().parse::<usize>().ok())
+        .is_some_and(|length| answer.len() >= end + 4 + length)
 }
 
 /// A chunked body's bytes.
