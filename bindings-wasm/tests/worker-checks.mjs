@@ -19,7 +19,7 @@ const PREVIOUS = 'whsec_workerd_previous';
 export async function withWorker(packageDir, fn) {
   const mf = new Miniflare({
     ...workerModules(WORKER, packageDir),
-    bindings: { DEMO_SECRET: SECRET, DEMO_PREVIOUS_SECRET: PREVIOUS },
+    bindings: { DEMO_SECRET: SECRET, DEMO_PREVIOUS_SECRET: PREVIOUS, DEMO_BITNOB_SECRET: SECRET, DEMO_BITNOB_PREVIOUS_SECRET: PREVIOUS },
   });
   try {
     await fn(async (path, body, headers) => {

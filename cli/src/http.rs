@@ -201,19 +201,54 @@ fn read_interim(stream: &mut TcpStream, timeout: Duration) -> Result<Vec<u8>, Ht
     Ok(head)
 }
 
-/// Read to the end of the connection after `start`, then parse.
+/// Read the answer after `start`: up to the end of its body as its head
+/// announces it (`Content-Length`, or the last chunk), or else to the end of
+/// the connection; then parse. Some servers (workerd) keep the connection
+/// open after a complete answer despite `Connection: close`.
 fn read_rest(
     stream: &mut TcpStream,
     mut response: Vec<u8>,
     timeout: Duration,
 ) -> Result<Response, HttpError> {
-    if let Err(e) = stream.read_to_end(&mut response) {
-        // A reset after a complete answer still leaves that answer.
-        if parse_response(&response).is_err() {
-            return Err(HttpError::Exchange(describe(&e, timeout)));
+    let mut buffer = [0u8; 8192];
+    while !is_complete(&response) {
+        match stream.read(&mut buffer) {
+            Ok(0) => break,
+            Ok(n) => response.extend_from_slice(buffer.get(..n).unwrap_or_default()),
+            Err(e) if e.kind() == ErrorKind::Interrupted => {}
+            Err(e) => {
+                // A reset after a complete answer still leaves that answer.
+                if parse_response(&response).is_err() {
+                    return Err(HttpError::Exchange(describe(&e, timeout)));
+                }
+                break;
+            }
         }
     }
     parse_response(&response)
+}
+
+/// Whether `response` holds a whole answer whose head says where it ends.
+fn is_complete(response: &[u8]) -> bool {
+    let Some(split) = response.windows(4).position(|w| w == b"\r\n\r\n") else {
+        return false;
+    };
+    let head = String::from_utf8_lossy(response.get(..split).unwrap_or_default());
+    let body = response.get(split + 4..).unwrap_or_default();
+    for line in head.split("\r\n").skip(1) {
+        if let Some((name, value)) = line.split_once(':') {
+            let (name, value) = (name.trim(), value.trim());
+            if name.eq_ignore_ascii_case("transfer-encoding")
+                && value.to_ascii_lowercase().contains("chunked")
+            {
+                return body.ends_with(b"0\r\n\r\n");
+            }
+            if name.eq_ignore_ascii_case("content-length") {
+                return value.parse::<usize>().is_ok_and(|n| body.len() >= n);
+            }
+        }
+    }
+    false
 }
 
 /// Parse a complete HTTP/1.x response.
@@ -316,6 +351,25 @@ mod tests {
         );
         assert!(Url::parse("127.0.0.1:3000").is_err());
         assert!(Url::parse("http:///path").is_err());
+    }
+
+    #[test]
+    fn complete_answers() {
+        assert!(is_complete(
+            b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"
+        ));
+        assert!(!is_complete(
+            b"HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\nok"
+        ));
+        assert!(!is_complete(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n"));
+        assert!(is_complete(
+            b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nok\r\n0\r\n\r\n"
+        ));
+        assert!(!is_complete(
+            b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nok\r\n"
+        ));
+        // No length: only the end of the connection ends it.
+        assert!(!is_complete(b"HTTP/1.1 200 OK\r\n\r\nok"));
     }
 
     #[test]
