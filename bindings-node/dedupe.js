@@ -9,15 +9,9 @@
 // package can share it.
 
 const crypto = require('node:crypto');
+const { describe } = require('./support.js');
 
 const ON_STORE_ERROR = Object.freeze(['retry', 'process']);
-
-function describe(value) {
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'an array';
-  if (typeof value === 'object') return `an object (${value.constructor?.name ?? 'no prototype'})`;
-  return typeof value;
-}
 
 function positiveSeconds(value, name) {
   if (!(typeof value === 'number' && Number.isFinite(value) && value > 0)) {

@@ -19,8 +19,9 @@ setup-node: ## Node: check node (>= 20) and npm, install the package's dev depen
 	@node -e 'if (+process.versions.node.split(".")[0] < 20) { console.error("setup-node: node >= 20 is required, found " + process.version); process.exit(1) }'
 	@$(NODE_DIR)/scripts/npm-ci.sh $(NODE_DIR)
 
-build-node: setup-node ## Node: build the napi addon into bindings-node/native/ (regenerates native/index.d.ts)
+build-node: setup-node ## Node: build the napi addon into bindings-node/native/ (regenerates native/index.d.ts), copy in the shared js/
 	cd $(NODE_DIR) && npx napi build --platform --release --output-dir native --js index.js --dts index.d.ts
+	node js/sync.mjs node
 
 check-node-dts: build-node ## Node: fail when the build changed the committed native/index.d.ts
 	@git ls-files --error-unmatch $(NODE_DTS) >/dev/null 2>&1 || { echo "$(NODE_DTS) is not committed" >&2; exit 1; }

@@ -23,17 +23,16 @@ export declare class NativeBitnobWebhook {
   get tolerance(): number | null
   /** Whether the legacy HMAC-SHA512 scheme is accepted. */
   get legacySha512(): boolean
-  /** How many secrets are accepted. */
-  get secretCount(): number
   /** The indexes of the configured secrets whose last 4 characters are `last4`. */
   secretsEndingIn(last4: string): Array<number>
   /**
-   * Check the signature (and the timestamp) of a delivery whose headers
-   * are `flat` `[name, value, ...]` pairs; `now_ms` replaces the clock.
+   * Check a delivery whose headers are `flat` `[name, value, ...]`
+   * pairs, `now_ms` (milliseconds since the Unix epoch) being the clock.
+   * With `event`, every check of constructEvent and its answer `[type,
+   * delivery key]`; without, verify's checks only and `[]` (one call for
+   * both, as in the WASM binding).
    */
-  verify(body: string | Buffer, flat: Array<string>, nowMs?: number | undefined | null): void
-  /** Verify, then check the event; returns `[type, delivery key]`. */
-  constructEvent(body: string | Buffer, flat: Array<string>, nowMs?: number | undefined | null): EventAnswer
+  check(body: string | Buffer, flat: Array<string>, nowMs: number, event: boolean): Array<string>
 }
 
 /** The core's `MemoryStore`, behind the JavaScript `MemoryStore` class. */
@@ -64,21 +63,17 @@ export declare class NativeWebhook {
   get maxBodyBytes(): number
   /** The tolerance in seconds, or null when there is no time check. */
   get tolerance(): number | null
-  /** How many secrets are accepted. */
-  get secretCount(): number
   /** Check an `X-Bullseye-Signature` value over the raw body. */
   verify(body: string | Buffer, signature: string): void
   /** Whether a field of another type is refused as `invalid_payload`. */
   get strict(): boolean
   /**
-   * Verify, then check the event; returns `[type, delivery key]`, or
-   * `[type, delivery key, mismatches]` when a documented field has another
-   * type (the mismatches as the core's `mismatches_json`). `now_ms`
-   * (milliseconds since the Unix epoch) replaces the clock.
+   * Verify, then check the event; see `event_answer`. `now_ms`
+   * (milliseconds since the Unix epoch, JavaScript's clock) is the clock.
    */
-  constructEvent(body: string | Buffer, signature: string, nowMs?: number | undefined | null): EventAnswer
-  /** Check a visit's token or HMAC, then check the visit; see `VisitAnswer`. */
-  constructVisit(body: string | Buffer, signature: string): VisitAnswer
+  constructEvent(body: string | Buffer, signature: string, nowMs: number): Array<string>
+  /** Check a visit's token or HMAC, then check the visit; see `visit_answer`. */
+  constructVisit(body: string | Buffer, signature: string): Array<string>
 }
 
 /** The Bitnob header names: `[signature, timestamp, event]`. */
@@ -126,8 +121,8 @@ export interface DeliveryDefaults {
 /** The core's error codes, in the order the checks run. */
 export declare function errorCodes(): Array<string>
 
-/** The HTTP status the core assigns to each error code, as `[code, status]` pairs. */
-export declare function errorStatuses(): Array<[string, number]>
+/** The HTTP status the core assigns to each error code, in [`error_codes`] order. */
+export declare function errorStatuses(): Array<number>
 
 /**
  * The value of header `name` among flattened `[key, value, key, value, ...]`
@@ -140,9 +135,9 @@ export declare function newClaimToken(): string
 
 /**
  * Check a fingerprinting-api visit (no signature check), refusing its
- * first mismatch when `strict`; see `VisitAnswer`.
+ * first mismatch when `strict`; see `visit_answer`.
  */
-export declare function parseVisit(body: string | Buffer, strict: boolean): VisitAnswer
+export declare function parseVisit(body: string | Buffer, strict: boolean): Array<string>
 
 /** The core's Lua scripts, which every Redis store runs. */
 export declare function redisScripts(): RedisScripts
@@ -167,25 +162,10 @@ export declare function sign(secret: string | Buffer, body: string | Buffer): st
 export declare function signatureHeader(): string
 
 /** The `X-Bitnob-Signature` for `body` sent with `X-Bitnob-Timestamp: timestamp`. */
-export declare function signBitnob(secret: string | Buffer, body: string | Buffer, timestamp: string): string
+export declare function signBitnob(secret: string | Buffer, timestamp: string, body: string | Buffer): string
 
 /** The legacy `X-Bitnob-Signature` (hex HMAC-SHA512 of the body alone). */
 export declare function signBitnobLegacy(secret: string | Buffer, body: string | Buffer): string
-
-/**
- * A checked visit, for the JavaScript entry to apply to `JSON.parse` of
- * the body.
- */
-export interface VisitAnswer {
-  /** The visit's type, if it names one. */
-  eventType?: string
-  /** The core's `mismatches_json`: `""` when none. */
-  mismatches: string
-  /** The core's `typings_json`: the descriptive objects' typed strings. */
-  typings: string
-  /** The key that de-duplicates this delivery. */
-  deliveryKey: string
-}
 
 /** The header fingerprinting-api visits carry their token or HMAC in. */
 export declare function visitSignatureHeader(): string

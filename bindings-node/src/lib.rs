@@ -1,15 +1,16 @@
 //! The Node binding of `bullseye-webhooks`: argument conversion and error
 //! mapping only. Every rule lives in the core crate.
 //!
-//! The package's JavaScript entry (`index.js`) checks argument types, turns
-//! strings into bytes where needed, wraps errors into `WebhookError`, and
-//! `JSON.parse`s the verified text (V8's parser builds objects faster than
-//! N-API calls can), so this layer returns only what JavaScript needs from
-//! the core's check mode: an event's type and its mismatches, or a visit's
-//! type, mismatches and typings, the lists as JSON text, and each
-//! delivery's key. It also exposes the core's de-duplication pieces (the
-//! `MemoryStore`, the Redis scripts and what their replies mean) and the
-//! Bitnob verifier.
+//! The package's JavaScript (the API it shares with the WASM package,
+//! `js/webhooks.js` in the repository) checks argument types, wraps errors
+//! into `WebhookError`, and `JSON.parse`s the verified text (V8's parser
+//! builds objects faster than N-API calls can), so this layer returns only
+//! what JavaScript needs from the core's check mode: an event's type and its
+//! mismatches, or a visit's type, mismatches and typings, the lists as JSON
+//! text, and each delivery's key. Its calls take and answer the same shapes
+//! as the WASM binding's (`bindings-wasm/src/lib.rs`), so one JavaScript
+//! source serves both. It also exposes the core's de-duplication pieces (the
+//! `MemoryStore`, the Redis scripts and what their replies mean).
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -65,13 +66,12 @@ pub fn error_codes() -> Vec<&'static str> {
     ERROR_CODES.to_vec()
 }
 
-/// The HTTP status the core assigns to each error code, as `[code, status]` pairs.
+/// The HTTP status the core assigns to each error code, in [`error_codes`] order.
 #[napi(js_name = "errorStatuses")]
-pub fn error_statuses() -> Vec<(&'static str, u32)> {
-    ERROR_CODES
+pub fn error_statuses() -> Vec<u32> {
+    ERROR_HTTP_STATUSES
         .iter()
-        .zip(ERROR_HTTP_STATUSES)
-        .map(|(code, status)| (*code, u32::from(status)))
+        .map(|status| u32::from(*status))
         .collect()
 }
 
@@ -109,33 +109,25 @@ pub fn sign(
     bullseye_webhooks::sign(bytes(&secret), bytes(&body))
 }
 
-/// A checked visit, for the JavaScript entry to apply to `JSON.parse` of
-/// the body.
-#[napi(object)]
-pub struct VisitAnswer {
-    /// The visit's type, if it names one.
-    pub event_type: Option<String>,
-    /// The core's `mismatches_json`: `""` when none.
-    pub mismatches: String,
-    /// The core's `typings_json`: the descriptive objects' typed strings.
-    pub typings: String,
-    /// The key that de-duplicates this delivery.
-    pub delivery_key: String,
-}
-
-fn visit_answer(checked: CheckedVisit, body: &[u8]) -> VisitAnswer {
-    VisitAnswer {
-        delivery_key: checked.delivery_key(body),
-        mismatches: mismatches_json(&checked.mismatches),
-        event_type: checked.event_type,
-        typings: checked.typings_json,
-    }
+/// A checked visit as JavaScript takes it: `[type, mismatches, typings,
+/// delivery key]`, the type `""` when the visit names none (a type is never
+/// empty), the mismatches as the core's `mismatches_json` (`""` when none),
+/// the typings as its `typings_json`.
+fn visit_answer(checked: CheckedVisit, body: &[u8]) -> Vec<String> {
+    let mismatches = mismatches_json(&checked.mismatches);
+    let key = checked.delivery_key(body);
+    vec![
+        checked.event_type.unwrap_or_default(),
+        mismatches,
+        checked.typings_json,
+        key,
+    ]
 }
 
 /// Check a fingerprinting-api visit (no signature check), refusing its
-/// first mismatch when `strict`; see `VisitAnswer`.
+/// first mismatch when `strict`; see `visit_answer`.
 #[napi(js_name = "parseVisit")]
-pub fn parse_visit(body: Either<String, BufferSlice<'_>>, strict: bool) -> Result<VisitAnswer> {
+pub fn parse_visit(body: Either<String, BufferSlice<'_>>, strict: bool) -> Result<Vec<String>> {
     let body = bytes(&body);
     bullseye_webhooks::check_visit(body, strict)
         .map(|checked| visit_answer(checked, body))
@@ -190,12 +182,6 @@ impl NativeWebhook {
         self.inner.tolerance().map(|t| t.as_secs_f64())
     }
 
-    /// How many secrets are accepted.
-    #[napi(getter, js_name = "secretCount")]
-    pub fn secret_count(&self) -> u32 {
-        u32::try_from(self.inner.secret_count()).unwrap_or(u32::MAX)
-    }
-
     /// Check an `X-Bullseye-Signature` value over the raw body.
     #[napi]
     pub fn verify(&self, body: Either<String, BufferSlice<'_>>, signature: String) -> Result<()> {
@@ -208,37 +194,32 @@ impl NativeWebhook {
         self.inner.strict()
     }
 
-    /// Verify, then check the event; returns `[type, delivery key]`, or
-    /// `[type, delivery key, mismatches]` when a documented field has another
-    /// type (the mismatches as the core's `mismatches_json`). `now_ms`
-    /// (milliseconds since the Unix epoch) replaces the clock.
+    /// Verify, then check the event; see `event_answer`. `now_ms`
+    /// (milliseconds since the Unix epoch, JavaScript's clock) is the clock.
     #[napi(js_name = "constructEvent")]
     pub fn construct_event(
         &self,
         body: Either<String, BufferSlice<'_>>,
         signature: String,
-        now_ms: Option<f64>,
-    ) -> Result<EventAnswer> {
+        now_ms: f64,
+    ) -> Result<Vec<String>> {
         // The core's check_event: construct_event's checks and errors,
         // without building a typed event JS would not use.
         let body = bytes(&body);
-        let checked: CheckedEvent = match now_ms {
-            None => self.inner.check_event(body, &signature),
-            Some(ms) => self
-                .inner
-                .check_event_at(body, &signature, system_time(ms)?),
-        }
-        .map_err(thrown)?;
+        let checked: CheckedEvent = self
+            .inner
+            .check_event_at(body, &signature, system_time(now_ms)?)
+            .map_err(thrown)?;
         Ok(event_answer(checked, body))
     }
 
-    /// Check a visit's token or HMAC, then check the visit; see `VisitAnswer`.
+    /// Check a visit's token or HMAC, then check the visit; see `visit_answer`.
     #[napi(js_name = "constructVisit")]
     pub fn construct_visit(
         &self,
         body: Either<String, BufferSlice<'_>>,
         signature: String,
-    ) -> Result<VisitAnswer> {
+    ) -> Result<Vec<String>> {
         let body = bytes(&body);
         self.inner
             .check_visit(body, &signature)
@@ -247,17 +228,16 @@ impl NativeWebhook {
     }
 }
 
-/// A checked event as JavaScript takes it: `[type, key]`, or `[type, key,
-/// mismatches]` (spelled out so the generated `.d.ts` names both shapes).
-type EventAnswer = Either<(String, String), (String, String, String)>;
-
-fn event_answer(checked: CheckedEvent, body: &[u8]) -> EventAnswer {
+/// A checked event as JavaScript takes it: `[type, delivery key]`, or
+/// `[type, delivery key, mismatches]` when a documented field has another
+/// type (the core's `mismatches_json`).
+fn event_answer(checked: CheckedEvent, body: &[u8]) -> Vec<String> {
     let key = checked.delivery_key(body);
     if checked.mismatches.is_empty() {
-        Either::A((checked.event_type, key))
+        vec![checked.event_type, key]
     } else {
         let mismatches = mismatches_json(&checked.mismatches);
-        Either::B((checked.event_type, key, mismatches))
+        vec![checked.event_type, key, mismatches]
     }
 }
 
@@ -476,8 +456,8 @@ pub fn secret_last4(secret: Either<String, BufferSlice<'_>>) -> String {
 #[napi(js_name = "signBitnob")]
 pub fn sign_bitnob(
     secret: Either<String, BufferSlice<'_>>,
-    body: Either<String, BufferSlice<'_>>,
     timestamp: String,
+    body: Either<String, BufferSlice<'_>>,
 ) -> String {
     bullseye_webhooks::sign_bitnob(bytes(&secret), &timestamp, bytes(&body))
 }
@@ -547,12 +527,6 @@ impl NativeBitnobWebhook {
         self.inner.legacy_sha512()
     }
 
-    /// How many secrets are accepted.
-    #[napi(getter, js_name = "secretCount")]
-    pub fn secret_count(&self) -> u32 {
-        u32::try_from(self.inner.secret_count()).unwrap_or(u32::MAX)
-    }
-
     /// The indexes of the configured secrets whose last 4 characters are `last4`.
     #[napi(js_name = "secretsEndingIn")]
     pub fn secrets_ending_in(&self, last4: String) -> Vec<u32> {
@@ -563,51 +537,41 @@ impl NativeBitnobWebhook {
             .collect()
     }
 
-    /// Check the signature (and the timestamp) of a delivery whose headers
-    /// are `flat` `[name, value, ...]` pairs; `now_ms` replaces the clock.
+    /// Check a delivery whose headers are `flat` `[name, value, ...]`
+    /// pairs, `now_ms` (milliseconds since the Unix epoch) being the clock.
+    /// With `event`, every check of constructEvent and its answer `[type,
+    /// delivery key]`; without, verify's checks only and `[]` (one call for
+    /// both, as in the WASM binding).
     #[napi]
-    pub fn verify(
+    pub fn check(
         &self,
         body: Either<String, BufferSlice<'_>>,
         flat: Vec<String>,
-        now_ms: Option<f64>,
-    ) -> Result<()> {
+        now_ms: f64,
+        event: bool,
+    ) -> Result<Vec<String>> {
         let body = bytes(&body);
-        match now_ms {
-            None => self.inner.verify(body, pairs(&flat)),
-            Some(ms) => self.inner.verify_at(body, pairs(&flat), system_time(ms)?),
+        let now = system_time(now_ms)?;
+        if event {
+            self.inner
+                .check_event_at(body, pairs(&flat), now)
+                .map(|checked| event_answer(checked, body))
+        } else {
+            self.inner
+                .verify_at(body, pairs(&flat), now)
+                .map(|()| Vec::new())
         }
         .map_err(thrown)
     }
-
-    /// Verify, then check the event; returns `[type, delivery key]`.
-    #[napi(js_name = "constructEvent")]
-    pub fn construct_event(
-        &self,
-        body: Either<String, BufferSlice<'_>>,
-        flat: Vec<String>,
-        now_ms: Option<f64>,
-    ) -> Result<EventAnswer> {
-        let body = bytes(&body);
-        let checked = match now_ms {
-            None => self.inner.check_event(body, pairs(&flat)),
-            Some(ms) => self
-                .inner
-                .check_event_at(body, pairs(&flat), system_time(ms)?),
-        }
-        .map_err(thrown)?;
-        Ok(event_answer(checked, body))
-    }
 }
 
-/// Milliseconds since the epoch (negative before it) as a `SystemTime`.
+/// Milliseconds since the Unix epoch as a `SystemTime`; before 1970 (or not
+/// finite) is refused, as the WASM binding does.
 fn system_time(ms: f64) -> Result<SystemTime> {
-    let offset = Duration::try_from_secs_f64(ms.abs() / 1000.0)
-        .map_err(|_| argument("now must be a finite time"))?;
-    let time = if ms >= 0.0 {
-        UNIX_EPOCH.checked_add(offset)
-    } else {
-        UNIX_EPOCH.checked_sub(offset)
-    };
-    time.ok_or_else(|| argument("now is out of range"))
+    const OUT_OF_RANGE: &str = "now must be a time after 1970 and finite";
+    let since_epoch =
+        Duration::try_from_secs_f64(ms / 1000.0).map_err(|_| argument(OUT_OF_RANGE))?;
+    UNIX_EPOCH
+        .checked_add(since_epoch)
+        .ok_or_else(|| argument(OUT_OF_RANGE))
 }

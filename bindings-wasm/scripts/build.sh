@@ -32,3 +32,5 @@ wasm-opt $opt_flags --strip-producers --strip-target-features \
   "$wasm" -o "$wasm.opt"
 mv "$wasm.opt" "$wasm"
 echo "wasm: $(wc -c <"$wasm") bytes, $(gzip -9c "$wasm" | wc -c) gzipped ($profile, wasm-opt $opt_flags)"
+# The JavaScript and types shared with the Node package, copied in (gitignored).
+node "$root/js/sync.mjs" wasm

@@ -130,7 +130,7 @@ test('verifyRequest and constructEventFromRequest read a Fetch Request', async (
 });
 
 test('the shipped JS uses no Buffer, node:crypto or Web Crypto', () => {
-  for (const file of ['index.js', 'workerd.js', 'node.js', 'pkg/bullseye_webhooks_wasm.js']) {
+  for (const file of ['index.js', 'backend.js', 'support.js', 'webhooks.js', 'workerd.js', 'node.js', 'pkg/bullseye_webhooks_wasm.js']) {
     const code = readFileSync(new URL(file, PKG), 'utf8').replace(/^\s*\/\/.*$/gm, '');
     assert.doesNotMatch(code, /\bBuffer\b|node:crypto|crypto\.subtle|\bsubtle\b/, file);
   }

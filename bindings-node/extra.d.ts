@@ -1,0 +1,221 @@
+// Types of the `bullseye-webhooks` package: its own declarations (the
+// framework integrations, the Fetch handler, the de-duplication stores),
+// then, from js/webhooks.d.ts, the API it shares with bullseye-webhooks-wasm.
+// The native layer's generated types are in native/index.d.ts.
+
+/// <reference types="node" />
+import type { IncomingMessage, ServerResponse } from 'node:http';
+
+// ---------------------------------------------------------------------------
+// Fetch API handlers (merged into the shared classes)
+
+export interface Webhook {
+  /**
+   * A Fetch API handler `(request) => Promise<Response>` (Next.js route
+   * handlers, Hono, Bun, Deno): verifies the request, calls `fn(event,
+   * request)` and answers what it returns (a Response as is, undefined as
+   * 204, anything else as JSON). Refusals: `{"error": code}` with the
+   * contract's status. With `dedupe`: see {@link DedupeOptions}. A throw in
+   * `fn` releases the claim and is rethrown.
+   */
+  handler(fn: (visit: Visit, request: Request) => unknown, options: HandlerOptions & { kind: 'visit' }): (request: Request) => Promise<Response>;
+  handler(fn: (event: BullseyeEvent, request: Request) => unknown, options?: HandlerOptions & { kind?: 'event' }): (request: Request) => Promise<Response>;
+}
+
+export interface BitnobWebhook {
+  /** A Fetch API handler, as `Webhook#handler`. */
+  handler(fn: (event: BitnobEvent, request: Request) => unknown, options?: DedupeOptions): (request: Request) => Promise<Response>;
+}
+
+// ---------------------------------------------------------------------------
+// De-duplication
+
+/** What a claim found. `retryAfter`: whole seconds left on the other worker's lease (at least 1). */
+export type ClaimOutcome =
+  | { outcome: 'new'; token: string }
+  | { outcome: 'duplicate' }
+  | { outcome: 'in_flight'; retryAfter: number };
+
+/** What completing a claim did. */
+export type Completion = 'done' | 'lease_expired' | 'not_held';
+
+/**
+ * A store of delivery claims: MemoryStore, RedisStore, or your own. Each
+ * call may return a value or a promise; a failure (throw or rejection) is
+ * answered as a store that is unavailable.
+ */
+export interface DeliveryStore {
+  /** Claim `key` for `leaseMs` milliseconds, atomically. */
+  claim(key: string, leaseMs: number): ClaimOutcome | Promise<ClaimOutcome>;
+  /** Mark `key` done for `retentionMs` if `token`'s claim holds it (or it is free). */
+  complete(key: string, token: string, retentionMs: number): unknown;
+  /** Delete `token`'s claim on `key`, never another's. */
+  release(key: string, token: string): boolean | Promise<boolean>;
+}
+
+/** The store could not be reached or did not answer in time (not a WebhookError). */
+export class StoreUnavailableError extends Error {
+  readonly name: 'StoreUnavailableError';
+  readonly code: 'store_unavailable';
+}
+
+/** De-duplication in this process's memory (the core's store): right for one process. */
+export class MemoryStore implements DeliveryStore {
+  /** `capacity`: the most keys it holds (default 100,000); it never drops a claim in flight. */
+  constructor(options?: { capacity?: number });
+  readonly capacity: number;
+  readonly size: number;
+  claim(key: string, leaseMs: number): ClaimOutcome;
+  complete(key: string, token: string, retentionMs: number): Completion;
+  release(key: string, token: string): boolean;
+}
+
+/** An ioredis client (Redis or Cluster), as far as RedisStore uses it. */
+export interface IoredisClientLike {
+  call(...args: any[]): Promise<unknown>;
+  defineCommand(...args: any[]): unknown;
+}
+
+/** A node-redis client (v4 and later), as far as RedisStore uses it. */
+export interface NodeRedisClientLike {
+  sendCommand(args: any, ...rest: any[]): Promise<unknown>;
+  evalSha(...args: any[]): unknown;
+}
+
+export interface RedisStoreOptions {
+  /** Prepended to every key; default `bullseye-webhooks:delivery:`. */
+  prefix?: string;
+  /** Each call's time limit, in seconds; default 2. */
+  timeout?: number;
+}
+
+/**
+ * De-duplication on Redis, shared by a fleet, through your own client
+ * (ioredis, or a connected node-redis client): each call runs one of the
+ * core's Lua scripts, bounded by `timeout`. For exactly-once across a Redis
+ * restart, run Redis with AOF persistence.
+ */
+export class RedisStore implements DeliveryStore {
+  constructor(client: IoredisClientLike | NodeRedisClientLike, options?: RedisStoreOptions);
+  /** Which client it was given. */
+  readonly client: 'ioredis' | 'node-redis';
+  readonly prefix: string;
+  /** Seconds. */
+  readonly timeout: number;
+  claim(key: string, leaseMs: number): Promise<ClaimOutcome>;
+  complete(key: string, token: string, retentionMs: number): Promise<Completion>;
+  release(key: string, token: string): Promise<boolean>;
+}
+
+/** Where the integrations' warnings go (console, pino, Fastify's request.log...). */
+export interface DedupeLogger {
+  warn(message: string): unknown;
+  error(message: string): unknown;
+}
+
+/**
+ * De-duplication in an integration. With `dedupe`, each verified delivery is
+ * claimed before the handler:
+ * - new: the handler runs; a 2xx completes the claim (kept `retention`
+ *   seconds), anything else, or a throw, releases it so the retry is handled;
+ * - duplicate: 200 `{"duplicate": true}`, the handler is not called;
+ * - in flight: 409 `{"error": "delivery_in_flight"}` with `Retry-After`;
+ * - store unavailable (error or timeout): 503 `{"error": "store_unavailable"}`
+ *   with `Retry-After: 30`, or, with `onStoreError: 'process'`, the handler
+ *   runs without de-duplication and a warning is logged.
+ */
+export interface DedupeOptions {
+  dedupe?: DeliveryStore | null | false;
+  /** `'retry'` (default): 503 + Retry-After; `'process'`: handle without de-duplication. */
+  onStoreError?: 'retry' | 'process';
+  /** Seconds a claim holds a delivery (default 60). */
+  lease?: number;
+  /** Seconds a handled delivery is remembered (default 86,400). */
+  retention?: number;
+  /** Default: console (Fastify: request.log). */
+  logger?: DedupeLogger;
+}
+
+/**
+ * What the integrations verify with: a Webhook, a BitnobWebhook, or any
+ * object with `constructEvent(body, headers)` (and `constructVisit` for
+ * `kind: 'visit'`) and `maxBodyBytes`.
+ */
+export interface Verifier {
+  readonly maxBodyBytes: number;
+  constructEvent(body: Uint8Array, headers: any): BullseyeEvent;
+  constructVisit?(body: Uint8Array, headers: any): Visit;
+}
+
+export interface HandlerOptions extends DedupeOptions {
+  /** `'event'` (default): `constructEvent`; `'visit'`: `constructVisit`. */
+  kind?: 'event' | 'visit';
+}
+
+export interface IntegrationOptions extends DedupeOptions {
+  /** `'event'` (default): `constructEvent`, onto `bullseyeEvent`; `'visit'`: `constructVisit`, onto `bullseyeVisit`. */
+  kind?: 'event' | 'visit';
+}
+
+/** The request as the integrations leave it for the next handler. */
+export interface BullseyeRequestFields {
+  bullseyeEvent?: BullseyeEvent;
+  bullseyeVisit?: Visit;
+}
+
+/**
+ * Express (or connect-style) middleware: reads the raw body (or takes the
+ * Buffer `express.raw()` left), verifies it, sets `req.bullseyeEvent`
+ * (`req.bullseyeVisit` with `kind: 'visit'`), and answers refusals with the
+ * contract's status and `{"error": code}`. A delivery with a field of another
+ * type is accepted unless the webhook is strict: `mismatchesOf(req.bullseyeEvent)`.
+ */
+export function expressMiddleware(
+  webhook: Verifier,
+  options?: IntegrationOptions,
+): (req: IncomingMessage & BullseyeRequestFields & { body?: unknown }, res: ServerResponse, next: (error?: unknown) => void) => void;
+
+export interface FastifyPluginOptions extends IntegrationOptions {
+  /** A Webhook or a BitnobWebhook. */
+  webhook: Verifier;
+}
+
+/**
+ * Fastify plugin: in the (encapsulated) scope it is registered in, keeps
+ * bodies as raw bytes, verifies them before the handler, and sets
+ * `request.bullseyeEvent` (`request.bullseyeVisit` with `kind: 'visit'`).
+ * A delivery with a field of another type is accepted unless the webhook is
+ * strict, and each such field is logged with `request.log.warn` (its path and
+ * both types, never its value).
+ */
+export function fastifyPlugin(
+  fastify: any,
+  options: FastifyPluginOptions,
+  done: (error?: Error) => void,
+): void;
+
+// Fastify: the plugin decorates the request in the scope it is registered in.
+// (An augmentation, not an import: the package type-checks without fastify
+// installed, since fastify is an optional peer dependency.)
+declare module 'fastify' {
+  interface FastifyRequest {
+    /**
+     * Set by `fastifyPlugin` (bullseye-webhooks) before the handler of every
+     * route in the scope it is registered in; null elsewhere, and undefined
+     * outside that scope. Narrow it (`if (!request.bullseyeEvent) ...`) or
+     * assert it (`request.bullseyeEvent!`) in a route of that scope.
+     */
+    bullseyeEvent?: BullseyeEvent | null;
+    /** Set by `fastifyPlugin` with `kind: 'visit'` (bullseye-webhooks), like `bullseyeEvent`. */
+    bullseyeVisit?: Visit | null;
+  }
+}
+
+declare module 'node:http' {
+  interface IncomingMessage {
+    /** Set by `expressMiddleware` (bullseye-webhooks). */
+    bullseyeEvent?: BullseyeEvent;
+    /** Set by `expressMiddleware` with `kind: 'visit'` (bullseye-webhooks). */
+    bullseyeVisit?: Visit;
+  }
+}

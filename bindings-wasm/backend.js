@@ -1,0 +1,98 @@
+// The WASM backend of the shared API (webhooks.js and support.js, copied in
+// from the repository's js/ by `make build-wasm`): the .wasm's exports,
+// which answer in the same shapes as the Node package's addon, and the
+// module's instantiation (init, initSync). Every webhook rule is decided by
+// the Rust core in the .wasm.
+import initWasm, {
+  WasmBitnobWebhook,
+  WasmWebhook,
+  errorCodes,
+  errorStatuses,
+  findHeader,
+  initSync as initWasmSync,
+  parseVisit,
+  secretLast4,
+  sign,
+  signBitnob,
+  signBitnobLegacy,
+} from './pkg/bullseye_webhooks_wasm.js';
+
+let ready = false;
+
+/**
+ * Instantiate the WebAssembly module (browsers, bundlers, Deno). With no
+ * argument it fetches the .wasm next to this file; it also takes a URL, a
+ * Response, bytes or a compiled WebAssembly.Module. Calling it again is harmless.
+ */
+export async function init(input) {
+  await initWasm(input === undefined ? undefined : { module_or_path: input });
+  ready = true;
+}
+
+/**
+ * Instantiate synchronously from a compiled WebAssembly.Module (Cloudflare
+ * Workers: `import wasm from '…_bg.wasm'`) or the .wasm bytes, given as
+ * `{ module }` or directly. Calling it again is harmless.
+ */
+export function initSync(input) {
+  const module = input !== null && typeof input === 'object' && 'module' in input ? input.module : input;
+  initWasmSync({ module });
+  ready = true;
+}
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder('utf-8', { ignoreBOM: true });
+
+/** Secrets as one buffer and their lengths, for the .wasm (which wipes its copy); this one is wiped after `fn`. */
+function joined(secrets, fn) {
+  const lengths = new Uint32Array(secrets.map((s) => s.byteLength));
+  const bytes = new Uint8Array(lengths.reduce((a, b) => a + b, 0));
+  secrets.reduce((offset, secret) => (bytes.set(secret, offset), offset + secret.byteLength), 0);
+  try {
+    return fn(bytes, lengths);
+  } finally {
+    bytes.fill(0);
+  }
+}
+
+export default {
+  // The core's constants (tests/api.test.mjs compares them with the
+  // .wasm's), written here: every export costs the .wasm about 1 KB.
+  constants: {
+    SIGNATURE_HEADER: 'X-Bullseye-Signature',
+    VISIT_SIGNATURE_HEADER: 'X-Webhook-Signature',
+    DEFAULT_MAX_BODY_BYTES: 1024 * 1024,
+    BITNOB_SIGNATURE_HEADER: 'X-Bitnob-Signature',
+    BITNOB_TIMESTAMP_HEADER: 'X-Bitnob-Timestamp',
+    BITNOB_EVENT_HEADER: 'X-Bitnob-Event',
+    DEFAULT_BITNOB_TOLERANCE: 300,
+    BODY_TYPES: 'a Uint8Array, ArrayBuffer or string',
+  },
+  loaded: () => ready,
+  ready() {
+    if (!ready) {
+      throw new Error(
+        'bullseye-webhooks-wasm is not initialised: call `await init()` (browsers, bundlers) or ' +
+          '`initSync({ module })` (edge workers) once before using it, or import the package from ' +
+          'Node or workerd, whose entries initialise it on import',
+      );
+    }
+  },
+  utf8: (text) => encoder.encode(text),
+  copy: (bytes) => bytes.slice(),
+  text: (bytes) => decoder.decode(bytes),
+  body: (raw) => (typeof raw === 'string' ? encoder.encode(raw) : raw),
+  errorCodes,
+  errorStatuses,
+  findHeader,
+  sign,
+  signBitnob,
+  signBitnobLegacy,
+  secretLast4,
+  parseVisit,
+  webhook: (secrets, tolerance, maxBodyBytes, strict) =>
+    joined(secrets, (bytes, lengths) => new WasmWebhook(bytes, lengths, tolerance, maxBodyBytes, strict)),
+  // The .wasm keeps the core's window for an undefined tolerance, and none with `noTolerance`.
+  bitnob: (secrets, tolerance, legacySha512, maxBodyBytes) =>
+    joined(secrets, (bytes, lengths) => new WasmBitnobWebhook(bytes, lengths, tolerance ?? undefined, tolerance === null, legacySha512, maxBodyBytes)),
+};
