@@ -384,8 +384,7 @@ impl PartnerClient {
             .headers()
             .get("retry-after")
             .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.trim().parse::<u64>().ok())
-            .map(Duration::from_secs);
+            .and_then(parse_retry_after);
         let body = response
             .body_mut()
             .with_config()
@@ -411,6 +410,20 @@ impl PartnerClient {
         };
         full.mul_f64(0.5 + 0.5 * fraction)
     }
+}
+
+/// `Retry-After`: delay-seconds, or an HTTP date (a date already past is no
+/// wait at all).
+fn parse_retry_after(value: &str) -> Option<Duration> {
+    let value = value.trim();
+    if let Ok(seconds) = value.parse::<u64>() {
+        return Some(Duration::from_secs(seconds));
+    }
+    let date = httpdate::parse_http_date(value).ok()?;
+    Some(
+        date.duration_since(std::time::SystemTime::now())
+            .unwrap_or(Duration::ZERO),
+    )
 }
 
 /// 429 and every 5xx are worth another try.
@@ -516,6 +529,21 @@ mod tests {
         assert_eq!(server_message(b"  Bad Gateway \n"), "Bad Gateway");
         let long = "x".repeat(1000);
         assert_eq!(server_message(long.as_bytes()).len(), MAX_MESSAGE_CHARS + 3);
+    }
+
+    #[test]
+    fn retry_after_reads_seconds_and_http_dates() {
+        assert_eq!(parse_retry_after(" 7 "), Some(Duration::from_secs(7)));
+        // RFC 9110's example date, long past: no wait.
+        assert_eq!(
+            parse_retry_after("Sun, 06 Nov 1994 08:49:37 GMT"),
+            Some(Duration::ZERO)
+        );
+        let later = std::time::SystemTime::now() + Duration::from_secs(120);
+        let wait = parse_retry_after(&httpdate::fmt_http_date(later)).unwrap();
+        assert!(wait > Duration::from_secs(110) && wait <= Duration::from_secs(120));
+        assert_eq!(parse_retry_after("soon"), None);
+        assert_eq!(parse_retry_after("-1"), None);
     }
 
     #[test]

@@ -242,6 +242,21 @@ fn retries_429_after_retry_after_and_5xx_with_backoff() {
 }
 
 #[test]
+fn a_retry_after_http_date_is_waited_for() {
+    let date = httpdate::fmt_http_date(std::time::SystemTime::now() + Duration::from_secs(2));
+    let server = Scripted::start(vec![
+        (503, vec![("retry-after", date)], "busy".into()),
+        ok(r#"{"identification":null,"billing":null}"#),
+    ]);
+    assert!(server.client().get_config().is_ok());
+    let seen = server.seen();
+    assert_eq!(seen.len(), 2);
+    // The date has whole seconds: between 1 and 2 s from the first answer.
+    let gap = seen[1].at - seen[0].at;
+    assert!(gap >= Duration::from_millis(900), "waited {gap:?}");
+}
+
+#[test]
 fn gives_up_after_the_retries_with_the_status_and_the_servers_message() {
     let answers = (0..4)
         .map(|_| (500, vec![], r#"{"message":"database is down"}"#.to_owned()))
