@@ -8,7 +8,7 @@ export CARGO_TERM_COLOR ?= never
 # One target/ for every build, bindings included, so nothing compiles twice.
 export CARGO_TARGET_DIR ?= $(CURDIR)/target
 
-.PHONY: help setup test test-rust test-snippets test-fleet lint demo bench dist fixtures fuzz timing conformance clean
+.PHONY: help setup test test-rust test-snippets test-fleet lint demo bench dist dist-test fixtures fuzz timing conformance clean
 
 # Each binding adds its own targets in bindings-*/*.mk and appends them to
 # these lists, so this file never needs editing for a new binding.
@@ -56,9 +56,10 @@ test-fleet: build-python build-node ## De-dup across processes: 3 Python + 1 Nod
 	$(PY) tests/fleet/fleet.py --store memory --python-receivers 1 --node-receivers 0
 	$(PY) tests/fleet/fleet.py --store none --control --python-receivers 2 --node-receivers 0 --deliveries 300
 
-lint: setup ## rustfmt check and clippy -D warnings
+lint: setup ## rustfmt check, clippy -D warnings, actionlint on .github/workflows
 	cargo fmt --all -- --check
 	cargo clippy --workspace --all-targets -- -D warnings
+	$(PY_VENV)/bin/actionlint
 
 demo: setup $(DEMO_TARGETS) ## Real receivers on 127.0.0.1 answer signed, tampered and unsigned deliveries
 	@demo/run.sh

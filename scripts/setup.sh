@@ -31,3 +31,31 @@ if ! need redis-server && [ ! -x /usr/bin/redis-server ]; then
     "${as_root[@]}" apt-get install -y redis-server
   fi
 fi
+
+# Release builds and checks (make dist-test, make lint): the Rust targets of
+# the Linux wheels (linked by zig, from the ziglang pin in the dev venv);
+# Debian's qemu-user-static (qemu-aarch64-static runs the aarch64 wheel),
+# debootstrap (unpacks Debian's arm64 Python into a cache) and shellcheck
+# (actionlint checks the workflow's run: scripts with it).
+if need rustup; then
+  targets=$(rustup target list --installed 2>/dev/null || true)
+  for target in x86_64-unknown-linux-gnu aarch64-unknown-linux-gnu x86_64-unknown-linux-musl aarch64-unknown-linux-musl; do
+    grep -qx "$target" <<<"$targets" || rustup target add "$target"
+  done
+fi
+missing=()
+for pair in qemu-aarch64-static:qemu-user-static debootstrap:debootstrap shellcheck:shellcheck; do
+  need "${pair%%:*}" || [ -x "/usr/sbin/${pair%%:*}" ] || missing+=("${pair##*:}")
+done
+if [ "${#missing[@]}" -gt 0 ]; then
+  as_root=()
+  if [ "$(id -u)" -ne 0 ]; then
+    need sudo || { echo "setup: ${missing[*]} missing; install Debian's packages as root" >&2; exit 1; }
+    as_root=(sudo)
+  fi
+  export DEBIAN_FRONTEND=noninteractive
+  if ! "${as_root[@]}" apt-get install -y "${missing[@]}"; then
+    "${as_root[@]}" apt-get update
+    "${as_root[@]}" apt-get install -y "${missing[@]}"
+  fi
+fi
