@@ -40,6 +40,26 @@ export function initSync(input) {
   ready = true;
 }
 
+/**
+ * Whether the async path computes its HMACs with Web Crypto: everywhere it
+ * is native code answering at once (workerd, browsers, Deno, Bun), not in
+ * Node, where `crypto.subtle.sign` of a 3 KB body takes about twice this
+ * .wasm's HMAC. Node is told by its user agent (Node 21 and later) or by
+ * `process.versions.node` without a `navigator` (Node 20); a Worker with
+ * nodejs_compat has both, and the user agent `Cloudflare-Workers`.
+ */
+let webCrypto;
+function useWebCrypto() {
+  if (webCrypto === undefined) {
+    const node =
+      typeof navigator === 'undefined'
+        ? typeof globalThis.process?.versions?.node === 'string'
+        : String(navigator.userAgent).startsWith('Node.js/');
+    webCrypto = !node && typeof globalThis.crypto?.subtle?.sign === 'function';
+  }
+  return webCrypto;
+}
+
 const encoder = new TextEncoder();
 const decoder = new TextDecoder('utf-8', { ignoreBOM: true });
 
@@ -69,6 +89,7 @@ export default {
     BODY_TYPES: 'a Uint8Array, ArrayBuffer or string',
   },
   loaded: () => ready,
+  webCrypto: useWebCrypto,
   ready() {
     if (!ready) {
       throw new Error(

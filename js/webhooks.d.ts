@@ -307,6 +307,14 @@ export class Webhook {
    * typed value at each path `mismatchesOf(event)` lists. @throws WebhookError
    */
   constructEvent(body: RawBody, signatureOrHeaders: SignatureOrHeaders, options?: ConstructEventOptions): BullseyeEvent;
+  /**
+   * `verify` as a promise: the same checks, order and errors, with the HMAC
+   * computed by Web Crypto where that is faster (workerd, browsers).
+   * Rejects with a WebhookError.
+   */
+  verifyAsync(body: RawBody, signatureOrHeaders: SignatureOrHeaders): Promise<void>;
+  /** `constructEvent` as a promise (the HMAC by Web Crypto where faster). Rejects with a WebhookError. */
+  constructEventAsync(body: RawBody, signatureOrHeaders: SignatureOrHeaders, options?: ConstructEventOptions): Promise<BullseyeEvent>;
   /** Check a visit's `X-Webhook-Signature` (static token or HMAC), then parse it. @throws WebhookError */
   constructVisit(body: RawBody, signatureOrHeaders: SignatureOrHeaders): Visit;
   /** Read a Fetch API Request's body (up to maxBodyBytes) and verify it; resolves to the raw body. */
@@ -386,6 +394,10 @@ export class BitnobWebhook {
   verify(body: RawBody, headers: BitnobHeaders, options?: ConstructEventOptions): void;
   /** Verify, then parse the event. @throws WebhookError */
   constructEvent(body: RawBody, headers: BitnobHeaders, options?: ConstructEventOptions): BitnobEvent;
+  /** `verify` as a promise (the core computes Bitnob's MACs). Rejects with a WebhookError. */
+  verifyAsync(body: RawBody, headers: BitnobHeaders, options?: ConstructEventOptions): Promise<void>;
+  /** `constructEvent` as a promise (the core computes Bitnob's MACs). Rejects with a WebhookError. */
+  constructEventAsync(body: RawBody, headers: BitnobHeaders, options?: ConstructEventOptions): Promise<BitnobEvent>;
   /** Read a Fetch API Request's body (up to maxBodyBytes) and verify it; resolves to the raw body. */
   verifyRequest(request: Request): Promise<Uint8Array>;
   /** Read a Fetch API Request's body and construct its event. */

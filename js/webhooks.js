@@ -10,8 +10,9 @@
 // This is the only copy in the repository (with support.js). `make
 // build-node` and `make build-wasm` copy both into each package (js/sync.mjs:
 // as CommonJS for the Node package), so each tarball is self-contained. They
-// use only what every runtime has: no Node `Buffer`, no `node:crypto`, no Web
-// Crypto.
+// use only what every runtime has: no Node `Buffer`, no `node:crypto`; Web
+// Crypto only for the async path's HMAC, where the backend says it is the
+// faster one (below, "The async path").
 //
 // `./backend.js` is each package's own (bindings-node/backend.js over the
 // napi addon, bindings-wasm/backend.js over the .wasm); it gives:
@@ -19,6 +20,9 @@
 //   BITNOB_SIGNATURE_HEADER, BITNOB_TIMESTAMP_HEADER, BITNOB_EVENT_HEADER,
 //   DEFAULT_BITNOB_TOLERANCE, and BODY_TYPES (how its messages name a raw body);
 // - loaded() (whether the core can be called) and ready() (throws if not);
+// - webCrypto(): whether the async path computes its HMACs with Web Crypto
+//   (then the Webhook verifier has checkMacs(body, length, signature, macs,
+//   nowMs, event), the core's checks around MACs computed outside it);
 // - utf8(string) and copy(view): new bytes; text(view): the UTF-8 text;
 //   body(stringOrBytes): a raw body as its core calls take it;
 // - the core's calls, each the same shape in both Rust bindings:
@@ -194,9 +198,10 @@ function withSecret(secret, fn) {
 
 /**
  * A verifier of the core built by `build(secrets)` from one secret or a
- * list (rotation), each as new bytes wiped after; `[verifier, count]`.
+ * list (rotation), each as new bytes wiped after; `[verifier, count, keys]`,
+ * `keys` being what `importKeys(secrets)` made of them (if given).
  */
-function built(secretOrSecrets, build) {
+function built(secretOrSecrets, build, importKeys) {
   const list = Array.isArray(secretOrSecrets) ? secretOrSecrets : [secretOrSecrets];
   if (list.some((secret) => secret === undefined || secret === null)) {
     // The usual cause: an unset environment variable.
@@ -204,7 +209,8 @@ function built(secretOrSecrets, build) {
   }
   const secrets = list.map(secretBytes);
   try {
-    return [build(secrets), secrets.length];
+    const verifier = build(secrets);
+    return [verifier, secrets.length, importKeys?.(secrets) ?? null];
   } catch (error) {
     throw wrapped(error);
   } finally {
@@ -413,10 +419,52 @@ function visitFrom(body, [eventType, mismatches, typings, key]) {
 
 
 // ---------------------------------------------------------------------------
+// The async path: verifyAsync and constructEventAsync. Where the backend says
+// Web Crypto is the faster HMAC (workerd, browsers: native code, against
+// SHA-256 in WebAssembly), the HMAC of the body under each secret is computed
+// there; the core still decides everything else, in the sync path's order:
+// the size and the signature's presence and shape before any hashing (its
+// checkMacs without MACs), then the constant-time compare against every
+// secret's MAC with no early exit, the reader and the clock (checkMacs with
+// them). Elsewhere (the napi addon, the .wasm in Node, where Web Crypto is
+// slower) the async methods run the sync ones.
+
+const HMAC_SHA256 = { name: 'HMAC', hash: 'SHA-256' };
+const NO_BYTES = new Uint8Array(0);
+
+/**
+ * Web Crypto HMAC keys for `secrets` (non-extractable, for signing), or
+ * null where the backend computes the MACs itself. importKey copies the
+ * bytes before it returns, so the caller's wipe is safe. A key Web Crypto
+ * refuses leaves the async path on the core's HMAC (null), never a
+ * rejection nobody handles.
+ */
+function importKeys(secrets) {
+  const subtle = globalThis.crypto?.subtle;
+  if (!backend.webCrypto() || typeof subtle?.sign !== 'function') return null;
+  try {
+    return Promise.all(secrets.map((secret) => subtle.importKey('raw', secret, HMAC_SHA256, false, ['sign']))).catch(() => null);
+  } catch {
+    return null;
+  }
+}
+
+/** The HMAC of `bytes` under every key (none skipped), end to end, 32 bytes each, in order. */
+async function macsOf(keys, bytes) {
+  if (keys.length === 1) return new Uint8Array(await crypto.subtle.sign('HMAC', keys[0], bytes));
+  const tags = await Promise.all(keys.map((key) => crypto.subtle.sign('HMAC', key, bytes)));
+  const macs = new Uint8Array(32 * tags.length);
+  tags.forEach((tag, i) => macs.set(new Uint8Array(tag), 32 * i));
+  return macs;
+}
+
+// ---------------------------------------------------------------------------
 // The verifiers
 
 /** The core's verifier inside a Webhook or a BitnobWebhook (set in Verifier's static block). */
 let coreOf;
+/** A verifier's Web Crypto keys, or null (the core's HMAC); a promise until imported. */
+let keysOf;
 
 /**
  * What Webhook and BitnobWebhook share: the core's verifier, built from one
@@ -429,14 +477,26 @@ class Verifier {
   #name;
   #fields;
   #secretCount;
+  #keys;
 
   static {
     coreOf = (verifier) => verifier.#core;
+    keysOf = (verifier) => verifier.#keys;
   }
 
-  /** `build(secrets)` makes the core's verifier; `fields` are what inspect and toJSON show after the secrets. */
-  constructor(name, fields, secretOrSecrets, build) {
-    [this.#core, this.#secretCount] = built(secretOrSecrets, build);
+  /**
+   * `build(secrets)` makes the core's verifier; `fields` are what inspect
+   * and toJSON show after the secrets; `webCrypto` imports the secrets as
+   * Web Crypto keys too, for the async path, where the backend wants it.
+   */
+  constructor(name, fields, secretOrSecrets, build, webCrypto) {
+    let keys;
+    [this.#core, this.#secretCount, keys] = built(secretOrSecrets, build, webCrypto ? importKeys : undefined);
+    this.#keys = keys;
+    // Once imported, the keys are read without awaiting.
+    keys?.then((imported) => {
+      this.#keys = imported;
+    });
     this.#name = name;
     this.#fields = fields;
   }
@@ -457,14 +517,14 @@ class Verifier {
    */
   async verifyRequest(request) {
     const body = await requestBody(request, this.maxBodyBytes);
-    this.verify(body, request.headers);
+    await this.verifyAsync(body, request.headers);
     return body;
   }
 
-  /** Read a Fetch API Request's body and construct its event. */
+  /** Read a Fetch API Request's body and construct its event (by the async path). */
   async constructEventFromRequest(request, options) {
     const body = await requestBody(request, this.maxBodyBytes);
-    return this.constructEvent(body, request.headers, options);
+    return this.constructEventAsync(body, request.headers, options);
   }
 
   [inspectCustom]() {
@@ -491,8 +551,12 @@ class Webhook extends Verifier {
   constructor(secretOrSecrets, options) {
     backend.ready();
     const { tolerance, maxBodyBytes, strict } = checkedOptions(options);
-    super('Webhook', ['tolerance', 'maxBodyBytes', 'strict'], secretOrSecrets, (secrets) =>
-      backend.webhook(secrets, tolerance, maxBodyBytes, strict),
+    super(
+      'Webhook',
+      ['tolerance', 'maxBodyBytes', 'strict'],
+      secretOrSecrets,
+      (secrets) => backend.webhook(secrets, tolerance, maxBodyBytes, strict),
+      true,
     );
   }
 
@@ -525,6 +589,61 @@ class Webhook extends Verifier {
     let answer;
     try {
       answer = coreOf(this).constructEvent(backend.body(raw), signature, now);
+    } catch (error) {
+      throw wrapped(error);
+    }
+    return eventFrom(raw, answer);
+  }
+
+  /**
+   * verify, as a promise: the same checks, order and errors, with the HMAC
+   * computed by Web Crypto where that is faster (edge runtimes, browsers).
+   * Rejects with a WebhookError (a TypeError for a bad argument).
+   */
+  async verifyAsync(body, signatureOrHeaders) {
+    const raw = rawBody(body);
+    const signature = signatureOf(signatureOrHeaders, SIGNATURE_HEADER);
+    let keys = keysOf(this);
+    if (keys !== null && typeof keys.then === 'function') keys = await keys;
+    if (keys === null) return this.verify(raw, signature);
+    const bytes = backend.body(raw);
+    const core = coreOf(this);
+    try {
+      core.checkMacs(NO_BYTES, bytes.byteLength, signature, NO_BYTES, 0, false);
+    } catch (error) {
+      throw wrapped(error);
+    }
+    const macs = await macsOf(keys, bytes);
+    try {
+      core.checkMacs(NO_BYTES, bytes.byteLength, signature, macs, 0, false);
+    } catch (error) {
+      throw wrapped(error);
+    }
+  }
+
+  /**
+   * constructEvent, as a promise: the same checks, order, errors and event,
+   * with the HMAC computed by Web Crypto where that is faster. The clock
+   * (`options.now`, else Date.now()) is read when it is called.
+   */
+  async constructEventAsync(body, signatureOrHeaders, options) {
+    const raw = rawBody(body);
+    const signature = signatureOf(signatureOrHeaders, SIGNATURE_HEADER);
+    const now = nowMs(options);
+    let keys = keysOf(this);
+    if (keys !== null && typeof keys.then === 'function') keys = await keys;
+    if (keys === null) return this.constructEvent(raw, signature, { now });
+    const bytes = backend.body(raw);
+    const core = coreOf(this);
+    let answer;
+    try {
+      core.checkMacs(NO_BYTES, bytes.byteLength, signature, NO_BYTES, now, false);
+    } catch (error) {
+      throw wrapped(error);
+    }
+    const macs = await macsOf(keys, bytes);
+    try {
+      answer = core.checkMacs(bytes, bytes.byteLength, signature, macs, now, true);
     } catch (error) {
       throw wrapped(error);
     }
@@ -659,6 +778,19 @@ class BitnobWebhook extends Verifier {
   constructEvent(body, headers, options) {
     const raw = rawBody(body);
     return eventFrom(raw, this.#check(raw, headers, options, true));
+  }
+
+  /**
+   * verify, as a promise (for one code path with Webhook's). Bitnob's MACs
+   * are computed by the core here, not by Web Crypto.
+   */
+  async verifyAsync(body, headers, options) {
+    this.verify(body, headers, options);
+  }
+
+  /** constructEvent, as a promise (the core computes the MACs; see verifyAsync). */
+  async constructEventAsync(body, headers, options) {
+    return this.constructEvent(body, headers, options);
   }
 }
 

@@ -28,6 +28,9 @@ async function subtleVerify(body, mac) {
 
 const CONTENDERS = {
   'wasm verify': async ({ body, signature }) => webhook.verify(body, signature),
+  // The async path: the HMAC by Web Crypto (an imported key per secret,
+  // cached), the checks, the constant-time compare and the reader in the .wasm.
+  'wasm verifyAsync': ({ body, signature }) => webhook.verifyAsync(body, signature),
   'crypto.subtle.verify': async ({ body, mac }) => subtleVerify(body, mac),
   '@octokit/webhooks-methods verify': async ({ body, signature }) => {
     if (!(await octokitVerify(SECRET, decoder.decode(body), `sha256=${signature}`))) throw new Error('octokit refused');
@@ -36,6 +39,7 @@ const CONTENDERS = {
   'standardwebhooks verify': async ({ body, headers }) => standard.verify(decoder.decode(body), headers),
   'svix verify': async ({ body, headers }) => svix.verify(decoder.decode(body), headers),
   'wasm constructEvent + reads': async ({ body, signature }) => reads(webhook.constructEvent(body, signature)),
+  'wasm constructEventAsync + reads': async ({ body, signature }) => reads(await webhook.constructEventAsync(body, signature)),
   'crypto.subtle.verify + JSON.parse + reads': async ({ body, mac }) => {
     await subtleVerify(body, mac);
     reads(JSON.parse(decoder.decode(body)));

@@ -253,6 +253,48 @@ impl Verifier {
         .map(|checked| event_answer(checked, body))
     }
 
+    /// The async path, with the MACs computed by Web Crypto. `length` is the
+    /// body's length. With `macs` empty: the checks before any hashing
+    /// (size, signature presence and shape), answering `[]`. With `macs`
+    /// (the HMAC under each secret, 32 bytes each, in order): verify's
+    /// compare and, with `event`, every check of constructEvent on `body`
+    /// and its answer; without, `[]` (and `body` may be empty).
+    pub fn check_macs(
+        &self,
+        body: &[u8],
+        length: f64,
+        signature: &str,
+        macs: &[u8],
+        now_ms: f64,
+        event: bool,
+    ) -> Result<Vec<String>, Failure> {
+        let length = body_limit(length)
+            .map_err(|_| Failure::Argument("the body length must be a non-negative integer"))?;
+        if macs.is_empty() {
+            self.webhook.precheck(length, signature)?;
+            return Ok(Vec::new());
+        }
+        if !event {
+            self.webhook.verify_macs(length, signature, macs)?;
+            return Ok(Vec::new());
+        }
+        if length != body.len() {
+            return Err(Failure::Argument("the body length does not match the body"));
+        }
+        let now = match clock(now_ms) {
+            Ok(now) => now,
+            Err(bad_clock) => {
+                // A refusal of the delivery itself wins over a bad clock.
+                self.webhook.verify_macs(length, signature, macs)?;
+                return Err(bad_clock);
+            }
+        };
+        let checked = self
+            .webhook
+            .check_event_with_macs_at(body, signature, macs, now)?;
+        Ok(event_answer(checked, body))
+    }
+
     /// Check a visit's token or HMAC, then the visit; see [`visit_answer`].
     pub fn construct_visit(&self, body: &[u8], signature: &str) -> Result<Vec<String>, Failure> {
         Ok(visit_answer(
@@ -678,6 +720,57 @@ mod tests {
         assert_eq!(verifier.secrets_ending_in("xyz"), [2]);
         assert!(verifier.secrets_ending_in("nope").is_empty());
         assert!(!format!("{verifier:?}").contains("bitnob_test"));
+    }
+
+    #[test]
+    fn macs_give_the_answers_of_the_sync_path() {
+        // The MACs as Web Crypto gives them: bytes (here the sign()s decoded;
+        // the answers to match are the sync path's).
+        let mac = |secret: &str| {
+            let hex = sign(secret, BODY);
+            (0..32)
+                .map(|i| u8::from_str_radix(&hex[2 * i..2 * i + 2], 16).unwrap())
+                .collect::<Vec<u8>>()
+        };
+        let verifier = two_secrets();
+        let macs = [mac("whsec_new"), mac("whsec_old")].concat();
+        let length = BODY.len() as f64;
+        let good = sign("whsec_old", BODY);
+        for (signature, now) in [
+            (good.as_str(), SIGNED_AT_MS + 60_000.0),
+            (good.as_str(), SIGNED_AT_MS + 3_600_000.0),
+            (good.as_str(), f64::NAN),
+            ("", SIGNED_AT_MS),
+            ("12", SIGNED_AT_MS),
+            (&sign("whsec_xxx", BODY), SIGNED_AT_MS),
+        ] {
+            let sync = verifier.construct_event(BODY, signature, now);
+            let with_macs = verifier.check_macs(BODY, length, signature, &macs, now, true);
+            assert_eq!(with_macs, sync, "{signature:?} at {now}");
+            let verified = verifier.check_macs(&[], length, signature, &macs, 0.0, false);
+            assert_eq!(
+                verified.map(|_| ()),
+                verifier.verify(BODY, signature),
+                "{signature:?}"
+            );
+        }
+        let precheck = verifier.check_macs(&[], 2e6, &good, &[], 0.0, false);
+        assert_eq!(precheck.unwrap_err().code(), "body_too_large");
+        assert_eq!(
+            verifier
+                .check_macs(&[], length, "", &[], 0.0, false)
+                .unwrap_err()
+                .code(),
+            "missing_signature"
+        );
+        assert_eq!(
+            verifier
+                .check_macs(&[], length, &good, &[], 0.0, false)
+                .unwrap(),
+            Vec::<String>::new()
+        );
+        let short = verifier.check_macs(&BODY[1..], length, &good, &macs, 0.0, true);
+        assert_eq!(short.unwrap_err().code(), "argument");
     }
 
     #[test]

@@ -184,6 +184,25 @@ impl WasmWebhook {
             .map_err(thrown)
     }
 
+    /// The async path, the MACs computed by Web Crypto (see
+    /// [`glue::Verifier::check_macs`]): with `macs` empty, the checks before
+    /// hashing; with them, verify's compare and, with `event`, the rest of
+    /// constructEvent's checks and its answer.
+    #[wasm_bindgen(js_name = checkMacs)]
+    pub fn check_macs(
+        &self,
+        body: &[u8],
+        length: f64,
+        signature: &str,
+        macs: &[u8],
+        now_ms: f64,
+        event: bool,
+    ) -> Result<Vec<String>, JsValue> {
+        self.inner
+            .check_macs(body, length, signature, macs, now_ms, event)
+            .map_err(thrown)
+    }
+
     /// Check a visit's token or HMAC, then the visit: `[type or "",
     /// mismatches, typings]` (see [`glue::visit_answer`]).
     #[wasm_bindgen(js_name = constructVisit)]

@@ -379,6 +379,20 @@ impl Webhook {
         check_body(body, self.strict(), self.tolerance(), || now)
     }
 
+    /// [`Webhook::check_event_at`] with the MACs computed by the caller (Web
+    /// Crypto), as [`Webhook::verify_macs`] takes them: the same checks, in
+    /// the same order, with the same errors.
+    pub fn check_event_with_macs_at(
+        &self,
+        body: &[u8],
+        signature: &str,
+        macs: &[u8],
+        now: SystemTime,
+    ) -> Result<CheckedEvent, Error> {
+        self.verify_macs(body.len(), signature, macs)?;
+        check_body(body, self.strict(), self.tolerance(), || now)
+    }
+
     /// [`Webhook::construct_event`] with the tolerance measured from `now`
     /// instead of the system clock (tests, replays, and platforms without
     /// a clock, such as `wasm32-unknown-unknown`).

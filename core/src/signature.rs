@@ -197,11 +197,47 @@ impl Webhook {
         }
     }
 
+    /// The checks [`Webhook::verify`] makes before any hashing, on a body of
+    /// `body_len` bytes: `body_too_large`, `missing_signature`,
+    /// `malformed_signature`. For a binding that computes the MACs
+    /// elsewhere (Web Crypto): call this first, hash only if it passes,
+    /// then call [`Webhook::verify_macs`].
+    pub fn precheck(&self, body_len: usize, signature: &str) -> Result<(), Error> {
+        self.check_len(body_len)?;
+        decode_signature(signature).map(|_| ())
+    }
+
+    /// [`Webhook::verify`] with the HMAC-SHA256 of the body under each
+    /// configured secret computed by the caller: `macs` holds them end to
+    /// end, 32 bytes each, in configuration order. The same checks in the
+    /// same order as `verify` (the size from `body_len`), and the same
+    /// constant-time compare against every secret with no early exit. MACs
+    /// of another count than the secrets' never match.
+    pub fn verify_macs(&self, body_len: usize, signature: &str, macs: &[u8]) -> Result<(), Error> {
+        self.precheck(body_len, signature)?;
+        let expected = decode_signature(signature)?;
+        let mut matched = Choice::from(0);
+        if macs.len() == 32 * self.keys.len() {
+            for tag in macs.chunks_exact(32) {
+                matched |= tag.ct_eq(&expected);
+            }
+        }
+        if bool::from(matched) {
+            Ok(())
+        } else {
+            Err(Error::SignatureMismatch)
+        }
+    }
+
     pub(crate) fn check_size(&self, body: &[u8]) -> Result<(), Error> {
-        if body.len() > self.max_body_bytes {
+        self.check_len(body.len())
+    }
+
+    fn check_len(&self, body_len: usize) -> Result<(), Error> {
+        if body_len > self.max_body_bytes {
             return Err(Error::BodyTooLarge {
                 limit: self.max_body_bytes,
-                actual: body.len(),
+                actual: body_len,
             });
         }
         Ok(())
@@ -356,6 +392,60 @@ mod tests {
                 None => assert_eq!(bad, 1, "byte {c}"),
             }
         }
+    }
+
+    /// The HMAC of `body` under `secret`, by the hmac crate directly.
+    fn mac(secret: &str, body: &[u8]) -> [u8; 32] {
+        let mut mac = HmacSha256::new_from_slice(secret.as_bytes()).unwrap();
+        mac.update(body);
+        mac.finalize().into_bytes().into()
+    }
+
+    #[test]
+    fn verify_macs_answers_as_verify_does() {
+        let body = br#"{"event":"x"}"#;
+        let webhook = Webhook::with_secrets(["whsec_a", "whsec_b"])
+            .unwrap()
+            .with_max_body_bytes(64);
+        let macs = [mac("whsec_a", body), mac("whsec_b", body)].concat();
+        let good = sign("whsec_b", body);
+        let other = sign("whsec_c", body);
+        let long = [b'x'; 65];
+        for (len, signature) in [
+            (body.len(), good.as_str()),
+            (body.len(), other.as_str()),
+            (body.len(), ""),
+            (body.len(), "  "),
+            (body.len(), "abc"),
+            (body.len(), &"zz".repeat(32)),
+            (long.len(), good.as_str()),
+        ] {
+            let whole = if len == body.len() {
+                &body[..]
+            } else {
+                &long[..]
+            };
+            let expected = webhook.verify(whole, signature);
+            assert_eq!(
+                webhook.verify_macs(len, signature, &macs),
+                expected,
+                "{signature:?}"
+            );
+            assert_eq!(
+                webhook.precheck(len, signature).err(),
+                expected.err().filter(|e| *e != Error::SignatureMismatch),
+            );
+        }
+        // The wrong number of MACs never matches.
+        let one = mac("whsec_b", body);
+        assert_eq!(
+            webhook.verify_macs(body.len(), &good, &one),
+            Err(Error::SignatureMismatch)
+        );
+        assert_eq!(
+            webhook.verify_macs(body.len(), &good, &[]),
+            Err(Error::SignatureMismatch)
+        );
     }
 
     #[test]

@@ -1,0 +1,61 @@
+// The async path on Web Crypto, in Node: the package's web entry with the
+// user agent of a runtime other than Node (in Node itself the async path
+// keeps the .wasm's HMAC, which is faster there), over every verify and
+// construct_event case of fixtures/vectors.json and every Bitnob case
+// (tests/js/async-cases.mjs, which Chromium and workerd run too). A spy on
+// crypto.subtle.sign shows the MACs came from Web Crypto: one per secret per
+// delivery that passes the checks before hashing, none for the others.
+import test from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync, readdirSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const FIXTURES = join(ROOT, 'fixtures');
+
+// Before the package is imported: a runtime that is not Node.
+Object.defineProperty(globalThis, 'navigator', { value: { userAgent: 'bullseye-webhooks-test/1 (not Node)' }, configurable: true });
+const signs = [];
+const sign = crypto.subtle.sign.bind(crypto.subtle);
+crypto.subtle.sign = (algorithm, key, data) => {
+  signs.push(data.byteLength);
+  return sign(algorithm, key, data);
+};
+
+const lib = await import('../index.js');
+lib.initSync(readFileSync(join(ROOT, 'bindings-wasm', 'pkg', 'bullseye_webhooks_wasm_bg.wasm')));
+const { runAsyncVectors } = await import('../../tests/js/async-cases.mjs');
+
+const read = (file) => JSON.parse(readFileSync(join(FIXTURES, file), 'utf8'));
+
+test('the async path on Web Crypto gives every vector the sync path\'s answer', async () => {
+  const dir = join(FIXTURES, 'payloads');
+  const files = new Map(readdirSync(dir).map((file) => [file, new Uint8Array(readFileSync(join(dir, file)))]));
+  signs.length = 0;
+  const report = await runAsyncVectors(lib, read('vectors.json'), read('bitnob-vectors.json'), files);
+  assert.deepEqual(report.failures.slice(0, 20), [], `${report.failures.length} failures`);
+  assert.ok(report.cases > 1200 && report.bitnobCases >= 100, JSON.stringify(report));
+  assert.ok(signs.length > 1000, `Web Crypto signed only ${signs.length} times`);
+});
+
+test('the MACs come from Web Crypto, one per secret, only after the checks before hashing', async () => {
+  const body = '{"event":"billing.credits_low"}';
+  const webhook = new lib.Webhook(['whsec_a', 'whsec_b', 'whsec_c'], { maxBodyBytes: 100 });
+  signs.length = 0;
+  await webhook.verifyAsync(body, lib.sign('whsec_c', body));
+  assert.deepEqual(signs, [body.length, body.length, body.length]);
+  signs.length = 0;
+  await assert.rejects(webhook.verifyAsync('x'.repeat(101), lib.sign('whsec_a', 'x')), (e) => e.code === 'body_too_large');
+  await assert.rejects(webhook.verifyAsync(body, ''), (e) => e.code === 'missing_signature');
+  await assert.rejects(webhook.verifyAsync(body, 'not hex'), (e) => e.code === 'malformed_signature');
+  await assert.rejects(webhook.constructEventAsync(body, 'ab'.repeat(33)), (e) => e.code === 'malformed_signature');
+  assert.deepEqual(signs, [], 'no hashing before the size and shape checks pass');
+  await assert.rejects(webhook.verifyAsync(body, lib.sign('whsec_d', body)), (e) => e.code === 'signature_mismatch');
+  assert.equal(signs.length, 3, 'every secret is computed for a mismatch too');
+  // The sync API is unchanged and never calls Web Crypto.
+  signs.length = 0;
+  webhook.verify(body, lib.sign('whsec_b', body));
+  assert.equal(webhook.constructEvent(body, lib.sign('whsec_a', body)).event_type, 'billing.credits_low');
+  assert.deepEqual(signs, []);
+});
