@@ -4,38 +4,84 @@
 // which take strings and byte views alike and answer in the same shapes as
 // the WASM package's .wasm. Every webhook rule is decided by the Rust core
 // behind `./native`.
+//
+// When no addon loads (a platform without a prebuilt one: macOS, Windows,
+// musl, an unusual CPU), the same API runs on the WebAssembly build of the
+// same core that this package also carries (`./wasm`, the
+// bullseye-webhooks-wasm package as built, put there by `make build-node`):
+// the same answers, its own HMAC (Web Crypto is slower in Node). Then
+// `native` is null, and what only the addon has (the de-duplication stores'
+// core parts) says so when used.
 
-const native = require('./native/index.js');
+const { readFileSync } = require('node:fs');
+const { join } = require('node:path');
 
-const [BITNOB_SIGNATURE_HEADER, BITNOB_TIMESTAMP_HEADER, BITNOB_EVENT_HEADER] = native.bitnobHeaders();
+let native = null;
+let nativeError = null;
+try {
+  native = require('./native/index.js');
+} catch (error) {
+  nativeError = error;
+}
 
-module.exports = {
-  constants: {
-    SIGNATURE_HEADER: native.signatureHeader(),
-    VISIT_SIGNATURE_HEADER: native.visitSignatureHeader(),
-    DEFAULT_MAX_BODY_BYTES: native.defaultMaxBodyBytes(),
-    BITNOB_SIGNATURE_HEADER,
-    BITNOB_TIMESTAMP_HEADER,
-    BITNOB_EVENT_HEADER,
-    DEFAULT_BITNOB_TOLERANCE: native.defaultBitnobTolerance(),
-    BODY_TYPES: 'a Buffer, Uint8Array or string',
-  },
-  loaded: () => true,
-  // node:crypto's HMAC in the addon is faster than Web Crypto in Node.
-  webCrypto: () => false,
-  ready() {},
-  utf8: (text) => Buffer.from(text, 'utf8'),
-  copy: (bytes) => Buffer.from(bytes),
-  text: (bytes) => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8'),
-  body: (raw) => raw,
-  errorCodes: native.errorCodes,
-  errorStatuses: native.errorStatuses,
-  findHeader: native.findHeader,
-  sign: native.sign,
-  signBitnob: native.signBitnob,
-  signBitnobLegacy: native.signBitnobLegacy,
-  secretLast4: native.secretLast4,
-  parseVisit: native.parseVisit,
-  webhook: (secrets, tolerance, maxBodyBytes, strict) => new native.NativeWebhook(secrets, tolerance, maxBodyBytes, strict),
-  bitnob: (secrets, tolerance, legacySha512, maxBodyBytes) => new native.NativeBitnobWebhook(secrets, tolerance, legacySha512, maxBodyBytes),
-};
+const BODY_TYPES = 'a Buffer, Uint8Array or string';
+
+function nativeBackend() {
+  const [BITNOB_SIGNATURE_HEADER, BITNOB_TIMESTAMP_HEADER, BITNOB_EVENT_HEADER] = native.bitnobHeaders();
+  return {
+    implementation: 'native',
+    native,
+    nativeError: null,
+    constants: {
+      SIGNATURE_HEADER: native.signatureHeader(),
+      VISIT_SIGNATURE_HEADER: native.visitSignatureHeader(),
+      DEFAULT_MAX_BODY_BYTES: native.defaultMaxBodyBytes(),
+      BITNOB_SIGNATURE_HEADER,
+      BITNOB_TIMESTAMP_HEADER,
+      BITNOB_EVENT_HEADER,
+      DEFAULT_BITNOB_TOLERANCE: native.defaultBitnobTolerance(),
+      BODY_TYPES,
+    },
+    loaded: () => true,
+    ready() {},
+    // node:crypto's HMAC in the addon is faster than Web Crypto in Node.
+    webCrypto: () => false,
+    utf8: (text) => Buffer.from(text, 'utf8'),
+    copy: (bytes) => Buffer.from(bytes),
+    text: (bytes) => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8'),
+    body: (raw) => raw,
+    errorCodes: native.errorCodes,
+    errorStatuses: native.errorStatuses,
+    findHeader: native.findHeader,
+    sign: native.sign,
+    signBitnob: native.signBitnob,
+    signBitnobLegacy: native.signBitnobLegacy,
+    secretLast4: native.secretLast4,
+    parseVisit: native.parseVisit,
+    webhook: (secrets, tolerance, maxBodyBytes, strict) => new native.NativeWebhook(secrets, tolerance, maxBodyBytes, strict),
+    bitnob: (secrets, tolerance, legacySha512, maxBodyBytes) => new native.NativeBitnobWebhook(secrets, tolerance, legacySha512, maxBodyBytes),
+  };
+}
+
+/** The WASM package's backend, instantiated from the .wasm shipped in ./wasm. */
+function wasmBackend() {
+  let wasm;
+  try {
+    wasm = require('./wasm/backend.cjs');
+    wasm.initSync({ module: readFileSync(join(__dirname, 'wasm', 'pkg', 'bullseye_webhooks_wasm_bg.wasm')) });
+  } catch (error) {
+    // Neither: say why the addon did not load, and why the fallback did not.
+    nativeError.message += `\n(and the WebAssembly fallback did not load either: ${error.message})`;
+    throw nativeError;
+  }
+  const backend = wasm.default;
+  return {
+    ...backend,
+    implementation: 'wasm',
+    native: null,
+    nativeError,
+    constants: { ...backend.constants, BODY_TYPES },
+  };
+}
+
+module.exports = native === null ? wasmBackend() : nativeBackend();

@@ -9,6 +9,13 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 // ---------------------------------------------------------------------------
 // Fetch API handlers (merged into the shared classes)
 
+/**
+ * Which build of the core runs: `'native'`, the napi addon, or `'wasm'`, the
+ * WebAssembly build this package falls back to where no addon loads (same
+ * API and answers; MemoryStore and RedisStore need the addon).
+ */
+export const implementation: 'native' | 'wasm';
+
 export interface Webhook {
   /**
    * A Fetch API handler `(request) => Promise<Response>` (Next.js route

@@ -4,14 +4,18 @@
 // this package's backend.js and the napi addon in `./native`), plus what
 // only Node has: the framework integrations, the Fetch handler and the
 // de-duplication stores. Every webhook rule (signature, size, shape, time)
-// is decided by the Rust core behind `./native`.
+// is decided by the Rust core behind `./native`, or, where no addon loads,
+// by the same core's WebAssembly build (backend.js): the same API and
+// answers, the integrations included; only the de-duplication stores'
+// core parts (MemoryStore, RedisStore's scripts and tokens) need the addon.
 
-const native = require('./native/index.js');
+const backend = require('./backend.js');
 const shared = require('./webhooks.js');
 const { describe, WebhookError, requestBody, tooLarge } = require('./support.js');
 const { createDedupe } = require('./dedupe.js');
 
 const { deliveryKeyOf, mismatchesOf } = shared;
+const { native } = backend;
 const inspectCustom = Symbol.for('nodejs.util.inspect.custom');
 
 /**
@@ -77,7 +81,38 @@ async function readLimited(chunks, limit) {
 // De-duplication: the core's MemoryStore, and (dedupe.js) the Redis store
 // and the claim flow the integrations share.
 
-const DELIVERY_DEFAULTS = native.deliveryDefaults();
+/** What the de-duplication needs from the addon, as an error when it did not load. */
+function addonNeeded(what) {
+  return new Error(
+    `bullseye-webhooks: ${what} needs the native addon, which did not load on this platform ` +
+      `(${process.platform}-${process.arch}); verification runs on the WebAssembly fallback. ` +
+      `Why the addon did not load: ${String(backend.nativeError?.message).split('\n')[0]}`,
+  );
+}
+
+/** Calls only the addon has: on the fallback, each throws addonNeeded. */
+const addon =
+  native ??
+  new Proxy(
+    {},
+    {
+      get: (_, name) => () => {
+        throw addonNeeded(`de-duplication (${String(name)})`);
+      },
+    },
+  );
+
+/** The core's de-duplication defaults; on the fallback, reading one throws (a store needs the addon anyway). */
+const DELIVERY_DEFAULTS =
+  native?.deliveryDefaults() ??
+  new Proxy(
+    {},
+    {
+      get: () => {
+        throw addonNeeded('de-duplication (the dedupe option)');
+      },
+    },
+  );
 
 /** A store's failure as the StoreUnavailableError of dedupe.js. */
 function storeFailure(error) {
@@ -88,37 +123,47 @@ function storeFailure(error) {
 }
 
 const {
-  RedisStore,
+  RedisStore: CoreRedisStore,
   StoreUnavailableError,
   dedupeSettings,
   claimDelivery,
   settleClaim,
 } = createDedupe({
   defaults: DELIVERY_DEFAULTS,
-  redisScripts: native.redisScripts(),
+  redisScripts: native?.redisScripts() ?? {},
   newClaimToken() {
     try {
-      return native.newClaimToken();
+      return addon.newClaimToken();
     } catch (error) {
       throw storeFailure(error);
     }
   },
   claimFromRedisReply(reply, token) {
     try {
-      return native.claimFromRedisReply(reply, token);
+      return addon.claimFromRedisReply(reply, token);
     } catch (error) {
       throw storeFailure(error);
     }
   },
   completionFromRedisReply(reply) {
     try {
-      return native.completionFromRedisReply(reply);
+      return addon.completionFromRedisReply(reply);
     } catch (error) {
       throw storeFailure(error);
     }
   },
   deliveryKeyOf,
 });
+
+/** The Redis store (dedupe.js); on the fallback, constructing it says it needs the addon. */
+const RedisStore =
+  native === null
+    ? class RedisStore {
+        constructor() {
+          throw addonNeeded('RedisStore');
+        }
+      }
+    : CoreRedisStore;
 
 /**
  * De-duplication in this process's memory (the core's store): right for one
@@ -141,6 +186,7 @@ class MemoryStore {
     if (capacity !== undefined && !(Number.isSafeInteger(capacity) && capacity >= 1)) {
       throw new TypeError(`capacity must be a positive integer, got ${describe(capacity)}`);
     }
+    if (native === null) throw addonNeeded('MemoryStore');
     this.#native = new native.NativeMemoryStore(capacity);
   }
 
@@ -449,8 +495,14 @@ function fetchHandler(verifier, fn, options) {
   };
 }
 
+/** Which build of the core runs: 'native' (the napi addon) or 'wasm' (the fallback where no addon loads). */
+const { implementation } = backend;
+
+// Names only (shorthand or `name: identifier`): Node reads them from this
+// literal to give `import { ... }` its named exports.
 module.exports = {
   ...require('./webhooks.js'),
+  implementation,
   Webhook,
   BitnobWebhook,
   MemoryStore,

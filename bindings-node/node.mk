@@ -19,7 +19,10 @@ setup-node: ## Node: check node (>= 20) and npm, install the package's dev depen
 	@node -e 'if (+process.versions.node.split(".")[0] < 20) { console.error("setup-node: node >= 20 is required, found " + process.version); process.exit(1) }'
 	@$(NODE_DIR)/scripts/npm-ci.sh $(NODE_DIR)
 
-build-node: setup-node ## Node: build the napi addon into bindings-node/native/ (regenerates native/index.d.ts), copy in the shared js/
+# The package carries the WASM build too (its edge exports, and the fallback
+# where no addon loads): build-wasm first, then js/sync.mjs copies it into
+# bindings-node/wasm/.
+build-node: setup-node build-wasm ## Node: build the napi addon into bindings-node/native/ (regenerates native/index.d.ts), copy in the shared js/ and the WASM build
 	cd $(NODE_DIR) && npx napi build --platform --release --output-dir native --js index.js --dts index.d.ts
 	node js/sync.mjs node
 

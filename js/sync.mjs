@@ -10,7 +10,17 @@
 //   <package>/extra.d.ts + js/webhooks.d.ts -> <package>/index.d.ts (one file,
 //                     so `types` needs no second file and every export is
 //                     declared where the package's tests read them).
-import { readFileSync, writeFileSync, existsSync } from 'node:fs';
+// The Node package also carries the WASM build, for edge runtimes (its
+// `workerd`, `edge-light`, `browser` and `deno` exports) and as the fallback
+// when no native addon loads: `node js/sync.mjs node` puts into
+// bindings-node/wasm/ (gitignored) the WASM package as it ships (its
+// backend.js, entries and pkg/ from `make build-wasm`, the shared modules as
+// ES modules, its index.d.ts), a package.json making that folder ES modules,
+// and backend.cjs, the CommonJS form of its backend.js with the wasm-bindgen
+// glue (made by esbuild, a pinned dev dependency of the Node package) that
+// the Node package's backend.js loads when the addon does not.
+import { readFileSync, writeFileSync, existsSync, mkdirSync, copyFileSync, statSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -62,13 +72,56 @@ function commonJs(file, source) {
   return `'use strict';\n${NOTICE(`js/${file}`)}\n${lines.join('\n')}module.exports = {${match[1]}};\n`;
 }
 
-for (const file of ['support.js', 'webhooks.js']) {
-  const source = readFileSync(join(HERE, file), 'utf8');
-  write(join(dir, file), format === 'commonjs' ? commonJs(file, source) : `${NOTICE(`js/${file}`)}\n${source}`);
+/** The shared modules and types into `into`, for the package whose own declarations are in `extraDts`. */
+function shared(into, moduleFormat, extraDts, extraName) {
+  for (const file of ['support.js', 'webhooks.js']) {
+    const source = readFileSync(join(HERE, file), 'utf8');
+    write(join(into, file), moduleFormat === 'commonjs' ? commonJs(file, source) : `${NOTICE(`js/${file}`)}\n${source}`);
+  }
+  // The types: the package's own declarations first (they may start with
+  // triple-slash references and imports), then the shared ones.
+  const own = readFileSync(extraDts, 'utf8');
+  const types = readFileSync(join(HERE, 'webhooks.d.ts'), 'utf8');
+  write(join(into, 'index.d.ts'), `${NOTICE(`${extraName} and js/webhooks.d.ts`)}${own.trimEnd()}\n\n${types}`);
 }
 
-// The types: the package's own declarations first (they may start with
-// triple-slash references and imports), then the shared ones.
-const own = readFileSync(join(dir, 'extra.d.ts'), 'utf8');
-const shared = readFileSync(join(HERE, 'webhooks.d.ts'), 'utf8');
-write(join(dir, 'index.d.ts'), `${NOTICE(`${which === 'node' ? 'bindings-node' : 'bindings-wasm'}/extra.d.ts and js/webhooks.d.ts`)}${own.trimEnd()}\n\n${shared}`);
+shared(dir, format, join(dir, 'extra.d.ts'), which === 'node' ? 'bindings-node/extra.d.ts' : 'bindings-wasm/extra.d.ts');
+
+/** Copy `from` to `to` unless it already holds the same bytes. */
+function copy(from, to) {
+  if (existsSync(to) && statSync(to).size === statSync(from).size && readFileSync(to).equals(readFileSync(from))) return;
+  copyFileSync(from, to);
+}
+
+if (which === 'node') {
+  const wasmDir = PACKAGES.wasm.dir;
+  const into = join(dir, 'wasm');
+  const built = ['pkg/bullseye_webhooks_wasm.js', 'pkg/bullseye_webhooks_wasm_bg.wasm'];
+  for (const file of built) {
+    if (!existsSync(join(wasmDir, file))) fail(`bindings-wasm/${file} is missing: run \`make build-wasm\` first (the Node package carries the WASM build)`);
+  }
+  mkdirSync(join(into, 'pkg'), { recursive: true });
+  for (const file of [...built, 'backend.js', 'index.js', 'node.js', 'workerd.js']) copy(join(wasmDir, file), join(into, file));
+  shared(into, 'module', join(wasmDir, 'extra.d.ts'), 'bindings-wasm/extra.d.ts');
+  write(join(into, 'package.json'), `${JSON.stringify({ type: 'module', sideEffects: ['./node.js', './workerd.js'] }, null, 2)}\n`);
+  // The CommonJS fallback: backend.js and the glue in one file; the .wasm
+  // is read by the Node package's backend.js (initSync), so the glue's
+  // fetch of it by import.meta.url is never used.
+  let esbuild;
+  try {
+    esbuild = createRequire(join(dir, 'package.json'))('esbuild');
+  } catch (error) {
+    fail(`esbuild is not installed in bindings-node (make setup-node): ${error.message}`);
+  }
+  esbuild.buildSync({
+    entryPoints: [join(into, 'backend.js')],
+    bundle: true,
+    format: 'cjs',
+    platform: 'node',
+    target: 'node20',
+    outfile: join(into, 'backend.cjs'),
+    banner: { js: NOTICE('bindings-wasm/backend.js and its wasm-bindgen glue, bundled as CommonJS by esbuild').trimEnd() },
+    logOverride: { 'empty-import-meta': 'silent' },
+    logLevel: 'error',
+  });
+}
