@@ -19,7 +19,7 @@ use zeroize::Zeroizing;
 
 use crate::json::utf8;
 use crate::schema::Reader;
-use crate::signature::{decode_hex, to_hex};
+use crate::signature::{decode_hex, keys_of, to_hex};
 use crate::{CheckedEvent, DEFAULT_MAX_BODY_BYTES, Error, Event, GenericEvent};
 
 /// The header Bitnob puts its signature in.
@@ -168,13 +168,7 @@ impl BitnobWebhook {
     pub fn with_secrets<S: AsRef<[u8]>>(
         secrets: impl IntoIterator<Item = S>,
     ) -> Result<Self, Error> {
-        let keys = secrets
-            .into_iter()
-            .map(|secret| Key::new(secret.as_ref()))
-            .collect::<Result<Vec<_>, _>>()?;
-        if keys.is_empty() {
-            return Err(Error::InvalidSecret);
-        }
+        let keys = keys_of(secrets, Key::new)?;
         Ok(Self {
             keys,
             tolerance: Some(DEFAULT_BITNOB_TOLERANCE),

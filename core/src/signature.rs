@@ -80,13 +80,7 @@ impl Webhook {
     pub fn with_secrets<S: AsRef<[u8]>>(
         secrets: impl IntoIterator<Item = S>,
     ) -> Result<Self, Error> {
-        let keys = secrets
-            .into_iter()
-            .map(|secret| Key::new(secret.as_ref()))
-            .collect::<Result<Vec<_>, _>>()?;
-        if keys.is_empty() {
-            return Err(Error::InvalidSecret);
-        }
+        let keys = keys_of(secrets, Key::new)?;
         Ok(Self {
             keys,
             tolerance: None,
@@ -242,6 +236,22 @@ impl Webhook {
         }
         Ok(())
     }
+}
+
+/// Every verifier's secrets, each made into its key by `key`: at least one,
+/// and none empty (`invalid_secret` otherwise), whatever the sender's scheme.
+pub(crate) fn keys_of<S: AsRef<[u8]>, K>(
+    secrets: impl IntoIterator<Item = S>,
+    key: impl Fn(&[u8]) -> Result<K, Error>,
+) -> Result<Vec<K>, Error> {
+    let keys = secrets
+        .into_iter()
+        .map(|secret| key(secret.as_ref()))
+        .collect::<Result<Vec<_>, _>>()?;
+    if keys.is_empty() {
+        return Err(Error::InvalidSecret);
+    }
+    Ok(keys)
 }
 
 impl Key {
