@@ -54,7 +54,23 @@ for platform in "${linux_platforms[@]}"; do
   [ "$listing" = "package/README.md package/bullseye-webhooks.$platform.node package/package.json " ] ||
     fail "bullseye-webhooks-$platform-$version.tgz holds: $listing"
 done
-echo "dist-test-node: packed the main package (no addon, ${#linux_platforms[@]}+ optional platform packages) and ${#linux_platforms[@]} Linux platform packages"
+# The packed manifest: one optional dependency per napi target, each the
+# package in npm/ of that name, at exactly this version.
+optional="$(tar -xOzf "$main_release" package/package.json | node -e '
+  const [npmDir, version] = process.argv.slice(1);
+  const manifest = JSON.parse(require("node:fs").readFileSync(0, "utf8"));
+  const entries = Object.entries(manifest.optionalDependencies ?? {});
+  const platforms = require("node:fs").readdirSync(npmDir).filter((d) => !d.startsWith("."));
+  if (entries.length !== manifest.napi.targets.length || entries.length !== platforms.length) {
+    throw new Error(`${entries.length} optional dependencies, ${manifest.napi.targets.length} targets, ${platforms.length} folders in npm/`);
+  }
+  for (const [name, spec] of entries) {
+    if (spec !== version) throw new Error(`${name}: ${spec}, not ${version}`);
+    if (!platforms.some((p) => `${manifest.name}-${p}` === name)) throw new Error(`${name}: no npm/ folder`);
+  }
+  console.log(entries.map(([name]) => name.replace(`${manifest.name}-`, "")).join(" "));
+' "$node_dir/npm" "$version")" || fail "the release main package's optionalDependencies"
+echo "dist-test-node: packed the main package (no addon; optionalDependencies at $version: $optional) and ${#linux_platforms[@]} Linux platform packages"
 
 # 2. The ELF of each addon.
 for platform in "${linux_platforms[@]}"; do
