@@ -39,10 +39,7 @@ mkdir -p "$work/tarballs"
 fail() { echo "dist-test-node: $*" >&2; exit 1; }
 
 # 1. Stage and pack.
-mkdir -p "$work/main"
-tar -xzf "$main_tgz" -C "$work/main"
-rm -f "$work/main/package/native/"*.node
-node "$node_dir/scripts/release-manifest.js" "$node_dir/package.json" "$node_dir/npm" "$work/main/package/package.json"
+"$node_dir/scripts/stage-release.sh" "$work/main"
 (cd "$work/main/package" && npm pack --silent --pack-destination "$work/tarballs" >/dev/null)
 for platform in "${linux_platforms[@]}"; do
   (cd "$node_dir/npm/$platform" && npm pack --silent --pack-destination "$work/tarballs" >/dev/null)
