@@ -8,7 +8,7 @@ export CARGO_TERM_COLOR ?= never
 # One target/ for every build, bindings included, so nothing compiles twice.
 export CARGO_TARGET_DIR ?= $(CURDIR)/target
 
-.PHONY: help setup test test-rust test-snippets test-fleet lint demo bench dist dist-test fixtures fuzz timing conformance clean
+.PHONY: help setup test test-rust test-snippets test-fleet lint demo bench dist dist-test publish-check fixtures fuzz timing conformance clean
 
 # Each binding adds its own targets in bindings-*/*.mk and appends them to
 # these lists, so this file never needs editing for a new binding.
@@ -73,6 +73,14 @@ dist: setup ## Build the installable packages into dist/
 	cp "$(CARGO_TARGET_DIR)"/package/bullseye-webhooks-*.crate dist/
 	@$(if $(DIST_TARGETS),$(MAKE) --no-print-directory $(DIST_TARGETS))
 	@ls -l dist
+
+# The crates as crates.io would build them: packaged, then compiled from the
+# packages alone (the CLI against the packaged core). CI runs it through
+# `make dist-test`.
+publish-check: setup ## cargo publish --dry-run of the core and the CLI
+	cargo publish --dry-run --allow-dirty -p bullseye-webhooks -p bullseye-webhooks-cli
+
+dist-test: publish-check
 
 FUZZ_SMOKE_SECONDS ?= 10
 

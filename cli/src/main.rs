@@ -39,10 +39,12 @@ pub(crate) const DEFAULT_SECRET_ENV: &str = "BULLSEYE_WEBHOOK_SECRET";
 /// The same, with `--scheme bitnob`.
 pub(crate) const BITNOB_SECRET_ENV: &str = "BITNOB_WEBHOOK_SECRET";
 
+// Copies of fixtures/payloads/ inside the crate, so the published crate
+// builds on its own; a test (tests/payloads.rs) keeps them byte-identical.
 const IDENTIFICATION_EXAMPLE: &str =
-    include_str!("../../fixtures/payloads/bullseye-partner-api-identification.json");
-const VISIT_EXAMPLE: &str = include_str!("../../fixtures/payloads/fingerprinting-api-visit.json");
-const BITNOB_EXAMPLE: &str = include_str!("../../fixtures/payloads/bitnob-virtualcard-debit.json");
+    include_str!("../payloads/bullseye-partner-api-identification.json");
+const VISIT_EXAMPLE: &str = include_str!("../payloads/fingerprinting-api-visit.json");
+const BITNOB_EXAMPLE: &str = include_str!("../payloads/bitnob-virtualcard-debit.json");
 
 /// Why a command stopped, and so its exit code.
 #[derive(Debug)]
