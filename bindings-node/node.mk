@@ -25,6 +25,7 @@ setup-node: ## Node: check node (>= 20) and npm, install the package's dev depen
 build-node: setup-node build-wasm ## Node: build the napi addon into bindings-node/native/ (regenerates native/index.d.ts), copy in the shared js/ and the WASM build
 	cd $(NODE_DIR) && npx napi build --platform --release --output-dir native --js index.js --dts index.d.ts
 	node js/sync.mjs node
+	node $(NODE_DIR)/scripts/partner-cjs.mjs
 
 check-node-dts: build-node ## Node: fail when the build changed the committed native/index.d.ts
 	@git ls-files --error-unmatch $(NODE_DTS) >/dev/null 2>&1 || { echo "$(NODE_DTS) is not committed" >&2; exit 1; }

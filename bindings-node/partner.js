@@ -1,5 +1,5 @@
 'use strict';
-// GENERATED from partner.mjs by scripts/partner-cjs.mjs: edit partner.mjs, then run that script.
+// GENERATED from partner.mjs by scripts/partner-cjs.mjs (make build-node): edit partner.mjs.
 // bullseye-webhooks/partner: a typed client for the webhook endpoints of
 // Bullseye's partner API, and generateSecret().
 //

@@ -1,6 +1,7 @@
 // Makes partner.js (CommonJS, for require) from partner.mjs (the source, an
 // ES module for import, Workers, Deno and browsers): the same text, with
 // its one closing `export { ... };` turned into `module.exports = { ... };`.
+// A build output (gitignored), made by `make build-node` and `npm run build`.
 //   node bindings-node/scripts/partner-cjs.mjs           write partner.js
 //   node bindings-node/scripts/partner-cjs.mjs --check   fail if it is stale
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -20,7 +21,7 @@ export function toCommonJs(source) {
   if (/^\s*(export|import)\b/m.test(body)) {
     throw new Error('partner.mjs may only export through its closing export { ... }; and may import nothing');
   }
-  const header = "'use strict';\n// GENERATED from partner.mjs by scripts/partner-cjs.mjs: edit partner.mjs, then run that script.\n";
+  const header = "'use strict';\n// GENERATED from partner.mjs by scripts/partner-cjs.mjs (make build-node): edit partner.mjs.\n";
   return `${header}${body}module.exports = {${match[1]}};\n`;
 }
 
