@@ -4,9 +4,11 @@ use serde_json::json;
 
 use crate::util::{rfc3339_s, uuid_v4};
 
-/// The identification example of the partner-API page, byte for byte.
+/// The identification example of the partner-API page, byte for byte (a
+/// copy of the shared fixture inside the crate, so the published crate builds
+/// on its own; a test keeps them identical).
 const IDENTIFICATION_EXAMPLE: &str =
-    include_str!("../../fixtures/payloads/bullseye-partner-api-identification.json");
+    include_str!("../payloads/bullseye-partner-api-identification.json");
 
 /// The documented identification example with this organization's id, fresh
 /// random ids for the session, visitor and company, and `timestamp` now. Every
@@ -60,6 +62,17 @@ pub(crate) const BILLING_TEST_EVENT: &str = "billing.test";
 mod tests {
     use super::*;
     use serde_json::Value;
+
+    #[test]
+    fn the_embedded_example_is_the_shared_fixture_byte_for_byte() {
+        let fixture = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../fixtures/payloads/bullseye-partner-api-identification.json");
+        let shared = std::fs::read_to_string(fixture).unwrap();
+        assert!(
+            IDENTIFICATION_EXAMPLE == shared,
+            "emulator/payloads differs from fixtures/payloads: copy it again"
+        );
+    }
 
     #[test]
     fn identification_test_is_the_example_with_fresh_ids() {
