@@ -75,10 +75,10 @@ dist: setup ## Build the installable packages into dist/
 	@ls -l dist
 
 # The crates as crates.io would build them: packaged, then compiled from the
-# packages alone (the CLI against the packaged core). CI runs it through
-# `make dist-test`.
-publish-check: setup ## cargo publish --dry-run of the core and the CLI
-	cargo publish --dry-run --allow-dirty -p bullseye-webhooks -p bullseye-webhooks-cli
+# packages alone (the CLI against the packaged core, partner client and
+# emulator). CI runs it through `make dist-test`.
+publish-check: setup ## cargo publish --dry-run of the core, the partner client, the emulator and the CLI
+	cargo publish --dry-run --allow-dirty -p bullseye-webhooks -p bullseye-webhooks-partner -p bullseye-webhooks-emulator -p bullseye-webhooks-cli
 
 dist-test: publish-check
 

@@ -52,6 +52,12 @@ pub(crate) enum Command {
     /// Print a realistic example payload
     #[command(after_help = EXIT_CODES)]
     Example(ExampleArgs),
+    /// Manage the webhooks through Bullseye's partner API: get, set, test,
+    /// logs, and a secret rotation
+    Partner(crate::partner::PartnerArgs),
+    /// Run a local Bullseye on 127.0.0.1: the partner API, signed deliveries
+    /// with Bullseye's retries, and their logs
+    Emulate(bullseye_webhooks_emulator::cli::EmulateArgs),
 }
 
 /// Whose webhooks: the signature scheme and headers.

@@ -5,7 +5,9 @@
 #![forbid(unsafe_code)]
 
 mod args;
+mod emulate;
 mod http;
+mod partner;
 mod send;
 
 use std::ffi::OsString;
@@ -78,6 +80,8 @@ fn main() -> ExitCode {
         Command::Verify(args) => run_verify(&args),
         Command::Send(args) => send::run(&args),
         Command::Example(args) => print_out(example(args.kind).as_bytes()),
+        Command::Partner(args) => partner::run(&args),
+        Command::Emulate(args) => emulate::run(&args),
     };
     match result {
         Ok(()) => ExitCode::from(EXIT_OK),
