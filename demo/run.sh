@@ -56,5 +56,52 @@ start_receiver worker node bindings-wasm/demo/receiver.mjs
 # every receiver logged the drifted delivery's mismatch. The Worker has no
 # de-duplication store (none ships for the edge): its two de-duplication
 # cells read "n/a" and count neither way.
+sender_status=0
 "$target_dir/debug/sender" --cli "$target_dir/debug/bullseye-webhooks" --fixtures fixtures \
-  --logs "$workdir" --without-store worker "${receivers[@]}"
+  --logs "$workdir" --without-store worker "${receivers[@]}" || sender_status=$?
+
+# A local Bullseye (`bullseye-webhooks emulate`): the Rust receiver is
+# configured through the partner API with the CLI, "Bullseye" sends it a
+# test webhook, the receiver's /bullseye-retried route refuses the first
+# attempt (503), the emulator retries it (its 1-minute wait scaled to 60 ms),
+# and the logs page shows both attempts.
+echo
+echo "Partner API, emulated: configure, test, one retry, logs"
+cli="$target_dir/debug/bullseye-webhooks"
+rust_url=${receivers[1]#rust=}
+export BULLSEYE_PARTNER_API_KEY="pk_demo_only_not_a_real_key_71c3" # demo only
+"$cli" emulate --port 0 --in-memory --time-scale 0.001 >"$workdir/emulator.out" 2>"$workdir/emulator.err" &
+pids+=("$!")
+for _ in $(seq 1 100); do
+  BULLSEYE_PARTNER_API_URL=$(grep -o -m1 'http://127\.0\.0\.1:[0-9]*/api/v1' "$workdir/emulator.out" 2>/dev/null) && break
+  sleep 0.1
+done
+[ -n "${BULLSEYE_PARTNER_API_URL:-}" ] || { echo "demo: the emulator did not start:" >&2; cat "$workdir/emulator.err" >&2; exit 1; }
+export BULLSEYE_PARTNER_API_URL
+echo "\$ bullseye-webhooks partner set identification --url $rust_url/bullseye-retried --secret-env DEMO_SECRET --enable"
+"$cli" partner set identification --url "$rust_url/bullseye-retried" --secret-env DEMO_SECRET --enable
+echo "\$ bullseye-webhooks partner test identification   # the receiver refuses this first attempt"
+"$cli" partner test identification || true
+attempts=""
+for _ in $(seq 1 100); do
+  "$cli" partner logs --type identification --json >"$workdir/logs.json"
+  # Oldest first: each attempt as status:statusCode (the documented fields).
+  attempts=$(python3 - "$workdir/logs.json" <<'PY'
+import json, sys
+logs = json.load(open(sys.argv[1]))["logs"]
+print(" ".join(f"{e['status']}:{e['statusCode']}" for e in reversed(logs)))
+PY
+)
+  [[ $attempts == *delivered* ]] && break
+  sleep 0.1
+done
+echo "\$ bullseye-webhooks partner logs --type identification"
+"$cli" partner logs --type identification
+emulator_status=0
+if [[ $attempts == "failed:503 delivered:200" ]]; then
+  echo "demo: the emulated Bullseye retried the refused test webhook once, and it was delivered (attempts: $attempts)"
+else
+  echo "demo: the emulated Bullseye's attempts were not one refusal then one delivery: $attempts" >&2
+  emulator_status=1
+fi
+exit $(( sender_status || emulator_status ))

@@ -36,6 +36,9 @@ struct Receiver {
     /// How many times the `/bullseye-once` handler ran, per delivery key:
     /// the demo's evidence that a duplicate did not run it again.
     handled: Mutex<HashMap<String, u64>>,
+    /// The delivery keys `/bullseye-retried` has refused once: the emulator
+    /// row of `make demo` shows Bullseye's retry through it.
+    refused_once: Mutex<std::collections::HashSet<String>>,
 }
 
 #[tokio::main(flavor = "current_thread")]
@@ -50,6 +53,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         ])?,
         store: MemoryStore::new(),
         handled: Mutex::new(HashMap::new()),
+        refused_once: Mutex::new(std::collections::HashSet::new()),
     });
     let app = Router::new()
         .route("/bullseye", post(bullseye))
@@ -57,6 +61,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .route("/bitnob", post(bitnob))
         .route("/bullseye-once", post(bullseye_once))
         .route("/handled", get(handled_count))
+        .route("/bullseye-retried", post(bullseye_retried))
         .with_state(receiver);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     println!("listening on http://{}", listener.local_addr()?);
@@ -94,6 +99,35 @@ async fn bullseye(
             }))
         }
         Ok(other) => accepted(json!({ "event_type": other.event_type() })),
+        Err(error) => refused(&error),
+    }
+}
+
+/// Demo only: a verified delivery is refused with 503 the first time its
+/// delivery key is seen, and accepted after, so the emulated Bullseye's
+/// retry shows in its logs.
+async fn bullseye_retried(
+    State(receiver): State<Arc<Receiver>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    match receiver
+        .webhook
+        .construct_event(&body, header(&headers, SIGNATURE_HEADER))
+    {
+        Ok(event) => {
+            let first = receiver
+                .refused_once
+                .lock()
+                .map(|mut seen| seen.insert(event.delivery_key()))
+                .unwrap_or(false);
+            if first {
+                let body = json!({ "error": "demo: the first attempt is refused, to show a retry" });
+                (StatusCode::SERVICE_UNAVAILABLE, axum_json(&body)).into_response()
+            } else {
+                accepted(json!({ "event_type": event.event_type() }))
+            }
+        }
         Err(error) => refused(&error),
     }
 }
