@@ -14,7 +14,7 @@
 #    (tests/js/vectors.test.js, tests/js/bitnob-vectors.test.js) against the
 #    installed package by name (BULLSEYE_IMPL=package).
 # 4. linux-arm64-gnu: the same install with --cpu=arm64, and the same suites
-#    in Debian's arm64 Node.js under qemu-user-static (scripts/arm64-node.sh).
+#    in Debian's arm64 Node.js under qemu-user-static (scripts/arm64-root.sh).
 # Every process that loads the package reports which addon it loaded
 # (tests-dist/addon-report.js); it must be the platform package's.
 # The musl addons are built and checked, not run: there is no musl Node.js
@@ -154,6 +154,6 @@ install_and_run() {
 
 install_and_run "$work/x64-gnu" linux-x64-gnu node
 
-arm64_root="$("$node_dir/scripts/arm64-node.sh")"
+arm64_root="$("$root/scripts/arm64-root.sh" nodejs)"
 echo "dist-test-node: arm64 Node.js $(qemu-aarch64-static -L "$arm64_root" "$arm64_root/usr/bin/node" -p 'process.version + ", N-API " + process.versions.napi') under qemu-aarch64-static"
 install_and_run "$work/arm64-gnu" linux-arm64-gnu qemu-aarch64-static -L "$arm64_root" "$arm64_root/usr/bin/node"

@@ -81,7 +81,7 @@ test_all() {
 
   step "manylinux2014 aarch64: Debian's arm64 Python under qemu-aarch64-static, the vectors"
   local root dir
-  root="$("$here/aarch64-python.sh")"
+  root="$("$repo/scripts/arm64-root.sh" python3)"
   wheel="$(only "$PY_DIST_OUT/bullseye_webhooks-*-cp39-abi3-manylinux2014_aarch64.*.whl")"
   dir="$PY_DIST_WORK/aarch64-gnu"
   unpack "$wheel" "$dir"
