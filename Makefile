@@ -74,7 +74,7 @@ dist: setup ## Build the installable packages into dist/
 	@$(if $(DIST_TARGETS),$(MAKE) --no-print-directory $(DIST_TARGETS))
 	@ls -l dist
 
-# The crates as crates.io would build them: packaged, then compiled from the
+# The crates as the registry would build them: packaged, then compiled from the
 # packages alone (the CLI against the packaged core, partner client and
 # emulator). CI runs it through `make dist-test`.
 publish-check: setup ## cargo publish --dry-run of the core, the partner client, the emulator and the CLI
