@@ -122,7 +122,8 @@ async fn bullseye_retried(
                 .map(|mut seen| seen.insert(event.delivery_key()))
                 .unwrap_or(false);
             if first {
-                let body = json!({ "error": "demo: the first attempt is refused, to show a retry" });
+                let body =
+                    json!({ "error": "demo: the first attempt is refused, to show a retry" });
                 (StatusCode::SERVICE_UNAVAILABLE, axum_json(&body)).into_response()
             } else {
                 accepted(json!({ "event_type": event.event_type() }))
