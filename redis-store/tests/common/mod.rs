@@ -19,6 +19,21 @@ pub(crate) struct RedisServer {
     dir: PathBuf,
 }
 
+/// The process id the server on `port` reports (`INFO server`).
+fn answering_pid(port: u16) -> Option<u32> {
+    let client = redis::Client::open(format!("redis://127.0.0.1:{port}/")).ok()?;
+    let mut connection = client
+        .get_connection_with_timeout(Duration::from_secs(2))
+        .ok()?;
+    let info: String = redis::cmd("INFO")
+        .arg("server")
+        .query(&mut connection)
+        .ok()?;
+    info.lines()
+        .find_map(|line| line.strip_prefix("process_id:"))
+        .and_then(|pid| pid.trim().parse().ok())
+}
+
 fn free_port() -> u16 {
     // Bound then closed: free right now (redis-server has no `--port 0`).
     let listener = TcpListener::bind("127.0.0.1:0").expect("bind a loopback port");
@@ -40,11 +55,21 @@ impl RedisServer {
             child: None,
             dir,
         };
-        server.spawn();
-        server
+        // A port found free may be found free by a test running beside
+        // this one too: only a server that is this child counts.
+        for _ in 0..20 {
+            if server.spawn() {
+                return server;
+            }
+            server.kill();
+            server.port = free_port();
+        }
+        panic!("redis-server: no free loopback port of its own in 20 tries");
     }
 
-    fn spawn(&mut self) {
+    /// Start the server on `self.port`; whether the server answering there
+    /// is this child (not another test's, nor none because the port was taken).
+    fn spawn(&mut self) -> bool {
         assert!(
             std::path::Path::new(REDIS_SERVER).exists(),
             "{REDIS_SERVER} is missing: run scripts/setup.sh (it installs Debian's redis-server)"
@@ -68,10 +93,11 @@ impl RedisServer {
                 .as_mut()
                 .and_then(|c| c.try_wait().ok().flatten())
             {
-                panic!(
+                eprintln!(
                     "redis-server exited at start ({status}); port {}",
                     self.port
                 );
+                return false;
             }
             assert!(
                 Instant::now() < deadline,
@@ -79,6 +105,12 @@ impl RedisServer {
             );
             thread::sleep(Duration::from_millis(20));
         }
+        let pid = self.pid();
+        let alive = self
+            .child
+            .as_mut()
+            .is_some_and(|c| matches!(c.try_wait(), Ok(None)));
+        alive && answering_pid(self.port) == Some(pid)
     }
 
     pub(crate) fn url(&self) -> String {
@@ -100,7 +132,11 @@ impl RedisServer {
     /// Start it again on the same port (empty: no persistence).
     pub(crate) fn restart(&mut self) {
         self.kill();
-        self.spawn();
+        assert!(
+            self.spawn(),
+            "redis-server did not start again on port {}",
+            self.port
+        );
     }
 
     /// Send it a signal by number (SIGSTOP 19, SIGCONT 18 on Linux).
