@@ -216,13 +216,14 @@ fn read_rest(
             Ok(0) => break,
             Ok(n) => response.extend_from_slice(buffer.get(..n).unwrap_or_default()),
             Err(e) if e.kind() == ErrorKind::Interrupted => {}
-            Err(e) => {
-                // A reset after a complete answer still leaves that answer.
-                if parse_response(&response).is_err() {
-                    return Err(HttpError::Exchange(describe(&e, timeout)));
-                }
-                break;
+            // Nothing received: the error is the answer. Something received
+            // and then a reset: those bytes are judged (a complete answer
+            // is still the answer; anything else is not HTTP), whichever
+            // way the peer happened to close.
+            Err(e) if response.is_empty() => {
+                return Err(HttpError::Exchange(describe(&e, timeout)));
             }
+            Err(_) => break,
         }
     }
     parse_response(&response)
