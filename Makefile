@@ -45,7 +45,7 @@ SNIPPETS_CLI := $(CARGO_TARGET_DIR)/release/bullseye-webhooks
 
 test-snippets: build-python build-node ## Bullseye's own Node/Python verify snippets vs sign, the CLI's send, and verify
 	cargo build --release -p bullseye-webhooks-cli
-	BULLSEYE_CLI="$(SNIPPETS_CLI)" $(PY) -m pytest tests/snippets -q -p no:cacheprovider
+	BULLSEYE_CLI="$(SNIPPETS_CLI)" $(PY) -m pytest tests/snippets -q -rs -p no:cacheprovider
 	BULLSEYE_CLI="$(SNIPPETS_CLI)" node --test --test-reporter=spec tests/snippets/
 
 # Issue 13's fleet test: figures printed as one JSON line per run.

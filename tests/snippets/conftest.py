@@ -3,8 +3,10 @@ verbatim fixtures are, the bodies and secrets every check runs over, Bullseye's
 own Python snippet loaded from its verbatim copy, the SDK, the CLI binary, and
 a receiver on 127.0.0.1 that records each request's raw bytes.
 
-Nothing here skips: a missing document, package or binary fails the test that
-needs it, with a message saying what to build or where it was looked for.
+A missing package or binary fails the test that needs it, with a message saying
+what to build. The senders' documents are the one exception: they sit beside
+the clone on the project's own machines only, so their checks skip with the
+reason when the documents are absent, and fail instead under CI=true.
 """
 
 from __future__ import annotations

@@ -2,13 +2,15 @@
 
 Each block is taken again from ../shared/reference at test time, the same way
 fixtures/sources/SOURCES.md says it was taken, and compared byte for byte with
-the committed file. A missing document fails: these fixtures have no other
-authority.
+the committed file. The documents are not part of the repository: a clone with
+nothing beside it skips these checks, saying why; under CI=true a missing
+document fails, since there these fixtures have no other authority.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import pathlib
 
 import pytest
@@ -20,10 +22,13 @@ FINGERPRINTING_API = REFERENCE / "fingerprinting-api-webhooks-guide.txt"
 
 def reference_lines(path: pathlib.Path) -> list[str]:
     if not path.is_file():
-        pytest.fail(
-            f"the reference document {path.name} is not at {path}: these tests need "
-            "shared/reference beside the clone (the senders' documents)"
+        reason = (
+            f"the reference document {path.name} is not in shared/reference beside the clone "
+            "(the senders' documents, which a plain clone does not have)"
         )
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"{reason}; under CI=true this check must run")
+        pytest.skip(f"skipped: {reason}")
     text = path.read_bytes().decode("utf-8")
     assert "\r" not in text, f"{path.name}: the extraction assumes LF line ends"
     return text.split("\n")
