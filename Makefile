@@ -56,7 +56,8 @@ test-fleet: build-python build-node ## De-dup across processes: 3 Python + 1 Nod
 	$(PY) tests/fleet/fleet.py --store memory --python-receivers 1 --node-receivers 0
 	$(PY) tests/fleet/fleet.py --store none --control --python-receivers 2 --node-receivers 0 --deliveries 300
 
-lint: setup ## rustfmt check, clippy -D warnings, actionlint on .github/workflows
+lint: setup ## rustfmt check, clippy -D warnings, actionlint on .github/workflows, one version everywhere
+	python3 scripts/check-versions.py
 	cargo fmt --all -- --check
 	cargo clippy --workspace --all-targets -- -D warnings
 	$(PY_VENV)/bin/actionlint
