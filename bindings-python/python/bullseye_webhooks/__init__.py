@@ -16,7 +16,7 @@ field; `Webhook(..., strict=True)` refuses it instead (`invalid_payload`).
 
 from __future__ import annotations
 
-from typing import Union
+from typing import TYPE_CHECKING, Union
 
 from ._errors import (
     ERROR_CODES,
@@ -54,15 +54,37 @@ from ._native import (
     sign_bitnob_legacy,
 )
 from ._native import ERROR_CODES as _CORE_ERROR_CODES
-from .dedupe import (
-    AsyncRedisStore,
-    AsyncStore,
-    Claim,
-    MemoryStore,
-    RedisStore,
-    SQLiteStore,
-    Store,
+
+if TYPE_CHECKING:
+    from .dedupe import (
+        AsyncRedisStore,
+        AsyncStore,
+        Claim,
+        MemoryStore,
+        RedisStore,
+        SQLiteStore,
+        Store,
+    )
+
+# De-duplication pulls in asyncio, sqlite3 and threading: imported on first
+# use, so that verifying (a Lambda cold start, a CLI tool) does not pay for it.
+_DEDUPE_NAMES = frozenset(
+    {"AsyncRedisStore", "AsyncStore", "Claim", "MemoryStore", "RedisStore", "SQLiteStore", "Store"}
 )
+
+
+def __getattr__(name: str) -> object:
+    if name in _DEDUPE_NAMES:
+        from . import dedupe
+
+        value = getattr(dedupe, name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | _DEDUPE_NAMES)
 
 #: What `Webhook.construct_event` returns (`BitnobWebhook`'s is a `GenericEvent`).
 Event = Union[VisitorIdentifiedEvent, GenericEvent]
