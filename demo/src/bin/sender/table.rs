@@ -232,27 +232,22 @@ impl Delivery {
             Scheme::Visit => push(&["--header", VISIT_SIGNATURE_HEADER]),
             Scheme::Bitnob => push(&["--scheme", "bitnob"]),
         }
+        if let Signing::Signature(signature) = &self.signing {
+            // A header value given as it is: the CLI needs no secret.
+            let value = self.signature(signature, fixtures)?;
+            push(&["--signature", &value]);
+        } else if let Some(secret) = &self.secret {
+            push(&["--secret-env", secret]);
+        }
         match &self.signing {
-            // A header value given as it is needs no secret from the CLI.
-            Signing::Signature(signature) => {
-                let value = self.signature(signature, fixtures)?;
-                push(&["--signature", &value]);
-            }
-            other => {
-                if let Some(secret) = &self.secret {
-                    push(&["--secret-env", secret]);
-                }
-                match other {
-                    Signing::Signed | Signing::Signature(_) => {}
-                    Signing::Tampered => push(&["--tamper"]),
-                    Signing::Unsigned => push(&["--unsigned"]),
-                    Signing::WrongSecret => push(&["--wrong-secret"]),
-                    Signing::StaticToken => push(&["--static-token"]),
-                    Signing::Legacy => push(&["--legacy"]),
-                    Signing::AgeSeconds(age) => push(&["--age", &age.to_string()]),
-                    Signing::EventHeader(event) => push(&["--event", event]),
-                }
-            }
+            Signing::Signed | Signing::Signature(_) => {}
+            Signing::Tampered => push(&["--tamper"]),
+            Signing::Unsigned => push(&["--unsigned"]),
+            Signing::WrongSecret => push(&["--wrong-secret"]),
+            Signing::StaticToken => push(&["--static-token"]),
+            Signing::Legacy => push(&["--legacy"]),
+            Signing::AgeSeconds(age) => push(&["--age", &age.to_string()]),
+            Signing::EventHeader(event) => push(&["--event", event]),
         }
         let stdin = match &self.body {
             Body::File(file) => {
@@ -343,4 +338,57 @@ impl Body {
 
 fn read(path: &Path) -> Result<Vec<u8>, String> {
     std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use bullseye_webhooks::DEFAULT_MAX_BODY_BYTES;
+
+    fn table() -> Table {
+        Table::read(&Path::new(env!("CARGO_MANIFEST_DIR")).join("deliveries.json")).unwrap()
+    }
+
+    fn fixtures() -> PathBuf {
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures")
+    }
+
+    /// A renamed fixture, or a `from` no longer in it, fails here rather
+    /// than in the middle of `make demo`.
+    #[test]
+    fn every_body_of_the_table_can_be_made() {
+        for delivery in table().deliveries {
+            match &delivery.body {
+                Body::File(file) => assert!(fixtures().join(file).is_file(), "{}", delivery.name),
+                Body::Example(_) => {}
+                made => {
+                    made.bytes(&fixtures())
+                        .unwrap_or_else(|e| panic!("{}: {e}", delivery.name));
+                }
+            }
+        }
+    }
+
+    /// Otherwise the rows would not test what their names say.
+    #[test]
+    fn made_bodies_differ_from_their_fixture_and_the_large_one_is_over_the_limit() {
+        for delivery in table().deliveries {
+            let body = &delivery.body;
+            if let (Some(file), Body::Replaced { .. } | Body::Reserialized(_)) = (body.file(), body)
+            {
+                let original = read(&fixtures().join(file)).unwrap();
+                assert_ne!(
+                    body.bytes(&fixtures()).unwrap(),
+                    original,
+                    "{}",
+                    delivery.name
+                );
+            }
+            if delivery.expect.error.as_deref() == Some("body_too_large") {
+                let made = body.bytes(&fixtures()).unwrap();
+                assert!(made.len() > DEFAULT_MAX_BODY_BYTES, "{}", delivery.name);
+                assert!(serde_json::from_slice::<serde_json::Value>(&made).is_ok());
+            }
+        }
+    }
 }
