@@ -195,15 +195,17 @@ class Core:
             retries += 1
 
     def _wait_before_retry(self, call: Call, outcome: Outcome, retries: int) -> Optional[float]:
-        answered = isinstance(outcome, Answer)
-        status = outcome.status if isinstance(outcome, Answer) else None
-        retry_after = outcome.retry_after if isinstance(outcome, Answer) else None
+        if isinstance(outcome, Answer):
+            status: Optional[int] = outcome.status
+            retry_after = outcome.retry_after
+            what = f"answered {status}"
+        else:
+            status, retry_after, what = None, None, f"got no answer ({outcome.message})"
         wait = self.policy.wait(status, retry_after, retries, call.idempotent)
         if wait is not None:
             logger.info(
                 "partner API: %s %s; retry %d of %d in %.2f s",
-                call.what, f"answered {status}" if answered else f"got no answer ({outcome.message})",
-                retries + 1, self.policy.max_retries, wait,
+                call.what, what, retries + 1, self.policy.max_retries, wait,
             )
         elif retry_after is not None and retry_after > self.policy.max_retry_after and retries < self.policy.max_retries:
             logger.warning(
