@@ -142,7 +142,7 @@ export declare class PartnerApiError extends Error {
   readonly kind: PartnerApiErrorKind;
   /** The HTTP status the API answered with; `null` when it did not answer. */
   readonly status: number | null;
-  /** The server's message: its JSON `message`, else `error`, else the start of its body. */
+  /** The server's message: its JSON `message`, else `error`, else its body; scrubbed of the key, and cut after 300 characters. */
   readonly serverMessage: string | null;
   /** The server's error code (its JSON `error`, like `unauthorized`). */
   readonly code: string | null;

@@ -25,8 +25,12 @@ const SECRET_RANDOM_BYTES = 32;
 
 /** The longest answer read (the logs page is the largest). */
 const MAX_RESPONSE_BYTES = 16 * 1024 * 1024;
-/** How much of a non-JSON error body goes into a message. */
+/** How many characters (code points) of a server's message go into an error. */
 const MAX_MESSAGE_CHARS = 300;
+/** The longest delay-seconds read; larger ones saturate here. */
+const MAX_DELAY_SECONDS = 4294967295;
+/** When and how often a call is retried, unless the options say otherwise. */
+const DEFAULT_POLICY = Object.freeze({ maxRetries: 3, initialBackoffMs: 500, maxBackoffMs: 8_000, maxRetryAfterMs: 60_000 });
 /** The most retries a client may be configured with. */
 const MAX_RETRIES_LIMIT = 10;
 const REDACTED = '[REDACTED]';
@@ -190,14 +194,82 @@ function sleep(ms, signal) {
   });
 }
 
-/** `Retry-After` in seconds (delta-seconds or an HTTP date), or null. */
-function parseRetryAfter(value, now = Date.now()) {
+// The three HTTP-date formats of RFC 9110 (IMF-fixdate, RFC 850, asctime),
+// read exactly as the Rust client's httpdate crate reads them. Date.parse is
+// not used: it takes almost anything ('1.5' is a date in 2001).
+const DAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+const DAY = DAYS.join('|');
+const MONTH = MONTHS.join('|');
+const IMF_FIXDATE = new RegExp(`^(${DAY}), (\\d{2}) (${MONTH}) (\\d{4}) (\\d{2}):(\\d{2}):(\\d{2}) GMT$`);
+const LONG_DAYS = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'];
+const RFC850_DATE = new RegExp(`^(${LONG_DAYS.join('|')}), (\\d{2})-(${MONTH})-(\\d{2}) (\\d{2}):(\\d{2}):(\\d{2}) GMT$`);
+const ASCTIME_DATE = new RegExp(`^(${DAY}) (${MONTH}) ( \\d|\\d{2}) (\\d{2}):(\\d{2}):(\\d{2}) (\\d{4})$`);
+
+/** An HTTP date as Unix milliseconds, or null when it is not one (or not a real day, or its weekday is wrong). */
+function httpDateMs(text) {
+  let parts;
+  let match = IMF_FIXDATE.exec(text);
+  if (match) {
+    const [, day, date, month, year, h, m, s] = match;
+    parts = { day, date, month, year: Number(year), h, m, s };
+  } else if ((match = RFC850_DATE.exec(text))) {
+    const [, longDay, date, month, year, h, m, s] = match;
+    parts = { day: longDay.slice(0, 3), date, month, year: Number(year) + (Number(year) < 70 ? 2000 : 1900), h, m, s };
+  } else if ((match = ASCTIME_DATE.exec(text))) {
+    const [, day, month, date, h, m, s, year] = match;
+    parts = { day, date, month, year: Number(year), h, m, s };
+  } else {
+    return null;
+  }
+  const [date, h, m, s] = [parts.date, parts.h, parts.m, parts.s].map(Number);
+  const month = MONTHS.indexOf(parts.month);
+  if (parts.year < 1970 || h > 23 || m > 59 || s > 59) return null;
+  const ms = Date.UTC(parts.year, month, date, h, m, s);
+  const check = new Date(ms);
+  if (check.getUTCDate() !== date || check.getUTCMonth() !== month || DAYS[check.getUTCDay()] !== parts.day) return null;
+  return ms;
+}
+
+/** `Retry-After` at `nowMs`, in milliseconds: delay-seconds or an HTTP date (a past date is 0); null when invalid or absent. */
+function retryAfterDelay(value, nowMs) {
   if (value == null) return null;
-  const text = value.trim();
-  if (/^\d{1,10}$/.test(text)) return Number(text);
-  const date = Date.parse(text);
-  if (Number.isNaN(date)) return null;
-  return Math.max(0, Math.ceil((date - now) / 1000));
+  const text = value.replace(/^[ \t]+|[ \t]+$/g, '');
+  if (/^[0-9]+$/.test(text)) return Math.min(Number(text), MAX_DELAY_SECONDS) * 1000;
+  const date = httpDateMs(text);
+  return date === null ? null : Math.max(0, date - nowMs);
+}
+
+/** The range of the backoff before retry number `retries` (0-based): full = min(initial * 2^retries, max), drawn from full/2 to full. */
+function backoffBounds(initialMs, maxMs, retries) {
+  const full = Math.min(initialMs * 2 ** retries, maxMs);
+  return [full / 2, full];
+}
+
+/**
+ * The wait in milliseconds before the next try, or null to give up: after an
+ * answer with `status` (null: no answer) and a Retry-After of `retryAfterMs`,
+ * to an `idempotent` call or not, with `retries` already made. 429 and 5xx
+ * are retried; no answer only for idempotent calls; a Retry-After over the
+ * policy's cap is not waited for.
+ */
+function retryWait(policy, { status, retryAfterMs, retries, idempotent }) {
+  if (retries >= policy.maxRetries) return null;
+  if (status === null) return idempotent ? backoff(policy, retries) : null;
+  if (status !== 429 && !(status >= 500 && status <= 599)) return null;
+  if (retryAfterMs == null) return backoff(policy, retries);
+  return retryAfterMs <= policy.maxRetryAfterMs ? retryAfterMs : null;
+}
+
+function backoff(policy, retries) {
+  const [least, most] = backoffBounds(policy.initialBackoffMs, policy.maxBackoffMs, retries);
+  return least + (most - least) * Math.random();
+}
+
+/** `text` cut to its first MAX_MESSAGE_CHARS code points and `...` when longer. */
+function truncateMessage(text) {
+  const chars = Array.from(text);
+  return chars.length > MAX_MESSAGE_CHARS ? `${chars.slice(0, MAX_MESSAGE_CHARS).join('')}...` : text;
 }
 
 /** The body as text, refusing more than `limit` bytes. */
@@ -225,25 +297,31 @@ async function readBody(response, limit) {
   return text + decoder.decode();
 }
 
-/** The server's message: `message`, else `error` (a string, or an object with a `message`), else the start of the body. */
-function serverMessageOf(text) {
+/**
+ * The server's message and code: `message`, else `error` (a string, or an
+ * object with a `message`), else the trimmed body; scrubbed of `secrets`,
+ * then cut (scrubbed first, so no piece of a secret survives the cut).
+ */
+function serverMessageOf(text, secrets) {
+  let message = null;
   let code = null;
   try {
     const json = JSON.parse(text);
     if (json && typeof json === 'object' && !Array.isArray(json)) {
       if (typeof json.error === 'string') code = json.error;
-      if (typeof json.message === 'string') return { message: json.message, code };
-      if (typeof json.error === 'string') return { message: json.error, code };
-      if (json.error && typeof json.error === 'object' && typeof json.error.message === 'string') {
-        return { message: json.error.message, code: typeof json.error.code === 'string' ? json.error.code : null };
+      if (typeof json.message === 'string') message = json.message;
+      else if (typeof json.error === 'string') message = json.error;
+      else if (json.error && typeof json.error === 'object' && typeof json.error.message === 'string') {
+        message = json.error.message;
+        code = typeof json.error.code === 'string' ? json.error.code : null;
       }
     }
   } catch {
     // not JSON: the text itself
   }
-  const trimmed = text.trim();
-  const chars = Array.from(trimmed);
-  return { message: chars.length > MAX_MESSAGE_CHARS ? `${chars.slice(0, MAX_MESSAGE_CHARS).join('')}...` : trimmed, code };
+  if (message === null) message = text.trim();
+  const clean = (value) => (value === null ? null : truncateMessage(scrub(value, secrets)));
+  return { message: clean(message), code: clean(code) };
 }
 
 /** Why fetch threw, in words, without the request. */
@@ -281,9 +359,7 @@ class PartnerClient {
   #fetch;
   #timeoutMs;
   #maxRetries;
-  #initialBackoffMs;
-  #maxBackoffMs;
-  #maxRetryAfterMs;
+  #policy;
 
   /**
    * @param {object} options
@@ -304,10 +380,10 @@ class PartnerClient {
       apiKey,
       baseUrl = DEFAULT_BASE_URL,
       timeoutMs = 30_000,
-      maxRetries = 3,
-      initialBackoffMs = 500,
-      maxBackoffMs = 8_000,
-      maxRetryAfterMs = 60_000,
+      maxRetries = DEFAULT_POLICY.maxRetries,
+      initialBackoffMs = DEFAULT_POLICY.initialBackoffMs,
+      maxBackoffMs = DEFAULT_POLICY.maxBackoffMs,
+      maxRetryAfterMs = DEFAULT_POLICY.maxRetryAfterMs,
       fetch: fetchImpl = globalThis.fetch,
     } = options;
     // The key's own text is never part of these messages.
@@ -334,10 +410,12 @@ class PartnerClient {
     this.#baseUrl = baseUrl.replace(/\/+$/, '');
     this.#fetch = fetchImpl;
     this.#timeoutMs = checkNumber(timeoutMs, 'timeoutMs', { min: 1, max: 600_000 });
-    this.#maxRetries = checkNumber(maxRetries, 'maxRetries', { min: 0, max: MAX_RETRIES_LIMIT, integer: true });
-    this.#initialBackoffMs = checkNumber(initialBackoffMs, 'initialBackoffMs', { min: 0, max: 600_000 });
-    this.#maxBackoffMs = checkNumber(maxBackoffMs, 'maxBackoffMs', { min: 0, max: 600_000 });
-    this.#maxRetryAfterMs = checkNumber(maxRetryAfterMs, 'maxRetryAfterMs', { min: 0, max: 3_600_000 });
+    this.#policy = Object.freeze({
+      maxRetries: checkNumber(maxRetries, 'maxRetries', { min: 0, max: MAX_RETRIES_LIMIT, integer: true }),
+      initialBackoffMs: checkNumber(initialBackoffMs, 'initialBackoffMs', { min: 0, max: 600_000 }),
+      maxBackoffMs: checkNumber(maxBackoffMs, 'maxBackoffMs', { min: 0, max: 600_000 }),
+      maxRetryAfterMs: checkNumber(maxRetryAfterMs, 'maxRetryAfterMs', { min: 0, max: 3_600_000 }),
+    });
   }
 
   /** The base URL every path is joined to (no trailing `/`). */
@@ -352,7 +430,7 @@ class PartnerClient {
 
   /** How many times a call may be retried after its first try. */
   get maxRetries() {
-    return this.#maxRetries;
+    return this.#policy.maxRetries;
   }
 
   /** `GET /partner/webhooks`: both webhooks' `{ url, enabled, hasSecret }`. */
@@ -451,14 +529,12 @@ class PartnerClient {
     for (let retries = 0; ; retries += 1) {
       signal?.throwIfAborted();
       const outcome = await this.#once(method, url, payload, signal, hidden);
-      const canRetry = retries < this.#maxRetries;
-      let wait = null;
-      if (outcome.failure) {
-        if (canRetry && idempotent) wait = this.#backoff(retries);
-      } else if (canRetry && (outcome.status === 429 || (outcome.status >= 500 && outcome.status <= 599))) {
-        if (outcome.retryAfter == null) wait = this.#backoff(retries);
-        else if (outcome.retryAfter * 1000 <= this.#maxRetryAfterMs) wait = outcome.retryAfter * 1000;
-      }
+      const wait = retryWait(this.#policy, {
+        status: outcome.failure ? null : outcome.status,
+        retryAfterMs: outcome.retryAfterMs,
+        retries,
+        idempotent,
+      });
       if (wait !== null) {
         await sleep(wait, signal);
         continue;
@@ -469,20 +545,19 @@ class PartnerClient {
   }
 
   /** The 2xx answer's JSON object, or the error for any other answer. */
-  #answer(what, { status, text, retryAfter, location, opaque }, hidden) {
+  #answer(what, { status, text, retryAfterMs, location, opaque }, hidden) {
     if (status < 200 || status > 299) {
-      let { message, code } = serverMessageOf(text);
+      let { message, code } = serverMessageOf(text, hidden);
       if (opaque || (status >= 300 && status <= 399)) {
         const to = location ? ` to ${location}` : '';
-        message = `a redirect${to}, not followed (the API key only goes to the base URL)${message ? `: ${message}` : ''}`;
+        message = scrub(`a redirect${to}, not followed (the API key only goes to the base URL)${message ? `: ${message}` : ''}`, hidden);
       }
-      const serverMessage = scrub(message, hidden);
-      throw new PartnerApiError(`partner API answered ${status} to ${what}: ${serverMessage || '(no message)'}`, {
+      throw new PartnerApiError(`partner API answered ${status} to ${what}: ${message || '(no message)'}`, {
         kind: 'api_status',
         status,
-        serverMessage,
-        code: code === null ? null : scrub(code, hidden),
-        retryAfter,
+        serverMessage: message,
+        code,
+        retryAfter: retryAfterMs == null ? null : retryAfterMs / 1000,
       });
     }
     let json;
@@ -497,7 +572,7 @@ class PartnerClient {
     return json;
   }
 
-  /** One HTTP request: `{ status, text, retryAfter }`, or `{ failure }` when there was no answer. */
+  /** One HTTP request: `{ status, text, retryAfterMs }`, or `{ failure }` when there was no answer. */
   async #once(method, url, payload, signal, hidden) {
     const fetchImpl = this.#fetch;
     const timeout = AbortSignal.timeout(this.#timeoutMs);
@@ -515,7 +590,7 @@ class PartnerClient {
       return {
         status: response.status,
         text,
-        retryAfter: parseRetryAfter(response.headers.get('retry-after')),
+        retryAfterMs: retryAfterDelay(response.headers.get('retry-after'), Date.now()),
         location: response.headers.get('location'),
         opaque: response.type === 'opaqueredirect',
       };
@@ -527,15 +602,9 @@ class PartnerClient {
     }
   }
 
-  /** The wait before retry number `retries` (0-based): exponential, capped, jittered between half and all of it. */
-  #backoff(retries) {
-    const full = Math.min(this.#initialBackoffMs * 2 ** retries, this.#maxBackoffMs);
-    return full * (0.5 + 0.5 * Math.random());
-  }
-
   /** What printing the client shows: never the key. */
   toJSON() {
-    return { baseUrl: this.#baseUrl, apiKey: REDACTED, timeoutMs: this.#timeoutMs, maxRetries: this.#maxRetries };
+    return { baseUrl: this.#baseUrl, apiKey: REDACTED, timeoutMs: this.#timeoutMs, maxRetries: this.#policy.maxRetries };
   }
 
   toString() {
@@ -572,6 +641,20 @@ function logsQuery(filters) {
   return params.toString();
 }
 
+/**
+ * The client's edge rules, for the shared behaviour tests
+ * (fixtures/partner-behaviour.json) only: not part of the API, not typed.
+ */
+const _internal = Object.freeze({
+  DEFAULT_POLICY,
+  MAX_MESSAGE_CHARS,
+  MAX_RESPONSE_BYTES,
+  backoffBounds,
+  retryAfterDelay,
+  retryWait,
+  serverMessageOf,
+});
+
 export {
   API_KEY_ENV,
   API_KEY_HEADER,
@@ -582,4 +665,5 @@ export {
   SECRET_RANDOM_BYTES,
   WEBHOOK_TYPES,
   generateSecret,
+  _internal,
 };

@@ -149,8 +149,8 @@ def emulator(tmp_path: pathlib.Path) -> Iterator[Emulator]:
 
 
 class Request:
-    """One request a server got; `headers` is case-insensitive (urllib
-    sends `X-partner-api-key`, httpx `x-partner-api-key`)."""
+    """One request a server got; `headers` is case-insensitive (httpx
+    sends `x-partner-api-key`)."""
 
     def __init__(self, method: str, path: str, headers: Any, body: bytes) -> None:
         self.method = method
@@ -873,22 +873,36 @@ def test_the_async_client_uses_a_given_httpx_client_without_closing_it(servers: 
     assert server.requests[0].headers["X-Partner-API-Key"] == KEY
 
 
-def test_without_httpx_the_async_client_says_what_to_install() -> None:
+def test_the_sync_client_uses_a_given_httpx_client_without_closing_it(servers: Any) -> None:
+    import httpx
+
+    server = servers(scripted([(302, {"Location": "http://127.0.0.1:9/elsewhere"}, b""), (200, JSON, CONFIG)]))
+    with httpx.Client(follow_redirects=True) as http_client:
+        with PartnerClient(KEY, base_url=server.url + "/api/v1", http_client=http_client) as client:
+            with pytest.raises(PartnerApiError) as caught:
+                client.get_webhooks()  # a redirect is still not followed
+            assert caught.value.status == 302
+            assert client.get_webhooks().identification is not None
+        assert not http_client.is_closed
+    assert server.requests[0].headers["X-Partner-API-Key"] == KEY
+
+
+def test_without_httpx_the_clients_say_what_to_install() -> None:
     code = (
-        "import sys; sys.modules['httpx'] = None\n"
-        "from bullseye_webhooks.partner import AsyncPartnerClient, PartnerClient\n"
-        "PartnerClient('k')\n"
-        "try:\n"
-        "    AsyncPartnerClient('k')\n"
-        "except ImportError as e:\n"
-        "    print(e)\n"
+        "import sys\n"
+        "import bullseye_webhooks\n"
+        "assert 'httpx' not in sys.modules, 'the core library imports httpx'\n"
+        "sys.modules['httpx'] = None\n"
+        "from bullseye_webhooks.partner import AsyncPartnerClient, PartnerApiError, PartnerClient\n"
+        "for make in (PartnerClient, AsyncPartnerClient):\n"
+        "    try:\n"
+        "        make('k')\n"
+        "    except ImportError as e:\n"
+        "        print(e)\n"
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr
-    assert result.stdout == (
-        'AsyncPartnerClient needs httpx: pip install "bullseye-webhooks[async]" '
-        "(PartnerClient needs nothing beyond the standard library)\n"
-    )
+    assert result.stdout == 'the partner clients need httpx: pip install "bullseye-webhooks[partner]"\n' * 2
 
 
 # ---------------------------------------------------------------- generate_secret

@@ -1,7 +1,7 @@
 //! The blocking client.
 
 use std::fmt;
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use serde::de::DeserializeOwned;
 use serde_json::Value;
@@ -11,6 +11,7 @@ use crate::models::{
     LogEntry, LogsPage, LogsQuery, TestResult, WebhookConfig, WebhookEndpoint, WebhookKind,
     WebhookUpdate,
 };
+use crate::policy::{MAX_RESPONSE_BYTES, RetryPolicy, retry_after_delay, server_message};
 use crate::secret::ApiKey;
 
 /// The documented base URL of the partner API.
@@ -21,12 +22,6 @@ pub const API_KEY_HEADER: &str = "X-Partner-API-Key";
 
 /// The environment variable the CLI and the examples read the key from.
 pub const API_KEY_ENV: &str = "BULLSEYE_PARTNER_API_KEY";
-
-/// The longest response body read (the logs page is the largest answer).
-const MAX_RESPONSE_BYTES: u64 = 16 * 1024 * 1024;
-
-/// How much of a non-JSON error body goes into the error message.
-const MAX_MESSAGE_CHARS: usize = 300;
 
 /// A blocking client for the partner API's webhook endpoints.
 ///
@@ -54,15 +49,6 @@ impl fmt::Debug for PartnerClient {
             .field("retry", &self.retry)
             .finish_non_exhaustive()
     }
-}
-
-/// When and how often a call is retried.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct RetryPolicy {
-    max_retries: u32,
-    initial_backoff: Duration,
-    max_backoff: Duration,
-    max_retry_after: Duration,
 }
 
 /// Builds a [`PartnerClient`]; every setting has a default.
@@ -210,12 +196,7 @@ impl PartnerClient {
             base_url: DEFAULT_BASE_URL.to_owned(),
             timeout: Duration::from_secs(30),
             connect_timeout: Duration::from_secs(10),
-            retry: RetryPolicy {
-                max_retries: 3,
-                initial_backoff: Duration::from_millis(500),
-                max_backoff: Duration::from_secs(8),
-                max_retry_after: Duration::from_secs(60),
-            },
+            retry: RetryPolicy::default(),
         }
     }
 
@@ -226,7 +207,7 @@ impl PartnerClient {
 
     /// `GET /partner/webhooks`: both webhooks' configuration.
     pub fn get_config(&self) -> Result<WebhookConfig, PartnerApiError> {
-        self.call("/partner/webhooks", Call::Get(&[]))
+        self.call("/partner/webhooks", Call::Get(&[]), "")
     }
 
     /// `PUT /partner/webhooks/{kind}`: change the URL, secret or enabled flag
@@ -237,8 +218,9 @@ impl PartnerClient {
         update: &WebhookUpdate,
     ) -> Result<WebhookEndpoint, PartnerApiError> {
         let path = format!("/partner/webhooks/{kind}");
+        let secret = update.secret.as_ref().map_or("", |s| s.expose());
         let mut answer: serde_json::Map<String, Value> =
-            self.call(&path, Call::Put(update.to_body()))?;
+            self.call(&path, Call::Put(update.to_body()), secret)?;
         let endpoint = answer.remove(kind.as_str()).ok_or_else(|| {
             PartnerApiError::new(
                 ErrorKind::Decode,
@@ -252,7 +234,7 @@ impl PartnerClient {
                 Some(200),
                 format!("the answer to PUT {path}: {e}"),
             )
-            .scrubbed(self.key.expose())
+            .scrubbed(&[self.key.expose(), secret])
         })
     }
 
@@ -275,13 +257,14 @@ impl PartnerClient {
         self.call(
             "/partner/webhooks/test",
             Call::Post(serde_json::json!({ "type": kind.as_str() })),
+            "",
         )
     }
 
     /// `GET /partner/webhooks/logs`: one page of delivery logs.
     pub fn logs(&self, query: &LogsQuery) -> Result<LogsPage, PartnerApiError> {
         let pairs = query.pairs();
-        self.call("/partner/webhooks/logs", Call::Get(&pairs))
+        self.call("/partner/webhooks/logs", Call::Get(&pairs), "")
     }
 
     /// Every log entry matching `query`'s filters, page after page from
@@ -303,39 +286,40 @@ impl PartnerClient {
         self.iter_logs(query).collect()
     }
 
-    /// One call with its retries.
-    fn call<T: DeserializeOwned>(&self, path: &str, call: Call<'_>) -> Result<T, PartnerApiError> {
+    /// One call with its retries. Errors are scrubbed of the key and of
+    /// `secret` (the webhook secret a PUT sends; empty for none).
+    fn call<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        call: Call<'_>,
+        secret: &str,
+    ) -> Result<T, PartnerApiError> {
         let url = format!("{}{path}", self.base_url);
+        let secrets = [self.key.expose(), secret];
         let mut retries = 0;
         loop {
             let outcome = self.send_once(&url, &call);
-            let can_retry = retries < self.retry.max_retries;
             let wait = match &outcome {
                 Ok((status, _, _)) if (200..300).contains(status) => None,
-                Ok((status, _, retry_after)) if can_retry && retryable_status(*status) => {
-                    match retry_after {
-                        Some(wait) if *wait > self.retry.max_retry_after => None,
-                        Some(wait) => Some(*wait),
-                        None => Some(self.backoff(retries)),
-                    }
+                Ok((status, _, retry_after)) => {
+                    self.retry
+                        .wait(Some(*status), *retry_after, retries, call.idempotent())
                 }
-                Err(_) if can_retry && call.idempotent() => Some(self.backoff(retries)),
-                _ => None,
+                Err(_) => self.retry.wait(None, None, retries, call.idempotent()),
             };
             if let Some(wait) = wait {
                 std::thread::sleep(wait);
                 retries += 1;
                 continue;
             }
-            let (status, body, retry_after) = outcome.map_err(|e| e.scrubbed(self.key.expose()))?;
+            let (status, body, retry_after) = outcome.map_err(|e| e.scrubbed(&secrets))?;
             if !(200..300).contains(&status) {
                 return Err(PartnerApiError::new(
                     ErrorKind::Status,
                     Some(status),
-                    server_message(&body),
+                    server_message(&body, &secrets),
                 )
-                .with_retry_after(retry_after)
-                .scrubbed(self.key.expose()));
+                .with_retry_after(retry_after));
             }
             return serde_json::from_slice(&body).map_err(|e| {
                 PartnerApiError::new(
@@ -343,7 +327,7 @@ impl PartnerClient {
                     Some(status),
                     format!("the answer to {path} is not the documented JSON: {e}"),
                 )
-                .scrubbed(self.key.expose())
+                .scrubbed(&secrets)
             });
         }
     }
@@ -384,7 +368,7 @@ impl PartnerClient {
             .headers()
             .get("retry-after")
             .and_then(|v| v.to_str().ok())
-            .and_then(parse_retry_after);
+            .and_then(|v| retry_after_delay(v, SystemTime::now()));
         let body = response
             .body_mut()
             .with_config()
@@ -393,42 +377,6 @@ impl PartnerClient {
             .map_err(transport_error)?;
         Ok((status, body, retry_after))
     }
-
-    /// The wait before retry number `retries` (0-based): exponential, capped,
-    /// with jitter between half and all of it.
-    fn backoff(&self, retries: u32) -> Duration {
-        let full = self
-            .retry
-            .initial_backoff
-            .saturating_mul(2u32.saturating_pow(retries))
-            .min(self.retry.max_backoff);
-        let mut random = [0u8; 4];
-        // Without randomness, wait the full time: still bounded and correct.
-        let fraction = match getrandom::fill(&mut random) {
-            Ok(()) => f64::from(u32::from_le_bytes(random)) / f64::from(u32::MAX),
-            Err(_) => 1.0,
-        };
-        full.mul_f64(0.5 + 0.5 * fraction)
-    }
-}
-
-/// `Retry-After`: delay-seconds, or an HTTP date (a date already past is no
-/// wait at all).
-fn parse_retry_after(value: &str) -> Option<Duration> {
-    let value = value.trim();
-    if let Ok(seconds) = value.parse::<u64>() {
-        return Some(Duration::from_secs(seconds));
-    }
-    let date = httpdate::parse_http_date(value).ok()?;
-    Some(
-        date.duration_since(std::time::SystemTime::now())
-            .unwrap_or(Duration::ZERO),
-    )
-}
-
-/// 429 and every 5xx are worth another try.
-fn retryable_status(status: u16) -> bool {
-    status == 429 || (500..600).contains(&status)
 }
 
 /// No answer: say why without any header of the request.
@@ -443,31 +391,6 @@ fn transport_error(error: ureq::Error) -> PartnerApiError {
         other => other.to_string(),
     };
     PartnerApiError::new(ErrorKind::Transport, None, message)
-}
-
-/// The server's message: `message`, else `error` (a string, or an object with a
-/// `message`), else the start of the body as text.
-fn server_message(body: &[u8]) -> String {
-    if let Ok(Value::Object(map)) = serde_json::from_slice::<Value>(body) {
-        let found = match (map.get("message"), map.get("error")) {
-            (Some(Value::String(message)), _) => Some(message.clone()),
-            (_, Some(Value::String(error))) => Some(error.clone()),
-            (_, Some(Value::Object(error))) => error
-                .get("message")
-                .and_then(Value::as_str)
-                .map(str::to_owned),
-            _ => None,
-        };
-        if let Some(message) = found {
-            return message;
-        }
-    }
-    let text = String::from_utf8_lossy(body);
-    let text = text.trim();
-    match text.char_indices().nth(MAX_MESSAGE_CHARS) {
-        Some((cut, _)) => format!("{}...", text.get(..cut).unwrap_or(text)),
-        None => text.to_owned(),
-    }
 }
 
 /// Every log entry over every page; see [`PartnerClient::iter_logs`].
@@ -519,48 +442,6 @@ mod tests {
     use super::*;
 
     #[test]
-    fn server_message_prefers_message_then_error_then_text() {
-        assert_eq!(server_message(br#"{"message":"m","error":"e"}"#), "m");
-        assert_eq!(server_message(br#"{"error":"e"}"#), "e");
-        assert_eq!(
-            server_message(br#"{"error":{"message":"nested"}}"#),
-            "nested"
-        );
-        assert_eq!(server_message(b"  Bad Gateway \n"), "Bad Gateway");
-        let long = "x".repeat(1000);
-        assert_eq!(server_message(long.as_bytes()).len(), MAX_MESSAGE_CHARS + 3);
-    }
-
-    #[test]
-    fn retry_after_reads_seconds_and_http_dates() {
-        assert_eq!(parse_retry_after(" 7 "), Some(Duration::from_secs(7)));
-        // RFC 9110's example date, long past: no wait.
-        assert_eq!(
-            parse_retry_after("Sun, 06 Nov 1994 08:49:37 GMT"),
-            Some(Duration::ZERO)
-        );
-        let later = std::time::SystemTime::now() + Duration::from_secs(120);
-        let wait = parse_retry_after(&httpdate::fmt_http_date(later)).unwrap();
-        assert!(wait > Duration::from_secs(110) && wait <= Duration::from_secs(120));
-        assert_eq!(parse_retry_after("soon"), None);
-        assert_eq!(parse_retry_after("-1"), None);
-    }
-
-    #[test]
-    fn backoff_doubles_within_bounds() {
-        let client = PartnerClient::builder("k")
-            .initial_backoff(Duration::from_millis(100))
-            .max_backoff(Duration::from_millis(300))
-            .build()
-            .unwrap();
-        for (retries, full) in [(0, 100), (1, 200), (2, 300), (10, 300), (40, 300)] {
-            let wait = client.backoff(retries);
-            let full = Duration::from_millis(full);
-            assert!(wait >= full / 2 && wait <= full, "{retries}: {wait:?}");
-        }
-    }
-
-    #[test]
     fn bad_configuration_is_refused() {
         for (key, base) in [
             ("", DEFAULT_BASE_URL),
@@ -599,7 +480,7 @@ mod tests {
     #[test]
     fn errors_are_scrubbed_of_the_key() {
         let error = PartnerApiError::new(ErrorKind::Status, Some(401), "bad key pk_123 given")
-            .scrubbed("pk_123");
+            .scrubbed(&["pk_123", ""]);
         assert_eq!(error.message(), "bad key [REDACTED] given");
         assert_eq!(
             error.to_string(),

@@ -57,12 +57,10 @@ impl PartnerApiError {
         self
     }
 
-    /// Replace every occurrence of `secret` in the message (a server or a
-    /// transport error that echoes it back).
-    pub(crate) fn scrubbed(mut self, secret: &str) -> Self {
-        if !secret.is_empty() && self.message.contains(secret) {
-            self.message = self.message.replace(secret, "[REDACTED]");
-        }
+    /// Replace every occurrence of each of `secrets` in the message (a
+    /// server or a transport error that echoes one back).
+    pub(crate) fn scrubbed(mut self, secrets: &[&str]) -> Self {
+        self.message = crate::policy::scrub(&self.message, secrets);
         self
     }
 

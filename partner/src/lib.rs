@@ -4,6 +4,7 @@
 mod client;
 mod error;
 mod models;
+mod policy;
 mod secret;
 
 pub use client::{
@@ -15,3 +16,13 @@ pub use models::{
     WebhookUpdate,
 };
 pub use secret::{SECRET_PREFIX, SECRET_RANDOM_BYTES, WebhookSecret, generate_secret};
+
+/// The client's edge rules, public only for the shared behaviour tests
+/// (`fixtures/partner-behaviour.json`); not part of the API.
+#[doc(hidden)]
+pub mod internal {
+    pub use crate::policy::{
+        MAX_MESSAGE_CHARS, MAX_RESPONSE_BYTES, RetryPolicy, backoff_bounds, retry_after_delay,
+        scrub, server_message, truncate_message,
+    };
+}

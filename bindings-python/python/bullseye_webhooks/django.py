@@ -27,8 +27,8 @@ from typing import Any, Callable, Union
 from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponseBase, JsonResponse
 
-from ._errors import WebhookError
-from ._http import Answer, Event, Lease, Receiver, refusal
+from ._framework import event_or_refusal, run_claimed, run_claimed_async
+from ._http import Answer, Event, Receiver
 
 __all__ = ["BullseyeWebhook"]
 
@@ -49,16 +49,16 @@ class BullseyeWebhook(Receiver):
 
     def _event(self, request: HttpRequest) -> Union[Event, JsonResponse]:
         """The verified event of `request`, or the refusal to answer."""
-        try:
+
+        def read() -> Event:
             self.check_declared_length(request.META.get("CONTENT_LENGTH") or None)
             try:
                 body = request.body
             except RequestDataTooBig:
                 raise self.too_large() from None
             return self.construct_event(body, request.headers)
-        except WebhookError as error:
-            status, payload = refusal(error)
-            return JsonResponse(payload, status=status)
+
+        return event_or_refusal(read, lambda status, payload: JsonResponse(payload, status=status))
 
     def verified(self, view: Callable[..., Any]) -> Callable[..., Any]:
         """Call `view(request, event, *args, **kwargs)` for a verified
@@ -73,17 +73,9 @@ class BullseyeWebhook(Receiver):
                 event = self._event(request)
                 if isinstance(event, JsonResponse):
                     return event
-                claimed = await self.claim_async(event)
-                if isinstance(claimed, Answer):
-                    return _answer(claimed)
-                lease: Lease | None = claimed
-                try:
-                    response = await view(request, event, *args, **kwargs)
-                except BaseException:
-                    await self.finish_async(lease, False)
-                    raise
-                await self.finish_async(lease, _succeeded(response))
-                return response
+                return await run_claimed_async(
+                    self, event, lambda: view(request, event, *args, **kwargs), _answer, _succeeded
+                )
 
             async_wrapper.csrf_exempt = True  # type: ignore[attr-defined]
             return async_wrapper
@@ -95,17 +87,7 @@ class BullseyeWebhook(Receiver):
             event = self._event(request)
             if isinstance(event, JsonResponse):
                 return event
-            claimed = self.claim(event)
-            if isinstance(claimed, Answer):
-                return _answer(claimed)
-            lease: Lease | None = claimed
-            try:
-                response = view(request, event, *args, **kwargs)
-            except BaseException:
-                self.finish(lease, False)
-                raise
-            self.finish(lease, _succeeded(response))
-            return response
+            return run_claimed(self, event, lambda: view(request, event, *args, **kwargs), _answer, _succeeded)
 
         wrapper.csrf_exempt = True  # type: ignore[attr-defined]
         return wrapper

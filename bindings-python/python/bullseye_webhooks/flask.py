@@ -30,8 +30,8 @@ from typing import Any, Callable, Union
 from flask import Response, current_app, jsonify, request
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from ._errors import WebhookError
-from ._http import Answer, Event, Lease, Receiver, refusal
+from ._framework import event_or_refusal, run_claimed, run_claimed_async
+from ._http import Answer, Event, Receiver
 
 __all__ = ["BullseyeWebhook"]
 
@@ -43,25 +43,32 @@ def _answer(answer: Answer) -> Response:
     return response
 
 
+def _refuse(status: int, payload: dict[str, str]) -> Response:
+    response = jsonify(payload)
+    response.status_code = status
+    return response
+
+
+def _succeeded(response: Response) -> bool:
+    return 200 <= response.status_code < 300
+
+
 class BullseyeWebhook(Receiver):
     """Verifies deliveries for Flask views (Bullseye's, or any verifier's)."""
 
     def _event(self) -> Union[Event, Response]:
         """The verified event of the current request, or the refusal to answer."""
+        return event_or_refusal(self._read, _refuse)
+
+    def _read(self) -> Event:
+        self.check_declared_length(request.headers.get("Content-Length"))
+        # Werkzeug stops reading past this, chunked bodies included.
+        request.max_content_length = self.max_body_bytes
         try:
-            self.check_declared_length(request.headers.get("Content-Length"))
-            # Werkzeug stops reading past this, chunked bodies included.
-            request.max_content_length = self.max_body_bytes
-            try:
-                body = request.get_data(cache=True)
-            except RequestEntityTooLarge:
-                raise self.too_large() from None
-            return self.construct_event(body, request.headers)
-        except WebhookError as error:
-            status, payload = refusal(error)
-            response = jsonify(payload)
-            response.status_code = status
-            return response
+            body = request.get_data(cache=True)
+        except RequestEntityTooLarge:
+            raise self.too_large() from None
+        return self.construct_event(body, request.headers)
 
     def verified(self, view: Callable[..., Any]) -> Callable[..., Any]:
         """Call `view(event, *args, **kwargs)` for a verified delivery;
@@ -80,17 +87,11 @@ class BullseyeWebhook(Receiver):
                 event = self._event()
                 if isinstance(event, Response):
                     return event
-                claimed = await self.claim_async(event)
-                if isinstance(claimed, Answer):
-                    return _answer(claimed)
-                lease: Lease | None = claimed
-                try:
-                    response = current_app.make_response(await view(event, *args, **kwargs))
-                except BaseException:
-                    await self.finish_async(lease, False)
-                    raise
-                await self.finish_async(lease, 200 <= response.status_code < 300)
-                return response
+
+                async def call() -> Response:
+                    return current_app.make_response(await view(event, *args, **kwargs))
+
+                return await run_claimed_async(self, event, call, _answer, _succeeded)
 
             return async_wrapper
 
@@ -99,16 +100,8 @@ class BullseyeWebhook(Receiver):
             event = self._event()
             if isinstance(event, Response):
                 return event
-            claimed = self.claim(event)
-            if isinstance(claimed, Answer):
-                return _answer(claimed)
-            lease: Lease | None = claimed
-            try:
-                response = current_app.make_response(view(event, *args, **kwargs))
-            except BaseException:
-                self.finish(lease, False)
-                raise
-            self.finish(lease, 200 <= response.status_code < 300)
-            return response
+            return run_claimed(
+                self, event, lambda: current_app.make_response(view(event, *args, **kwargs)), _answer, _succeeded
+            )
 
         return wrapper

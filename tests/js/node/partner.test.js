@@ -593,7 +593,7 @@ test.describe('the package subpath', () => {
     assert.deepEqual(imported.names, loaded.names);
     assert.match(imported.resolved, /\/bindings-node\/partner\.mjs$/);
     assert.deepEqual(imported.cjs, [], 'the ES module loads no CommonJS file (so no addon)');
-    assert.deepEqual(loaded.names, ['API_KEY_ENV', 'API_KEY_HEADER', 'DEFAULT_BASE_URL', 'PartnerApiError', 'PartnerClient', 'SECRET_PREFIX', 'SECRET_RANDOM_BYTES', 'WEBHOOK_TYPES', 'generateSecret']);
+    assert.deepEqual(loaded.names, ['API_KEY_ENV', 'API_KEY_HEADER', 'DEFAULT_BASE_URL', 'PartnerApiError', 'PartnerClient', 'SECRET_PREFIX', 'SECRET_RANDOM_BYTES', 'WEBHOOK_TYPES', '_internal', 'generateSecret']);
   });
 
   test('partner.js is made from partner.mjs, and instanceof holds across the two', async () => {

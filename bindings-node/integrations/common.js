@@ -1,0 +1,112 @@
+'use strict';
+// What the Express, Fastify and Fetch integrations share: reading a bounded
+// body, checking options and the verifier, constructing the event, and
+// answering a refusal.
+
+const { describe, tooLarge } = require('../support.js');
+
+// What a body read stops at: the limit plus one byte is enough for the core
+// to refuse it, and memory stays bounded whatever the client sends.
+class TooLarge {
+  constructor(limit) {
+    this.limit = limit;
+  }
+  error() {
+    return tooLarge(this.limit);
+  }
+}
+
+/**
+ * Read a Node stream of byte chunks (a request), keeping at most `limit`
+ * bytes; it is drained to its end so the answer reaches the client.
+ */
+async function readLimited(chunks, limit) {
+  const kept = [];
+  let length = 0;
+  let over = false;
+  for await (const chunk of chunks) {
+    const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+    length += bytes.byteLength;
+    if (length > limit) {
+      over = true;
+      kept.length = 0;
+    } else {
+      kept.push(bytes);
+    }
+  }
+  if (over) return new TooLarge(limit);
+  return kept.length === 1 ? kept[0] : Buffer.concat(kept, length);
+}
+
+const INTEGRATION_OPTIONS = new Set(['kind', 'dedupe', 'onStoreError', 'lease', 'retention', 'logger']);
+
+function integrationOptions(options, extra = []) {
+  if (options === undefined || options === null) return {};
+  if (typeof options !== 'object' || Array.isArray(options)) throw new TypeError(`options must be an object, got ${describe(options)}`);
+  for (const key of Object.keys(options)) {
+    if (!INTEGRATION_OPTIONS.has(key) && !extra.includes(key)) {
+      throw new TypeError(`unknown option ${JSON.stringify(key)}; the options are ${[...INTEGRATION_OPTIONS, ...extra].join(', ')}`);
+    }
+  }
+  return options;
+}
+
+function checkedKind(options) {
+  const kind = options?.kind ?? 'event';
+  if (kind !== 'event' && kind !== 'visit') {
+    throw new TypeError(`kind must be "event" or "visit", got ${JSON.stringify(kind)}`);
+  }
+  return kind;
+}
+
+/**
+ * The one verifier protocol the integrations take: a Webhook, a
+ * BitnobWebhook, or any object with `constructEvent(body, headers)` (and
+ * `constructVisit` for `kind: 'visit'`) and `maxBodyBytes`.
+ */
+function checkedVerifier(verifier, kind) {
+  const ok =
+    verifier !== null &&
+    typeof verifier === 'object' &&
+    typeof verifier.constructEvent === 'function' &&
+    Number.isSafeInteger(verifier.maxBodyBytes) &&
+    (kind !== 'visit' || typeof verifier.constructVisit === 'function');
+  if (!ok) {
+    const what = kind === 'visit' ? 'a Webhook (kind: "visit" needs constructVisit)' : 'a Webhook or a BitnobWebhook';
+    throw new TypeError(`expected ${what}, got ${describe(verifier)}`);
+  }
+  return verifier;
+}
+
+/** Construct what `kind` asks for from a raw body and headers. */
+function construct(verifier, kind, body, headers) {
+  return kind === 'visit' ? verifier.constructVisit(body, headers) : verifier.constructEvent(body, headers);
+}
+
+function answerNode(res, error) {
+  res.statusCode = error.status;
+  res.setHeader('content-type', 'application/json');
+  res.end(JSON.stringify({ error: error.code }));
+}
+
+/** A de-duplication answer (duplicate, in flight, store unavailable) on a Node response. */
+function answerPlain(res, { status, headers, body }) {
+  res.statusCode = status;
+  for (const [name, value] of Object.entries(headers)) res.setHeader(name, value);
+  res.setHeader('content-type', 'application/json');
+  res.end(JSON.stringify(body));
+}
+
+const isSuccess = (status) => status >= 200 && status < 300;
+
+module.exports = {
+  TooLarge,
+  readLimited,
+  integrationOptions,
+  checkedKind,
+  checkedVerifier,
+  construct,
+  answerNode,
+  answerPlain,
+  isSuccess,
+};

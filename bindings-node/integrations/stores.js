@@ -1,0 +1,165 @@
+'use strict';
+// De-duplication: the core's MemoryStore, and (dedupe.js) the Redis store
+// and the claim flow the integrations share. Both stores need the napi
+// addon; on the WebAssembly fallback, using one says so.
+
+const backend = require('../backend.js');
+const { deliveryKeyOf } = require('../webhooks.js');
+const { describe } = require('../support.js');
+const { createDedupe } = require('../dedupe.js');
+
+const { native } = backend;
+const inspectCustom = Symbol.for('nodejs.util.inspect.custom');
+
+/** What the de-duplication needs from the addon, as an error when it did not load. */
+function addonNeeded(what) {
+  return new Error(
+    `bullseye-webhooks: ${what} needs the native addon, which did not load on this platform ` +
+      `(${process.platform}-${process.arch}); verification runs on the WebAssembly fallback. ` +
+      `Why the addon did not load: ${String(backend.nativeError?.message).split('\n')[0]}`,
+  );
+}
+
+/** Calls only the addon has: on the fallback, each throws addonNeeded. */
+const addon =
+  native ??
+  new Proxy(
+    {},
+    {
+      get: (_, name) => () => {
+        throw addonNeeded(`de-duplication (${String(name)})`);
+      },
+    },
+  );
+
+/** The core's de-duplication defaults; on the fallback, reading one throws (a store needs the addon anyway). */
+const DELIVERY_DEFAULTS =
+  native?.deliveryDefaults() ??
+  new Proxy(
+    {},
+    {
+      get: () => {
+        throw addonNeeded('de-duplication (the dedupe option)');
+      },
+    },
+  );
+
+/** A store's failure as the StoreUnavailableError of dedupe.js. */
+function storeFailure(error) {
+  if (error && error.code === 'store_unavailable') {
+    return new StoreUnavailableError(String(error.message).replace(/^store_unavailable: /, ''));
+  }
+  return error;
+}
+
+const {
+  RedisStore: CoreRedisStore,
+  StoreUnavailableError,
+  dedupeSettings,
+  claimDelivery,
+  settleClaim,
+} = createDedupe({
+  defaults: DELIVERY_DEFAULTS,
+  redisScripts: native?.redisScripts() ?? {},
+  newClaimToken() {
+    try {
+      return addon.newClaimToken();
+    } catch (error) {
+      throw storeFailure(error);
+    }
+  },
+  claimFromRedisReply(reply, token) {
+    try {
+      return addon.claimFromRedisReply(reply, token);
+    } catch (error) {
+      throw storeFailure(error);
+    }
+  },
+  completionFromRedisReply(reply) {
+    try {
+      return addon.completionFromRedisReply(reply);
+    } catch (error) {
+      throw storeFailure(error);
+    }
+  },
+  deliveryKeyOf,
+});
+
+/** The Redis store (dedupe.js); on the fallback, constructing it says it needs the addon. */
+const RedisStore =
+  native === null
+    ? class RedisStore {
+        constructor() {
+          throw addonNeeded('RedisStore');
+        }
+      }
+    : CoreRedisStore;
+
+/**
+ * De-duplication in this process's memory (the core's store): right for one
+ * process. At most `capacity` keys (default 100,000): when full, expired
+ * keys go first, then the done keys closest to expiry; never a claim in
+ * flight (full of those, a claim is StoreUnavailableError). For several
+ * processes, use RedisStore.
+ */
+class MemoryStore {
+  #native;
+
+  constructor(options) {
+    if (options !== undefined && options !== null && (typeof options !== 'object' || Array.isArray(options))) {
+      throw new TypeError(`options must be an object, got ${describe(options)}`);
+    }
+    for (const key of Object.keys(options ?? {})) {
+      if (key !== 'capacity') throw new TypeError(`unknown option ${JSON.stringify(key)}; the only option is capacity`);
+    }
+    const capacity = options?.capacity;
+    if (capacity !== undefined && !(Number.isSafeInteger(capacity) && capacity >= 1)) {
+      throw new TypeError(`capacity must be a positive integer, got ${describe(capacity)}`);
+    }
+    if (native === null) throw addonNeeded('MemoryStore');
+    this.#native = new native.NativeMemoryStore(capacity);
+  }
+
+  /** The most keys it holds. */
+  get capacity() {
+    return this.#native.capacity;
+  }
+
+  /** How many keys it holds now (expired ones until they are dropped). */
+  get size() {
+    return this.#native.size;
+  }
+
+  /** Claim `key` for `leaseMs`: `{ outcome: 'new', token }`, `{ outcome: 'duplicate' }` or `{ outcome: 'in_flight', retryAfter }`. */
+  claim(key, leaseMs) {
+    try {
+      return this.#native.claim(String(key), leaseMs);
+    } catch (error) {
+      throw storeFailure(error);
+    }
+  }
+
+  /** Mark `key` done for `retentionMs` if `token`'s claim holds it (or it is free): `'done'`, `'lease_expired'` or `'not_held'`. */
+  complete(key, token, retentionMs) {
+    try {
+      return this.#native.complete(String(key), String(token), retentionMs);
+    } catch (error) {
+      throw storeFailure(error);
+    }
+  }
+
+  /** Delete `token`'s claim on `key` (never another's): whether it did. */
+  release(key, token) {
+    try {
+      return this.#native.release(String(key), String(token));
+    } catch (error) {
+      throw storeFailure(error);
+    }
+  }
+
+  [inspectCustom]() {
+    return `MemoryStore { capacity: ${this.capacity}, size: ${this.size} }`;
+  }
+}
+
+module.exports = { MemoryStore, RedisStore, StoreUnavailableError, dedupeSettings, claimDelivery, settleClaim };
