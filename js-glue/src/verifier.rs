@@ -1,0 +1,235 @@
+//! The core's two verifiers, built from what JavaScript passes and called
+//! with its clock. Both packages take the same arguments: the secrets' bytes
+//! end to end with their lengths (wiped here whatever happens), a tolerance
+//! in seconds, a body size limit, milliseconds since the epoch for `now`.
+
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use bullseye_webhooks::{BitnobWebhook, Error, Webhook};
+use zeroize::Zeroize;
+
+use crate::{Answer, Failure, body_limit, clock, pairs, split_secrets, to_f64, tolerance};
+
+/// A `Webhook` built from what JavaScript passes.
+#[derive(Debug)]
+pub struct Verifier {
+    webhook: Webhook,
+}
+
+impl Verifier {
+    /// `secrets` holds every secret end to end, `lengths` their lengths; the
+    /// bytes are wiped whatever happens. `tolerance_seconds` unset: no time
+    /// check; `strict` refuses a field of another type.
+    pub fn new(
+        secrets: &mut [u8],
+        lengths: &[u32],
+        tolerance_seconds: Option<f64>,
+        max_body_bytes: Option<f64>,
+        strict: bool,
+    ) -> Result<Self, Failure> {
+        let built =
+            split_secrets(secrets, lengths).and_then(|list| Ok(Webhook::with_secrets(list)?));
+        secrets.zeroize();
+        let mut webhook = built?.with_strict(strict);
+        if let Some(seconds) = tolerance_seconds {
+            webhook = webhook.with_tolerance(tolerance(seconds)?);
+        }
+        if let Some(limit) = max_body_bytes {
+            webhook = webhook.with_max_body_bytes(body_limit(limit)?);
+        }
+        Ok(Self { webhook })
+    }
+
+    /// The body size limit, in bytes.
+    pub fn max_body_bytes(&self) -> f64 {
+        to_f64(self.webhook.max_body_bytes())
+    }
+
+    /// The tolerance in seconds, if any.
+    pub fn tolerance(&self) -> Option<f64> {
+        self.webhook.tolerance().map(|t| t.as_secs_f64())
+    }
+
+    /// Whether a field of another type is refused.
+    pub fn strict(&self) -> bool {
+        self.webhook.strict()
+    }
+
+    /// Check a signature.
+    pub fn verify(&self, body: &[u8], signature: &str) -> Result<(), Failure> {
+        Ok(self.webhook.verify(body, signature)?)
+    }
+
+    /// Verify and check an event exactly as the core's construct_event
+    /// would (its check_event, which builds no typed event), `now_ms` being
+    /// the clock; with a bad clock, a refusal of the delivery itself wins
+    /// over the clock's error.
+    pub fn construct_event<'b>(
+        &self,
+        body: &'b [u8],
+        signature: &str,
+        now_ms: f64,
+    ) -> Result<Answer<'b>, Failure> {
+        let now = match clock(now_ms) {
+            Ok(now) => now,
+            Err(bad_clock) => {
+                self.webhook.verify(body, signature)?;
+                return Err(bad_clock);
+            }
+        };
+        let checked = self.webhook.check_event_at(body, signature, now)?;
+        Ok(Answer::event(checked, body))
+    }
+
+    /// The async path, with the MACs computed by Web Crypto. `length` is the
+    /// body's length. With `macs` empty: the checks before any hashing
+    /// (size, signature presence and shape), answering `None`. With `macs`
+    /// (the HMAC under each secret, 32 bytes each, in order): verify's
+    /// compare and, with `event`, every check of constructEvent on `body`
+    /// and its answer; without, `None` (and `body` may be empty).
+    pub fn check_macs<'b>(
+        &self,
+        body: &'b [u8],
+        length: f64,
+        signature: &str,
+        macs: &[u8],
+        now_ms: f64,
+        event: bool,
+    ) -> Result<Option<Answer<'b>>, Failure> {
+        let length = body_limit(length)
+            .map_err(|_| Failure::Argument("the body length must be a non-negative integer"))?;
+        if macs.is_empty() {
+            self.webhook.precheck(length, signature)?;
+            return Ok(None);
+        }
+        if !event {
+            self.webhook.verify_macs(length, signature, macs)?;
+            return Ok(None);
+        }
+        if length != body.len() {
+            return Err(Failure::Argument("the body length does not match the body"));
+        }
+        let now = match clock(now_ms) {
+            Ok(now) => now,
+            Err(bad_clock) => {
+                // A refusal of the delivery itself wins over a bad clock.
+                self.webhook.verify_macs(length, signature, macs)?;
+                return Err(bad_clock);
+            }
+        };
+        let checked = self
+            .webhook
+            .check_event_with_macs_at(body, signature, macs, now)?;
+        Ok(Some(Answer::event(checked, body)))
+    }
+
+    /// Check a visit's token or HMAC, then the visit.
+    pub fn construct_visit<'b>(
+        &self,
+        body: &'b [u8],
+        signature: &str,
+    ) -> Result<Answer<'b>, Failure> {
+        let checked = self.webhook.check_visit(body, signature)?;
+        Ok(Answer::visit(checked, body))
+    }
+}
+
+/// A `BitnobWebhook` built from what JavaScript passes.
+#[derive(Debug)]
+pub struct Bitnob {
+    webhook: BitnobWebhook,
+}
+
+impl Bitnob {
+    /// `secrets` holds every secret end to end, `lengths` their lengths; the
+    /// bytes are wiped whatever happens. `tolerance_seconds` is the replay
+    /// window (`None`: none; JavaScript passes the default, 300, itself).
+    pub fn new(
+        secrets: &mut [u8],
+        lengths: &[u32],
+        tolerance_seconds: Option<f64>,
+        legacy_sha512: bool,
+        max_body_bytes: Option<f64>,
+    ) -> Result<Self, Failure> {
+        let built =
+            split_secrets(secrets, lengths).and_then(|list| Ok(BitnobWebhook::with_secrets(list)?));
+        secrets.zeroize();
+        let mut webhook = built?.with_legacy_sha512(legacy_sha512);
+        webhook = match tolerance_seconds {
+            None => webhook.without_tolerance(),
+            Some(seconds) => webhook.with_tolerance(tolerance(seconds)?),
+        };
+        if let Some(limit) = max_body_bytes {
+            webhook = webhook.with_max_body_bytes(body_limit(limit)?);
+        }
+        Ok(Self { webhook })
+    }
+
+    /// The body size limit, in bytes.
+    pub fn max_body_bytes(&self) -> f64 {
+        to_f64(self.webhook.max_body_bytes())
+    }
+
+    /// The window in seconds, if any.
+    pub fn tolerance(&self) -> Option<f64> {
+        self.webhook.tolerance().map(|t| t.as_secs_f64())
+    }
+
+    /// Whether the legacy HMAC-SHA512 scheme is accepted.
+    pub fn legacy_sha512(&self) -> bool {
+        self.webhook.legacy_sha512()
+    }
+
+    /// The indexes of the configured secrets whose last 4 characters are `last4`.
+    pub fn secrets_ending_in(&self, last4: &str) -> Vec<u32> {
+        self.webhook
+            .secrets_ending_in(last4)
+            .into_iter()
+            .filter_map(|index| u32::try_from(index).ok())
+            .collect()
+    }
+
+    /// Run `at` with the clock `now_ms`. Without a window the clock is never
+    /// read. With a bad clock, the checks run at the epoch, and a refusal of
+    /// the delivery itself (anything but the window, which that clock cannot
+    /// decide) wins over the clock's error.
+    fn at_clock<T>(
+        &self,
+        now_ms: f64,
+        at: impl FnOnce(SystemTime) -> Result<T, Error>,
+    ) -> Result<T, Failure> {
+        match clock(now_ms) {
+            Ok(now) => Ok(at(now)?),
+            Err(_) if self.webhook.tolerance().is_none() => Ok(at(UNIX_EPOCH)?),
+            Err(bad_clock) => match at(UNIX_EPOCH) {
+                Err(error) if error != Error::TimestampOutOfTolerance => Err(error.into()),
+                _ => Err(bad_clock),
+            },
+        }
+    }
+
+    /// Check a delivery whose headers are `[name, value, name, value, ...]`,
+    /// `now_ms` (milliseconds since the Unix epoch) being the clock. With
+    /// `event`, every check of constructEvent and its answer; without,
+    /// verify's checks only and `None`. (One call for both: each export
+    /// costs the `.wasm` about 1 KB.)
+    pub fn check<'b>(
+        &self,
+        body: &'b [u8],
+        headers: &[String],
+        now_ms: f64,
+        event: bool,
+    ) -> Result<Option<Answer<'b>>, Failure> {
+        if event {
+            self.at_clock(now_ms, |now| {
+                self.webhook.check_event_at(body, pairs(headers), now)
+            })
+            .map(|checked| Some(Answer::event(checked, body)))
+        } else {
+            self.at_clock(now_ms, |now| {
+                self.webhook.verify_at(body, pairs(headers), now)
+            })
+            .map(|()| None)
+        }
+    }
+}
