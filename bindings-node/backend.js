@@ -57,9 +57,8 @@ function nativeBackend() {
     signBitnobLegacy: native.signBitnobLegacy,
     secretLast4: native.secretLast4,
     parseVisit: native.parseVisit,
-    webhook: (bytes, lengths, tolerance, maxBodyBytes, strict) => new native.NativeWebhook(bytes, lengths, tolerance, maxBodyBytes, strict),
-    bitnob: (bytes, lengths, tolerance, legacySha512, maxBodyBytes) =>
-      new native.NativeBitnobWebhook(bytes, lengths, tolerance, legacySha512, maxBodyBytes),
+    webhook: (bytes, lengths, options) => new native.NativeWebhook(bytes, lengths, options),
+    bitnob: (bytes, lengths, options) => new native.NativeBitnobWebhook(bytes, lengths, options),
   };
 }
 

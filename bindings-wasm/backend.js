@@ -97,6 +97,6 @@ export default {
   signBitnobLegacy,
   secretLast4,
   parseVisit,
-  webhook: (bytes, lengths, tolerance, maxBodyBytes, strict) => new WasmWebhook(bytes, lengths, tolerance, maxBodyBytes, strict),
-  bitnob: (bytes, lengths, tolerance, legacySha512, maxBodyBytes) => new WasmBitnobWebhook(bytes, lengths, tolerance, legacySha512, maxBodyBytes),
+  webhook: (bytes, lengths, options) => new WasmWebhook(bytes, lengths, options),
+  bitnob: (bytes, lengths, options) => new WasmBitnobWebhook(bytes, lengths, options),
 };

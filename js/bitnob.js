@@ -5,7 +5,7 @@ import backend from './backend.js';
 import { describe, WebhookError, wrapped } from './support.js';
 import { rawBody, headerValue, flatHeaders, withSecret, checkedObject, checkedMaxBodyBytes, isSeconds, nowMs } from './inputs.js';
 import { eventFrom } from './answers.js';
-import { Verifier, coreOf } from './verifier.js';
+import { Verifier, coreOf, settingsOf } from './verifier.js';
 
 const { BITNOB_SIGNATURE_HEADER, BITNOB_TIMESTAMP_HEADER, BITNOB_EVENT_HEADER, DEFAULT_BITNOB_TOLERANCE } = backend.constants;
 
@@ -36,7 +36,11 @@ function bitnobHeaders(headers) {
 
 const BITNOB_OPTION_NAMES = new Set(['tolerance', 'legacySha512', 'maxBodyBytes']);
 
-/** BitnobWebhook's options: tolerance (default 300, null for none), legacySha512 (default true), maxBodyBytes. */
+/**
+ * BitnobWebhook's options: tolerance (default 300, null for none),
+ * legacySha512 (default true), maxBodyBytes; as the core's calls take them
+ * (no window: tolerance undefined).
+ */
 function bitnobOptions(options) {
   if (options === undefined || options === null) options = {};
   for (const key of Object.keys(checkedObject(options))) {
@@ -49,7 +53,7 @@ function bitnobOptions(options) {
     throw new TypeError(`tolerance must be a non-negative number of seconds, or null for no replay window, got ${describe(tolerance)}`);
   }
   if (typeof legacySha512 !== 'boolean') throw new TypeError(`legacySha512 must be a boolean, got ${describe(legacySha512)}`);
-  return { tolerance, legacySha512, maxBodyBytes: checkedMaxBodyBytes(maxBodyBytes) };
+  return { tolerance: tolerance ?? undefined, legacySha512, maxBodyBytes: checkedMaxBodyBytes(maxBodyBytes) };
 }
 
 /**
@@ -64,15 +68,15 @@ function bitnobOptions(options) {
 class BitnobWebhook extends Verifier {
   constructor(secretOrSecrets, options) {
     backend.ready();
-    const { tolerance, legacySha512, maxBodyBytes } = bitnobOptions(options);
+    const checked = bitnobOptions(options);
     super('BitnobWebhook', ['tolerance', 'legacySha512', 'maxBodyBytes'], secretOrSecrets, (bytes, lengths) =>
-      backend.bitnob(bytes, lengths, tolerance, legacySha512, maxBodyBytes),
+      backend.bitnob(bytes, lengths, checked),
     );
   }
 
   /** Whether the legacy HMAC-SHA512 scheme is accepted. */
   get legacySha512() {
-    return coreOf(this).legacySha512;
+    return settingsOf(this).legacySha512;
   }
 
   /**

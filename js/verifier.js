@@ -53,6 +53,8 @@ async function macsOf(keys, bytes) {
 
 /** The core's verifier inside a Webhook or a BitnobWebhook (set in Verifier's static block). */
 let coreOf;
+/** A verifier's settings as the core holds them (`maxBodyBytes`, `tolerance`, and `strict` or `legacySha512`). */
+let settingsOf;
 /** A verifier's Web Crypto keys, or null (the core's HMAC); a promise until imported. */
 let keysOf;
 
@@ -64,6 +66,7 @@ let keysOf;
  */
 class Verifier {
   #core;
+  #settings;
   #name;
   #fields;
   #secretCount;
@@ -71,17 +74,23 @@ class Verifier {
 
   static {
     coreOf = (verifier) => verifier.#core;
+    settingsOf = (verifier) => verifier.#settings;
     keysOf = (verifier) => verifier.#keys;
   }
 
   /**
-   * `build(secrets)` makes the core's verifier; `fields` are what inspect
+   * `build(bytes, lengths)` makes the core's verifier (see inputs.js,
+   * `built`), whose settings are read once; `fields` are what inspect
    * and toJSON show after the secrets; `webCrypto` imports the secrets as
    * Web Crypto keys too, for the async path, where the backend wants it.
    */
   constructor(name, fields, secretOrSecrets, build, webCrypto) {
     let keys;
     [this.#core, this.#secretCount, keys] = built(secretOrSecrets, build, webCrypto ? importKeys : undefined);
+    // The window as the core's Duration::as_secs_f64: whole seconds plus nanoseconds.
+    const { toleranceNanos = 0, ...settings } = JSON.parse(this.#core.settings());
+    if (settings.tolerance !== null) settings.tolerance += toleranceNanos / 1e9;
+    this.#settings = settings;
     this.#keys = keys;
     // Once imported, the keys are read without awaiting.
     keys?.then((imported) => {
@@ -93,12 +102,12 @@ class Verifier {
 
   /** The body size limit, in bytes. */
   get maxBodyBytes() {
-    return this.#core.maxBodyBytes;
+    return this.#settings.maxBodyBytes;
   }
 
   /** The window in seconds (tolerance, replay window), or null when there is none. */
   get tolerance() {
-    return this.#core.tolerance ?? null;
+    return this.#settings.tolerance;
   }
 
   /**
@@ -127,4 +136,4 @@ class Verifier {
   }
 }
 
-export { Verifier, coreOf, keysOf, macsOf, NO_BYTES };
+export { Verifier, coreOf, settingsOf, keysOf, macsOf, NO_BYTES };

@@ -31,19 +31,20 @@
 //   errorCodes(), errorStatuses() (in errorCodes order), findHeader(flat, name),
 //   sign(secret, body), signBitnob(secret, timestamp, body),
 //   signBitnobLegacy(secret, body), secretLast4(secret), parseVisit(body, strict);
-// - webhook(bytes, lengths, tolerance, maxBodyBytes, strict) and
-//   bitnob(bytes, lengths, tolerance or null, legacySha512, maxBodyBytes):
+// - webhook(bytes, lengths, { tolerance, maxBodyBytes, strict }) and
+//   bitnob(bytes, lengths, { tolerance or null, legacySha512, maxBodyBytes }):
 //   the core's verifiers (the secrets end to end in `bytes`, a copy the
-//   caller wipes after, and their lengths), with getters maxBodyBytes,
-//   tolerance, strict / legacySha512 and the calls verify(body, signature),
-//   constructEvent(body, signature, nowMs), constructVisit(body, signature)
-//   / check(body, flatHeaders, nowMs, event), secretsEndingIn(last4).
+//   caller wipes after, and their lengths), with the calls settings() (JSON
+//   text: maxBodyBytes, tolerance, strict / legacySha512),
+//   verify(body, signature), constructEvent(body, signature, nowMs),
+//   constructVisit(body, signature) / check(body, flatHeaders, nowMs, event),
+//   secretsEndingIn(last4).
 // The core's answer to an event or a visit is one JSON text (answers.js).
 import backend from './backend.js';
 import { WebhookError, wrapped } from './support.js';
 import { rawBody, signatureOf, withSecret, checkedOptions, visitOptions, nowMs } from './inputs.js';
 import { mismatchesOf, deliveryKeyOf, eventFrom, visitFrom } from './answers.js';
-import { Verifier, coreOf, keysOf, macsOf, NO_BYTES } from './verifier.js';
+import { Verifier, coreOf, settingsOf, keysOf, macsOf, NO_BYTES } from './verifier.js';
 import { BitnobWebhook, secretLast4, signBitnob, signBitnobLegacy } from './bitnob.js';
 
 const {
@@ -90,19 +91,19 @@ function coreErrorCodes() {
 class Webhook extends Verifier {
   constructor(secretOrSecrets, options) {
     backend.ready();
-    const { tolerance, maxBodyBytes, strict } = checkedOptions(options);
+    const checked = checkedOptions(options);
     super(
       'Webhook',
       ['tolerance', 'maxBodyBytes', 'strict'],
       secretOrSecrets,
-      (bytes, lengths) => backend.webhook(bytes, lengths, tolerance, maxBodyBytes, strict),
+      (bytes, lengths) => backend.webhook(bytes, lengths, checked),
       true,
     );
   }
 
   /** Whether a documented field of another type is refused (`invalid_payload`). */
   get strict() {
-    return coreOf(this).strict;
+    return settingsOf(this).strict;
   }
 
   /** Check the X-Bullseye-Signature over the raw body; throws a WebhookError. */

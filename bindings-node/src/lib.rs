@@ -113,10 +113,36 @@ pub fn sign(
 }
 
 /// Check a fingerprinting-api visit (no signature check), refusing its
-/// first mismatch when `strict` (see [`Answer`]).
+/// first mismatch when `strict` (the glue's answer, as JSON text).
 #[napi(js_name = "parseVisit")]
 pub fn parse_visit(body: Either<String, BufferSlice<'_>>, strict: bool) -> Result<String> {
     answered(glue::parse_visit(bytes(&body), strict))
+}
+
+/// A `Webhook`'s options as the JavaScript entry passes them (checked there).
+#[napi(object)]
+pub struct NativeWebhookOptions {
+    /// The tolerance in seconds; unset: no time check.
+    pub tolerance: Option<f64>,
+    /// The body size limit in bytes; unset: the core's default.
+    pub max_body_bytes: Option<f64>,
+    /// Whether a field of another type is refused.
+    pub strict: bool,
+}
+
+impl From<NativeWebhookOptions> for glue::WebhookOptions {
+    fn from(options: NativeWebhookOptions) -> Self {
+        let NativeWebhookOptions {
+            tolerance,
+            max_body_bytes,
+            strict,
+        } = options;
+        Self {
+            tolerance,
+            max_body_bytes,
+            strict,
+        }
+    }
 }
 
 /// The native verifier behind the JavaScript `Webhook` class.
@@ -127,37 +153,24 @@ pub struct NativeWebhook {
 
 #[napi]
 impl NativeWebhook {
-    /// Build a verifier (see the glue's `Verifier::new`); `secrets` (a copy
-    /// the JavaScript entry made) is wiped before returning.
+    /// Build a verifier from the secrets end to end (a copy the JavaScript
+    /// entry made, wiped before returning), their lengths and the options.
     #[napi(constructor)]
     pub fn new(
         mut secrets: BufferSlice<'_>,
         lengths: Vec<u32>,
-        tolerance_seconds: Option<f64>,
-        max_body_bytes: Option<f64>,
-        strict: bool,
+        options: NativeWebhookOptions,
     ) -> Result<Self> {
-        let inner = glue::Verifier::new(
-            &mut secrets,
-            &lengths,
-            tolerance_seconds,
-            max_body_bytes,
-            strict,
-        )
-        .map_err(thrown)?;
+        let options = glue::WebhookOptions::from(options);
+        let inner = glue::Verifier::new(&mut secrets, &lengths, &options).map_err(thrown)?;
         Ok(Self { inner })
     }
 
-    /// The body size limit, in bytes.
-    #[napi(getter, js_name = "maxBodyBytes")]
-    pub fn max_body_bytes(&self) -> f64 {
-        self.inner.max_body_bytes()
-    }
-
-    /// The tolerance in seconds, or null when there is no time check.
-    #[napi(getter)]
-    pub fn tolerance(&self) -> Option<f64> {
-        self.inner.tolerance()
+    /// The settings as the core holds them, as JSON text: `{"maxBodyBytes",
+    /// "tolerance" (seconds or null), "strict"}`.
+    #[napi]
+    pub fn settings(&self) -> String {
+        self.inner.settings_json()
     }
 
     /// Check an `X-Bullseye-Signature` value over the raw body.
@@ -166,13 +179,7 @@ impl NativeWebhook {
         self.inner.verify(bytes(&body), &signature).map_err(thrown)
     }
 
-    /// Whether a field of another type is refused as `invalid_payload`.
-    #[napi(getter)]
-    pub fn strict(&self) -> bool {
-        self.inner.strict()
-    }
-
-    /// Verify, then check the event (see [`Answer`]). `now_ms`
+    /// Verify, then check the event (the glue's answer, as JSON text). `now_ms`
     /// (milliseconds since the Unix epoch, JavaScript's clock) is the clock.
     #[napi(js_name = "constructEvent")]
     pub fn construct_event(
@@ -184,7 +191,7 @@ impl NativeWebhook {
         answered(self.inner.construct_event(bytes(&body), &signature, now_ms))
     }
 
-    /// Check a visit's token or HMAC, then the visit (see [`Answer`]).
+    /// Check a visit's token or HMAC, then the visit (the glue's answer, as JSON text).
     #[napi(js_name = "constructVisit")]
     pub fn construct_visit(
         &self,
@@ -417,6 +424,32 @@ pub fn sign_bitnob_legacy(
     bullseye_webhooks::sign_bitnob_legacy(bytes(&secret), bytes(&body))
 }
 
+/// A `BitnobWebhook`'s options as the JavaScript entry passes them (checked there).
+#[napi(object)]
+pub struct NativeBitnobOptions {
+    /// The replay window in seconds; unset: none.
+    pub tolerance: Option<f64>,
+    /// Whether the legacy HMAC-SHA512 scheme is accepted.
+    pub legacy_sha512: bool,
+    /// The body size limit in bytes; unset: the core's default.
+    pub max_body_bytes: Option<f64>,
+}
+
+impl From<NativeBitnobOptions> for glue::BitnobOptions {
+    fn from(options: NativeBitnobOptions) -> Self {
+        let NativeBitnobOptions {
+            tolerance,
+            legacy_sha512,
+            max_body_bytes,
+        } = options;
+        Self {
+            tolerance,
+            legacy_sha512,
+            max_body_bytes,
+        }
+    }
+}
+
 /// The native verifier behind the JavaScript `BitnobWebhook` class.
 #[napi(js_name = "NativeBitnobWebhook")]
 pub struct NativeBitnobWebhook {
@@ -425,43 +458,24 @@ pub struct NativeBitnobWebhook {
 
 #[napi]
 impl NativeBitnobWebhook {
-    /// Build a verifier (see the glue's `Bitnob::new`); `secrets` (a copy
-    /// the JavaScript entry made) is wiped before returning.
+    /// Build a verifier from the secrets end to end (a copy the JavaScript
+    /// entry made, wiped before returning), their lengths and the options.
     #[napi(constructor)]
     pub fn new(
         mut secrets: BufferSlice<'_>,
         lengths: Vec<u32>,
-        tolerance_seconds: Option<f64>,
-        legacy_sha512: bool,
-        max_body_bytes: Option<f64>,
+        options: NativeBitnobOptions,
     ) -> Result<Self> {
-        let inner = glue::Bitnob::new(
-            &mut secrets,
-            &lengths,
-            tolerance_seconds,
-            legacy_sha512,
-            max_body_bytes,
-        )
-        .map_err(thrown)?;
+        let options = glue::BitnobOptions::from(options);
+        let inner = glue::Bitnob::new(&mut secrets, &lengths, &options).map_err(thrown)?;
         Ok(Self { inner })
     }
 
-    /// The body size limit, in bytes.
-    #[napi(getter, js_name = "maxBodyBytes")]
-    pub fn max_body_bytes(&self) -> f64 {
-        self.inner.max_body_bytes()
-    }
-
-    /// The replay window in seconds, or null when it is off.
-    #[napi(getter)]
-    pub fn tolerance(&self) -> Option<f64> {
-        self.inner.tolerance()
-    }
-
-    /// Whether the legacy HMAC-SHA512 scheme is accepted.
-    #[napi(getter, js_name = "legacySha512")]
-    pub fn legacy_sha512(&self) -> bool {
-        self.inner.legacy_sha512()
+    /// The settings as the core holds them, as JSON text: `{"maxBodyBytes",
+    /// "tolerance" (seconds or null), "legacySha512"}`.
+    #[napi]
+    pub fn settings(&self) -> String {
+        self.inner.settings_json()
     }
 
     /// The indexes of the configured secrets whose last 4 characters are `last4`.

@@ -29,6 +29,32 @@ extern "C" {
 
     #[wasm_bindgen(method, setter = code, js_class = "Error")]
     fn set_code(this: &JsFailure, code: &str);
+
+    /// A `Webhook`'s options as the JavaScript entry passes them (checked
+    /// there): `{ tolerance, maxBodyBytes, strict }`.
+    pub type WebhookOptions;
+
+    #[wasm_bindgen(method, getter)]
+    fn tolerance(this: &WebhookOptions) -> Option<f64>;
+
+    #[wasm_bindgen(method, getter = maxBodyBytes)]
+    fn max_body_bytes(this: &WebhookOptions) -> Option<f64>;
+
+    #[wasm_bindgen(method, getter)]
+    fn strict(this: &WebhookOptions) -> bool;
+
+    /// A `BitnobWebhook`'s options as the JavaScript entry passes them
+    /// (checked there): `{ tolerance, legacySha512, maxBodyBytes }`.
+    pub type BitnobOptions;
+
+    #[wasm_bindgen(method, getter = tolerance)]
+    fn window(this: &BitnobOptions) -> Option<f64>;
+
+    #[wasm_bindgen(method, getter = legacySha512)]
+    fn legacy_sha512(this: &BitnobOptions) -> bool;
+
+    #[wasm_bindgen(method, getter = maxBodyBytes)]
+    fn body_limit(this: &BitnobOptions) -> Option<f64>;
 }
 
 /// A failure as JavaScript receives it: an `Error` whose `code` is one of
@@ -118,7 +144,7 @@ pub fn secret_last4(secret: &[u8]) -> String {
 }
 
 /// Check a fingerprinting-api visit (no signature check), refusing its
-/// first mismatch when `strict` (see [`Answer`]).
+/// first mismatch when `strict` (the glue's [`Answer`], as JSON text).
 #[wasm_bindgen(js_name = parseVisit)]
 pub fn parse_visit(body: &[u8], strict: bool) -> Result<String, JsValue> {
     answered(glue::parse_visit(body, strict))
@@ -132,43 +158,27 @@ pub struct WasmWebhook {
 
 #[wasm_bindgen]
 impl WasmWebhook {
-    /// Build a verifier (see [`glue::Verifier::new`]); `secrets`, this
-    /// module's copy, is wiped before returning.
+    /// Build a verifier from the secrets end to end (this module's copy,
+    /// wiped before returning), their lengths and the options.
     #[wasm_bindgen(constructor)]
     pub fn new(
         mut secrets: Vec<u8>,
         lengths: Vec<u32>,
-        tolerance_seconds: Option<f64>,
-        max_body_bytes: Option<f64>,
-        strict: bool,
+        options: &WebhookOptions,
     ) -> Result<WasmWebhook, JsValue> {
-        let inner = glue::Verifier::new(
-            &mut secrets,
-            &lengths,
-            tolerance_seconds,
-            max_body_bytes,
-            strict,
-        )
-        .map_err(thrown)?;
+        let options = glue::WebhookOptions {
+            tolerance: options.tolerance(),
+            max_body_bytes: options.max_body_bytes(),
+            strict: options.strict(),
+        };
+        let inner = glue::Verifier::new(&mut secrets, &lengths, &options).map_err(thrown)?;
         Ok(Self { inner })
     }
 
-    /// The body size limit, in bytes.
-    #[wasm_bindgen(getter, js_name = maxBodyBytes)]
-    pub fn max_body_bytes(&self) -> f64 {
-        self.inner.max_body_bytes()
-    }
-
-    /// The tolerance in seconds, or `undefined` when there is no time check.
-    #[wasm_bindgen(getter)]
-    pub fn tolerance(&self) -> Option<f64> {
-        self.inner.tolerance()
-    }
-
-    /// Whether a field of another type is refused as `invalid_payload`.
-    #[wasm_bindgen(getter)]
-    pub fn strict(&self) -> bool {
-        self.inner.strict()
+    /// The settings as the core holds them, as JSON text: `{"maxBodyBytes",
+    /// "tolerance" (seconds or null), "strict"}`.
+    pub fn settings(&self) -> String {
+        self.inner.settings_json()
     }
 
     /// Check an `X-Bullseye-Signature` value over the raw body.
@@ -176,7 +186,7 @@ impl WasmWebhook {
         self.inner.verify(body, signature).map_err(thrown)
     }
 
-    /// Verify, then check the event (see [`Answer`]). `now_ms`
+    /// Verify, then check the event (the glue's [`Answer`], as JSON text). `now_ms`
     /// (milliseconds since the Unix epoch, JavaScript's `Date.now()`) is the
     /// clock: `wasm32-unknown-unknown` has none of its own.
     #[wasm_bindgen(js_name = constructEvent)]
@@ -209,7 +219,7 @@ impl WasmWebhook {
         )
     }
 
-    /// Check a visit's token or HMAC, then the visit (see [`Answer`]).
+    /// Check a visit's token or HMAC, then the visit (the glue's [`Answer`], as JSON text).
     #[wasm_bindgen(js_name = constructVisit)]
     pub fn construct_visit(&self, body: &[u8], signature: &str) -> Result<String, JsValue> {
         answered(self.inner.construct_visit(body, signature))
@@ -224,43 +234,27 @@ pub struct WasmBitnobWebhook {
 
 #[wasm_bindgen]
 impl WasmBitnobWebhook {
-    /// Build a verifier (see [`glue::Bitnob::new`]); `secrets`, this
-    /// module's copy, is wiped before returning.
+    /// Build a verifier from the secrets end to end (this module's copy,
+    /// wiped before returning), their lengths and the options.
     #[wasm_bindgen(constructor)]
     pub fn new(
         mut secrets: Vec<u8>,
         lengths: Vec<u32>,
-        tolerance_seconds: Option<f64>,
-        legacy_sha512: bool,
-        max_body_bytes: Option<f64>,
+        options: &BitnobOptions,
     ) -> Result<WasmBitnobWebhook, JsValue> {
-        let inner = glue::Bitnob::new(
-            &mut secrets,
-            &lengths,
-            tolerance_seconds,
-            legacy_sha512,
-            max_body_bytes,
-        )
-        .map_err(thrown)?;
+        let options = glue::BitnobOptions {
+            tolerance: options.window(),
+            legacy_sha512: options.legacy_sha512(),
+            max_body_bytes: options.body_limit(),
+        };
+        let inner = glue::Bitnob::new(&mut secrets, &lengths, &options).map_err(thrown)?;
         Ok(Self { inner })
     }
 
-    /// The body size limit, in bytes.
-    #[wasm_bindgen(getter, js_name = maxBodyBytes)]
-    pub fn max_body_bytes(&self) -> f64 {
-        self.inner.max_body_bytes()
-    }
-
-    /// The window in seconds, or `undefined` when it is off.
-    #[wasm_bindgen(getter)]
-    pub fn tolerance(&self) -> Option<f64> {
-        self.inner.tolerance()
-    }
-
-    /// Whether the legacy HMAC-SHA512 scheme is accepted.
-    #[wasm_bindgen(getter, js_name = legacySha512)]
-    pub fn legacy_sha512(&self) -> bool {
-        self.inner.legacy_sha512()
+    /// The settings as the core holds them, as JSON text: `{"maxBodyBytes",
+    /// "tolerance" (seconds or null), "legacySha512"}`.
+    pub fn settings(&self) -> String {
+        self.inner.settings_json()
     }
 
     /// The indexes of the configured secrets whose last 4 characters are `last4`.

@@ -18,7 +18,7 @@ mod answer;
 mod verifier;
 
 pub use answer::Answer;
-pub use verifier::{Bitnob, Verifier};
+pub use verifier::{Bitnob, BitnobOptions, Verifier, WebhookOptions};
 
 #[cfg(test)]
 mod tests;

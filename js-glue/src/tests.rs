@@ -16,7 +16,12 @@ fn webhook(
     max: Option<f64>,
     strict: bool,
 ) -> Result<Verifier, Failure> {
-    Verifier::new(&mut secrets.to_vec(), lengths, tolerance, max, strict)
+    let options = WebhookOptions {
+        tolerance,
+        max_body_bytes: max,
+        strict,
+    };
+    Verifier::new(&mut secrets.to_vec(), lengths, &options)
 }
 
 fn two_secrets() -> Verifier {
@@ -31,10 +36,10 @@ fn json(answer: Result<Answer<'_>, Failure>) -> String {
 #[test]
 fn the_secrets_are_wiped() {
     let mut secrets = b"whsec_newwhsec_old".to_vec();
-    Verifier::new(&mut secrets, &[9, 9], None, None, false).unwrap();
+    Verifier::new(&mut secrets, &[9, 9], &WebhookOptions::default()).unwrap();
     assert_eq!(secrets, [0; 18]);
     let mut refused = b"abc".to_vec();
-    Bitnob::new(&mut refused, &[4], None, true, None).unwrap_err();
+    Bitnob::new(&mut refused, &[4], &BitnobOptions::default()).unwrap_err();
     assert_eq!(refused, [0; 3]);
 }
 
@@ -46,8 +51,10 @@ fn secrets_are_split_by_length_and_both_accepted() {
     }
     let other = verifier.verify(BODY, &sign("whsec_xxx", BODY)).unwrap_err();
     assert_eq!(other.code(), "signature_mismatch");
-    assert_eq!(verifier.tolerance(), Some(300.0));
-    assert_eq!(verifier.max_body_bytes(), 1_048_576.0);
+    assert_eq!(
+        verifier.settings_json(),
+        r#"{"maxBodyBytes":1048576,"tolerance":300,"toleranceNanos":0,"strict":false}"#
+    );
 }
 
 #[test]
@@ -117,7 +124,7 @@ fn strict_refuses_a_mismatch_and_lenient_lists_it() {
     let body = br#"{"event":"visitor.identified","company":{"size":"150"}}"#;
     let signature = sign("s", body);
     let lenient = webhook(b"s", &[1], None, None, false).unwrap();
-    assert!(!lenient.strict());
+    assert!(lenient.settings_json().ends_with(r#""strict":false}"#));
     assert_eq!(
         json(lenient.construct_event(body, &signature, 0.0)),
         concat!(
@@ -135,7 +142,7 @@ fn strict_refuses_a_mismatch_and_lenient_lists_it() {
         )
     );
     let strict = webhook(b"s", &[1], None, None, true).unwrap();
-    assert!(strict.strict());
+    assert!(strict.settings_json().ends_with(r#""strict":true}"#));
     let refused = strict.construct_event(body, &signature, 0.0).unwrap_err();
     assert_eq!(refused.code(), "invalid_payload");
     assert_eq!(
@@ -238,7 +245,12 @@ fn bitnob_headers(signature: &str, timestamp: &str) -> Vec<String> {
 /// A Bitnob verifier; `tolerance` `None` is no window (JavaScript passes
 /// its default window, 300 s, itself).
 fn bitnob(tolerance: Option<f64>, legacy: bool) -> Bitnob {
-    Bitnob::new(&mut BITNOB_SECRET.to_vec(), &[23], tolerance, legacy, None).unwrap()
+    let options = BitnobOptions {
+        tolerance,
+        legacy_sha512: legacy,
+        max_body_bytes: None,
+    };
+    Bitnob::new(&mut BITNOB_SECRET.to_vec(), &[23], &options).unwrap()
 }
 
 impl Bitnob {
@@ -252,17 +264,28 @@ impl Bitnob {
 #[test]
 fn bitnob_defaults_and_options() {
     let default = bitnob(Some(300.0), true);
-    assert_eq!(default.tolerance(), Some(300.0));
-    assert!(default.legacy_sha512());
-    assert_eq!(default.max_body_bytes(), 1_048_576.0);
-    assert_eq!(bitnob(None, false).tolerance(), None);
-    assert!(!bitnob(None, false).legacy_sha512());
-    assert_eq!(bitnob(Some(60.0), true).tolerance(), Some(60.0));
-    let refused = Bitnob::new(&mut b"s".to_vec(), &[1], Some(-1.0), true, None);
+    assert_eq!(
+        default.settings_json(),
+        r#"{"maxBodyBytes":1048576,"tolerance":300,"toleranceNanos":0,"legacySha512":true}"#
+    );
+    assert_eq!(
+        bitnob(None, false).settings_json(),
+        r#"{"maxBodyBytes":1048576,"tolerance":null,"legacySha512":false}"#
+    );
+    assert_eq!(
+        bitnob(Some(0.25), true).settings_json(),
+        r#"{"maxBodyBytes":1048576,"tolerance":0,"toleranceNanos":250000000,"legacySha512":true}"#
+    );
+    let options = |tolerance, max_body_bytes| BitnobOptions {
+        tolerance,
+        legacy_sha512: true,
+        max_body_bytes,
+    };
+    let refused = Bitnob::new(&mut b"s".to_vec(), &[1], &options(Some(-1.0), None));
     assert_eq!(refused.unwrap_err().code(), "argument");
-    let empty = Bitnob::new(&mut Vec::new(), &[0], None, true, None);
+    let empty = Bitnob::new(&mut Vec::new(), &[0], &options(None, None));
     assert_eq!(empty.unwrap_err().code(), "invalid_secret");
-    let small = Bitnob::new(&mut b"s".to_vec(), &[1], None, true, Some(4.0)).unwrap();
+    let small = Bitnob::new(&mut b"s".to_vec(), &[1], &options(None, Some(4.0))).unwrap();
     let headers = bitnob_headers(BITNOB_SHA256, "1700000000");
     let too_large = small.verify(BITNOB_BODY, &headers, SENT_AT_MS).unwrap_err();
     assert_eq!(too_large.code(), "body_too_large");
@@ -321,7 +344,7 @@ fn bitnob_bad_clock_loses_to_the_delivery_s_own_refusal() {
 #[test]
 fn bitnob_secrets_ending_in() {
     let mut secrets = b"bitnob_test_secret_4f2aother_4f2axyz".to_vec();
-    let verifier = Bitnob::new(&mut secrets, &[23, 10, 3], None, true, None).unwrap();
+    let verifier = Bitnob::new(&mut secrets, &[23, 10, 3], &BitnobOptions::default()).unwrap();
     assert_eq!(verifier.secrets_ending_in("4f2a"), [0, 1]);
     assert_eq!(verifier.secrets_ending_in("xyz"), [2]);
     assert!(verifier.secrets_ending_in("nope").is_empty());
@@ -382,4 +405,10 @@ fn macs_give_the_answers_of_the_sync_path() {
 #[test]
 fn sizes_convert_exactly() {
     assert_eq!(to_f64(1_048_576), 1_048_576.0);
+    let small = webhook(b"s", &[1], None, Some(9_007_199_254_740_991.0), false).unwrap();
+    assert!(
+        small
+            .settings_json()
+            .contains(r#""maxBodyBytes":9007199254740991,"#)
+    );
 }

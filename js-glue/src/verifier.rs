@@ -1,14 +1,58 @@
 //! The core's two verifiers, built from what JavaScript passes and called
 //! with its clock. Both packages take the same arguments: the secrets' bytes
-//! end to end with their lengths (wiped here whatever happens), a tolerance
-//! in seconds, a body size limit, milliseconds since the epoch for `now`.
+//! end to end with their lengths (wiped here whatever happens), the options
+//! by name (a tolerance in seconds, a body size limit, a flag),
+//! milliseconds since the epoch for `now`.
 
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use bullseye_webhooks::{BitnobWebhook, Error, Webhook};
 use zeroize::Zeroize;
 
-use crate::{Answer, Failure, body_limit, clock, pairs, split_secrets, to_f64, tolerance};
+use crate::{Answer, Failure, body_limit, clock, pairs, split_secrets, tolerance};
+
+/// A `Webhook`'s options, as JavaScript names them (`{ tolerance,
+/// maxBodyBytes, strict }`, checked there first).
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct WebhookOptions {
+    /// The tolerance in seconds; unset: no time check.
+    pub tolerance: Option<f64>,
+    /// The body size limit in bytes; unset: the core's default.
+    pub max_body_bytes: Option<f64>,
+    /// Whether a field of another type is refused.
+    pub strict: bool,
+}
+
+/// A `BitnobWebhook`'s options, as JavaScript names them (`{ tolerance,
+/// legacySha512, maxBodyBytes }`, checked there first).
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct BitnobOptions {
+    /// The replay window in seconds; unset: none (JavaScript passes the
+    /// default window, 300 s, itself).
+    pub tolerance: Option<f64>,
+    /// Whether the legacy HMAC-SHA512 scheme is accepted.
+    pub legacy_sha512: bool,
+    /// The body size limit in bytes; unset: the core's default.
+    pub max_body_bytes: Option<f64>,
+}
+
+/// A verifier's settings as the JSON text JavaScript reads once:
+/// `{"maxBodyBytes": …, "tolerance": whole seconds or null,
+/// "toleranceNanos": the rest in nanoseconds, "<flag>": …}`. (Whole
+/// numbers only: formatting an `f64` would add its code to the `.wasm`;
+/// JavaScript adds the two as `Duration::as_secs_f64` does.)
+fn settings_json(max_body_bytes: usize, window: Option<Duration>, flag: (&str, bool)) -> String {
+    let (name, value) = flag;
+    let tolerance = match window {
+        Some(window) => format!(
+            "{},\"toleranceNanos\":{}",
+            window.as_secs(),
+            window.subsec_nanos()
+        ),
+        None => "null".to_owned(),
+    };
+    format!("{{\"maxBodyBytes\":{max_body_bytes},\"tolerance\":{tolerance},\"{name}\":{value}}}")
+}
 
 /// A `Webhook` built from what JavaScript passes.
 #[derive(Debug)]
@@ -18,41 +62,31 @@ pub struct Verifier {
 
 impl Verifier {
     /// `secrets` holds every secret end to end, `lengths` their lengths; the
-    /// bytes are wiped whatever happens. `tolerance_seconds` unset: no time
-    /// check; `strict` refuses a field of another type.
+    /// bytes are wiped whatever happens.
     pub fn new(
         secrets: &mut [u8],
         lengths: &[u32],
-        tolerance_seconds: Option<f64>,
-        max_body_bytes: Option<f64>,
-        strict: bool,
+        options: &WebhookOptions,
     ) -> Result<Self, Failure> {
         let built =
             split_secrets(secrets, lengths).and_then(|list| Ok(Webhook::with_secrets(list)?));
         secrets.zeroize();
-        let mut webhook = built?.with_strict(strict);
-        if let Some(seconds) = tolerance_seconds {
+        let mut webhook = built?.with_strict(options.strict);
+        if let Some(seconds) = options.tolerance {
             webhook = webhook.with_tolerance(tolerance(seconds)?);
         }
-        if let Some(limit) = max_body_bytes {
+        if let Some(limit) = options.max_body_bytes {
             webhook = webhook.with_max_body_bytes(body_limit(limit)?);
         }
         Ok(Self { webhook })
     }
 
-    /// The body size limit, in bytes.
-    pub fn max_body_bytes(&self) -> f64 {
-        to_f64(self.webhook.max_body_bytes())
-    }
-
-    /// The tolerance in seconds, if any.
-    pub fn tolerance(&self) -> Option<f64> {
-        self.webhook.tolerance().map(|t| t.as_secs_f64())
-    }
-
-    /// Whether a field of another type is refused.
-    pub fn strict(&self) -> bool {
-        self.webhook.strict()
+    /// The settings as the core holds them: `{"maxBodyBytes", "tolerance"
+    /// (seconds or null), "strict"}` as JSON text.
+    pub fn settings_json(&self) -> String {
+        let webhook = &self.webhook;
+        let strict = ("strict", webhook.strict());
+        settings_json(webhook.max_body_bytes(), webhook.tolerance(), strict)
     }
 
     /// Check a signature.
@@ -142,42 +176,32 @@ pub struct Bitnob {
 
 impl Bitnob {
     /// `secrets` holds every secret end to end, `lengths` their lengths; the
-    /// bytes are wiped whatever happens. `tolerance_seconds` is the replay
-    /// window (`None`: none; JavaScript passes the default, 300, itself).
+    /// bytes are wiped whatever happens.
     pub fn new(
         secrets: &mut [u8],
         lengths: &[u32],
-        tolerance_seconds: Option<f64>,
-        legacy_sha512: bool,
-        max_body_bytes: Option<f64>,
+        options: &BitnobOptions,
     ) -> Result<Self, Failure> {
         let built =
             split_secrets(secrets, lengths).and_then(|list| Ok(BitnobWebhook::with_secrets(list)?));
         secrets.zeroize();
-        let mut webhook = built?.with_legacy_sha512(legacy_sha512);
-        webhook = match tolerance_seconds {
+        let mut webhook = built?.with_legacy_sha512(options.legacy_sha512);
+        webhook = match options.tolerance {
             None => webhook.without_tolerance(),
             Some(seconds) => webhook.with_tolerance(tolerance(seconds)?),
         };
-        if let Some(limit) = max_body_bytes {
+        if let Some(limit) = options.max_body_bytes {
             webhook = webhook.with_max_body_bytes(body_limit(limit)?);
         }
         Ok(Self { webhook })
     }
 
-    /// The body size limit, in bytes.
-    pub fn max_body_bytes(&self) -> f64 {
-        to_f64(self.webhook.max_body_bytes())
-    }
-
-    /// The window in seconds, if any.
-    pub fn tolerance(&self) -> Option<f64> {
-        self.webhook.tolerance().map(|t| t.as_secs_f64())
-    }
-
-    /// Whether the legacy HMAC-SHA512 scheme is accepted.
-    pub fn legacy_sha512(&self) -> bool {
-        self.webhook.legacy_sha512()
+    /// The settings as the core holds them: `{"maxBodyBytes", "tolerance"
+    /// (seconds or null), "legacySha512"}` as JSON text.
+    pub fn settings_json(&self) -> String {
+        let webhook = &self.webhook;
+        let legacy = ("legacySha512", webhook.legacy_sha512());
+        settings_json(webhook.max_body_bytes(), webhook.tolerance(), legacy)
     }
 
     /// The indexes of the configured secrets whose last 4 characters are `last4`.
