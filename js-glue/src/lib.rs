@@ -13,6 +13,7 @@
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use bullseye_webhooks::Error;
+use zeroize::Zeroize;
 
 mod answer;
 mod verifier;
@@ -130,6 +131,18 @@ fn split_secrets<'a>(secrets: &'a [u8], lengths: &[u32]) -> Result<Vec<&'a [u8]>
         return Err(MISMATCHED);
     }
     Ok(list)
+}
+
+/// What `build` makes of the secrets JavaScript passes end to end in
+/// `secrets`, split by `lengths`; the bytes are wiped whatever happens.
+fn from_secrets<T>(
+    secrets: &mut [u8],
+    lengths: &[u32],
+    build: impl FnOnce(Vec<&[u8]>) -> Result<T, Error>,
+) -> Result<T, Failure> {
+    let built = split_secrets(secrets, lengths).and_then(|list| Ok(build(list)?));
+    secrets.zeroize();
+    built
 }
 
 /// `[key, value, key, value, ...]` as the (name, value) pairs the core takes.

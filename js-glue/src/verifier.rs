@@ -7,9 +7,8 @@
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use bullseye_webhooks::{BitnobWebhook, Error, Webhook};
-use zeroize::Zeroize;
 
-use crate::{Answer, Failure, body_limit, clock, pairs, split_secrets, tolerance};
+use crate::{Answer, Failure, body_limit, clock, from_secrets, pairs, tolerance};
 
 /// A `Webhook`'s options, as JavaScript names them (`{ tolerance,
 /// maxBodyBytes, strict }`, checked there first).
@@ -68,10 +67,8 @@ impl Verifier {
         lengths: &[u32],
         options: &WebhookOptions,
     ) -> Result<Self, Failure> {
-        let built =
-            split_secrets(secrets, lengths).and_then(|list| Ok(Webhook::with_secrets(list)?));
-        secrets.zeroize();
-        let mut webhook = built?.with_strict(options.strict);
+        let webhook = from_secrets(secrets, lengths, |list| Webhook::with_secrets(list))?;
+        let mut webhook = webhook.with_strict(options.strict);
         if let Some(seconds) = options.tolerance {
             webhook = webhook.with_tolerance(tolerance(seconds)?);
         }
@@ -182,10 +179,8 @@ impl Bitnob {
         lengths: &[u32],
         options: &BitnobOptions,
     ) -> Result<Self, Failure> {
-        let built =
-            split_secrets(secrets, lengths).and_then(|list| Ok(BitnobWebhook::with_secrets(list)?));
-        secrets.zeroize();
-        let mut webhook = built?.with_legacy_sha512(options.legacy_sha512);
+        let webhook = from_secrets(secrets, lengths, |list| BitnobWebhook::with_secrets(list))?;
+        let mut webhook = webhook.with_legacy_sha512(options.legacy_sha512);
         webhook = match options.tolerance {
             None => webhook.without_tolerance(),
             Some(seconds) => webhook.with_tolerance(tolerance(seconds)?),
