@@ -48,7 +48,6 @@ function nativeBackend() {
     webCrypto: () => false,
     utf8: (text) => Buffer.from(text, 'utf8'),
     copy: (bytes) => Buffer.from(bytes),
-    text: (bytes) => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8'),
     body: (raw) => raw,
     errorCodes: native.errorCodes,
     errorStatuses: native.errorStatuses,
@@ -58,8 +57,8 @@ function nativeBackend() {
     signBitnobLegacy: native.signBitnobLegacy,
     secretLast4: native.secretLast4,
     parseVisit: native.parseVisit,
-    webhook: (secrets, tolerance, maxBodyBytes, strict) => new native.NativeWebhook(secrets, tolerance, maxBodyBytes, strict),
-    bitnob: (secrets, tolerance, legacySha512, maxBodyBytes) => new native.NativeBitnobWebhook(secrets, tolerance, legacySha512, maxBodyBytes),
+    webhook: (bytes, lengths, options) => new native.NativeWebhook(bytes, lengths, options),
+    bitnob: (bytes, lengths, options) => new native.NativeBitnobWebhook(bytes, lengths, options),
   };
 }
 

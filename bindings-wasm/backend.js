@@ -61,19 +61,6 @@ function useWebCrypto() {
 }
 
 const encoder = new TextEncoder();
-const decoder = new TextDecoder('utf-8', { ignoreBOM: true });
-
-/** Secrets as one buffer and their lengths, for the .wasm (which wipes its copy); this one is wiped after `fn`. */
-function joined(secrets, fn) {
-  const lengths = new Uint32Array(secrets.map((s) => s.byteLength));
-  const bytes = new Uint8Array(lengths.reduce((a, b) => a + b, 0));
-  secrets.reduce((offset, secret) => (bytes.set(secret, offset), offset + secret.byteLength), 0);
-  try {
-    return fn(bytes, lengths);
-  } finally {
-    bytes.fill(0);
-  }
-}
 
 export default {
   // The core's constants (tests/api.test.mjs compares them with the
@@ -101,7 +88,6 @@ export default {
   },
   utf8: (text) => encoder.encode(text),
   copy: (bytes) => bytes.slice(),
-  text: (bytes) => decoder.decode(bytes),
   body: (raw) => (typeof raw === 'string' ? encoder.encode(raw) : raw),
   errorCodes,
   errorStatuses,
@@ -111,9 +97,6 @@ export default {
   signBitnobLegacy,
   secretLast4,
   parseVisit,
-  webhook: (secrets, tolerance, maxBodyBytes, strict) =>
-    joined(secrets, (bytes, lengths) => new WasmWebhook(bytes, lengths, tolerance, maxBodyBytes, strict)),
-  // The .wasm keeps the core's window for an undefined tolerance, and none with `noTolerance`.
-  bitnob: (secrets, tolerance, legacySha512, maxBodyBytes) =>
-    joined(secrets, (bytes, lengths) => new WasmBitnobWebhook(bytes, lengths, tolerance ?? undefined, tolerance === null, legacySha512, maxBodyBytes)),
+  webhook: (bytes, lengths, options) => new WasmWebhook(bytes, lengths, options),
+  bitnob: (bytes, lengths, options) => new WasmBitnobWebhook(bytes, lengths, options),
 };

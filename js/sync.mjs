@@ -4,9 +4,11 @@
 // folder). Run by `make build-node` (`node js/sync.mjs node`) and by
 // bindings-wasm/scripts/build.sh (`node js/sync.mjs wasm`); the copies are
 // gitignored build outputs, never edited:
-//   js/support.js, js/webhooks.js -> <package>/ (as they are for the ES
-//                     module package; as CommonJS for the Node package),
-//                     where they import the package's own ./backend.js;
+//   js/*.js (SHARED below: the API, split by concern) -> <package>/ (as
+//                     they are for the ES module package; as CommonJS for
+//                     the Node package), where they import the package's
+//                     own ./backend.js, and each must be in the package's
+//                     package.json `files` (checked here);
 //   <package>/extra.d.ts + js/webhooks.d.ts -> <package>/index.d.ts (one file,
 //                     so `types` needs no second file and every export is
 //                     declared where the package's tests read them).
@@ -37,6 +39,9 @@ if (!Object.hasOwn(PACKAGES, which)) {
   process.exit(2);
 }
 const { dir, format } = PACKAGES[which];
+
+// The shared modules, one concern each (webhooks.js, the entry, says which).
+const SHARED = ['support.js', 'inputs.js', 'answers.js', 'verifier.js', 'bitnob.js', 'webhooks.js'];
 
 function fail(message) {
   console.error(`js/sync.mjs: ${message}`);
@@ -74,7 +79,7 @@ function commonJs(file, source) {
 
 /** The shared modules and types into `into`, for the package whose own declarations are in `extraDts`. */
 function shared(into, moduleFormat, extraDts, extraName) {
-  for (const file of ['support.js', 'webhooks.js']) {
+  for (const file of SHARED) {
     const source = readFileSync(join(HERE, file), 'utf8');
     write(join(into, file), moduleFormat === 'commonjs' ? commonJs(file, source) : `${NOTICE(`js/${file}`)}\n${source}`);
   }
@@ -85,7 +90,15 @@ function shared(into, moduleFormat, extraDts, extraName) {
   write(join(into, 'index.d.ts'), `${NOTICE(`${extraName} and js/webhooks.d.ts`)}${own.trimEnd()}\n\n${types}`);
 }
 
+/** Fail unless the package's npm `files` ship every shared module (under `prefix`). */
+function shipped(packageDir, prefix) {
+  const { files } = JSON.parse(readFileSync(join(packageDir, 'package.json'), 'utf8'));
+  const missing = SHARED.filter((file) => !files.includes(`${prefix}${file}`));
+  if (missing.length > 0) fail(`${packageDir}/package.json: \`files\` must list ${missing.map((file) => prefix + file).join(', ')}`);
+}
+
 shared(dir, format, join(dir, 'extra.d.ts'), which === 'node' ? 'bindings-node/extra.d.ts' : 'bindings-wasm/extra.d.ts');
+shipped(dir, '');
 
 /** Copy `from` to `to` unless it already holds the same bytes. */
 function copy(from, to) {
@@ -103,6 +116,7 @@ if (which === 'node') {
   mkdirSync(join(into, 'pkg'), { recursive: true });
   for (const file of [...built, 'backend.js', 'index.js', 'node.js', 'workerd.js']) copy(join(wasmDir, file), join(into, file));
   shared(into, 'module', join(wasmDir, 'extra.d.ts'), 'bindings-wasm/extra.d.ts');
+  shipped(dir, 'wasm/');
   write(join(into, 'package.json'), `${JSON.stringify({ type: 'module', sideEffects: ['./node.js', './workerd.js'] }, null, 2)}\n`);
   // The CommonJS fallback: backend.js and the glue in one file; the .wasm
   // is read by the Node package's backend.js (initSync), so the glue's

@@ -12,27 +12,19 @@ export declare const __napiBindingTarget: 'native' | 'wasm32-wasi' | 'wasm32-was
 /** The native verifier behind the JavaScript `BitnobWebhook` class. */
 export declare class NativeBitnobWebhook {
   /**
-   * Build a verifier from secrets given as bytes, a replay window in
-   * seconds (null: off), whether the legacy SHA-512 scheme is accepted and
-   * a body size limit in bytes (all checked by the JavaScript entry).
+   * Build a verifier from the secrets end to end (a copy the JavaScript
+   * entry made, wiped before returning), their lengths and the options.
    */
-  constructor(secrets: Array<Buffer>, toleranceSeconds: number | undefined | null, legacySha512: boolean, maxBodyBytes?: number | undefined | null)
-  /** The body size limit, in bytes. */
-  get maxBodyBytes(): number
-  /** The replay window in seconds, or null when it is off. */
-  get tolerance(): number | null
-  /** Whether the legacy HMAC-SHA512 scheme is accepted. */
-  get legacySha512(): boolean
+  constructor(secrets: Buffer, lengths: Array<number>, options: NativeBitnobOptions)
+  /**
+   * The settings as the core holds them, as JSON text: `{"maxBodyBytes",
+   * "tolerance" (seconds or null), "legacySha512"}`.
+   */
+  settings(): string
   /** The indexes of the configured secrets whose last 4 characters are `last4`. */
   secretsEndingIn(last4: string): Array<number>
-  /**
-   * Check a delivery whose headers are `flat` `[name, value, ...]`
-   * pairs, `now_ms` (milliseconds since the Unix epoch) being the clock.
-   * With `event`, every check of constructEvent and its answer `[type,
-   * delivery key]`; without, verify's checks only and `[]` (one call for
-   * both, as in the WASM binding).
-   */
-  check(body: string | Buffer, flat: Array<string>, nowMs: number, event: boolean): Array<string>
+  /** Check a delivery (see the glue's `Bitnob::check`). */
+  check(body: string | Buffer, flat: Array<string>, nowMs: number, event: boolean): string | null
 }
 
 /** The core's `MemoryStore`, behind the JavaScript `MemoryStore` class. */
@@ -54,26 +46,24 @@ export declare class NativeMemoryStore {
 /** The native verifier behind the JavaScript `Webhook` class. */
 export declare class NativeWebhook {
   /**
-   * Build a verifier from secrets given as bytes, a tolerance in seconds,
-   * a body size limit in bytes (both checked by the JavaScript entry) and
-   * whether a field of another type is refused.
+   * Build a verifier from the secrets end to end (a copy the JavaScript
+   * entry made, wiped before returning), their lengths and the options.
    */
-  constructor(secrets: Array<Buffer>, toleranceSeconds?: number | undefined | null, maxBodyBytes?: number | undefined | null, strict?: boolean | undefined | null)
-  /** The body size limit, in bytes. */
-  get maxBodyBytes(): number
-  /** The tolerance in seconds, or null when there is no time check. */
-  get tolerance(): number | null
+  constructor(secrets: Buffer, lengths: Array<number>, options: NativeWebhookOptions)
+  /**
+   * The settings as the core holds them, as JSON text: `{"maxBodyBytes",
+   * "tolerance" (seconds or null), "strict"}`.
+   */
+  settings(): string
   /** Check an `X-Bullseye-Signature` value over the raw body. */
   verify(body: string | Buffer, signature: string): void
-  /** Whether a field of another type is refused as `invalid_payload`. */
-  get strict(): boolean
   /**
-   * Verify, then check the event; see `event_answer`. `now_ms`
+   * Verify, then check the event (the glue's answer, as JSON text). `now_ms`
    * (milliseconds since the Unix epoch, JavaScript's clock) is the clock.
    */
-  constructEvent(body: string | Buffer, signature: string, nowMs: number): Array<string>
-  /** Check a visit's token or HMAC, then check the visit; see `visit_answer`. */
-  constructVisit(body: string | Buffer, signature: string): Array<string>
+  constructEvent(body: string | Buffer, signature: string, nowMs: number): string
+  /** Check a visit's token or HMAC, then the visit (the glue's answer, as JSON text). */
+  constructVisit(body: string | Buffer, signature: string): string
 }
 
 /** The Bitnob header names: `[signature, timestamp, event]`. */
@@ -130,14 +120,34 @@ export declare function errorStatuses(): Array<number>
  */
 export declare function findHeader(flat: Array<string>, name: string): string | null
 
+/** A `BitnobWebhook`'s options as the JavaScript entry passes them (checked there). */
+export interface NativeBitnobOptions {
+  /** The replay window in seconds; unset: none. */
+  tolerance?: number
+  /** Whether the legacy HMAC-SHA512 scheme is accepted. */
+  legacySha512: boolean
+  /** The body size limit in bytes; unset: the core's default. */
+  maxBodyBytes?: number
+}
+
+/** A `Webhook`'s options as the JavaScript entry passes them (checked there). */
+export interface NativeWebhookOptions {
+  /** The tolerance in seconds; unset: no time check. */
+  tolerance?: number
+  /** The body size limit in bytes; unset: the core's default. */
+  maxBodyBytes?: number
+  /** Whether a field of another type is refused. */
+  strict: boolean
+}
+
 /** A new claim token: 128 bits from the OS random number generator, as hex. */
 export declare function newClaimToken(): string
 
 /**
  * Check a fingerprinting-api visit (no signature check), refusing its
- * first mismatch when `strict`; see `visit_answer`.
+ * first mismatch when `strict` (the glue's answer, as JSON text).
  */
-export declare function parseVisit(body: string | Buffer, strict: boolean): Array<string>
+export declare function parseVisit(body: string | Buffer, strict: boolean): string
 
 /** The core's Lua scripts, which every Redis store runs. */
 export declare function redisScripts(): RedisScripts

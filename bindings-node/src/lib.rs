@@ -1,28 +1,23 @@
 //! The Node binding of `bullseye-webhooks`: argument conversion and error
 //! mapping only. Every rule lives in the core crate.
 //!
-//! The package's JavaScript (the API it shares with the WASM package,
-//! `js/webhooks.js` in the repository) checks argument types, wraps errors
-//! into `WebhookError`, and `JSON.parse`s the verified text (V8's parser
-//! builds objects faster than N-API calls can), so this layer returns only
-//! what JavaScript needs from the core's check mode: an event's type and its
-//! mismatches, or a visit's type, mismatches and typings, the lists as JSON
-//! text, and each delivery's key. Its calls take and answer the same shapes
-//! as the WASM binding's (`bindings-wasm/src/lib.rs`), so one JavaScript
-//! source serves both. It also exposes the core's de-duplication pieces (the
-//! `MemoryStore`, the Redis scripts and what their replies mean).
-
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+//! The package's JavaScript (the API it shares with the WASM package, `js/`
+//! in the repository) checks argument types, wraps errors into
+//! `WebhookError`, and `JSON.parse`s each answer (V8's parser builds objects
+//! faster than N-API calls can). The calls themselves are the shared
+//! JavaScript glue's (`bullseye-webhooks-js-glue`, which the WASM binding
+//! calls too, with the same arguments and answers); this layer converts
+//! types and maps errors. It also exposes the core's de-duplication pieces
+//! (the `MemoryStore`, the Redis scripts and what their replies mean), which
+//! only this package has.
 
 use bullseye_webhooks::delivery::{
     self, Claim, Completion, DeliveryStore, MemoryStore, StoreError,
 };
-use bullseye_webhooks::{
-    BitnobWebhook, CheckedEvent, CheckedVisit, ERROR_CODES, ERROR_HTTP_STATUSES, Error, Webhook,
-    mismatches_json,
-};
+use bullseye_webhooks::{ERROR_CODES, ERROR_HTTP_STATUSES};
+use bullseye_webhooks_js_glue::{self as glue, Answer, Failure};
 use napi::Status;
-use napi::bindgen_prelude::{Buffer, BufferSlice, Either};
+use napi::bindgen_prelude::{BufferSlice, Either};
 use napi_derive::napi;
 
 /// The error code JavaScript sees: one of the core's codes, or a N-API
@@ -52,12 +47,20 @@ fn bytes<'b>(body: &'b Either<String, BufferSlice<'_>>) -> &'b [u8] {
     }
 }
 
-fn thrown(error: Error) -> napi::Error<Code> {
-    napi::Error::new(Code(error.code().to_owned()), error.to_string())
+/// A failure as JavaScript receives it: an `Error` whose `code` is one of
+/// the core's codes, or `InvalidArg` for an argument the JavaScript entry
+/// should have refused (it becomes a `TypeError`).
+fn thrown(failure: Failure) -> napi::Error<Code> {
+    let code = match failure {
+        Failure::Webhook(_) => Code(failure.code().to_owned()),
+        Failure::Argument(_) => Code::from(Status::InvalidArg),
+    };
+    napi::Error::new(code, failure.message())
 }
 
-fn argument(message: &str) -> napi::Error<Code> {
-    napi::Error::new(Code::from(Status::InvalidArg), message)
+/// An answer as JavaScript takes it: the glue's JSON text.
+fn answered(answer: std::result::Result<Answer<'_>, Failure>) -> Result<String> {
+    answer.map(|answer| answer.to_json()).map_err(thrown)
 }
 
 /// The core's error codes, in the order the checks run.
@@ -97,7 +100,7 @@ pub fn default_max_body_bytes() -> u32 {
 /// pairs, by the core's rule (case-insensitive, repeats joined with ", ").
 #[napi(js_name = "findHeader")]
 pub fn find_header(flat: Vec<String>, name: String) -> Option<String> {
-    bullseye_webhooks::find_header(pairs(&flat), &name).map(|value| value.into_owned())
+    glue::find_header(&flat, &name)
 }
 
 /// The lowercase hex HMAC-SHA256 of `body` under `secret`.
@@ -109,77 +112,65 @@ pub fn sign(
     bullseye_webhooks::sign(bytes(&secret), bytes(&body))
 }
 
-/// A checked visit as JavaScript takes it: `[type, mismatches, typings,
-/// delivery key]`, the type `""` when the visit names none (a type is never
-/// empty), the mismatches as the core's `mismatches_json` (`""` when none),
-/// the typings as its `typings_json`.
-fn visit_answer(checked: CheckedVisit, body: &[u8]) -> Vec<String> {
-    let mismatches = mismatches_json(&checked.mismatches);
-    let key = checked.delivery_key(body);
-    vec![
-        checked.event_type.unwrap_or_default(),
-        mismatches,
-        checked.typings_json,
-        key,
-    ]
+/// Check a fingerprinting-api visit (no signature check), refusing its
+/// first mismatch when `strict` (the glue's answer, as JSON text).
+#[napi(js_name = "parseVisit")]
+pub fn parse_visit(body: Either<String, BufferSlice<'_>>, strict: bool) -> Result<String> {
+    answered(glue::parse_visit(bytes(&body), strict))
 }
 
-/// Check a fingerprinting-api visit (no signature check), refusing its
-/// first mismatch when `strict`; see `visit_answer`.
-#[napi(js_name = "parseVisit")]
-pub fn parse_visit(body: Either<String, BufferSlice<'_>>, strict: bool) -> Result<Vec<String>> {
-    let body = bytes(&body);
-    bullseye_webhooks::check_visit(body, strict)
-        .map(|checked| visit_answer(checked, body))
-        .map_err(thrown)
+/// A `Webhook`'s options as the JavaScript entry passes them (checked there).
+#[napi(object)]
+pub struct NativeWebhookOptions {
+    /// The tolerance in seconds; unset: no time check.
+    pub tolerance: Option<f64>,
+    /// The body size limit in bytes; unset: the core's default.
+    pub max_body_bytes: Option<f64>,
+    /// Whether a field of another type is refused.
+    pub strict: bool,
+}
+
+impl From<NativeWebhookOptions> for glue::WebhookOptions {
+    fn from(options: NativeWebhookOptions) -> Self {
+        let NativeWebhookOptions {
+            tolerance,
+            max_body_bytes,
+            strict,
+        } = options;
+        Self {
+            tolerance,
+            max_body_bytes,
+            strict,
+        }
+    }
 }
 
 /// The native verifier behind the JavaScript `Webhook` class.
 #[napi(js_name = "NativeWebhook")]
 pub struct NativeWebhook {
-    inner: Webhook,
+    inner: glue::Verifier,
 }
 
 #[napi]
 impl NativeWebhook {
-    /// Build a verifier from secrets given as bytes, a tolerance in seconds,
-    /// a body size limit in bytes (both checked by the JavaScript entry) and
-    /// whether a field of another type is refused.
+    /// Build a verifier from the secrets end to end (a copy the JavaScript
+    /// entry made, wiped before returning), their lengths and the options.
     #[napi(constructor)]
     pub fn new(
-        secrets: Vec<Buffer>,
-        tolerance_seconds: Option<f64>,
-        max_body_bytes: Option<f64>,
-        strict: Option<bool>,
+        mut secrets: BufferSlice<'_>,
+        lengths: Vec<u32>,
+        options: NativeWebhookOptions,
     ) -> Result<Self> {
-        let mut inner = Webhook::with_secrets(secrets.iter().map(|s| &s[..])).map_err(thrown)?;
-        inner = inner.with_strict(strict.unwrap_or(false));
-        if let Some(seconds) = tolerance_seconds {
-            let tolerance = Duration::try_from_secs_f64(seconds)
-                .map_err(|_| argument("tolerance must be a non-negative number of seconds"))?;
-            inner = inner.with_tolerance(tolerance);
-        }
-        if let Some(limit) = max_body_bytes {
-            if !(limit >= 0.0 && limit.fract() == 0.0 && limit <= 9_007_199_254_740_991.0) {
-                return Err(argument("maxBodyBytes must be a non-negative integer"));
-            }
-            // Saturates on 32-bit targets, where no body can be that large anyway.
-            let limit = limit as u64;
-            inner = inner.with_max_body_bytes(usize::try_from(limit).unwrap_or(usize::MAX));
-        }
+        let options = glue::WebhookOptions::from(options);
+        let inner = glue::Verifier::new(&mut secrets, &lengths, &options).map_err(thrown)?;
         Ok(Self { inner })
     }
 
-    /// The body size limit, in bytes.
-    #[napi(getter, js_name = "maxBodyBytes")]
-    pub fn max_body_bytes(&self) -> f64 {
-        self.inner.max_body_bytes() as f64
-    }
-
-    /// The tolerance in seconds, or null when there is no time check.
-    #[napi(getter)]
-    pub fn tolerance(&self) -> Option<f64> {
-        self.inner.tolerance().map(|t| t.as_secs_f64())
+    /// The settings as the core holds them, as JSON text: `{"maxBodyBytes",
+    /// "tolerance" (seconds or null), "strict"}`.
+    #[napi]
+    pub fn settings(&self) -> String {
+        self.inner.settings_json()
     }
 
     /// Check an `X-Bullseye-Signature` value over the raw body.
@@ -188,13 +179,7 @@ impl NativeWebhook {
         self.inner.verify(bytes(&body), &signature).map_err(thrown)
     }
 
-    /// Whether a field of another type is refused as `invalid_payload`.
-    #[napi(getter)]
-    pub fn strict(&self) -> bool {
-        self.inner.strict()
-    }
-
-    /// Verify, then check the event; see `event_answer`. `now_ms`
+    /// Verify, then check the event (the glue's answer, as JSON text). `now_ms`
     /// (milliseconds since the Unix epoch, JavaScript's clock) is the clock.
     #[napi(js_name = "constructEvent")]
     pub fn construct_event(
@@ -202,42 +187,18 @@ impl NativeWebhook {
         body: Either<String, BufferSlice<'_>>,
         signature: String,
         now_ms: f64,
-    ) -> Result<Vec<String>> {
-        // The core's check_event: construct_event's checks and errors,
-        // without building a typed event JS would not use.
-        let body = bytes(&body);
-        let checked: CheckedEvent = self
-            .inner
-            .check_event_at(body, &signature, system_time(now_ms)?)
-            .map_err(thrown)?;
-        Ok(event_answer(checked, body))
+    ) -> Result<String> {
+        answered(self.inner.construct_event(bytes(&body), &signature, now_ms))
     }
 
-    /// Check a visit's token or HMAC, then check the visit; see `visit_answer`.
+    /// Check a visit's token or HMAC, then the visit (the glue's answer, as JSON text).
     #[napi(js_name = "constructVisit")]
     pub fn construct_visit(
         &self,
         body: Either<String, BufferSlice<'_>>,
         signature: String,
-    ) -> Result<Vec<String>> {
-        let body = bytes(&body);
-        self.inner
-            .check_visit(body, &signature)
-            .map(|checked| visit_answer(checked, body))
-            .map_err(thrown)
-    }
-}
-
-/// A checked event as JavaScript takes it: `[type, delivery key]`, or
-/// `[type, delivery key, mismatches]` when a documented field has another
-/// type (the core's `mismatches_json`).
-fn event_answer(checked: CheckedEvent, body: &[u8]) -> Vec<String> {
-    let key = checked.delivery_key(body);
-    if checked.mismatches.is_empty() {
-        vec![checked.event_type, key]
-    } else {
-        let mismatches = mismatches_json(&checked.mismatches);
-        vec![checked.event_type, key, mismatches]
+    ) -> Result<String> {
+        answered(self.inner.construct_visit(bytes(&body), &signature))
     }
 }
 
@@ -352,13 +313,12 @@ pub fn completion_from_redis_reply(reply: i64) -> Result<&'static str> {
         .map_err(store_error)
 }
 
+const LEASE: &str = "lease must be a non-negative number of milliseconds";
+const RETENTION: &str = "retention must be a non-negative number of milliseconds";
+
 /// A duration in milliseconds from JavaScript (checked there), as a `Duration`.
-fn millis(ms: f64, name: &str) -> Result<Duration> {
-    Duration::try_from_secs_f64(ms / 1000.0).map_err(|_| {
-        argument(&format!(
-            "{name} must be a non-negative number of milliseconds"
-        ))
-    })
+fn millis(ms: f64, refused: &'static str) -> Result<std::time::Duration> {
+    glue::millis(ms, refused).map_err(thrown)
 }
 
 /// The core's `MemoryStore`, behind the JavaScript `MemoryStore` class.
@@ -372,12 +332,13 @@ impl NativeMemoryStore {
     /// A store of at most `capacity` keys (default the core's).
     #[napi(constructor)]
     pub fn new(capacity: Option<f64>) -> Result<Self> {
+        const REFUSED: &str = "capacity must be a positive integer";
         let inner = match capacity {
             None => MemoryStore::new(),
-            Some(n) if n >= 1.0 && n.fract() == 0.0 && n <= 9_007_199_254_740_991.0 => {
-                MemoryStore::with_capacity(usize::try_from(n as u64).unwrap_or(usize::MAX))
-            }
-            Some(_) => return Err(argument("capacity must be a positive integer")),
+            Some(n) => match glue::whole_number(n, REFUSED).map_err(thrown)? {
+                0 => return Err(thrown(Failure::Argument(REFUSED))),
+                n => MemoryStore::with_capacity(n),
+            },
         };
         Ok(Self { inner })
     }
@@ -398,7 +359,7 @@ impl NativeMemoryStore {
     #[napi]
     pub fn claim(&self, key: String, lease_ms: f64) -> Result<ClaimAnswer> {
         self.inner
-            .claim(&key, millis(lease_ms, "lease")?)
+            .claim(&key, millis(lease_ms, LEASE)?)
             .map(claim_answer)
             .map_err(store_error)
     }
@@ -407,7 +368,7 @@ impl NativeMemoryStore {
     #[napi]
     pub fn complete(&self, key: String, token: String, retention_ms: f64) -> Result<&'static str> {
         self.inner
-            .complete(&key, &token, millis(retention_ms, "retention")?)
+            .complete(&key, &token, millis(retention_ms, RETENTION)?)
             .map(completion_name)
             .map_err(store_error)
     }
@@ -421,14 +382,6 @@ impl NativeMemoryStore {
 
 // ---------------------------------------------------------------------------
 // Bitnob
-
-/// Headers as `[name, value, name, value, ...]` pairs, for the core.
-fn pairs(flat: &[String]) -> impl Iterator<Item = (&str, &str)> {
-    flat.chunks_exact(2).filter_map(|pair| match pair {
-        [key, value] => Some((key.as_str(), value.as_str())),
-        _ => None,
-    })
-}
 
 /// The Bitnob header names: `[signature, timestamp, event]`.
 #[napi(js_name = "bitnobHeaders")]
@@ -471,77 +424,67 @@ pub fn sign_bitnob_legacy(
     bullseye_webhooks::sign_bitnob_legacy(bytes(&secret), bytes(&body))
 }
 
+/// A `BitnobWebhook`'s options as the JavaScript entry passes them (checked there).
+#[napi(object)]
+pub struct NativeBitnobOptions {
+    /// The replay window in seconds; unset: none.
+    pub tolerance: Option<f64>,
+    /// Whether the legacy HMAC-SHA512 scheme is accepted.
+    pub legacy_sha512: bool,
+    /// The body size limit in bytes; unset: the core's default.
+    pub max_body_bytes: Option<f64>,
+}
+
+impl From<NativeBitnobOptions> for glue::BitnobOptions {
+    fn from(options: NativeBitnobOptions) -> Self {
+        let NativeBitnobOptions {
+            tolerance,
+            legacy_sha512,
+            max_body_bytes,
+        } = options;
+        Self {
+            tolerance,
+            legacy_sha512,
+            max_body_bytes,
+        }
+    }
+}
+
 /// The native verifier behind the JavaScript `BitnobWebhook` class.
 #[napi(js_name = "NativeBitnobWebhook")]
 pub struct NativeBitnobWebhook {
-    inner: BitnobWebhook,
+    inner: glue::Bitnob,
 }
 
 #[napi]
 impl NativeBitnobWebhook {
-    /// Build a verifier from secrets given as bytes, a replay window in
-    /// seconds (null: off), whether the legacy SHA-512 scheme is accepted and
-    /// a body size limit in bytes (all checked by the JavaScript entry).
+    /// Build a verifier from the secrets end to end (a copy the JavaScript
+    /// entry made, wiped before returning), their lengths and the options.
     #[napi(constructor)]
     pub fn new(
-        secrets: Vec<Buffer>,
-        tolerance_seconds: Option<f64>,
-        legacy_sha512: bool,
-        max_body_bytes: Option<f64>,
+        mut secrets: BufferSlice<'_>,
+        lengths: Vec<u32>,
+        options: NativeBitnobOptions,
     ) -> Result<Self> {
-        let mut inner = BitnobWebhook::with_secrets(secrets.iter().map(|s| &s[..]))
-            .map_err(thrown)?
-            .with_legacy_sha512(legacy_sha512);
-        inner = match tolerance_seconds {
-            None => inner.without_tolerance(),
-            Some(seconds) => inner.with_tolerance(
-                Duration::try_from_secs_f64(seconds)
-                    .map_err(|_| argument("tolerance must be a non-negative number of seconds"))?,
-            ),
-        };
-        if let Some(limit) = max_body_bytes {
-            if !(limit >= 0.0 && limit.fract() == 0.0 && limit <= 9_007_199_254_740_991.0) {
-                return Err(argument("maxBodyBytes must be a non-negative integer"));
-            }
-            let limit = limit as u64;
-            inner = inner.with_max_body_bytes(usize::try_from(limit).unwrap_or(usize::MAX));
-        }
+        let options = glue::BitnobOptions::from(options);
+        let inner = glue::Bitnob::new(&mut secrets, &lengths, &options).map_err(thrown)?;
         Ok(Self { inner })
     }
 
-    /// The body size limit, in bytes.
-    #[napi(getter, js_name = "maxBodyBytes")]
-    pub fn max_body_bytes(&self) -> f64 {
-        self.inner.max_body_bytes() as f64
-    }
-
-    /// The replay window in seconds, or null when it is off.
-    #[napi(getter)]
-    pub fn tolerance(&self) -> Option<f64> {
-        self.inner.tolerance().map(|t| t.as_secs_f64())
-    }
-
-    /// Whether the legacy HMAC-SHA512 scheme is accepted.
-    #[napi(getter, js_name = "legacySha512")]
-    pub fn legacy_sha512(&self) -> bool {
-        self.inner.legacy_sha512()
+    /// The settings as the core holds them, as JSON text: `{"maxBodyBytes",
+    /// "tolerance" (seconds or null), "legacySha512"}`.
+    #[napi]
+    pub fn settings(&self) -> String {
+        self.inner.settings_json()
     }
 
     /// The indexes of the configured secrets whose last 4 characters are `last4`.
     #[napi(js_name = "secretsEndingIn")]
     pub fn secrets_ending_in(&self, last4: String) -> Vec<u32> {
-        self.inner
-            .secrets_ending_in(&last4)
-            .into_iter()
-            .map(|i| u32::try_from(i).unwrap_or(u32::MAX))
-            .collect()
+        self.inner.secrets_ending_in(&last4)
     }
 
-    /// Check a delivery whose headers are `flat` `[name, value, ...]`
-    /// pairs, `now_ms` (milliseconds since the Unix epoch) being the clock.
-    /// With `event`, every check of constructEvent and its answer `[type,
-    /// delivery key]`; without, verify's checks only and `[]` (one call for
-    /// both, as in the WASM binding).
+    /// Check a delivery (see the glue's `Bitnob::check`).
     #[napi]
     pub fn check(
         &self,
@@ -549,29 +492,10 @@ impl NativeBitnobWebhook {
         flat: Vec<String>,
         now_ms: f64,
         event: bool,
-    ) -> Result<Vec<String>> {
-        let body = bytes(&body);
-        let now = system_time(now_ms)?;
-        if event {
-            self.inner
-                .check_event_at(body, pairs(&flat), now)
-                .map(|checked| event_answer(checked, body))
-        } else {
-            self.inner
-                .verify_at(body, pairs(&flat), now)
-                .map(|()| Vec::new())
-        }
-        .map_err(thrown)
+    ) -> Result<Option<String>> {
+        self.inner
+            .check(bytes(&body), &flat, now_ms, event)
+            .map(|answer| answer.map(|answer| answer.to_json()))
+            .map_err(thrown)
     }
-}
-
-/// Milliseconds since the Unix epoch as a `SystemTime`; before 1970 (or not
-/// finite) is refused, as the WASM binding does.
-fn system_time(ms: f64) -> Result<SystemTime> {
-    const OUT_OF_RANGE: &str = "now must be a time after 1970 and finite";
-    let since_epoch =
-        Duration::try_from_secs_f64(ms / 1000.0).map_err(|_| argument(OUT_OF_RANGE))?;
-    UNIX_EPOCH
-        .checked_add(since_epoch)
-        .ok_or_else(|| argument(OUT_OF_RANGE))
 }

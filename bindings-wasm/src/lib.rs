@@ -1,28 +1,22 @@
 //! The WASM binding of `bullseye-webhooks`: argument conversion and error
 //! mapping only. Every rule lives in the core crate.
 //!
-//! The package's JavaScript entry (`index.js`) checks argument types, turns
-//! strings into bytes, wraps errors into `WebhookError` and `JSON.parse`s the
-//! verified text, so this layer returns only what JavaScript needs from the
-//! core's check mode (which links no serde_json parser): an event's type, its
-//! delivery key and its mismatches, or a visit's type, mismatches, typings
-//! and delivery key, as strings (JSON text for the lists).
-//!
-//! It is in two parts: [`glue`], plain Rust that the native unit tests run,
-//! and the `#[wasm_bindgen]` exports below, which only convert a
-//! [`glue::Failure`] into a JavaScript `Error` carrying the code. Nothing here
+//! The package's JavaScript (the API it shares with the Node package,
+//! `js/` in the repository) checks argument types, turns strings into bytes,
+//! wraps errors into `WebhookError` and `JSON.parse`s each answer. The calls
+//! themselves are the shared JavaScript glue's (`bullseye-webhooks-js-glue`,
+//! which the Node addon calls too, with the same arguments and answers);
+//! the `#[wasm_bindgen]` exports below only convert types and turn a
+//! [`Failure`] into a JavaScript `Error` carrying the code. Nothing here
 //! panics: the release build aborts on a panic, and none may reach JavaScript.
 
+use bullseye_webhooks_js_glue::{self as glue, Answer, Failure};
 use wasm_bindgen::prelude::*;
-
-pub mod glue;
 
 /// talc rather than dlmalloc: a smaller `.wasm` (see Cargo.toml).
 #[cfg(all(target_family = "wasm", not(target_feature = "atomics")))]
 #[global_allocator]
 static ALLOCATOR: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_allocator();
-
-use glue::Failure;
 
 #[wasm_bindgen]
 extern "C" {
@@ -35,6 +29,32 @@ extern "C" {
 
     #[wasm_bindgen(method, setter = code, js_class = "Error")]
     fn set_code(this: &JsFailure, code: &str);
+
+    /// A `Webhook`'s options as the JavaScript entry passes them (checked
+    /// there): `{ tolerance, maxBodyBytes, strict }`.
+    pub type WebhookOptions;
+
+    #[wasm_bindgen(method, getter)]
+    fn tolerance(this: &WebhookOptions) -> Option<f64>;
+
+    #[wasm_bindgen(method, getter = maxBodyBytes)]
+    fn max_body_bytes(this: &WebhookOptions) -> Option<f64>;
+
+    #[wasm_bindgen(method, getter)]
+    fn strict(this: &WebhookOptions) -> bool;
+
+    /// A `BitnobWebhook`'s options as the JavaScript entry passes them
+    /// (checked there): `{ tolerance, legacySha512, maxBodyBytes }`.
+    pub type BitnobOptions;
+
+    #[wasm_bindgen(method, getter = tolerance)]
+    fn window(this: &BitnobOptions) -> Option<f64>;
+
+    #[wasm_bindgen(method, getter = legacySha512)]
+    fn legacy_sha512(this: &BitnobOptions) -> bool;
+
+    #[wasm_bindgen(method, getter = maxBodyBytes)]
+    fn body_limit(this: &BitnobOptions) -> Option<f64>;
 }
 
 /// A failure as JavaScript receives it: an `Error` whose `code` is one of
@@ -44,6 +64,18 @@ fn thrown(failure: Failure) -> JsValue {
     let error = JsFailure::new(&failure.message());
     error.set_code(failure.code());
     error.into()
+}
+
+/// An answer as JavaScript takes it: the glue's JSON text.
+fn answered(answer: Result<Answer<'_>, Failure>) -> Result<String, JsValue> {
+    answer.map(|answer| answer.to_json()).map_err(thrown)
+}
+
+/// A maybe-answer (verify's checks alone answer none) as JavaScript takes it.
+fn maybe_answered(answer: Result<Option<Answer<'_>>, Failure>) -> Result<Option<String>, JsValue> {
+    answer
+        .map(|answer| answer.map(|answer| answer.to_json()))
+        .map_err(thrown)
 }
 
 /// The core's error codes, in the order the checks run.
@@ -58,7 +90,7 @@ pub fn error_codes() -> Vec<String> {
 /// The HTTP status the core assigns to each error code, in [`error_codes`] order.
 #[wasm_bindgen(js_name = errorStatuses)]
 pub fn error_statuses() -> Vec<u16> {
-    glue::error_statuses()
+    bullseye_webhooks::ERROR_HTTP_STATUSES.to_vec()
 }
 
 /// The header Bullseye signs with.
@@ -112,11 +144,10 @@ pub fn secret_last4(secret: &[u8]) -> String {
 }
 
 /// Check a fingerprinting-api visit (no signature check), refusing its
-/// first mismatch when `strict`: `[type or "", mismatches, typings]` (see
-/// [`glue::visit_answer`]).
+/// first mismatch when `strict` (the glue's [`Answer`], as JSON text).
 #[wasm_bindgen(js_name = parseVisit)]
-pub fn parse_visit(body: &[u8], strict: bool) -> Result<Vec<String>, JsValue> {
-    glue::parse_visit(body, strict).map_err(thrown)
+pub fn parse_visit(body: &[u8], strict: bool) -> Result<String, JsValue> {
+    answered(glue::parse_visit(body, strict))
 }
 
 /// The verifier behind the JavaScript `Webhook` class.
@@ -127,40 +158,27 @@ pub struct WasmWebhook {
 
 #[wasm_bindgen]
 impl WasmWebhook {
-    /// Build a verifier. `secrets` holds every secret's bytes end to end and
-    /// `lengths` their lengths; the buffer is wiped before returning.
-    /// `tolerance_seconds` and `max_body_bytes` were checked by the wrapper;
-    /// `strict` refuses a field of another type.
+    /// Build a verifier from the secrets end to end (this module's copy,
+    /// wiped before returning), their lengths and the options.
     #[wasm_bindgen(constructor)]
     pub fn new(
-        secrets: Vec<u8>,
+        mut secrets: Vec<u8>,
         lengths: Vec<u32>,
-        tolerance_seconds: Option<f64>,
-        max_body_bytes: Option<f64>,
-        strict: bool,
+        options: &WebhookOptions,
     ) -> Result<WasmWebhook, JsValue> {
-        let inner =
-            glue::Verifier::new(secrets, &lengths, tolerance_seconds, max_body_bytes, strict)
-                .map_err(thrown)?;
+        let options = glue::WebhookOptions {
+            tolerance: options.tolerance(),
+            max_body_bytes: options.max_body_bytes(),
+            strict: options.strict(),
+        };
+        let inner = glue::Verifier::new(&mut secrets, &lengths, &options).map_err(thrown)?;
         Ok(Self { inner })
     }
 
-    /// The body size limit, in bytes.
-    #[wasm_bindgen(getter, js_name = maxBodyBytes)]
-    pub fn max_body_bytes(&self) -> f64 {
-        self.inner.max_body_bytes()
-    }
-
-    /// The tolerance in seconds, or `undefined` when there is no time check.
-    #[wasm_bindgen(getter)]
-    pub fn tolerance(&self) -> Option<f64> {
-        self.inner.tolerance()
-    }
-
-    /// Whether a field of another type is refused as `invalid_payload`.
-    #[wasm_bindgen(getter)]
-    pub fn strict(&self) -> bool {
-        self.inner.strict()
+    /// The settings as the core holds them, as JSON text: `{"maxBodyBytes",
+    /// "tolerance" (seconds or null), "strict"}`.
+    pub fn settings(&self) -> String {
+        self.inner.settings_json()
     }
 
     /// Check an `X-Bullseye-Signature` value over the raw body.
@@ -168,20 +186,17 @@ impl WasmWebhook {
         self.inner.verify(body, signature).map_err(thrown)
     }
 
-    /// Verify, then check the event: `[type]`, or `[type, mismatches]` (see
-    /// [`glue::event_answer`]). `now_ms` (milliseconds since the Unix epoch,
-    /// JavaScript's `Date.now()`) is the clock: `wasm32-unknown-unknown` has
-    /// none of its own.
+    /// Verify, then check the event (the glue's [`Answer`], as JSON text). `now_ms`
+    /// (milliseconds since the Unix epoch, JavaScript's `Date.now()`) is the
+    /// clock: `wasm32-unknown-unknown` has none of its own.
     #[wasm_bindgen(js_name = constructEvent)]
     pub fn construct_event(
         &self,
         body: &[u8],
         signature: &str,
         now_ms: f64,
-    ) -> Result<Vec<String>, JsValue> {
-        self.inner
-            .construct_event(body, signature, now_ms)
-            .map_err(thrown)
+    ) -> Result<String, JsValue> {
+        answered(self.inner.construct_event(body, signature, now_ms))
     }
 
     /// The async path, the MACs computed by Web Crypto (see
@@ -197,17 +212,17 @@ impl WasmWebhook {
         macs: &[u8],
         now_ms: f64,
         event: bool,
-    ) -> Result<Vec<String>, JsValue> {
-        self.inner
-            .check_macs(body, length, signature, macs, now_ms, event)
-            .map_err(thrown)
+    ) -> Result<Option<String>, JsValue> {
+        maybe_answered(
+            self.inner
+                .check_macs(body, length, signature, macs, now_ms, event),
+        )
     }
 
-    /// Check a visit's token or HMAC, then the visit: `[type or "",
-    /// mismatches, typings]` (see [`glue::visit_answer`]).
+    /// Check a visit's token or HMAC, then the visit (the glue's [`Answer`], as JSON text).
     #[wasm_bindgen(js_name = constructVisit)]
-    pub fn construct_visit(&self, body: &[u8], signature: &str) -> Result<Vec<String>, JsValue> {
-        self.inner.construct_visit(body, signature).map_err(thrown)
+    pub fn construct_visit(&self, body: &[u8], signature: &str) -> Result<String, JsValue> {
+        answered(self.inner.construct_visit(body, signature))
     }
 }
 
@@ -219,45 +234,27 @@ pub struct WasmBitnobWebhook {
 
 #[wasm_bindgen]
 impl WasmBitnobWebhook {
-    /// Build a verifier (see [`glue::Bitnob::new`]); `secrets` is wiped
-    /// before returning.
+    /// Build a verifier from the secrets end to end (this module's copy,
+    /// wiped before returning), their lengths and the options.
     #[wasm_bindgen(constructor)]
     pub fn new(
-        secrets: Vec<u8>,
+        mut secrets: Vec<u8>,
         lengths: Vec<u32>,
-        tolerance_seconds: Option<f64>,
-        no_tolerance: bool,
-        legacy_sha512: bool,
-        max_body_bytes: Option<f64>,
+        options: &BitnobOptions,
     ) -> Result<WasmBitnobWebhook, JsValue> {
-        let inner = glue::Bitnob::new(
-            secrets,
-            &lengths,
-            tolerance_seconds,
-            no_tolerance,
-            legacy_sha512,
-            max_body_bytes,
-        )
-        .map_err(thrown)?;
+        let options = glue::BitnobOptions {
+            tolerance: options.window(),
+            legacy_sha512: options.legacy_sha512(),
+            max_body_bytes: options.body_limit(),
+        };
+        let inner = glue::Bitnob::new(&mut secrets, &lengths, &options).map_err(thrown)?;
         Ok(Self { inner })
     }
 
-    /// The body size limit, in bytes.
-    #[wasm_bindgen(getter, js_name = maxBodyBytes)]
-    pub fn max_body_bytes(&self) -> f64 {
-        self.inner.max_body_bytes()
-    }
-
-    /// The window in seconds, or `undefined` when it is off.
-    #[wasm_bindgen(getter)]
-    pub fn tolerance(&self) -> Option<f64> {
-        self.inner.tolerance()
-    }
-
-    /// Whether the legacy HMAC-SHA512 scheme is accepted.
-    #[wasm_bindgen(getter, js_name = legacySha512)]
-    pub fn legacy_sha512(&self) -> bool {
-        self.inner.legacy_sha512()
+    /// The settings as the core holds them, as JSON text: `{"maxBodyBytes",
+    /// "tolerance" (seconds or null), "legacySha512"}`.
+    pub fn settings(&self) -> String {
+        self.inner.settings_json()
     }
 
     /// The indexes of the configured secrets whose last 4 characters are `last4`.
@@ -266,25 +263,14 @@ impl WasmBitnobWebhook {
         self.inner.secrets_ending_in(last4)
     }
 
-    /// Check a delivery; `headers` is `[name, value, name, value, ...]` and
-    /// `now_ms` the clock (milliseconds since the Unix epoch). With `event`,
-    /// every check of constructEvent and its answer `[type, delivery key]`;
-    /// without, verify's checks only and `[]`. (One export for both: each
-    /// export's glue costs the `.wasm` about 1 KB.)
+    /// Check a delivery (see [`glue::Bitnob::check`]).
     pub fn check(
         &self,
         body: &[u8],
         headers: Vec<String>,
         now_ms: f64,
         event: bool,
-    ) -> Result<Vec<String>, JsValue> {
-        if event {
-            self.inner.construct_event(body, &headers, now_ms)
-        } else {
-            self.inner
-                .verify(body, &headers, now_ms)
-                .map(|()| Vec::new())
-        }
-        .map_err(thrown)
+    ) -> Result<Option<String>, JsValue> {
+        maybe_answered(self.inner.check(body, &headers, now_ms, event))
     }
 }

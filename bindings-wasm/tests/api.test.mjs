@@ -130,11 +130,12 @@ test('verifyRequest and constructEventFromRequest read a Fetch Request', async (
 });
 
 test('the shipped JS uses no Buffer or node:crypto, and Web Crypto only for the async path', () => {
-  // Web Crypto: the async path's HMAC (webhooks.js) and the check of where
+  // Web Crypto: the async path's HMAC (verifier.js) and the check of where
   // it is faster (backend.js); tests/async.test.mjs shows the sync API never
   // calls it.
-  const webCrypto = new Set(['backend.js', 'webhooks.js']);
-  for (const file of ['index.js', 'backend.js', 'support.js', 'webhooks.js', 'workerd.js', 'node.js', 'pkg/bullseye_webhooks_wasm.js']) {
+  const webCrypto = new Set(['backend.js', 'verifier.js']);
+  const shared = ['support.js', 'inputs.js', 'answers.js', 'verifier.js', 'bitnob.js', 'webhooks.js'];
+  for (const file of ['index.js', 'backend.js', ...shared, 'workerd.js', 'node.js', 'pkg/bullseye_webhooks_wasm.js']) {
     const code = readFileSync(new URL(file, PKG), 'utf8').replace(/^\s*\/\/.*$/gm, '');
     assert.doesNotMatch(code, /\bBuffer\b|node:crypto/, file);
     if (!webCrypto.has(file)) assert.doesNotMatch(code, /crypto\.subtle|\bsubtle\b/, file);

@@ -20,14 +20,18 @@ test('the packed tarball installs into a fresh folder and works in Node and work
   const listing = execFileSync('tar', ['-tzf', TARBALL], { encoding: 'utf8' }).split('\n').filter(Boolean).sort();
   assert.deepEqual(listing, [
     'package/README.md',
+    'package/answers.js',
     'package/backend.js',
+    'package/bitnob.js',
     'package/index.d.ts',
     'package/index.js',
+    'package/inputs.js',
     'package/node.js',
     'package/package.json',
     'package/pkg/bullseye_webhooks_wasm.js',
     'package/pkg/bullseye_webhooks_wasm_bg.wasm',
     'package/support.js',
+    'package/verifier.js',
     'package/webhooks.js',
     'package/workerd.js',
   ]);

@@ -1,0 +1,162 @@
+// The Bitnob verifier of the shared API, and Bitnob's signing helpers
+// (tests, local senders). (One of the shared modules js/sync.mjs copies
+// into each package; see webhooks.js.)
+import backend from './backend.js';
+import { describe, WebhookError, wrapped } from './support.js';
+import { rawBody, headerValue, flatHeaders, withSecret, checkedObject, checkedMaxBodyBytes, isSeconds, nowMs } from './inputs.js';
+import { eventFrom } from './answers.js';
+import { Verifier, coreOf, settingsOf } from './verifier.js';
+
+const { BITNOB_SIGNATURE_HEADER, BITNOB_TIMESTAMP_HEADER, BITNOB_EVENT_HEADER, DEFAULT_BITNOB_TOLERANCE } = backend.constants;
+
+/**
+ * A request's headers as `[name, value, ...]` for the Bitnob verifier,
+ * which reads three of them: a headers mapping, or a list of `[name, value]`
+ * pairs. Absent reads as no headers (`missing_signature`).
+ */
+function bitnobHeaders(headers) {
+  if (headers === undefined || headers === null) return [];
+  if (Array.isArray(headers)) {
+    const flat = [];
+    for (const pair of headers) {
+      if (!Array.isArray(pair) || pair.length !== 2 || typeof pair[0] !== 'string') {
+        throw new TypeError('headers given as a list must be [name, value] pairs');
+      }
+      flat.push(pair[0], headerValue(pair[1], pair[0]));
+    }
+    return flat;
+  }
+  if (typeof headers !== 'object') {
+    throw new TypeError(
+      `headers must be the request's headers (Bitnob signs with ${BITNOB_SIGNATURE_HEADER}, ${BITNOB_TIMESTAMP_HEADER} and ${BITNOB_EVENT_HEADER}), got ${describe(headers)}`,
+    );
+  }
+  return flatHeaders(headers);
+}
+
+const BITNOB_OPTION_NAMES = new Set(['tolerance', 'legacySha512', 'maxBodyBytes']);
+
+/**
+ * BitnobWebhook's options: tolerance (default 300, null for none),
+ * legacySha512 (default true), maxBodyBytes; as the core's calls take them
+ * (no window: tolerance undefined).
+ */
+function bitnobOptions(options) {
+  if (options === undefined || options === null) options = {};
+  for (const key of Object.keys(checkedObject(options))) {
+    if (!BITNOB_OPTION_NAMES.has(key)) {
+      throw new TypeError(`unknown option ${JSON.stringify(key)}; the options are tolerance (seconds, null for none), legacySha512 and maxBodyBytes`);
+    }
+  }
+  const { tolerance = DEFAULT_BITNOB_TOLERANCE, legacySha512 = true, maxBodyBytes } = options;
+  if (tolerance !== null && !isSeconds(tolerance)) {
+    throw new TypeError(`tolerance must be a non-negative number of seconds, or null for no replay window, got ${describe(tolerance)}`);
+  }
+  if (typeof legacySha512 !== 'boolean') throw new TypeError(`legacySha512 must be a boolean, got ${describe(legacySha512)}`);
+  return { tolerance: tolerance ?? undefined, legacySha512, maxBodyBytes: checkedMaxBodyBytes(maxBodyBytes) };
+}
+
+/**
+ * A verifier for one Bitnob webhook endpoint: `X-Bitnob-Signature`, the hex
+ * HMAC-SHA256 of `{X-Bitnob-Timestamp}.{raw body}`, or the legacy hex
+ * HMAC-SHA512 of the body (128 digits; on by default, `legacySha512: false`
+ * refuses it). One secret, or several while rotating. Options: `tolerance`
+ * (the replay window in seconds, default 300; null: none), `legacySha512`,
+ * `maxBodyBytes` (default 1 MiB). The legacy scheme signs no timestamp, so
+ * the window cannot protect those deliveries from replay.
+ */
+class BitnobWebhook extends Verifier {
+  constructor(secretOrSecrets, options) {
+    backend.ready();
+    const checked = bitnobOptions(options);
+    super('BitnobWebhook', ['tolerance', 'legacySha512', 'maxBodyBytes'], secretOrSecrets, (bytes, lengths) =>
+      backend.bitnob(bytes, lengths, checked),
+    );
+  }
+
+  /** Whether the legacy HMAC-SHA512 scheme is accepted. */
+  get legacySha512() {
+    return settingsOf(this).legacySha512;
+  }
+
+  /**
+   * The indexes (in configuration order) of the configured secrets whose
+   * last 4 characters are `last4`, as Bitnob's dashboard shows them
+   * (`signing_secret_last4`). Only each secret's last 4 are kept for this.
+   */
+  secretsEndingIn(last4) {
+    if (typeof last4 !== 'string') throw new TypeError(`last4 must be a string, got ${describe(last4)}`);
+    return Array.from(coreOf(this).secretsEndingIn(last4));
+  }
+
+  /** The core's check: verify's checks only, or with `event` every check of constructEvent and its answer. */
+  #check(raw, headers, options, event) {
+    const flat = bitnobHeaders(headers);
+    const now = nowMs(options);
+    try {
+      return coreOf(this).check(backend.body(raw), flat, now, event);
+    } catch (error) {
+      throw wrapped(error);
+    }
+  }
+
+  /**
+   * Check the signature (and, for the timestamped scheme, the window) over
+   * the raw body. `options.now` (a Date or milliseconds since the epoch)
+   * replaces the clock. @throws WebhookError
+   */
+  verify(body, headers, options) {
+    this.#check(rawBody(body), headers, options, false);
+  }
+
+  /**
+   * Verify, then parse the event: the payload object plus `event_type`
+   * (from `X-Bitnob-Event`, else the body's `event`). `options.now` (a Date
+   * or milliseconds since the epoch) replaces the clock.
+   */
+  constructEvent(body, headers, options) {
+    return eventFrom(this.#check(rawBody(body), headers, options, true));
+  }
+
+  /**
+   * verify, as a promise (for one code path with Webhook's). Bitnob's MACs
+   * are computed by the core here, not by Web Crypto.
+   */
+  async verifyAsync(body, headers, options) {
+    this.verify(body, headers, options);
+  }
+
+  /** constructEvent, as a promise (the core computes the MACs; see verifyAsync). */
+  async constructEventAsync(body, headers, options) {
+    return this.constructEvent(body, headers, options);
+  }
+}
+
+/** The last 4 characters of `secret` (fewer if shorter), as Bitnob's dashboard shows `signing_secret_last4`. */
+function secretLast4(secret) {
+  backend.ready();
+  return withSecret(secret, (bytes) => backend.secretLast4(bytes));
+}
+
+function timestampText(timestamp) {
+  if (typeof timestamp === 'string') return timestamp;
+  if (Number.isSafeInteger(timestamp)) return String(timestamp);
+  throw new TypeError(`timestamp must be Unix seconds (an integer or its decimal text), got ${describe(timestamp)}`);
+}
+
+/** The X-Bitnob-Signature for `body` sent with `X-Bitnob-Timestamp: timestamp` (tests, local senders). */
+function signBitnob(secret, body, timestamp) {
+  backend.ready();
+  return withSecret(secret, (bytes) => {
+    const raw = backend.body(rawBody(body));
+    return backend.signBitnob(bytes, timestampText(timestamp), raw);
+  });
+}
+
+/** The legacy X-Bitnob-Signature: hex HMAC-SHA512 of the body alone (tests, local senders). */
+function signBitnobLegacy(secret, body) {
+  backend.ready();
+  return withSecret(secret, (bytes) => backend.signBitnobLegacy(bytes, backend.body(rawBody(body))));
+}
+
+export { BitnobWebhook, secretLast4, signBitnob, signBitnobLegacy };

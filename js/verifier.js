@@ -1,0 +1,139 @@
+// What Webhook (webhooks.js) and BitnobWebhook (bitnob.js) share: the
+// core's verifier, the redaction of secrets in inspect and JSON, the Fetch
+// Request helpers, and the async path's HMACs by Web Crypto. (One of the
+// shared modules js/sync.mjs copies into each package; see webhooks.js.)
+import backend from './backend.js';
+import { requestBody } from './support.js';
+import { built } from './inputs.js';
+
+const inspectCustom = Symbol.for('nodejs.util.inspect.custom');
+
+// ---------------------------------------------------------------------------
+// The async path: verifyAsync and constructEventAsync. Where the backend says
+// Web Crypto is the faster HMAC (workerd, browsers: native code, against
+// SHA-256 in WebAssembly), the HMAC of the body under each secret is computed
+// there; the core still decides everything else, in the sync path's order:
+// the size and the signature's presence and shape before any hashing (its
+// checkMacs without MACs), then the constant-time compare against every
+// secret's MAC with no early exit, the reader and the clock (checkMacs with
+// them). Elsewhere (the napi addon, the .wasm in Node, where Web Crypto is
+// slower) the async methods run the sync ones.
+
+const HMAC_SHA256 = { name: 'HMAC', hash: 'SHA-256' };
+const NO_BYTES = new Uint8Array(0);
+
+/**
+ * Web Crypto HMAC keys for `secrets` (non-extractable, for signing), or
+ * null where the backend computes the MACs itself. importKey copies the
+ * bytes before it returns, so the caller's wipe is safe. A key Web Crypto
+ * refuses leaves the async path on the core's HMAC (null), never a
+ * rejection nobody handles.
+ */
+function importKeys(secrets) {
+  const subtle = globalThis.crypto?.subtle;
+  if (!backend.webCrypto() || typeof subtle?.sign !== 'function') return null;
+  try {
+    return Promise.all(secrets.map((secret) => subtle.importKey('raw', secret, HMAC_SHA256, false, ['sign']))).catch(() => null);
+  } catch {
+    return null;
+  }
+}
+
+/** The HMAC of `bytes` under every key (none skipped), end to end, 32 bytes each, in order. */
+async function macsOf(keys, bytes) {
+  if (keys.length === 1) return new Uint8Array(await crypto.subtle.sign('HMAC', keys[0], bytes));
+  const tags = await Promise.all(keys.map((key) => crypto.subtle.sign('HMAC', key, bytes)));
+  const macs = new Uint8Array(32 * tags.length);
+  tags.forEach((tag, i) => macs.set(new Uint8Array(tag), 32 * i));
+  return macs;
+}
+
+// ---------------------------------------------------------------------------
+// The verifiers
+
+/** The core's verifier inside a Webhook or a BitnobWebhook (set in Verifier's static block). */
+let coreOf;
+/** A verifier's settings as the core holds them (`maxBodyBytes`, `tolerance`, and `strict` or `legacySha512`). */
+let settingsOf;
+/** A verifier's Web Crypto keys, or null (the core's HMAC); a promise until imported. */
+let keysOf;
+
+/**
+ * What Webhook and BitnobWebhook share: the core's verifier, built from one
+ * secret or several (rotation); the body size limit and the time window;
+ * the Fetch Request helpers; and the secrets redacted in inspect and JSON
+ * (only their number shows).
+ */
+class Verifier {
+  #core;
+  #settings;
+  #name;
+  #fields;
+  #secretCount;
+  #keys;
+
+  static {
+    coreOf = (verifier) => verifier.#core;
+    settingsOf = (verifier) => verifier.#settings;
+    keysOf = (verifier) => verifier.#keys;
+  }
+
+  /**
+   * `build(bytes, lengths)` makes the core's verifier (see inputs.js,
+   * `built`), whose settings are read once; `fields` are what inspect
+   * and toJSON show after the secrets; `webCrypto` imports the secrets as
+   * Web Crypto keys too, for the async path, where the backend wants it.
+   */
+  constructor(name, fields, secretOrSecrets, build, webCrypto) {
+    let keys;
+    [this.#core, this.#secretCount, keys] = built(secretOrSecrets, build, webCrypto ? importKeys : undefined);
+    // The window as the core's Duration::as_secs_f64: whole seconds plus nanoseconds.
+    const { toleranceNanos = 0, ...settings } = JSON.parse(this.#core.settings());
+    if (settings.tolerance !== null) settings.tolerance += toleranceNanos / 1e9;
+    this.#settings = settings;
+    this.#keys = keys;
+    // Once imported, the keys are read without awaiting.
+    keys?.then((imported) => {
+      this.#keys = imported;
+    });
+    this.#name = name;
+    this.#fields = fields;
+  }
+
+  /** The body size limit, in bytes. */
+  get maxBodyBytes() {
+    return this.#settings.maxBodyBytes;
+  }
+
+  /** The window in seconds (tolerance, replay window), or null when there is none. */
+  get tolerance() {
+    return this.#settings.tolerance;
+  }
+
+  /**
+   * Read a Fetch API Request's body (up to maxBodyBytes) and verify it.
+   * Resolves to the verified raw body bytes.
+   */
+  async verifyRequest(request) {
+    const body = await requestBody(request, this.maxBodyBytes);
+    await this.verifyAsync(body, request.headers);
+    return body;
+  }
+
+  /** Read a Fetch API Request's body and construct its event (by the async path). */
+  async constructEventFromRequest(request, options) {
+    const body = await requestBody(request, this.maxBodyBytes);
+    return this.constructEventAsync(body, request.headers, options);
+  }
+
+  [inspectCustom]() {
+    const shown = this.#fields.map((field) => `${field}: ${this[field]}`).join(', ');
+    return `${this.#name} { secrets: [REDACTED; ${this.#secretCount}], ${shown} }`;
+  }
+
+  toJSON() {
+    return { secrets: `[REDACTED; ${this.#secretCount}]`, ...Object.fromEntries(this.#fields.map((field) => [field, this[field]])) };
+  }
+}
+
+export { Verifier, coreOf, settingsOf, keysOf, macsOf, NO_BYTES };
