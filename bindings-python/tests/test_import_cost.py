@@ -22,6 +22,15 @@ def test_import_loads_none_of_the_heavy_modules() -> None:
     loaded = modules_after("import bullseye_webhooks")
     assert "bullseye_webhooks._native" in loaded
     assert sorted(loaded & set(HEAVY)) == []
+    assert "typing" not in loaded  # about 10 ms of re, enum and collections
+
+
+def test_event_alias_is_the_union_of_the_event_types() -> None:
+    from typing import Union
+
+    import bullseye_webhooks as bw
+
+    assert bw.Event == Union[bw.VisitorIdentifiedEvent, bw.GenericEvent]
 
 
 def test_verifying_loads_none_of_the_heavy_modules() -> None:

@@ -16,7 +16,9 @@ field; `Webhook(..., strict=True)` refuses it instead (`invalid_payload`).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Union
+# typing costs about 10 ms at import (re, enum, collections): this module
+# avoids it, and mypy reads a local TYPE_CHECKING = False as typing's.
+TYPE_CHECKING = False
 
 from ._errors import (
     ERROR_CODES,
@@ -56,6 +58,11 @@ from ._native import (
 from ._native import ERROR_CODES as _CORE_ERROR_CODES
 
 if TYPE_CHECKING:
+    from typing import Union
+
+    #: What `Webhook.construct_event` returns (`BitnobWebhook`'s is a `GenericEvent`).
+    Event = Union[VisitorIdentifiedEvent, GenericEvent]
+
     from .dedupe import (
         AsyncRedisStore,
         AsyncStore,
@@ -74,6 +81,11 @@ _DEDUPE_NAMES = frozenset(
 
 
 def __getattr__(name: str) -> object:
+    if name == "Event":
+        from typing import Union
+
+        globals()["Event"] = Union[VisitorIdentifiedEvent, GenericEvent]
+        return globals()["Event"]
     if name in _DEDUPE_NAMES:
         from . import dedupe
 
@@ -84,10 +96,8 @@ def __getattr__(name: str) -> object:
 
 
 def __dir__() -> list[str]:
-    return sorted(set(globals()) | _DEDUPE_NAMES)
+    return sorted(set(globals()) | _DEDUPE_NAMES | {"Event"})
 
-#: What `Webhook.construct_event` returns (`BitnobWebhook`'s is a `GenericEvent`).
-Event = Union[VisitorIdentifiedEvent, GenericEvent]
 
 if tuple(_CORE_ERROR_CODES) != ERROR_CODES:  # pragma: no cover - a build mismatch
     raise ImportError(
