@@ -7,11 +7,12 @@ use std::hash::{Hash, Hasher};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use bullseye_webhooks as core;
+use core::Str;
 use pyo3::exceptions::{PyOSError, PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyBool, PyBytes, PyDict, PyList, PyString, PyTuple};
-use serde_json::Value;
+use serde_json::{Map, Value};
 
 /// Bodies at least this long are hashed with the GIL released: below it,
 /// releasing and re-taking the GIL costs more than it frees.
@@ -308,104 +309,273 @@ fn py_object<'py>(
     Ok(dict)
 }
 
-fn py_json_opt(py: Python<'_>, value: Option<&Value>) -> PyResult<Py<PyAny>> {
-    value.map_or_else(|| Ok(py.None()), |v| py_json(py, v))
-}
-
-fn py_map_opt(
-    py: Python<'_>,
-    value: Option<&serde_json::Map<String, Value>>,
-) -> PyResult<Py<PyAny>> {
-    value.map_or_else(
-        || Ok(py.None()),
-        |map| Ok(py_object(py, map)?.into_any().unbind()),
-    )
-}
-
 // ---------------------------------------------------------------- records
 
-/// A frozen class over a core record, one getter per documented field.
-/// `str`, `int`, `bool` fields are returned as they are; `map` fields
-/// (objects of any content) are converted to fresh dicts on each read.
-macro_rules! py_record {
-    ($py_name:literal, $class:ident, $core:ty, repr = $repr_field:ident, { $( $field:ident : $kind:ident ),* $(,)? }) => {
-        #[pyclass(frozen, module = "bullseye_webhooks._native", name = $py_name)]
-        struct $class {
-            inner: $core,
-        }
+/// How a field of a record reaches Python: the core's type of the field,
+/// what the class keeps beside the record (nested records, built once as
+/// Python objects, so that `event.visitor.email` costs two attribute
+/// lookups), and what a read returns.
+trait Field {
+    /// The field's type in the core's record.
+    type Core;
+    /// What the class keeps beside the record.
+    type Kept;
+    /// Take out of the record's field what is kept.
+    fn keep(py: Python<'_>, value: &mut Option<Self::Core>) -> PyResult<Self::Kept>;
+    /// A read of the field.
+    fn read(py: Python<'_>, value: &Option<Self::Core>, kept: &Self::Kept) -> PyResult<Py<PyAny>>;
+}
 
-        #[pymethods]
-        impl $class {
-            $(
-                #[getter]
-                fn $field(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
-                    py_record!(@get py, self.inner.$field, $kind)
-                }
-            )*
-
-            fn __repr__(&self) -> String {
-                match &self.inner.$repr_field {
-                    Some(value) => format!("<{} {}={:?}>", $py_name, stringify!($repr_field), value),
-                    None => format!("<{}>", $py_name),
+/// A field kept in the record and converted on each read (a dict or list
+/// is a new object on each read, so callers cannot change the event).
+macro_rules! read_field {
+    ($ty:ty, |$py:ident, $value:ident| $read:expr) => {
+        impl Field for $ty {
+            type Core = $ty;
+            type Kept = ();
+            #[inline]
+            fn keep(_: Python<'_>, _: &mut Option<$ty>) -> PyResult<()> {
+                Ok(())
+            }
+            #[inline]
+            fn read($py: Python<'_>, value: &Option<$ty>, _: &()) -> PyResult<Py<PyAny>> {
+                match value {
+                    Some($value) => $read,
+                    None => Ok($py.None()),
                 }
             }
         }
     };
-    (@get $py:ident, $value:expr, str) => {
-        Ok(match &$value {
-            Some(s) => PyString::new($py, s).into_any().unbind(),
-            None => $py.None(),
-        })
+}
+
+read_field!(Str, |py, text| Ok(PyString::new(py, text)
+    .into_any()
+    .unbind()));
+read_field!(i64, |py, n| Ok((*n).into_pyobject(py)?.into_any().unbind()));
+read_field!(bool, |py, b| Ok(PyBool::new(py, *b)
+    .to_owned()
+    .into_any()
+    .unbind()));
+read_field!(Map<String, Value>, |py, map| Ok(py_object(py, map)?
+    .into_any()
+    .unbind()));
+read_field!(Value, |py, value| py_json(py, value));
+
+/// A list of records: a tuple built once, a `null` item as None.
+impl<R> Field for Vec<Option<R>>
+where
+    R: Field<Kept = Option<Py<R>>>,
+{
+    type Core = Vec<Option<R::Core>>;
+    type Kept = Option<Py<PyTuple>>;
+    fn keep(py: Python<'_>, value: &mut Option<Self::Core>) -> PyResult<Self::Kept> {
+        let Some(items) = value.take() else {
+            return Ok(None);
+        };
+        let items = items
+            .into_iter()
+            .map(|item| {
+                let mut item = item;
+                Ok(match R::keep(py, &mut item)? {
+                    Some(object) => object.into_any(),
+                    None => py.None(),
+                })
+            })
+            .collect::<PyResult<Vec<_>>>()?;
+        Ok(Some(PyTuple::new(py, items)?.unbind()))
+    }
+    fn read(py: Python<'_>, _: &Option<Self::Core>, kept: &Self::Kept) -> PyResult<Py<PyAny>> {
+        Ok(opt_clone(py, kept))
+    }
+}
+
+/// What a payload's class shows beside its fields: its type.
+trait Payload {
+    fn event_type(&self, py: Python<'_>) -> Py<PyAny>;
+}
+
+impl Payload for core::VisitorIdentified {
+    fn event_type(&self, py: Python<'_>) -> Py<PyAny> {
+        PyString::new(py, &self.event_type).into_any().unbind()
+    }
+}
+
+impl Payload for core::Visit {
+    fn event_type(&self, py: Python<'_>) -> Py<PyAny> {
+        opt_str(py, self.event_type.as_deref())
+    }
+}
+
+/// A record's `repr`: its class and the field that tells it apart, never
+/// personal data.
+trait Repr {
+    fn repr(&self) -> String;
+}
+
+fn repr_by(class: &str, field: &str, value: Option<&Str>) -> String {
+    match value {
+        Some(value) => format!("<{class} {field}={value:?}>"),
+        None => format!("<{class}>"),
+    }
+}
+
+impl Repr for core::Visitor {
+    fn repr(&self) -> String {
+        repr_by("Visitor", "id", self.id.as_ref())
+    }
+}
+
+impl Repr for core::Company {
+    fn repr(&self) -> String {
+        repr_by("Company", "domain", self.domain.as_ref())
+    }
+}
+
+impl Repr for core::Session {
+    fn repr(&self) -> String {
+        repr_by("Session", "created_at", self.created_at.as_ref())
+    }
+}
+
+impl Repr for core::PageView {
+    fn repr(&self) -> String {
+        repr_by("PageView", "visited_at", self.visited_at.as_ref())
+    }
+}
+
+impl Repr for core::VisitCompany {
+    fn repr(&self) -> String {
+        repr_by("VisitCompany", "domain", self.domain.as_ref())
+    }
+}
+
+impl Repr for core::VisitVisitor {
+    fn repr(&self) -> String {
+        format!("<VisitVisitor id={:?}>", self.id.as_deref().unwrap_or(""))
+    }
+}
+
+impl Repr for core::VisitorIdentified {
+    fn repr(&self) -> String {
+        format!(
+            "<VisitorIdentifiedEvent event_type={:?} session_id={:?}{}>",
+            self.event_type,
+            self.session_id.as_deref().unwrap_or(""),
+            mismatch_count(self.mismatches())
+        )
+    }
+}
+
+impl Repr for core::Visit {
+    fn repr(&self) -> String {
+        format!(
+            "<Visit event_type={:?} id={:?}{}>",
+            self.event_type.as_deref().unwrap_or(""),
+            self.id.as_deref().unwrap_or(""),
+            mismatch_count(self.mismatches())
+        )
+    }
+}
+
+/// A frozen class over a core record, one getter per documented field, from
+/// the core's own declaration of the record (`each_record!`, below): a
+/// field is written once, in the core's schema. The class is named as the
+/// record; a field's Rust type names its class when it is a record.
+macro_rules! py_record {
+    // A payload (it has members beside its fields): also its type, its
+    // mismatches, the whole object and its delivery key.
+    (
+        #[doc = $doc:literal] $(#[$meta:meta])*
+        $vis:vis struct $name:ident $(= $api_name:literal)? {
+            @extra { $($extra:tt)* }
+            $( #[doc = $field_doc:literal] $field:ident $(= $key:literal)? : $ty:ty $(as $reader:ty)? ),* $(,)?
+        }
+    ) => {
+        py_record!(@class $doc, $name, [$($api_name)?], [
+            #[getter]
+            fn event_type(&self, py: Python<'_>) -> Py<PyAny> {
+                Payload::event_type(&self.inner, py)
+            }
+            /// The documented fields of another JSON type, in document order.
+            #[getter]
+            fn mismatches<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyTuple>> {
+                py_mismatches(py, self.inner.mismatches())
+            }
+            /// The whole payload object as received (a new dict on each call).
+            fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+                py_object(py, self.inner.raw())
+            }
+            /// The key that de-duplicates this delivery (the core's rule, no secret in it).
+            #[getter]
+            fn delivery_key(&self) -> String {
+                self.inner.delivery_key()
+            }
+        ], $( [$field_doc] $field: $ty ),*);
     };
-    (@get $py:ident, $value:expr, int) => {
-        Ok(match $value {
-            Some(i) => i.into_pyobject($py)?.into_any().unbind(),
-            None => $py.None(),
-        })
+    (
+        #[doc = $doc:literal] $(#[$meta:meta])*
+        $vis:vis struct $name:ident $(= $api_name:literal)? {
+            $( #[doc = $field_doc:literal] $field:ident $(= $key:literal)? : $ty:ty $(as $reader:ty)? ),* $(,)?
+        }
+    ) => {
+        py_record!(@class $doc, $name, [$($api_name)?], [], $( [$field_doc] $field: $ty ),*);
     };
-    (@get $py:ident, $value:expr, bool) => {
-        Ok(match $value {
-            Some(b) => PyBool::new($py, b).to_owned().into_any().unbind(),
-            None => $py.None(),
-        })
-    };
-    (@get $py:ident, $value:expr, map) => {
-        py_map_opt($py, $value.as_ref())
+    (@class $doc:literal, $name:ident, [$($api_name:literal)?], [$($methods:tt)*],
+        $( [$field_doc:literal] $field:ident: $ty:ty ),*) => {
+        #[doc = $doc]
+        #[pyclass(frozen, module = "bullseye_webhooks._native" $(, name = $api_name)?)]
+        pub(crate) struct $name {
+            inner: core::$name,
+            $( $field: <$ty as Field>::Kept, )*
+        }
+
+        impl $name {
+            /// The class over `inner`, its nested records built.
+            pub(crate) fn new(py: Python<'_>, mut inner: core::$name) -> PyResult<Self> {
+                $( let $field = <$ty as Field>::keep(py, &mut inner.$field)?; )*
+                Ok(Self { inner, $( $field ),* })
+            }
+        }
+
+        impl Field for $name {
+            type Core = core::$name;
+            type Kept = Option<Py<$name>>;
+            fn keep(py: Python<'_>, value: &mut Option<core::$name>) -> PyResult<Self::Kept> {
+                value
+                    .take()
+                    .map(|inner| -> PyResult<Py<$name>> { Py::new(py, $name::new(py, inner)?) })
+                    .transpose()
+            }
+            fn read(py: Python<'_>, _: &Option<core::$name>, kept: &Self::Kept) -> PyResult<Py<PyAny>> {
+                Ok(opt_clone(py, kept))
+            }
+        }
+
+        #[pymethods]
+        impl $name {
+            $(
+                #[doc = $field_doc]
+                #[getter]
+                fn $field(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+                    <$ty as Field>::read(py, &self.inner.$field, &self.$field)
+                }
+            )*
+            $($methods)*
+            fn __repr__(&self) -> String {
+                Repr::repr(&self.inner)
+            }
+        }
     };
 }
 
-py_record!("Visitor", PyVisitor, core::Visitor, repr = id, {
-    id: str, email: str, personal_email: str, first_name: str, last_name: str,
-    job_title: str, phone: str, location: str, photo_url: str, linkedin_url: str,
-    facebook_url: str, twitter_url: str, address: str, city: str, state: str,
-    postal_code: str, gender: str, age_range: str, income_range: str, net_worth: str,
-    homeowner: bool, married: bool, children: bool, icp: str, icp_statuses: map,
-    persona_match: bool, created_at: str, last_seen_at: str,
-});
+/// The classes of the records, in the core's names: a field's type names
+/// the class of a nested record.
+mod records {
+    use super::*;
 
-py_record!("Company", PyCompany, core::Company, repr = domain, {
-    id: str, name: str, domain: str, industry: str, size: int, employee_count: int,
-    employee_size_range: str, revenue_range: str, location: str, linkedin_url: str,
-    website_url: str, description: str, logo_url: str, address: str, city: str,
-    region: str, postal_code: str,
-});
-
-py_record!("Session", PySession, core::Session, repr = created_at, {
-    created_at: str, landing_page: str, entry_page: str, exit_page: str,
-    pages_visited: int, referrer: str, device_type: str, first_visit: bool,
-    utm_source: str, utm_campaign: str, utm_medium: str, utm_term: str,
-    utm_content: str, campaign_name: str, campaign_source: str, campaign_medium: str,
-    campaign_term: str, campaign_content: str, search_term: str, search_engine: str,
-    country: str, region: str, city: str, tracking_params: map,
-});
-
-py_record!("PageView", PyPageView, core::PageView, repr = visited_at, {
-    url: str, visited_at: str,
-});
-
-py_record!("VisitCompany", PyVisitCompany, core::VisitCompany, repr = domain, {
-    name: str, domain: str,
-});
+    bullseye_webhooks::each_record!(py_record);
+}
+use records::{Visit, VisitorIdentified};
 
 // ---------------------------------------------------------------- mismatches
 
@@ -530,21 +700,6 @@ fn mismatch_count(mismatches: &[core::Mismatch]) -> String {
 
 // ---------------------------------------------------------------- events
 
-/// A verified `visitor.identified` event. Nested records are built once,
-/// here, so reading `event.visitor.email` costs two attribute lookups.
-#[pyclass(
-    frozen,
-    module = "bullseye_webhooks._native",
-    name = "VisitorIdentifiedEvent"
-)]
-struct PyVisitorIdentified {
-    event: Box<core::VisitorIdentified>,
-    visitor: Option<Py<PyVisitor>>,
-    company: Option<Py<PyCompany>>,
-    session: Option<Py<PySession>>,
-    page_views: Option<Py<PyTuple>>,
-}
-
 fn opt_str(py: Python<'_>, value: Option<&str>) -> Py<PyAny> {
     value.map_or_else(|| py.None(), |s| PyString::new(py, s).into_any().unbind())
 }
@@ -553,68 +708,6 @@ fn opt_clone<T>(py: Python<'_>, value: &Option<Py<T>>) -> Py<PyAny> {
     value
         .as_ref()
         .map_or_else(|| py.None(), |v| v.clone_ref(py).into_any())
-}
-
-#[pymethods]
-impl PyVisitorIdentified {
-    #[getter]
-    fn event_type(&self) -> &str {
-        &self.event.event_type
-    }
-    #[getter]
-    fn timestamp(&self, py: Python<'_>) -> Py<PyAny> {
-        opt_str(py, self.event.timestamp.as_deref())
-    }
-    #[getter]
-    fn organization_id(&self, py: Python<'_>) -> Py<PyAny> {
-        opt_str(py, self.event.organization_id.as_deref())
-    }
-    #[getter]
-    fn session_id(&self, py: Python<'_>) -> Py<PyAny> {
-        opt_str(py, self.event.session_id.as_deref())
-    }
-    #[getter]
-    fn workspace(&self, py: Python<'_>) -> Py<PyAny> {
-        opt_str(py, self.event.workspace.as_deref())
-    }
-    #[getter]
-    fn visitor(&self, py: Python<'_>) -> Py<PyAny> {
-        opt_clone(py, &self.visitor)
-    }
-    #[getter]
-    fn company(&self, py: Python<'_>) -> Py<PyAny> {
-        opt_clone(py, &self.company)
-    }
-    #[getter]
-    fn session(&self, py: Python<'_>) -> Py<PyAny> {
-        opt_clone(py, &self.session)
-    }
-    #[getter]
-    fn page_views(&self, py: Python<'_>) -> Py<PyAny> {
-        opt_clone(py, &self.page_views)
-    }
-    /// The documented fields of another JSON type, in document order.
-    #[getter]
-    fn mismatches<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyTuple>> {
-        py_mismatches(py, self.event.mismatches())
-    }
-    /// The whole payload object as received (a new dict on each call).
-    fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
-        py_object(py, self.event.raw())
-    }
-    /// The key that de-duplicates this delivery (the core's rule, no secret in it).
-    #[getter]
-    fn delivery_key(&self) -> String {
-        self.event.delivery_key()
-    }
-    fn __repr__(&self) -> String {
-        format!(
-            "<VisitorIdentifiedEvent event_type={:?} session_id={:?}{}>",
-            self.event.event_type,
-            self.event.session_id.as_deref().unwrap_or(""),
-            mismatch_count(self.event.mismatches())
-        )
-    }
 }
 
 /// A verified event of any other type: its type and the whole object.
@@ -650,47 +743,8 @@ impl PyGenericEvent {
 
 fn py_event(py: Python<'_>, event: core::Event) -> PyResult<Py<PyAny>> {
     match event {
-        core::Event::VisitorIdentified(mut event) => {
-            let visitor = event
-                .visitor
-                .take()
-                .map(|inner| Py::new(py, PyVisitor { inner }))
-                .transpose()?;
-            let company = event
-                .company
-                .take()
-                .map(|inner| Py::new(py, PyCompany { inner }))
-                .transpose()?;
-            let session = event
-                .session
-                .take()
-                .map(|inner| Py::new(py, PySession { inner }))
-                .transpose()?;
-            let page_views = match event.page_views.take() {
-                None => None,
-                Some(views) => {
-                    // A `null` item stays None.
-                    let items = views
-                        .into_iter()
-                        .map(|view| match view {
-                            Some(inner) => Ok(Py::new(py, PyPageView { inner })?.into_any()),
-                            None => Ok(py.None()),
-                        })
-                        .collect::<PyResult<Vec<_>>>()?;
-                    Some(PyTuple::new(py, items)?.unbind())
-                }
-            };
-            Ok(Py::new(
-                py,
-                PyVisitorIdentified {
-                    event,
-                    visitor,
-                    company,
-                    session,
-                    page_views,
-                },
-            )?
-            .into_any())
+        core::Event::VisitorIdentified(event) => {
+            Ok(Py::new(py, VisitorIdentified::new(py, *event)?)?.into_any())
         }
         core::Event::Other(event) => Ok(Py::new(py, PyGenericEvent { event })?.into_any()),
         // `Event` is non-exhaustive: a new kind reaches Python generically.
@@ -703,114 +757,8 @@ fn py_event(py: Python<'_>, event: core::Event) -> PyResult<Py<PyAny>> {
 
 // ---------------------------------------------------------------- visits
 
-#[pyclass(frozen, module = "bullseye_webhooks._native", name = "VisitVisitor")]
-struct PyVisitVisitor {
-    id: Option<core::Str>,
-    first_seen: Option<core::Str>,
-    company: Option<Py<PyVisitCompany>>,
-}
-
-#[pymethods]
-impl PyVisitVisitor {
-    #[getter]
-    fn id(&self, py: Python<'_>) -> Py<PyAny> {
-        opt_str(py, self.id.as_deref())
-    }
-    #[getter]
-    fn first_seen(&self, py: Python<'_>) -> Py<PyAny> {
-        opt_str(py, self.first_seen.as_deref())
-    }
-    #[getter]
-    fn company(&self, py: Python<'_>) -> Py<PyAny> {
-        opt_clone(py, &self.company)
-    }
-    fn __repr__(&self) -> String {
-        format!("<VisitVisitor id={:?}>", self.id.as_deref().unwrap_or(""))
-    }
-}
-
-/// A fingerprinting-api visit, string-encoded numbers and booleans typed.
-#[pyclass(frozen, module = "bullseye_webhooks._native", name = "Visit")]
-struct PyVisit {
-    visit: core::Visit,
-    visitor: Option<Py<PyVisitVisitor>>,
-}
-
-macro_rules! visit_getters {
-    (str: $($s:ident),* ; map: $($m:ident),* ; json: $($j:ident),*) => {
-        #[pymethods]
-        impl PyVisit {
-            $(
-                #[getter]
-                fn $s(&self, py: Python<'_>) -> Py<PyAny> {
-                    opt_str(py, self.visit.$s.as_deref())
-                }
-            )*
-            $(
-                #[getter]
-                fn $m(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
-                    py_map_opt(py, self.visit.$m.as_ref())
-                }
-            )*
-            $(
-                #[getter]
-                fn $j(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
-                    py_json_opt(py, self.visit.$j.as_ref())
-                }
-            )*
-            #[getter]
-            fn visitor(&self, py: Python<'_>) -> Py<PyAny> {
-                opt_clone(py, &self.visitor)
-            }
-            /// The documented fields of another JSON type, in document order.
-            #[getter]
-            fn mismatches<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyTuple>> {
-                py_mismatches(py, self.visit.mismatches())
-            }
-            /// The whole payload object as received, untyped (a new dict on each call).
-            fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
-                py_object(py, self.visit.raw())
-            }
-            /// The key that de-duplicates this delivery (the core's rule, no secret in it).
-            #[getter]
-            fn delivery_key(&self) -> String {
-                self.visit.delivery_key()
-            }
-            fn __repr__(&self) -> String {
-                format!(
-                    "<Visit event_type={:?} id={:?}{}>",
-                    self.visit.event_type.as_deref().unwrap_or(""),
-                    self.visit.id.as_deref().unwrap_or(""),
-                    mismatch_count(self.visit.mismatches())
-                )
-            }
-        }
-    };
-}
-
-visit_getters!(str: event_type, id, url, referrer, date, ip, timezone;
-               map: params;
-               json: location, traffic_source, device, browser, screen);
-
-fn py_visit(py: Python<'_>, mut visit: core::Visit) -> PyResult<Py<PyVisit>> {
-    let visitor = match visit.visitor.take() {
-        None => None,
-        Some(v) => {
-            let company = v
-                .company
-                .map(|inner| Py::new(py, PyVisitCompany { inner }))
-                .transpose()?;
-            Some(Py::new(
-                py,
-                PyVisitVisitor {
-                    id: v.id,
-                    first_seen: v.first_seen,
-                    company,
-                },
-            )?)
-        }
-    };
-    Py::new(py, PyVisit { visit, visitor })
+fn py_visit(py: Python<'_>, visit: core::Visit) -> PyResult<Py<Visit>> {
+    Py::new(py, Visit::new(py, visit)?)
 }
 
 // ---------------------------------------------------------------- Webhook
@@ -926,7 +874,7 @@ impl PyWebhook {
         py: Python<'_>,
         body: &Bound<'_, PyAny>,
         signature_or_headers: Option<&Bound<'_, PyAny>>,
-    ) -> PyResult<Py<PyVisit>> {
+    ) -> PyResult<Py<Visit>> {
         let signature = signature_text(signature_or_headers, core::VISIT_SIGNATURE_HEADER)?;
         let inner = &self.inner;
         let visit = self.with_body(py, body, |bytes| inner.construct_visit(bytes, &signature))?;
@@ -1262,7 +1210,7 @@ fn retry_after_secs(remaining_ms: u64) -> u64 {
 /// With `strict`, a documented field of another JSON type is `invalid_payload`.
 #[pyfunction]
 #[pyo3(signature = (body, *, strict = false))]
-fn parse_visit(py: Python<'_>, body: &Bound<'_, PyAny>, strict: bool) -> PyResult<Py<PyVisit>> {
+fn parse_visit(py: Python<'_>, body: &Bound<'_, PyAny>, strict: bool) -> PyResult<Py<Visit>> {
     let bytes = body_bytes(py, body, core::DEFAULT_MAX_BODY_BYTES)?;
     let parse = if strict {
         core::parse_visit_strict
@@ -1340,15 +1288,15 @@ fn sign_bitnob_legacy(
 fn _native(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_class::<PyWebhook>()?;
     module.add_class::<PyBitnobWebhook>()?;
-    module.add_class::<PyVisitorIdentified>()?;
+    module.add_class::<records::VisitorIdentified>()?;
     module.add_class::<PyGenericEvent>()?;
-    module.add_class::<PyVisitor>()?;
-    module.add_class::<PyCompany>()?;
-    module.add_class::<PySession>()?;
-    module.add_class::<PyPageView>()?;
-    module.add_class::<PyVisit>()?;
-    module.add_class::<PyVisitVisitor>()?;
-    module.add_class::<PyVisitCompany>()?;
+    module.add_class::<records::Visitor>()?;
+    module.add_class::<records::Company>()?;
+    module.add_class::<records::Session>()?;
+    module.add_class::<records::PageView>()?;
+    module.add_class::<records::Visit>()?;
+    module.add_class::<records::VisitVisitor>()?;
+    module.add_class::<records::VisitCompany>()?;
     module.add_class::<PyMismatch>()?;
     module.add_class::<PyMemoryStore>()?;
     module.add_function(wrap_pyfunction!(new_claim_token, module)?)?;

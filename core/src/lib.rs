@@ -35,6 +35,9 @@ pub use schema::{
     Company, JsonType, Mismatch, PageView, Session, Visit, VisitCompany, VisitVisitor, Visitor,
     VisitorIdentified, mismatches_json,
 };
+// The field table, for the generator of the bindings' typed surfaces.
+#[doc(hidden)]
+pub use schema::{Field, FieldKind, PAYLOAD_TABLES, RecordTable};
 #[cfg(not(target_arch = "wasm32"))]
 pub use secret::{GENERATED_SECRET_LEN, SECRET_PREFIX, SECRET_RANDOM_BYTES, generate_secret};
 pub use text::Str;

@@ -24,6 +24,7 @@
 mod mismatch;
 pub(crate) mod read;
 pub(crate) mod reader;
+pub(crate) mod table;
 mod typing;
 #[macro_use]
 pub(crate) mod record;
@@ -33,5 +34,7 @@ pub(crate) use mismatch::refuse_if_strict;
 pub use mismatch::{JsonType, Mismatch, mismatches_json};
 pub(crate) use reader::Reader;
 pub use records::{
-    Company, PageView, Session, Visit, VisitCompany, VisitVisitor, Visitor, VisitorIdentified,
+    Company, PAYLOAD_TABLES, PageView, Session, Visit, VisitCompany, VisitVisitor, Visitor,
+    VisitorIdentified,
 };
+pub use table::{Field, FieldKind, RecordTable};

@@ -60,24 +60,52 @@ pub(crate) const fn index_of(keys: &[&str], key: &str) -> usize {
 /// payload's own keys unless renamed with `= "key"`; the field's type is its
 /// documented JSON type ([`Read`](super::read::Read)), or `as Reader` reads it another way.
 /// An `@extra { ... }` block adds members that are not payload fields.
+/// Each field has one doc line, which the field table keeps (see
+/// [`table`](super::table)); `= "Name"` after the record's name names its
+/// class in the other languages.
 macro_rules! record {
     (
+        #[doc = $doc:literal]
         $(#[$meta:meta])*
-        $vis:vis struct $name:ident {
+        $vis:vis struct $name:ident $(= $api_name:literal)? {
             $( @extra { $( $(#[$extra_meta:meta])* $extra_vis:vis $extra:ident : $extra_ty:ty ),* $(,)? } )?
-            $( $(#[$field_meta:meta])* $field:ident $(= $key:literal)? : $ty:ty $(as $reader:ty)? ),* $(,)?
+            $( #[doc = $field_doc:literal] $field:ident $(= $key:literal)? : $ty:ty $(as $reader:ty)? ),* $(,)?
         }
     ) => {
+        #[doc = $doc]
         $(#[$meta])*
         #[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
         #[non_exhaustive]
         $vis struct $name {
             $( $( $(#[$extra_meta])* $extra_vis $extra: $extra_ty, )* )?
             $(
-                $(#[$field_meta])*
+                #[doc = $field_doc]
                 $( #[serde(rename = $key)] )?
                 pub $field: Option<$ty>,
             )*
+        }
+
+        impl $crate::schema::table::Record for $name {
+            const TABLE: &'static $crate::schema::table::RecordTable = &$crate::schema::table::RecordTable {
+                name: stringify!($name),
+                api_name: record!(@key $name $($api_name)?),
+                doc: $doc,
+                payload: record!(@payload $( $($extra)* )?),
+                fields: &[ $( $crate::schema::table::Field {
+                    name: stringify!($field),
+                    key: record!(@key $field $($key)?),
+                    json_type: <$ty as $crate::schema::table::FieldType>::JSON_TYPE,
+                    kind: <$ty as $crate::schema::table::FieldType>::KIND,
+                    doc: $field_doc,
+                } ),* ],
+            };
+        }
+
+        impl $crate::schema::table::FieldType for $name {
+            const KIND: $crate::schema::table::FieldKind = $crate::schema::table::FieldKind::Record(
+                <$name as $crate::schema::table::Record>::TABLE,
+            );
+            const JSON_TYPE: $crate::schema::mismatch::JsonType = $crate::schema::mismatch::JsonType::Object;
         }
 
         impl $name {
@@ -159,6 +187,8 @@ macro_rules! record {
             }
         }
     };
+    (@payload) => { false };
+    (@payload $($extra:ident)+) => { true };
     (@key $field:ident $key:literal) => { $key };
     (@key $field:ident) => { stringify!($field) };
     (@reader $ty:ty, $reader:ty) => { $reader };
