@@ -30,9 +30,9 @@ pub struct RecordTable {
 #[derive(Debug)]
 #[non_exhaustive]
 pub struct Field {
-    /// The Rust (and Python) name (`first_seen`).
+    /// The Rust (and Python) name (`traffic_source`).
     pub name: &'static str,
-    /// The payload's key (`firstSeen`).
+    /// The payload's key (`trafficSource`).
     pub key: &'static str,
     /// The documented JSON type.
     pub json_type: JsonType,
