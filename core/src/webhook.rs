@@ -233,6 +233,7 @@ impl Key {
     }
 }
 
+// Bullseye events: verified, then read by the event module.
 impl Webhook {
     /// Verify `signature` over the raw `body`, then parse it into an [`Event`].
     ///
@@ -296,6 +297,7 @@ impl Webhook {
     }
 }
 
+// fingerprinting-api visits: verified, then read by the visit module.
 impl Webhook {
     /// Check a visit's `X-Webhook-Signature` (static token or HMAC, see
     /// [`Webhook::verify_visit_signature`]), then parse it, with this

@@ -5,7 +5,9 @@
 //! Rust type, which is also its documented JSON type ([`read::Read`]). The reader
 //! decides everything about a body: whether it is JSON (every byte is
 //! checked, unknown fields included), each documented field's typed value,
-//! and every [`Mismatch`], in document order.
+//! and every [`Mismatch`], in document order. Beside each record, `record!`
+//! emits its field table ([`RecordTable`]), from which the bindings' typed
+//! surfaces are generated.
 //!
 //! A documented field of another JSON type never fails the read: the typed
 //! view holds the value converted without loss (`"150"` for an integer,
@@ -19,8 +21,10 @@
 //! bindings that build their own objects (JavaScript's `JSON.parse`) use the
 //! second, and the WASM build links no serde_json parser.
 
-// In reading order: the types and mismatches, the typing rule, the reader,
-// how each Rust type reads, the macro, then the records it declares.
+// From the bottom up: mismatch (the JSON types and mismatches), typing (the
+// visit typing rule), reader (one pass of the scanner), read (how each Rust
+// type reads), table (the field table), record (the macro), then records
+// (every record, declared once).
 mod mismatch;
 pub(crate) mod read;
 pub(crate) mod reader;

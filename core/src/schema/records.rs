@@ -4,10 +4,9 @@ use serde_json::{Map, Value};
 
 use super::mismatch::Mismatch;
 use super::read::{Descriptive, Kept};
+use super::table::{Record, RecordTable};
 use crate::json::RawObject;
 use crate::text::Str;
-
-use super::table::{Record, RecordTable};
 
 /// Hands every record's declaration to `$callback!`, one call a record. The
 /// core declares its records with it (`each_record!(record)`, below), and a
