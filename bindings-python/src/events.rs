@@ -43,7 +43,7 @@ impl PyGenericEvent {
 pub(crate) fn py_event(py: Python<'_>, event: core::Event) -> PyResult<Py<PyAny>> {
     match event {
         core::Event::VisitorIdentified(event) => {
-            Ok(Py::new(py, VisitorIdentified::new(py, *event)?)?.into_any())
+            Ok(Py::new(py, VisitorIdentified::new(py, event)?)?.into_any())
         }
         core::Event::Other(event) => Ok(Py::new(py, PyGenericEvent { event })?.into_any()),
         // `Event` is non-exhaustive: a new kind reaches Python generically.

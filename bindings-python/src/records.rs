@@ -190,10 +190,10 @@ macro_rules! py_record {
             $( #[doc = $field_doc:literal] $field:ident $(= $key:literal)? : $ty:ty $(as $reader:ty)? ),* $(,)?
         }
     ) => {
-        py_record!(@class $doc, $name, [$($api_name)?], [
+        py_record!(@class $doc, $name, Box<core::$name>, [$($api_name)?], [
             #[getter]
             fn event_type(&self, py: Python<'_>) -> Py<PyAny> {
-                Payload::event_type(&self.inner, py)
+                self.inner.event_type(py)
             }
             /// The documented fields of another JSON type, in document order.
             #[getter]
@@ -217,20 +217,21 @@ macro_rules! py_record {
             $( #[doc = $field_doc:literal] $field:ident $(= $key:literal)? : $ty:ty $(as $reader:ty)? ),* $(,)?
         }
     ) => {
-        py_record!(@class $doc, $name, [$($api_name)?], [], $( [$field_doc] $field: $ty ),*);
+        py_record!(@class $doc, $name, core::$name, [$($api_name)?], [], $( [$field_doc] $field: $ty ),*);
     };
-    (@class $doc:literal, $name:ident, [$($api_name:literal)?], [$($methods:tt)*],
+    (@class $doc:literal, $name:ident, $store:ty, [$($api_name:literal)?], [$($methods:tt)*],
         $( [$field_doc:literal] $field:ident: $ty:ty ),*) => {
         #[doc = $doc]
         #[pyclass(frozen, module = "bullseye_webhooks._native" $(, name = $api_name)?)]
         pub(crate) struct $name {
-            inner: core::$name,
+            inner: $store,
             $( $field: <$ty as Field>::Kept, )*
         }
 
         impl $name {
             /// The class over `inner`, its nested records built.
-            pub(crate) fn new(py: Python<'_>, mut inner: core::$name) -> PyResult<Self> {
+            pub(crate) fn new(py: Python<'_>, inner: impl Into<$store>) -> PyResult<Self> {
+                let mut inner: $store = inner.into();
                 $( let $field = <$ty as Field>::keep(py, &mut inner.$field)?; )*
                 Ok(Self { inner, $( $field ),* })
             }
@@ -261,7 +262,7 @@ macro_rules! py_record {
             )*
             $($methods)*
             fn __repr__(&self) -> String {
-                Repr::repr(&self.inner)
+                self.inner.repr()
             }
         }
     };
