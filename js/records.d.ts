@@ -20,7 +20,7 @@ export interface VisitorIdentifiedFields {
   company?: Company | null;
   /** Session metadata: pages, UTM parameters, referrer, device. */
   session?: Session | null;
-  /** The pages viewed in the session (a `null` item reads as `None`). */
+  /** The pages viewed in the session (an item sent as `null` reads as none). */
   page_views?: Array<PageView | null> | null;
 }
 

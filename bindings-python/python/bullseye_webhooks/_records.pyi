@@ -33,7 +33,7 @@ class VisitorIdentifiedEvent:
         """Session metadata: pages, UTM parameters, referrer, device."""
     @property
     def page_views(self) -> tuple[PageView | None, ...] | None:
-        """The pages viewed in the session (a `null` item reads as `None`)."""
+        """The pages viewed in the session (an item sent as `null` reads as none)."""
     @property
     def mismatches(self) -> tuple[Mismatch, ...]: ...
     @property

@@ -52,7 +52,7 @@ macro_rules! each_record {
                 company: Company,
                 /// Session metadata: pages, UTM parameters, referrer, device.
                 session: Session,
-                /// The pages viewed in the session (a `null` item reads as `None`).
+                /// The pages viewed in the session (an item sent as `null` reads as none).
                 page_views: Vec<Option<PageView>>,
             }
         }
