@@ -8,7 +8,7 @@ export CARGO_TERM_COLOR ?= never
 # One target/ for every build, bindings included, so nothing compiles twice.
 export CARGO_TARGET_DIR ?= $(CURDIR)/target
 
-.PHONY: help setup test test-rust test-snippets test-fleet lint demo bench dist dist-test publish-check fixtures fuzz timing conformance clean
+.PHONY: help setup test test-rust test-snippets test-fleet lint demo bench dist dist-test publish-check fixtures generate fuzz timing conformance clean
 
 # Each binding adds its own targets in bindings-*/*.mk and appends them to
 # these lists, so this file never needs editing for a new binding.
@@ -93,6 +93,9 @@ fuzz: ## Fuzz every target for FUZZ_SECONDS (default 60); crashes land in fuzz/a
 
 timing: ## Constant-time check (dudect-style Welch t-test); a measurement, not a test
 	cargo run --quiet --release -p bullseye-webhooks --example timing
+
+generate: ## Regenerate the files made from the core's field table (Python stubs, TypeScript declarations, a JS table)
+	cargo run --quiet -p bullseye-webhooks-tools --bin generate
 
 fixtures: ## Regenerate fixtures/vectors.json and fixtures/bitnob-vectors.json from fixtures/generate.py (Python stdlib)
 	python3 fixtures/generate.py

@@ -9,7 +9,8 @@
 //                     the Node package), where they import the package's
 //                     own ./backend.js, and each must be in the package's
 //                     package.json `files` (checked here);
-//   <package>/extra.d.ts + js/webhooks.d.ts -> <package>/index.d.ts (one file,
+//   <package>/extra.d.ts + js/webhooks.d.ts + js/records.d.ts
+//                  -> <package>/index.d.ts (one file,
 //                     so `types` needs no second file and every export is
 //                     declared where the package's tests read them).
 // The Node package also carries the WASM build, for edge runtimes (its
@@ -87,7 +88,11 @@ function shared(into, moduleFormat, extraDts, extraName) {
   // triple-slash references and imports), then the shared ones.
   const own = readFileSync(extraDts, 'utf8');
   const types = readFileSync(join(HERE, 'webhooks.d.ts'), 'utf8');
-  write(join(into, 'index.d.ts'), `${NOTICE(`${extraName} and js/webhooks.d.ts`)}${own.trimEnd()}\n\n${types}`);
+  const records = readFileSync(join(HERE, 'records.d.ts'), 'utf8');
+  write(
+    join(into, 'index.d.ts'),
+    `${NOTICE(`${extraName}, js/webhooks.d.ts and js/records.d.ts`)}${own.trimEnd()}\n\n${types.trimEnd()}\n\n${records}`,
+  );
 }
 
 /** Fail unless the package's npm `files` ship every shared module (under `prefix`). */

@@ -1,7 +1,9 @@
 // Types of the API both npm packages share (bullseye-webhooks and
 // bullseye-webhooks-wasm): the one source of each package's index.d.ts,
 // which js/sync.mjs writes as the package's own declarations (extra.d.ts)
-// followed by these. Checked with tsc --strict by both packages' type tests.
+// followed by these and by js/records.d.ts (the records' fields, generated
+// from the core's field table). Checked with tsc --strict by both packages'
+// type tests.
 
 /** Every code a WebhookError can carry, in the order the checks run. */
 export type WebhookErrorCode =
@@ -106,120 +108,13 @@ export interface Mismatch {
 export function mismatchesOf(eventOrVisit: object): Mismatch[];
 
 /**
- * The identified person. Absent fields read as undefined, `null` ones as null;
- * a field sent with another type holds its typed value or null (see `mismatchesOf`).
+ * `visitor.identified`: the payload's own keys, with every documented field
+ * typed (the fields: `VisitorIdentifiedFields`, generated in js/records.d.ts).
  */
-export interface Visitor {
-  /** Bullseye's visitor id (an integer in the payload is read as its decimal text, and reported). */
-  id?: string | null;
-  email?: string | null;
-  personal_email?: string | null;
-  first_name?: string | null;
-  last_name?: string | null;
-  job_title?: string | null;
-  phone?: string | null;
-  location?: string | null;
-  photo_url?: string | null;
-  linkedin_url?: string | null;
-  facebook_url?: string | null;
-  twitter_url?: string | null;
-  address?: string | null;
-  city?: string | null;
-  state?: string | null;
-  postal_code?: string | null;
-  gender?: string | null;
-  age_range?: string | null;
-  income_range?: string | null;
-  net_worth?: string | null;
-  homeowner?: boolean | null;
-  married?: boolean | null;
-  children?: boolean | null;
-  icp?: string | null;
-  icp_statuses?: JsonObject | null;
-  persona_match?: boolean | null;
-  created_at?: string | null;
-  last_seen_at?: string | null;
-  /** Fields Bullseye does not document are kept as sent. */
-  [key: string]: unknown;
-}
-
-/** The visitor's company. */
-export interface Company {
-  /** Bullseye's company id (an integer in the payload is read as its decimal text, and reported). */
-  id?: string | null;
-  name?: string | null;
-  domain?: string | null;
-  industry?: string | null;
-  /** An integer (the number of employees). */
-  size?: number | null;
-  /** An integer. */
-  employee_count?: number | null;
-  employee_size_range?: string | null;
-  revenue_range?: string | null;
-  location?: string | null;
-  linkedin_url?: string | null;
-  website_url?: string | null;
-  description?: string | null;
-  logo_url?: string | null;
-  address?: string | null;
-  city?: string | null;
-  region?: string | null;
-  postal_code?: string | null;
-  [key: string]: unknown;
-}
-
-/** Session metadata. */
-export interface Session {
-  created_at?: string | null;
-  landing_page?: string | null;
-  entry_page?: string | null;
-  exit_page?: string | null;
-  /** An integer. */
-  pages_visited?: number | null;
-  referrer?: string | null;
-  device_type?: string | null;
-  first_visit?: boolean | null;
-  utm_source?: string | null;
-  utm_campaign?: string | null;
-  utm_medium?: string | null;
-  utm_term?: string | null;
-  utm_content?: string | null;
-  campaign_name?: string | null;
-  campaign_source?: string | null;
-  campaign_medium?: string | null;
-  campaign_term?: string | null;
-  campaign_content?: string | null;
-  search_term?: string | null;
-  search_engine?: string | null;
-  country?: string | null;
-  region?: string | null;
-  city?: string | null;
-  tracking_params?: JsonObject | null;
-  [key: string]: unknown;
-}
-
-/** One page view of the session. */
-export interface PageView {
-  url?: string | null;
-  visited_at?: string | null;
-  [key: string]: unknown;
-}
-
-/** `visitor.identified`: the payload's own keys, with every documented field typed. */
-export interface VisitorIdentifiedEvent {
+export interface VisitorIdentifiedEvent extends VisitorIdentifiedFields {
   event_type: 'visitor.identified';
   /** The type field as some payloads name it. */
   event?: string | null;
-  /** RFC 3339, as sent. */
-  timestamp?: string | null;
-  organization_id?: string | null;
-  session_id?: string | null;
-  workspace?: string | null;
-  visitor?: Visitor | null;
-  company?: Company | null;
-  session?: Session | null;
-  /** A page view sent as `null`, or as something other than an object, reads as null. */
-  page_views?: Array<PageView | null> | null;
   [key: string]: unknown;
 }
 
@@ -242,22 +137,6 @@ export const VISITOR_IDENTIFIED: 'visitor.identified';
  */
 export function isVisitorIdentified(event: BullseyeEvent): event is VisitorIdentifiedEvent;
 
-/** A visit's visitor company. */
-export interface VisitCompany {
-  name?: string | null;
-  domain?: string | null;
-  [key: string]: unknown;
-}
-
-/** A visit's visitor. */
-export interface VisitVisitor {
-  id?: string | null;
-  /** As sent (a string: not typed). */
-  firstSeen?: string | null;
-  company?: VisitCompany | null;
-  [key: string]: unknown;
-}
-
 /**
  * A fingerprinting-api visit (`NEW_VISIT` / `NEW_VISITOR`): the payload
  * itself, where the strings of the descriptive objects (`location`,
@@ -266,22 +145,9 @@ export interface VisitVisitor {
  * value or null (see `mismatchesOf`), plus `raw` (not enumerable), the object
  * exactly as sent.
  */
-export interface Visit {
+export interface Visit extends VisitFields {
   /** The first of `event_type`, `event`, `type` that is a non-empty string, or null. */
   event_type: 'NEW_VISIT' | 'NEW_VISITOR' | string | null;
-  id?: string | null;
-  url?: string | null;
-  params?: JsonObject | null;
-  referrer?: string | null;
-  date?: string | null;
-  ip?: string | null;
-  visitor?: VisitVisitor | null;
-  location?: JsonObject | null;
-  trafficSource?: JsonObject | null;
-  device?: JsonObject | null;
-  browser?: JsonObject | null;
-  timezone?: string | null;
-  screen?: JsonObject | null;
   /** The payload exactly as sent (not enumerable: JSON.stringify(visit) leaves it out). */
   readonly raw: JsonObject;
   [key: string]: unknown;

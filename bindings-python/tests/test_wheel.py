@@ -30,7 +30,8 @@ def test_wheel_installs_and_works_in_a_fresh_venv(tmp_path: pathlib.Path) -> Non
     result = subprocess.run([python, "-c", SNIPPET], capture_output=True, text=True, cwd=tmp_path, timeout=60)
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("ok ") and str(env_dir) in result.stdout
-    # Its typing marker ships too.
+    # Its typing marker and stubs ship too (the records' stubs are generated apart).
     site = next((env_dir / "lib").glob("python*/site-packages/bullseye_webhooks"))
     assert (site / "py.typed").is_file() and (site / "_native.pyi").is_file()
+    assert (site / "_records.pyi").is_file()
     assert sys.version_info >= (3, 9)

@@ -9,7 +9,6 @@
 //! there.
 
 use std::borrow::Cow;
-use std::fmt;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use hmac::{Hmac, KeyInit, Mac};
@@ -17,10 +16,12 @@ use sha2::{Sha256, Sha512};
 use subtle::{Choice, ConstantTimeEq};
 use zeroize::Zeroizing;
 
+use crate::error::Error;
+use crate::event::{CheckedEvent, Event, GenericEvent};
+use crate::hex::{decode_hex, to_hex};
 use crate::json::utf8;
 use crate::schema::Reader;
-use crate::signature::{decode_hex, keys_of, to_hex};
-use crate::{CheckedEvent, DEFAULT_MAX_BODY_BYTES, Error, Event, GenericEvent};
+use crate::verifier::{DEFAULT_MAX_BODY_BYTES, Secrets, secret_constructors};
 
 /// The header Bitnob puts its signature in.
 pub const BITNOB_SIGNATURE_HEADER: &str = "X-Bitnob-Signature";
@@ -52,10 +53,8 @@ struct Key {
 }
 
 impl Key {
+    /// A non-empty secret's key.
     fn new(secret: &[u8]) -> Result<Self, Error> {
-        if secret.is_empty() {
-            return Err(Error::InvalidSecret);
-        }
         Ok(Self {
             sha256: HmacSha256::new_from_slice(secret).map_err(|_| Error::InvalidSecret)?,
             sha512: HmacSha512::new_from_slice(secret).map_err(|_| Error::InvalidSecret)?,
@@ -134,47 +133,25 @@ impl<'a> Headers<'a> {
 /// assert_eq!(event.raw()["data"]["amount"], 500);
 /// # Ok::<(), bullseye_webhooks::Error>(())
 /// ```
-#[derive(Clone)]
+// `Debug` shows how many secrets, never one (see `Secrets`).
+#[derive(Clone, Debug)]
 pub struct BitnobWebhook {
-    keys: Vec<Key>,
+    secrets: Secrets<Key>,
     tolerance: Option<Duration>,
     legacy_sha512: bool,
     max_body_bytes: usize,
 }
 
-impl fmt::Debug for BitnobWebhook {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("BitnobWebhook")
-            .field("secrets", &format_args!("[REDACTED; {}]", self.keys.len()))
-            .field("tolerance", &self.tolerance)
-            .field("legacy_sha512", &self.legacy_sha512)
-            .field("max_body_bytes", &self.max_body_bytes)
-            .finish()
-    }
-}
-
 impl BitnobWebhook {
-    /// A verifier for one secret, used as the HMAC key as configured (its
-    /// UTF-8 bytes; never decoded).
-    ///
-    /// Fails with `invalid_secret` when the secret is empty.
-    pub fn new(secret: impl AsRef<[u8]>) -> Result<Self, Error> {
-        Self::with_secrets([secret])
-    }
+    secret_constructors!(Key, "as configured (its UTF-8 bytes; never decoded)");
 
-    /// A verifier that accepts a delivery signed by any of `secrets`.
-    ///
-    /// Fails with `invalid_secret` when the list is empty or any secret is empty.
-    pub fn with_secrets<S: AsRef<[u8]>>(
-        secrets: impl IntoIterator<Item = S>,
-    ) -> Result<Self, Error> {
-        let keys = keys_of(secrets, Key::new)?;
-        Ok(Self {
-            keys,
+    fn from_secrets(secrets: Secrets<Key>) -> Self {
+        Self {
+            secrets,
             tolerance: Some(DEFAULT_BITNOB_TOLERANCE),
             legacy_sha512: true,
             max_body_bytes: DEFAULT_MAX_BODY_BYTES,
-        })
+        }
     }
 
     /// Refuse timestamped deliveries whose `X-Bitnob-Timestamp` is further
@@ -232,7 +209,7 @@ impl BitnobWebhook {
 
     /// How many secrets this verifier accepts.
     pub fn secret_count(&self) -> usize {
-        self.keys.len()
+        self.secrets.len()
     }
 
     /// The indexes (in configuration order) of the secrets whose last 4
@@ -249,7 +226,7 @@ impl BitnobWebhook {
     /// # Ok::<(), bullseye_webhooks::Error>(())
     /// ```
     pub fn secrets_ending_in(&self, last4: &str) -> Vec<usize> {
-        self.keys
+        self.secrets
             .iter()
             .enumerate()
             .filter(|(_, key)| bool::from(key.last4.as_bytes().ct_eq(last4.as_bytes())))
@@ -406,7 +383,7 @@ impl BitnobWebhook {
                 // The timestamp exactly as sent; an absent one is empty text.
                 let timestamp = headers.timestamp.as_deref().unwrap_or_default();
                 // No early exit: every secret costs the same whichever matches.
-                for key in &self.keys {
+                for key in self.secrets.iter() {
                     let mut mac = key.sha256.clone();
                     mac.update(timestamp.as_bytes());
                     mac.update(b".");
@@ -418,7 +395,7 @@ impl BitnobWebhook {
             }
             128 if self.legacy_sha512 => {
                 let expected = decoded::<64>(signature).ok_or_else(malformed)?;
-                for key in &self.keys {
+                for key in self.secrets.iter() {
                     let mut mac = key.sha512.clone();
                     mac.update(body);
                     let tag = Zeroizing::new(<[u8; 64]>::from(mac.finalize().into_bytes()));
@@ -572,106 +549,4 @@ fn keyed<M: KeyInit>(secret: &[u8]) -> M {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    const NOW: u64 = 1_700_000_000;
-    const BODY: &[u8] = br#"{"event":"transaction.completed","data":{"id":"tx_1"}}"#;
-
-    fn at(seconds: u64) -> SystemTime {
-        UNIX_EPOCH + Duration::from_secs(seconds)
-    }
-
-    fn code(result: Result<impl Sized, Error>) -> &'static str {
-        match result {
-            Ok(_) => "ok",
-            Err(error) => error.code(),
-        }
-    }
-
-    #[test]
-    fn timestamped_and_legacy_signatures_verify() {
-        let bitnob = BitnobWebhook::new("sk_test").unwrap();
-        let sig = sign_bitnob("sk_test", "1700000000", BODY);
-        let headers = [
-            ("X-Bitnob-Signature", sig.as_str()),
-            ("X-Bitnob-Timestamp", "1700000000"),
-        ];
-        assert_eq!(code(bitnob.verify_at(BODY, headers, at(NOW))), "ok");
-        let legacy = sign_bitnob_legacy("sk_test", BODY);
-        assert_eq!(legacy.len(), 128);
-        let headers = [("x-bitnob-signature", legacy.as_str())];
-        assert_eq!(code(bitnob.verify_at(BODY, headers, at(NOW))), "ok");
-        let off = bitnob.clone().with_legacy_sha512(false);
-        let error = off.verify_at(BODY, headers, at(NOW)).unwrap_err();
-        assert_eq!(error.code(), "malformed_signature");
-        assert!(
-            error.to_string().contains("SHA-512 scheme is switched off"),
-            "{error}"
-        );
-    }
-
-    #[test]
-    fn the_window_is_inclusive_in_both_directions() {
-        let bitnob = BitnobWebhook::new("sk_test").unwrap();
-        let sig = sign_bitnob("sk_test", "1700000000", BODY);
-        let headers = [
-            ("X-Bitnob-Signature", sig.as_str()),
-            ("X-Bitnob-Timestamp", "1700000000"),
-        ];
-        for (now, expected) in [
-            (NOW + 300, "ok"),
-            (NOW - 300, "ok"),
-            (NOW + 301, "timestamp_out_of_tolerance"),
-            (NOW - 301, "timestamp_out_of_tolerance"),
-        ] {
-            assert_eq!(
-                code(bitnob.verify_at(BODY, headers, at(now))),
-                expected,
-                "{now}"
-            );
-        }
-        let off = bitnob.without_tolerance();
-        assert_eq!(code(off.verify_at(BODY, headers, at(NOW + 10_000))), "ok");
-    }
-
-    #[test]
-    fn event_type_comes_from_the_header_or_the_body_and_they_must_agree() {
-        let bitnob = BitnobWebhook::new("sk_test").unwrap();
-        let sig = sign_bitnob("sk_test", "1700000000", BODY);
-        let with_event = |event: &'static str| {
-            let headers = [
-                ("X-Bitnob-Signature", sig.as_str()),
-                ("X-Bitnob-Timestamp", "1700000000"),
-                ("X-Bitnob-Event", event),
-            ];
-            bitnob.construct_event_at(BODY, headers, at(NOW))
-        };
-        let event = with_event("transaction.completed").unwrap();
-        assert_eq!(event.event_type(), "transaction.completed");
-        assert_eq!(event.raw()["data"]["id"], "tx_1");
-        assert_eq!(
-            with_event("").unwrap().event_type(),
-            "transaction.completed"
-        );
-        let error = with_event("wallet.created").unwrap_err();
-        assert_eq!(error.code(), "invalid_payload");
-        assert!(error.to_string().contains("disagrees"), "{error}");
-    }
-
-    #[test]
-    fn last4_and_debug_never_show_the_secret() {
-        assert_eq!(secret_last4("sk_live_ABCD1234"), "1234");
-        assert_eq!(secret_last4("é€x"), "é€x");
-        assert_eq!(secret_last4("aé€xy"), "é€xy");
-        let bitnob = BitnobWebhook::with_secrets(["sk_live_SECRETVALUE1234", "x1234"]).unwrap();
-        assert_eq!(bitnob.secrets_ending_in("1234"), [0, 1]);
-        assert_eq!(bitnob.secrets_ending_in("234"), Vec::<usize>::new());
-        let debug = format!("{bitnob:?}");
-        assert!(
-            !debug.contains("SECRETVALUE") && !debug.contains("1234"),
-            "{debug}"
-        );
-        assert!(debug.contains("[REDACTED; 2]"), "{debug}");
-    }
-}
+mod tests;

@@ -21,7 +21,8 @@ use std::time::Duration;
 
 use sha2::{Digest, Sha256};
 
-use crate::signature::to_hex;
+use crate::hex::to_hex;
+use crate::text::Str;
 
 /// How long a claim holds a delivery before another worker may take it, in
 /// milliseconds: 60 s (Bullseye waits 30 s for an answer).
@@ -151,8 +152,8 @@ fn push_component(out: &mut String, component: &str) {
 /// mode). Default: none, so the key is the body's hash (Bitnob events).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub(crate) struct KeyFields {
-    pub(crate) organization_id: Option<crate::Str>,
-    pub(crate) session_id: Option<crate::Str>,
+    pub(crate) organization_id: Option<Str>,
+    pub(crate) session_id: Option<Str>,
 }
 
 impl KeyFields {

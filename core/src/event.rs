@@ -12,10 +12,10 @@ use serde::ser::{Serialize, SerializeMap, Serializer};
 use serde_json::{Map, Value};
 
 use crate::delivery::{KeyFields, event_key};
+use crate::error::Error;
 use crate::json::{RawObject, utf8};
 use crate::schema::{Mismatch, Reader, VisitorIdentified, refuse_if_strict};
 use crate::time::parse_rfc3339;
-use crate::{Error, Webhook};
 
 /// The `event_type` of an identification.
 pub const VISITOR_IDENTIFIED: &str = "visitor.identified";
@@ -289,7 +289,7 @@ pub(crate) fn event_from_body(
 }
 
 /// [`event_from_body`]'s checks and answers without building the event.
-fn check_body(
+pub(crate) fn check_body(
     body: &[u8],
     strict: bool,
     tolerance: Option<Duration>,
@@ -342,67 +342,4 @@ fn serialize_with_event_type<S: Serializer>(
         map.serialize_entry(key, value)?;
     }
     map.end()
-}
-
-impl Webhook {
-    /// Verify `signature` over the raw `body`, then parse it into an [`Event`].
-    ///
-    /// Errors follow the contract's order: the [`Webhook::verify`] errors,
-    /// then `invalid_body`, `invalid_payload` (no usable type, or with
-    /// [`Webhook::with_strict`] a mismatch), and (with a tolerance set)
-    /// `timestamp_out_of_tolerance`, which is also the answer when a
-    /// tolerance is set and the `timestamp` is absent or unreadable.
-    pub fn construct_event(&self, body: &[u8], signature: &str) -> Result<Event, Error> {
-        self.verify(body, signature)?;
-        event_from_body(body, self.strict(), self.tolerance(), SystemTime::now)
-    }
-
-    /// [`Webhook::construct_event`]'s answer without building the event:
-    /// the same checks and the same errors, and on success the event's type.
-    /// For bindings that build their own object from the verified text
-    /// (JavaScript's `JSON.parse`) and write each mismatch's typed value at
-    /// its path. It builds no typed record (two small allocations: the type
-    /// and the reader's path stack).
-    pub fn check_event(&self, body: &[u8], signature: &str) -> Result<CheckedEvent, Error> {
-        self.verify(body, signature)?;
-        check_body(body, self.strict(), self.tolerance(), SystemTime::now)
-    }
-
-    /// [`Webhook::check_event`] with the tolerance measured from `now`.
-    pub fn check_event_at(
-        &self,
-        body: &[u8],
-        signature: &str,
-        now: SystemTime,
-    ) -> Result<CheckedEvent, Error> {
-        self.verify(body, signature)?;
-        check_body(body, self.strict(), self.tolerance(), || now)
-    }
-
-    /// [`Webhook::check_event_at`] with the MACs computed by the caller (Web
-    /// Crypto), as [`Webhook::verify_macs`] takes them: the same checks, in
-    /// the same order, with the same errors.
-    pub fn check_event_with_macs_at(
-        &self,
-        body: &[u8],
-        signature: &str,
-        macs: &[u8],
-        now: SystemTime,
-    ) -> Result<CheckedEvent, Error> {
-        self.verify_macs(body.len(), signature, macs)?;
-        check_body(body, self.strict(), self.tolerance(), || now)
-    }
-
-    /// [`Webhook::construct_event`] with the tolerance measured from `now`
-    /// instead of the system clock (tests, replays, and platforms without
-    /// a clock, such as `wasm32-unknown-unknown`).
-    pub fn construct_event_at(
-        &self,
-        body: &[u8],
-        signature: &str,
-        now: SystemTime,
-    ) -> Result<Event, Error> {
-        self.verify(body, signature)?;
-        event_from_body(body, self.strict(), self.tolerance(), || now)
-    }
 }

@@ -1,15 +1,13 @@
-//! Turning raw bytes into a JSON object, with the body checks of the contract.
+//! Turning raw bytes into a JSON object, with the body checks of the
+//! contract, and any-JSON values built from text the scanner accepted.
 
 use std::fmt;
 use std::sync::{Arc, OnceLock};
 
 use serde_json::{Map, Value};
 
-use crate::Error;
-use crate::scan;
-
-/// The deepest nesting of arrays and objects accepted in a body.
-pub const MAX_JSON_DEPTH: usize = 128;
+use crate::error::Error;
+use crate::scan::{self, MAX_JSON_DEPTH};
 
 /// A payload object: its text exactly as received, and the parsed object,
 /// built on first use (the typed view never needs it).
@@ -35,8 +33,7 @@ impl RawObject {
 
     pub(crate) fn object(&self) -> &Map<String, Value> {
         // Any-JSON, asked for: serde_json builds it from the accepted text.
-        self.parsed
-            .get_or_init(|| crate::schema::parse_map(&self.text))
+        self.parsed.get_or_init(|| parse_map(&self.text))
     }
 }
 
@@ -49,6 +46,26 @@ impl PartialEq for RawObject {
 impl fmt::Debug for RawObject {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "RawObject({} bytes)", self.text.len())
+    }
+}
+
+/// Any JSON text the scanner accepted, as a serde_json value (what a user
+/// asks for when they ask for any-JSON). The scanner bounded its depth, so
+/// serde_json's own recursion limit need not apply.
+pub(crate) fn parse_value(text: &str) -> Value {
+    use serde::Deserialize;
+    let mut parser = serde_json::Deserializer::from_str(text);
+    parser.disable_recursion_limit();
+    // Unreachable fallback: the text was accepted by the scanner, which
+    // accepts exactly what serde_json does (tests and fuzzing hold that).
+    Value::deserialize(&mut parser).unwrap_or(Value::Null)
+}
+
+/// [`parse_value`] for an object's text.
+pub(crate) fn parse_map(text: &str) -> Map<String, Value> {
+    match parse_value(text) {
+        Value::Object(map) => map,
+        _ => Map::new(),
     }
 }
 

@@ -2,24 +2,27 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
-// The modules read as one chain: the scanner, the schema and its reader,
-// events and visits, then the API around them.
-mod scan;
-#[macro_use]
-mod schema;
+// The modules read as one chain, each using only those above it (a test,
+// tests/module_order.rs, holds that): the leaves, the scanner and the JSON
+// helpers, the schema and its reader, events and visits, the verifiers'
+// shared parts, Bitnob, then the Bullseye verifier.
 pub mod delivery;
 mod error;
-mod event;
-mod json;
-mod signature;
+mod hex;
 mod text;
 mod time;
+// New webhook secrets, from the OS's random source (not on wasm32).
+mod event;
+mod json;
+mod scan;
+mod schema;
+#[cfg(not(target_arch = "wasm32"))]
+mod secret;
+mod verifier;
 mod visit;
 // A second sender, on the same reader and events.
 mod bitnob;
-// New webhook secrets, from the OS's random source (not on wasm32).
-#[cfg(not(target_arch = "wasm32"))]
-mod secret;
+mod webhook;
 
 pub use bitnob::{
     BITNOB_EVENT_HEADER, BITNOB_SIGNATURE_HEADER, BITNOB_TIMESTAMP_HEADER, BitnobWebhook,
@@ -27,15 +30,19 @@ pub use bitnob::{
 };
 pub use error::{ERROR_CODES, ERROR_HTTP_STATUSES, Error};
 pub use event::{CheckedEvent, Event, GenericEvent, VISITOR_IDENTIFIED};
-pub use json::MAX_JSON_DEPTH;
+pub use scan::MAX_JSON_DEPTH;
 pub use schema::{
     Company, JsonType, Mismatch, PageView, Session, Visit, VisitCompany, VisitVisitor, Visitor,
     VisitorIdentified, mismatches_json,
 };
+// The field table, for the generator of the bindings' typed surfaces.
+#[doc(hidden)]
+pub use schema::{Field, FieldKind, PAYLOAD_TABLES, RecordTable};
 #[cfg(not(target_arch = "wasm32"))]
 pub use secret::{GENERATED_SECRET_LEN, SECRET_PREFIX, SECRET_RANDOM_BYTES, generate_secret};
-pub use signature::{DEFAULT_MAX_BODY_BYTES, SIGNATURE_HEADER, Webhook, find_header, sign};
 pub use text::Str;
+pub use verifier::DEFAULT_MAX_BODY_BYTES;
 pub use visit::{
     CheckedVisit, VISIT_SIGNATURE_HEADER, check_visit, parse_visit, parse_visit_strict,
 };
+pub use webhook::{SIGNATURE_HEADER, Webhook, find_header, sign};

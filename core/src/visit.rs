@@ -21,69 +21,16 @@ use std::sync::Arc;
 use serde_json::Value;
 
 use crate::delivery::visit_key;
+use crate::error::Error;
 use crate::json::{RawObject, utf8};
 use crate::schema::{Mismatch, Reader, Visit, refuse_if_strict};
-use crate::{DEFAULT_MAX_BODY_BYTES, Error, Webhook};
+use crate::verifier::DEFAULT_MAX_BODY_BYTES;
 
 /// The keys a visit names its type with, in order of preference.
 const VISIT_TYPE_KEYS: [&str; 3] = ["event_type", "event", "type"];
 
 /// The header fingerprinting-api's documentation suggests for the user-set signature.
 pub const VISIT_SIGNATURE_HEADER: &str = "X-Webhook-Signature";
-
-/// The typed view of a descriptive value (see the module docs for the rule).
-pub(crate) fn typed(value: &Value) -> Value {
-    match value {
-        Value::String(s) => typed_scalar(s).unwrap_or_else(|| value.clone()),
-        Value::Array(items) => Value::Array(items.iter().map(typed).collect()),
-        Value::Object(map) => {
-            Value::Object(map.iter().map(|(k, v)| (k.clone(), typed(v))).collect())
-        }
-        other => other.clone(),
-    }
-}
-
-fn typed_scalar(s: &str) -> Option<Value> {
-    scalar(s).map(|scalar| match scalar {
-        Scalar::Bool(b) => Value::Bool(b),
-        Scalar::Integer(n) => Value::from(n),
-    })
-}
-
-/// A string-encoded scalar, typed.
-pub(crate) enum Scalar {
-    Bool(bool),
-    /// An integer; the string was its canonical decimal text.
-    Integer(i64),
-}
-
-impl Scalar {
-    /// The typed value as JSON text.
-    pub(crate) fn json(&self) -> String {
-        match self {
-            Scalar::Bool(b) => b.to_string(),
-            Scalar::Integer(n) => n.to_string(),
-        }
-    }
-}
-
-/// The typing rule for one string (see the module docs).
-pub(crate) fn scalar(s: &str) -> Option<Scalar> {
-    match s {
-        "true" => return Some(Scalar::Bool(true)),
-        "false" => return Some(Scalar::Bool(false)),
-        _ => {}
-    }
-    let digits = s.strip_prefix('-').unwrap_or(s);
-    let canonical = !digits.is_empty()
-        && digits.bytes().all(|b| b.is_ascii_digit())
-        && (digits == "0" || !digits.starts_with('0'))
-        && s != "-0";
-    if !canonical {
-        return None;
-    }
-    s.parse::<i64>().ok().map(Scalar::Integer)
-}
 
 impl Visit {
     /// The whole payload object as received, untyped.
@@ -173,12 +120,12 @@ fn read_visit<const BUILD: bool>(
     Ok((visit, typings))
 }
 
-fn visit_from_body(body: &[u8], strict: bool) -> Result<Visit, Error> {
+pub(crate) fn visit_from_body(body: &[u8], strict: bool) -> Result<Visit, Error> {
     let (visit, _) = read_visit::<true>(utf8(body)?, strict, false)?;
     Ok(visit)
 }
 
-fn check_visit_body(body: &[u8], strict: bool) -> Result<CheckedVisit, Error> {
+pub(crate) fn check_visit_body(body: &[u8], strict: bool) -> Result<CheckedVisit, Error> {
     let (visit, typings) = read_visit::<false>(utf8(body)?, strict, true)?;
     Ok(CheckedVisit {
         event_type: visit.event_type,
@@ -200,7 +147,7 @@ fn check_default_size(body: &[u8]) -> Result<(), Error> {
 
 /// Parse a fingerprinting-api visit, refusing bodies over
 /// [`DEFAULT_MAX_BODY_BYTES`] first. It checks no signature: use
-/// [`Webhook::construct_visit`] for a delivery from the network. A field of
+/// [`crate::Webhook::construct_visit`] for a delivery from the network. A field of
 /// another type is read leniently and reported in [`Visit::mismatches`].
 pub fn parse_visit(body: &[u8]) -> Result<Visit, Error> {
     check_default_size(body)?;
@@ -218,42 +165,4 @@ pub fn parse_visit_strict(body: &[u8]) -> Result<Visit, Error> {
 pub fn check_visit(body: &[u8], strict: bool) -> Result<CheckedVisit, Error> {
     check_default_size(body)?;
     check_visit_body(body, strict)
-}
-
-impl Webhook {
-    /// Check a visit's `X-Webhook-Signature` (static token or HMAC, see
-    /// [`Webhook::verify_visit_signature`]), then parse it, with this
-    /// verifier's body size limit and strictness.
-    pub fn construct_visit(&self, body: &[u8], signature: &str) -> Result<Visit, Error> {
-        self.verify_visit_signature(body, signature)?;
-        visit_from_body(body, self.strict())
-    }
-
-    /// [`Webhook::construct_visit`]'s checks and answers without building
-    /// the visit (see [`CheckedVisit`]).
-    pub fn check_visit(&self, body: &[u8], signature: &str) -> Result<CheckedVisit, Error> {
-        self.verify_visit_signature(body, signature)?;
-        check_visit_body(body, self.strict())
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::typed;
-    use serde_json::json;
-
-    #[test]
-    fn typing_rule() {
-        let sent = json!({
-            "a": "6", "b": "true", "c": "false", "d": "-12", "e": "0", "f": "0123",
-            "g": "1.5", "h": "-0", "i": "99999999999999999999", "j": "True", "k": "",
-            "l": ["7", {"m": "false"}], "n": 3, "o": null
-        });
-        let expected = json!({
-            "a": 6, "b": true, "c": false, "d": -12, "e": 0, "f": "0123",
-            "g": "1.5", "h": "-0", "i": "99999999999999999999", "j": "True", "k": "",
-            "l": [7, {"m": false}], "n": 3, "o": null
-        });
-        assert_eq!(typed(&sent), expected);
-    }
 }

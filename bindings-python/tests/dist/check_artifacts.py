@@ -72,7 +72,8 @@ def check_wheel(path: pathlib.Path, repo: pathlib.Path, platform_tag: str, machi
         assert modules == ["bullseye_webhooks/_native.abi3.so"], modules
         got = elf_machine(wheel.read(modules[0]))
         assert got == machine, f"the native module's e_machine is {got}, expected {machine}"
-        for marker in ("bullseye_webhooks/py.typed", "bullseye_webhooks/_native.pyi", "bullseye_webhooks/__init__.py"):
+        for marker in ("bullseye_webhooks/py.typed", "bullseye_webhooks/_native.pyi",
+                       "bullseye_webhooks/_records.pyi", "bullseye_webhooks/__init__.py"):
             assert marker in names, f"{marker} missing"
 
 

@@ -1,20 +1,23 @@
-//! HMAC-SHA256 signing and constant-time verification with secret rotation.
+//! The Bullseye verifier: HMAC-SHA256 signing and constant-time
+//! verification with secret rotation, then the event or visit the verified
+//! body holds.
 
-use std::fmt;
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use hmac::{Hmac, KeyInit, Mac};
 use sha2::{Digest, Sha256};
 use subtle::{Choice, ConstantTimeEq};
 use zeroize::Zeroizing;
 
-use crate::Error;
+use crate::error::Error;
+use crate::event::{CheckedEvent, Event, check_body, event_from_body};
+use crate::hex::{decode_hex, to_hex};
+use crate::schema::Visit;
+use crate::verifier::{DEFAULT_MAX_BODY_BYTES, Secrets, secret_constructors};
+use crate::visit::{CheckedVisit, check_visit_body, visit_from_body};
 
 /// The header Bullseye puts its signature in.
 pub const SIGNATURE_HEADER: &str = "X-Bullseye-Signature";
-
-/// The largest body accepted unless [`Webhook::with_max_body_bytes`] says otherwise: 1 MiB.
-pub const DEFAULT_MAX_BODY_BYTES: usize = 1024 * 1024;
 
 type HmacSha256 = Hmac<Sha256>;
 
@@ -46,47 +49,28 @@ struct Key {
 /// webhook.verify(body, &signature)?;
 /// # Ok::<(), bullseye_webhooks::Error>(())
 /// ```
-#[derive(Clone)]
+// `Debug` shows how many secrets, never one (see `Secrets`).
+#[derive(Clone, Debug)]
 pub struct Webhook {
-    keys: Vec<Key>,
+    secrets: Secrets<Key>,
     tolerance: Option<Duration>,
     max_body_bytes: usize,
     strict: bool,
 }
 
-impl fmt::Debug for Webhook {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Webhook")
-            .field("secrets", &format_args!("[REDACTED; {}]", self.keys.len()))
-            .field("tolerance", &self.tolerance)
-            .field("max_body_bytes", &self.max_body_bytes)
-            .field("strict", &self.strict)
-            .finish()
-    }
-}
-
 impl Webhook {
-    /// A verifier for one secret, used as the HMAC key exactly as configured in
-    /// Bullseye (`whsec_...` included; never base64-decoded).
-    ///
-    /// Fails with `invalid_secret` when the secret is empty.
-    pub fn new(secret: impl AsRef<[u8]>) -> Result<Self, Error> {
-        Self::with_secrets([secret])
-    }
+    secret_constructors!(
+        Key,
+        "exactly as configured in Bullseye (`whsec_...` included; never base64-decoded)"
+    );
 
-    /// A verifier that accepts a body signed by any of `secrets` (rotation).
-    ///
-    /// Fails with `invalid_secret` when the list is empty or any secret is empty.
-    pub fn with_secrets<S: AsRef<[u8]>>(
-        secrets: impl IntoIterator<Item = S>,
-    ) -> Result<Self, Error> {
-        let keys = keys_of(secrets, Key::new)?;
-        Ok(Self {
-            keys,
+    fn from_secrets(secrets: Secrets<Key>) -> Self {
+        Self {
+            secrets,
             tolerance: None,
             max_body_bytes: DEFAULT_MAX_BODY_BYTES,
             strict: false,
-        })
+        }
     }
 
     /// Refuse events whose signed `timestamp` is further than `tolerance` from
@@ -133,7 +117,7 @@ impl Webhook {
 
     /// How many secrets this verifier accepts.
     pub fn secret_count(&self) -> usize {
-        self.keys.len()
+        self.secrets.len()
     }
 
     /// Check that `signature` (the `X-Bullseye-Signature` value) is the
@@ -147,7 +131,7 @@ impl Webhook {
         let expected = decode_signature(signature)?;
         let mut matched = Choice::from(0);
         // No early exit: every secret costs the same whichever one matches.
-        for key in &self.keys {
+        for key in self.secrets.iter() {
             let mut mac = key.mac.clone();
             mac.update(body);
             let tag = Zeroizing::new(<[u8; 32]>::from(mac.finalize().into_bytes()));
@@ -174,9 +158,9 @@ impl Webhook {
         // Tokens are compared as SHA-256 digests so that neither the time
         // nor the code path depends on the token's length.
         let presented: [u8; 32] = Sha256::digest(signature.as_bytes()).into();
-        let hmac_form = decode_hex32(signature.as_bytes());
+        let hmac_form = decode_hex::<32>(signature.as_bytes());
         let mut matched = Choice::from(0);
-        for key in &self.keys {
+        for key in self.secrets.iter() {
             matched |= presented.ct_eq(&*key.token_digest);
             let mut mac = key.mac.clone();
             mac.update(body);
@@ -211,7 +195,7 @@ impl Webhook {
         self.precheck(body_len, signature)?;
         let expected = decode_signature(signature)?;
         let mut matched = Choice::from(0);
-        if macs.len() == 32 * self.keys.len() {
+        if macs.len() == 32 * self.secrets.len() {
             for tag in macs.chunks_exact(32) {
                 matched |= tag.ct_eq(&expected);
             }
@@ -238,32 +222,96 @@ impl Webhook {
     }
 }
 
-/// Every verifier's secrets, each made into its key by `key`: at least one,
-/// and none empty (`invalid_secret` otherwise), whatever the sender's scheme.
-pub(crate) fn keys_of<S: AsRef<[u8]>, K>(
-    secrets: impl IntoIterator<Item = S>,
-    key: impl Fn(&[u8]) -> Result<K, Error>,
-) -> Result<Vec<K>, Error> {
-    let keys = secrets
-        .into_iter()
-        .map(|secret| key(secret.as_ref()))
-        .collect::<Result<Vec<_>, _>>()?;
-    if keys.is_empty() {
-        return Err(Error::InvalidSecret);
-    }
-    Ok(keys)
-}
-
 impl Key {
+    /// A non-empty secret's key.
     fn new(secret: &[u8]) -> Result<Self, Error> {
-        if secret.is_empty() {
-            return Err(Error::InvalidSecret);
-        }
         let mac = HmacSha256::new_from_slice(secret).map_err(|_| Error::InvalidSecret)?;
         Ok(Self {
             mac,
             token_digest: Zeroizing::new(Sha256::digest(secret).into()),
         })
+    }
+}
+
+// Bullseye events: verified, then read by the event module.
+impl Webhook {
+    /// Verify `signature` over the raw `body`, then parse it into an [`Event`].
+    ///
+    /// Errors follow the contract's order: the [`Webhook::verify`] errors,
+    /// then `invalid_body`, `invalid_payload` (no usable type, or with
+    /// [`Webhook::with_strict`] a mismatch), and (with a tolerance set)
+    /// `timestamp_out_of_tolerance`, which is also the answer when a
+    /// tolerance is set and the `timestamp` is absent or unreadable.
+    pub fn construct_event(&self, body: &[u8], signature: &str) -> Result<Event, Error> {
+        self.verify(body, signature)?;
+        event_from_body(body, self.strict(), self.tolerance(), SystemTime::now)
+    }
+
+    /// [`Webhook::construct_event`]'s answer without building the event:
+    /// the same checks and the same errors, and on success the event's type.
+    /// For bindings that build their own object from the verified text
+    /// (JavaScript's `JSON.parse`) and write each mismatch's typed value at
+    /// its path. It builds no typed record (two small allocations: the type
+    /// and the reader's path stack).
+    pub fn check_event(&self, body: &[u8], signature: &str) -> Result<CheckedEvent, Error> {
+        self.verify(body, signature)?;
+        check_body(body, self.strict(), self.tolerance(), SystemTime::now)
+    }
+
+    /// [`Webhook::check_event`] with the tolerance measured from `now`.
+    pub fn check_event_at(
+        &self,
+        body: &[u8],
+        signature: &str,
+        now: SystemTime,
+    ) -> Result<CheckedEvent, Error> {
+        self.verify(body, signature)?;
+        check_body(body, self.strict(), self.tolerance(), || now)
+    }
+
+    /// [`Webhook::check_event_at`] with the MACs computed by the caller (Web
+    /// Crypto), as [`Webhook::verify_macs`] takes them: the same checks, in
+    /// the same order, with the same errors.
+    pub fn check_event_with_macs_at(
+        &self,
+        body: &[u8],
+        signature: &str,
+        macs: &[u8],
+        now: SystemTime,
+    ) -> Result<CheckedEvent, Error> {
+        self.verify_macs(body.len(), signature, macs)?;
+        check_body(body, self.strict(), self.tolerance(), || now)
+    }
+
+    /// [`Webhook::construct_event`] with the tolerance measured from `now`
+    /// instead of the system clock (tests, replays, and platforms without
+    /// a clock, such as `wasm32-unknown-unknown`).
+    pub fn construct_event_at(
+        &self,
+        body: &[u8],
+        signature: &str,
+        now: SystemTime,
+    ) -> Result<Event, Error> {
+        self.verify(body, signature)?;
+        event_from_body(body, self.strict(), self.tolerance(), || now)
+    }
+}
+
+// fingerprinting-api visits: verified, then read by the visit module.
+impl Webhook {
+    /// Check a visit's `X-Webhook-Signature` (static token or HMAC, see
+    /// [`Webhook::verify_visit_signature`]), then parse it, with this
+    /// verifier's body size limit and strictness.
+    pub fn construct_visit(&self, body: &[u8], signature: &str) -> Result<Visit, Error> {
+        self.verify_visit_signature(body, signature)?;
+        visit_from_body(body, self.strict())
+    }
+
+    /// [`Webhook::construct_visit`]'s checks and answers without building
+    /// the visit (see [`CheckedVisit`]).
+    pub fn check_visit(&self, body: &[u8], signature: &str) -> Result<CheckedVisit, Error> {
+        self.verify_visit_signature(body, signature)?;
+        check_visit_body(body, self.strict())
     }
 }
 
@@ -314,28 +362,9 @@ pub fn sign(secret: impl AsRef<[u8]>, body: &[u8]) -> String {
     to_hex(&mac.finalize().into_bytes())
 }
 
-/// Lowercase hex of `bytes`.
-pub(crate) fn to_hex(bytes: &[u8]) -> String {
-    let mut out = String::with_capacity(bytes.len() * 2);
-    for &byte in bytes {
-        out.push(hex_digit(byte >> 4));
-        out.push(hex_digit(byte & 0x0f));
-    }
-    out
-}
-
 #[cold]
 fn unreachable_key_length() -> ! {
     unreachable!("HMAC accepts keys of every length")
-}
-
-/// The lowercase hex digit of a nibble (0..=15).
-fn hex_digit(nibble: u8) -> char {
-    char::from(if nibble < 10 {
-        b'0' + nibble
-    } else {
-        b'a' + nibble - 10
-    })
 }
 
 /// Trim, check presence and shape, and decode a Bullseye signature.
@@ -344,7 +373,7 @@ fn decode_signature(signature: &str) -> Result<[u8; 32], Error> {
     if trimmed.is_empty() {
         return Err(Error::MissingSignature);
     }
-    match decode_hex32(trimmed.as_bytes()) {
+    match decode_hex::<32>(trimmed.as_bytes()) {
         Some((bytes, valid)) if bool::from(valid) => Ok(bytes),
         _ => Err(Error::MalformedSignature {
             length: trimmed.len(),
@@ -352,57 +381,9 @@ fn decode_signature(signature: &str) -> Result<[u8; 32], Error> {
     }
 }
 
-/// Decode 64 hex digits (either case). `None` for the wrong length; otherwise
-/// the bytes and whether every digit was valid, computed without branching
-/// on the digits.
-fn decode_hex32(hex: &[u8]) -> Option<([u8; 32], Choice)> {
-    decode_hex::<32>(hex)
-}
-
-/// Decode `2 * N` hex digits (either case), as [`decode_hex32`] does.
-pub(crate) fn decode_hex<const N: usize>(hex: &[u8]) -> Option<([u8; N], Choice)> {
-    if hex.len() != 2 * N {
-        return None;
-    }
-    let mut out = [0u8; N];
-    let mut invalid = 0u8;
-    for (byte, pair) in out.iter_mut().zip(hex.chunks_exact(2)) {
-        if let [high, low] = pair {
-            let (h, h_bad) = hex_value(*high);
-            let (l, l_bad) = hex_value(*low);
-            *byte = (h << 4) | l;
-            invalid |= h_bad | l_bad;
-        }
-    }
-    Some((out, invalid.ct_eq(&0)))
-}
-
-/// One hex digit's value and 1 if it is not a hex digit, branch-free.
-fn hex_value(c: u8) -> (u8, u8) {
-    let digit = c.wrapping_sub(b'0');
-    let lower = (c | 0x20).wrapping_sub(b'a');
-    let is_digit = ((u16::from(digit).wrapping_sub(10)) >> 8) as u8 & 1; // digit < 10
-    let is_alpha = ((u16::from(lower).wrapping_sub(6)) >> 8) as u8 & 1; // lower < 6
-    let value =
-        (digit & is_digit.wrapping_neg()) | ((lower.wrapping_add(10)) & is_alpha.wrapping_neg());
-    (value, (is_digit | is_alpha) ^ 1)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn hex_value_matches_the_alphabet() {
-        for c in 0..=255u8 {
-            let expected = (c as char).to_digit(16);
-            let (value, bad) = hex_value(c);
-            match expected {
-                Some(v) => assert_eq!((value, bad), (v as u8, 0), "byte {c}"),
-                None => assert_eq!(bad, 1, "byte {c}"),
-            }
-        }
-    }
 
     /// The HMAC of `body` under `secret`, by the hmac crate directly.
     fn mac(secret: &str, body: &[u8]) -> [u8; 32] {

@@ -1,0 +1,210 @@
+//! How each Rust type of a documented field reads its JSON value.
+
+use std::borrow::Cow;
+
+use serde_json::{Map, Value};
+
+use super::mismatch::JsonType;
+use super::reader::{Reader, Span, Step};
+use super::typing::{Scalar, scalar, typed};
+use crate::json::{parse_map, parse_value};
+use crate::scan::{Invalid, Kind, Number};
+use crate::text::Str;
+
+impl Reader<'_> {
+    /// The value of documented field `name` into `slot` (none when the
+    /// record is only checked), as `T` reads it.
+    pub(crate) fn field<T: Read, const BUILD: bool>(
+        &mut self,
+        name: &'static str,
+        slot: Option<&mut Option<T::Output>>,
+        span: &mut Span,
+    ) -> Result<(), Invalid> {
+        let kind = self.scanner.kind()?;
+        let start = self.scanner.pos();
+        if let Some((from, to)) = span.take() {
+            self.forget(from, to);
+        }
+        self.path.push(Step::Name(name));
+        if kind == Kind::Null {
+            self.skip()?;
+            if let Some(slot) = slot {
+                *slot = None;
+            }
+        } else {
+            T::read_into::<BUILD>(self, kind, slot)?;
+        }
+        self.path.pop();
+        *span = Some((start, self.scanner.pos()));
+        Ok(())
+    }
+}
+
+/// How a documented field's Rust type reads its JSON value.
+pub(crate) trait Read {
+    /// What the typed view holds.
+    type Output;
+    /// Read the present, non-null value of kind `kind` at the cursor,
+    /// reporting a mismatch where it is of another type. With `BUILD` off
+    /// the output may be `None` whatever the value.
+    fn read<const BUILD: bool>(
+        r: &mut Reader<'_>,
+        kind: Kind,
+    ) -> Result<Option<Self::Output>, Invalid>;
+
+    /// [`Read::read`] into `slot`, if any (a record reads in place: it is
+    /// large).
+    fn read_into<const BUILD: bool>(
+        r: &mut Reader<'_>,
+        kind: Kind,
+        slot: Option<&mut Option<Self::Output>>,
+    ) -> Result<(), Invalid> {
+        let value = Self::read::<BUILD>(r, kind)?;
+        if let Some(slot) = slot {
+            *slot = value;
+        }
+        Ok(())
+    }
+}
+
+impl Read for Str {
+    type Output = Str;
+    fn read<const BUILD: bool>(r: &mut Reader<'_>, kind: Kind) -> Result<Option<Str>, Invalid> {
+        r.text::<BUILD, BUILD>(kind)
+    }
+}
+
+/// A string field a check needs even without `BUILD` (the `timestamp`, and
+/// the fields of the delivery key).
+pub(crate) struct Kept;
+
+impl Read for Kept {
+    type Output = Str;
+    fn read<const BUILD: bool>(r: &mut Reader<'_>, kind: Kind) -> Result<Option<Str>, Invalid> {
+        r.text::<true, BUILD>(kind)
+    }
+}
+
+impl Read for i64 {
+    type Output = i64;
+    fn read<const BUILD: bool>(r: &mut Reader<'_>, kind: Kind) -> Result<Option<i64>, Invalid> {
+        let start = r.scanner.pos();
+        match kind {
+            Kind::Number => {
+                let number = r.scanner.number()?;
+                if let Number::Integer(n) = number {
+                    if let Ok(n) = i64::try_from(n) {
+                        return Ok(Some(n));
+                    }
+                }
+                let found = JsonType::of_number(number);
+                r.mismatch(JsonType::Integer, found, start, Cow::Borrowed("null"));
+                Ok(None)
+            }
+            Kind::String => {
+                let text = r.scanner.string()?;
+                let converted = match scalar(&text.decoded(r.text)) {
+                    Some(Scalar::Integer(n)) => Some(n),
+                    _ => None,
+                };
+                let typed = converted.map_or(Cow::Borrowed("null"), |n| Cow::Owned(n.to_string()));
+                r.mismatch(JsonType::Integer, JsonType::String, start, typed);
+                Ok(converted)
+            }
+            _ => r.wrong(JsonType::Integer, kind),
+        }
+    }
+}
+
+impl Read for bool {
+    type Output = bool;
+    fn read<const BUILD: bool>(r: &mut Reader<'_>, kind: Kind) -> Result<Option<bool>, Invalid> {
+        let start = r.scanner.pos();
+        match kind {
+            Kind::Bool => {
+                let value = r.scanner.peek() == Some(b't');
+                r.skip()?;
+                Ok(Some(value))
+            }
+            Kind::String => {
+                let text = r.scanner.string()?;
+                let converted = match &*text.decoded(r.text) {
+                    "true" => Some(true),
+                    "false" => Some(false),
+                    _ => None,
+                };
+                let typed = match converted {
+                    Some(true) => "true",
+                    Some(false) => "false",
+                    None => "null",
+                };
+                r.mismatch(
+                    JsonType::Boolean,
+                    JsonType::String,
+                    start,
+                    Cow::Borrowed(typed),
+                );
+                Ok(converted)
+            }
+            _ => r.wrong(JsonType::Boolean, kind),
+        }
+    }
+}
+
+/// An object field of any content (`icp_statuses`, `tracking_params`).
+impl Read for Map<String, Value> {
+    type Output = Map<String, Value>;
+    fn read<const BUILD: bool>(r: &mut Reader<'_>, kind: Kind) -> Result<Option<Self>, Invalid> {
+        if kind != Kind::Object {
+            return r.wrong(JsonType::Object, kind);
+        }
+        let start = r.scanner.pos();
+        r.skip()?;
+        Ok(BUILD.then(|| parse_map(r.text.get(start..r.scanner.pos()).unwrap_or("{}"))))
+    }
+}
+
+/// A descriptive object of a visit (`location`, `device`, ...): any
+/// content, with string-encoded scalars typed (see [`crate::visit`]).
+pub(crate) struct Descriptive;
+
+impl Read for Descriptive {
+    type Output = Value;
+    fn read<const BUILD: bool>(r: &mut Reader<'_>, kind: Kind) -> Result<Option<Value>, Invalid> {
+        if kind != Kind::Object {
+            return r.wrong(JsonType::Object, kind);
+        }
+        let start = r.scanner.pos();
+        r.typings()?;
+        Ok(BUILD.then(|| {
+            typed(&parse_value(
+                r.text.get(start..r.scanner.pos()).unwrap_or("{}"),
+            ))
+        }))
+    }
+}
+
+/// A list of records; a `null` item reads as `None` and is no mismatch.
+impl<R: Read<Output = R>> Read for Vec<Option<R>> {
+    type Output = Self;
+    fn read<const BUILD: bool>(r: &mut Reader<'_>, kind: Kind) -> Result<Option<Self>, Invalid> {
+        if kind != Kind::Array {
+            return r.wrong(JsonType::Array, kind);
+        }
+        let mut items = Vec::new();
+        r.elements(|r| {
+            let item = match r.scanner.kind()? {
+                Kind::Null => {
+                    r.skip()?;
+                    None
+                }
+                kind => R::read::<BUILD>(r, kind)?,
+            };
+            if BUILD {
+                items.push(item);
+            }
+            Ok(())
+        })?;
+        Ok(BUILD.then_some(items))
+    }
+}

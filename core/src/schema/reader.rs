@@ -1,0 +1,326 @@
+//! The reader: one pass of the scanner over a body, with the path to the
+//! cursor and the mismatches found on the way.
+
+use std::borrow::Cow;
+use std::fmt::Write as _;
+use std::sync::Arc;
+
+use super::mismatch::{JsonType, Mismatch};
+use super::typing::scalar;
+use crate::error::Error;
+use crate::json::{check_depth, not_an_object, not_json};
+use crate::scan::{Invalid, Kind, Scanner, Text};
+use crate::text::Str;
+
+/// One step of the path to the value being read.
+#[derive(Debug, Clone, Copy)]
+pub(super) enum Step {
+    /// A documented key.
+    Name(&'static str),
+    /// Any other key (inside a descriptive object), as sent.
+    Key(Text),
+    /// A list index.
+    Index(usize),
+}
+
+/// Where the value of a field's last occurrence lies, to forget what an
+/// earlier occurrence reported.
+pub(crate) type Span = Option<(usize, usize)>;
+
+/// One pass over a body: the scanner, the path to the cursor, and what was
+/// found on the way.
+pub(crate) struct Reader<'t> {
+    pub(super) scanner: Scanner<'t>,
+    pub(super) text: &'t str,
+    /// How many arrays and objects are around the cursor.
+    depth: usize,
+    pub(super) path: Vec<Step>,
+    mismatches: Vec<Mismatch>,
+    /// For bindings that type descriptive values themselves: each string
+    /// typed by the visit rule, as `[[steps...], typed, "as sent"]`.
+    typings: Option<String>,
+    /// The text as the typed view shares it, when it is built: its strings
+    /// are views into it.
+    source: Option<Arc<str>>,
+}
+
+impl<'t> Reader<'t> {
+    /// A reader of `text`; with `source` (the same text, shared), the
+    /// strings it builds are views into it.
+    pub(crate) fn new(text: &'t str, source: Option<&Arc<str>>) -> Self {
+        Self {
+            scanner: Scanner::new(text),
+            text,
+            depth: 0,
+            path: Vec::new(),
+            mismatches: Vec::new(),
+            typings: None,
+            source: source.cloned(),
+        }
+    }
+
+    /// Also list the typings of descriptive values (see [`Reader::typings`]).
+    pub(crate) fn with_typings(mut self) -> Self {
+        self.typings = Some(String::new());
+        self
+    }
+
+    pub(crate) fn into_parts(self) -> (Vec<Mismatch>, Option<String>) {
+        let typings = self.typings.map(|list| format!("[{list}]"));
+        (self.mismatches, typings)
+    }
+
+    /// The root object, read by `read`, with the contract's body checks:
+    /// depth, JSON, an object, nothing after it.
+    pub(crate) fn root<T>(
+        &mut self,
+        read: impl FnOnce(&mut Self) -> Result<T, Invalid>,
+    ) -> Result<T, Error> {
+        let scanned = match self.scanner.kind() {
+            Ok(Kind::Object) => read(self).map(Ok),
+            _ => self.scanner.value(0).map(Err),
+        }
+        .and_then(|read| self.scanner.end().map(|()| read));
+        match scanned {
+            Ok(Ok(value)) => Ok(value),
+            Ok(Err(kind)) => Err(not_an_object(kind.described())),
+            // The depth limit is reported before syntax, measured on the
+            // whole text once the scan failed (the scanner also refuses a
+            // 129th level, so a text it accepts is within the limit).
+            Err(Invalid(offset)) => Err(check_depth(self.text)
+                .err()
+                .unwrap_or_else(|| not_json(self.text, offset))),
+        }
+    }
+
+    /// At `{`: each member's key, decoded, is passed to `member`, which
+    /// must consume its value.
+    pub(crate) fn members(
+        &mut self,
+        mut member: impl FnMut(&mut Self, &str) -> Result<(), Invalid>,
+    ) -> Result<(), Invalid> {
+        // The WASM build is size-first: one loop serves every record there.
+        #[cfg(target_arch = "wasm32")]
+        let member: &mut dyn FnMut(&mut Self, &str) -> Result<(), Invalid> = &mut member;
+        #[cfg(not(target_arch = "wasm32"))]
+        let member = &mut member;
+        self.member_loop(member)
+    }
+
+    fn member_loop<F>(&mut self, member: &mut F) -> Result<(), Invalid>
+    where
+        F: FnMut(&mut Self, &str) -> Result<(), Invalid> + ?Sized,
+    {
+        let mut more = self.scanner.enter(self.depth, b'{', b'}')?;
+        self.depth += 1;
+        while more {
+            let key = self.scanner.key()?;
+            member(self, &key.decoded(self.text))?;
+            more = self.scanner.after(b'}')?;
+        }
+        self.depth -= 1;
+        Ok(())
+    }
+
+    /// At `[`: each element is passed to `element` with its index, as the
+    /// last step of the path; `element` must consume it.
+    pub(super) fn elements(
+        &mut self,
+        mut element: impl FnMut(&mut Self) -> Result<(), Invalid>,
+    ) -> Result<(), Invalid> {
+        let mut more = self.scanner.enter(self.depth, b'[', b']')?;
+        self.depth += 1;
+        let mut index = 0;
+        while more {
+            self.path.push(Step::Index(index));
+            element(self)?;
+            self.path.pop();
+            index += 1;
+            more = self.scanner.after(b']')?;
+        }
+        self.depth -= 1;
+        Ok(())
+    }
+
+    /// Check and pass the value at the cursor.
+    pub(crate) fn skip(&mut self) -> Result<(), Invalid> {
+        self.scanner.value(self.depth).map(drop)
+    }
+
+    /// A type key's value: a non-empty string, or `None` for anything else
+    /// (the type rule, not a documented field: never a mismatch).
+    pub(crate) fn type_name(&mut self) -> Result<Option<String>, Invalid> {
+        if self.scanner.kind()? != Kind::String {
+            self.skip()?;
+            return Ok(None);
+        }
+        let name = self.scanner.string()?.decoded(self.text);
+        Ok((!name.is_empty()).then(|| name.into_owned()))
+    }
+
+    /// A repeated key: only its last occurrence counts, so forget what the
+    /// value at `from..to` reported.
+    #[cold]
+    #[inline(never)]
+    pub(super) fn forget(&mut self, from: usize, to: usize) {
+        self.mismatches.retain(|m| !(from..to).contains(&m.at));
+    }
+
+    /// Report the value that started at `start` and ends at the cursor.
+    pub(super) fn mismatch(
+        &mut self,
+        expected: JsonType,
+        found: JsonType,
+        start: usize,
+        typed_json: Cow<'static, str>,
+    ) {
+        let mut path = String::new();
+        for (i, step) in self.path.iter().enumerate() {
+            if i > 0 {
+                path.push('.');
+            }
+            match step {
+                Step::Name(name) => path.push_str(name),
+                Step::Key(key) => path.push_str(&key.decoded(self.text)),
+                Step::Index(index) => {
+                    let _ = write!(path, "{index}");
+                }
+            }
+        }
+        let value_json = self.text.get(start..self.scanner.pos()).unwrap_or("null");
+        self.mismatches.push(Mismatch {
+            path,
+            expected,
+            found,
+            value_json: value_json.into(),
+            typed_json,
+            at: start,
+        });
+    }
+
+    /// Pass a value of kind `kind` that cannot be read as `expected`, and
+    /// report it; the typed view holds `None`.
+    pub(crate) fn wrong<T>(
+        &mut self,
+        expected: JsonType,
+        kind: Kind,
+    ) -> Result<Option<T>, Invalid> {
+        let start = self.scanner.pos();
+        let found = match kind {
+            Kind::Number => JsonType::of_number(self.scanner.number()?),
+            Kind::String => {
+                self.scanner.string()?;
+                JsonType::String
+            }
+            Kind::Bool => {
+                self.skip()?;
+                JsonType::Boolean
+            }
+            Kind::Array => {
+                self.skip()?;
+                JsonType::Array
+            }
+            // Null never reaches here (it is no mismatch).
+            Kind::Object | Kind::Null => {
+                self.skip()?;
+                JsonType::Object
+            }
+        };
+        self.mismatch(expected, found, start, Cow::Borrowed("null"));
+        Ok(None)
+    }
+
+    /// A string value, read when `READ` (as a view into the source when
+    /// `SHARE`, which only building asks for); an integer is converted to
+    /// its decimal text.
+    pub(super) fn text<const READ: bool, const SHARE: bool>(
+        &mut self,
+        kind: Kind,
+    ) -> Result<Option<Str>, Invalid> {
+        match kind {
+            Kind::String => {
+                let text = self.scanner.string()?;
+                if !READ {
+                    return Ok(None);
+                }
+                if let (true, Some(source), false) = (SHARE, &self.source, text.escaped) {
+                    return Ok(Some(Str::shared(source, text.start, text.end)));
+                }
+                Ok(Some(Str::from(text.decoded(self.text).as_ref())))
+            }
+            Kind::Number => {
+                let start = self.scanner.pos();
+                let number = self.scanner.number()?;
+                let found = JsonType::of_number(number);
+                let literal = self.text.get(start..self.scanner.pos()).unwrap_or("");
+                if found == JsonType::Integer {
+                    // A JSON integer has one spelling: its literal is its
+                    // decimal text.
+                    let literal = Str::from(literal);
+                    let typed = Cow::Owned(format!("\"{literal}\""));
+                    self.mismatch(JsonType::String, found, start, typed);
+                    Ok(Some(literal))
+                } else {
+                    self.mismatch(JsonType::String, found, start, Cow::Borrowed("null"));
+                    Ok(None)
+                }
+            }
+            _ => self.wrong(JsonType::String, kind),
+        }
+    }
+
+    /// Record the typings of the descriptive value at the cursor (any JSON),
+    /// when asked to, else only check and pass it.
+    pub(super) fn typings(&mut self) -> Result<(), Invalid> {
+        if self.typings.is_none() {
+            return self.skip();
+        }
+        match self.scanner.kind()? {
+            Kind::String => {
+                let text = self.scanner.string()?;
+                let decoded = text.decoded(self.text);
+                let (Some(scalar), Some(list)) = (scalar(&decoded), self.typings.as_mut()) else {
+                    return Ok(());
+                };
+                if !list.is_empty() {
+                    list.push(',');
+                }
+                list.push_str("[[");
+                for (i, step) in self.path.iter().enumerate() {
+                    if i > 0 {
+                        list.push(',');
+                    }
+                    match step {
+                        Step::Name(name) => {
+                            let _ = write!(list, "\"{name}\"");
+                        }
+                        // As sent: a key's raw content is valid JSON string content.
+                        Step::Key(key) => {
+                            let _ = write!(list, "\"{}\"", key.raw(self.text));
+                        }
+                        Step::Index(index) => {
+                            let _ = write!(list, "{index}");
+                        }
+                    }
+                }
+                let _ = write!(list, "],{},\"{}\"]", scalar.json(), text.raw(self.text));
+                Ok(())
+            }
+            Kind::Array => self.elements(Self::typings),
+            Kind::Object => {
+                let mut more = self.scanner.enter(self.depth, b'{', b'}')?;
+                self.depth += 1;
+                while more {
+                    let key = self.scanner.key()?;
+                    self.path.push(Step::Key(key));
+                    self.typings()?;
+                    self.path.pop();
+                    more = self.scanner.after(b'}')?;
+                }
+                self.depth -= 1;
+                Ok(())
+            }
+            _ => self.skip(),
+        }
+    }
+}

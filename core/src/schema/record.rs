@@ -1,0 +1,223 @@
+//! The `record!` macro, and the key lookup its readers dispatch on.
+
+/// The position of `key` in `keys`, searched from `next` on (payloads mostly
+/// list their keys in the documented order) and wrapping around; `next`
+/// moves past a key found.
+#[inline]
+pub(crate) fn find_key(keys: &[&str], next: &mut usize, key: &str) -> Option<usize> {
+    let key = key.as_bytes();
+    let start = (*next).min(keys.len());
+    let (before, after) = keys.split_at(start);
+    let same = |name: &&str| same_bytes(name.as_bytes(), key);
+    let found = match after.iter().position(same) {
+        Some(i) => start + i,
+        None => before.iter().position(same)?,
+    };
+    *next = found + 1;
+    Some(found)
+}
+
+/// Whether two short byte strings are equal: the length settles most
+/// misses, then eight bytes at a time (a memcmp call costs more for keys).
+#[inline]
+fn same_bytes(a: &[u8], b: &[u8]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    let (mut a, mut b) = (a, b);
+    while let (Some((x, rest_a)), Some((y, rest_b))) =
+        (a.split_first_chunk::<8>(), b.split_first_chunk::<8>())
+    {
+        if x != y {
+            return false;
+        }
+        (a, b) = (rest_a, rest_b);
+    }
+    a.iter().zip(b).all(|(x, y)| x == y)
+}
+
+/// The position of `key` in `keys` (its length when absent), for `record!`.
+#[allow(clippy::indexing_slicing)]
+pub(crate) const fn index_of(keys: &[&str], key: &str) -> usize {
+    let mut i = 0;
+    while i < keys.len() {
+        let (a, b) = (keys[i].as_bytes(), key.as_bytes());
+        if a.len() == b.len() {
+            let mut j = 0;
+            while j < a.len() && a[j] == b[j] {
+                j += 1;
+            }
+            if j == a.len() {
+                return i;
+            }
+        }
+        i += 1;
+    }
+    keys.len()
+}
+
+/// Declare a record of documented fields, all optional. Field names are the
+/// payload's own keys unless renamed with `= "key"`; the field's type is its
+/// documented JSON type ([`Read`](super::read::Read)), or `as Reader` reads it another way.
+/// An `@extra { ... }` block adds members that are not payload fields.
+/// Each field has one doc line, which the field table keeps (see
+/// [`table`](super::table)); `= "Name"` after the record's name names its
+/// class in the other languages.
+macro_rules! record {
+    (
+        #[doc = $doc:literal]
+        $(#[$meta:meta])*
+        $vis:vis struct $name:ident $(= $api_name:literal)? {
+            $( @extra { $( $(#[$extra_meta:meta])* $extra_vis:vis $extra:ident : $extra_ty:ty ),* $(,)? } )?
+            $( #[doc = $field_doc:literal] $field:ident $(= $key:literal)? : $ty:ty $(as $reader:ty)? ),* $(,)?
+        }
+    ) => {
+        #[doc = $doc]
+        $(#[$meta])*
+        #[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+        #[non_exhaustive]
+        $vis struct $name {
+            $( $( $(#[$extra_meta])* $extra_vis $extra: $extra_ty, )* )?
+            $(
+                #[doc = $field_doc]
+                $( #[serde(rename = $key)] )?
+                pub $field: Option<$ty>,
+            )*
+        }
+
+        impl $crate::schema::table::Record for $name {
+            const TABLE: &'static $crate::schema::table::RecordTable = &$crate::schema::table::RecordTable {
+                name: stringify!($name),
+                api_name: record!(@key $name $($api_name)?),
+                doc: $doc,
+                payload: record!(@payload $( $($extra)* )?),
+                fields: &[ $( $crate::schema::table::Field {
+                    name: stringify!($field),
+                    key: record!(@key $field $($key)?),
+                    json_type: <$ty as $crate::schema::table::FieldType>::JSON_TYPE,
+                    kind: <$ty as $crate::schema::table::FieldType>::KIND,
+                    doc: $field_doc,
+                } ),* ],
+            };
+        }
+
+        impl $crate::schema::table::FieldType for $name {
+            const KIND: $crate::schema::table::FieldKind = $crate::schema::table::FieldKind::Record(
+                <$name as $crate::schema::table::Record>::TABLE,
+            );
+            const JSON_TYPE: $crate::schema::mismatch::JsonType = $crate::schema::mismatch::JsonType::Object;
+        }
+
+        impl $name {
+            /// The documented keys, in declaration order.
+            pub(crate) const KEYS: &'static [&'static str] = &[ $( record!(@key $field $($key)?) ),* ];
+
+            /// At `{`: read every member into `out` (none when only
+            /// checked); keys that are not documented go to `other`, which
+            /// must consume the value.
+            #[allow(dead_code)]
+            pub(crate) fn read_members<const BUILD: bool>(
+                r: &mut $crate::schema::reader::Reader<'_>,
+                mut out: Option<&mut Self>,
+                mut other: impl FnMut(&mut $crate::schema::reader::Reader<'_>, &str) -> Result<(), $crate::scan::Invalid>,
+            ) -> Result<(), $crate::scan::Invalid> {
+                // Each key's position in KEYS, as a constant named after the
+                // field, so that the dispatch below is a jump on an index.
+                #[allow(non_upper_case_globals, dead_code)]
+                mod index {
+                    $( pub(super) const $field: usize =
+                        $crate::schema::record::index_of(super::$name::KEYS, record!(@key $field $($key)?)); )*
+                }
+                let mut spans: [$crate::schema::reader::Span; $name::KEYS.len()] = [None; $name::KEYS.len()];
+                let mut next = 0;
+                r.members(|r, key| {
+                    let found = $crate::schema::record::find_key($name::KEYS, &mut next, key);
+                    match (found, found.and_then(|i| spans.get_mut(i))) {
+                        $( (Some(index::$field), Some(span)) => r.field::<record!(@reader $ty $(, $reader)?), BUILD>(
+                            record!(@key $field $($key)?),
+                            out.as_mut().map(|out| &mut out.$field),
+                            span,
+                        ), )*
+                        _ => other(r, key),
+                    }
+                })
+            }
+        }
+
+        impl $crate::schema::read::Read for $name {
+            type Output = Self;
+            fn read<const BUILD: bool>(
+                r: &mut $crate::schema::reader::Reader<'_>,
+                kind: $crate::scan::Kind,
+            ) -> Result<Option<Self>, $crate::scan::Invalid> {
+                if kind != $crate::scan::Kind::Object {
+                    return r.wrong($crate::schema::mismatch::JsonType::Object, kind);
+                }
+                if !BUILD {
+                    Self::read_members::<BUILD>(r, None, |r, _| r.skip())?;
+                    return Ok(None);
+                }
+                let mut out = Self::default();
+                Self::read_members::<BUILD>(r, Some(&mut out), |r, _| r.skip())?;
+                Ok(Some(out))
+            }
+
+            fn read_into<const BUILD: bool>(
+                r: &mut $crate::schema::reader::Reader<'_>,
+                kind: $crate::scan::Kind,
+                slot: Option<&mut Option<Self>>,
+            ) -> Result<(), $crate::scan::Invalid> {
+                if !BUILD {
+                    // Only checked: a record's values are never kept.
+                    return Self::read::<BUILD>(r, kind).map(drop);
+                }
+                match slot {
+                    Some(slot) if kind == $crate::scan::Kind::Object => {
+                        let out = slot.insert(Self::default());
+                        Self::read_members::<BUILD>(r, Some(out), |r, _| r.skip())
+                    }
+                    slot => {
+                        let value = Self::read::<BUILD>(r, kind)?;
+                        if let Some(slot) = slot {
+                            *slot = value;
+                        }
+                        Ok(())
+                    }
+                }
+            }
+        }
+    };
+    (@payload) => { false };
+    (@payload $($extra:ident)+) => { true };
+    (@key $field:ident $key:literal) => { $key };
+    (@key $field:ident) => { stringify!($field) };
+    (@reader $ty:ty, $reader:ty) => { $reader };
+    (@reader $ty:ty) => { $ty };
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::schema::Visitor;
+
+    #[test]
+    fn keys_are_found_in_any_order_from_any_hint() {
+        let keys = Visitor::KEYS;
+        for (i, key) in keys.iter().enumerate() {
+            assert_eq!(index_of(keys, key), i);
+        }
+        assert_eq!(index_of(keys, "nope"), keys.len());
+        for start in 0..=keys.len() + 1 {
+            let mut next = start;
+            for (i, key) in keys.iter().enumerate().rev().chain(keys.iter().enumerate()) {
+                assert_eq!(
+                    find_key(keys, &mut next, key),
+                    Some(i),
+                    "{key} from {start}"
+                );
+                assert_eq!(next, i + 1);
+            }
+            assert_eq!(find_key(keys, &mut next, "nope"), None);
+        }
+    }
+}
