@@ -94,7 +94,7 @@ fuzz: ## Fuzz every target for FUZZ_SECONDS (default 60); crashes land in fuzz/a
 timing: ## Constant-time check (dudect-style Welch t-test); a measurement, not a test
 	cargo run --quiet --release -p bullseye-webhooks --example timing
 
-generate: ## Regenerate the files made from the core's field table (Python stubs, TypeScript declarations, a JS table)
+generate: ## Regenerate the files made from the core's field table (Python stubs, TypeScript declarations)
 	cargo run --quiet -p bullseye-webhooks-tools --bin generate
 
 fixtures: ## Regenerate fixtures/vectors.json and fixtures/bitnob-vectors.json from fixtures/generate.py (Python stdlib)

@@ -1,7 +1,7 @@
 //! The files generated from the core's field table (`make generate`): each
 //! record's typed surface in Python (`_records.pyi`), TypeScript
-//! (`records.d.ts`) and a JavaScript table (`records.js`). A test fails when
-//! a committed copy differs from what the table gives.
+//! (`records.d.ts`). A test fails when a committed copy differs from what the
+//! table gives.
 
 use std::fmt::Write as _;
 
@@ -20,7 +20,6 @@ pub fn outputs() -> Vec<(&'static str, String)> {
             python(&records),
         ),
         ("js/records.d.ts", typescript(&records)),
-        ("js/records.js", javascript(&records)),
     ]
 }
 
@@ -168,55 +167,5 @@ fn typescript(records: &[&RecordTable]) -> String {
         }
         out.push_str("}\n");
     }
-    out
-}
-
-fn kind_name(kind: FieldKind) -> &'static str {
-    match kind {
-        FieldKind::String => "string",
-        FieldKind::Integer => "integer",
-        FieldKind::Boolean => "boolean",
-        FieldKind::Object => "object",
-        FieldKind::Record(_) => "record",
-        FieldKind::RecordList(_) => "record_list",
-        _ => "unknown",
-    }
-}
-
-fn javascript(records: &[&RecordTable]) -> String {
-    let mut out = format!(
-        "// {GENERATED}\n\
-         // Each record's documented fields, for code that walks a payload by the\n\
-         // schema: {{ name, key, jsonType, kind, record }} (record: the nested\n\
-         // record's name, for kinds 'record' and 'record_list').\n\
-         \n\
-         const RECORDS = {{\n"
-    );
-    for table in records {
-        let _ = write!(
-            out,
-            "  {}: {{\n    apiName: '{}',\n    payload: {},\n    fields: [\n",
-            table.name, table.api_name, table.payload
-        );
-        for field in table.fields {
-            let record = match field.kind {
-                FieldKind::Record(nested) | FieldKind::RecordList(nested) => {
-                    format!("'{}'", nested.name)
-                }
-                _ => "null".to_owned(),
-            };
-            let _ = writeln!(
-                out,
-                "      {{ name: '{}', key: '{}', jsonType: '{}', kind: '{}', record: {} }},",
-                field.name,
-                field.key,
-                field.json_type,
-                kind_name(field.kind),
-                record
-            );
-        }
-        out.push_str("    ],\n  },\n");
-    }
-    out.push_str("};\n\nexport { RECORDS };\n");
     out
 }
