@@ -182,9 +182,10 @@ pub(crate) struct ExampleArgs {
 }
 
 #[derive(Debug, Args)]
-#[command(after_long_help = concat!("Plain http:// only: no TLS, since the receiver is on \
-this machine (127.0.0.1, localhost, [::1]). Bodies over 64 KiB go with \
-`Expect: 100-continue`, so a receiver that refuses them by Content-Length \
+#[command(after_long_help = concat!("http:// or https://; an https receiver with a \
+self-signed or local certificate is trusted with --ca-cert FILE. Proxies come from \
+the environment (HTTPS_PROXY, HTTP_PROXY, ALL_PROXY, NO_PROXY). Bodies over 64 KiB \
+go with `Expect: 100-continue`, so a receiver that refuses them by Content-Length \
 can answer before the body is sent.\n\n\
 Examples:\n  \
 export BULLSEYE_WEBHOOK_SECRET=whsec_...\n  \
@@ -220,9 +221,13 @@ pub(crate) struct SendArgs {
     /// X-Bitnob-Timestamp
     #[arg(long)]
     pub(crate) legacy: bool,
-    /// The receiver's endpoint, http://HOST[:PORT]/PATH
+    /// The receiver's endpoint, http(s)://HOST[:PORT]/PATH
     #[arg(long, value_name = "URL")]
     pub(crate) url: String,
+    /// Trust an https receiver by the certificates in this PEM file (its own
+    /// certificate, or the CA that issued it) instead of the built-in roots
+    #[arg(long, value_name = "FILE")]
+    pub(crate) ca_cert: Option<PathBuf>,
     /// The body to send, as raw bytes; `-` reads stdin
     #[arg(value_name = "FILE|-")]
     pub(crate) input: Option<PathBuf>,

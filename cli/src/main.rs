@@ -5,8 +5,8 @@
 #![forbid(unsafe_code)]
 
 mod args;
+mod client;
 mod emulate;
-mod http;
 mod partner;
 mod send;
 
