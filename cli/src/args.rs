@@ -58,6 +58,38 @@ pub(crate) enum Command {
     /// Run a local Bullseye on 127.0.0.1: the partner API, signed deliveries
     /// with Bullseye's retries, and their logs
     Emulate(bullseye_webhooks_emulator::cli::EmulateArgs),
+    /// Print a shell completion script: bash, zsh, fish, powershell or elvish
+    #[command(after_long_help = "Examples:\n  \
+bullseye-webhooks completions bash > ~/.local/share/bash-completion/completions/bullseye-webhooks\n  \
+bullseye-webhooks completions zsh > \"${fpath[1]}/_bullseye-webhooks\"\n  \
+bullseye-webhooks completions fish > ~/.config/fish/completions/bullseye-webhooks.fish")]
+    Completions(CompletionsArgs),
+    /// Print the manual page (roff) of the tool or of one command, or write
+    /// every page to a directory
+    #[command(after_long_help = "Examples:\n  \
+bullseye-webhooks man | man -l -\n  \
+bullseye-webhooks man partner set | man -l -\n  \
+bullseye-webhooks man --out-dir ~/.local/share/man/man1")]
+    Man(ManArgs),
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct CompletionsArgs {
+    /// The shell to complete in
+    #[arg(value_enum)]
+    pub(crate) shell: clap_complete::Shell,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct ManArgs {
+    /// The command whose page to print (e.g. `send`, `partner set`)
+    /// [default: the tool's own page]
+    #[arg(value_name = "COMMAND", conflicts_with = "out_dir")]
+    pub(crate) command: Vec<String>,
+    /// Write every page (bullseye-webhooks.1, bullseye-webhooks-send.1, ...)
+    /// into DIR instead
+    #[arg(long, value_name = "DIR")]
+    pub(crate) out_dir: Option<PathBuf>,
 }
 
 /// Whose webhooks: the signature scheme and headers.
