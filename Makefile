@@ -8,7 +8,7 @@ export CARGO_TERM_COLOR ?= never
 # One target/ for every build, bindings included, so nothing compiles twice.
 export CARGO_TARGET_DIR ?= $(CURDIR)/target
 
-.PHONY: help setup test test-rust test-snippets test-fleet lint demo bench dist dist-test publish-check fixtures generate fuzz timing conformance clean
+.PHONY: help setup setup-deny test test-rust test-snippets test-fleet lint demo bench dist dist-test publish-check fixtures generate fuzz timing conformance clean
 
 # Each binding adds its own targets in bindings-*/*.mk and appends them to
 # these lists, so this file never needs editing for a new binding.
@@ -56,11 +56,22 @@ test-fleet: build-python build-node ## De-dup across processes: 3 Python + 1 Nod
 	$(PY) tests/fleet/fleet.py --store memory --python-receivers 1 --node-receivers 0
 	$(PY) tests/fleet/fleet.py --store none --control --python-receivers 2 --node-receivers 0 --deliveries 300
 
-lint: setup ## rustfmt check, clippy -D warnings, actionlint on .github/workflows, one version everywhere
+# cargo-deny, pinned, under target/tools as wasm-bindgen-cli is (about 7 min
+# to build once); deny.toml says what it checks.
+CARGO_DENY_VERSION := 0.20.2
+CARGO_DENY := $(CARGO_TARGET_DIR)/tools/bin/cargo-deny
+
+setup-deny: ## Install cargo-deny $(CARGO_DENY_VERSION) under $(CARGO_TARGET_DIR)/tools (idempotent)
+	@"$(CARGO_DENY)" --version 2>/dev/null | grep -qx "cargo-deny $(CARGO_DENY_VERSION)" \
+	  || cargo install --quiet cargo-deny --version $(CARGO_DENY_VERSION) --locked --root "$(CARGO_TARGET_DIR)/tools" --force
+
+lint: setup setup-deny ## rustfmt check, clippy -D warnings, actionlint on .github/workflows, one version everywhere, cargo deny (licences, bans, sources), licences in every crate
 	python3 scripts/check-versions.py
 	cargo fmt --all -- --check
 	cargo clippy --workspace --all-targets -- -D warnings
 	$(PY_VENV)/bin/actionlint
+	"$(CARGO_DENY)" --offline check licenses bans sources
+	scripts/check-crate-licences.sh
 
 demo: setup $(DEMO_TARGETS) ## Real receivers on 127.0.0.1 answer signed, tampered and unsigned deliveries
 	@demo/run.sh
@@ -70,7 +81,8 @@ bench: setup $(CONFORMANCE_PREREQS) ## Every language's benchmarks vs its peers,
 
 dist: setup ## Build the installable packages into dist/
 	@mkdir -p dist
-	cargo package -p bullseye-webhooks --allow-dirty --no-verify
+	cargo package --allow-dirty --no-verify -p bullseye-webhooks -p bullseye-webhooks-partner \
+	  -p bullseye-webhooks-emulator -p bullseye-webhooks-redis -p bullseye-webhooks-cli
 	cp "$(CARGO_TARGET_DIR)"/package/bullseye-webhooks-*.crate dist/
 	@$(if $(DIST_TARGETS),$(MAKE) --no-print-directory $(DIST_TARGETS))
 	@ls -l dist

@@ -38,6 +38,7 @@ test-node: check-node-dts dist-node ## Node: the JS suite (vectors, API, integra
 
 dist-node: build-node ## Node: npm pack into dist/
 	@mkdir -p dist
+	node scripts/copy-licences.mjs $(NODE_DIR)
 	cd $(NODE_DIR) && npm pack --silent --pack-destination ../dist
 
 bench-node: build-node ## Node: verify/constructEvent against node:crypto and other webhook libraries

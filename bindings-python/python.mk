@@ -39,10 +39,12 @@ test-python: build-python ## Python: vectors, API, hypothesis, FastAPI/Flask/Dja
 	BULLSEYE_WHEEL="$$(ls $(PY_WHEEL_GLOB))" BULLSEYE_EMULATOR="$(CARGO_TARGET_DIR)/debug/bullseye-webhooks-emulator" \
 		$(PY) -m pytest bindings-python/tests -q -p no:cacheprovider
 
-dist-python: build-python ## Wheel and sdist into dist/
+# The releasable wheels (bindings-python/dist.mk), not the host-tagged one
+# build-python makes for the tests; stale wheels of an earlier `make dist` go.
+dist-python: dist-python-wheels ## The Linux wheels (manylinux2014, musllinux_1_2; x86_64, aarch64) and the sdist into dist/
 	@mkdir -p dist
-	cp $(PY_WHEEL_GLOB) dist/
-	cd bindings-python && PATH="$(PY_VENV)/bin:$$PATH" maturin sdist -o "$(CURDIR)/dist"
+	rm -f dist/bullseye_webhooks-*.whl dist/bullseye_webhooks-*.tar.gz
+	cp "$(PY_DIST_ROOT)"/out/bullseye_webhooks-*.whl "$(PY_DIST_ROOT)"/out/bullseye_webhooks-*.tar.gz dist/
 
 bench-python: build-python $(PY_VENV)/.bench-installed ## Python vs stdlib hmac/json, msgspec, orjson, pydantic and the peers
 	$(PY) bindings-python/bench/bench.py

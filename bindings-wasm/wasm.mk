@@ -41,6 +41,7 @@ test-wasm: build-wasm dist-wasm ## WASM: the shared JS suite on the wasm package
 
 dist-wasm: build-wasm ## WASM: npm pack into dist/
 	@mkdir -p dist
+	node scripts/copy-licences.mjs $(WASM_DIR)
 	cd $(WASM_DIR) && npm pack --silent --pack-destination ../dist
 
 bench-wasm: build-wasm ## WASM: .wasm size, verify vs crypto.subtle, node:crypto and the JS peers in Node and workerd, constructEvent, start-up

@@ -48,5 +48,6 @@ for triple in "${triples[@]}"; do
   nice -n 10 npx napi build --platform --release --target "$spec" --cross-compile \
     --target-dir "$zig_target_dir" --output-dir "$out/$platform" --no-js
   cp "$out/$platform/bullseye-webhooks.$platform.node" "npm/$platform/"
+  node "$root/scripts/copy-licences.mjs" "npm/$platform"
   echo "build-platforms: npm/$platform/bullseye-webhooks.$platform.node ($((SECONDS - start)) s)" >&2
 done

@@ -46,10 +46,19 @@ for platform in "${linux_platforms[@]}"; do
 done
 main_release="$work/tarballs/bullseye-webhooks-$version.tgz"
 tar -tzf "$main_release" | grep -q '\.node$' && fail "the release main package still carries an addon"
+# Every tarball carries both licence texts, byte for byte the repository's.
+same_licences() {
+  for licence in LICENSE-MIT LICENSE-APACHE; do
+    tar -xOzf "$1" "package/$licence" | cmp -s - "$root/$licence" || fail "$(basename "$1"): package/$licence differs from $licence or is missing"
+  done
+}
+same_licences "$main_release"
 for platform in "${linux_platforms[@]}"; do
-  listing="$(tar -tzf "$work/tarballs/bullseye-webhooks-$platform-$version.tgz" | sort | tr '\n' ' ')"
-  [ "$listing" = "package/README.md package/bullseye-webhooks.$platform.node package/package.json " ] ||
+  tarball="$work/tarballs/bullseye-webhooks-$platform-$version.tgz"
+  listing="$(tar -tzf "$tarball" | LC_ALL=C sort | tr '\n' ' ')"
+  [ "$listing" = "package/LICENSE-APACHE package/LICENSE-MIT package/README.md package/bullseye-webhooks.$platform.node package/package.json " ] ||
     fail "bullseye-webhooks-$platform-$version.tgz holds: $listing"
+  same_licences "$tarball"
 done
 # The packed manifest: one optional dependency per napi target, each the
 # package in npm/ of that name, at exactly this version.

@@ -4,7 +4,7 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -19,6 +19,8 @@ test('the packed tarball installs into a fresh folder and works in Node and work
   assert.ok(readdirSync(DIST).includes(`bullseye-webhooks-wasm-${VERSION}.tgz`), `${TARBALL} is missing: run make dist-wasm`);
   const listing = execFileSync('tar', ['-tzf', TARBALL], { encoding: 'utf8' }).split('\n').filter(Boolean).sort();
   assert.deepEqual(listing, [
+    'package/LICENSE-APACHE',
+    'package/LICENSE-MIT',
     'package/README.md',
     'package/answers.js',
     'package/backend.js',
@@ -35,6 +37,11 @@ test('the packed tarball installs into a fresh folder and works in Node and work
     'package/webhooks.js',
     'package/workerd.js',
   ]);
+
+  for (const licence of ['LICENSE-MIT', 'LICENSE-APACHE']) {
+    const packed = execFileSync('tar', ['-xOzf', TARBALL, `package/${licence}`]);
+    assert.ok(packed.equals(readFileSync(fileURLToPath(new URL(`../../${licence}`, import.meta.url)))), `${licence} differs from the repository's`);
+  }
 
   const app = mkdtempSync(join(tmpdir(), 'bullseye-wasm-app-'));
   try {

@@ -58,6 +58,38 @@ pub(crate) enum Command {
     /// Run a local Bullseye on 127.0.0.1: the partner API, signed deliveries
     /// with Bullseye's retries, and their logs
     Emulate(bullseye_webhooks_emulator::cli::EmulateArgs),
+    /// Print a shell completion script: bash, zsh, fish, powershell or elvish
+    #[command(after_long_help = "Examples:\n  \
+bullseye-webhooks completions bash > ~/.local/share/bash-completion/completions/bullseye-webhooks\n  \
+bullseye-webhooks completions zsh > \"${fpath[1]}/_bullseye-webhooks\"\n  \
+bullseye-webhooks completions fish > ~/.config/fish/completions/bullseye-webhooks.fish")]
+    Completions(CompletionsArgs),
+    /// Print the manual page (roff) of the tool or of one command, or write
+    /// every page to a directory
+    #[command(after_long_help = "Examples:\n  \
+bullseye-webhooks man | man -l -\n  \
+bullseye-webhooks man partner set | man -l -\n  \
+bullseye-webhooks man --out-dir ~/.local/share/man/man1")]
+    Man(ManArgs),
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct CompletionsArgs {
+    /// The shell to complete in
+    #[arg(value_enum)]
+    pub(crate) shell: clap_complete::Shell,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct ManArgs {
+    /// The command whose page to print (e.g. `send`, `partner set`)
+    /// [default: the tool's own page]
+    #[arg(value_name = "COMMAND", conflicts_with = "out_dir")]
+    pub(crate) command: Vec<String>,
+    /// Write every page (bullseye-webhooks.1, bullseye-webhooks-send.1, ...)
+    /// into DIR instead
+    #[arg(long, value_name = "DIR")]
+    pub(crate) out_dir: Option<PathBuf>,
 }
 
 /// Whose webhooks: the signature scheme and headers.
@@ -182,9 +214,10 @@ pub(crate) struct ExampleArgs {
 }
 
 #[derive(Debug, Args)]
-#[command(after_long_help = concat!("Plain http:// only: no TLS, since the receiver is on \
-this machine (127.0.0.1, localhost, [::1]). Bodies over 64 KiB go with \
-`Expect: 100-continue`, so a receiver that refuses them by Content-Length \
+#[command(after_long_help = concat!("http:// or https://; an https receiver with a \
+self-signed or local certificate is trusted with --ca-cert FILE. Proxies come from \
+the environment (HTTPS_PROXY, HTTP_PROXY, ALL_PROXY, NO_PROXY). Bodies over 64 KiB \
+go with `Expect: 100-continue`, so a receiver that refuses them by Content-Length \
 can answer before the body is sent.\n\n\
 Examples:\n  \
 export BULLSEYE_WEBHOOK_SECRET=whsec_...\n  \
@@ -220,9 +253,13 @@ pub(crate) struct SendArgs {
     /// X-Bitnob-Timestamp
     #[arg(long)]
     pub(crate) legacy: bool,
-    /// The receiver's endpoint, http://HOST[:PORT]/PATH
+    /// The receiver's endpoint, http(s)://HOST[:PORT]/PATH
     #[arg(long, value_name = "URL")]
     pub(crate) url: String,
+    /// Trust an https receiver by the certificates in this PEM file (its own
+    /// certificate, or the CA that issued it) instead of the built-in roots
+    #[arg(long, value_name = "FILE")]
+    pub(crate) ca_cert: Option<PathBuf>,
     /// The body to send, as raw bytes; `-` reads stdin
     #[arg(value_name = "FILE|-")]
     pub(crate) input: Option<PathBuf>,

@@ -5,8 +5,9 @@
 #![forbid(unsafe_code)]
 
 mod args;
+mod client;
+mod docs;
 mod emulate;
-mod http;
 mod partner;
 mod send;
 
@@ -82,6 +83,8 @@ fn main() -> ExitCode {
         Command::Example(args) => print_out(example(args.kind).as_bytes()),
         Command::Partner(args) => partner::run(&args),
         Command::Emulate(args) => emulate::run(&args),
+        Command::Completions(args) => docs::completions(&args),
+        Command::Man(args) => docs::man(&args),
     };
     match result {
         Ok(()) => ExitCode::from(EXIT_OK),
@@ -123,7 +126,7 @@ pub(crate) fn unix_now() -> u64 {
         .map_or(0, |since| since.as_secs())
 }
 
-fn print_out(bytes: &[u8]) -> Result<(), Failure> {
+pub(crate) fn print_out(bytes: &[u8]) -> Result<(), Failure> {
     let mut stdout = std::io::stdout().lock();
     // A closed pipe (`| head`) is not worth an error message.
     let _ = stdout.write_all(bytes).and_then(|()| stdout.flush());

@@ -9,7 +9,7 @@ use bullseye_webhooks::{
 };
 
 use crate::args::{ExampleKind, Scheme, SendArgs};
-use crate::http::{self, HttpError, Response, Url};
+use crate::client::{Client, Response};
 use crate::{Failure, example, header_value_ok, read_input, unix_now};
 
 /// With more deliveries than this, answers are summed up rather than
@@ -86,7 +86,11 @@ impl BitnobSigning {
 }
 
 pub(crate) fn run(args: &SendArgs) -> Result<(), Failure> {
-    let url = Url::parse(&args.url).map_err(Failure::Usage)?;
+    let client = Client::new(
+        &args.url,
+        args.ca_cert.as_deref(),
+        Duration::from_secs(args.timeout),
+    )?;
     let scheme = args.scheme.unwrap_or(match args.example {
         Some(ExampleKind::Bitnob) => Scheme::Bitnob,
         _ => Scheme::Bullseye,
@@ -180,12 +184,6 @@ pub(crate) fn run(args: &SendArgs) -> Result<(), Failure> {
             headers.push((BITNOB_EVENT_HEADER, event));
         }
     }
-    let request = http::Request {
-        url: &url,
-        headers: &headers,
-        body: &body,
-        timeout: Duration::from_secs(args.timeout),
-    };
 
     let total = args.repeat;
     let one_by_one = total <= PROGRESS_ABOVE;
@@ -206,12 +204,8 @@ pub(crate) fn run(args: &SendArgs) -> Result<(), Failure> {
     let mut attempts = Vec::new();
     for n in 1..=total {
         let started = Instant::now();
-        let response = http::post(&request).map_err(|e| {
+        let response = client.post(&headers, &body).map_err(|why| {
             progress.finish();
-            let why = match &e {
-                HttpError::Connect(_) => e.to_string(),
-                HttpError::Exchange(_) => format!("{}: {e}", args.url),
-            };
             Failure::Network(if total > 1 {
                 format!("delivery {n} of {total}: {why}")
             } else {

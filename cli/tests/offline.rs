@@ -39,7 +39,8 @@ fn help_on_every_command() {
         "--repeat",
         "--example",
         "--secret-env",
-        "no TLS",
+        "--ca-cert",
+        "HTTPS_PROXY",
     ] {
         assert!(send.stdout.contains(flag), "send --help lacks {flag}");
     }

@@ -135,8 +135,52 @@ pub struct Receiver {
 
 impl Receiver {
     pub fn start() -> Self {
+        Self::spawn("http", Some)
+    }
+
+    /// The same receiver over https, with a certificate for 127.0.0.1 and
+    /// localhost issued by a CA made for this test alone; the CA's PEM file
+    /// (for `--ca-cert`) is the second value.
+    pub fn start_https() -> (Self, PathBuf) {
+        let ca_key = rcgen::KeyPair::generate().unwrap();
+        let mut ca_params = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
+        ca_params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+        let ca = rcgen::CertifiedIssuer::self_signed(ca_params, ca_key).unwrap();
+        let key = rcgen::KeyPair::generate().unwrap();
+        let certificate =
+            rcgen::CertificateParams::new(vec!["127.0.0.1".to_owned(), "localhost".to_owned()])
+                .unwrap()
+                .signed_by(&key, &ca)
+                .unwrap();
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let config = Arc::new(
+            rustls::ServerConfig::builder_with_provider(provider)
+                .with_safe_default_protocol_versions()
+                .unwrap()
+                .with_no_client_auth()
+                .with_single_cert(
+                    vec![certificate.der().clone()],
+                    rustls::pki_types::PrivateKeyDer::Pkcs8(key.serialize_der().into()),
+                )
+                .unwrap(),
+        );
+        let receiver = Self::spawn("https", move |stream| {
+            let connection = rustls::ServerConnection::new(Arc::clone(&config)).ok()?;
+            Some(rustls::StreamOwned::new(connection, stream))
+        });
+        let port = receiver.url.rsplit(':').next().unwrap();
+        let ca_file = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("ca-{port}.pem"));
+        std::fs::write(&ca_file, ca.pem()).unwrap();
+        (receiver, ca_file)
+    }
+
+    /// Serve on a fresh port, each connection wrapped by `wrap` (TLS or not).
+    fn spawn<S: Read + Write>(
+        scheme: &str,
+        wrap: impl Fn(TcpStream) -> Option<S> + Send + 'static,
+    ) -> Self {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-        let url = format!("http://{}", listener.local_addr().unwrap());
+        let url = format!("{scheme}://{}", listener.local_addr().unwrap());
         let requests = Arc::new(Mutex::new(Vec::new()));
         let recorded = Arc::clone(&requests);
         // Serves until the test process ends.
@@ -144,7 +188,9 @@ impl Receiver {
             let webhook = Webhook::with_secrets([CURRENT, PREVIOUS]).unwrap();
             let bitnob = BitnobWebhook::with_secrets([CURRENT, PREVIOUS]).unwrap();
             for stream in listener.incoming().flatten() {
-                let _ = serve(stream, &webhook, &bitnob, &recorded);
+                if let Some(stream) = wrap(stream) {
+                    let _ = serve(stream, &webhook, &bitnob, &recorded);
+                }
             }
         });
         Self { url, requests }
@@ -156,13 +202,12 @@ impl Receiver {
 }
 
 fn serve(
-    stream: TcpStream,
+    stream: impl Read + Write,
     webhook: &Webhook,
     bitnob: &BitnobWebhook,
     recorded: &Mutex<Vec<Recorded>>,
 ) -> std::io::Result<()> {
-    let mut reader = BufReader::new(stream.try_clone()?);
-    let mut writer = stream;
+    let mut reader = BufReader::new(stream);
     let mut line = String::new();
     reader.read_line(&mut line)?;
     let path = line.split_whitespace().nth(1).unwrap_or("").to_owned();
@@ -192,10 +237,13 @@ fn serve(
         .is_some_and(|v| v.eq_ignore_ascii_case("100-continue"));
     if length > webhook.max_body_bytes() {
         recorded.lock().unwrap().push(request);
-        return answer(&mut writer, 413, r#"{"error":"body_too_large"}"#);
+        return answer(reader.get_mut(), 413, r#"{"error":"body_too_large"}"#);
     }
     if expects_continue {
-        writer.write_all(b"HTTP/1.1 100 Continue\r\n\r\n")?;
+        reader
+            .get_mut()
+            .write_all(b"HTTP/1.1 100 Continue\r\n\r\n")?;
+        reader.get_mut().flush()?;
     }
     request.body = vec![0; length];
     reader.read_exact(&mut request.body)?;
@@ -229,21 +277,21 @@ fn serve(
     };
     recorded.lock().unwrap().push(request);
     match verified {
-        Ok(_) if seen_before => answer(&mut writer, 200, r#"{"duplicate":true}"#),
+        Ok(_) if seen_before => answer(reader.get_mut(), 200, r#"{"duplicate":true}"#),
         Ok(event_type) => answer(
-            &mut writer,
+            reader.get_mut(),
             200,
             &serde_json::json!({ "event_type": event_type }).to_string(),
         ),
         Err(e) => answer(
-            &mut writer,
+            reader.get_mut(),
             e.http_status(),
             &serde_json::json!({ "error": e.code() }).to_string(),
         ),
     }
 }
 
-fn answer(stream: &mut TcpStream, status: u16, body: &str) -> std::io::Result<()> {
+fn answer(stream: &mut impl Write, status: u16, body: &str) -> std::io::Result<()> {
     let reason = match status {
         200 => "OK",
         400 => "Bad Request",

@@ -35,6 +35,10 @@ test('the packed tarball installs into a fresh folder and works with require and
   assert.ok(files.includes('index.d.ts') && files.includes('index.mjs') && files.includes('native'), files.join(' '));
   assert.ok(!files.includes('src') && !files.includes('Cargo.toml'), `sources shipped: ${files.join(' ')}`);
   assert.ok(fs.readdirSync(path.join(installed, 'native')).some((f) => f.endsWith('.node')), 'no addon in the package');
+  for (const licence of ['LICENSE-MIT', 'LICENSE-APACHE']) {
+    assert.ok(files.includes(licence), `${licence} not shipped: ${files.join(' ')}`);
+    assert.ok(fs.readFileSync(path.join(installed, licence)).equals(fs.readFileSync(path.join(ROOT, licence))), `${licence} differs from the repository's`);
+  }
 
   const expected = { email: 'a@b.example', code: 'signature_mismatch' };
   const cjs = script("const { Webhook, WebhookError } = require('bullseye-webhooks'); const RESOLVED = require.resolve('bullseye-webhooks');");
