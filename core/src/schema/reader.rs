@@ -115,7 +115,15 @@ impl<'t> Reader<'t> {
         self.depth += 1;
         while more {
             let key = self.scanner.key()?;
-            member(self, &key.decoded(self.text))?;
+            // Keys are rarely escaped: the common one is a view, with no call.
+            let decoded;
+            let name = if key.escaped {
+                decoded = key.decoded(self.text);
+                &*decoded
+            } else {
+                key.raw(self.text)
+            };
+            member(self, name)?;
             more = self.scanner.after(b'}')?;
         }
         self.depth -= 1;
