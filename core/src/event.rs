@@ -14,6 +14,9 @@ use serde_json::{Map, Value};
 use crate::delivery::{KeyFields, event_key};
 use crate::error::Error;
 use crate::json::{RawObject, utf8};
+use crate::scan::{Kind, Scanner};
+use crate::schema::read::Kept;
+use crate::schema::reader::Span;
 use crate::schema::{Mismatch, Reader, VisitorIdentified, refuse_if_strict};
 use crate::time::parse_rfc3339;
 
@@ -208,6 +211,14 @@ struct ReadEvent {
 
 impl ReadEvent {
     fn read<const BUILD: bool>(text: &str, strict: bool) -> Result<Self, Error> {
+        // A body that names another type first is read as what it says it
+        // is: no identification record is filled only to be dropped. (Not
+        // in the size-first WASM build, which has the one read.)
+        if cfg!(not(target_arch = "wasm32")) && names_another_type_first(text) {
+            if let Some(read) = Self::read_generic::<BUILD>(text)? {
+                return Ok(read);
+            }
+        }
         let mut fields = VisitorIdentified::default();
         let (mut event_type, mut event) = (None, None);
         let source: Option<Arc<str>> = BUILD.then(|| Arc::from(text));
@@ -238,6 +249,55 @@ impl ReadEvent {
             fields,
             mismatches,
             source,
+        })
+    }
+
+    /// A body read as a generic event: its type and the fields its delivery
+    /// key and tolerance check need, read as the identification reads them;
+    /// every other byte only checked. `None` when its type resolves to an
+    /// identification, or to none (the full read answers then).
+    fn read_generic<const BUILD: bool>(text: &str) -> Result<Option<Self>, Error> {
+        let mut fields = VisitorIdentified::default();
+        let (mut event_type, mut event) = (None, None);
+        let mut spans: [Span; 3] = [None; 3];
+        let source: Option<Arc<str>> = BUILD.then(|| Arc::from(text));
+        let mut reader = Reader::new(text, source.as_ref());
+        reader.root(|r| {
+            r.members(|r, key| {
+                let [timestamp, organization_id, session_id] = &mut spans;
+                match key {
+                    "event_type" => event_type = r.type_name()?,
+                    "event" => event = r.type_name()?,
+                    "timestamp" => {
+                        r.field::<Kept, BUILD>(
+                            "timestamp",
+                            Some(&mut fields.timestamp),
+                            timestamp,
+                        )?;
+                    }
+                    "organization_id" => r.field::<Kept, BUILD>(
+                        "organization_id",
+                        Some(&mut fields.organization_id),
+                        organization_id,
+                    )?,
+                    "session_id" => r.field::<Kept, BUILD>(
+                        "session_id",
+                        Some(&mut fields.session_id),
+                        session_id,
+                    )?,
+                    _ => r.skip()?,
+                }
+                Ok(())
+            })
+        })?;
+        Ok(match event_type.or(event) {
+            Some(event_type) if event_type != VISITOR_IDENTIFIED => Some(Self {
+                event_type,
+                fields,
+                mismatches: Vec::new(),
+                source,
+            }),
+            _ => None,
         })
     }
 
@@ -272,6 +332,25 @@ impl ReadEvent {
             })
         }
     }
+}
+
+/// Whether the body's first member is `event_type` or `event` with a
+/// string other than an identification's: the hint to read it as a generic
+/// event (the read itself decides).
+fn names_another_type_first(text: &str) -> bool {
+    let mut scanner = Scanner::new(text);
+    if scanner.kind() != Ok(Kind::Object) || !matches!(scanner.enter(0, b'{', b'}'), Ok(true)) {
+        return false;
+    }
+    let Ok(key) = scanner.key() else {
+        return false;
+    };
+    if !matches!(key.raw(text), "event_type" | "event") || scanner.kind() != Ok(Kind::String) {
+        return false;
+    }
+    scanner
+        .string()
+        .is_ok_and(|name| !matches!(name.raw(text), VISITOR_IDENTIFIED | ""))
 }
 
 /// Turn a verified body into an [`Event`]. `now` is only called when a

@@ -6,7 +6,9 @@
 #[inline]
 pub(crate) fn find_key(keys: &[&str], next: &mut usize, key: &str) -> Option<usize> {
     let key = key.as_bytes();
-    // The common case first: the key the last one was followed by.
+    // The common case first: the key the last one was followed by (not in
+    // the size-first WASM build).
+    #[cfg(not(target_arch = "wasm32"))]
     if let Some(name) = keys.get(*next) {
         if same_bytes(name.as_bytes(), key) {
             *next += 1;
