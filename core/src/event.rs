@@ -14,11 +14,13 @@ use serde_json::{Map, Value};
 use crate::delivery::{KeyFields, event_key};
 use crate::error::Error;
 use crate::json::{RawObject, utf8};
-use crate::scan::{Kind, Scanner};
-use crate::schema::read::Kept;
-use crate::schema::reader::Span;
 use crate::schema::{Mismatch, Reader, VisitorIdentified, refuse_if_strict};
 use crate::time::parse_rfc3339;
+#[cfg(not(target_arch = "wasm32"))]
+use crate::{
+    scan::{Kind, Scanner},
+    schema::{read::Kept, reader::Span},
+};
 
 /// The `event_type` of an identification.
 pub const VISITOR_IDENTIFIED: &str = "visitor.identified";
@@ -214,7 +216,8 @@ impl ReadEvent {
         // A body that names another type first is read as what it says it
         // is: no identification record is filled only to be dropped. (Not
         // in the size-first WASM build, which has the one read.)
-        if cfg!(not(target_arch = "wasm32")) && names_another_type_first(text) {
+        #[cfg(not(target_arch = "wasm32"))]
+        if names_another_type_first(text) {
             if let Some(read) = Self::read_generic::<BUILD>(text)? {
                 return Ok(read);
             }
@@ -256,6 +259,7 @@ impl ReadEvent {
     /// key and tolerance check need, read as the identification reads them;
     /// every other byte only checked. `None` when its type resolves to an
     /// identification, or to none (the full read answers then).
+    #[cfg(not(target_arch = "wasm32"))]
     fn read_generic<const BUILD: bool>(text: &str) -> Result<Option<Self>, Error> {
         let mut fields = VisitorIdentified::default();
         let (mut event_type, mut event) = (None, None);
@@ -337,6 +341,7 @@ impl ReadEvent {
 /// Whether the body's first member is `event_type` or `event` with a
 /// string other than an identification's: the hint to read it as a generic
 /// event (the read itself decides).
+#[cfg(not(target_arch = "wasm32"))]
 fn names_another_type_first(text: &str) -> bool {
     let mut scanner = Scanner::new(text);
     if scanner.kind() != Ok(Kind::Object) || !matches!(scanner.enter(0, b'{', b'}'), Ok(true)) {
