@@ -20,6 +20,7 @@ use crate::time::parse_rfc3339;
 use crate::{
     scan::{Kind, Scanner},
     schema::{read::Kept, reader::Span},
+    text::Str,
 };
 
 /// The `event_type` of an identification.
@@ -201,6 +202,11 @@ impl CheckedEvent {
     }
 }
 
+/// What [`ReadEvent::read_generic`] keeps: the type, the timestamp,
+/// organization and session, and the shared text.
+#[cfg(not(target_arch = "wasm32"))]
+type GenericRead = (String, [Option<Str>; 3], Option<Arc<str>>);
+
 /// An event body read once: its type, the documented fields (built only
 /// with `BUILD`; the `timestamp` always), and the mismatches.
 struct ReadEvent {
@@ -218,8 +224,21 @@ impl ReadEvent {
         // in the size-first WASM build, which has the one read.)
         #[cfg(not(target_arch = "wasm32"))]
         if names_another_type_first(text) {
-            if let Some(read) = Self::read_generic::<BUILD>(text)? {
-                return Ok(read);
+            if let Some((event_type, [timestamp, organization_id, session_id], source)) =
+                Self::read_generic::<BUILD>(text)?
+            {
+                // Built in place: the record is large, and a move copies it.
+                return Ok(Self {
+                    event_type,
+                    fields: VisitorIdentified {
+                        timestamp,
+                        organization_id,
+                        session_id,
+                        ..VisitorIdentified::default()
+                    },
+                    mismatches: Vec::new(),
+                    source,
+                });
             }
         }
         let mut fields = VisitorIdentified::default();
@@ -260,47 +279,38 @@ impl ReadEvent {
     /// every other byte only checked. `None` when its type resolves to an
     /// identification, or to none (the full read answers then).
     #[cfg(not(target_arch = "wasm32"))]
-    fn read_generic<const BUILD: bool>(text: &str) -> Result<Option<Self>, Error> {
-        let mut fields = VisitorIdentified::default();
-        let (mut event_type, mut event) = (None, None);
+    fn read_generic<const BUILD: bool>(text: &str) -> Result<Option<GenericRead>, Error> {
+        // The timestamp, organization_id and session_id, with their spans.
+        let mut kept: [Option<Str>; 3] = [None, None, None];
         let mut spans: [Span; 3] = [None; 3];
+        let (mut event_type, mut event) = (None, None);
         let source: Option<Arc<str>> = BUILD.then(|| Arc::from(text));
         let mut reader = Reader::new(text, source.as_ref());
         reader.root(|r| {
             r.members(|r, key| {
-                let [timestamp, organization_id, session_id] = &mut spans;
+                let [timestamp, organization_id, session_id] = &mut kept;
+                let [at, organization_at, session_at] = &mut spans;
                 match key {
                     "event_type" => event_type = r.type_name()?,
                     "event" => event = r.type_name()?,
-                    "timestamp" => {
-                        r.field::<Kept, BUILD>(
-                            "timestamp",
-                            Some(&mut fields.timestamp),
-                            timestamp,
-                        )?;
-                    }
+                    "timestamp" => r.field::<Kept, BUILD>("timestamp", Some(timestamp), at)?,
                     "organization_id" => r.field::<Kept, BUILD>(
                         "organization_id",
-                        Some(&mut fields.organization_id),
-                        organization_id,
+                        Some(organization_id),
+                        organization_at,
                     )?,
-                    "session_id" => r.field::<Kept, BUILD>(
-                        "session_id",
-                        Some(&mut fields.session_id),
-                        session_id,
-                    )?,
+                    "session_id" => {
+                        r.field::<Kept, BUILD>("session_id", Some(session_id), session_at)?;
+                    }
                     _ => r.skip()?,
                 }
                 Ok(())
             })
         })?;
         Ok(match event_type.or(event) {
-            Some(event_type) if event_type != VISITOR_IDENTIFIED => Some(Self {
-                event_type,
-                fields,
-                mismatches: Vec::new(),
-                source,
-            }),
+            Some(event_type) if event_type != VISITOR_IDENTIFIED => {
+                Some((event_type, kept, source))
+            }
             _ => None,
         })
     }
