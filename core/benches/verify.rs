@@ -100,6 +100,16 @@ fn bench(c: &mut Criterion) {
         b.iter(|| webhook.check_event(black_box(&payload), black_box(&signature)));
     });
     group.finish();
+    // The scanner alone (no MAC, no typed read) over the same payload: its
+    // throughput is the reader's ceiling.
+    let text = std::str::from_utf8(&payload).unwrap();
+    assert!(bullseye_webhooks::is_json(text));
+    let mut group = c.benchmark_group("scan/3KB");
+    group.throughput(Throughput::Bytes(payload.len() as u64));
+    group.bench_function("scanner_alone", |b| {
+        b.iter(|| bullseye_webhooks::is_json(black_box(text)));
+    });
+    group.finish();
 }
 
 criterion_group!(benches, bench);

@@ -16,6 +16,12 @@ use crate::error::Error;
 use crate::json::{RawObject, utf8};
 use crate::schema::{Mismatch, Reader, VisitorIdentified, refuse_if_strict};
 use crate::time::parse_rfc3339;
+#[cfg(not(target_arch = "wasm32"))]
+use crate::{
+    scan::{Kind, Scanner},
+    schema::{read::Kept, reader::Span},
+    text::Str,
+};
 
 /// The `event_type` of an identification.
 pub const VISITOR_IDENTIFIED: &str = "visitor.identified";
@@ -196,6 +202,11 @@ impl CheckedEvent {
     }
 }
 
+/// What [`ReadEvent::read_generic`] keeps: the type, the timestamp,
+/// organization and session, and the shared text.
+#[cfg(not(target_arch = "wasm32"))]
+type GenericRead = (String, [Option<Str>; 3], Option<Arc<str>>);
+
 /// An event body read once: its type, the documented fields (built only
 /// with `BUILD`; the `timestamp` always), and the mismatches.
 struct ReadEvent {
@@ -208,6 +219,28 @@ struct ReadEvent {
 
 impl ReadEvent {
     fn read<const BUILD: bool>(text: &str, strict: bool) -> Result<Self, Error> {
+        // A body that names another type first is read as what it says it
+        // is: no identification record is filled only to be dropped. (Not
+        // in the size-first WASM build, which has the one read.)
+        #[cfg(not(target_arch = "wasm32"))]
+        if names_another_type_first(text) {
+            if let Some((event_type, [timestamp, organization_id, session_id], source)) =
+                Self::read_generic::<BUILD>(text)?
+            {
+                // Built in place: the record is large, and a move copies it.
+                return Ok(Self {
+                    event_type,
+                    fields: VisitorIdentified {
+                        timestamp,
+                        organization_id,
+                        session_id,
+                        ..VisitorIdentified::default()
+                    },
+                    mismatches: Vec::new(),
+                    source,
+                });
+            }
+        }
         let mut fields = VisitorIdentified::default();
         let (mut event_type, mut event) = (None, None);
         let source: Option<Arc<str>> = BUILD.then(|| Arc::from(text));
@@ -238,6 +271,47 @@ impl ReadEvent {
             fields,
             mismatches,
             source,
+        })
+    }
+
+    /// A body read as a generic event: its type and the fields its delivery
+    /// key and tolerance check need, read as the identification reads them;
+    /// every other byte only checked. `None` when its type resolves to an
+    /// identification, or to none (the full read answers then).
+    #[cfg(not(target_arch = "wasm32"))]
+    fn read_generic<const BUILD: bool>(text: &str) -> Result<Option<GenericRead>, Error> {
+        // The timestamp, organization_id and session_id, with their spans.
+        let mut kept: [Option<Str>; 3] = [None, None, None];
+        let mut spans: [Span; 3] = [None; 3];
+        let (mut event_type, mut event) = (None, None);
+        let source: Option<Arc<str>> = BUILD.then(|| Arc::from(text));
+        let mut reader = Reader::new(text, source.as_ref());
+        reader.root(|r| {
+            r.members(|r, key| {
+                let [timestamp, organization_id, session_id] = &mut kept;
+                let [at, organization_at, session_at] = &mut spans;
+                match key {
+                    "event_type" => event_type = r.type_name()?,
+                    "event" => event = r.type_name()?,
+                    "timestamp" => r.field::<Kept, BUILD>("timestamp", Some(timestamp), at)?,
+                    "organization_id" => r.field::<Kept, BUILD>(
+                        "organization_id",
+                        Some(organization_id),
+                        organization_at,
+                    )?,
+                    "session_id" => {
+                        r.field::<Kept, BUILD>("session_id", Some(session_id), session_at)?;
+                    }
+                    _ => r.skip()?,
+                }
+                Ok(())
+            })
+        })?;
+        Ok(match event_type.or(event) {
+            Some(event_type) if event_type != VISITOR_IDENTIFIED => {
+                Some((event_type, kept, source))
+            }
+            _ => None,
         })
     }
 
@@ -272,6 +346,26 @@ impl ReadEvent {
             })
         }
     }
+}
+
+/// Whether the body's first member is `event_type` or `event` with a
+/// string other than an identification's: the hint to read it as a generic
+/// event (the read itself decides).
+#[cfg(not(target_arch = "wasm32"))]
+fn names_another_type_first(text: &str) -> bool {
+    let mut scanner = Scanner::new(text);
+    if scanner.kind() != Ok(Kind::Object) || !matches!(scanner.enter(0, b'{', b'}'), Ok(true)) {
+        return false;
+    }
+    let Ok(key) = scanner.key() else {
+        return false;
+    };
+    if !matches!(key.raw(text), "event_type" | "event") || scanner.kind() != Ok(Kind::String) {
+        return false;
+    }
+    scanner
+        .string()
+        .is_ok_and(|name| !matches!(name.raw(text), VISITOR_IDENTIFIED | ""))
 }
 
 /// Turn a verified body into an [`Event`]. `now` is only called when a

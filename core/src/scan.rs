@@ -581,6 +581,14 @@ impl Text {
     }
 }
 
+/// Whether `text` is one JSON value, as the reader decides it: the scanner
+/// alone, for the bench's throughput figure.
+#[doc(hidden)]
+pub fn is_json(text: &str) -> bool {
+    let mut scanner = Scanner::new(text);
+    scanner.value(0).is_ok() && scanner.end().is_ok()
+}
+
 /// The 1-based line and column (in bytes) of an offset, for messages.
 pub(crate) fn line_and_column(text: &str, offset: usize) -> (usize, usize) {
     let before = text.as_bytes().get(..offset).unwrap_or(text.as_bytes());

@@ -73,6 +73,10 @@ fn a_generic_event_with_a_session_is_keyed_by_it() {
     let body =
         br#"{"event_type":"billing.invoice_paid","organization_id":"org_1","session_id":"s9"}"#;
     assert_eq!(event_key(body), "bullseye:org_1:billing.invoice_paid:s9");
+    // Its fields read as an identification's do: an integer is its decimal
+    // text, and the last occurrence counts.
+    let body = br#"{"event_type":"billing.invoice_paid","organization_id":"org_1","session_id":9,"organization_id":"org_2"}"#;
+    assert_eq!(event_key(body), "bullseye:org_2:billing.invoice_paid:9");
 }
 
 #[test]

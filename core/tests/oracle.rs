@@ -897,6 +897,15 @@ fn the_reader_matches_the_oracle_on_hand_picked_texts() {
         r#"{"event_type":""}"#,
         r#"{"event":"billing","timestamp":5}"#,
         r#"{"event":"billing","timestamp":"\u0032025-01-15T10:30:00Z"}"#,
+        // Named another type first, read as a generic event, unless a later
+        // key makes it an identification after all.
+        r#"{"event":"billing","organization_id":7,"event_type":"visitor.identified","visitor":{"id":3}}"#,
+        r#"{"event_type":"billing","visitor":{"id":3},"event_type":"visitor.identified"}"#,
+        r#"{"event_type":"vi\u0073itor.identified","visitor":{"id":1}}"#,
+        r#"{"event_type":"billing","timestamp":"2025-01-15T10:30:00Z","session_id":12,"visitor":4}"#,
+        r#"{"event_type":"billing","timestamp":"2025-01-15T10:30:00Z","timestamp":null}"#,
+        r#"{"event":"billing","x":[1,{"a":tru}]}"#,
+        r#"{"event":"billing","event":""}"#,
         r#"{"event_type":"NEW_VISIT","screen":{"w":"1920","h":"\u0031080","a":["true","x"]}}"#,
         r#"{"event_type":"NEW_VISIT","device":{"a":"6","a":"x"},"screen":{"a":["6"],"a":[]}}"#,
         r#"{"type":"NEW_VISITOR","visitor":{"id":5,"firstSeen":"12","company":{"name":"A","domain":2}}}"#,

@@ -115,6 +115,15 @@ impl<'t> Reader<'t> {
         self.depth += 1;
         while more {
             let key = self.scanner.key()?;
+            // Keys are rarely escaped: natively the common one is a view,
+            // with no call (the size-first WASM build keeps the one call).
+            #[cfg(not(target_arch = "wasm32"))]
+            if key.escaped {
+                member(self, &key.decoded(self.text))?;
+            } else {
+                member(self, key.raw(self.text))?;
+            }
+            #[cfg(target_arch = "wasm32")]
             member(self, &key.decoded(self.text))?;
             more = self.scanner.after(b'}')?;
         }

@@ -6,6 +6,15 @@
 #[inline]
 pub(crate) fn find_key(keys: &[&str], next: &mut usize, key: &str) -> Option<usize> {
     let key = key.as_bytes();
+    // The common case first: the key the last one was followed by (not in
+    // the size-first WASM build).
+    #[cfg(not(target_arch = "wasm32"))]
+    if let Some(name) = keys.get(*next) {
+        if same_bytes(name.as_bytes(), key) {
+            *next += 1;
+            return Some(*next - 1);
+        }
+    }
     let start = (*next).min(keys.len());
     let (before, after) = keys.split_at(start);
     let same = |name: &&str| same_bytes(name.as_bytes(), key);
