@@ -6,6 +6,7 @@ import { describe, WebhookError, wrapped } from './support.js';
 import { rawBody, headerValue, flatHeaders, withSecret, checkedObject, checkedMaxBodyBytes, isSeconds, nowMs } from './inputs.js';
 import { eventFrom } from './answers.js';
 import { Verifier, coreOf, settingsOf } from './verifier.js';
+import { fetchHandler } from './fetch.js';
 
 const { BITNOB_SIGNATURE_HEADER, BITNOB_TIMESTAMP_HEADER, BITNOB_EVENT_HEADER, DEFAULT_BITNOB_TOLERANCE } = backend.constants;
 
@@ -72,6 +73,11 @@ class BitnobWebhook extends Verifier {
     super('BitnobWebhook', ['tolerance', 'legacySha512', 'maxBodyBytes'], secretOrSecrets, (bytes, lengths) =>
       backend.bitnob(bytes, lengths, checked),
     );
+  }
+
+  /** A Fetch API handler, as `Webhook#handler`. */
+  handler(fn, options) {
+    return fetchHandler(this, fn, options);
   }
 
   /** Whether the legacy HMAC-SHA512 scheme is accepted. */

@@ -154,6 +154,12 @@ export interface Visit extends VisitFields {
 }
 
 /** A verifier for one endpoint: one secret, or several during a rotation. */
+/** The options of `handler` every runtime has (the Node package adds de-duplication). */
+export interface FetchHandlerOptions {
+  /** `'event'` (default): `constructEvent`; `'visit'`: `constructVisit`. */
+  kind?: 'event' | 'visit';
+}
+
 export class Webhook {
   /**
    * @param secretOrSecrets the secret exactly as configured in Bullseye (`whsec_...` included),
@@ -187,6 +193,16 @@ export class Webhook {
   verifyRequest(request: Request): Promise<Uint8Array>;
   /** Read a Fetch API Request's body and construct its event. */
   constructEventFromRequest(request: Request, options?: ConstructEventOptions): Promise<BullseyeEvent>;
+  /**
+   * A Fetch API handler `(request) => Promise<Response>` (Next.js route
+   * handlers, Hono, Bun, Deno, Workers): verifies the request, calls
+   * `fn(event, request)` and answers what it returns (a Response as is,
+   * undefined as 204, anything else as JSON). Refusals: `{"error": code}`
+   * with the contract's status. De-duplication options need the Node
+   * package's stores; elsewhere they throw a TypeError.
+   */
+  handler(fn: (visit: Visit, request: Request) => unknown, options: FetchHandlerOptions & { kind: 'visit' }): (request: Request) => Promise<Response>;
+  handler(fn: (event: BullseyeEvent, request: Request) => unknown, options?: FetchHandlerOptions & { kind?: 'event' }): (request: Request) => Promise<Response>;
   toJSON(): { secrets: string; tolerance: number | null; maxBodyBytes: number; strict: boolean };
 }
 
@@ -268,6 +284,8 @@ export class BitnobWebhook {
   verifyRequest(request: Request): Promise<Uint8Array>;
   /** Read a Fetch API Request's body and construct its event. */
   constructEventFromRequest(request: Request, options?: ConstructEventOptions): Promise<BitnobEvent>;
+  /** A Fetch API handler, as `Webhook#handler`. */
+  handler(fn: (event: BitnobEvent, request: Request) => unknown, options?: FetchHandlerOptions): (request: Request) => Promise<Response>;
   toJSON(): { secrets: string; tolerance: number | null; legacySha512: boolean; maxBodyBytes: number };
 }
 

@@ -46,6 +46,7 @@ import { rawBody, signatureOf, withSecret, checkedOptions, visitOptions, nowMs }
 import { mismatchesOf, deliveryKeyOf, eventFrom, visitFrom } from './answers.js';
 import { Verifier, coreOf, settingsOf, keysOf, macsOf, NO_BYTES } from './verifier.js';
 import { BitnobWebhook, secretLast4, signBitnob, signBitnobLegacy } from './bitnob.js';
+import { fetchHandler } from './fetch.js';
 
 const {
   SIGNATURE_HEADER,
@@ -206,6 +207,19 @@ class Webhook extends Verifier {
       throw wrapped(error);
     }
     return visitFrom(answer);
+  }
+
+  /**
+   * A Fetch API handler `(request) => Promise<Response>` (Next.js route
+   * handlers, Hono, Bun, Deno, Workers): it verifies the request, calls
+   * `fn(event, request)` with the event (a visit with `kind: 'visit'`), and
+   * answers what `fn` returns (a Response as is; undefined as 204; anything
+   * else as JSON). Refusals are answered `{"error": code}` with the
+   * contract's status. De-duplication (`dedupe` and its options) needs the
+   * Node package's stores; elsewhere those options are refused.
+   */
+  handler(fn, options) {
+    return fetchHandler(this, fn, options);
   }
 }
 

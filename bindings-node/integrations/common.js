@@ -3,7 +3,7 @@
 // body, checking options and the verifier, constructing the event, and
 // answering a refusal.
 
-const { describe, tooLarge } = require('../support.js');
+const { tooLarge } = require('../support.js');
 
 // What a body read stops at: the limit plus one byte is enough for the core
 // to refuse it, and memory stays bounded whatever the client sends.
@@ -38,50 +38,8 @@ async function readLimited(chunks, limit) {
   return kept.length === 1 ? kept[0] : Buffer.concat(kept, length);
 }
 
-const INTEGRATION_OPTIONS = new Set(['kind', 'dedupe', 'onStoreError', 'lease', 'retention', 'logger']);
-
-function integrationOptions(options, extra = []) {
-  if (options === undefined || options === null) return {};
-  if (typeof options !== 'object' || Array.isArray(options)) throw new TypeError(`options must be an object, got ${describe(options)}`);
-  for (const key of Object.keys(options)) {
-    if (!INTEGRATION_OPTIONS.has(key) && !extra.includes(key)) {
-      throw new TypeError(`unknown option ${JSON.stringify(key)}; the options are ${[...INTEGRATION_OPTIONS, ...extra].join(', ')}`);
-    }
-  }
-  return options;
-}
-
-function checkedKind(options) {
-  const kind = options?.kind ?? 'event';
-  if (kind !== 'event' && kind !== 'visit') {
-    throw new TypeError(`kind must be "event" or "visit", got ${JSON.stringify(kind)}`);
-  }
-  return kind;
-}
-
-/**
- * The one verifier protocol the integrations take: a Webhook, a
- * BitnobWebhook, or any object with `constructEvent(body, headers)` (and
- * `constructVisit` for `kind: 'visit'`) and `maxBodyBytes`.
- */
-function checkedVerifier(verifier, kind) {
-  const ok =
-    verifier !== null &&
-    typeof verifier === 'object' &&
-    typeof verifier.constructEvent === 'function' &&
-    Number.isSafeInteger(verifier.maxBodyBytes) &&
-    (kind !== 'visit' || typeof verifier.constructVisit === 'function');
-  if (!ok) {
-    const what = kind === 'visit' ? 'a Webhook (kind: "visit" needs constructVisit)' : 'a Webhook or a BitnobWebhook';
-    throw new TypeError(`expected ${what}, got ${describe(verifier)}`);
-  }
-  return verifier;
-}
-
-/** Construct what `kind` asks for from a raw body and headers. */
-function construct(verifier, kind, body, headers) {
-  return kind === 'visit' ? verifier.constructVisit(body, headers) : verifier.constructEvent(body, headers);
-}
+// The option and verifier checks are shared with the Fetch handler (fetch.js).
+const { integrationOptions, checkedKind, checkedVerifier, construct } = require('../fetch.js');
 
 function answerNode(res, error) {
   res.statusCode = error.status;

@@ -1,52 +1,16 @@
 'use strict';
-// The Fetch API handler behind Webhook#handler and BitnobWebhook#handler.
+// The Fetch API handler is shared (fetch.js, a build copy of the
+// repository's js/fetch.js); the Node package adds the de-duplication
+// stores' claim flow, which only it has.
 
-const { describe, WebhookError, requestBody } = require('../support.js');
+const { fetchHandler: sharedFetchHandler } = require('../fetch.js');
 const { dedupeSettings, claimDelivery, settleClaim } = require('./stores.js');
-const { integrationOptions, checkedKind, checkedVerifier, construct } = require('./common.js');
 
-/** What a Fetch handler's function returned, as a Response. */
-function responseOf(value) {
-  if (value instanceof Response) return value;
-  if (value === undefined) return new Response(null, { status: 204 });
-  return Response.json(value);
-}
+const dedupe = { dedupeSettings, claimDelivery, settleClaim };
 
-/** `verifier.handler(fn, options)`: see Webhook#handler. */
+/** `verifier.handler(fn, options)` with de-duplication: see Webhook#handler. */
 function fetchHandler(verifier, fn, options) {
-  if (typeof fn !== 'function') throw new TypeError(`handler takes a function (event, request) => Response, got ${describe(fn)}`);
-  integrationOptions(options);
-  const kind = checkedKind(options);
-  checkedVerifier(verifier, kind);
-  const settings = dedupeSettings(options);
-  return async function bullseyeHandler(request) {
-    let received;
-    try {
-      const body = await requestBody(request, verifier.maxBodyBytes);
-      received = construct(verifier, kind, body, request.headers);
-    } catch (error) {
-      if (error instanceof WebhookError) return Response.json({ error: error.code }, { status: error.status });
-      throw error;
-    }
-    let claim = null;
-    if (settings) {
-      const claimed = await claimDelivery(settings, received);
-      if (claimed.answer) {
-        const { status, headers, body } = claimed.answer;
-        return Response.json(body, { status, headers });
-      }
-      claim = claimed.claim;
-    }
-    let response;
-    try {
-      response = responseOf(await fn(received, request));
-    } catch (error) {
-      if (settings) await settleClaim(settings, claim, false);
-      throw error;
-    }
-    if (settings) await settleClaim(settings, claim, response.ok);
-    return response;
-  };
+  return sharedFetchHandler(verifier, fn, options, dedupe);
 }
 
 module.exports = { fetchHandler };

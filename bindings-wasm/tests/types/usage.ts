@@ -113,4 +113,10 @@ bitnob.verify(bitnobBody, [['x-bitnob-signature', signBitnob('bn_whsk_new', bitn
 // @ts-expect-error Bitnob needs the headers, not a signature alone
 bitnob.verify(bitnobBody, 'signature');
 const visitKey: string = deliveryKeyOf(parseVisit(body));
-export { visitKey };
+// The Fetch handler, in every export; de-duplication is the Node package's.
+const onEvent: (request: Request) => Promise<Response> = webhook.handler((event: BullseyeEvent) => ({ type: event.event_type }));
+const onVisit = webhook.handler((visit) => new Response(visit.event_type), { kind: 'visit' });
+const onBitnob = bitnob.handler(async (event) => Response.json({ id: event.event }));
+// @ts-expect-error no de-duplication store in this package
+webhook.handler(() => undefined, { dedupe: null });
+export { visitKey, onEvent, onVisit, onBitnob };

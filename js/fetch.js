@@ -1,0 +1,119 @@
+// The Fetch API handler behind Webhook#handler and BitnobWebhook#handler,
+// shared by every export of both packages (Node, Bun, Deno, workerd,
+// edge-light, browsers): it needs only Request and Response. The option and
+// verifier checks here are the ones every integration uses (the Node
+// package's integrations/common.js re-exports them).
+//
+// De-duplication needs a store and its claim flow, which only the Node
+// package has (integrations/stores.js over the napi addon): that package
+// passes them as `dedupe`; elsewhere a de-duplication option is refused
+// when the handler is made, never silently ignored.
+import { describe, WebhookError, requestBody } from './support.js';
+
+const INTEGRATION_OPTIONS = new Set(['kind', 'dedupe', 'onStoreError', 'lease', 'retention', 'logger']);
+const DEDUPE_OPTIONS = ['dedupe', 'onStoreError', 'lease', 'retention'];
+
+function integrationOptions(options, extra = []) {
+  if (options === undefined || options === null) return {};
+  if (typeof options !== 'object' || Array.isArray(options)) throw new TypeError(`options must be an object, got ${describe(options)}`);
+  for (const key of Object.keys(options)) {
+    if (!INTEGRATION_OPTIONS.has(key) && !extra.includes(key)) {
+      throw new TypeError(`unknown option ${JSON.stringify(key)}; the options are ${[...INTEGRATION_OPTIONS, ...extra].join(', ')}`);
+    }
+  }
+  return options;
+}
+
+function checkedKind(options) {
+  const kind = options?.kind ?? 'event';
+  if (kind !== 'event' && kind !== 'visit') {
+    throw new TypeError(`kind must be "event" or "visit", got ${JSON.stringify(kind)}`);
+  }
+  return kind;
+}
+
+/**
+ * The one verifier protocol the integrations take: a Webhook, a
+ * BitnobWebhook, or any object with `constructEvent(body, headers)` (and
+ * `constructVisit` for `kind: 'visit'`) and `maxBodyBytes`.
+ */
+function checkedVerifier(verifier, kind) {
+  const ok =
+    verifier !== null &&
+    typeof verifier === 'object' &&
+    typeof verifier.constructEvent === 'function' &&
+    Number.isSafeInteger(verifier.maxBodyBytes) &&
+    (kind !== 'visit' || typeof verifier.constructVisit === 'function');
+  if (!ok) {
+    const what = kind === 'visit' ? 'a Webhook (kind: "visit" needs constructVisit)' : 'a Webhook or a BitnobWebhook';
+    throw new TypeError(`expected ${what}, got ${describe(verifier)}`);
+  }
+  return verifier;
+}
+
+/** Construct what `kind` asks for from a raw body and headers. */
+function construct(verifier, kind, body, headers) {
+  return kind === 'visit' ? verifier.constructVisit(body, headers) : verifier.constructEvent(body, headers);
+}
+
+/** Without a store implementation: refuse every de-duplication option, by name. */
+function noDedupe(options) {
+  const given = DEDUPE_OPTIONS.filter((key) => options?.[key] !== undefined);
+  if (given.length > 0) {
+    throw new TypeError(
+      `the ${given.join(', ')} option${given.length > 1 ? 's need' : ' needs'} a de-duplication store, which this runtime's ` +
+        'package does not have: use the Node package (bullseye-webhooks) on Node, Bun or Deno, or de-duplicate in your function',
+    );
+  }
+  return null;
+}
+
+/** What a Fetch handler's function returned, as a Response. */
+function responseOf(value) {
+  if (value instanceof Response) return value;
+  if (value === undefined) return new Response(null, { status: 204 });
+  return Response.json(value);
+}
+
+/**
+ * `verifier.handler(fn, options)`: see Webhook#handler. `dedupe` is the
+ * Node package's `{ dedupeSettings, claimDelivery, settleClaim }`, or
+ * undefined where there is no store.
+ */
+function fetchHandler(verifier, fn, options, dedupe) {
+  if (typeof fn !== 'function') throw new TypeError(`handler takes a function (event, request) => Response, got ${describe(fn)}`);
+  integrationOptions(options);
+  const kind = checkedKind(options);
+  checkedVerifier(verifier, kind);
+  const settings = dedupe ? dedupe.dedupeSettings(options) : noDedupe(options);
+  return async function bullseyeHandler(request) {
+    let received;
+    try {
+      const body = await requestBody(request, verifier.maxBodyBytes);
+      received = construct(verifier, kind, body, request.headers);
+    } catch (error) {
+      if (error instanceof WebhookError) return Response.json({ error: error.code }, { status: error.status });
+      throw error;
+    }
+    let claim = null;
+    if (settings) {
+      const claimed = await dedupe.claimDelivery(settings, received);
+      if (claimed.answer) {
+        const { status, headers, body } = claimed.answer;
+        return Response.json(body, { status, headers });
+      }
+      claim = claimed.claim;
+    }
+    let response;
+    try {
+      response = responseOf(await fn(received, request));
+    } catch (error) {
+      if (settings) await dedupe.settleClaim(settings, claim, false);
+      throw error;
+    }
+    if (settings) await dedupe.settleClaim(settings, claim, response.ok);
+    return response;
+  };
+}
+
+export { integrationOptions, checkedKind, checkedVerifier, construct, fetchHandler };
