@@ -83,3 +83,37 @@ test('signatureIn finds a header in any casing in plain objects and Headers; emp
   assert.equal(signatureIn({ 'x-bullseye-signature': ['', SIGNATURE] }, names), true);
   assert.equal(signatureIn({}, names), false);
 });
+
+// OpenTelemetry: the real SDK (a pinned devDependency of the Node package),
+// registered as the global provider, spans read back from its
+// InMemorySpanExporter.
+test('with an OpenTelemetry SDK registered: one span per delivery, verify/claim/handle events, outcome and event type', async () => {
+  const { createRequire } = require('node:module');
+  const from = createRequire(path.join(__dirname, '..', '..', '..', 'bindings-node', 'package.json'));
+  const { trace, SpanStatusCode } = from('@opentelemetry/api');
+  const { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } = from('@opentelemetry/sdk-trace-base');
+  const exporter = new InMemorySpanExporter();
+  const provider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
+  assert.ok(trace.setGlobalTracerProvider(provider));
+  try {
+    const { observer, startDelivery } = await load();
+    const obs = observer({ logger: { warn() {} } });
+    const accepted = startDelivery(obs);
+    accepted.verified({ event_type: 'visitor.identified' }, true, 10, []);
+    accepted.claimed(null);
+    accepted.handled(200);
+    startDelivery(obs).refused(Object.assign(new Error('x'), { code: 'signature_mismatch', status: 401 }), true, 10);
+    const spans = exporter.getFinishedSpans();
+    assert.equal(spans.length, 2);
+    assert.deepEqual(spans.map((span) => span.name), ['bullseye-webhooks delivery', 'bullseye-webhooks delivery']);
+    assert.deepEqual(spans[0].events.map((event) => event.name), ['verify', 'claim', 'handle']);
+    assert.equal(spans[0].attributes['bullseye.outcome'], 'ok');
+    assert.equal(spans[0].attributes['bullseye.event_type'], 'visitor.identified');
+    assert.equal(spans[0].attributes['http.response.status_code'], 200);
+    assert.deepEqual(spans[1].events.map((event) => event.name), ['verify']);
+    assert.equal(spans[1].attributes['bullseye.outcome'], 'signature_mismatch');
+    assert.equal(spans[1].status.code, SpanStatusCode.ERROR);
+  } finally {
+    trace.disable();
+  }
+});
