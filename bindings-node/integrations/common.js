@@ -3,13 +3,20 @@
 // body, checking options and the verifier, constructing the event, and
 // answering a refusal.
 
-const { describe, tooLarge } = require('../support.js');
+const { describe, tooLarge, WebhookError } = require('../support.js');
+const { mismatchesOf, SIGNATURE_HEADER, VISIT_SIGNATURE_HEADER, BITNOB_SIGNATURE_HEADER } = require('../webhooks.js');
+const { observer, startDelivery, signatureIn } = require('../observe.js');
+
+// Where a signature may be, for the log's "signature header present" (the
+// verifier reads its own one; any of them counts as present).
+const SIGNATURE_HEADERS = [SIGNATURE_HEADER, VISIT_SIGNATURE_HEADER, BITNOB_SIGNATURE_HEADER];
 
 // What a body read stops at: the limit plus one byte is enough for the core
 // to refuse it, and memory stays bounded whatever the client sends.
 class TooLarge {
-  constructor(limit) {
+  constructor(limit, length) {
     this.limit = limit;
+    this.length = length;
   }
   error() {
     return tooLarge(this.limit);
@@ -34,11 +41,11 @@ async function readLimited(chunks, limit) {
       kept.push(bytes);
     }
   }
-  if (over) return new TooLarge(limit);
+  if (over) return new TooLarge(limit, length);
   return kept.length === 1 ? kept[0] : Buffer.concat(kept, length);
 }
 
-const INTEGRATION_OPTIONS = new Set(['kind', 'dedupe', 'onStoreError', 'lease', 'retention', 'logger']);
+const INTEGRATION_OPTIONS = new Set(['kind', 'dedupe', 'onStoreError', 'lease', 'retention', 'logger', 'onVerified', 'onRefused']);
 
 function integrationOptions(options, extra = []) {
   if (options === undefined || options === null) return {};
@@ -83,6 +90,36 @@ function construct(verifier, kind, body, headers) {
   return kind === 'visit' ? verifier.constructVisit(body, headers) : verifier.constructEvent(body, headers);
 }
 
+function lengthOf(raw) {
+  if (raw instanceof TooLarge) return raw.length;
+  if (typeof raw === 'string') return Buffer.byteLength(raw);
+  return raw?.byteLength ?? 0;
+}
+
+/**
+ * Construct what `kind` asks for from a raw body (or a TooLarge) and
+ * report it to `delivery` (js/observe.js): verified, or refused (then the
+ * WebhookError is thrown on, for the integration to answer).
+ */
+function receive(delivery, verifier, kind, raw, headers) {
+  const length = lengthOf(raw);
+  let received;
+  try {
+    if (raw instanceof TooLarge) throw raw.error();
+    received = construct(verifier, kind, raw, headers);
+  } catch (error) {
+    if (error instanceof WebhookError) refuse(delivery, error, headers, length);
+    throw error;
+  }
+  delivery.verified(received, signatureIn(headers, SIGNATURE_HEADERS), length, mismatchesOf(received));
+  return received;
+}
+
+/** Report a refusal (`error`, a WebhookError) of a body of `length` bytes. */
+function refuse(delivery, error, headers, length) {
+  delivery.refused(error, signatureIn(headers, SIGNATURE_HEADERS), length);
+}
+
 function answerNode(res, error) {
   res.statusCode = error.status;
   res.setHeader('content-type', 'application/json');
@@ -106,6 +143,10 @@ module.exports = {
   checkedKind,
   checkedVerifier,
   construct,
+  receive,
+  refuse,
+  observer,
+  startDelivery,
   answerNode,
   answerPlain,
   isSuccess,

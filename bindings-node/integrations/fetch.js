@@ -3,7 +3,7 @@
 
 const { describe, WebhookError, requestBody } = require('../support.js');
 const { dedupeSettings, claimDelivery, settleClaim } = require('./stores.js');
-const { integrationOptions, checkedKind, checkedVerifier, construct } = require('./common.js');
+const { integrationOptions, checkedKind, checkedVerifier, receive, refuse, observer, startDelivery } = require('./common.js');
 
 /** What a Fetch handler's function returned, as a Response. */
 function responseOf(value) {
@@ -19,11 +19,20 @@ function fetchHandler(verifier, fn, options) {
   const kind = checkedKind(options);
   checkedVerifier(verifier, kind);
   const settings = dedupeSettings(options);
+  const obs = observer(options);
   return async function bullseyeHandler(request) {
+    const delivery = startDelivery(obs);
     let received;
     try {
-      const body = await requestBody(request, verifier.maxBodyBytes);
-      received = construct(verifier, kind, body, request.headers);
+      let body;
+      try {
+        body = await requestBody(request, verifier.maxBodyBytes);
+      } catch (error) {
+        // Too large: the length the sender declared, when it did.
+        if (error instanceof WebhookError) refuse(delivery, error, request.headers, Number(request.headers.get('content-length')) || 0);
+        throw error;
+      }
+      received = receive(delivery, verifier, kind, body, request.headers);
     } catch (error) {
       if (error instanceof WebhookError) return Response.json({ error: error.code }, { status: error.status });
       throw error;
@@ -31,6 +40,7 @@ function fetchHandler(verifier, fn, options) {
     let claim = null;
     if (settings) {
       const claimed = await claimDelivery(settings, received);
+      delivery.claimed(claimed.answer);
       if (claimed.answer) {
         const { status, headers, body } = claimed.answer;
         return Response.json(body, { status, headers });
@@ -41,9 +51,11 @@ function fetchHandler(verifier, fn, options) {
     try {
       response = responseOf(await fn(received, request));
     } catch (error) {
+      delivery.handled(500);
       if (settings) await settleClaim(settings, claim, false);
       throw error;
     }
+    delivery.handled(response.status);
     if (settings) await settleClaim(settings, claim, response.ok);
     return response;
   };
