@@ -118,6 +118,8 @@ export class RedisStore implements DeliveryStore {
 export interface DedupeLogger {
   warn(message: string): unknown;
   error(message: string): unknown;
+  /** When present, an accepted delivery is logged here (its event type, length and mismatches). */
+  debug?(message: string): unknown;
 }
 
 /**
@@ -169,15 +171,13 @@ export interface DeliveryInfo {
 }
 
 /**
- * Observability, every integration: a refusal is logged once with
- * `logger.warn` (its code, whether a signature header was there, the body's
+ * Observability, every integration: a refusal is logged once with the
+ * `logger` option's `warn` (default console; Fastify: request.log) (its code, whether a signature header was there, the body's
  * length); an accepted delivery with `logger.debug` (when the logger has
  * one) with its mismatches. With @opentelemetry/api and an SDK registered,
  * each delivery is one span with `verify`, `claim` and `handle` events.
  */
 export interface ObserveOptions {
-  /** Default: console for refusals (Fastify: request.log). */
-  logger?: { warn(message: string): void; debug?(message: string): void; error?(message: string): void };
   /** Called once per verified delivery, after its answer. A throw is logged, never answered. */
   onVerified?: (event: any, info: DeliveryInfo) => unknown;
   /** Called once per refused delivery. A throw is logged, never answered. */
