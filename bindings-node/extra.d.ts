@@ -118,6 +118,8 @@ export class RedisStore implements DeliveryStore {
 export interface DedupeLogger {
   warn(message: string): unknown;
   error(message: string): unknown;
+  /** When present, an accepted delivery is logged here (its event type, length and mismatches). */
+  debug?(message: string): unknown;
 }
 
 /**
@@ -154,12 +156,40 @@ export interface Verifier {
   constructVisit?(body: Uint8Array, headers: any): Visit;
 }
 
-export interface HandlerOptions extends DedupeOptions {
+/** What `onVerified` and `onRefused` receive about one delivery (never its body, signature or secret). */
+export interface DeliveryInfo {
+  /** A refusal's error code; for a verified delivery `'ok'`, `'duplicate'`, or the claim's error code (`'delivery_in_flight'`, ...). */
+  code: string;
+  /** The HTTP status answered. */
+  status: number;
+  /** Whether a signature header was there. */
+  signaturePresent: boolean;
+  /** The body's length in bytes. */
+  bodyLength: number;
+  /** The event's type, null for a refusal. */
+  eventType: string | null;
+}
+
+/**
+ * Observability, every integration: a refusal is logged once with the
+ * `logger` option's `warn` (default console; Fastify: request.log) (its code, whether a signature header was there, the body's
+ * length); an accepted delivery with `logger.debug` (when the logger has
+ * one) with its mismatches. With @opentelemetry/api and an SDK registered,
+ * each delivery is one span with `verify`, `claim` and `handle` events.
+ */
+export interface ObserveOptions {
+  /** Called once per verified delivery, after its answer. A throw is logged, never answered. */
+  onVerified?: (event: any, info: DeliveryInfo) => unknown;
+  /** Called once per refused delivery. A throw is logged, never answered. */
+  onRefused?: (error: WebhookError, info: DeliveryInfo) => unknown;
+}
+
+export interface HandlerOptions extends DedupeOptions, ObserveOptions {
   /** `'event'` (default): `constructEvent`; `'visit'`: `constructVisit`. */
   kind?: 'event' | 'visit';
 }
 
-export interface IntegrationOptions extends DedupeOptions {
+export interface IntegrationOptions extends DedupeOptions, ObserveOptions {
   /** `'event'` (default): `constructEvent`, onto `bullseyeEvent`; `'visit'`: `constructVisit`, onto `bullseyeVisit`. */
   kind?: 'event' | 'visit';
 }
@@ -200,6 +230,46 @@ export function fastifyPlugin(
   options: FastifyPluginOptions,
   done: (error?: Error) => void,
 ): void;
+
+/**
+ * Koa middleware: reads the raw body (or takes the one a body parser kept in
+ * `ctx.request.rawBody` / `ctx.req.rawBody`), verifies it, sets
+ * `ctx.state.bullseyeEvent` (`ctx.state.bullseyeVisit` with `kind: 'visit'`)
+ * and calls the next middleware; refusals are answered with the contract's
+ * status and `{"error": code}`.
+ */
+export function koaMiddleware(webhook: Verifier, options?: IntegrationOptions): (ctx: any, next: () => Promise<unknown>) => Promise<void>;
+
+/** An API Gateway (REST payload 1.0, HTTP API 2.0) or function URL event: what the adapter reads. */
+export interface LambdaHttpEvent {
+  version?: string;
+  headers?: Record<string, string | undefined> | null;
+  multiValueHeaders?: Record<string, string[] | undefined> | null;
+  body?: string | null;
+  isBase64Encoded?: boolean;
+  [key: string]: unknown;
+}
+
+/** A Lambda proxy response (both payload versions). */
+export interface LambdaHttpResponse {
+  statusCode: number;
+  headers?: Record<string, string>;
+  multiValueHeaders?: Record<string, string[]>;
+  body?: string;
+  isBase64Encoded?: boolean;
+}
+
+/**
+ * AWS Lambda handler for API Gateway REST, HTTP API and function URL events:
+ * verifies the raw body (base64-decoded when `isBase64Encoded`), calls
+ * `fn(event, lambdaEvent, context)` and answers what it returns (a
+ * LambdaHttpResponse as is; undefined as 204; anything else as JSON).
+ */
+export function lambdaHandler(
+  webhook: Verifier,
+  fn: (event: any, lambdaEvent: LambdaHttpEvent, context: unknown) => unknown,
+  options?: HandlerOptions,
+): (lambdaEvent: LambdaHttpEvent, context?: unknown) => Promise<LambdaHttpResponse>;
 
 // Fastify: the plugin decorates the request in the scope it is registered in.
 // (An augmentation, not an import: the package type-checks without fastify

@@ -8,7 +8,7 @@
 // by the same core's WebAssembly build (backend.js): the same API and
 // answers, the integrations included; only the de-duplication stores'
 // core parts (MemoryStore, RedisStore's scripts and tokens) need the addon.
-// Each integration lives in integrations/ (express, fastify, fetch, stores,
+// Each integration lives in integrations/ (express, fastify, koa, lambda, fetch, stores,
 // and what they share in common.js).
 
 const backend = require('./backend.js');
@@ -16,6 +16,8 @@ const shared = require('./webhooks.js');
 const { fetchHandler } = require('./integrations/fetch.js');
 const { expressMiddleware } = require('./integrations/express.js');
 const { fastifyPlugin } = require('./integrations/fastify.js');
+const { koaMiddleware } = require('./integrations/koa.js');
+const { lambdaHandler } = require('./integrations/lambda.js');
 const { MemoryStore, RedisStore, StoreUnavailableError } = require('./integrations/stores.js');
 
 /**
@@ -59,4 +61,6 @@ module.exports = {
   StoreUnavailableError,
   expressMiddleware,
   fastifyPlugin,
+  koaMiddleware,
+  lambdaHandler,
 };

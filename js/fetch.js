@@ -8,9 +8,17 @@
 // package has (integrations/stores.js over the napi addon): that package
 // passes them as `dedupe`; elsewhere a de-duplication option is refused
 // when the handler is made, never silently ignored.
+import backend from './backend.js';
 import { describe, WebhookError, requestBody } from './support.js';
+import { mismatchesOf } from './answers.js';
+import { observer, startDelivery, signatureIn } from './observe.js';
 
-const INTEGRATION_OPTIONS = new Set(['kind', 'dedupe', 'onStoreError', 'lease', 'retention', 'logger']);
+// Where a signature may be, for the log's "signature header present" (the
+// verifier reads its own one; any of them counts as present).
+const { SIGNATURE_HEADER, VISIT_SIGNATURE_HEADER, BITNOB_SIGNATURE_HEADER } = backend.constants;
+const SIGNATURE_HEADERS = [SIGNATURE_HEADER, VISIT_SIGNATURE_HEADER, BITNOB_SIGNATURE_HEADER];
+
+const INTEGRATION_OPTIONS = new Set(['kind', 'dedupe', 'onStoreError', 'lease', 'retention', 'logger', 'onVerified', 'onRefused']);
 const DEDUPE_OPTIONS = ['dedupe', 'onStoreError', 'lease', 'retention'];
 
 function integrationOptions(options, extra = []) {
@@ -56,6 +64,28 @@ function construct(verifier, kind, body, headers) {
   return kind === 'visit' ? verifier.constructVisit(body, headers) : verifier.constructEvent(body, headers);
 }
 
+/** Report a refusal (`error`, a WebhookError) of a body of `length` bytes. */
+function refuse(delivery, error, headers, length) {
+  delivery.refused(error, signatureIn(headers, SIGNATURE_HEADERS), length);
+}
+
+/**
+ * Construct what `kind` asks for from a raw body of `length` bytes and
+ * report it to `delivery` (observe.js): verified, or refused (then the
+ * WebhookError is thrown on, for the integration to answer).
+ */
+function receiveBody(delivery, verifier, kind, body, headers, length) {
+  let received;
+  try {
+    received = construct(verifier, kind, body, headers);
+  } catch (error) {
+    if (error instanceof WebhookError) refuse(delivery, error, headers, length);
+    throw error;
+  }
+  delivery.verified(received, signatureIn(headers, SIGNATURE_HEADERS), length, mismatchesOf(received));
+  return received;
+}
+
 /** Without a store implementation: refuse every de-duplication option, by name. */
 function noDedupe(options) {
   const given = DEDUPE_OPTIONS.filter((key) => options?.[key] !== undefined);
@@ -86,11 +116,20 @@ function fetchHandler(verifier, fn, options, dedupe) {
   const kind = checkedKind(options);
   checkedVerifier(verifier, kind);
   const settings = dedupe ? dedupe.dedupeSettings(options) : noDedupe(options);
+  const obs = observer(options);
   return async function bullseyeHandler(request) {
+    const delivery = startDelivery(obs);
     let received;
     try {
-      const body = await requestBody(request, verifier.maxBodyBytes);
-      received = construct(verifier, kind, body, request.headers);
+      let body;
+      try {
+        body = await requestBody(request, verifier.maxBodyBytes);
+      } catch (error) {
+        // Too large: the length the sender declared, when it did.
+        if (error instanceof WebhookError) refuse(delivery, error, request.headers, Number(request.headers.get('content-length')) || 0);
+        throw error;
+      }
+      received = receiveBody(delivery, verifier, kind, body, request.headers, body.byteLength);
     } catch (error) {
       if (error instanceof WebhookError) return Response.json({ error: error.code }, { status: error.status });
       throw error;
@@ -98,6 +137,7 @@ function fetchHandler(verifier, fn, options, dedupe) {
     let claim = null;
     if (settings) {
       const claimed = await dedupe.claimDelivery(settings, received);
+      delivery.claimed(claimed.answer);
       if (claimed.answer) {
         const { status, headers, body } = claimed.answer;
         return Response.json(body, { status, headers });
@@ -108,12 +148,14 @@ function fetchHandler(verifier, fn, options, dedupe) {
     try {
       response = responseOf(await fn(received, request));
     } catch (error) {
+      delivery.handled(500);
       if (settings) await dedupe.settleClaim(settings, claim, false);
       throw error;
     }
+    delivery.handled(response.status);
     if (settings) await dedupe.settleClaim(settings, claim, response.ok);
     return response;
   };
 }
 
-export { integrationOptions, checkedKind, checkedVerifier, construct, fetchHandler };
+export { integrationOptions, checkedKind, checkedVerifier, construct, receiveBody, refuse, observer, startDelivery, fetchHandler };

@@ -8,8 +8,9 @@ const { tooLarge } = require('../support.js');
 // What a body read stops at: the limit plus one byte is enough for the core
 // to refuse it, and memory stays bounded whatever the client sends.
 class TooLarge {
-  constructor(limit) {
+  constructor(limit, length) {
     this.limit = limit;
+    this.length = length;
   }
   error() {
     return tooLarge(this.limit);
@@ -34,12 +35,33 @@ async function readLimited(chunks, limit) {
       kept.push(bytes);
     }
   }
-  if (over) return new TooLarge(limit);
+  if (over) return new TooLarge(limit, length);
   return kept.length === 1 ? kept[0] : Buffer.concat(kept, length);
 }
 
-// The option and verifier checks are shared with the Fetch handler (fetch.js).
-const { integrationOptions, checkedKind, checkedVerifier, construct } = require('../fetch.js');
+// The option and verifier checks, and the report of a constructed body, are
+// shared with the Fetch handler (fetch.js).
+const { integrationOptions, checkedKind, checkedVerifier, construct, receiveBody, refuse, observer, startDelivery } = require('../fetch.js');
+
+function lengthOf(raw) {
+  if (raw instanceof TooLarge) return raw.length;
+  if (typeof raw === 'string') return Buffer.byteLength(raw);
+  return raw?.byteLength ?? 0;
+}
+
+/**
+ * Construct what `kind` asks for from a raw body (or a TooLarge) and
+ * report it to `delivery` (js/observe.js): verified, or refused (then the
+ * WebhookError is thrown on, for the integration to answer).
+ */
+function receive(delivery, verifier, kind, raw, headers) {
+  if (raw instanceof TooLarge) {
+    const error = raw.error();
+    refuse(delivery, error, headers, raw.length);
+    throw error;
+  }
+  return receiveBody(delivery, verifier, kind, raw, headers, lengthOf(raw));
+}
 
 function answerNode(res, error) {
   res.statusCode = error.status;
@@ -64,6 +86,10 @@ module.exports = {
   checkedKind,
   checkedVerifier,
   construct,
+  receive,
+  refuse,
+  observer,
+  startDelivery,
   answerNode,
   answerPlain,
   isSuccess,

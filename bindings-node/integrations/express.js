@@ -4,12 +4,14 @@
 const { WebhookError } = require('../support.js');
 const { dedupeSettings, claimDelivery, settleClaim } = require('./stores.js');
 const {
-  TooLarge,
   readLimited,
   integrationOptions,
   checkedKind,
   checkedVerifier,
-  construct,
+  receive,
+  refuse,
+  observer,
+  startDelivery,
   answerNode,
   answerPlain,
   isSuccess,
@@ -60,18 +62,28 @@ function expressMiddleware(verifier, options) {
   const kind = checkedKind(options);
   checkedVerifier(verifier, kind);
   const settings = dedupeSettings(options);
+  const obs = observer(options);
   const field = kind === 'visit' ? 'bullseyeVisit' : 'bullseyeEvent';
   return function bullseyeWebhook(req, res, next) {
+    const delivery = startDelivery(obs);
     let body;
     const given = req.body;
+    // NestJS (rawBody: true), Google Cloud Functions and others parse the
+    // body and keep the raw bytes next to it in req.rawBody: those are the
+    // bytes the signature covers.
+    const kept = req.rawBody;
     if (typeof given === 'string' || ArrayBuffer.isView(given)) {
       body = Promise.resolve(given);
+    } else if (ArrayBuffer.isView(kept)) {
+      body = Promise.resolve(kept);
     } else if (given !== undefined && given !== null && (req._body === true || req.readableEnded)) {
       if (!warnedParsed) {
         warnedParsed = true;
         process.emitWarning(PARSED_MESSAGE, { code: 'BULLSEYE_BODY_ALREADY_PARSED' });
       }
-      answerNode(res, new WebhookError('invalid_body', PARSED_MESSAGE));
+      const error = new WebhookError('invalid_body', PARSED_MESSAGE);
+      refuse(delivery, error, req.headers, Number(req.headers['content-length']) || 0);
+      answerNode(res, error);
       return;
     } else {
       body = readLimited(req, verifier.maxBodyBytes);
@@ -80,16 +92,23 @@ function expressMiddleware(verifier, options) {
       (raw) => {
         let received;
         try {
-          if (raw instanceof TooLarge) throw raw.error();
-          received = construct(verifier, kind, raw, req.headers);
+          received = receive(delivery, verifier, kind, raw, req.headers);
         } catch (error) {
           if (error instanceof WebhookError) return answerNode(res, error);
           return next(error);
         }
         req[field] = received;
-        if (!settings) return next();
+        const handled = () => delivery.handled(res.statusCode);
+        if (!settings) {
+          res.once('finish', handled);
+          res.once('close', handled);
+          return next();
+        }
         return claimDelivery(settings, received).then(({ answer, claim }) => {
+          delivery.claimed(answer);
           if (answer) return answerPlain(res, answer);
+          res.once('finish', handled);
+          res.once('close', handled);
           if (claim) settleOnResponse(res, settings, claim);
           return next();
         });

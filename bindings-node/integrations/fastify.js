@@ -4,9 +4,10 @@
 const { WebhookError } = require('../support.js');
 const { mismatchesOf } = require('../webhooks.js');
 const { dedupeSettings, claimDelivery, settleClaim } = require('./stores.js');
-const { TooLarge, readLimited, checkedKind, checkedVerifier, construct, isSuccess } = require('./common.js');
+const { readLimited, checkedKind, checkedVerifier, receive, observer, startDelivery, isSuccess } = require('./common.js');
 
 const CLAIM = Symbol('bullseye-webhooks claim');
+const DELIVERY = Symbol('bullseye-webhooks delivery');
 
 /**
  * Fastify plugin: in the scope it is registered in (register it inside an
@@ -27,6 +28,10 @@ function fastifyPlugin(fastify, options, done) {
     retention: options?.retention,
     logger: options?.logger,
   });
+  // Without a logger, each request's own (request.log, pino) is used.
+  const hooks = { onVerified: options?.onVerified, onRefused: options?.onRefused };
+  const obs = options?.logger === undefined || options?.logger === null ? null : observer({ ...hooks, logger: options.logger });
+  observer(hooks);
   const limit = verifier.maxBodyBytes;
   const field = kind === 'visit' ? 'bullseyeVisit' : 'bullseyeEvent';
   fastify.removeAllContentTypeParsers();
@@ -36,10 +41,11 @@ function fastifyPlugin(fastify, options, done) {
   fastify.decorateRequest(field, null);
   fastify.addHook('preHandler', async (request, reply) => {
     const raw = request.body ?? new Uint8Array(0);
+    const delivery = startDelivery(obs ?? observer({ ...hooks, logger: request.log }));
+    request[DELIVERY] = delivery;
     let received;
     try {
-      if (raw instanceof TooLarge) throw raw.error();
-      received = construct(verifier, kind, raw, request.headers);
+      received = receive(delivery, verifier, kind, raw, request.headers);
     } catch (error) {
       if (error instanceof WebhookError) return reply.code(error.status).send({ error: error.code });
       throw error;
@@ -53,9 +59,15 @@ function fastifyPlugin(fastify, options, done) {
     if (!settings) return undefined;
     const logger = options.logger ?? request.log;
     const { answer, claim } = await claimDelivery(settings, received, logger);
+    delivery.claimed(answer);
     if (answer) return reply.code(answer.status).headers(answer.headers).send(answer.body);
     if (claim) request[CLAIM] = claim;
     return undefined;
+  });
+  // The answer sent ends the delivery's report (after a refusal or a claim's
+  // own answer, it has ended already).
+  fastify.addHook('onResponse', async (request, reply) => {
+    request[DELIVERY]?.handled(reply.statusCode);
   });
   if (settings) {
     const settle = (request, reply) => {
