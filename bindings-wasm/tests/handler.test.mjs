@@ -68,3 +68,26 @@ test('de-duplication options are refused by name, for both verifiers', () => {
     message: /the lease, retention options need a de-duplication store/,
   });
 });
+
+test('a refusal gives one warning record, without the secret, the signature or a body byte', async () => {
+  const records = [];
+  const logger = { warn: (message) => records.push(['warn', message]), debug: (message) => records.push(['debug', message]) };
+  const refused = [];
+  const receive = new Webhook(SECRET).handler(() => undefined, { logger, onRefused: (error, info) => refused.push(info) });
+  const tampered = Buffer.from(body);
+  tampered[tampered.length - 2] ^= 1;
+  const signature = sign(SECRET, body);
+  const response = await receive(delivery(tampered, signature));
+  assert.equal(response.status, 401);
+  assert.equal(records.length, 1);
+  const [level, message] = records[0];
+  assert.equal(level, 'warn');
+  assert.match(message, /signature_mismatch/);
+  assert.match(message, /signature header present/);
+  assert.match(message, new RegExp(`body ${tampered.length} bytes`));
+  assert.ok(!message.includes(SECRET), 'the secret is not logged');
+  assert.ok(!message.includes(signature), 'the signature is not logged');
+  assert.ok(!message.includes('visitor'), 'no body text is logged');
+  assert.equal(refused.length, 1);
+  assert.equal(refused[0].code, 'signature_mismatch');
+});
