@@ -42,7 +42,7 @@ if (!Object.hasOwn(PACKAGES, which)) {
 const { dir, format } = PACKAGES[which];
 
 // The shared modules, one concern each (webhooks.js, the entry, says which).
-const SHARED = ['support.js', 'inputs.js', 'answers.js', 'verifier.js', 'bitnob.js', 'observe.js', 'fetch.js', 'webhooks.js'];
+const SHARED = ['support.js', 'inputs.js', 'answers.js', 'verifier.js', 'bitnob.js', 'observe.js', 'fetch.js', 'hono.js', 'webhooks.js'];
 
 function fail(message) {
   console.error(`js/sync.mjs: ${message}`);

@@ -212,6 +212,24 @@ export function parseVisit(body: RawBody, options?: ParseVisitOptions): Visit;
 /** The `X-Bullseye-Signature` value for `body` under `secret` (tests, local senders). */
 export function sign(secret: string | Uint8Array, body: RawBody): string;
 
+/** The part of a Hono context the middleware uses (structural: no dependency on hono's types). */
+export interface HonoContextLike {
+  req: { raw: Request };
+  res: Response;
+  set(key: 'bullseyeEvent' | 'bullseyeVisit', value: unknown): void;
+}
+
+/**
+ * Hono middleware over `verifier.handler`: verifies `c.req.raw`, sets
+ * `bullseyeEvent` (or `bullseyeVisit` with `kind: 'visit'`) on the
+ * context, then calls `next()`; a refusal is answered `{"error": code}`
+ * with the contract's status. Options as `handler`'s.
+ */
+export function honoMiddleware(
+  verifier: Webhook | BitnobWebhook,
+  options?: FetchHandlerOptions,
+): (c: HonoContextLike, next: () => Promise<void>) => Promise<Response | void>;
+
 // ---------------------------------------------------------------------------
 // Bitnob
 

@@ -47,6 +47,7 @@ import { mismatchesOf, deliveryKeyOf, eventFrom, visitFrom } from './answers.js'
 import { Verifier, coreOf, settingsOf, keysOf, macsOf, NO_BYTES } from './verifier.js';
 import { BitnobWebhook, secretLast4, signBitnob, signBitnobLegacy } from './bitnob.js';
 import { fetchHandler } from './fetch.js';
+import { honoMiddleware } from './hono.js';
 
 const {
   SIGNATURE_HEADER,
@@ -273,4 +274,5 @@ export {
   secretLast4,
   signBitnob,
   signBitnobLegacy,
+  honoMiddleware,
 };

@@ -4,6 +4,7 @@ import {
   ERROR_CODES,
   SIGNATURE_HEADER,
   Webhook,
+  honoMiddleware,
   WebhookError,
   initSync,
   isVisitorIdentified,
@@ -119,4 +120,5 @@ const onVisit = webhook.handler((visit) => new Response(visit.event_type), { kin
 const onBitnob = bitnob.handler(async (event) => Response.json({ id: event.event }));
 // @ts-expect-error no de-duplication store in this package
 webhook.handler(() => undefined, { dedupe: null });
-export { visitKey, onEvent, onVisit, onBitnob };
+const hono = honoMiddleware(webhook, { kind: 'event' });
+export { visitKey, onEvent, onVisit, onBitnob, hono };
