@@ -6,6 +6,7 @@
 const { describe, tooLarge, WebhookError } = require('../support.js');
 const { mismatchesOf, SIGNATURE_HEADER, VISIT_SIGNATURE_HEADER, BITNOB_SIGNATURE_HEADER } = require('../webhooks.js');
 const { observer, startDelivery, signatureIn } = require('../observe.js');
+const { dedupeSettings } = require('./stores.js');
 
 // Where a signature may be, for the log's "signature header present" (the
 // verifier reads its own one; any of them counts as present).
@@ -90,6 +91,23 @@ function construct(verifier, kind, body, headers) {
   return kind === 'visit' ? verifier.constructVisit(body, headers) : verifier.constructEvent(body, headers);
 }
 
+/**
+ * What a middleware-style integration checks once, when it is made: its
+ * options, kind and verifier; its de-duplication settings, observer, and the
+ * request field the received delivery goes on.
+ */
+function setUp(verifier, options) {
+  integrationOptions(options);
+  const kind = checkedKind(options);
+  checkedVerifier(verifier, kind);
+  return {
+    kind,
+    settings: dedupeSettings(options),
+    obs: observer(options),
+    field: kind === 'visit' ? 'bullseyeVisit' : 'bullseyeEvent',
+  };
+}
+
 function lengthOf(raw) {
   if (raw instanceof TooLarge) return raw.length;
   if (typeof raw === 'string') return Buffer.byteLength(raw);
@@ -143,6 +161,7 @@ module.exports = {
   checkedKind,
   checkedVerifier,
   construct,
+  setUp,
   receive,
   refuse,
   observer,
