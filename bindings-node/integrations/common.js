@@ -4,6 +4,7 @@
 // answering a refusal.
 
 const { tooLarge } = require('../support.js');
+const { dedupeSettings } = require('./stores.js');
 
 // What a body read stops at: the limit plus one byte is enough for the core
 // to refuse it, and memory stays bounded whatever the client sends.
@@ -42,6 +43,23 @@ async function readLimited(chunks, limit) {
 // The option and verifier checks, and the report of a constructed body, are
 // shared with the Fetch handler (fetch.js).
 const { integrationOptions, checkedKind, checkedVerifier, construct, receiveBody, refuse, observer, startDelivery } = require('../fetch.js');
+
+/**
+ * What a middleware-style integration checks once, when it is made: its
+ * options, kind and verifier; its de-duplication settings, observer, and the
+ * request field the received delivery goes on.
+ */
+function setUp(verifier, options) {
+  integrationOptions(options);
+  const kind = checkedKind(options);
+  checkedVerifier(verifier, kind);
+  return {
+    kind,
+    settings: dedupeSettings(options),
+    obs: observer(options),
+    field: kind === 'visit' ? 'bullseyeVisit' : 'bullseyeEvent',
+  };
+}
 
 function lengthOf(raw) {
   if (raw instanceof TooLarge) return raw.length;
@@ -86,6 +104,7 @@ module.exports = {
   checkedKind,
   checkedVerifier,
   construct,
+  setUp,
   receive,
   refuse,
   observer,

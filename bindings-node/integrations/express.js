@@ -2,15 +2,12 @@
 // The Express (or any connect-style) middleware.
 
 const { WebhookError } = require('../support.js');
-const { dedupeSettings, claimDelivery, settleClaim } = require('./stores.js');
+const { claimDelivery, settleClaim } = require('./stores.js');
 const {
   readLimited,
-  integrationOptions,
-  checkedKind,
-  checkedVerifier,
+  setUp,
   receive,
   refuse,
-  observer,
   startDelivery,
   answerNode,
   answerPlain,
@@ -58,12 +55,7 @@ const PARSED_MESSAGE =
  * response finishes with a 2xx, and released otherwise.
  */
 function expressMiddleware(verifier, options) {
-  integrationOptions(options);
-  const kind = checkedKind(options);
-  checkedVerifier(verifier, kind);
-  const settings = dedupeSettings(options);
-  const obs = observer(options);
-  const field = kind === 'visit' ? 'bullseyeVisit' : 'bullseyeEvent';
+  const { kind, settings, obs, field } = setUp(verifier, options);
   return function bullseyeWebhook(req, res, next) {
     const delivery = startDelivery(obs);
     let body;

@@ -2,8 +2,8 @@
 // The Koa middleware.
 
 const { WebhookError } = require('../support.js');
-const { dedupeSettings, claimDelivery, settleClaim } = require('./stores.js');
-const { readLimited, integrationOptions, checkedKind, checkedVerifier, receive, refuse, observer, startDelivery, isSuccess } = require('./common.js');
+const { claimDelivery, settleClaim } = require('./stores.js');
+const { readLimited, setUp, receive, refuse, startDelivery, isSuccess } = require('./common.js');
 
 /** The raw body a body parser kept (koa-bodyparser's rawBody, NestJS-style req.rawBody), or undefined. */
 function keptRawBody(ctx) {
@@ -30,12 +30,7 @@ function answer(ctx, status, body, headers = {}) {
  * otherwise (or when it throws).
  */
 function koaMiddleware(verifier, options) {
-  integrationOptions(options);
-  const kind = checkedKind(options);
-  checkedVerifier(verifier, kind);
-  const settings = dedupeSettings(options);
-  const obs = observer(options);
-  const field = kind === 'visit' ? 'bullseyeVisit' : 'bullseyeEvent';
+  const { kind, settings, obs, field } = setUp(verifier, options);
   return async function bullseyeWebhook(ctx, next) {
     const delivery = startDelivery(obs);
     let raw = keptRawBody(ctx);

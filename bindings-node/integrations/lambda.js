@@ -3,8 +3,8 @@
 // (payload 2.0) and function URL (2.0) events in, the matching response out.
 
 const { describe, WebhookError } = require('../support.js');
-const { dedupeSettings, claimDelivery, settleClaim } = require('./stores.js');
-const { TooLarge, integrationOptions, checkedKind, checkedVerifier, receive, observer, startDelivery, isSuccess } = require('./common.js');
+const { claimDelivery, settleClaim } = require('./stores.js');
+const { TooLarge, setUp, receive, startDelivery, isSuccess } = require('./common.js');
 
 /**
  * The event's headers as one object with lower-case names: payload 1.0's
@@ -67,11 +67,7 @@ function shaped(response) {
  */
 function lambdaHandler(verifier, fn, options) {
   if (typeof fn !== 'function') throw new TypeError(`lambdaHandler takes a function (event, lambdaEvent, context) => response, got ${describe(fn)}`);
-  integrationOptions(options);
-  const kind = checkedKind(options);
-  checkedVerifier(verifier, kind);
-  const settings = dedupeSettings(options);
-  const obs = observer(options);
+  const { kind, settings, obs } = setUp(verifier, options);
   return async function bullseyeLambda(lambdaEvent, context) {
     if (lambdaEvent === null || typeof lambdaEvent !== 'object') throw new TypeError(`expected an API Gateway or function URL event, got ${describe(lambdaEvent)}`);
     const delivery = startDelivery(obs);
