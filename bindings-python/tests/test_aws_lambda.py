@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import base64
 import json
+import logging
 from typing import Any
 
 import pytest
@@ -13,7 +14,7 @@ import pytest
 import bullseye_webhooks as bw
 from bullseye_webhooks import MemoryStore, VisitorIdentifiedEvent
 from bullseye_webhooks.aws_lambda import BullseyeWebhook
-from frameworks import BODY, DELIVERIES, MAX_BODY_BYTES, OLD_SECRET, SECRET, expected_json
+from frameworks import BODY, DELIVERIES, MAX_BODY_BYTES, OLD_SECRET, SECRET, check_refusal_log, expected_json
 
 
 def rest_v1(body: bytes, headers: dict[str, str], *, b64: bool = False) -> dict[str, Any]:
@@ -134,3 +135,21 @@ def test_dedupe_handles_a_delivery_once_and_releases_on_failure() -> None:
     check_response(once(delivery, None), 200, {"ok": True})
     check_response(once(delivery, None), 200, {"duplicate": True})
     assert calls == ["visitor.identified", "visitor.identified"]
+
+
+REFUSALS = [d for d in DELIVERIES if d[3] != 200]
+
+
+@pytest.mark.parametrize(("name", "body", "headers", "status", "code"), REFUSALS, ids=[d[0] for d in REFUSALS])
+def test_a_refusal_is_logged_once_without_secret_signature_or_body(
+    caplog: pytest.LogCaptureFixture, name: str, body: bytes, headers: dict[str, str], status: int, code: str
+) -> None:
+    with caplog.at_level(logging.DEBUG, logger="bullseye_webhooks"):
+        assert handler(http_v2(body, headers), None)["statusCode"] == status
+    check_refusal_log(caplog.records, code, body, headers)
+    expected_length = None if code == "body_too_large" else len(body)
+    assert caplog.records[0].refusal == {
+        "code": code,
+        "signature_header": None if code == "body_too_large" else bool(headers),
+        "body_bytes": expected_length,
+    }
