@@ -117,7 +117,8 @@ def signed(body: bytes) -> dict[str, str]:
 def check_drift_warning(records: list[Any], drifted: bool) -> None:
     """The integrations' log: one WARNING naming the paths and types of a
     drifted delivery, never a value; nothing for a documented one."""
-    ours = [r for r in records if r.name == "bullseye_webhooks"]
+    # A refusal's own record ("drifted, strict") is checked by check_refusal_log.
+    ours = [r for r in records if r.name == "bullseye_webhooks" and not hasattr(r, "refusal")]
     if not drifted:
         assert ours == []
         return
@@ -130,6 +131,23 @@ def check_drift_warning(records: list[Any], drifted: bool) -> None:
         {"path": "visitor.job_title", "expected": "string", "found": "object"},
         {"path": "company.size", "expected": "integer", "found": "string"},
     ]
+
+
+def check_refusal_log(records: list[Any], code: str, body: bytes, headers: dict[str, str]) -> None:
+    """A refusal is logged once, at WARNING, with its code; nothing of the
+    secrets, the signature sent or the body is in the record."""
+    ours = [r for r in records if r.name == "bullseye_webhooks"]
+    assert len(ours) == 1 and ours[0].levelname == "WARNING", [r.getMessage() for r in ours]
+    assert ours[0].refusal["code"] == code
+    text = ours[0].getMessage() + repr(vars(ours[0]))
+    assert code in ours[0].getMessage()
+    secrets = [SECRET, OLD_SECRET, *(v for v in headers.values() if v.strip())]
+    leaked = [s for s in secrets if s in text]
+    # Any 16 consecutive bytes of a body (past its whitespace) would show it was logged.
+    stripped = body.strip().decode("latin-1")
+    pieces = [stripped[i:i + 16] for i in range(0, len(stripped) - 15, 16)] or ([stripped] if stripped else [])
+    leaked += [piece for piece in pieces if piece in text]
+    assert leaked == [], leaked
 
 
 # ---- real HTTP ------------------------------------------------------------------------

@@ -175,7 +175,12 @@ class Receiver:
 
     def construct_event(self, body: bytes, headers: Any) -> Event:
         """The verifier's `construct_event`, logging the mismatches of an accepted delivery."""
-        event = self.webhook.construct_event(body, headers)
+        try:
+            event = self.webhook.construct_event(body, headers)
+        except WebhookError as error:
+            # What `refusal` logs about the delivery: never its bytes.
+            error._delivery = (_signature_sent(headers), len(body))  # type: ignore[attr-defined]
+            raise
         if event.mismatches:
             log_mismatches(event)
         return event
@@ -410,6 +415,26 @@ def log_mismatches(event: Event) -> None:
     )
 
 
+def _signature_sent(headers: Any) -> Optional[bool]:
+    """Whether a non-empty `*-Signature` header came with the delivery (None: unknown)."""
+    try:
+        return any(str(name).lower().endswith("-signature") and headers[name] for name in headers.keys())
+    except Exception:  # noqa: BLE001 - a log detail, never a reason to fail
+        return None
+
+
 def refusal(error: WebhookError) -> tuple[int, dict[str, str]]:
-    """The HTTP status and JSON body the contract gives for `error`."""
+    """The HTTP status and JSON body the contract gives for `error`, logged
+    once at WARNING: the code, whether a signature header came, the body's
+    length; never the secret, the signature or the body (nor the error's
+    message). `record.refusal` holds the same as a dict."""
+    signature, length = getattr(error, "_delivery", (None, None))
+    details = {"code": error.code, "signature_header": signature, "body_bytes": length}
+    logger.warning(
+        "refused a delivery: %s (signature header: %s, body: %s)",
+        error.code,
+        "unknown" if signature is None else ("present" if signature else "absent"),
+        "not read" if length is None else f"{length} bytes",
+        extra={"refusal": details},
+    )
     return error.http_status, {"error": error.code}

@@ -176,8 +176,8 @@ class BullseyeWebhook(Receiver):
 
 async def _rejected(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, WebhookRejected)
-    status, body = refusal(exc.error)
-    return JSONResponse(body, status_code=status)
+    # Its answer was made (and logged) by `refusal` when it was raised.
+    return JSONResponse({"error": exc.code}, status_code=exc.status_code)
 
 
 async def _answered(request: Request, exc: Exception) -> JSONResponse:
