@@ -39,6 +39,7 @@ test: setup lint test-rust $(TEST_TARGETS) test-snippets test-fleet ## Run every
 test-rust: setup ## Rust: unit, vector, property and doc tests
 	cargo test --workspace --all-targets
 	cargo test --workspace --doc
+	cargo test -p bullseye-webhooks --features http # the http adapters and the root README snippets
 
 # The CLI binary the doc-snippet tests send with.
 SNIPPETS_CLI := $(CARGO_TARGET_DIR)/release/bullseye-webhooks

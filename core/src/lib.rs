@@ -23,6 +23,9 @@ mod visit;
 // A second sender, on the same reader and events.
 mod bitnob;
 mod webhook;
+// `http::HeaderMap` adapters, after everything they call.
+#[cfg(feature = "http")]
+mod http_headers;
 
 pub use bitnob::{
     BITNOB_EVENT_HEADER, BITNOB_SIGNATURE_HEADER, BITNOB_TIMESTAMP_HEADER, BitnobWebhook,
@@ -39,6 +42,8 @@ pub use schema::{
     VisitorIdentified, mismatches_json,
 };
 // The field table, for the generator of the bindings' typed surfaces.
+#[cfg(feature = "http")]
+pub use http_headers::header_pairs;
 #[doc(hidden)]
 pub use schema::{Field, FieldKind, PAYLOAD_TABLES, RecordTable};
 #[cfg(not(target_arch = "wasm32"))]
@@ -49,3 +54,8 @@ pub use visit::{
     CheckedVisit, VISIT_SIGNATURE_HEADER, check_visit, parse_visit, parse_visit_strict,
 };
 pub use webhook::{SIGNATURE_HEADER, Webhook, find_header, sign};
+
+// The root README's Rust snippets, compiled and run as doctests.
+#[cfg(all(doctest, feature = "http"))]
+#[doc = include_str!("../../README.md")]
+mod root_readme {}
