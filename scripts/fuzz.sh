@@ -45,7 +45,7 @@ size_of() { echo "$(find "$1" -type f | wc -l) files, $(du -sk "$1" | cut -f1) K
 summary=()
 for fuzz_target in "${targets[@]}"; do
   log="$corpus_root/$fuzz_target.log"
-  echo "fuzz: $fuzz_target for ${runs:+$runs executions}${runs:-${seconds}s}"
+  echo "fuzz: $fuzz_target for $(if [ -n "$runs" ]; then echo "$runs executions"; else echo "${seconds}s"; fi)"
   start=$SECONDS
   if (cd fuzz && "${run[@]}" cargo fuzz run --release "$fuzz_target" "$corpus_root/$fuzz_target" \
         -- "${limit[@]}" -max_len=65536 -print_final_stats=1) >"$log" 2>&1; then
