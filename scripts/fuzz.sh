@@ -40,7 +40,7 @@ else
 fi
 
 # "12 files, 34 KiB" for a directory.
-size_of() { echo "$(find "$1" -type f | wc -l) files, $(du -sk "$1" | cut -f1) KiB"; }
+size_of() { echo "$(find "$1" -type f | wc -l) files, $(du -sk --apparent-size "$1" | cut -f1) KiB"; }
 
 summary=()
 for fuzz_target in "${targets[@]}"; do
