@@ -101,8 +101,13 @@ FUZZ_SMOKE_SECONDS ?= 10
 conformance: setup $(CONFORMANCE_PREREQS) ## Every vector through every language; fails on any difference
 	python3 tests/conformance/compare.py rust $(CONFORMANCE_LANGUAGES)
 
-fuzz: ## Fuzz every target for FUZZ_SECONDS (default 60); crashes land in fuzz/artifacts/
+fuzz: ## Fuzz every target for FUZZ_SECONDS (default 60), seeded from fuzz/corpus/; crashes land in fuzz/artifacts/
 	@scripts/fuzz.sh
+
+.PHONY: fuzz-long
+FUZZ_LONG_RUNS ?= 10000000
+fuzz-long: ## Fuzz every target for FUZZ_LONG_RUNS executions (10M; one job, one target at a time, nice 19), then minimize into fuzz/corpus/
+	@FUZZ_RUNS=$(FUZZ_LONG_RUNS) scripts/fuzz.sh
 
 timing: ## Constant-time check (dudect-style Welch t-test); a measurement, not a test
 	cargo run --quiet --release -p bullseye-webhooks --example timing

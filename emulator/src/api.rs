@@ -8,17 +8,17 @@ use std::sync::Arc;
 
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::{Path, State as Shared};
+use axum::extract::{Path, Query, State as Shared};
 use axum::http::{HeaderMap, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
 use serde_json::{Map, Value, json};
 use subtle::ConstantTimeEq;
 
+use crate::clock::{now_ms, rfc3339_ms, uuid_v4};
 use crate::delivery::{self, FirstAttempt};
 use crate::payload;
 use crate::store::{Delivery, LogFilter, WebhookRow};
-use crate::util::{now_ms, rfc3339_ms, url_decode, uuid_v4};
 use crate::{API_PREFIX, State};
 
 /// The documented header.
@@ -367,7 +367,15 @@ fn first_attempt_answer(first: &FirstAttempt, test: bool) -> Value {
 }
 
 /// `GET /partner/webhooks/logs?page&pageSize&type&status&organizationId`.
-async fn logs(Shared(state): Shared<Arc<State>>, headers: HeaderMap, uri: Uri) -> Answer {
+///
+/// The query is read as pairs, in order, rather than into a struct: a name
+/// sent twice keeps its last value instead of failing, and an empty value
+/// means "not given", as before.
+async fn logs(
+    Shared(state): Shared<Arc<State>>,
+    headers: HeaderMap,
+    Query(query): Query<Vec<(String, String)>>,
+) -> Answer {
     authorize(&state, &headers)?;
     let bad = |message: String| problem(StatusCode::BAD_REQUEST, "invalid_request", message);
     let mut filter = LogFilter {
@@ -377,13 +385,11 @@ async fn logs(Shared(state): Shared<Arc<State>>, headers: HeaderMap, uri: Uri) -
         page: 1,
         page_size: DEFAULT_PAGE_SIZE,
     };
-    for pair in uri.query().unwrap_or("").split('&') {
-        let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
-        let value = url_decode(value);
+    for (name, value) in query {
         if value.is_empty() {
             continue;
         }
-        match url_decode(name).as_str() {
+        match name.as_str() {
             "page" => {
                 filter.page = value
                     .parse()

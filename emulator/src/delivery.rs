@@ -7,8 +7,8 @@ use bullseye_webhooks::{SIGNATURE_HEADER, sign};
 use tokio::sync::oneshot;
 
 use crate::State;
+use crate::clock::{now_ms, rfc3339_ms};
 use crate::store::{Attempt, Delivery};
-use crate::util::{now_ms, rfc3339_ms};
 
 /// The waits before each retry, after the previous attempt failed: about 1,
 /// 5 and 30 minutes, as Bullseye's guide says; so at most 3 retries, the last

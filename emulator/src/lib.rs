@@ -3,10 +3,10 @@
 
 mod api;
 pub mod cli;
+mod clock;
 mod delivery;
 mod payload;
 mod store;
-mod util;
 
 use std::fmt;
 use std::net::{Ipv4Addr, SocketAddr, TcpListener};

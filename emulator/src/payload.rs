@@ -2,7 +2,7 @@
 
 use serde_json::json;
 
-use crate::util::{rfc3339_s, uuid_v4};
+use crate::clock::{rfc3339_s, uuid_v4};
 
 /// The identification example of the partner-API page, byte for byte (a
 /// copy of the shared fixture inside the crate, so the published crate builds

@@ -5,7 +5,7 @@ use std::path::Path;
 use rusqlite::{Connection, OptionalExtension, params};
 use serde_json::{Map, Value, json};
 
-use crate::util::{rfc3339_ms, uuid_v4};
+use crate::clock::{rfc3339_ms, uuid_v4};
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS meta (
