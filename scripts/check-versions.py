@@ -30,9 +30,11 @@ def main() -> int:
             if manifest.parent.name != "fuzz":  # cargo fuzz's own workspace, never published
                 problems.append(f"{manifest.relative_to(ROOT)}: version is not `version.workspace = true`")
 
-    pyproject = tomllib.loads((ROOT / "bindings-python" / "pyproject.toml").read_text(encoding="utf-8"))
-    if "version" in pyproject["project"] or "version" not in pyproject["project"].get("dynamic", []):
-        problems.append("bindings-python/pyproject.toml: the version must be dynamic (maturin reads Cargo.toml)")
+    # The library wheel and the CLI wheel (cli/python, maturin's bin packaging).
+    for path in (ROOT / "bindings-python" / "pyproject.toml", ROOT / "cli" / "python" / "pyproject.toml"):
+        pyproject = tomllib.loads(path.read_text(encoding="utf-8"))
+        if "version" in pyproject["project"] or "version" not in pyproject["project"].get("dynamic", []):
+            problems.append(f"{path.relative_to(ROOT)}: the version must be dynamic (maturin reads Cargo.toml)")
 
     manifests = [ROOT / "bindings-node" / "package.json", ROOT / "bindings-wasm" / "package.json"]
     manifests += sorted((ROOT / "bindings-node" / "npm").glob("*/package.json"))
@@ -42,7 +44,8 @@ def main() -> int:
         if data.get("version") != version:
             problems.append(f"{manifest.relative_to(ROOT)}: version {data.get('version')}, not {version}")
         for dependency, wanted in data.get("optionalDependencies", {}).items():
-            if dependency.startswith("bullseye-webhooks") and wanted != version:
+            # bullseye-webhooks-linux-x64-gnu, @bullseye-webhooks/cli-linux-x64-gnu, ...
+            if dependency.lstrip("@").startswith("bullseye-webhooks") and wanted != version:
                 problems.append(f"{manifest.relative_to(ROOT)}: {dependency} pinned at {wanted}, not {version}")
 
     for problem in problems:
