@@ -3,6 +3,9 @@
 // the de-duplication tests: started on a free port of 127.0.0.1, with no
 // persistence, in a temporary folder; killed (and restartable on the same
 // port) by the test. A missing redis-server fails the test, loudly.
+// A port found free may be found free by a test running beside this one too,
+// so the server counts only when the one answering reports this child's pid
+// (as the Rust helper in redis-store/tests does).
 const { spawn } = require('node:child_process');
 const fs = require('node:fs');
 const net = require('node:net');
@@ -22,25 +25,35 @@ function freePort() {
   });
 }
 
-/** Resolves once something accepts connections on 127.0.0.1:port and answers PING. */
-async function answersPing(port, deadline) {
-  while (Date.now() < deadline) {
-    const ok = await new Promise((resolve) => {
+/**
+ * Resolves to the process id the server on 127.0.0.1:port reports (`INFO server`)
+ * once something there answers, or to null once `child` has exited.
+ */
+async function answeringPid(port, deadline, child) {
+  while (child.exitCode === null && child.signalCode === null) {
+    if (Date.now() > deadline) throw new Error(`redis-server did not answer INFO on 127.0.0.1:${port}`);
+    const pid = await new Promise((resolve) => {
       const socket = net.connect(port, '127.0.0.1');
       let reply = '';
       socket.setTimeout(500, () => socket.destroy());
-      socket.once('error', () => resolve(false));
-      socket.once('close', () => resolve(reply.startsWith('+PONG')));
-      socket.on('connect', () => socket.write('PING\r\n'));
+      socket.once('error', () => resolve(null));
+      socket.once('close', () => {
+        const match = /\r\nprocess_id:(\d+)\r\n/.exec(reply);
+        resolve(match ? Number(match[1]) : null);
+      });
+      socket.on('connect', () => socket.write('INFO server\r\n'));
       socket.on('data', (data) => {
         reply += data;
-        if (reply.includes('\r\n')) socket.end();
+        // A bulk reply: `$<length>\r\n<payload>\r\n`; done once it is all in.
+        const head = /^\$(\d+)\r\n/.exec(reply);
+        if (head && Buffer.byteLength(reply) >= head[0].length + Number(head[1]) + 2) socket.end();
+        else if (reply.startsWith('-')) socket.end();
       });
     });
-    if (ok) return;
+    if (pid !== null) return pid;
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
-  throw new Error(`redis-server did not answer PING on 127.0.0.1:${port}`);
+  return null;
 }
 
 class RedisServer {
@@ -58,19 +71,25 @@ class RedisServer {
     }
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bullseye-redis-'));
     const server = new RedisServer(await freePort(), dir);
-    await server.run();
-    return server;
+    for (let attempt = 0; attempt < 20; attempt += 1) {
+      if (await server.run()) return server;
+      await server.kill();
+      server.port = await freePort();
+      server.url = `redis://127.0.0.1:${server.port}`;
+    }
+    throw new Error('redis-server: no free loopback port of its own in 20 tries');
   }
 
+  /** Start on `this.port`; whether the server answering there is this child. */
   async run() {
     const args = ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', this.dir, '--loglevel', 'warning'];
     const child = spawn(REDIS_SERVER, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     this.child = child;
     child.stdout.on('data', (d) => (this.log += d));
     child.stderr.on('data', (d) => (this.log += d));
-    const exited = new Promise((_, reject) => child.once('exit', (code) => reject(new Error(`redis-server exited (${code}): ${this.log}`))));
-    exited.catch(() => {});
-    await Promise.race([answersPing(this.port, Date.now() + 10_000), exited]);
+    // Exiting at start (the port was taken) is not an error here: the caller tries another port.
+    const pid = await answeringPid(this.port, Date.now() + 10_000, child);
+    return pid !== null && pid === child.pid && child.exitCode === null && child.signalCode === null;
   }
 
   /** SIGKILL, as a crash: resolves once the process is gone. */
@@ -85,7 +104,7 @@ class RedisServer {
   /** Start again on the same port (empty: no persistence). */
   async restart() {
     await this.kill();
-    await this.run();
+    if (!(await this.run())) throw new Error(`redis-server did not start again on port ${this.port}: ${this.log}`);
   }
 
   async stop() {
