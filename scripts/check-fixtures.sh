@@ -16,3 +16,8 @@ for file in vectors.json bitnob-vectors.json; do
   sum=$(sha256sum "fixtures/$file")
   echo "fixtures: $file matches generate.py (${sum%% *})"
 done
+# The queue envelope's vectors (fixtures/generate_envelopes.py).
+python3 "$tmp/fixtures/generate_envelopes.py" >/dev/null
+cmp -s "$tmp/fixtures/envelope-vectors.json" fixtures/envelope-vectors.json \
+  || { echo "fixtures/envelope-vectors.json is stale: run 'python3 fixtures/generate_envelopes.py' and commit it" >&2; exit 1; }
+echo "fixtures: envelope-vectors.json matches generate_envelopes.py"

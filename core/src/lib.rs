@@ -23,6 +23,8 @@ mod visit;
 // A second sender, on the same reader and events.
 mod bitnob;
 mod webhook;
+// The queue envelope, on the verifiers.
+mod envelope;
 // `http::HeaderMap` adapters, after everything they call.
 #[cfg(feature = "http")]
 mod http_headers;
@@ -30,6 +32,9 @@ mod http_headers;
 pub use bitnob::{
     BITNOB_EVENT_HEADER, BITNOB_SIGNATURE_HEADER, BITNOB_TIMESTAMP_HEADER, BitnobWebhook,
     DEFAULT_BITNOB_TOLERANCE, secret_last4, sign_bitnob, sign_bitnob_legacy,
+};
+pub use envelope::{
+    ENVELOPE_VERSION, Envelope, EnvelopeError, EnvelopeScheme, INVALID_ENVELOPE, OpenError,
 };
 pub use error::{ERROR_CODES, ERROR_HTTP_STATUSES, Error};
 pub use event::{CheckedEvent, Event, GenericEvent, VISITOR_IDENTIFIED};
