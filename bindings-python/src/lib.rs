@@ -10,9 +10,11 @@ use pyo3::types::PyTuple;
 // errors and args: exceptions and argument conversion; values: JSON as
 // Python objects; records: the classes built from the core's schema;
 // mismatches, events, visits; verifiers: Webhook and BitnobWebhook;
-// dedupe: the memory store and claim helpers; signing: for senders.
+// dedupe: the memory store and claim helpers; envelope: the queue
+// envelope and the Redis Streams hand-off's constants; signing: for senders.
 mod args;
 mod dedupe;
+mod envelope;
 mod errors;
 mod events;
 mod mismatches;
@@ -37,6 +39,7 @@ fn _native(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_class::<records::VisitCompany>()?;
     module.add_class::<mismatches::PyMismatch>()?;
     module.add_class::<dedupe::PyMemoryStore>()?;
+    envelope::register(module)?;
     module.add_function(wrap_pyfunction!(dedupe::new_claim_token, module)?)?;
     module.add_function(wrap_pyfunction!(dedupe::redis_claim_reply, module)?)?;
     module.add_function(wrap_pyfunction!(dedupe::redis_complete_reply, module)?)?;

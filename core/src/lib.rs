@@ -7,8 +7,10 @@
 // helpers, the schema and its reader, events and visits, the verifiers'
 // shared parts, Bitnob, then the Bullseye verifier.
 pub mod delivery;
+// The Redis Streams hand-off's layout and scripts (a leaf).
 mod error;
 mod hex;
+pub mod queue;
 mod text;
 mod time;
 // New webhook secrets, from the OS's random source (not on wasm32).

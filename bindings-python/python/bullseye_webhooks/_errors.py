@@ -11,6 +11,7 @@ __all__ = [
     "PayloadError",
     "ERROR_CODES",
     "StoreUnavailable",
+    "InvalidEnvelope",
     "error_for",
 ]
 
@@ -78,6 +79,19 @@ class StoreUnavailable(Exception):
     secret or a password."""
 
     code = "store_unavailable"
+
+    def __reduce__(self):  # type: ignore[no-untyped-def]
+        return (type(self), self.args)
+
+
+class InvalidEnvelope(ValueError):
+    """A queue envelope that cannot be read or does not fit the verifier
+    opening it: not JSON, another version, a field missing or unknown,
+    another scheme, or a key that is not its delivery's. Not a
+    `WebhookError`: the queue produced it, and trying again cannot help (a
+    worker moves it to the dead letters). Its message never holds the body."""
+
+    code = "invalid_envelope"
 
     def __reduce__(self):  # type: ignore[no-untyped-def]
         return (type(self), self.args)

@@ -57,6 +57,23 @@ __all__ = [
     "MAX_JSON_DEPTH",
     "ERROR_CODES",
     "ERROR_HTTP_STATUSES",
+    "Envelope",
+    "make_envelope",
+    "open_envelope",
+    "retry_delay_ms",
+    "ENVELOPE_VERSION",
+    "DEFAULT_QUEUE_STREAM",
+    "DEFAULT_QUEUE_GROUP",
+    "RETRY_SET_SUFFIX",
+    "DEAD_LETTER_SUFFIX",
+    "DEFAULT_QUEUE_LEASE_MS",
+    "DEFAULT_MAX_ATTEMPTS",
+    "DEFAULT_RETRY_DELAY_MS",
+    "DEFAULT_MAX_RETRY_DELAY_MS",
+    "DEFAULT_CLAIM_IDLE_MS",
+    "QUEUE_FAIL_SCRIPT",
+    "QUEUE_PROMOTE_SCRIPT",
+    "QUEUE_ACK_SCRIPT",
 ]
 
 _Body = Union[bytes, bytearray, memoryview, str]
@@ -187,3 +204,51 @@ def new_claim_token() -> str: ...
 def redis_claim_reply(reply: int, token: str) -> _ClaimTuple: ...
 def redis_complete_reply(reply: int) -> _Completion: ...
 def retry_after_secs(remaining_ms: int) -> int: ...
+
+# The queue envelope and the Redis Streams hand-off (bullseye_webhooks.queue).
+ENVELOPE_VERSION: Final[int]
+DEFAULT_QUEUE_STREAM: Final[str]
+DEFAULT_QUEUE_GROUP: Final[str]
+RETRY_SET_SUFFIX: Final[str]
+DEAD_LETTER_SUFFIX: Final[str]
+DEFAULT_QUEUE_LEASE_MS: Final[int]
+DEFAULT_MAX_ATTEMPTS: Final[int]
+DEFAULT_RETRY_DELAY_MS: Final[int]
+DEFAULT_MAX_RETRY_DELAY_MS: Final[int]
+DEFAULT_CLAIM_IDLE_MS: Final[int]
+QUEUE_FAIL_SCRIPT: Final[str]
+QUEUE_PROMOTE_SCRIPT: Final[str]
+QUEUE_ACK_SCRIPT: Final[str]
+_Scheme = Literal["bullseye_event", "visit", "bitnob"]
+
+@final
+class Envelope:
+    @staticmethod
+    def from_json(data: str | bytes, *, max_body_bytes: int = ...) -> Envelope: ...
+    def to_json(self) -> str: ...
+    @property
+    def scheme(self) -> _Scheme: ...
+    @property
+    def key(self) -> str: ...
+    @property
+    def received_at_ms(self) -> int: ...
+    @property
+    def headers(self) -> dict[str, str]: ...
+    @property
+    def body(self) -> bytes: ...
+    def __eq__(self, other: object, /) -> bool: ...
+    def __ne__(self, other: object, /) -> bool: ...
+    __hash__: None  # type: ignore[assignment]
+
+def make_envelope(
+    verifier: Webhook | BitnobWebhook,
+    body: _Body,
+    headers: _Headers,
+    *,
+    scheme: _Scheme | None = None,
+    received_at: datetime | float | None = None,
+) -> Envelope: ...
+def open_envelope(
+    verifier: Webhook | BitnobWebhook, envelope: Envelope | str | bytes
+) -> VisitorIdentifiedEvent | GenericEvent | Visit: ...
+def retry_delay_ms(attempt: int, first_ms: int, max_ms: int) -> int: ...

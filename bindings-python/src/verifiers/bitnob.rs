@@ -15,7 +15,7 @@ use crate::events::py_event;
 /// the legacy HMAC-SHA512 one, one secret or several (rotation).
 #[pyclass(frozen, module = "bullseye_webhooks._native", name = "BitnobWebhook")]
 pub(crate) struct PyBitnobWebhook {
-    inner: core::BitnobWebhook,
+    pub(crate) inner: core::BitnobWebhook,
 }
 
 impl PyBitnobWebhook {

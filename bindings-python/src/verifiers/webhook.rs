@@ -15,7 +15,7 @@ use crate::visits::py_visit;
 /// A verifier holding one secret or several (rotation).
 #[pyclass(frozen, module = "bullseye_webhooks._native", name = "Webhook")]
 pub(crate) struct PyWebhook {
-    inner: core::Webhook,
+    pub(crate) inner: core::Webhook,
 }
 
 impl PyWebhook {

@@ -1,0 +1,467 @@
+"""Hand deliveries to a queue: answer at once, process in workers.
+
+The receiver verifies a delivery, claims its key in a de-duplication store,
+adds its envelope to a Redis stream and answers 202 at once; workers read
+the stream in a consumer group, verify the envelope again (any tolerance
+counted from when it was received), run the handler, complete the claim and
+acknowledge the message. A handler that raises is tried again with an
+exponential backoff, and after `max_attempts` the message goes to a
+dead-letter stream with the reason. A worker that dies holding a message
+loses it to another worker after `claim_idle` seconds (`XAUTOCLAIM`).
+
+    from bullseye_webhooks import Webhook, RedisStore
+    from bullseye_webhooks.queue import QueueReceiver, QueueWorker, RedisStreamQueue
+
+    client = redis.Redis.from_url(url, socket_timeout=5, socket_connect_timeout=5)
+    queue, store = RedisStreamQueue(client), RedisStore(client)
+    receiver = QueueReceiver(Webhook(secret), queue, store)      # in the web app
+    answer = receiver.receive(raw_body, request.headers)         # .status, .body, .headers
+
+    QueueWorker(Webhook(secret), queue, store, handle).run()     # in each worker process
+
+The stream's layout and scripts, the envelope and the retry delays are the
+Rust core's, so Node workers and receivers share the same stream.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+import time
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any, Callable, Literal, Optional, Union
+
+from . import _native
+from ._errors import InvalidEnvelope, StoreUnavailable, WebhookError
+from ._http import Answer, refusal
+from ._native import Envelope, make_envelope, open_envelope
+
+__all__ = [
+    "Envelope",
+    "InvalidEnvelope",
+    "QueueReceiver",
+    "QueueUnavailable",
+    "QueueWorker",
+    "RedisStreamQueue",
+    "make_envelope",
+    "open_envelope",
+]
+
+#: The integrations' logger: settled messages at DEBUG, retries and dead
+#: letters at WARNING/ERROR; keys and reasons, never a body.
+logger = logging.getLogger("bullseye_webhooks.queue")
+
+Seconds = Union[float, timedelta]
+
+
+def _seconds(value: Seconds, what: str) -> float:
+    seconds = value.total_seconds() if isinstance(value, timedelta) else float(value)
+    if not seconds > 0:
+        raise ValueError(f"{what} must be a positive number of seconds or a timedelta")
+    return seconds
+
+
+def _ms(seconds: float) -> int:
+    return max(1, round(seconds * 1000))
+
+
+class QueueUnavailable(Exception):
+    """The queue (Redis) could not be reached or did not answer in time."""
+
+    code = "queue_unavailable"
+
+
+@dataclass(frozen=True)
+class Message:
+    """One message read from the stream."""
+
+    id: str
+    envelope: str
+    token: str
+    attempt: int
+    #: Times the group delivered it (1 unless a worker lost it before).
+    deliveries: int = 1
+
+
+class RedisStreamQueue:
+    """A Redis stream and consumer group, through a redis-py `redis.Redis`
+    client (created with `socket_timeout`, longer than `block`).
+
+    `stream` (default `bullseye-webhooks:{queue}`) holds the messages; its
+    retry set is `stream + ":retry"` and its dead letters `stream + ":dead"`.
+    `group` is the consumer group (created on first use, from the start of
+    the stream).
+    """
+
+    def __init__(
+        self,
+        client: Any,
+        *,
+        stream: str = _native.DEFAULT_QUEUE_STREAM,
+        group: str = _native.DEFAULT_QUEUE_GROUP,
+    ) -> None:
+        import redis
+
+        self._errors: tuple[type[BaseException], ...] = (redis.RedisError, OSError)
+        self._response_error = redis.ResponseError
+        self.client = client
+        self.stream = stream
+        self.group = group
+        self.retry_set = stream + _native.RETRY_SET_SUFFIX
+        self.dead_letters = stream + _native.DEAD_LETTER_SUFFIX
+        self._fail = client.register_script(_native.QUEUE_FAIL_SCRIPT)
+        self._promote = client.register_script(_native.QUEUE_PROMOTE_SCRIPT)
+        self._ack = client.register_script(_native.QUEUE_ACK_SCRIPT)
+        self._group_ready = False
+
+    def __repr__(self) -> str:
+        return f"RedisStreamQueue(stream={self.stream!r}, group={self.group!r})"
+
+    def _call(self, what: str, run: Callable[[], Any]) -> Any:
+        try:
+            return run()
+        except self._errors as error:
+            raise QueueUnavailable(f"queue_unavailable: Redis {what}: {type(error).__name__}: {error}") from error
+
+    def ensure_group(self) -> None:
+        """Create the consumer group (and the stream) unless it exists."""
+        try:
+            self._call("XGROUP CREATE", lambda: self.client.xgroup_create(self.stream, self.group, id="0", mkstream=True))
+        except QueueUnavailable as error:
+            if "BUSYGROUP" not in str(error):
+                raise
+        self._group_ready = True
+
+    def enqueue(self, envelope: Envelope, token: str) -> str:
+        """Add an envelope (and its claim's token) as attempt 1: the message id."""
+        fields = {"envelope": envelope.to_json(), "token": token, "attempt": "1"}
+        reply = self._call("XADD", lambda: self.client.xadd(self.stream, fields))
+        return reply.decode() if isinstance(reply, bytes) else str(reply)
+
+    def _with_group(self, what: str, run: Callable[[], Any]) -> Any:
+        """`run()`, creating the group first, and again if Redis lost it (a restart without persistence)."""
+        if not self._group_ready:
+            self.ensure_group()
+        try:
+            return self._call(what, run)
+        except QueueUnavailable as error:
+            if "NOGROUP" not in str(error):
+                raise
+            self.ensure_group()
+            return self._call(what, run)
+
+    def read(self, consumer: str, count: int, block_ms: int) -> list[Message]:
+        """New messages for `consumer` (waiting up to `block_ms`)."""
+        reply = self._with_group(
+            "XREADGROUP",
+            lambda: self.client.xreadgroup(self.group, consumer, {self.stream: ">"}, count=count, block=block_ms),
+        )
+        return [m for _, entries in (reply or []) for m in self._messages(entries)]
+
+    def reclaim(self, consumer: str, idle_ms: int, count: int) -> list[Message]:
+        """Messages other consumers have held for `idle_ms` or more, now `consumer`'s (XAUTOCLAIM)."""
+        reply = self._with_group(
+            "XAUTOCLAIM",
+            lambda: self.client.xautoclaim(self.stream, self.group, consumer, idle_ms, "0-0", count=count),
+        )
+        messages = self._messages(reply[1] if reply else [])
+        for index, message in enumerate(messages):
+            pending = self._pending(message.id)
+            if pending:
+                messages[index] = Message(
+                    message.id, message.envelope, message.token, message.attempt, int(pending[0]["times_delivered"])
+                )
+        return messages
+
+    def _pending(self, message_id: str) -> Any:
+        """XPENDING's entry for one message: its consumer, idle time and times delivered."""
+        return self._call(
+            "XPENDING", lambda: self.client.xpending_range(self.stream, self.group, message_id, message_id, 1)
+        )
+
+    def _messages(self, entries: Any) -> list[Message]:
+        out = []
+        for message_id, fields in entries or []:
+            if fields is None:  # deleted while pending
+                continue
+            text = {_text(k): _text(v) for k, v in fields.items()}
+            try:
+                attempt = int(text.get("attempt", "1"))
+            except ValueError:
+                attempt = 1
+            out.append(Message(_text(message_id), text.get("envelope", ""), text.get("token", ""), attempt))
+        return out
+
+    def promote(self, count: int = 100) -> int:
+        """Move the due retries back onto the stream: how many."""
+        return int(self._call("promote", lambda: self._promote(keys=[self.stream, self.retry_set], args=[count])))
+
+    def ack(self, message: Message) -> bool:
+        """Acknowledge and delete a settled message; False when another worker already did."""
+        reply = self._call("ack", lambda: self._ack(keys=[self.stream], args=[self.group, message.id]))
+        return int(reply) == 1
+
+    def fail(self, message: Message, reason: str, *, max_attempts: int, delay_ms: int) -> str:
+        """Schedule the message again after `delay_ms`, or (at `max_attempts`; 0: now) dead-letter it:
+        "retry", "dead", or "gone" (another worker settled it)."""
+        reply = self._call(
+            "fail",
+            lambda: self._fail(
+                keys=[self.stream, self.retry_set, self.dead_letters],
+                args=[self.group, message.id, message.envelope, message.token, message.attempt, max_attempts, delay_ms, reason],
+            ),
+        )
+        return {1: "retry", 2: "dead"}.get(int(reply), "gone")
+
+    def dead(self, count: int = 100) -> list[dict[str, str]]:
+        """The oldest dead letters (their fields), for inspection."""
+        entries = self._call("XRANGE", lambda: self.client.xrange(self.dead_letters, count=count))
+        return [{"id": _text(i), **{_text(k): _text(v) for k, v in f.items()}} for i, f in entries]
+
+
+def _text(value: Any) -> str:
+    return value.decode() if isinstance(value, bytes) else str(value)
+
+
+class QueueReceiver:
+    """The receiving half: `receive(body, headers)` verifies the delivery,
+    claims its key in `dedupe` (any store: `RedisStore`, `SQLiteStore`,
+    `MemoryStore` in one process) for `lease` (default 10 minutes, longer
+    than a message waits and is retried), adds its envelope to `queue`, and
+    answers 202 `{"queued": true}` without running any handler.
+
+    The other answers are those of the de-duplication: 200
+    `{"duplicate": true}`, 409 `delivery_in_flight` with `Retry-After`,
+    503 `store_unavailable`; 503 `{"error": "queue_unavailable"}` with
+    `Retry-After` when the stream cannot be written (the claim is then
+    released, so the sender's retry is handled); and the refusals of
+    verification (400, 401, 413, with `{"error": code}`).
+
+    `scheme`: "visit" for fingerprinting-api visits on a `Webhook`;
+    otherwise the verifier's own (Bullseye events, Bitnob).
+    """
+
+    def __init__(
+        self,
+        verifier: Any,
+        queue: RedisStreamQueue,
+        dedupe: Any,
+        *,
+        scheme: Optional[Literal["bullseye_event", "visit", "bitnob"]] = None,
+        lease: Seconds = _native.DEFAULT_QUEUE_LEASE_MS / 1000,
+        retry_after: Seconds = _native.STORE_RETRY_AFTER,
+    ) -> None:
+        if not all(callable(getattr(dedupe, name, None)) for name in ("claim", "complete", "release")):
+            raise TypeError("dedupe must be a store: an object with claim, complete and release")
+        self.verifier = verifier
+        self.queue = queue
+        self.dedupe = dedupe
+        self.scheme = scheme
+        self.lease = _seconds(lease, "lease")
+        self.retry_after = str(max(1, round(_seconds(retry_after, "retry_after"))))
+
+    def __repr__(self) -> str:
+        return f"QueueReceiver({self.verifier!r}, {self.queue!r}, dedupe={self.dedupe!r})"
+
+    def receive(self, body: Any, headers: Any) -> Answer:
+        """Verify, claim, enqueue: the HTTP answer to give (`status`, `body`, `headers`)."""
+        try:
+            envelope = make_envelope(self.verifier, body, headers, scheme=self.scheme)
+        except WebhookError as error:
+            status, payload = refusal(error)
+            return Answer(status, payload)
+        key = envelope.key
+        try:
+            claim = self.dedupe.claim(key, self.lease)
+        except StoreUnavailable as error:
+            logger.warning("the de-duplication store failed (%s); answering 503 for delivery %s", error, key)
+            return Answer(503, {"error": "store_unavailable"}, {"Retry-After": self.retry_after})
+        if claim.outcome == "duplicate":
+            return Answer(200, {"duplicate": True})
+        if claim.outcome == "in_flight":
+            return Answer(409, {"error": "delivery_in_flight"}, {"Retry-After": str(claim.retry_after or 1)})
+        try:
+            self.queue.enqueue(envelope, claim.token)
+        except QueueUnavailable as error:
+            logger.warning("the queue failed (%s); answering 503 for delivery %s", error, key)
+            self._release(key, claim.token)
+            return Answer(503, {"error": "queue_unavailable"}, {"Retry-After": self.retry_after})
+        return Answer(202, {"queued": True})
+
+    def _release(self, key: str, token: str) -> None:
+        try:
+            self.dedupe.release(key, token)
+        except StoreUnavailable as error:
+            # The claim then holds the key until its lease ends; the sender's
+            # retry after that is handled.
+            logger.error("could not release delivery %s after the queue failed (%s)", key, error)
+
+
+@dataclass
+class _Counts:
+    handled: int = 0
+    duplicates: int = 0
+    retried: int = 0
+    dead: int = 0
+    reclaimed: int = 0
+
+
+class QueueWorker:
+    """The processing half: reads `queue` as `consumer` (default
+    host-pid), and for each message opens its envelope with `verifier`
+    (verified again; tolerance from received-at), checks the claim in
+    `dedupe` (a delivery already done is acknowledged without running the
+    handler), calls `handler(event)` (a visit for "visit" envelopes),
+    completes the claim for `retention`, and acknowledges the message.
+
+    A handler that raises is tried again after `retry_delay` seconds,
+    doubling up to `max_retry_delay`, and after `max_attempts` the message
+    goes to the dead letters (`queue.dead()`) with the exception's type and
+    message as the reason, and its claim is released. An envelope that
+    cannot be opened (`InvalidEnvelope`, or verification failing again) is
+    dead-lettered at once. Messages another worker has held for
+    `claim_idle` seconds are taken over: keep it longer than the slowest
+    handler. A message lost by workers more than `max_attempts` times is
+    dead-lettered too.
+    """
+
+    def __init__(
+        self,
+        verifier: Any,
+        queue: RedisStreamQueue,
+        dedupe: Any,
+        handler: Callable[[Any], Any],
+        *,
+        consumer: Optional[str] = None,
+        max_attempts: int = _native.DEFAULT_MAX_ATTEMPTS,
+        retry_delay: Seconds = _native.DEFAULT_RETRY_DELAY_MS / 1000,
+        max_retry_delay: Seconds = _native.DEFAULT_MAX_RETRY_DELAY_MS / 1000,
+        claim_idle: Seconds = _native.DEFAULT_CLAIM_IDLE_MS / 1000,
+        lease: Seconds = _native.DEFAULT_QUEUE_LEASE_MS / 1000,
+        retention: Seconds = _native.DEFAULT_RETENTION,
+        block: Seconds = 1.0,
+        batch: int = 10,
+    ) -> None:
+        if not (isinstance(max_attempts, int) and max_attempts >= 1):
+            raise ValueError("max_attempts must be a positive integer")
+        self.verifier = verifier
+        self.queue = queue
+        self.dedupe = dedupe
+        self.handler = handler
+        self.consumer = consumer or f"{socket.gethostname()}-{os.getpid()}"
+        self.max_attempts = max_attempts
+        self.retry_delay_ms = _ms(_seconds(retry_delay, "retry_delay"))
+        self.max_retry_delay_ms = _ms(_seconds(max_retry_delay, "max_retry_delay"))
+        self.claim_idle_ms = _ms(_seconds(claim_idle, "claim_idle"))
+        self.lease = _seconds(lease, "lease")
+        self.retention = _seconds(retention, "retention")
+        self.block_ms = _ms(_seconds(block, "block"))
+        self.batch = batch
+        self.counts = _Counts()
+
+    def __repr__(self) -> str:
+        return f"QueueWorker({self.queue!r}, consumer={self.consumer!r})"
+
+    def run(self, stop: Optional[threading.Event] = None) -> None:
+        """Process messages until `stop` is set. A queue that fails is tried again each second."""
+        stop = stop or threading.Event()
+        while not stop.is_set():
+            try:
+                self.run_once()
+            except QueueUnavailable as error:
+                logger.warning("the queue failed (%s); trying again in 1 s", error)
+                stop.wait(1.0)
+
+    def run_once(self) -> int:
+        """One round: move due retries back, take over idle messages, read new ones,
+        and process them: how many messages were processed."""
+        self.queue.promote()
+        messages = self.queue.reclaim(self.consumer, self.claim_idle_ms, self.batch)
+        self.counts.reclaimed += len(messages)
+        if not messages:
+            messages = self.queue.read(self.consumer, self.batch, self.block_ms)
+        for message in messages:
+            self.process(message)
+        return len(messages)
+
+    def process(self, message: Message) -> str:
+        """Process one message: "handled", "duplicate", "retry", "dead" or "gone"."""
+        if message.deliveries > self.max_attempts:
+            return self._dead(message, f"lost by workers {message.deliveries} times (crashed or too slow)", None)
+        try:
+            envelope = Envelope.from_json(message.envelope, max_body_bytes=self.verifier.max_body_bytes)
+        except InvalidEnvelope as error:
+            return self._dead(message, f"{error.code}: {error}", None)
+        try:
+            delivery = open_envelope(self.verifier, envelope)
+        except (InvalidEnvelope, WebhookError) as error:
+            return self._dead(message, f"{error.code}: {error}", envelope.key)
+        key, token = envelope.key, message.token
+        try:
+            claim = self.dedupe.claim(key, self.lease)
+        except StoreUnavailable as error:
+            return self._retry(message, f"store_unavailable: {error}", key)
+        if claim.outcome == "duplicate":
+            # Done before (a worker died between its done mark and its ack).
+            self.queue.ack(message)
+            self.counts.duplicates += 1
+            logger.debug("delivery %s was handled before; message %s acknowledged", key, message.id)
+            return "duplicate"
+        if claim.outcome == "new":
+            token = claim.token  # the receiver's lease had ended: hold a new one
+        try:
+            self.handler(delivery)
+        except Exception as error:  # noqa: BLE001 - kept as the reason, retried
+            return self._retry(message, f"{type(error).__name__}: {error}", key, token)
+        self._complete(key, token)
+        self.queue.ack(message)
+        self.counts.handled += 1
+        return "handled"
+
+    def _complete(self, key: str, token: str) -> None:
+        """The done mark, tried for up to a few seconds: the handler ran, so
+        the message is acknowledged either way (a copy arriving after the
+        lease may then be handled again, which is logged)."""
+        delay = 0.05
+        for attempt in range(8):
+            try:
+                self.dedupe.complete(key, token, self.retention)
+                return
+            except StoreUnavailable as error:
+                if attempt == 7:
+                    logger.error("could not mark delivery %s done (%s): a copy after its lease may run again", key, error)
+                    return
+                time.sleep(delay)
+                delay = min(delay * 2, 1.0)
+
+    def _retry(self, message: Message, reason: str, key: str, token: Optional[str] = None) -> str:
+        delay = _native.retry_delay_ms(message.attempt, self.retry_delay_ms, self.max_retry_delay_ms)
+        outcome = self.queue.fail(message, reason, max_attempts=self.max_attempts, delay_ms=delay)
+        if outcome == "retry":
+            self.counts.retried += 1
+            logger.warning(
+                "delivery %s failed on attempt %d of %d (%s); trying again in %d ms",
+                key, message.attempt, self.max_attempts, reason, delay,
+            )
+        elif outcome == "dead":
+            self._dead_lettered(message, reason, key, token)
+        return outcome
+
+    def _dead(self, message: Message, reason: str, key: Optional[str]) -> str:
+        outcome = self.queue.fail(message, reason, max_attempts=0, delay_ms=0)
+        if outcome == "dead":
+            self._dead_lettered(message, reason, key, message.token)
+        return outcome
+
+    def _dead_lettered(self, message: Message, reason: str, key: Optional[str], token: Optional[str]) -> None:
+        self.counts.dead += 1
+        logger.error("delivery %s moved to the dead letters after attempt %d: %s", key, message.attempt, reason)
+        if key is not None and token:
+            # Not handled: a retry of the sender (or a replay) may take it.
+            try:
+                self.dedupe.release(key, token)
+            except StoreUnavailable as error:
+                logger.error("could not release delivery %s (%s)", key, error)
