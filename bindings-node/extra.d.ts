@@ -296,3 +296,127 @@ declare module 'node:http' {
     bullseyeVisit?: Visit;
   }
 }
+
+// ---------------------------------------------------------------------------
+// Hand deliveries to a queue (queue.js): the envelope and Redis Streams
+
+/** A signature scheme an envelope names. */
+export type EnvelopeScheme = 'bullseye_event' | 'visit' | 'bitnob';
+
+/** A verified delivery as a queue carries it; `toJson()` is the core's one form. */
+export class Envelope {
+  static fromJson(data: string | Uint8Array, options?: { maxBodyBytes?: number }): Envelope;
+  readonly scheme: EnvelopeScheme;
+  readonly key: string;
+  /** Milliseconds since the epoch. */
+  readonly receivedAtMs: number;
+  /** The scheme's headers, lower-case names. */
+  readonly headers: Readonly<Record<string, string>>;
+  /** The raw body, exactly as received. */
+  readonly body: Buffer;
+  toJson(): string;
+}
+
+/** An envelope that cannot be read or does not fit its verifier (not a WebhookError). */
+export class InvalidEnvelopeError extends Error {
+  readonly name: 'InvalidEnvelopeError';
+  readonly code: 'invalid_envelope';
+}
+
+/** The queue (Redis) could not be reached or did not answer in time. */
+export class QueueUnavailableError extends Error {
+  readonly name: 'QueueUnavailableError';
+  readonly code: 'queue_unavailable';
+}
+
+/** Verify a delivery and make its envelope; any tolerance counts from `receivedAt` (default now). */
+export function makeEnvelope(
+  verifier: Webhook | BitnobWebhook,
+  body: string | Uint8Array,
+  headers: Record<string, string | string[] | undefined> | Headers | Iterable<[string, string]>,
+  options?: { scheme?: EnvelopeScheme; receivedAt?: Date | number },
+): Envelope;
+
+/** Verify an envelope's delivery again (tolerance from its received-at) and check its key. */
+export function openEnvelope(verifier: Webhook | BitnobWebhook, envelope: Envelope | string | Uint8Array): BullseyeEvent | BitnobEvent | Visit;
+
+/** One message of the stream. */
+export interface QueueMessage {
+  id: string;
+  envelope: string;
+  token: string;
+  attempt: number;
+  deliveries: number;
+}
+
+export interface RedisStreamQueueOptions {
+  /** Default `bullseye-webhooks:{queue}`; the retry set and dead letters add `:retry` and `:dead`. */
+  stream?: string;
+  group?: string;
+  /** Seconds per call (default 5). */
+  timeout?: number;
+}
+
+/** A Redis stream and consumer group through an ioredis or node-redis client (one per worker: reads block it). */
+export class RedisStreamQueue {
+  constructor(client: IoredisClientLike | { sendCommand(args: any, ...rest: any[]): Promise<unknown> }, options?: RedisStreamQueueOptions);
+  readonly stream: string;
+  readonly group: string;
+  readonly retrySet: string;
+  readonly deadLetters: string;
+  ensureGroup(): Promise<void>;
+  enqueue(envelope: Envelope, token: string): Promise<string>;
+  read(consumer: string, count: number, blockMs: number): Promise<QueueMessage[]>;
+  reclaim(consumer: string, idleMs: number, count: number): Promise<QueueMessage[]>;
+  promote(count?: number): Promise<number>;
+  ack(message: QueueMessage): Promise<boolean>;
+  fail(message: QueueMessage, reason: string, options: { maxAttempts: number; delayMs: number }): Promise<'retry' | 'dead' | 'gone'>;
+  dead(count?: number): Promise<Array<Record<string, string>>>;
+}
+
+/** An HTTP answer of the queue receiver. */
+export interface QueueAnswer {
+  status: number;
+  body: Record<string, unknown>;
+  headers: Record<string, string>;
+}
+
+/** Verifies, claims, enqueues, and answers 202 `{ queued: true }` at once. */
+export class QueueReceiver {
+  constructor(
+    verifier: Webhook | BitnobWebhook,
+    queue: RedisStreamQueue,
+    dedupe: DeliveryStore,
+    options?: { scheme?: EnvelopeScheme; lease?: number; retryAfter?: number },
+  );
+  receive(body: string | Uint8Array, headers: Record<string, string | string[] | undefined> | Headers): Promise<QueueAnswer>;
+}
+
+export interface QueueWorkerOptions {
+  consumer?: string;
+  maxAttempts?: number;
+  /** Seconds. */
+  retryDelay?: number;
+  maxRetryDelay?: number;
+  claimIdle?: number;
+  lease?: number;
+  retention?: number;
+  block?: number;
+  batch?: number;
+  logger?: DedupeLogger;
+}
+
+/** Reads the stream, verifies again, runs the handler, completes the claim, acknowledges; retries, dead-letters, takes over. */
+export class QueueWorker {
+  constructor(
+    verifier: Webhook | BitnobWebhook,
+    queue: RedisStreamQueue,
+    dedupe: DeliveryStore,
+    handler: (delivery: any) => unknown,
+    options?: QueueWorkerOptions,
+  );
+  readonly counts: { handled: number; duplicates: number; retried: number; dead: number; reclaimed: number };
+  run(signal?: AbortSignal): Promise<void>;
+  runOnce(): Promise<number>;
+  process(message: QueueMessage): Promise<'handled' | 'duplicate' | 'retry' | 'dead' | 'gone'>;
+}

@@ -19,6 +19,7 @@ const { fastifyPlugin } = require('./integrations/fastify.js');
 const { koaMiddleware } = require('./integrations/koa.js');
 const { lambdaHandler } = require('./integrations/lambda.js');
 const { MemoryStore, RedisStore, StoreUnavailableError } = require('./integrations/stores.js');
+const { Envelope, InvalidEnvelopeError, QueueUnavailableError, RedisStreamQueue, QueueReceiver, QueueWorker, makeEnvelope, openEnvelope } = require('./queue.js');
 
 /**
  * A verifier for one webhook endpoint (see webhooks.js), with `handler`:
@@ -59,6 +60,14 @@ module.exports = {
   MemoryStore,
   RedisStore,
   StoreUnavailableError,
+  Envelope,
+  InvalidEnvelopeError,
+  QueueUnavailableError,
+  RedisStreamQueue,
+  QueueReceiver,
+  QueueWorker,
+  makeEnvelope,
+  openEnvelope,
   expressMiddleware,
   fastifyPlugin,
   koaMiddleware,

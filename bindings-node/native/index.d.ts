@@ -108,6 +108,21 @@ export interface DeliveryDefaults {
   memoryCapacity: number
 }
 
+/**
+ * Whether the envelope `data`, opened as `scheme` into a delivery keyed
+ * `key`, fits it (the same scheme and key); throws `invalid_envelope`.
+ */
+export declare function envelopeCheckOpened(data: string, scheme: string, key: string): void
+
+/**
+ * The JSON of the envelope of a delivery the package's verifier accepted:
+ * `flat` the request's headers as `[name, value, ...]` (the scheme's kept).
+ */
+export declare function envelopeFromVerified(scheme: string, key: string, receivedAtMs: number, flat: Array<string>, body: string | Buffer): string
+
+/** An envelope's JSON, checked and in the one form (as the core writes it). */
+export declare function envelopeRead(data: string | Buffer, maxBodyBytes: number): string
+
 /** The core's error codes, in the order the checks run. */
 export declare function errorCodes(): Array<string>
 
@@ -149,6 +164,37 @@ export declare function newClaimToken(): string
  */
 export declare function parseVisit(body: string | Buffer, strict: boolean): string
 
+/** The Redis Streams hand-off's defaults and scripts. */
+export declare function queueLayout(): QueueLayout
+
+/** The Redis Streams hand-off's defaults and scripts. */
+export interface QueueLayout {
+  /** The default stream. */
+  stream: string
+  /** The default consumer group. */
+  group: string
+  /** The retry set's suffix. */
+  retrySuffix: string
+  /** The dead-letter stream's suffix. */
+  deadSuffix: string
+  /** The receiver's lease, in milliseconds. */
+  leaseMs: number
+  /** The most attempts. */
+  maxAttempts: number
+  /** The first retry delay, in milliseconds. */
+  retryDelayMs: number
+  /** The longest retry delay, in milliseconds. */
+  maxRetryDelayMs: number
+  /** The idle time after which a message is taken over, in milliseconds. */
+  claimIdleMs: number
+  /** The script that retries or dead-letters a failed message. */
+  failScript: string
+  /** The script that moves due retries back onto the stream. */
+  promoteScript: string
+  /** The script that acknowledges and deletes a handled message. */
+  ackScript: string
+}
+
 /** The core's Lua scripts, which every Redis store runs. */
 export declare function redisScripts(): RedisScripts
 
@@ -161,6 +207,9 @@ export interface RedisScripts {
   /** Deletes a claim, only if it still holds the token. */
   release: string
 }
+
+/** The delay before the next attempt after attempt `attempt` (from 1) failed, in milliseconds. */
+export declare function retryDelayMs(attempt: number, firstMs: number, maxMs: number): number
 
 /** The last 4 characters of `secret`, as Bitnob's dashboard shows them. */
 export declare function secretLast4(secret: string | Buffer): string

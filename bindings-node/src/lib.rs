@@ -20,6 +20,9 @@ use napi::Status;
 use napi::bindgen_prelude::{BufferSlice, Either};
 use napi_derive::napi;
 
+// The queue envelope and the Redis Streams hand-off's layout.
+pub mod envelope;
+
 /// The error code JavaScript sees: one of the core's codes, or a N-API
 /// status name for a conversion the JavaScript entry should have prevented.
 pub struct Code(String);

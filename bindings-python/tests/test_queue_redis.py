@@ -69,6 +69,7 @@ def test_receiver_answers_at_once_and_a_worker_handles_each_delivery_once(parts:
     handled: list[Any] = []
     worker = QueueWorker(WEBHOOK, queue, store, handled.append, block=0.1)
     drain(worker, lambda: len(handled) == 1)
+    assert worker.counts.reclaimed == 0  # read as new, not taken over
     assert handled[0].event_type == "visitor.identified"
     assert handled[0].delivery_key == key_of("s1")
     # Done: a later copy is a duplicate and is not enqueued again.

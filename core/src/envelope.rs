@@ -364,6 +364,42 @@ impl Envelope {
         }
     }
 
+    /// An envelope of a delivery the caller verified itself (a binding
+    /// whose verification builds its own event, such as Node's): the
+    /// scheme's headers kept, the others dropped. A worker verifies it
+    /// again anyway. Errors (`invalid_envelope`): an empty key, a body
+    /// that is not UTF-8 (no verified body is).
+    pub fn from_verified<'a>(
+        scheme: EnvelopeScheme,
+        key: &str,
+        received_at: SystemTime,
+        headers: impl IntoIterator<Item = (&'a str, &'a str)>,
+        body: &[u8],
+    ) -> Result<Envelope, EnvelopeError> {
+        if key.is_empty() {
+            return Err(EnvelopeError::new("the envelope's key is empty"));
+        }
+        let body = std::str::from_utf8(body)
+            .map_err(|_| EnvelopeError::new("the body is not UTF-8, so it was not verified"))?;
+        let headers: Vec<(&str, &str)> = headers.into_iter().collect();
+        Ok(Envelope::verified(
+            scheme,
+            key.to_owned(),
+            received_at,
+            &headers,
+            body,
+        ))
+    }
+
+    /// Whether this envelope, opened as `scheme` into a delivery whose key
+    /// is `key`, fits: the same scheme and the same key as it carries. (The
+    /// verifiers' `open_envelope` check this; a binding that verifies by
+    /// itself calls it.)
+    pub fn check_opened(&self, scheme: EnvelopeScheme, key: &str) -> Result<(), EnvelopeError> {
+        self.expect(scheme)?;
+        self.expect_key(key)
+    }
+
     /// The envelope's value of `name` (one of its scheme's headers), or "".
     fn header(&self, name: &str) -> &str {
         self.headers.get(name).map_or("", String::as_str)
