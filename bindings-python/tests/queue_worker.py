@@ -2,7 +2,8 @@
 REDIS_URL and records each delivery it handles in SIDE_EFFECTS (one line per
 handler call that finished: "done <key>"), with "start <key>" before.
 With HANG_ON set, the handler of that key hangs after "start" (the test
-kills the process there)."""
+kills the process there). With FAIL_ONCE, the handler of each key ending in
+that text fails the first time any worker runs it ("failed <key>")."""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ from bullseye_webhooks.queue import QueueWorker, RedisStreamQueue
 def main() -> None:
     url, secret, side_effects = os.environ["REDIS_URL"], os.environ["SECRET"], os.environ["SIDE_EFFECTS"]
     hang_on = os.environ.get("HANG_ON")
+    fail_once = os.environ.get("FAIL_ONCE")
     client = redis.Redis.from_url(url, socket_timeout=5, socket_connect_timeout=5)
     queue = RedisStreamQueue(client, stream=os.environ["STREAM"])
     store = RedisStore(client, prefix=os.environ["PREFIX"])
@@ -31,6 +33,12 @@ def main() -> None:
         if key == hang_on:
             while True:
                 time.sleep(60)
+        if fail_once and key.endswith(fail_once):
+            with open(side_effects, "a+", encoding="utf-8") as f:
+                f.seek(0)
+                if f"failed {key} " not in f.read():
+                    f.write(f"failed {key} {os.getpid()}\n")
+                    raise RuntimeError("failing once, as asked")
         with open(side_effects, "a", encoding="utf-8") as f:
             f.write(f"done {key} {os.getpid()}\n")
 
