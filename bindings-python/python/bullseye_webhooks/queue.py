@@ -32,7 +32,7 @@ import threading
 import time
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any, Callable, Literal, Optional, Union
+from typing import Any, Callable, Literal, Optional, Protocol, Union
 
 from . import _native
 from ._errors import InvalidEnvelope, StoreUnavailable, WebhookError
@@ -40,8 +40,11 @@ from ._http import Answer, refusal
 from ._native import Envelope, make_envelope, open_envelope
 
 __all__ = [
+    "DeliveryRunner",
     "Envelope",
+    "EnvelopeQueue",
     "InvalidEnvelope",
+    "Outcome",
     "QueueReceiver",
     "QueueUnavailable",
     "QueueWorker",
@@ -226,12 +229,21 @@ def _text(value: Any) -> str:
     return value.decode() if isinstance(value, bytes) else str(value)
 
 
+class EnvelopeQueue(Protocol):
+    """What a receiver enqueues into: `RedisStreamQueue`, or Celery's
+    `bullseye_webhooks.celery.CeleryQueue`. A queue that cannot take the
+    envelope raises `QueueUnavailable`."""
+
+    def enqueue(self, envelope: Envelope, token: str) -> str: ...
+
+
 class QueueReceiver:
     """The receiving half: `receive(body, headers)` verifies the delivery,
     claims its key in `dedupe` (any store: `RedisStore`, `SQLiteStore`,
     `MemoryStore` in one process) for `lease` (default 10 minutes, longer
-    than a message waits and is retried), adds its envelope to `queue`, and
-    answers 202 `{"queued": true}` without running any handler.
+    than a message waits and is retried), adds its envelope to `queue` (a
+    `RedisStreamQueue`, or Celery's `CeleryQueue`), and answers 202
+    `{"queued": true}` without running any handler.
 
     The other answers are those of the de-duplication: 200
     `{"duplicate": true}`, 409 `delivery_in_flight` with `Retry-After`,
@@ -247,7 +259,7 @@ class QueueReceiver:
     def __init__(
         self,
         verifier: Any,
-        queue: RedisStreamQueue,
+        queue: EnvelopeQueue,
         dedupe: Any,
         *,
         scheme: Optional[Literal["bullseye_event", "visit", "bitnob"]] = None,
@@ -361,6 +373,7 @@ class QueueWorker:
         self.block_ms = _ms(_seconds(block, "block"))
         self.batch = batch
         self.counts = _Counts()
+        self.runner = DeliveryRunner(verifier, dedupe, handler, lease=self.lease, retention=self.retention)
 
     def __repr__(self) -> str:
         return f"QueueWorker({self.queue!r}, consumer={self.consumer!r})"
@@ -390,36 +403,99 @@ class QueueWorker:
     def process(self, message: Message) -> str:
         """Process one message: "handled", "duplicate", "retry", "dead" or "gone"."""
         if message.deliveries > self.max_attempts:
-            return self._dead(message, f"lost by workers {message.deliveries} times (crashed or too slow)", None)
+            reason = f"lost by workers {message.deliveries} times (crashed or too slow)"
+            return self._dead(message, reason, None, None)
+        outcome = self.runner.run(message.envelope, message.token)
+        if outcome.kind == "invalid":
+            return self._dead(message, outcome.reason, outcome.key, outcome.token)
+        if outcome.kind == "failed":
+            return self._retry(message, outcome.reason, outcome.key, outcome.token)
+        self.queue.ack(message)
+        if outcome.kind == "duplicate":
+            self.counts.duplicates += 1
+        else:
+            self.counts.handled += 1
+        return outcome.kind
+
+    def _retry(self, message: Message, reason: str, key: Optional[str], token: Optional[str]) -> str:
+        delay = _native.retry_delay_ms(message.attempt, self.retry_delay_ms, self.max_retry_delay_ms)
+        outcome = self.queue.fail(message, reason, max_attempts=self.max_attempts, delay_ms=delay)
+        if outcome == "retry":
+            self.counts.retried += 1
+            logger.warning(
+                "delivery %s failed on attempt %d of %d (%s); trying again in %d ms",
+                key, message.attempt, self.max_attempts, reason, delay,
+            )
+        elif outcome == "dead":
+            self._dead_lettered(message, reason, key, token)
+        return outcome
+
+    def _dead(self, message: Message, reason: str, key: Optional[str], token: Optional[str]) -> str:
+        outcome = self.queue.fail(message, reason, max_attempts=0, delay_ms=0)
+        if outcome == "dead":
+            self._dead_lettered(message, reason, key, token)
+        return outcome
+
+    def _dead_lettered(self, message: Message, reason: str, key: Optional[str], token: Optional[str]) -> None:
+        self.counts.dead += 1
+        logger.error("delivery %s moved to the dead letters after attempt %d: %s", key, message.attempt, reason)
+        self.runner.release(key, token)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What `DeliveryRunner.run` did with one envelope: "handled",
+    "duplicate" (done before: nothing ran), "failed" (the handler raised,
+    or the store failed: try again) or "invalid" (the envelope cannot be
+    opened: never try again); the delivery's key and the claim's token when
+    known, and the reason of a failure."""
+
+    kind: Literal["handled", "duplicate", "failed", "invalid"]
+    key: Optional[str] = None
+    token: Optional[str] = None
+    reason: str = ""
+
+
+class DeliveryRunner:
+    """What every worker does with one envelope, whatever carries it (the
+    Redis stream, Celery): open it with `verifier` (verified again,
+    tolerance from received-at), check the claim in `dedupe` (done before:
+    nothing runs; the receiver's lease ended: a new claim), call
+    `handler(event)`, and mark the key done (tried for a few seconds)."""
+
+    def __init__(self, verifier: Any, dedupe: Any, handler: Callable[[Any], Any], *, lease: float, retention: float) -> None:
+        self.verifier = verifier
+        self.dedupe = dedupe
+        self.handler = handler
+        self.lease = lease
+        self.retention = retention
+
+    def run(self, envelope_json: Union[str, bytes], token: str) -> Outcome:
         try:
-            envelope = Envelope.from_json(message.envelope, max_body_bytes=self.verifier.max_body_bytes)
+            envelope = Envelope.from_json(envelope_json, max_body_bytes=self.verifier.max_body_bytes)
         except InvalidEnvelope as error:
-            return self._dead(message, f"{error.code}: {error}", None)
+            return Outcome("invalid", reason=f"{error.code}: {error}")
+        key = envelope.key
         try:
             delivery = open_envelope(self.verifier, envelope)
         except (InvalidEnvelope, WebhookError) as error:
-            return self._dead(message, f"{error.code}: {error}", envelope.key)
-        key, token = envelope.key, message.token
+            return Outcome("invalid", key, token, f"{error.code}: {error}")
         try:
             claim = self.dedupe.claim(key, self.lease)
         except StoreUnavailable as error:
-            return self._retry(message, f"store_unavailable: {error}", key)
+            return Outcome("failed", key, token, f"store_unavailable: {error}")
         if claim.outcome == "duplicate":
             # Done before (a worker died between its done mark and its ack).
-            self.queue.ack(message)
-            self.counts.duplicates += 1
-            logger.debug("delivery %s was handled before; message %s acknowledged", key, message.id)
-            return "duplicate"
+            logger.debug("delivery %s was handled before; acknowledged without running the handler", key)
+            return Outcome("duplicate", key, token)
         if claim.outcome == "new":
-            token = claim.token  # the receiver's lease had ended: hold a new one
+            token = claim.token or token  # the receiver's lease had ended: hold a new one
         try:
             self.handler(delivery)
         except Exception as error:  # noqa: BLE001 - kept as the reason, retried
-            return self._retry(message, f"{type(error).__name__}: {error}", key, token)
+            return Outcome("failed", key, token, f"{type(error).__name__}: {error}")
         self._complete(key, token)
-        self.queue.ack(message)
-        self.counts.handled += 1
-        return "handled"
+        return Outcome("handled", key, token)
 
     def _complete(self, key: str, token: str) -> None:
         """The done mark, tried for up to a few seconds: the handler ran, so
@@ -437,31 +513,11 @@ class QueueWorker:
                 time.sleep(delay)
                 delay = min(delay * 2, 1.0)
 
-    def _retry(self, message: Message, reason: str, key: str, token: Optional[str] = None) -> str:
-        delay = _native.retry_delay_ms(message.attempt, self.retry_delay_ms, self.max_retry_delay_ms)
-        outcome = self.queue.fail(message, reason, max_attempts=self.max_attempts, delay_ms=delay)
-        if outcome == "retry":
-            self.counts.retried += 1
-            logger.warning(
-                "delivery %s failed on attempt %d of %d (%s); trying again in %d ms",
-                key, message.attempt, self.max_attempts, reason, delay,
-            )
-        elif outcome == "dead":
-            self._dead_lettered(message, reason, key, token)
-        return outcome
-
-    def _dead(self, message: Message, reason: str, key: Optional[str]) -> str:
-        outcome = self.queue.fail(message, reason, max_attempts=0, delay_ms=0)
-        if outcome == "dead":
-            self._dead_lettered(message, reason, key, message.token)
-        return outcome
-
-    def _dead_lettered(self, message: Message, reason: str, key: Optional[str], token: Optional[str]) -> None:
-        self.counts.dead += 1
-        logger.error("delivery %s moved to the dead letters after attempt %d: %s", key, message.attempt, reason)
-        if key is not None and token:
-            # Not handled: a retry of the sender (or a replay) may take it.
-            try:
-                self.dedupe.release(key, token)
-            except StoreUnavailable as error:
-                logger.error("could not release delivery %s (%s)", key, error)
+    def release(self, key: Optional[str], token: Optional[str]) -> None:
+        """Release a dead-lettered delivery's claim: a retry of the sender (or a replay) may take it."""
+        if key is None or not token:
+            return
+        try:
+            self.dedupe.release(key, token)
+        except StoreUnavailable as error:
+            logger.error("could not release delivery %s (%s)", key, error)
