@@ -420,3 +420,25 @@ export class QueueWorker {
   runOnce(): Promise<number>;
   process(message: QueueMessage): Promise<'handled' | 'duplicate' | 'retry' | 'dead' | 'gone'>;
 }
+
+/** A BullMQ Queue, as far as BullmqQueue uses it. */
+export interface BullmqQueueLike {
+  add(name: string, data: unknown, options?: unknown): Promise<{ id?: string | null }>;
+}
+
+/** The receiver's queue on a BullMQ Queue: jobs with the envelope and the claim's token. */
+export class BullmqQueue {
+  constructor(queue: BullmqQueueLike, options?: { name?: string; maxAttempts?: number; timeout?: number });
+  enqueue(envelope: Envelope, token: string): Promise<string>;
+}
+
+/** The BullMQ Worker's `settings.backoffStrategy`: the core's delays (seconds). */
+export function bullmqBackoff(options?: { retryDelay?: number; maxRetryDelay?: number }): (attemptsMade: number) => number;
+
+/** The BullMQ Worker's processor: verify again, claim check, handler, done mark. */
+export function bullmqProcessor(
+  verifier: Webhook | BitnobWebhook,
+  dedupe: DeliveryStore,
+  handler: (delivery: any) => unknown,
+  options: { UnrecoverableError: new (message?: string) => Error; lease?: number; retention?: number; logger?: DedupeLogger },
+): (job: { data: { envelope: string; token: string }; attemptsMade: number; opts?: { attempts?: number }; updateData(data: unknown): Promise<unknown> }) => Promise<string>;

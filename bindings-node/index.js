@@ -19,6 +19,7 @@ const { fastifyPlugin } = require('./integrations/fastify.js');
 const { koaMiddleware } = require('./integrations/koa.js');
 const { lambdaHandler } = require('./integrations/lambda.js');
 const { MemoryStore, RedisStore, StoreUnavailableError } = require('./integrations/stores.js');
+const { BullmqQueue, bullmqBackoff, bullmqProcessor } = require('./integrations/bullmq.js');
 const { Envelope, InvalidEnvelopeError, QueueUnavailableError, RedisStreamQueue, QueueReceiver, QueueWorker, makeEnvelope, openEnvelope } = require('./queue.js');
 
 /**
@@ -68,6 +69,9 @@ module.exports = {
   QueueWorker,
   makeEnvelope,
   openEnvelope,
+  BullmqQueue,
+  bullmqBackoff,
+  bullmqProcessor,
   expressMiddleware,
   fastifyPlugin,
   koaMiddleware,

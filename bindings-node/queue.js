@@ -469,6 +469,7 @@ class QueueWorker {
     this.retentionMs = positiveMs(retention, 'retention');
     this.blockMs = positiveMs(block, 'block');
     this.counts = { handled: 0, duplicates: 0, retried: 0, dead: 0, reclaimed: 0 };
+    this.runner = new DeliveryRunner(verifier, dedupe, handler, { leaseMs: this.leaseMs, retentionMs: this.retentionMs, logger });
   }
 
   /** Process messages until `signal` (an AbortSignal) aborts; a queue that fails is tried again each second. */
@@ -499,58 +500,13 @@ class QueueWorker {
     if (message.deliveries > this.maxAttempts) {
       return this.#dead(message, `lost by workers ${message.deliveries} times (crashed or too slow)`, null, null);
     }
-    let envelope;
-    let delivery;
-    try {
-      envelope = Envelope.fromJson(message.envelope, { maxBodyBytes: this.verifier.maxBodyBytes });
-      delivery = openEnvelope(this.verifier, envelope);
-    } catch (error) {
-      if (!(error instanceof InvalidEnvelopeError || error instanceof WebhookError)) throw error;
-      return this.#dead(message, `${error.code}: ${error.message}`, envelope?.key ?? null, message.token);
-    }
-    const { key } = envelope;
-    let token = message.token;
-    let claim;
-    try {
-      claim = await this.dedupe.claim(key, this.leaseMs);
-    } catch (error) {
-      if (error?.code !== 'store_unavailable') throw error;
-      return this.#retry(message, `store_unavailable: ${error.message}`, key, token);
-    }
-    if (claim.outcome === 'duplicate') {
-      // Done before (a worker died between its done mark and its ack).
-      await this.queue.ack(message);
-      this.counts.duplicates += 1;
-      return 'duplicate';
-    }
-    if (claim.outcome === 'new') token = claim.token; // the receiver's lease had ended
-    try {
-      await this.handler(delivery);
-    } catch (error) {
-      return this.#retry(message, `${error?.name ?? 'Error'}: ${error?.message ?? String(error)}`, key, token);
-    }
-    await this.#complete(key, token);
+    const outcome = await this.runner.run(message.envelope, message.token);
+    if (outcome.kind === 'invalid') return this.#dead(message, outcome.reason, outcome.key, outcome.token);
+    if (outcome.kind === 'failed') return this.#retry(message, outcome.reason, outcome.key, outcome.token);
     await this.queue.ack(message);
-    this.counts.handled += 1;
-    return 'handled';
-  }
-
-  /** The done mark, tried for a few seconds: the handler ran, so the message is acknowledged either way. */
-  async #complete(key, token) {
-    let delay = 50;
-    for (let attempt = 1; ; attempt += 1) {
-      try {
-        await this.dedupe.complete(key, token, this.retentionMs);
-        return;
-      } catch (error) {
-        if (attempt === 8) {
-          this.logger.error(`bullseye-webhooks: could not mark delivery ${key} done (${error.message}): a copy after its lease may run again`);
-          return;
-        }
-        await new Promise((resolve) => setTimeout(resolve, delay));
-        delay = Math.min(delay * 2, 1000);
-      }
-    }
+    if (outcome.kind === 'duplicate') this.counts.duplicates += 1;
+    else this.counts.handled += 1;
+    return outcome.kind;
   }
 
   async #retry(message, reason, key, token) {
@@ -574,16 +530,83 @@ class QueueWorker {
   async #deadLettered(message, reason, key, token) {
     this.counts.dead += 1;
     this.logger.error(`bullseye-webhooks: delivery ${key} moved to the dead letters after attempt ${message.attempt}: ${reason}`);
-    if (key !== null && token) {
-      // Not handled: a retry of the sender (or a replay) may take it.
-      await Promise.resolve(this.dedupe.release(key, token)).catch((error) => {
-        this.logger.error(`bullseye-webhooks: could not release delivery ${key} (${error.message})`);
-      });
+    await this.runner.release(key, token);
+  }
+}
+
+/**
+ * What every worker does with one envelope, whatever carries it (the Redis
+ * stream, BullMQ): open it with `verifier` (verified again, tolerance from
+ * received-at), check the claim in `dedupe` (done before: nothing runs; the
+ * receiver's lease ended: a new claim), await `handler(event)`, and mark the
+ * key done (tried for a few seconds). `run` resolves to `{ kind, key, token,
+ * reason }`: 'handled', 'duplicate', 'failed' (try again) or 'invalid'
+ * (never try again).
+ */
+class DeliveryRunner {
+  constructor(verifier, dedupe, handler, { leaseMs, retentionMs, logger = console }) {
+    Object.assign(this, { verifier, dedupe, handler, leaseMs, retentionMs, logger });
+  }
+
+  async run(envelopeJson, token) {
+    let envelope;
+    let delivery;
+    try {
+      envelope = Envelope.fromJson(envelopeJson, { maxBodyBytes: this.verifier.maxBodyBytes });
+      delivery = openEnvelope(this.verifier, envelope);
+    } catch (error) {
+      if (!(error instanceof InvalidEnvelopeError || error instanceof WebhookError)) throw error;
+      return { kind: 'invalid', key: envelope?.key ?? null, token, reason: `${error.code}: ${error.message}` };
     }
+    const { key } = envelope;
+    let claim;
+    try {
+      claim = await this.dedupe.claim(key, this.leaseMs);
+    } catch (error) {
+      if (error?.code !== 'store_unavailable') throw error;
+      return { kind: 'failed', key, token, reason: `store_unavailable: ${error.message}` };
+    }
+    // Done before (a worker died between its done mark and its ack).
+    if (claim.outcome === 'duplicate') return { kind: 'duplicate', key, token, reason: '' };
+    if (claim.outcome === 'new') token = claim.token; // the receiver's lease had ended
+    try {
+      await this.handler(delivery);
+    } catch (error) {
+      return { kind: 'failed', key, token, reason: `${error?.name ?? 'Error'}: ${error?.message ?? String(error)}` };
+    }
+    await this.#complete(key, token);
+    return { kind: 'handled', key, token, reason: '' };
+  }
+
+  /** The done mark, tried for a few seconds: the handler ran, so the message is acknowledged either way. */
+  async #complete(key, token) {
+    let delay = 50;
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        await this.dedupe.complete(key, token, this.retentionMs);
+        return;
+      } catch (error) {
+        if (attempt === 8) {
+          this.logger.error(`bullseye-webhooks: could not mark delivery ${key} done (${error.message}): a copy after its lease may run again`);
+          return;
+        }
+        await new Promise((resolve) => setTimeout(resolve, delay));
+        delay = Math.min(delay * 2, 1000);
+      }
+    }
+  }
+
+  /** Release a dead-lettered delivery's claim: a retry of the sender (or a replay) may take it. */
+  async release(key, token) {
+    if (key === null || key === undefined || !token) return;
+    await Promise.resolve(this.dedupe.release(key, token)).catch((error) => {
+      this.logger.error(`bullseye-webhooks: could not release delivery ${key} (${error.message})`);
+    });
   }
 }
 
 module.exports = {
+  DeliveryRunner,
   Envelope,
   InvalidEnvelopeError,
   QueueUnavailableError,
@@ -592,4 +615,6 @@ module.exports = {
   QueueWorker,
   makeEnvelope,
   openEnvelope,
+  positiveMs,
+  queueLayout,
 };
