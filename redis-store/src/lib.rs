@@ -12,6 +12,8 @@ use bullseye_webhooks::delivery::{
 };
 pub use redis;
 
+pub mod queue;
+
 /// How long opening a connection may take before the call fails.
 pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(1);
 /// How long Redis may take to answer one command before the call fails.
