@@ -120,3 +120,8 @@ def own_redis_server(tmp_path: pathlib.Path) -> Any:
     server.start()
     yield server
     server.stop()
+
+
+def side_effect_lines(path: pathlib.Path) -> list[list[str]]:
+    """The lines a queue test's handlers wrote ("start|done|failed <key> <pid>"), split."""
+    return [line.split() for line in path.read_text().splitlines()] if path.exists() else []

@@ -20,6 +20,7 @@ from typing import Any, Iterator
 
 import pytest
 import redis
+from conftest import side_effect_lines as lines
 
 from bullseye_webhooks import RedisStore, Webhook, sign
 from bullseye_webhooks.celery import CeleryQueue
@@ -89,10 +90,6 @@ def delivery(session: str) -> tuple[bytes, dict[str, str]]:
 
 def key_of(session: str) -> str:
     return f"bullseye:org_c:visitor.identified:{session}"
-
-
-def lines(path: pathlib.Path) -> list[list[str]]:
-    return [line.split() for line in path.read_text().splitlines()] if path.exists() else []
 
 
 def wait(until: Any, seconds: float, what: str) -> None:

@@ -17,6 +17,7 @@ from typing import Any, Callable
 
 import pytest
 import redis
+from conftest import side_effect_lines as lines
 
 from bullseye_webhooks import MemoryStore, RedisStore, Webhook, sign
 from bullseye_webhooks.queue import QueueReceiver, QueueWorker, RedisStreamQueue, make_envelope
@@ -182,10 +183,6 @@ def start_worker(redis_url: str, queue: RedisStreamQueue, store: RedisStore, sid
                                stdout=subprocess.PIPE, text=True)
     assert process.stdout is not None and process.stdout.readline().strip() == "ready"
     return process
-
-
-def lines(path: pathlib.Path) -> list[list[str]]:
-    return [line.split() for line in path.read_text().splitlines()] if path.exists() else []
 
 
 def test_a_worker_killed_mid_message_loses_it_to_another_which_handles_it_once(

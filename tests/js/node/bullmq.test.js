@@ -9,10 +9,10 @@ const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 const crypto = require('node:crypto');
-const { spawn } = require('node:child_process');
 const { lib } = require('../impl.js');
 const { requireDev } = require('./http.js');
 const { RedisServer } = require('./redis-server.js');
+const { startWorker, lines, doneCounts, killAll } = require('./worker-process.js');
 
 const { Queue, Worker, UnrecoverableError } = requireDev('bullmq');
 const Redis = requireDev('ioredis');
@@ -113,41 +113,29 @@ test('BullMQ: an envelope changed in the queue fails at once, without the handle
   assert.deepEqual(handled, []);
 });
 
-function startWorker(name, store, sideEffects, hangOn = '') {
-  const child = spawn(process.execPath, [path.join(__dirname, 'bullmq-worker.js')], {
-    env: { ...process.env, REDIS_URL: redis.url, SECRET, SIDE_EFFECTS: sideEffects, QUEUE: name, PREFIX: store.prefix, HANG_ON: hangOn },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  return new Promise((resolve, reject) => {
-    child.once('error', reject);
-    child.stdout.once('data', (data) => (String(data).startsWith('ready') ? resolve(child) : reject(new Error(String(data)))));
-  });
+function start(name, store, sideEffects, hangOn = '') {
+  return startWorker(path.join(__dirname, 'bullmq-worker.js'), { REDIS_URL: redis.url, SECRET, SIDE_EFFECTS: sideEffects, QUEUE: name, PREFIX: store.prefix, HANG_ON: hangOn });
 }
 
-function lines(file) {
-  return fs.existsSync(file) ? fs.readFileSync(file, 'utf8').split('\n').filter(Boolean).map((line) => line.split(' ')) : [];
-}
 
 test('BullMQ: a worker killed mid-job loses it to another, which handles it once', async () => {
   const { name, store, receiver } = setup();
   const sideEffects = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'bullseye-bullmq-')), 'side-effects');
   const sessions = Array.from({ length: 5 }, (_, i) => `k${i}`);
   for (const session of sessions) assert.equal((await receiver.receive(...delivery(session))).status, 202);
-  const doomed = await startWorker(name, store, sideEffects, keyOf('k0'));
+  const doomed = await start(name, store, sideEffects, keyOf('k0'));
   let survivor;
   try {
     await waitFor(() => lines(sideEffects).some(([what, key]) => what === 'start' && key === keyOf('k0')), 20000, 'k0 never started');
     doomed.kill('SIGKILL');
     await new Promise((resolve) => (doomed.exitCode !== null || doomed.signalCode !== null ? resolve() : doomed.once('exit', resolve)));
-    survivor = await startWorker(name, store, sideEffects);
+    survivor = await start(name, store, sideEffects);
     await waitFor(() => lines(sideEffects).filter(([what]) => what === 'done').length === sessions.length, 30000, 'not every job was handled');
     await sleep(3000); // past the lock: nothing runs twice later either
   } finally {
-    for (const child of [doomed, survivor]) if (child && child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    killAll([doomed, survivor]);
   }
-  const done = {};
-  for (const [what, key] of lines(sideEffects)) if (what === 'done') done[key] = (done[key] ?? 0) + 1;
-  assert.deepEqual(done, Object.fromEntries(sessions.map((s) => [keyOf(s), 1])));
+  assert.deepEqual(doneCounts(sideEffects), Object.fromEntries(sessions.map((s) => [keyOf(s), 1])));
   const k0 = lines(sideEffects).filter(([, key]) => key === keyOf('k0'));
   assert.deepEqual(k0.map(([what]) => what), ['start', 'start', 'done']);
   assert.equal(k0[0][2], String(doomed.pid));

@@ -8,11 +8,11 @@ const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
-const { spawn } = require('node:child_process');
 const crypto = require('node:crypto');
 const { lib } = require('../impl.js');
 const { requireDev } = require('./http.js');
 const { RedisServer } = require('./redis-server.js');
+const { startWorker, lines, doneCounts, killAll } = require('./worker-process.js');
 
 const Redis = requireDev('ioredis');
 const { Webhook, MemoryStore, RedisStore, RedisStreamQueue, QueueReceiver, QueueWorker, makeEnvelope, sign, deliveryKeyOf } = lib;
@@ -168,27 +168,17 @@ test('the queue down answers 503 queue_unavailable and releases the claim', asyn
   assert.equal(store.claim(keyOf('s7'), 60000).outcome, 'new');
 });
 
-function startWorker(queue, store, sideEffects, hangOn = '') {
-  const child = spawn(process.execPath, [path.join(__dirname, 'queue-worker.js')], {
-    env: { ...process.env, REDIS_URL: redis.url, SECRET, SIDE_EFFECTS: sideEffects, STREAM: queue.stream, PREFIX: store.prefix, HANG_ON: hangOn },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  return new Promise((resolve, reject) => {
-    child.once('error', reject);
-    child.stdout.once('data', (data) => (String(data).startsWith('ready') ? resolve(child) : reject(new Error(String(data)))));
-  });
+function start(queue, store, sideEffects, hangOn = '') {
+  return startWorker(path.join(__dirname, 'queue-worker.js'), { REDIS_URL: redis.url, SECRET, SIDE_EFFECTS: sideEffects, STREAM: queue.stream, PREFIX: store.prefix, HANG_ON: hangOn });
 }
 
-function lines(file) {
-  return fs.existsSync(file) ? fs.readFileSync(file, 'utf8').split('\n').filter(Boolean).map((line) => line.split(' ')) : [];
-}
 
 test('a worker killed mid-message loses it to another, which handles it once', async () => {
   const { queue, store, raw } = parts();
   const sideEffects = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'bullseye-queue-')), 'side-effects');
   const receiver = new QueueReceiver(webhook, queue, store);
   const sessions = Array.from({ length: 20 }, (_, i) => `k${i}`);
-  const doomed = await startWorker(queue, store, sideEffects, keyOf('k0'));
+  const doomed = await start(queue, store, sideEffects, keyOf('k0'));
   let survivor;
   try {
     for (const session of sessions) assert.equal((await receiver.receive(...delivery(session))).status, 202);
@@ -199,7 +189,7 @@ test('a worker killed mid-message loses it to another, which handles it once', a
     }
     doomed.kill('SIGKILL');
     await new Promise((resolve) => (doomed.exitCode !== null || doomed.signalCode !== null ? resolve() : doomed.once('exit', resolve)));
-    survivor = await startWorker(queue, store, sideEffects);
+    survivor = await start(queue, store, sideEffects);
     deadline = Date.now() + 30000;
     while (lines(sideEffects).filter(([what]) => what === 'done').length < sessions.length) {
       assert.ok(Date.now() < deadline, 'the deliveries were not all handled');
@@ -207,11 +197,9 @@ test('a worker killed mid-message loses it to another, which handles it once', a
     }
     await sleep(1500); // past the take-over idle time: nothing runs twice later either
   } finally {
-    for (const child of [doomed, survivor]) if (child && child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    killAll([doomed, survivor]);
   }
-  const done = {};
-  for (const [what, key] of lines(sideEffects)) if (what === 'done') done[key] = (done[key] ?? 0) + 1;
-  assert.deepEqual(done, Object.fromEntries(sessions.map((s) => [keyOf(s), 1])));
+  assert.deepEqual(doneCounts(sideEffects), Object.fromEntries(sessions.map((s) => [keyOf(s), 1])));
   const k0 = lines(sideEffects).filter(([, key]) => key === keyOf('k0'));
   assert.deepEqual(k0.map(([what]) => what), ['start', 'start', 'done']);
   assert.equal(k0[0][2], String(doomed.pid));
