@@ -447,9 +447,17 @@ fn millis_since_epoch(at: SystemTime) -> u64 {
     })
 }
 
-/// The body as text: a body that passed the checks is UTF-8.
-fn text(body: &[u8]) -> Result<&str, Error> {
-    std::str::from_utf8(body).map_err(|_| Error::InvalidBody("the body is not UTF-8".to_owned()))
+/// The envelope of a body its verifier just accepted (so UTF-8).
+fn made(
+    scheme: EnvelopeScheme,
+    key: String,
+    received_at: SystemTime,
+    headers: &[(&str, &str)],
+    body: &[u8],
+) -> Result<Envelope, Error> {
+    let text = std::str::from_utf8(body)
+        .map_err(|_| Error::InvalidBody("the body is not UTF-8".to_owned()))?;
+    Ok(Envelope::verified(scheme, key, received_at, headers, text))
 }
 
 impl Webhook {
@@ -466,13 +474,14 @@ impl Webhook {
         let headers: Vec<(&str, &str)> = headers.into_iter().collect();
         let signature = find_header(headers.iter().copied(), SIGNATURE_HEADER).unwrap_or_default();
         let checked = self.check_event_at(body, &signature, received_at)?;
-        Ok(Envelope::verified(
+        let key = checked.delivery_key(body);
+        made(
             EnvelopeScheme::BullseyeEvent,
-            checked.delivery_key(body),
+            key,
             received_at,
             &headers,
-            text(body)?,
-        ))
+            body,
+        )
     }
 
     /// Verify a fingerprinting-api visit as [`Webhook::construct_visit`]
@@ -487,13 +496,8 @@ impl Webhook {
         let signature =
             find_header(headers.iter().copied(), VISIT_SIGNATURE_HEADER).unwrap_or_default();
         let checked = self.check_visit(body, &signature)?;
-        Ok(Envelope::verified(
-            EnvelopeScheme::Visit,
-            checked.delivery_key(body),
-            received_at,
-            &headers,
-            text(body)?,
-        ))
+        let key = checked.delivery_key(body);
+        made(EnvelopeScheme::Visit, key, received_at, &headers, body)
     }
 
     /// Verify a `bullseye_event` envelope's delivery again, the tolerance
@@ -535,13 +539,8 @@ impl BitnobWebhook {
     ) -> Result<Envelope, Error> {
         let headers: Vec<(&str, &str)> = headers.into_iter().collect();
         let checked = self.check_event_at(body, headers.iter().copied(), received_at)?;
-        Ok(Envelope::verified(
-            EnvelopeScheme::Bitnob,
-            checked.delivery_key(body),
-            received_at,
-            &headers,
-            text(body)?,
-        ))
+        let key = checked.delivery_key(body);
+        made(EnvelopeScheme::Bitnob, key, received_at, &headers, body)
     }
 
     /// Verify a `bitnob` envelope's delivery again, the replay window
