@@ -422,10 +422,29 @@ class QueueReceiver {
       await this.queue.enqueue(envelope, claim.token);
     } catch (error) {
       if (!(error instanceof QueueUnavailableError)) throw error;
-      await Promise.resolve(this.dedupe.release(envelope.key, claim.token)).catch(() => {});
+      this.#release(envelope.key, claim.token);
       return { status: 503, body: { error: 'queue_unavailable' }, headers: { 'Retry-After': this.retryAfter } };
     }
     return { status: 202, body: { queued: true }, headers: {} };
+  }
+
+  /**
+   * Release the claim of a delivery that was not queued, in the background:
+   * when the store fails too (one Redis down for both), tried again 50 ms
+   * doubling to 1 s until the lease would end anyway (else every copy would
+   * get 409 for the whole lease).
+   */
+  #release(key, token) {
+    const deadline = Date.now() + this.leaseMs;
+    const attempt = (delay) => {
+      Promise.resolve()
+        .then(() => this.dedupe.release(key, token))
+        .catch(() => {
+          if (Date.now() + delay >= deadline) return;
+          setTimeout(() => attempt(Math.min(delay * 2, 1000)), delay).unref();
+        });
+    };
+    attempt(50);
   }
 }
 

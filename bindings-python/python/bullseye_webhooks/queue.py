@@ -304,12 +304,29 @@ class QueueReceiver:
         return Answer(202, {"queued": True})
 
     def _release(self, key: str, token: str) -> None:
+        """Release the claim of a delivery that was not queued. When the
+        store fails too (one Redis down for both), it is tried again in the
+        background, 50 ms doubling to 1 s, until the lease would end anyway:
+        otherwise every copy would get 409 for the whole lease."""
         try:
             self.dedupe.release(key, token)
+            return
         except StoreUnavailable as error:
-            # The claim then holds the key until its lease ends; the sender's
-            # retry after that is handled.
-            logger.error("could not release delivery %s after the queue failed (%s)", key, error)
+            logger.warning("could not release delivery %s after the queue failed (%s); retrying", key, error)
+        threading.Thread(target=self._release_later, args=(key, token), name="bullseye-webhooks-release",
+                         daemon=True).start()
+
+    def _release_later(self, key: str, token: str) -> None:
+        deadline, delay = time.monotonic() + self.lease, 0.05
+        while time.monotonic() + delay < deadline:
+            time.sleep(delay)
+            delay = min(delay * 2, 1.0)
+            try:
+                self.dedupe.release(key, token)
+                return
+            except StoreUnavailable:
+                continue
+        logger.error("could not release delivery %s: its claim holds it until its lease ends", key)
 
 
 @dataclass
