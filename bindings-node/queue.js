@@ -41,12 +41,18 @@ class InvalidEnvelopeError extends Error {
   }
 }
 
-/** The queue (Redis) could not be reached or did not answer in time. */
+/**
+ * The queue (Redis) could not be reached or did not answer in time.
+ * `maybeSent`: false only when the command surely never reached Redis (the
+ * connection was refused); after a timeout or a connection lost mid-command
+ * it may have been carried out.
+ */
 class QueueUnavailableError extends Error {
   constructor(message, options) {
     super(`queue_unavailable: ${message}`, options);
     this.name = 'QueueUnavailableError';
     this.code = 'queue_unavailable';
+    this.maybeSent = options?.maybeSent ?? true;
   }
 }
 
@@ -276,7 +282,9 @@ class RedisStreamQueue {
       return await Promise.race([this.#run(args.map(String)), timeout]);
     } catch (error) {
       if (error instanceof QueueUnavailableError) throw error;
-      throw new QueueUnavailableError(`Redis ${args[0]}: ${error?.message ?? error}`, { cause: error });
+      // Refused, or ioredis without its offline queue: never written.
+      const refused = error?.code === 'ECONNREFUSED' || /ECONNREFUSED|enableOfflineQueue/.test(error?.message ?? '');
+      throw new QueueUnavailableError(`Redis ${args[0]}: ${error?.message ?? error}`, { cause: error, maybeSent: !refused });
     } finally {
       clearTimeout(timer);
     }
@@ -422,7 +430,10 @@ class QueueReceiver {
       await this.queue.enqueue(envelope, claim.token);
     } catch (error) {
       if (!(error instanceof QueueUnavailableError)) throw error;
-      this.#release(envelope.key, claim.token);
+      // A message that may be in the queue keeps its claim: releasing it
+      // would let a copy be queued (and handled) a second time. The claim
+      // then ends when a worker marks the key done, or with its lease.
+      if (!error.maybeSent) this.#release(envelope.key, claim.token);
       return { status: 503, body: { error: 'queue_unavailable' }, headers: { 'Retry-After': this.retryAfter } };
     }
     return { status: 202, body: { queued: true }, headers: {} };
@@ -488,7 +499,12 @@ class QueueWorker {
     this.retentionMs = positiveMs(retention, 'retention');
     this.blockMs = positiveMs(block, 'block');
     this.counts = { handled: 0, duplicates: 0, retried: 0, dead: 0, reclaimed: 0 };
-    this.runner = new DeliveryRunner(verifier, dedupe, handler, { leaseMs: this.leaseMs, retentionMs: this.retentionMs, logger });
+    this.runner = new DeliveryRunner(verifier, dedupe, handler, {
+      leaseMs: this.leaseMs,
+      retentionMs: this.retentionMs,
+      runLeaseMs: this.claimIdleMs,
+      logger,
+    });
   }
 
   /** Process messages until `signal` (an AbortSignal) aborts; a queue that fails is tried again each second. */
@@ -563,8 +579,8 @@ class QueueWorker {
  * (never try again).
  */
 class DeliveryRunner {
-  constructor(verifier, dedupe, handler, { leaseMs, retentionMs, logger = console }) {
-    Object.assign(this, { verifier, dedupe, handler, leaseMs, retentionMs, logger });
+  constructor(verifier, dedupe, handler, { leaseMs, retentionMs, runLeaseMs = queueLayout().claimIdleMs, logger = console }) {
+    Object.assign(this, { verifier, dedupe, handler, leaseMs, retentionMs, runLeaseMs, logger });
   }
 
   async run(envelopeJson, token) {
@@ -588,13 +604,31 @@ class DeliveryRunner {
     // Done before (a worker died between its done mark and its ack).
     if (claim.outcome === 'duplicate') return { kind: 'duplicate', key, token, reason: '' };
     if (claim.outcome === 'new') token = claim.token; // the receiver's lease had ended
+    // One worker at a time per delivery: a message queued twice (a client
+    // that resent an XADD) or taken over from a worker still running waits
+    // for the other's done mark instead of running beside it.
+    const runKey = queueLayout().runKeyPrefix + key;
+    let run;
     try {
-      await this.handler(delivery);
+      run = await this.dedupe.claim(runKey, this.runLeaseMs);
     } catch (error) {
-      return { kind: 'failed', key, token, reason: `${error?.name ?? 'Error'}: ${error?.message ?? String(error)}` };
+      if (error?.code !== 'store_unavailable') throw error;
+      return { kind: 'failed', key, token, reason: `store_unavailable: ${error.message}` };
     }
-    await this.#complete(key, token);
-    return { kind: 'handled', key, token, reason: '' };
+    if (run.outcome !== 'new') return { kind: 'failed', key, token, reason: 'another worker is handling this delivery now' };
+    try {
+      try {
+        await this.handler(delivery);
+      } catch (error) {
+        return { kind: 'failed', key, token, reason: `${error?.name ?? 'Error'}: ${error?.message ?? String(error)}` };
+      }
+      await this.#complete(key, token);
+      return { kind: 'handled', key, token, reason: '' };
+    } finally {
+      await Promise.resolve()
+        .then(() => this.dedupe.release(runKey, run.token))
+        .catch(() => {}); // it ends with its lease
+    }
   }
 
   /** The done mark, tried for a few seconds: the handler ran, so the message is acknowledged either way. */

@@ -75,16 +75,19 @@ function bullmqBackoff(options) {
  * claim is released before the job fails. A worker that dies mid-job
  * leaves it to another once its lock ends (BullMQ's stalled jobs).
  * Options: `UnrecoverableError` (from bullmq, required), `lease`,
- * `retention` (seconds), `logger`.
+ * `retention`, `runLease` (seconds: keep it equal to the Worker's
+ * `lockDuration`, default 30), `logger`.
  */
 function bullmqProcessor(verifier, dedupe, handler, options) {
-  const { UnrecoverableError, lease = queueLayout().leaseMs / 1000, retention = 24 * 60 * 60, logger = console } = options ?? {};
+  const { UnrecoverableError, lease = queueLayout().leaseMs / 1000, retention = 24 * 60 * 60, runLease = 30, logger = console } = options ?? {};
   if (typeof UnrecoverableError !== 'function') {
     throw new TypeError("bullmqProcessor needs options.UnrecoverableError: require('bullmq').UnrecoverableError");
   }
   const runner = new DeliveryRunner(verifier, dedupe, handler, {
     leaseMs: positiveMs(lease, 'lease'),
     retentionMs: positiveMs(retention, 'retention'),
+    // A dead worker's hold on its delivery: BullMQ's lock (lockDuration, 30 s by default).
+    runLeaseMs: positiveMs(runLease, 'runLease'),
     logger,
   });
   return async (job) => {

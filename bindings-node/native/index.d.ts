@@ -193,6 +193,8 @@ export interface QueueLayout {
   promoteScript: string
   /** The script that acknowledges and deletes a handled message. */
   ackScript: string
+  /** The prefix of the store key a worker claims while it runs a handler. */
+  runKeyPrefix: string
 }
 
 /** The core's Lua scripts, which every Redis store runs. */

@@ -95,6 +95,8 @@ pub struct QueueLayout {
     pub promote_script: String,
     /// The script that acknowledges and deletes a handled message.
     pub ack_script: String,
+    /// The prefix of the store key a worker claims while it runs a handler.
+    pub run_key_prefix: String,
 }
 
 /// The Redis Streams hand-off's defaults and scripts.
@@ -113,6 +115,7 @@ pub fn queue_layout() -> QueueLayout {
         fail_script: queue::QUEUE_FAIL_SCRIPT.to_owned(),
         promote_script: queue::QUEUE_PROMOTE_SCRIPT.to_owned(),
         ack_script: queue::QUEUE_ACK_SCRIPT.to_owned(),
+        run_key_prefix: queue::QUEUE_RUN_KEY_PREFIX.to_owned(),
     }
 }
 

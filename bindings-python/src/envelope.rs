@@ -282,6 +282,7 @@ pub(crate) fn register(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add("QUEUE_FAIL_SCRIPT", queue::QUEUE_FAIL_SCRIPT)?;
     module.add("QUEUE_PROMOTE_SCRIPT", queue::QUEUE_PROMOTE_SCRIPT)?;
     module.add("QUEUE_ACK_SCRIPT", queue::QUEUE_ACK_SCRIPT)?;
+    module.add("QUEUE_RUN_KEY_PREFIX", queue::QUEUE_RUN_KEY_PREFIX)?;
     Ok(())
 }
 

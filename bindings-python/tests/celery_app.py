@@ -57,4 +57,5 @@ deliver = delivery_task(
     max_retry_delay=0.4,
     dead_letters=client,
     dead_letter_stream=os.environ["DEAD_LETTERS"],
+    run_lease=3,  # the visibility timeout above
 )

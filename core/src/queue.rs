@@ -41,6 +41,12 @@ pub const DEFAULT_MAX_RETRY_DELAY_MS: u64 = 60_000;
 /// handler, or a slow handler's message runs twice.
 pub const DEFAULT_CLAIM_IDLE_MS: u64 = 60_000;
 
+/// The store key a worker claims while it runs a delivery's handler (this,
+/// then the delivery key), for as long as a message stays with a silent
+/// worker: one worker at a time per delivery, even for a message queued
+/// twice or taken over from a worker still running.
+pub const QUEUE_RUN_KEY_PREFIX: &str = "queue-run:";
+
 /// The script that schedules a failed message again or dead-letters it
 /// (see its header for the keys, arguments and replies).
 pub const QUEUE_FAIL_SCRIPT: &str = include_str!("queue/fail.lua");

@@ -20,7 +20,8 @@ use bullseye_webhooks::delivery::{Claim, DeliveryStore, millis};
 use bullseye_webhooks::queue::{
     DEAD_LETTER_SUFFIX, DEFAULT_CLAIM_IDLE_MS, DEFAULT_MAX_ATTEMPTS, DEFAULT_MAX_RETRY_DELAY_MS,
     DEFAULT_QUEUE_GROUP, DEFAULT_QUEUE_LEASE_MS, DEFAULT_QUEUE_STREAM, DEFAULT_RETRY_DELAY_MS,
-    QUEUE_ACK_SCRIPT, QUEUE_FAIL_SCRIPT, QUEUE_PROMOTE_SCRIPT, RETRY_SET_SUFFIX, retry_delay_ms,
+    QUEUE_ACK_SCRIPT, QUEUE_FAIL_SCRIPT, QUEUE_PROMOTE_SCRIPT, QUEUE_RUN_KEY_PREFIX,
+    RETRY_SET_SUFFIX, retry_delay_ms,
 };
 use bullseye_webhooks::{BitnobWebhook, Envelope, Error, Event, OpenError, Webhook};
 use redis::Value;
@@ -30,25 +31,38 @@ pub const QUEUE_UNAVAILABLE: &str = "queue_unavailable";
 
 /// The stream could not be reached or did not answer in time.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct QueueError(String);
+pub struct QueueError {
+    message: String,
+    maybe_sent: bool,
+}
 
 impl QueueError {
     /// Always [`QUEUE_UNAVAILABLE`].
     pub fn code(&self) -> &'static str {
         QUEUE_UNAVAILABLE
     }
+
+    /// False only when the command surely never reached Redis (no
+    /// connection); after a timeout or a connection lost mid-command it may
+    /// have been carried out.
+    pub fn maybe_sent(&self) -> bool {
+        self.maybe_sent
+    }
 }
 
 impl fmt::Display for QueueError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{QUEUE_UNAVAILABLE}: {}", self.0)
+        write!(f, "{QUEUE_UNAVAILABLE}: {}", self.message)
     }
 }
 
 impl std::error::Error for QueueError {}
 
-fn queue_error(action: &str, error: &redis::RedisError) -> QueueError {
-    QueueError(format!("redis {action}: {error}"))
+fn queue_error(action: &str, error: &redis::RedisError, maybe_sent: bool) -> QueueError {
+    QueueError {
+        message: format!("redis {action}: {error}"),
+        maybe_sent: maybe_sent && !error.is_connection_refusal(),
+    }
 }
 
 /// A verifier that makes and opens envelopes: [`Webhook`] (Bullseye
@@ -189,11 +203,14 @@ impl RedisStreamQueue {
             let connection = self
                 .client
                 .get_connection_with_timeout(self.timeout.max(Duration::from_millis(1)))
-                .map_err(|e| queue_error(action, &e))?;
+                .map_err(|e| queue_error(action, &e, false))?;
             *slot = Some(connection);
         }
         let Some(connection) = slot.as_mut() else {
-            return Err(QueueError("no connection".to_owned()));
+            return Err(QueueError {
+                message: "no connection".to_owned(),
+                maybe_sent: false,
+            });
         };
         let result = connection
             .set_read_timeout(Some(bound))
@@ -201,7 +218,7 @@ impl RedisStreamQueue {
         if result.is_err() {
             *slot = None;
         }
-        result.map_err(|e| queue_error(action, &e))
+        result.map_err(|e| queue_error(action, &e, true))
     }
 
     /// Create the group (and the stream) unless it exists.
@@ -216,7 +233,7 @@ impl RedisStreamQueue {
                 .query(c)
         });
         match created {
-            Err(error) if !error.0.contains("BUSYGROUP") => Err(error),
+            Err(error) if !error.message.contains("BUSYGROUP") => Err(error),
             _ => Ok(()),
         }
     }
@@ -244,7 +261,7 @@ impl RedisStreamQueue {
         call: impl Fn() -> Result<T, QueueError>,
     ) -> Result<T, QueueError> {
         match call() {
-            Err(error) if error.0.contains("NOGROUP") => {
+            Err(error) if error.message.contains("NOGROUP") => {
                 self.ensure_group()?;
                 call()
             }
@@ -490,8 +507,12 @@ pub fn receive<V: EnvelopeVerifier + ?Sized, S: DeliveryStore + ?Sized>(
         }
         Err(_) => return answer(503, r#"{"error":"store_unavailable"}"#, Some(30)),
     };
-    if queue.enqueue(&envelope, &token).is_err() {
-        let _ = store.release(envelope.key(), &token);
+    if let Err(error) = queue.enqueue(&envelope, &token) {
+        // A message that may be in the stream keeps its claim (a copy must
+        // not be queued twice): it ends with a worker's done mark or the lease.
+        if !error.maybe_sent() {
+            let _ = store.release(envelope.key(), &token);
+        }
         return answer(503, r#"{"error":"queue_unavailable"}"#, Some(30));
     }
     answer(202, r#"{"queued":true}"#, None)
@@ -598,12 +619,27 @@ impl<'a, V: EnvelopeVerifier + ?Sized, S: DeliveryStore + ?Sized> QueueWorker<'a
             Ok(_) => message.token.clone(),
             Err(error) => return self.retry(message, &error.to_string(), key, &message.token),
         };
-        if let Err(error) = handler(&event) {
+        // One worker at a time per delivery (a message queued twice, or
+        // taken over from a worker still running), as in Python and Node.
+        let run_key = format!("{QUEUE_RUN_KEY_PREFIX}{key}");
+        let run_token = match self.store.claim(&run_key, self.claim_idle) {
+            Ok(Claim::New { token }) => token,
+            Ok(_) => {
+                let reason = "another worker is handling this delivery now";
+                return self.retry(message, reason, key, &token);
+            }
+            Err(error) => return self.retry(message, &error.to_string(), key, &token),
+        };
+        let handled = handler(&event);
+        if handled.is_ok() {
+            // The handler ran: acknowledged even if the done mark fails
+            // (then a copy arriving after the lease may run again).
+            let _ = self.store.complete(key, &token, self.retention);
+        }
+        let _ = self.store.release(&run_key, &run_token);
+        if let Err(error) = handled {
             return self.retry(message, &error.to_string(), key, &token);
         }
-        // The handler ran: acknowledged even if the done mark fails (then
-        // a copy arriving after the lease may run again).
-        let _ = self.store.complete(key, &token, self.retention);
         self.queue.ack(message)?;
         Ok("handled")
     }

@@ -74,6 +74,7 @@ __all__ = [
     "QUEUE_FAIL_SCRIPT",
     "QUEUE_PROMOTE_SCRIPT",
     "QUEUE_ACK_SCRIPT",
+    "QUEUE_RUN_KEY_PREFIX",
 ]
 
 _Body = Union[bytes, bytearray, memoryview, str]
@@ -219,6 +220,7 @@ DEFAULT_CLAIM_IDLE_MS: Final[int]
 QUEUE_FAIL_SCRIPT: Final[str]
 QUEUE_PROMOTE_SCRIPT: Final[str]
 QUEUE_ACK_SCRIPT: Final[str]
+QUEUE_RUN_KEY_PREFIX: Final[str]
 _Scheme = Literal["bullseye_event", "visit", "bitnob"]
 
 @final

@@ -56,7 +56,10 @@ class CeleryQueue:
         try:
             result = self.task.apply_async(args=(envelope.to_json(), token), retry=False)
         except (kombu.exceptions.OperationalError, OSError) as error:
-            raise QueueUnavailable(f"queue_unavailable: Celery broker: {type(error).__name__}: {error}") from error
+            refused = isinstance(error, ConnectionRefusedError) or isinstance(error.__cause__, ConnectionRefusedError)
+            raise QueueUnavailable(
+                f"queue_unavailable: Celery broker: {type(error).__name__}: {error}", maybe_sent=not refused
+            ) from error
         return str(result.id)
 
 
@@ -74,12 +77,17 @@ def delivery_task(
     retention: Seconds = _native.DEFAULT_RETENTION,
     dead_letters: Any = None,
     dead_letter_stream: str = DEFAULT_DEAD_LETTERS,
+    run_lease: Seconds = _native.DEFAULT_CLAIM_IDLE_MS / 1000,
 ) -> Any:
-    """The Celery task that handles one envelope (see the module's doc)."""
+    """The Celery task that handles one envelope (see the module's doc).
+    `run_lease`: how long a worker's hold on a running delivery lasts when
+    it dies; keep it equal to the broker's `visibility_timeout`, after which
+    its task comes back."""
     if not (isinstance(max_attempts, int) and max_attempts >= 1):
         raise ValueError("max_attempts must be a positive integer")
     runner = DeliveryRunner(
-        verifier, dedupe, handler, lease=_seconds(lease, "lease"), retention=_seconds(retention, "retention")
+        verifier, dedupe, handler, lease=_seconds(lease, "lease"), retention=_seconds(retention, "retention"),
+        run_lease=_seconds(run_lease, "run_lease"),
     )
     first_ms, most_ms = _ms(_seconds(retry_delay, "retry_delay")), _ms(_seconds(max_retry_delay, "max_retry_delay"))
 

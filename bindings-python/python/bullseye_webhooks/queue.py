@@ -72,9 +72,16 @@ def _ms(seconds: float) -> int:
 
 
 class QueueUnavailable(Exception):
-    """The queue (Redis) could not be reached or did not answer in time."""
+    """The queue (Redis) could not be reached or did not answer in time.
+    `maybe_sent`: False only when the command surely never reached Redis
+    (the connection was refused); after a timeout or a connection lost
+    mid-command it may have been carried out."""
 
     code = "queue_unavailable"
+
+    def __init__(self, message: str, *, maybe_sent: bool = True) -> None:
+        super().__init__(message)
+        self.maybe_sent = maybe_sent
 
 
 @dataclass(frozen=True)
@@ -109,7 +116,7 @@ class RedisStreamQueue:
         import redis
 
         self._errors: tuple[type[BaseException], ...] = (redis.RedisError, OSError)
-        self._response_error = redis.ResponseError
+        self._connection_error = redis.ConnectionError
         self.client = client
         self.stream = stream
         self.group = group
@@ -127,7 +134,11 @@ class RedisStreamQueue:
         try:
             return run()
         except self._errors as error:
-            raise QueueUnavailable(f"queue_unavailable: Redis {what}: {type(error).__name__}: {error}") from error
+            # redis-py says "connecting to" when it could not connect at all.
+            refused = isinstance(error, self._connection_error) and "connecting to" in str(error)
+            raise QueueUnavailable(
+                f"queue_unavailable: Redis {what}: {type(error).__name__}: {error}", maybe_sent=not refused
+            ) from error
 
     def ensure_group(self) -> None:
         """Create the consumer group (and the stream) unless it exists."""
@@ -249,7 +260,9 @@ class QueueReceiver:
     `{"duplicate": true}`, 409 `delivery_in_flight` with `Retry-After`,
     503 `store_unavailable`; 503 `{"error": "queue_unavailable"}` with
     `Retry-After` when the stream cannot be written (the claim is then
-    released, so the sender's retry is handled); and the refusals of
+    released when Redis surely never took the message, a refused
+    connection; otherwise it is kept until a worker marks the key done or
+    the lease ends, so a copy is never queued twice); and the refusals of
     verification (400, 401, 413, with `{"error": code}`).
 
     `scheme`: "visit" for fingerprinting-api visits on a `Webhook`;
@@ -299,7 +312,12 @@ class QueueReceiver:
             self.queue.enqueue(envelope, claim.token)
         except QueueUnavailable as error:
             logger.warning("the queue failed (%s); answering 503 for delivery %s", error, key)
-            self._release(key, claim.token)
+            # A message that may be in the queue keeps its claim: releasing
+            # it would let a copy be queued (and handled) a second time. The
+            # claim then ends when a worker marks the key done, or with its
+            # lease (before Bullseye's last retry).
+            if not getattr(error, "maybe_sent", True):
+                self._release(key, claim.token)
             return Answer(503, {"error": "queue_unavailable"}, {"Retry-After": self.retry_after})
         return Answer(202, {"queued": True})
 
@@ -390,7 +408,9 @@ class QueueWorker:
         self.block_ms = _ms(_seconds(block, "block"))
         self.batch = batch
         self.counts = _Counts()
-        self.runner = DeliveryRunner(verifier, dedupe, handler, lease=self.lease, retention=self.retention)
+        self.runner = DeliveryRunner(
+            verifier, dedupe, handler, lease=self.lease, retention=self.retention, run_lease=self.claim_idle_ms / 1000
+        )
 
     def __repr__(self) -> str:
         return f"QueueWorker({self.queue!r}, consumer={self.consumer!r})"
@@ -473,19 +493,36 @@ class Outcome:
     reason: str = ""
 
 
+#: The store key a worker claims while it runs a delivery's handler: this,
+#: then the delivery key (the core's).
+RUN_KEY_PREFIX: str = _native.QUEUE_RUN_KEY_PREFIX
+
+
 class DeliveryRunner:
     """What every worker does with one envelope, whatever carries it (the
     Redis stream, Celery): open it with `verifier` (verified again,
     tolerance from received-at), check the claim in `dedupe` (done before:
-    nothing runs; the receiver's lease ended: a new claim), call
-    `handler(event)`, and mark the key done (tried for a few seconds)."""
+    nothing runs; the receiver's lease ended: a new claim), claim the run
+    (`RUN_KEY_PREFIX` + key, for `run_lease`: one worker at a time per
+    delivery), call `handler(event)`, and mark the key done (tried for a
+    few seconds)."""
 
-    def __init__(self, verifier: Any, dedupe: Any, handler: Callable[[Any], Any], *, lease: float, retention: float) -> None:
+    def __init__(
+        self,
+        verifier: Any,
+        dedupe: Any,
+        handler: Callable[[Any], Any],
+        *,
+        lease: float,
+        retention: float,
+        run_lease: float = _native.DEFAULT_CLAIM_IDLE_MS / 1000,
+    ) -> None:
         self.verifier = verifier
         self.dedupe = dedupe
         self.handler = handler
         self.lease = lease
         self.retention = retention
+        self.run_lease = run_lease
 
     def run(self, envelope_json: Union[str, bytes], token: str) -> Outcome:
         try:
@@ -507,12 +544,28 @@ class DeliveryRunner:
             return Outcome("duplicate", key, token)
         if claim.outcome == "new":
             token = claim.token or token  # the receiver's lease had ended: hold a new one
+        # One worker at a time per delivery: a message queued twice (a client
+        # that resent an XADD) or taken over from a worker still running
+        # waits for the other's done mark instead of running beside it.
+        run_key = RUN_KEY_PREFIX + key
         try:
-            self.handler(delivery)
-        except Exception as error:  # noqa: BLE001 - kept as the reason, retried
-            return Outcome("failed", key, token, f"{type(error).__name__}: {error}")
-        self._complete(key, token)
-        return Outcome("handled", key, token)
+            run = self.dedupe.claim(run_key, self.run_lease)
+        except StoreUnavailable as error:
+            return Outcome("failed", key, token, f"store_unavailable: {error}")
+        if run.outcome != "new" or not run.token:
+            return Outcome("failed", key, token, "another worker is handling this delivery now")
+        try:
+            try:
+                self.handler(delivery)
+            except Exception as error:  # noqa: BLE001 - kept as the reason, retried
+                return Outcome("failed", key, token, f"{type(error).__name__}: {error}")
+            self._complete(key, token)
+            return Outcome("handled", key, token)
+        finally:
+            try:
+                self.dedupe.release(run_key, run.token)
+            except StoreUnavailable:
+                pass  # it ends with its lease
 
     def _complete(self, key: str, token: str) -> None:
         """The done mark, tried for up to a few seconds: the handler ran, so

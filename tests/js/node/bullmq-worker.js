@@ -21,7 +21,7 @@ const processor = bullmqProcessor(
     if (key === HANG_ON) await new Promise(() => {});
     fs.appendFileSync(SIDE_EFFECTS, `done ${key} ${process.pid}\n`);
   },
-  { UnrecoverableError, logger: { warn() {}, error() {} } },
+  { UnrecoverableError, runLease: 2, logger: { warn() {}, error() {} } },
 );
 const worker = new Worker(QUEUE, processor, {
   connection: { host: url.hostname, port: Number(url.port), maxRetriesPerRequest: null },
