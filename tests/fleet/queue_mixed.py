@@ -4,11 +4,11 @@ languages.
 
 DELIVERIES signed deliveries are each received COPIES times by the Python
 `QueueReceiver` (the copies answered 409 or 200, never queued twice), and
-consumed by 2 Python and 2 Node worker processes (bindings-python's
-tests/queue_worker.py, tests/js/node/queue-worker.js). One worker of each
-language hangs inside the handler of one delivery and is killed there
-(SIGKILL); every tenth delivery's handler fails once, so its retry may run in
-the other language. At the end, every delivery must have been handled
+consumed by 3 Python and 3 Node worker processes (bindings-python's
+tests/queue_worker.py, tests/js/node/queue-worker.js), all started first.
+One worker of each language hangs inside the handler of one delivery and is
+killed there (SIGKILL); every tenth delivery's handler fails once, so its
+retry may run in the other language. At the end, every delivery must have been handled
 ("done" written by a handler, outside the workers) exactly once, by workers
 of both languages, with nothing left in the stream, the retry set or the
 dead letters.
@@ -85,6 +85,8 @@ def main() -> int:
         try:
             start("python-doomed", "python", hang["python"])
             start("node-doomed", "node", hang["node"])
+            for name, language in (("python-1", "python"), ("python-2", "python"), ("node-1", "node"), ("node-2", "node")):
+                start(name, language)
             for copy in range(args.copies):
                 for i in range(args.deliveries):
                     body = json.dumps({"event_type": "visitor.identified", "organization_id": "org_m",
@@ -100,8 +102,6 @@ def main() -> int:
             for name in ("python-doomed", "node-doomed"):
                 processes[name].send_signal(signal.SIGKILL)
                 processes[name].wait(timeout=10)
-            for name, language in (("python-1", "python"), ("python-2", "python"), ("node-1", "node"), ("node-2", "node")):
-                start(name, language)
             deadline = time.monotonic() + 120
             while len([l for l in lines(side_effects) if l[0] == "done"]) < args.deliveries:
                 if time.monotonic() > deadline:
@@ -130,6 +130,8 @@ def main() -> int:
             "failed_once_then_retried": sum(1 for l in lines(side_effects) if l[0] == "failed"),
             "done_by": by_language,
             "worker_pids": len(pids),
+            "done_by_worker": {n: sum(1 for l in lines(side_effects) if l[0] == "done" and l[2] == str(p.pid))
+                               for n, p in processes.items()},
             "left_in_stream": client.xlen(stream),
             "left_in_retry_set": client.zcard(stream + ":retry"),
             "dead_letters": client.xlen(stream + ":dead") if client.exists(stream + ":dead") else 0,
