@@ -94,6 +94,13 @@ impl Event {
             Event::Other(e) => e.delivery_key(),
         }
     }
+
+    /// The hash kept with the delivery's claim and done mark, to tell the
+    /// same key with a different body apart (see
+    /// [`crate::delivery::body_hash`]): of the body as received.
+    pub fn body_hash(&self) -> String {
+        crate::delivery::body_hash(self.raw_json().as_bytes())
+    }
 }
 
 impl Serialize for Event {

@@ -34,11 +34,12 @@ fn once(webhook: &Webhook, signature: &str, store: &dyn DeliveryStore, n: &mut u
     let event = webhook.construct_event(BODY, signature).unwrap();
     *n += 1;
     let key = format!("{}#{n}", event.delivery_key());
-    match store.claim(&key, Duration::from_secs(60)).unwrap() {
+    let hash = event.body_hash();
+    match store.claim(&key, &hash, Duration::from_secs(60)).unwrap() {
         Claim::New { token } => {
             black_box(&event);
             store
-                .complete(&key, &token, Duration::from_secs(600))
+                .complete(&key, &token, &hash, Duration::from_secs(600))
                 .unwrap();
         }
         other => panic!("a new key was not new: {other:?}"),

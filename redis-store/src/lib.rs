@@ -21,6 +21,7 @@ pub const DEFAULT_MAX_IDLE_CONNECTIONS: usize = 16;
 
 /// The three scripts, loaded once per server (`EVALSHA`, then `SCRIPT
 /// LOAD` when the server does not know them, after a restart for example).
+#[derive(Clone)]
 struct Scripts {
     claim: redis::Script,
     complete: redis::Script,
@@ -43,6 +44,29 @@ fn redis_key(prefix: &str, key: &str) -> String {
     full.push_str(prefix);
     full.push_str(key);
     full
+}
+
+/// Whether a failed call may still have reached the server (and so a claim
+/// may still land): anything but a refused connection.
+fn may_have_landed(error: &redis::RedisError) -> bool {
+    !error.is_connection_refusal()
+}
+
+/// A claim whose answer did not come back may land later (Redis paused,
+/// then resumed): it would hold the key for a whole lease with nobody to
+/// complete it. It is released by its token (made here, so no other
+/// worker's claim is touched), retried 50 ms, doubling to 1 s, until Redis
+/// answers; an answer of "not held" is confirmed once more (the late claim
+/// may come in just after), then the retries stop. They stop anyway after
+/// the lease plus 30 s, when the claim would have ended on its own.
+const LATE_FIRST_DELAY: Duration = Duration::from_millis(50);
+const LATE_MAX_DELAY: Duration = Duration::from_secs(1);
+const LATE_GRACE: Duration = Duration::from_secs(30);
+
+/// What the late release does after Redis answered it: `true` to stop.
+fn late_release_done(released: bool, answered: &mut u32) -> bool {
+    *answered += 1;
+    released || *answered >= 2
 }
 
 fn unavailable(action: &str, error: &redis::RedisError) -> StoreError {
@@ -156,13 +180,45 @@ impl RedisStore {
         Ok(connection)
     }
 
+    /// Release `token`'s claim of `full` in a background thread, on
+    /// connections of its own (see [`late_release_done`]).
+    fn release_late(&self, full: String, token: String, lease: Duration) {
+        let client = self.client.clone();
+        let script = self.scripts.release.clone();
+        let (connect_timeout, response_timeout) = (self.connect_timeout, self.response_timeout);
+        let deadline = std::time::Instant::now() + lease.saturating_add(LATE_GRACE);
+        let spawned = std::thread::Builder::new()
+            .name("bullseye-webhooks-late-release".into())
+            .spawn(move || {
+                let at_least = |d: Duration| d.max(Duration::from_millis(1));
+                let (mut delay, mut answered) = (LATE_FIRST_DELAY, 0);
+                while std::time::Instant::now() + delay <= deadline {
+                    std::thread::sleep(delay);
+                    delay = delay.saturating_mul(2).min(LATE_MAX_DELAY);
+                    let reply: redis::RedisResult<i64> = client
+                        .get_connection_with_timeout(at_least(connect_timeout))
+                        .and_then(|mut c| {
+                            c.set_read_timeout(Some(at_least(response_timeout)))?;
+                            script.key(&full).arg(&token).invoke(&mut c)
+                        });
+                    if let Ok(reply) = reply
+                        && late_release_done(reply == 1, &mut answered)
+                    {
+                        return;
+                    }
+                }
+            });
+        // Without a thread, the claim ends with its lease, as before.
+        drop(spawned);
+    }
+
     /// Run `call` on a pooled or new connection. A reused connection that
     /// turns out closed (not slow) is replaced by a new one, once: every
     /// script is safe to run again with the same arguments.
     fn run<T>(
         &self,
         action: &str,
-        call: impl Fn(&mut redis::Connection) -> redis::RedisResult<T>,
+        mut call: impl FnMut(&mut redis::Connection) -> redis::RedisResult<T>,
     ) -> Result<T, StoreError> {
         let pooled = self.idle().pop();
         let reused = pooled.is_some();
@@ -194,25 +250,41 @@ impl RedisStore {
 }
 
 impl DeliveryStore for RedisStore {
-    fn claim(&self, key: &str, lease: Duration) -> Result<Claim, StoreError> {
+    fn claim(&self, key: &str, body_hash: &str, lease: Duration) -> Result<Claim, StoreError> {
         let token = new_claim_token()?;
         let full = redis_key(&self.prefix, key);
-        let lease = millis(lease);
-        let reply: i64 = self.run("claim", |c| {
-            self.scripts
+        let lease_ms = millis(lease);
+        let mut landed = false;
+        let reply: Result<(i64, String), StoreError> = self.run("claim", |c| {
+            let reply = self
+                .scripts
                 .claim
                 .key(&full)
                 .arg(&token)
-                .arg(lease)
-                .invoke(c)
-        })?;
-        Claim::from_redis_reply(reply, token)
+                .arg(lease_ms)
+                .arg(body_hash)
+                .invoke(c);
+            if let Err(e) = &reply {
+                landed |= may_have_landed(e);
+            }
+            reply
+        });
+        match reply {
+            Ok((reply, stored)) => Claim::from_redis_reply(reply, &stored, token),
+            Err(error) => {
+                if landed {
+                    self.release_late(full, token, lease);
+                }
+                Err(error)
+            }
+        }
     }
 
     fn complete(
         &self,
         key: &str,
         token: &str,
+        body_hash: &str,
         retention: Duration,
     ) -> Result<Completion, StoreError> {
         let full = redis_key(&self.prefix, key);
@@ -223,6 +295,7 @@ impl DeliveryStore for RedisStore {
                 .key(&full)
                 .arg(token)
                 .arg(retention)
+                .arg(body_hash)
                 .invoke(c)
         })?;
         Completion::from_redis_reply(reply)

@@ -32,7 +32,7 @@ struct Receiver {
     webhook: Webhook,
     bitnob: BitnobWebhook,
     /// One store per process, shared by its threads.
-    store: MemoryStore,
+    store: Arc<MemoryStore>,
     /// How many times the `/bullseye-once` handler ran, per delivery key:
     /// the demo's evidence that a duplicate did not run it again.
     handled: Mutex<HashMap<String, u64>>,
@@ -51,7 +51,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             env("DEMO_BITNOB_SECRET")?,
             env("DEMO_BITNOB_PREVIOUS_SECRET")?,
         ])?,
-        store: MemoryStore::new(),
+        store: Arc::new(MemoryStore::new()),
         handled: Mutex::new(HashMap::new()),
         refused_once: Mutex::new(std::collections::HashSet::new()),
     });
@@ -197,28 +197,35 @@ async fn bullseye_once(
         .and_then(|ms| ms.parse::<u64>().ok())
         .map_or(0, |ms| ms.min(MAX_SLOW_MS));
     let key = event.delivery_key();
+    let body_hash = event.body_hash();
     // `handle_once` and this handler block (the store is synchronous, the
     // handler sleeps): off the async runtime, so other requests are served
     // meanwhile.
     let worker = Arc::clone(&receiver);
     let handled = tokio::task::spawn_blocking(move || {
-        handle_once(&worker.store, &key, DedupeOptions::default(), || {
-            let calls = {
-                let mut handled = worker
-                    .handled
-                    .lock()
-                    .unwrap_or_else(PoisonError::into_inner);
-                let calls = handled.entry(key.clone()).or_insert(0);
-                *calls += 1;
-                *calls
-            };
-            std::thread::sleep(Duration::from_millis(slow));
-            Ok::<_, std::convert::Infallible>(json!({
-                "event_type": event.event_type(),
-                "delivery_key": key,
-                "handled": calls,
-            }))
-        })
+        handle_once(
+            &worker.store,
+            &key,
+            &body_hash,
+            DedupeOptions::default(),
+            || {
+                let calls = {
+                    let mut handled = worker
+                        .handled
+                        .lock()
+                        .unwrap_or_else(PoisonError::into_inner);
+                    let calls = handled.entry(key.clone()).or_insert(0);
+                    *calls += 1;
+                    *calls
+                };
+                std::thread::sleep(Duration::from_millis(slow));
+                Ok::<_, std::convert::Infallible>(json!({
+                    "event_type": event.event_type(),
+                    "delivery_key": key,
+                    "handled": calls,
+                }))
+            },
+        )
     })
     .await;
     let handled = match handled {
@@ -240,6 +247,22 @@ async fn bullseye_once(
             accepted(value)
         }
         Handled::Failed { error, .. } => match error {},
+        Handled::Conflict {
+            ref body_hash,
+            ref stored_hash,
+            in_flight,
+        } => {
+            // Both hashes, never the body.
+            eprintln!(
+                "de-duplication: delivery_conflict: body {body_hash}, stored {stored_hash} (in flight: {in_flight})"
+            );
+            (
+                StatusCode::CONFLICT,
+                [("content-type", "application/json")],
+                bullseye_webhooks::delivery::CONFLICT_ANSWER,
+            )
+                .into_response()
+        }
         other => match other.answer() {
             Some(answer) => {
                 let status = StatusCode::from_u16(answer.status)
