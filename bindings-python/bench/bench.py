@@ -313,15 +313,15 @@ def dedupe_costs() -> dict[str, float]:
             def deliver() -> None:
                 event = WEBHOOK.construct_event(BODY, SIGNATURE)
                 key = f"{event.delivery_key}:{next(counter)}"  # a new delivery each call
-                claim = store.claim(key, 60)
-                store.complete(key, claim.token, 86400)
+                claim = store.claim(key, event.body_hash, 60)
+                store.complete(key, claim.token, event.body_hash, 86400)
             return deliver
 
         async def deliver_async() -> None:
             event = WEBHOOK.construct_event(BODY, SIGNATURE)
             key = f"{event.delivery_key}:{next(counter)}"
-            claim = await async_store.claim(key, 60)
-            await async_store.complete(key, claim.token or "", 86400)
+            claim = await async_store.claim(key, event.body_hash, 60)
+            await async_store.complete(key, claim.token or "", event.body_hash, 86400)
 
         contenders: dict[str, Callable[[], Any]] = {
             "construct_event alone (baseline)": lambda: WEBHOOK.construct_event(BODY, SIGNATURE),

@@ -41,6 +41,8 @@ fn _native(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_function(wrap_pyfunction!(dedupe::redis_claim_reply, module)?)?;
     module.add_function(wrap_pyfunction!(dedupe::redis_complete_reply, module)?)?;
     module.add_function(wrap_pyfunction!(dedupe::retry_after_secs, module)?)?;
+    module.add_function(wrap_pyfunction!(dedupe::body_hash, module)?)?;
+    module.add_function(wrap_pyfunction!(dedupe::conflict_key, module)?)?;
     module.add("REDIS_CLAIM_SCRIPT", delivery::REDIS_CLAIM_SCRIPT)?;
     module.add("REDIS_COMPLETE_SCRIPT", delivery::REDIS_COMPLETE_SCRIPT)?;
     module.add("REDIS_RELEASE_SCRIPT", delivery::REDIS_RELEASE_SCRIPT)?;

@@ -359,9 +359,9 @@ class Flaky(MemoryStore):
         if self.tries[what] <= self.failures:
             raise bw.StoreUnavailable(f"store_unavailable: test ({what})")
 
-    def complete(self, key: str, token: str, retention: Any = 86400) -> str:
+    def complete(self, key: str, token: str, body_hash: str, retention: Any = 86400) -> str:
         self._fail("complete")
-        return super().complete(key, token, retention)
+        return super().complete(key, token, body_hash, retention)
 
     def release(self, key: str, token: str) -> bool:
         self._fail("release")
@@ -374,11 +374,11 @@ class AsyncFlaky:
     def __init__(self, failures: int) -> None:
         self.inner = Flaky(failures)
 
-    async def claim(self, key: str, lease: float) -> Any:
-        return self.inner.claim(key, lease)
+    async def claim(self, key: str, body_hash: str, lease: float) -> Any:
+        return self.inner.claim(key, body_hash, lease)
 
-    async def complete(self, key: str, token: str, retention: float) -> str:
-        return self.inner.complete(key, token, retention)
+    async def complete(self, key: str, token: str, body_hash: str, retention: float) -> str:
+        return self.inner.complete(key, token, body_hash, retention)
 
     async def release(self, key: str, token: str) -> bool:
         return self.inner.release(key, token)

@@ -128,6 +128,11 @@ impl GenericEvent {
             .event_key(&self.event_type, self.raw.text().as_bytes())
     }
 
+    /// The hash kept with the delivery's claim (see [`Event::body_hash`]).
+    pub fn body_hash(&self) -> String {
+        crate::delivery::body_hash(self.raw.text().as_bytes())
+    }
+
     /// A generic event of `event_type` over `text`, a JSON object the
     /// reader accepted (the Bitnob path, whose type may come from a header).
     pub(crate) fn from_checked(event_type: String, text: &str) -> Self {
@@ -175,6 +180,11 @@ impl VisitorIdentified {
             self.session_id.as_deref(),
             self.raw.text().as_bytes(),
         )
+    }
+
+    /// The hash kept with the delivery's claim (see [`Event::body_hash`]).
+    pub fn body_hash(&self) -> String {
+        crate::delivery::body_hash(self.raw.text().as_bytes())
     }
 }
 

@@ -35,6 +35,8 @@ LOGGED_MISMATCHES = 10
 
 #: The choices of `on_store_error`.
 ON_STORE_ERROR = ("retry", "process")
+#: The choices of `on_conflict`.
+ON_CONFLICT = ("refuse", "process")
 
 
 class Verifier(Protocol):
@@ -87,6 +89,7 @@ class Lease:
     receiver: Receiver
     key: str
     token: str
+    body_hash: str = ""
 
 
 def _retry_after(seconds: float) -> dict[str, str]:
@@ -109,7 +112,11 @@ class Receiver:
     `{"error": "delivery_in_flight"}` with `Retry-After`. A handler that
     succeeds (2xx) marks the key done for `retention` (default 24 h); one
     that raises or answers otherwise releases the claim, so the sender's
-    retry is processed. When the store fails, the answer is 503
+    retry is processed. A delivery whose key was seen with a different body
+    (the store keeps each body's hash) is answered 409
+    `{"error": "delivery_conflict"}` and logged at WARNING with both hashes
+    (never the body); with `on_conflict="process"` it is handled as its own
+    delivery, de-duplicated under `{key}#{body_hash}`. When the store fails, the answer is 503
     `{"error": "store_unavailable"}` with `Retry-After: store_retry_after`
     (the sender retries), or with `on_store_error="process"` the handler is
     called without de-duplication and a WARNING is logged.
@@ -124,6 +131,7 @@ class Receiver:
         strict: bool = _UNSET,
         dedupe: Any = None,
         on_store_error: str = "retry",
+        on_conflict: str = "refuse",
         lease: Union[float, timedelta] = _native.DEFAULT_LEASE,
         retention: Union[float, timedelta] = _native.DEFAULT_RETENTION,
         store_retry_after: Union[float, timedelta] = _native.STORE_RETRY_AFTER,
@@ -149,12 +157,15 @@ class Receiver:
             )
         if on_store_error not in ON_STORE_ERROR:
             raise ValueError(f"on_store_error must be one of {ON_STORE_ERROR}, not {on_store_error!r}")
+        if on_conflict not in ON_CONFLICT:
+            raise ValueError(f"on_conflict must be one of {ON_CONFLICT}, not {on_conflict!r}")
         if dedupe is not None and not all(
             callable(getattr(dedupe, name, None)) for name in ("claim", "complete", "release")
         ):
             raise TypeError("dedupe must be a store: an object with claim, complete and release")
         self.dedupe = dedupe
         self.on_store_error = on_store_error
+        self.on_conflict = on_conflict
         self.lease = _seconds(lease, "lease")
         self.retention = _seconds(retention, "retention")
         self.store_retry_after = _seconds(store_retry_after, "store_retry_after")
@@ -211,15 +222,25 @@ class Receiver:
         if self.async_store:
             raise TypeError(f"{where}: an async store (AsyncRedisStore) needs an `async def` view")
 
-    def _claimed(self, key: str, outcome: Any) -> Union[Answer, Lease]:
+    def _claimed(self, key: str, body_hash: str, outcome: Any) -> Union[Answer, Lease]:
         kind = outcome.outcome
         if kind == "new":
-            return Lease(self, key, outcome.token)
+            return Lease(self, key, outcome.token, body_hash)
         if kind == "duplicate":
             return Answer(200, {"duplicate": True})
         if kind == "in_flight":
             return Answer(409, {"error": "delivery_in_flight"}, _retry_after(outcome.retry_after or 1))
+        if kind == "conflict":
+            _log_conflict(key, body_hash, outcome, "answering 409 delivery_conflict")
+            return Answer(409, {"error": "delivery_conflict"})
         raise ValueError(f"the store answered an unknown claim outcome {kind!r}")
+
+    def _conflict_key(self, key: str, body_hash: str, outcome: Any) -> Optional[str]:
+        """With `on_conflict="process"`, the key to claim a conflicting delivery under."""
+        if outcome.outcome != "conflict" or self.on_conflict != "process":
+            return None
+        _log_conflict(key, body_hash, outcome, "processing it under its own key (on_conflict='process')")
+        return _native.conflict_key(key, body_hash)
 
     def _store_failed(self, key: str, error: BaseException) -> Optional[Answer]:
         if self.on_store_error == "process":
@@ -237,23 +258,29 @@ class Receiver:
         under, an `Answer` to give instead, or None (no store, or fail-open)."""
         if self.dedupe is None:
             return None
-        key = event.delivery_key
+        key, body_hash = event.delivery_key, _body_hash(event)
         try:
-            outcome = self.dedupe.claim(key, self.lease)
+            outcome = self.dedupe.claim(key, body_hash, self.lease)
+            own = self._conflict_key(key, body_hash, outcome)
+            if own is not None:
+                key, outcome = own, self.dedupe.claim(own, body_hash, self.lease)
         except StoreUnavailable as error:
             return self._store_failed(key, error)
-        return self._claimed(key, outcome)
+        return self._claimed(key, body_hash, outcome)
 
     async def claim_async(self, event: Event) -> Union[Answer, Lease, None]:
         """`claim`, awaiting an async store; a blocking sync store runs in a thread."""
         if self.dedupe is None:
             return None
-        key = event.delivery_key
+        key, body_hash = event.delivery_key, _body_hash(event)
         try:
-            outcome = await self._call_async("claim", key, self.lease)
+            outcome = await self._call_async("claim", key, body_hash, self.lease)
+            own = self._conflict_key(key, body_hash, outcome)
+            if own is not None:
+                key, outcome = own, await self._call_async("claim", own, body_hash, self.lease)
         except StoreUnavailable as error:
             return self._store_failed(key, error)
-        return self._claimed(key, outcome)
+        return self._claimed(key, body_hash, outcome)
 
     def finish(self, lease: Optional[Lease], succeeded: bool) -> None:
         """Complete (`succeeded`) or release the claim. A store failure is
@@ -294,7 +321,7 @@ class Receiver:
     # lease (an answer already sent cannot be taken back).
 
     def _settle_args(self, lease: Lease, succeeded: bool) -> tuple[Any, ...]:
-        return (lease.key, lease.token, self.retention) if succeeded else (lease.key, lease.token)
+        return (lease.key, lease.token, lease.body_hash, self.retention) if succeeded else (lease.key, lease.token)
 
     def _settle(self, lease: Lease, succeeded: bool) -> None:
         method = self.dedupe.complete if succeeded else self.dedupe.release
@@ -348,6 +375,22 @@ class Receiver:
         if getattr(self.dedupe, "blocking", True):
             return await asyncio.to_thread(method, *args)
         return method(*args)
+
+
+def _body_hash(event: Any) -> str:
+    """The event's body hash; "" (unknown: never a conflict) for an event of
+    a verifier that does not give one."""
+    return str(getattr(event, "body_hash", ""))
+
+
+def _log_conflict(key: str, body_hash: str, outcome: Any, then: str) -> None:
+    """One WARNING for a key seen with another body: both hashes, never a body."""
+    details = {"key": key, "body_hash": body_hash, "stored_hash": outcome.stored_hash, "found": outcome.found}
+    logger.warning(
+        "delivery_conflict: delivery %s came with body hash %s, but the store holds %s (%s) for it; %s",
+        key, body_hash, outcome.stored_hash, outcome.found, then,
+        extra={"conflict": details},
+    )
 
 
 def _describe(error: BaseException) -> str:

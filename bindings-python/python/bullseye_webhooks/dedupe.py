@@ -8,10 +8,15 @@ store before calling the handler:
 - `Claim.outcome == "new"`: handle it, then `complete` (on success) or
   `release` (on failure, so the retry is handled);
 - `"duplicate"`: it was handled; answer 2xx without handling it;
-- `"in_flight"`: another worker holds it; answer 409 with `Retry-After`.
+- `"in_flight"`: another worker holds it; answer 409 with `Retry-After`;
+- `"conflict"`: the key was seen with a different body (each claim and done
+  mark keeps the body's `body_hash`); answer 409 `delivery_conflict`, or
+  handle it under its own key (`on_conflict="process"`).
 
 A claim is a lease (a crashed worker's claim expires); completing and
 releasing take the claim's token and never touch another worker's claim.
+A Redis claim whose answer timed out may still land: the store releases it
+by its token in the background.
 
 Stores:
 
@@ -66,34 +71,41 @@ DEFAULT_RETENTION: float = _native.DEFAULT_RETENTION
 STORE_RETRY_AFTER: float = _native.STORE_RETRY_AFTER
 
 Seconds = Union[float, timedelta]
-Outcome = Literal["new", "duplicate", "in_flight"]
+Outcome = Literal["new", "duplicate", "in_flight", "conflict"]
 
 
 @dataclass(frozen=True)
 class Claim:
-    """A store's answer to `claim`: `outcome`, the claim's `token` (new), or
-    the whole seconds until the holder's lease ends (`retry_after`, in flight)."""
+    """A store's answer to `claim`: `outcome`, the claim's `token` (new),
+    the whole seconds until the holder's lease ends (`retry_after`, in
+    flight), or for a conflict the hash the store holds (`stored_hash`) and
+    whether that body is `found` "in_flight" or "done"."""
 
     outcome: Outcome
     token: Optional[str] = None
     retry_after: Optional[int] = None
+    stored_hash: Optional[str] = None
+    found: Optional[Literal["in_flight", "done"]] = None
 
     def __repr__(self) -> str:  # the token is not a secret, but needs no showing
         extra = f", retry_after={self.retry_after}" if self.retry_after is not None else ""
+        if self.outcome == "conflict":
+            extra = f", stored_hash={self.stored_hash!r}, found={self.found!r}"
         return f"Claim({self.outcome!r}{extra})"
 
     @classmethod
-    def _of(cls, native: tuple[str, Optional[str], Optional[int]]) -> Claim:
-        outcome, token, retry_after = native
-        return cls(outcome, token, retry_after)  # type: ignore[arg-type]
+    def _of(cls, native: tuple[str, Optional[str], Optional[int], Optional[str], Optional[str]]) -> Claim:
+        return cls(*native)  # type: ignore[arg-type]
 
 
 class Store(Protocol):
-    """A synchronous store. `lease` and `retention` are in seconds."""
+    """A synchronous store. `lease` and `retention` are in seconds;
+    `body_hash` is the delivery's `body_hash`, kept with the claim and the
+    done mark ("" when unknown: never a conflict)."""
 
-    def claim(self, key: str, lease: float) -> Claim: ...
+    def claim(self, key: str, body_hash: str, lease: float) -> Claim: ...
 
-    def complete(self, key: str, token: str, retention: float) -> object: ...
+    def complete(self, key: str, token: str, body_hash: str, retention: float) -> object: ...
 
     def release(self, key: str, token: str) -> object: ...
 
@@ -101,9 +113,9 @@ class Store(Protocol):
 class AsyncStore(Protocol):
     """An asyncio store (`AsyncRedisStore`): the same calls, awaited."""
 
-    def claim(self, key: str, lease: float) -> Awaitable[Claim]: ...
+    def claim(self, key: str, body_hash: str, lease: float) -> Awaitable[Claim]: ...
 
-    def complete(self, key: str, token: str, retention: float) -> Awaitable[object]: ...
+    def complete(self, key: str, token: str, body_hash: str, retention: float) -> Awaitable[object]: ...
 
     def release(self, key: str, token: str) -> Awaitable[object]: ...
 
@@ -144,12 +156,12 @@ class MemoryStore:
     def __repr__(self) -> str:
         return repr(self._store)
 
-    def claim(self, key: str, lease: Seconds = DEFAULT_LEASE) -> Claim:
-        return Claim._of(self._store.claim(key, _seconds(lease, "lease")))
+    def claim(self, key: str, body_hash: str, lease: Seconds = DEFAULT_LEASE) -> Claim:
+        return Claim._of(self._store.claim(key, body_hash, _seconds(lease, "lease")))
 
-    def complete(self, key: str, token: str, retention: Seconds = DEFAULT_RETENTION) -> str:
+    def complete(self, key: str, token: str, body_hash: str, retention: Seconds = DEFAULT_RETENTION) -> str:
         """Mark `key` done: "done", "lease_expired" (free, marked done) or "not_held" (left alone)."""
-        return self._store.complete(key, token, _seconds(retention, "retention"))
+        return self._store.complete(key, token, body_hash, _seconds(retention, "retention"))
 
     def release(self, key: str, token: str) -> bool:
         """Delete `token`'s claim of `key`; True when it held it."""
@@ -170,6 +182,11 @@ class SQLiteStore:
     (`time.time()`), shared by the processes. Expired rows are pruned now
     and then. Keep the file on a local disk: SQLite's locking is unreliable
     on network file systems.
+
+    Each row keeps the body's hash (column `body_hash`, added to a table
+    made before it; its old rows have none: an unknown hash, read as the
+    same body). A call that fails rolls its transaction back, so no claim
+    lands after its caller gave up: nothing to release late.
     """
 
     blocking = True
@@ -184,8 +201,11 @@ class SQLiteStore:
         with self._transaction() as db:
             db.execute(
                 f"CREATE TABLE IF NOT EXISTS {table} "
-                "(key TEXT PRIMARY KEY, value TEXT NOT NULL, expires_at REAL NOT NULL) WITHOUT ROWID"
+                "(key TEXT PRIMARY KEY, value TEXT NOT NULL, expires_at REAL NOT NULL, body_hash TEXT) WITHOUT ROWID"
             )
+            columns = {row[1] for row in db.execute(f"PRAGMA table_info({table})")}
+            if "body_hash" not in columns:
+                db.execute(f"ALTER TABLE {table} ADD COLUMN body_hash TEXT")
 
     def __repr__(self) -> str:
         return f"SQLiteStore({self.path!r})"
@@ -204,25 +224,31 @@ class SQLiteStore:
     def _transaction(self) -> _Transaction:
         return _Transaction(self)
 
-    def claim(self, key: str, lease: Seconds = DEFAULT_LEASE) -> Claim:
+    def claim(self, key: str, body_hash: str, lease: Seconds = DEFAULT_LEASE) -> Claim:
         lease_s = _seconds(lease, "lease")
         token = _native.new_claim_token()
         with self._transaction() as db:
             now = time.time()
-            row = db.execute(f"SELECT value, expires_at FROM {self.table} WHERE key = ?", (key,)).fetchone()
+            row = db.execute(
+                f"SELECT value, expires_at, body_hash FROM {self.table} WHERE key = ?", (key,)
+            ).fetchone()
             if row is not None and row[1] > now:
-                if row[0] == _DONE:
+                done = row[0] == _DONE
+                # No stored hash (a row of the format before it) or none given: the same body.
+                if row[2] and body_hash and row[2] != body_hash:
+                    return Claim("conflict", stored_hash=row[2], found="done" if done else "in_flight")
+                if done:
                     return Claim("duplicate")
                 return Claim("in_flight", retry_after=_native.retry_after_secs(_millis(row[1] - now)))
             db.execute(
-                f"INSERT OR REPLACE INTO {self.table} (key, value, expires_at) VALUES (?, ?, ?)",
-                (key, "w:" + token, now + lease_s),
+                f"INSERT OR REPLACE INTO {self.table} (key, value, expires_at, body_hash) VALUES (?, ?, ?, ?)",
+                (key, "w:" + token, now + lease_s, body_hash),
             )
             if random.random() < 1 / 512:
                 db.execute(f"DELETE FROM {self.table} WHERE expires_at <= ?", (now,))
         return Claim("new", token=token)
 
-    def complete(self, key: str, token: str, retention: Seconds = DEFAULT_RETENTION) -> str:
+    def complete(self, key: str, token: str, body_hash: str, retention: Seconds = DEFAULT_RETENTION) -> str:
         """Mark `key` done: "done", "lease_expired" (free, marked done) or "not_held" (left alone)."""
         retention_s = _seconds(retention, "retention")
         with self._transaction() as db:
@@ -232,8 +258,8 @@ class SQLiteStore:
             if live and row[0] != "w:" + token:
                 return "not_held"
             db.execute(
-                f"INSERT OR REPLACE INTO {self.table} (key, value, expires_at) VALUES (?, ?, ?)",
-                (key, _DONE, now + retention_s),
+                f"INSERT OR REPLACE INTO {self.table} (key, value, expires_at, body_hash) VALUES (?, ?, ?, ?)",
+                (key, _DONE, now + retention_s, body_hash),
             )
         return "done" if live else "lease_expired"
 
@@ -291,6 +317,55 @@ def _unavailable(error: BaseException) -> StoreUnavailable:
     return StoreUnavailable(f"store_unavailable: Redis: {type(error).__name__}: {error}")
 
 
+def _claim_reply(reply: Any) -> tuple[int, str]:
+    """The claim script's `{code, stored hash}` (bytes or str, as the client decodes)."""
+    code, stored = reply
+    return int(code), stored.decode() if isinstance(stored, bytes) else str(stored)
+
+
+# A claim whose answer timed out may still land (a paused Redis runs it when
+# it resumes), and would hold the key for a whole lease with nobody to
+# complete it. It is released by its token (made here, so no other claim is
+# touched): tried 50 ms later, doubling to 1 s, until Redis answers; an
+# answer of "not held" is confirmed once more (the late claim may come in
+# just after), then it stops; and it stops anyway after the lease plus 30 s,
+# when the claim would have ended on its own.
+_LATE_FIRST_DELAY = 0.05
+_LATE_MAX_DELAY = 1.0
+_LATE_GRACE = 30.0
+_LATE: set[asyncio.Task[None]] = set()
+
+
+def _release_late(release: Any, lease: float) -> None:
+    deadline = time.monotonic() + lease + _LATE_GRACE
+    delay, answered = _LATE_FIRST_DELAY, 0
+    while time.monotonic() + delay <= deadline:
+        time.sleep(delay)
+        delay = min(delay * 2, _LATE_MAX_DELAY)
+        try:
+            released = release()
+        except StoreUnavailable:
+            continue
+        answered += 1
+        if released or answered >= 2:
+            return
+
+
+async def _release_late_async(release: Any, lease: float) -> None:
+    deadline = time.monotonic() + lease + _LATE_GRACE
+    delay, answered = _LATE_FIRST_DELAY, 0
+    while time.monotonic() + delay <= deadline:
+        await asyncio.sleep(delay)
+        delay = min(delay * 2, _LATE_MAX_DELAY)
+        try:
+            released = await release()
+        except StoreUnavailable:
+            continue
+        answered += 1
+        if released or answered >= 2:
+            return
+
+
 class RedisStore:
     """A store in Redis (redis-py's `redis.Redis`, or anything with its
     `register_script`), shared by a fleet. Runs the core's Lua scripts, so
@@ -332,19 +407,28 @@ class RedisStore:
     def __repr__(self) -> str:
         return f"RedisStore(prefix={self.prefix!r})"
 
-    def claim(self, key: str, lease: Seconds = DEFAULT_LEASE) -> Claim:
+    def claim(self, key: str, body_hash: str, lease: Seconds = DEFAULT_LEASE) -> Claim:
+        """Claim `key`. When Redis does not answer in time, the claim may
+        still land (a paused Redis runs it when it resumes): it is released
+        by its token in a background thread (see `_release_late`)."""
         token = _native.new_claim_token()
-        lease_ms = _millis(_seconds(lease, "lease"))
+        lease_s = _seconds(lease, "lease")
         try:
-            reply = self._claim(keys=[self.prefix + key], args=[token, lease_ms])
+            reply = self._claim(keys=[self.prefix + key], args=[token, _millis(lease_s), body_hash])
         except self._errors as error:
+            threading.Thread(
+                target=_release_late,
+                args=(lambda: self.release(key, token), lease_s),
+                name="bullseye-webhooks-late-release",
+                daemon=True,
+            ).start()
             raise _unavailable(error) from error
-        return Claim._of(_native.redis_claim_reply(int(reply), token))
+        return Claim._of(_native.redis_claim_reply(*_claim_reply(reply), token))
 
-    def complete(self, key: str, token: str, retention: Seconds = DEFAULT_RETENTION) -> str:
+    def complete(self, key: str, token: str, body_hash: str, retention: Seconds = DEFAULT_RETENTION) -> str:
         retention_ms = _millis(_seconds(retention, "retention"))
         try:
-            reply = self._complete(keys=[self.prefix + key], args=[token, retention_ms])
+            reply = self._complete(keys=[self.prefix + key], args=[token, retention_ms, body_hash])
         except self._errors as error:
             raise _unavailable(error) from error
         return _native.redis_complete_reply(int(reply))
@@ -381,20 +465,33 @@ class AsyncRedisStore:
     def __repr__(self) -> str:
         return f"AsyncRedisStore(prefix={self.prefix!r})"
 
-    async def _run(self, script: Any, keys: list[str], args: list[Any]) -> int:
+    async def _call(self, script: Any, keys: list[str], args: list[Any]) -> Any:
         try:
-            return int(await asyncio.wait_for(script(keys=keys, args=args), self.timeout))
+            return await asyncio.wait_for(script(keys=keys, args=args), self.timeout)
         except self._errors as error:
             raise _unavailable(error) from error
 
-    async def claim(self, key: str, lease: Seconds = DEFAULT_LEASE) -> Claim:
-        token = _native.new_claim_token()
-        reply = await self._run(self._claim, [self.prefix + key], [token, _millis(_seconds(lease, "lease"))])
-        return Claim._of(_native.redis_claim_reply(reply, token))
+    async def _run(self, script: Any, keys: list[str], args: list[Any]) -> int:
+        return int(await self._call(script, keys, args))
 
-    async def complete(self, key: str, token: str, retention: Seconds = DEFAULT_RETENTION) -> str:
+    async def claim(self, key: str, body_hash: str, lease: Seconds = DEFAULT_LEASE) -> Claim:
+        """Claim `key`; a claim that timed out is released late, as `RedisStore.claim` does, in a task."""
+        token = _native.new_claim_token()
+        lease_s = _seconds(lease, "lease")
+        try:
+            reply = await self._call(self._claim, [self.prefix + key], [token, _millis(lease_s), body_hash])
+        except StoreUnavailable:
+            task = asyncio.get_running_loop().create_task(
+                _release_late_async(lambda: self.release(key, token), lease_s)
+            )
+            _LATE.add(task)
+            task.add_done_callback(_LATE.discard)
+            raise
+        return Claim._of(_native.redis_claim_reply(*_claim_reply(reply), token))
+
+    async def complete(self, key: str, token: str, body_hash: str, retention: Seconds = DEFAULT_RETENTION) -> str:
         retention_ms = _millis(_seconds(retention, "retention"))
-        reply = await self._run(self._complete, [self.prefix + key], [token, retention_ms])
+        reply = await self._run(self._complete, [self.prefix + key], [token, retention_ms, body_hash])
         return _native.redis_complete_reply(reply)
 
     async def release(self, key: str, token: str) -> bool:
