@@ -37,11 +37,22 @@ export interface BitnobWebhook {
 // ---------------------------------------------------------------------------
 // De-duplication
 
-/** What a claim found. `retryAfter`: whole seconds left on the other worker's lease (at least 1). */
+/**
+ * What a claim found. `retryAfter`: whole seconds left on the other worker's
+ * lease (at least 1). `conflict`: the key was seen with another body, whose
+ * hash the store holds (`storedHash`), in flight or done (`found`).
+ */
 export type ClaimOutcome =
   | { outcome: 'new'; token: string }
   | { outcome: 'duplicate' }
-  | { outcome: 'in_flight'; retryAfter: number };
+  | { outcome: 'in_flight'; retryAfter: number }
+  | { outcome: 'conflict'; storedHash: string; found: 'in_flight' | 'done' };
+
+/**
+ * The hash kept with each claim and done mark: the hex SHA-256 of the raw
+ * body (computed by the core). Needs the native addon.
+ */
+export function bodyHash(body: string | Uint8Array): string;
 
 /** What completing a claim did. */
 export type Completion = 'done' | 'lease_expired' | 'not_held';
@@ -52,10 +63,10 @@ export type Completion = 'done' | 'lease_expired' | 'not_held';
  * answered as a store that is unavailable.
  */
 export interface DeliveryStore {
-  /** Claim `key` for `leaseMs` milliseconds, atomically. */
-  claim(key: string, leaseMs: number): ClaimOutcome | Promise<ClaimOutcome>;
-  /** Mark `key` done for `retentionMs` if `token`'s claim holds it (or it is free). */
-  complete(key: string, token: string, retentionMs: number): unknown;
+  /** Claim `key` for `leaseMs` milliseconds, atomically, keeping `bodyHash` (`''`: unknown, never a conflict). */
+  claim(key: string, bodyHash: string, leaseMs: number): ClaimOutcome | Promise<ClaimOutcome>;
+  /** Mark `key` done (keeping `bodyHash`) for `retentionMs` if `token`'s claim holds it (or it is free). */
+  complete(key: string, token: string, bodyHash: string, retentionMs: number): unknown;
   /** Delete `token`'s claim on `key`, never another's. */
   release(key: string, token: string): boolean | Promise<boolean>;
 }
@@ -72,8 +83,8 @@ export class MemoryStore implements DeliveryStore {
   constructor(options?: { capacity?: number });
   readonly capacity: number;
   readonly size: number;
-  claim(key: string, leaseMs: number): ClaimOutcome;
-  complete(key: string, token: string, retentionMs: number): Completion;
+  claim(key: string, bodyHash: string, leaseMs: number): ClaimOutcome;
+  complete(key: string, token: string, bodyHash: string, retentionMs: number): Completion;
   release(key: string, token: string): boolean;
 }
 
@@ -109,8 +120,8 @@ export class RedisStore implements DeliveryStore {
   readonly prefix: string;
   /** Seconds. */
   readonly timeout: number;
-  claim(key: string, leaseMs: number): Promise<ClaimOutcome>;
-  complete(key: string, token: string, retentionMs: number): Promise<Completion>;
+  claim(key: string, bodyHash: string, leaseMs: number): Promise<ClaimOutcome>;
+  complete(key: string, token: string, bodyHash: string, retentionMs: number): Promise<Completion>;
   release(key: string, token: string): Promise<boolean>;
 }
 
@@ -129,6 +140,9 @@ export interface DedupeLogger {
  *   seconds), anything else, or a throw, releases it so the retry is handled;
  * - duplicate: 200 `{"duplicate": true}`, the handler is not called;
  * - in flight: 409 `{"error": "delivery_in_flight"}` with `Retry-After`;
+ * - conflict (the key was seen with another body): 409
+ *   `{"error": "delivery_conflict"}`, logged with both hashes; with
+ *   `onConflict: 'process'` it is handled as its own delivery, once;
  * - store unavailable (error or timeout): 503 `{"error": "store_unavailable"}`
  *   with `Retry-After: 30`, or, with `onStoreError: 'process'`, the handler
  *   runs without de-duplication and a warning is logged.
@@ -137,6 +151,8 @@ export interface DedupeOptions {
   dedupe?: DeliveryStore | null | false;
   /** `'retry'` (default): 503 + Retry-After; `'process'`: handle without de-duplication. */
   onStoreError?: 'retry' | 'process';
+  /** `'refuse'` (default): 409 delivery_conflict; `'process'`: handle another body under a key of its own. */
+  onConflict?: 'refuse' | 'process';
   /** Seconds a claim holds a delivery (default 60). */
   lease?: number;
   /** Seconds a handled delivery is remembered (default 86,400). */

@@ -177,6 +177,8 @@ candidates.push(
 let unique = 0;
 const delivered = () => `${bullseye.deliveryKeyOf(webhook.constructEvent(body, signature))}:${++unique}`;
 const memoryStore = new bullseye.MemoryStore();
+/** The body hash kept with each claim (the hex SHA-256 of `{}`; any 64 hex digits do here). */
+const HASH = '44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a';
 candidates.push(
   ['dedupe', 'constructEvent + deliveryKeyOf (no store)', () => void delivered()],
   [
@@ -184,8 +186,8 @@ candidates.push(
     '+ MemoryStore claim + complete',
     () => {
       const key = delivered();
-      const { token } = memoryStore.claim(key, 60_000);
-      memoryStore.complete(key, token, 86_400_000);
+      const { token } = memoryStore.claim(key, HASH, 60_000);
+      memoryStore.complete(key, token, HASH, 86_400_000);
     },
   ],
 );
@@ -212,8 +214,8 @@ peers.push(async () => {
       `+ RedisStore (${name}, loopback) claim + complete`,
       async () => {
         const key = delivered();
-        const { token } = await store.claim(key, 60_000);
-        await store.complete(key, token, 60_000);
+        const { token } = await store.claim(key, HASH, 60_000);
+        await store.complete(key, token, HASH, 60_000);
       },
       Math.max(50, BATCH / 10),
     ]);

@@ -52,6 +52,14 @@ function storeFailure(error) {
   return error;
 }
 
+/** The hash kept with each claim: the hex SHA-256 of the raw body (the core's). */
+function bodyHash(body) {
+  if (typeof body === 'string') return addon.bodyHash(body);
+  if (ArrayBuffer.isView(body)) return addon.bodyHash(new Uint8Array(body.buffer, body.byteOffset, body.byteLength));
+  if (body instanceof ArrayBuffer) return addon.bodyHash(new Uint8Array(body));
+  throw new TypeError(`bodyHash takes the raw body (a string or bytes), got ${describe(body)}`);
+}
+
 const {
   RedisStore: CoreRedisStore,
   StoreUnavailableError,
@@ -68,9 +76,9 @@ const {
       throw storeFailure(error);
     }
   },
-  claimFromRedisReply(reply, token) {
+  claimFromRedisReply(reply, storedHash, token) {
     try {
-      return addon.claimFromRedisReply(reply, token);
+      return addon.claimFromRedisReply(reply, storedHash, token);
     } catch (error) {
       throw storeFailure(error);
     }
@@ -81,6 +89,10 @@ const {
     } catch (error) {
       throw storeFailure(error);
     }
+  },
+  bodyHash,
+  conflictKey(key, bodyHash) {
+    return addon.conflictKey(key, bodyHash);
   },
   deliveryKeyOf,
 });
@@ -130,19 +142,22 @@ class MemoryStore {
     return this.#native.size;
   }
 
-  /** Claim `key` for `leaseMs`: `{ outcome: 'new', token }`, `{ outcome: 'duplicate' }` or `{ outcome: 'in_flight', retryAfter }`. */
-  claim(key, leaseMs) {
+  /**
+   * Claim `key` (with its body's hash, kept with the claim) for `leaseMs`: `{ outcome: 'new', token }`,
+   * `{ outcome: 'duplicate' }`, `{ outcome: 'in_flight', retryAfter }` or `{ outcome: 'conflict', storedHash, found }`.
+   */
+  claim(key, bodyHash, leaseMs) {
     try {
-      return this.#native.claim(String(key), leaseMs);
+      return this.#native.claim(String(key), String(bodyHash ?? ''), leaseMs);
     } catch (error) {
       throw storeFailure(error);
     }
   }
 
-  /** Mark `key` done for `retentionMs` if `token`'s claim holds it (or it is free): `'done'`, `'lease_expired'` or `'not_held'`. */
-  complete(key, token, retentionMs) {
+  /** Mark `key` done (with its body's hash) for `retentionMs` if `token`'s claim holds it (or it is free): `'done'`, `'lease_expired'` or `'not_held'`. */
+  complete(key, token, bodyHash, retentionMs) {
     try {
-      return this.#native.complete(String(key), String(token), retentionMs);
+      return this.#native.complete(String(key), String(token), String(bodyHash ?? ''), retentionMs);
     } catch (error) {
       throw storeFailure(error);
     }
@@ -162,4 +177,4 @@ class MemoryStore {
   }
 }
 
-module.exports = { MemoryStore, RedisStore, StoreUnavailableError, dedupeSettings, claimDelivery, settleClaim };
+module.exports = { MemoryStore, RedisStore, StoreUnavailableError, bodyHash, dedupeSettings, claimDelivery, settleClaim };

@@ -267,26 +267,53 @@ pub fn new_claim_token() -> Result<String> {
 /// What a claim found, as JavaScript takes it.
 #[napi(object)]
 pub struct ClaimAnswer {
-    /// `'new'`, `'duplicate'` or `'in_flight'`.
+    /// `'new'`, `'duplicate'`, `'in_flight'` or `'conflict'`.
     pub outcome: String,
     /// For `'new'`: the claim's token.
     pub token: Option<String>,
     /// For `'in_flight'`: the `Retry-After` to answer, in whole seconds (at least 1).
     pub retry_after: Option<f64>,
+    /// For `'conflict'`: the hash of the other body, which the store holds.
+    pub stored_hash: Option<String>,
+    /// For `'conflict'`: where that body is, `'in_flight'` or `'done'`.
+    pub found: Option<String>,
 }
 
 fn claim_answer(claim: Claim) -> ClaimAnswer {
     let retry_after = claim.retry_after_secs().map(|secs| secs as f64);
-    let (outcome, token) = match claim {
-        Claim::New { token } => ("new", Some(token)),
-        Claim::Duplicate => ("duplicate", None),
-        _ => ("in_flight", None),
+    let (outcome, token, stored_hash, found) = match claim {
+        Claim::New { token } => ("new", Some(token), None, None),
+        Claim::Duplicate => ("duplicate", None, None, None),
+        Claim::Conflict {
+            stored_hash,
+            in_flight,
+        } => (
+            "conflict",
+            None,
+            Some(stored_hash),
+            Some(if in_flight { "in_flight" } else { "done" }.to_owned()),
+        ),
+        _ => ("in_flight", None, None, None),
     };
     ClaimAnswer {
         outcome: outcome.to_owned(),
         token,
         retry_after,
+        stored_hash,
+        found,
     }
+}
+
+/// The hash kept with a delivery's claim and done mark: the hex SHA-256 of the raw body.
+#[napi(js_name = "bodyHash")]
+pub fn body_hash(body: Either<String, BufferSlice<'_>>) -> String {
+    delivery::body_hash(bytes(&body))
+}
+
+/// The key a conflicting delivery is handled under with `onConflict: 'process'`.
+#[napi(js_name = "conflictKey")]
+pub fn conflict_key(key: String, body_hash: String) -> String {
+    delivery::conflict_key(&key, &body_hash)
 }
 
 fn completion_name(completion: Completion) -> &'static str {
@@ -297,10 +324,14 @@ fn completion_name(completion: Completion) -> &'static str {
     }
 }
 
-/// What a reply of the claim script means, `token` being the token it was given.
+/// What a reply `[reply, storedHash]` of the claim script means, `token` being the token it was given.
 #[napi(js_name = "claimFromRedisReply")]
-pub fn claim_from_redis_reply(reply: i64, token: String) -> Result<ClaimAnswer> {
-    Claim::from_redis_reply(reply, token)
+pub fn claim_from_redis_reply(
+    reply: i64,
+    stored_hash: String,
+    token: String,
+) -> Result<ClaimAnswer> {
+    Claim::from_redis_reply(reply, &stored_hash, token)
         .map(claim_answer)
         .map_err(store_error)
 }
@@ -355,20 +386,26 @@ impl NativeMemoryStore {
         self.inner.len() as f64
     }
 
-    /// Claim `key` for `lease_ms` milliseconds.
+    /// Claim `key` (with its body's hash) for `lease_ms` milliseconds.
     #[napi]
-    pub fn claim(&self, key: String, lease_ms: f64) -> Result<ClaimAnswer> {
+    pub fn claim(&self, key: String, body_hash: String, lease_ms: f64) -> Result<ClaimAnswer> {
         self.inner
-            .claim(&key, millis(lease_ms, LEASE)?)
+            .claim(&key, &body_hash, millis(lease_ms, LEASE)?)
             .map(claim_answer)
             .map_err(store_error)
     }
 
     /// Mark `key` done for `retention_ms` if `token`'s claim holds it (or it is free).
     #[napi]
-    pub fn complete(&self, key: String, token: String, retention_ms: f64) -> Result<&'static str> {
+    pub fn complete(
+        &self,
+        key: String,
+        token: String,
+        body_hash: String,
+        retention_ms: f64,
+    ) -> Result<&'static str> {
         self.inner
-            .complete(&key, &token, millis(retention_ms, RETENTION)?)
+            .complete(&key, &token, &body_hash, millis(retention_ms, RETENTION)?)
             .map(completion_name)
             .map_err(store_error)
     }

@@ -154,7 +154,11 @@ pub(crate) fn new_claim_token() -> PyResult<String> {
 
 /// The claim script's reply (`REDIS_CLAIM_SCRIPT`: `{reply, stored_hash}`) as a `ClaimTuple`.
 #[pyfunction]
-pub(crate) fn redis_claim_reply(reply: i64, stored_hash: &str, token: String) -> PyResult<ClaimTuple> {
+pub(crate) fn redis_claim_reply(
+    reply: i64,
+    stored_hash: &str,
+    token: String,
+) -> PyResult<ClaimTuple> {
     claim_tuple(Claim::from_redis_reply(reply, stored_hash, token).map_err(|e| store_error(&e))?)
 }
 
