@@ -424,6 +424,10 @@ mod memory;
 #[cfg(not(target_arch = "wasm32"))]
 pub use memory::{DEFAULT_MEMORY_CAPACITY, MemoryStore};
 #[cfg(not(target_arch = "wasm32"))]
+mod cache;
+#[cfg(not(target_arch = "wasm32"))]
+pub use cache::{CachedStore, DEFAULT_CACHE_CAPACITY, RecentlyDone};
+#[cfg(not(target_arch = "wasm32"))]
 mod once;
 #[cfg(not(target_arch = "wasm32"))]
 pub use once::{

@@ -61,6 +61,7 @@ pub struct DedupeOptions {
     retention: Duration,
     on_store_error: OnStoreError,
     on_conflict: OnConflict,
+    wait_for_in_flight: Duration,
 }
 
 impl Default for DedupeOptions {
@@ -70,6 +71,7 @@ impl Default for DedupeOptions {
             retention: DEFAULT_RETENTION,
             on_store_error: OnStoreError::Refuse,
             on_conflict: OnConflict::Refuse,
+            wait_for_in_flight: Duration::ZERO,
         }
     }
 }
@@ -93,6 +95,16 @@ impl DedupeOptions {
     /// [`OnStoreError::Refuse`]).
     pub fn with_on_store_error(mut self, on_store_error: OnStoreError) -> Self {
         self.on_store_error = on_store_error;
+        self
+    }
+
+    /// How long to wait for a copy in flight (default none: answer 409 at
+    /// once): the claim is tried again (50 ms, doubling to 1 s) until the
+    /// holder finishes (then a duplicate, or the claim is taken when the
+    /// holder released it or its lease ended) or `wait` has passed (then
+    /// 409). Keep it well under the sender's timeout (Bullseye: 30 s).
+    pub fn with_wait_for_in_flight(mut self, wait: Duration) -> Self {
+        self.wait_for_in_flight = wait;
         self
     }
 
@@ -213,12 +225,12 @@ pub fn handle_once<S, T, E>(
 where
     S: DeliveryStore + Send + Sync + ?Sized + 'static,
 {
-    let mut claimed = store.claim(key, body_hash, options.lease);
+    let mut claimed = claim_waiting(&**store, key, body_hash, options);
     let mut key = key.to_owned();
     if let (Ok(Claim::Conflict { .. }), OnConflict::Process) = (&claimed, options.on_conflict) {
         // Its own delivery: once per different body.
         key = conflict_key(&key, body_hash);
-        claimed = store.claim(&key, body_hash, options.lease);
+        claimed = claim_waiting(&**store, &key, body_hash, options);
     }
     let token = match claimed {
         Ok(Claim::New { token }) => token,
@@ -272,6 +284,29 @@ where
             error,
             store_error: settle.run(store, false),
         },
+    }
+}
+
+/// Claim `key`; while another copy holds it, try again until
+/// `options.wait_for_in_flight` has passed.
+fn claim_waiting<S: DeliveryStore + ?Sized>(
+    store: &S,
+    key: &str,
+    body_hash: &str,
+    options: DedupeOptions,
+) -> Result<Claim, StoreError> {
+    let deadline = Instant::now().checked_add(options.wait_for_in_flight);
+    let mut delay = SETTLE_FIRST_DELAY;
+    loop {
+        let claim = store.claim(key, body_hash, options.lease)?;
+        let left = deadline.map_or(Duration::ZERO, |d| {
+            d.saturating_duration_since(Instant::now())
+        });
+        if !matches!(claim, Claim::InFlight { .. }) || left.is_zero() {
+            return Ok(claim);
+        }
+        std::thread::sleep(delay.min(left));
+        delay = delay.saturating_mul(2).min(SETTLE_MAX_DELAY);
     }
 }
 
