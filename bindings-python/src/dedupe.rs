@@ -146,6 +146,43 @@ impl PyMemoryStore {
     }
 }
 
+/// The core's cache of keys this process completed (with their body hash):
+/// what `CachedStore` keeps in front of any store.
+#[pyclass(frozen, module = "bullseye_webhooks._native", name = "RecentlyDone")]
+pub(crate) struct PyRecentlyDone {
+    inner: delivery::RecentlyDone,
+}
+
+#[pymethods]
+impl PyRecentlyDone {
+    #[new]
+    #[pyo3(signature = (capacity = delivery::DEFAULT_CACHE_CAPACITY))]
+    fn new(capacity: usize) -> Self {
+        Self {
+            inner: delivery::RecentlyDone::new(capacity),
+        }
+    }
+
+    fn __len__(&self) -> usize {
+        self.inner.len()
+    }
+
+    /// A duplicate or conflict `ClaimTuple` for a key it holds, else None.
+    fn check(&self, key: &str, body_hash: &str) -> PyResult<Option<ClaimTuple>> {
+        self.inner
+            .check(key, body_hash)
+            .map(claim_tuple)
+            .transpose()
+    }
+
+    /// Remember `key` as done with `body_hash` for `retention` seconds.
+    fn remember(&self, key: &str, body_hash: &str, retention: &Bound<'_, PyAny>) -> PyResult<()> {
+        let retention = duration_of(retention, "retention")?;
+        self.inner.remember(key, body_hash, retention);
+        Ok(())
+    }
+}
+
 /// A claim token: 128 random bits from the OS, as 32 lowercase hex digits.
 #[pyfunction]
 pub(crate) fn new_claim_token() -> PyResult<String> {

@@ -37,6 +37,7 @@ fn _native(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_class::<records::VisitCompany>()?;
     module.add_class::<mismatches::PyMismatch>()?;
     module.add_class::<dedupe::PyMemoryStore>()?;
+    module.add_class::<dedupe::PyRecentlyDone>()?;
     module.add_function(wrap_pyfunction!(dedupe::new_claim_token, module)?)?;
     module.add_function(wrap_pyfunction!(dedupe::redis_claim_reply, module)?)?;
     module.add_function(wrap_pyfunction!(dedupe::redis_complete_reply, module)?)?;
@@ -57,6 +58,7 @@ fn _native(module: &Bound<'_, PyModule>) -> PyResult<()> {
         delivery::STORE_RETRY_AFTER.as_secs_f64(),
     )?;
     module.add("DEFAULT_MEMORY_CAPACITY", delivery::DEFAULT_MEMORY_CAPACITY)?;
+    module.add("DEFAULT_CACHE_CAPACITY", delivery::DEFAULT_CACHE_CAPACITY)?;
     module.add_function(wrap_pyfunction!(visits::parse_visit, module)?)?;
     module.add_function(wrap_pyfunction!(signing::sign, module)?)?;
     module.add_function(wrap_pyfunction!(signing::secret_last4, module)?)?;

@@ -64,8 +64,10 @@ if TYPE_CHECKING:
     Event = Union[VisitorIdentifiedEvent, GenericEvent]
 
     from .dedupe import (
+        AsyncCachedStore,
         AsyncRedisStore,
         AsyncStore,
+        CachedStore,
         Claim,
         MemoryStore,
         RedisStore,
@@ -76,7 +78,7 @@ if TYPE_CHECKING:
 # De-duplication pulls in asyncio, sqlite3 and threading: imported on first
 # use, so that verifying (a Lambda cold start, a CLI tool) does not pay for it.
 _DEDUPE_NAMES = frozenset(
-    {"AsyncRedisStore", "AsyncStore", "Claim", "MemoryStore", "RedisStore", "SQLiteStore", "Store"}
+    {"AsyncCachedStore", "AsyncRedisStore", "AsyncStore", "CachedStore", "Claim", "MemoryStore", "RedisStore", "SQLiteStore", "Store"}
 )
 
 
@@ -105,8 +107,10 @@ if tuple(_CORE_ERROR_CODES) != ERROR_CODES:  # pragma: no cover - a build mismat
     )
 
 __all__ = [
+    "AsyncCachedStore",
     "AsyncRedisStore",
     "AsyncStore",
+    "CachedStore",
     "BITNOB_EVENT_HEADER",
     "BITNOB_SIGNATURE_HEADER",
     "BITNOB_TIMESTAMP_HEADER",

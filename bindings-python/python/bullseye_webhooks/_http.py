@@ -120,6 +120,12 @@ class Receiver:
     `{"error": "store_unavailable"}` with `Retry-After: store_retry_after`
     (the sender retries), or with `on_store_error="process"` the handler is
     called without de-duplication and a WARNING is logged.
+
+    `wait_for_in_flight` (seconds, default 0): instead of answering 409 at
+    once, wait up to that long for a copy in flight to finish (the claim is
+    tried again, 50 ms doubling to 1 s): then answer as a duplicate, or take
+    the claim if the holder released it or its lease ended. Keep it well
+    under the sender's timeout (Bullseye: 30 s).
     """
 
     def __init__(
@@ -132,6 +138,7 @@ class Receiver:
         dedupe: Any = None,
         on_store_error: str = "retry",
         on_conflict: str = "refuse",
+        wait_for_in_flight: Union[float, timedelta] = 0,
         lease: Union[float, timedelta] = _native.DEFAULT_LEASE,
         retention: Union[float, timedelta] = _native.DEFAULT_RETENTION,
         store_retry_after: Union[float, timedelta] = _native.STORE_RETRY_AFTER,
@@ -166,6 +173,10 @@ class Receiver:
         self.dedupe = dedupe
         self.on_store_error = on_store_error
         self.on_conflict = on_conflict
+        wait = wait_for_in_flight.total_seconds() if isinstance(wait_for_in_flight, timedelta) else float(wait_for_in_flight)
+        if not (math.isfinite(wait) and wait >= 0):
+            raise ValueError("wait_for_in_flight must be a non-negative number of seconds or a timedelta")
+        self.wait_for_in_flight = wait
         self.lease = _seconds(lease, "lease")
         self.retention = _seconds(retention, "retention")
         self.store_retry_after = _seconds(store_retry_after, "store_retry_after")
@@ -260,10 +271,10 @@ class Receiver:
             return None
         key, body_hash = event.delivery_key, _body_hash(event)
         try:
-            outcome = self.dedupe.claim(key, body_hash, self.lease)
+            outcome = self._claim_waiting(key, body_hash)
             own = self._conflict_key(key, body_hash, outcome)
             if own is not None:
-                key, outcome = own, self.dedupe.claim(own, body_hash, self.lease)
+                key, outcome = own, self._claim_waiting(own, body_hash)
         except StoreUnavailable as error:
             return self._store_failed(key, error)
         return self._claimed(key, body_hash, outcome)
@@ -274,13 +285,34 @@ class Receiver:
             return None
         key, body_hash = event.delivery_key, _body_hash(event)
         try:
-            outcome = await self._call_async("claim", key, body_hash, self.lease)
+            outcome = await self._claim_waiting_async(key, body_hash)
             own = self._conflict_key(key, body_hash, outcome)
             if own is not None:
-                key, outcome = own, await self._call_async("claim", own, body_hash, self.lease)
+                key, outcome = own, await self._claim_waiting_async(own, body_hash)
         except StoreUnavailable as error:
             return self._store_failed(key, error)
         return self._claimed(key, body_hash, outcome)
+
+    def _claim_waiting(self, key: str, body_hash: str) -> Any:
+        """Claim `key`; while a copy is in flight, again until `wait_for_in_flight` has passed."""
+        deadline, delay = time.monotonic() + self.wait_for_in_flight, SETTLE_FIRST_DELAY
+        while True:
+            outcome = self.dedupe.claim(key, body_hash, self.lease)
+            left = deadline - time.monotonic()
+            if outcome.outcome != "in_flight" or left <= 0:
+                return outcome
+            time.sleep(min(delay, left))
+            delay = min(delay * 2, SETTLE_MAX_DELAY)
+
+    async def _claim_waiting_async(self, key: str, body_hash: str) -> Any:
+        deadline, delay = time.monotonic() + self.wait_for_in_flight, SETTLE_FIRST_DELAY
+        while True:
+            outcome = await self._call_async("claim", key, body_hash, self.lease)
+            left = deadline - time.monotonic()
+            if outcome.outcome != "in_flight" or left <= 0:
+                return outcome
+            await asyncio.sleep(min(delay, left))
+            delay = min(delay * 2, SETTLE_MAX_DELAY)
 
     def finish(self, lease: Optional[Lease], succeeded: bool) -> None:
         """Complete (`succeeded`) or release the claim. A store failure is

@@ -19,6 +19,7 @@ __all__ = [
     "Webhook",
     "BitnobWebhook",
     "MemoryStore",
+    "RecentlyDone",
     "VisitorIdentifiedEvent",
     "GenericEvent",
     "Visitor",
@@ -54,6 +55,7 @@ __all__ = [
     "DEFAULT_RETENTION",
     "STORE_RETRY_AFTER",
     "DEFAULT_MEMORY_CAPACITY",
+    "DEFAULT_CACHE_CAPACITY",
     "VISIT_SIGNATURE_HEADER",
     "DEFAULT_MAX_BODY_BYTES",
     "MAX_JSON_DEPTH",
@@ -90,6 +92,7 @@ DEFAULT_LEASE: Final[float]
 DEFAULT_RETENTION: Final[float]
 STORE_RETRY_AFTER: Final[float]
 DEFAULT_MEMORY_CAPACITY: Final[int]
+DEFAULT_CACHE_CAPACITY: Final[int]
 
 _Headers = Union[Mapping[str, str], Mapping[bytes, bytes], Sequence[Union[tuple[str, str], list[str]]], Any, None]
 # (outcome, token, retry_after): ("new", token, None), ("duplicate", None, None), ("in_flight", None, seconds).
@@ -159,6 +162,13 @@ class MemoryStore:
     def claim(self, key: str, body_hash: str, lease: float | timedelta) -> _ClaimTuple: ...
     def complete(self, key: str, token: str, body_hash: str, retention: float | timedelta) -> _Completion: ...
     def release(self, key: str, token: str) -> bool: ...
+
+@final
+class RecentlyDone:
+    def __new__(cls, capacity: int = ...) -> RecentlyDone: ...
+    def __len__(self) -> int: ...
+    def check(self, key: str, body_hash: str) -> _ClaimTuple | None: ...
+    def remember(self, key: str, body_hash: str, retention: float | timedelta) -> None: ...
 
 @final
 class GenericEvent:

@@ -50,8 +50,10 @@ from . import _native
 from ._errors import StoreUnavailable
 
 __all__ = [
+    "AsyncCachedStore",
     "AsyncRedisStore",
     "AsyncStore",
+    "CachedStore",
     "Claim",
     "DEFAULT_LEASE",
     "DEFAULT_RETENTION",
@@ -166,6 +168,64 @@ class MemoryStore:
     def release(self, key: str, token: str) -> bool:
         """Delete `token`'s claim of `key`; True when it held it."""
         return self._store.release(key, token)
+
+
+# ---- a cache of recently completed keys, in front of any store ------------------------
+
+
+class CachedStore:
+    """`store` (any synchronous store) with a small in-process cache in front:
+    a claim of a key this process completed is answered from memory
+    (duplicate, or conflict for another body: the hash is checked on this
+    fast path too), without a round trip. At most `capacity` keys, each
+    until its retention ends (a done mark is final until then in every store)."""
+
+    def __init__(self, store: Store, capacity: int = _native.DEFAULT_CACHE_CAPACITY) -> None:
+        self.store = store
+        self.blocking = getattr(store, "blocking", True)
+        self._recent = _native.RecentlyDone(capacity)
+
+    def __repr__(self) -> str:
+        return f"CachedStore({self.store!r}, cached={len(self._recent)})"
+
+    def claim(self, key: str, body_hash: str, lease: Seconds = DEFAULT_LEASE) -> Claim:
+        known = self._recent.check(key, body_hash)
+        return Claim._of(known) if known is not None else self.store.claim(key, body_hash, _seconds(lease, "lease"))
+
+    def complete(self, key: str, token: str, body_hash: str, retention: Seconds = DEFAULT_RETENTION) -> object:
+        retention_s = _seconds(retention, "retention")
+        completion = self.store.complete(key, token, body_hash, retention_s)
+        if completion in ("done", "lease_expired"):
+            self._recent.remember(key, body_hash, retention_s)
+        return completion
+
+    def release(self, key: str, token: str) -> object:
+        return self.store.release(key, token)
+
+
+class AsyncCachedStore:
+    """`CachedStore` for an asyncio store (`AsyncRedisStore`)."""
+
+    def __init__(self, store: AsyncStore, capacity: int = _native.DEFAULT_CACHE_CAPACITY) -> None:
+        self.store = store
+        self._recent = _native.RecentlyDone(capacity)
+
+    def __repr__(self) -> str:
+        return f"AsyncCachedStore({self.store!r}, cached={len(self._recent)})"
+
+    async def claim(self, key: str, body_hash: str, lease: Seconds = DEFAULT_LEASE) -> Claim:
+        known = self._recent.check(key, body_hash)
+        return Claim._of(known) if known is not None else await self.store.claim(key, body_hash, _seconds(lease, "lease"))
+
+    async def complete(self, key: str, token: str, body_hash: str, retention: Seconds = DEFAULT_RETENTION) -> object:
+        retention_s = _seconds(retention, "retention")
+        completion = await self.store.complete(key, token, body_hash, retention_s)
+        if completion in ("done", "lease_expired"):
+            self._recent.remember(key, body_hash, retention_s)
+        return completion
+
+    async def release(self, key: str, token: str) -> object:
+        return await self.store.release(key, token)
 
 
 # ---- SQLite ---------------------------------------------------------------------------
