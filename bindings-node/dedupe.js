@@ -257,13 +257,17 @@ function createDedupe(core) {
    * ('retry': 503 + Retry-After, the default; 'process': handle without
    * de-duplication and warn), `onConflict` ('refuse': 409 delivery_conflict,
    * the default; 'process': handle a body the key was seen with another
-   * body for as its own delivery, under conflictKey), `lease` and
+   * body for as its own delivery, under conflictKey), `waitForInFlight`
+   * (seconds, default 0: wait up to that long for a copy in flight to
+   * finish, trying the claim again 50 ms doubling to 1 s, then answer as a
+   * duplicate, or take the claim if the holder released it or its lease
+   * ended; keep it well under the sender's 30 s timeout), `lease` and
    * `retention` (seconds), `logger` (`warn` and `error` methods; default console).
    */
   function dedupeSettings(options) {
-    const { dedupe, onStoreError = 'retry', onConflict = 'refuse', lease, retention, logger = console } = options ?? {};
+    const { dedupe, onStoreError = 'retry', onConflict = 'refuse', waitForInFlight, lease, retention, logger = console } = options ?? {};
     if (dedupe === undefined || dedupe === null || dedupe === false) {
-      for (const [name, value] of Object.entries({ onStoreError: options?.onStoreError, onConflict: options?.onConflict, lease, retention })) {
+      for (const [name, value] of Object.entries({ onStoreError: options?.onStoreError, onConflict: options?.onConflict, waitForInFlight, lease, retention })) {
         if (value !== undefined) throw new TypeError(`${name} applies only with a dedupe store`);
       }
       return null;
@@ -284,6 +288,7 @@ function createDedupe(core) {
       store: dedupe,
       onStoreError,
       onConflict,
+      waitForInFlightMs: waitForInFlight === undefined || waitForInFlight === 0 ? 0 : positiveSeconds(waitForInFlight, 'waitForInFlight') * 1000,
       leaseMs: lease === undefined ? defaults.leaseMs : positiveSeconds(lease, 'lease') * 1000,
       retentionMs: retention === undefined ? defaults.retentionMs : positiveSeconds(retention, 'retention') * 1000,
       logger,
@@ -303,6 +308,19 @@ function createDedupe(core) {
         return { status: 503, headers: { 'retry-after': String(defaults.storeRetryAfterSecs) }, body: { error: 'store_unavailable' } };
       default:
         return null;
+    }
+  }
+
+  /** Claim `key`; while a copy is in flight, again until `waitForInFlight` has passed. */
+  async function claimWaiting(settings, key, bodyHash) {
+    const deadline = Date.now() + settings.waitForInFlightMs;
+    let delay = 50;
+    for (;;) {
+      const outcome = await settings.store.claim(key, bodyHash, settings.leaseMs);
+      const left = deadline - Date.now();
+      if (outcome?.outcome !== 'in_flight' || left <= 0) return outcome;
+      await new Promise((resolve) => setTimeout(resolve, Math.min(delay, left)));
+      delay = Math.min(delay * 2, 1000);
     }
   }
 
@@ -333,11 +351,11 @@ function createDedupe(core) {
       // Not a raw body (a caller of its own): the hash is unknown, never a conflict.
     }
     try {
-      outcome = await settings.store.claim(key, bodyHash, settings.leaseMs);
+      outcome = await claimWaiting(settings, key, bodyHash);
       if (outcome?.outcome === 'conflict' && settings.onConflict === 'process') {
         logConflict(logger, key, bodyHash, outcome, "processing it under its own key (onConflict: 'process')");
         key = core.conflictKey(key, bodyHash);
-        outcome = await settings.store.claim(key, bodyHash, settings.leaseMs);
+        outcome = await claimWaiting(settings, key, bodyHash);
       }
     } catch (error) {
       const reason = unavailable(error, 'claim').message;

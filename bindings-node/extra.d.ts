@@ -88,6 +88,20 @@ export class MemoryStore implements DeliveryStore {
   release(key: string, token: string): boolean;
 }
 
+/**
+ * `store` with a small in-process cache of the keys this process completed
+ * in front: their copies are answered without a round trip (duplicate, or
+ * conflict for another body). `capacity`: default 10,000 keys.
+ */
+export class CachedStore implements DeliveryStore {
+  constructor(store: DeliveryStore, options?: { capacity?: number });
+  readonly store: DeliveryStore;
+  readonly size: number;
+  claim(key: string, bodyHash: string, leaseMs: number): ClaimOutcome | Promise<ClaimOutcome>;
+  complete(key: string, token: string, bodyHash: string, retentionMs: number): Promise<unknown>;
+  release(key: string, token: string): boolean | Promise<boolean>;
+}
+
 /** An ioredis client (Redis or Cluster), as far as RedisStore uses it. */
 export interface IoredisClientLike {
   call(...args: any[]): Promise<unknown>;
@@ -153,6 +167,8 @@ export interface DedupeOptions {
   onStoreError?: 'retry' | 'process';
   /** `'refuse'` (default): 409 delivery_conflict; `'process'`: handle another body under a key of its own. */
   onConflict?: 'refuse' | 'process';
+  /** Seconds to wait for a copy in flight to finish (then a duplicate, or the claim if its lease ended) before answering 409; default 0. */
+  waitForInFlight?: number;
   /** Seconds a claim holds a delivery (default 60). */
   lease?: number;
   /** Seconds a handled delivery is remembered (default 86,400). */

@@ -18,7 +18,7 @@ const { expressMiddleware } = require('./integrations/express.js');
 const { fastifyPlugin } = require('./integrations/fastify.js');
 const { koaMiddleware } = require('./integrations/koa.js');
 const { lambdaHandler } = require('./integrations/lambda.js');
-const { MemoryStore, RedisStore, StoreUnavailableError, bodyHash } = require('./integrations/stores.js');
+const { MemoryStore, RedisStore, CachedStore, StoreUnavailableError, bodyHash } = require('./integrations/stores.js');
 
 /**
  * A verifier for one webhook endpoint (see webhooks.js), with `handler`:
@@ -58,6 +58,7 @@ module.exports = {
   BitnobWebhook,
   MemoryStore,
   RedisStore,
+  CachedStore,
   StoreUnavailableError,
   bodyHash,
   expressMiddleware,

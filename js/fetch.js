@@ -18,8 +18,8 @@ import { observer, startDelivery, signatureIn } from './observe.js';
 const { SIGNATURE_HEADER, VISIT_SIGNATURE_HEADER, BITNOB_SIGNATURE_HEADER } = backend.constants;
 const SIGNATURE_HEADERS = [SIGNATURE_HEADER, VISIT_SIGNATURE_HEADER, BITNOB_SIGNATURE_HEADER];
 
-const INTEGRATION_OPTIONS = new Set(['kind', 'dedupe', 'onStoreError', 'onConflict', 'lease', 'retention', 'logger', 'onVerified', 'onRefused']);
-const DEDUPE_OPTIONS = ['dedupe', 'onStoreError', 'onConflict', 'lease', 'retention'];
+const INTEGRATION_OPTIONS = new Set(['kind', 'dedupe', 'onStoreError', 'onConflict', 'waitForInFlight', 'lease', 'retention', 'logger', 'onVerified', 'onRefused']);
+const DEDUPE_OPTIONS = ['dedupe', 'onStoreError', 'onConflict', 'waitForInFlight', 'lease', 'retention'];
 
 function integrationOptions(options, extra = []) {
   if (options === undefined || options === null) return {};

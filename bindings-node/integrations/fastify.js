@@ -25,6 +25,7 @@ function fastifyPlugin(fastify, options, done) {
     dedupe: options?.dedupe,
     onStoreError: options?.onStoreError,
     onConflict: options?.onConflict,
+    waitForInFlight: options?.waitForInFlight,
     lease: options?.lease,
     retention: options?.retention,
     logger: options?.logger,

@@ -177,4 +177,58 @@ class MemoryStore {
   }
 }
 
-module.exports = { MemoryStore, RedisStore, StoreUnavailableError, bodyHash, dedupeSettings, claimDelivery, settleClaim };
+/**
+ * `store` (any store) with a small in-process cache in front (the core's):
+ * a claim of a key this process completed is answered from memory
+ * (duplicate, or conflict for another body: the hash is checked on this
+ * fast path too), without a round trip. At most `capacity` keys (default
+ * 10,000), each until its retention ends (a done mark is final until then).
+ */
+class CachedStore {
+  #store;
+  #recent;
+
+  constructor(store, options) {
+    if (store === null || typeof store !== 'object' || ['claim', 'complete', 'release'].some((name) => typeof store[name] !== 'function')) {
+      throw new TypeError(`CachedStore takes a store (MemoryStore, RedisStore, or an object with claim, complete and release), got ${describe(store)}`);
+    }
+    for (const key of Object.keys(options ?? {})) {
+      if (key !== 'capacity') throw new TypeError(`unknown option ${JSON.stringify(key)}; the only option is capacity`);
+    }
+    const capacity = options?.capacity ?? DELIVERY_DEFAULTS.cacheCapacity;
+    if (!(Number.isSafeInteger(capacity) && capacity >= 1)) throw new TypeError(`capacity must be a positive integer, got ${describe(capacity)}`);
+    if (native === null) throw addonNeeded('CachedStore');
+    this.#store = store;
+    this.#recent = new native.NativeRecentlyDone(capacity);
+  }
+
+  /** The store behind the cache. */
+  get store() {
+    return this.#store;
+  }
+
+  /** How many keys the cache holds. */
+  get size() {
+    return this.#recent.size;
+  }
+
+  claim(key, bodyHash, leaseMs) {
+    return this.#recent.check(String(key), String(bodyHash ?? '')) ?? this.#store.claim(key, bodyHash, leaseMs);
+  }
+
+  async complete(key, token, bodyHash, retentionMs) {
+    const completion = await this.#store.complete(key, token, bodyHash, retentionMs);
+    if (completion === 'done' || completion === 'lease_expired') this.#recent.remember(String(key), String(bodyHash ?? ''), retentionMs);
+    return completion;
+  }
+
+  release(key, token) {
+    return this.#store.release(key, token);
+  }
+
+  [inspectCustom]() {
+    return `CachedStore { size: ${this.size} }`;
+  }
+}
+
+module.exports = { MemoryStore, RedisStore, CachedStore, StoreUnavailableError, bodyHash, dedupeSettings, claimDelivery, settleClaim };

@@ -43,6 +43,18 @@ export declare class NativeMemoryStore {
   release(key: string, token: string): boolean
 }
 
+/** The core's cache of keys this process completed, behind `CachedStore`. */
+export declare class NativeRecentlyDone {
+  /** A cache of at most `capacity` keys. */
+  constructor(capacity: number)
+  /** How many keys it holds. */
+  get size(): number
+  /** A duplicate or conflict answer for a key it holds, else null. */
+  check(key: string, bodyHash: string): ClaimAnswer | null
+  /** Remember `key` as done with `body_hash` for `retention_ms`. */
+  remember(key: string, bodyHash: string, retentionMs: number): void
+}
+
 /** The native verifier behind the JavaScript `Webhook` class. */
 export declare class NativeWebhook {
   /**
@@ -116,6 +128,8 @@ export interface DeliveryDefaults {
   redisKeyPrefix: string
   /** How many keys a `MemoryStore` holds by default. */
   memoryCapacity: number
+  /** How many keys a `CachedStore`'s cache holds by default. */
+  cacheCapacity: number
 }
 
 /** The core's error codes, in the order the checks run. */

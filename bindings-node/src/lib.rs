@@ -223,6 +223,8 @@ pub struct DeliveryDefaults {
     pub redis_key_prefix: String,
     /// How many keys a `MemoryStore` holds by default.
     pub memory_capacity: f64,
+    /// How many keys a `CachedStore`'s cache holds by default.
+    pub cache_capacity: f64,
 }
 
 /// The core's de-duplication defaults.
@@ -234,6 +236,7 @@ pub fn delivery_defaults() -> DeliveryDefaults {
         store_retry_after_secs: u32::try_from(delivery::STORE_RETRY_AFTER_SECS).unwrap_or(u32::MAX),
         redis_key_prefix: delivery::REDIS_KEY_PREFIX.to_owned(),
         memory_capacity: delivery::DEFAULT_MEMORY_CAPACITY as f64,
+        cache_capacity: delivery::DEFAULT_CACHE_CAPACITY as f64,
     }
 }
 
@@ -350,6 +353,47 @@ const RETENTION: &str = "retention must be a non-negative number of milliseconds
 /// A duration in milliseconds from JavaScript (checked there), as a `Duration`.
 fn millis(ms: f64, refused: &'static str) -> Result<std::time::Duration> {
     glue::millis(ms, refused).map_err(thrown)
+}
+
+/// The core's cache of keys this process completed, behind `CachedStore`.
+#[napi(js_name = "NativeRecentlyDone")]
+pub struct NativeRecentlyDone {
+    inner: delivery::RecentlyDone,
+}
+
+#[napi]
+impl NativeRecentlyDone {
+    /// A cache of at most `capacity` keys.
+    #[napi(constructor)]
+    pub fn new(capacity: f64) -> Result<Self> {
+        const REFUSED: &str = "capacity must be a positive integer";
+        match glue::whole_number(capacity, REFUSED).map_err(thrown)? {
+            0 => Err(thrown(Failure::Argument(REFUSED))),
+            n => Ok(Self {
+                inner: delivery::RecentlyDone::new(n),
+            }),
+        }
+    }
+
+    /// How many keys it holds.
+    #[napi(getter)]
+    pub fn size(&self) -> f64 {
+        self.inner.len() as f64
+    }
+
+    /// A duplicate or conflict answer for a key it holds, else null.
+    #[napi]
+    pub fn check(&self, key: String, body_hash: String) -> Option<ClaimAnswer> {
+        self.inner.check(&key, &body_hash).map(claim_answer)
+    }
+
+    /// Remember `key` as done with `body_hash` for `retention_ms`.
+    #[napi]
+    pub fn remember(&self, key: String, body_hash: String, retention_ms: f64) -> Result<()> {
+        self.inner
+            .remember(&key, &body_hash, millis(retention_ms, RETENTION)?);
+        Ok(())
+    }
 }
 
 /// The core's `MemoryStore`, behind the JavaScript `MemoryStore` class.

@@ -5,6 +5,7 @@ import Fastify from 'fastify';
 import { Redis } from 'ioredis';
 import { createClient } from 'redis';
 import {
+  CachedStore,
   MemoryStore,
   RedisStore,
   StoreUnavailableError,
@@ -34,7 +35,7 @@ app.post('/webhooks/bullseye', expressMiddleware(webhook, { dedupe: viaIoredis, 
 });
 // @ts-expect-error onStoreError is 'retry' or 'process'
 expressMiddleware(webhook, { dedupe: memory, onStoreError: 'ignore' });
-expressMiddleware(webhook, { dedupe: memory, onConflict: 'process' });
+expressMiddleware(webhook, { dedupe: new CachedStore(memory, { capacity: 1000 }), onConflict: 'process', waitForInFlight: 5 });
 // @ts-expect-error onConflict is 'refuse' or 'process'
 expressMiddleware(webhook, { dedupe: memory, onConflict: 'ignore' });
 

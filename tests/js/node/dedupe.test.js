@@ -643,3 +643,73 @@ for (const [name, connect] of Object.entries(CLIENTS)) {
     assert.equal(outcome?.outcome, 'new');
   });
 }
+
+// ---------------------------------------------------------------------------
+// A cache of recently completed keys in front of a store; waiting for a copy in flight
+
+const { CachedStore } = lib;
+
+test('CachedStore answers the keys this process completed without the store (and checks the body)', async () => {
+  const memory = new MemoryStore();
+  let claims = 0;
+  const counting = {
+    claim: (...args) => (claims++, memory.claim(...args)),
+    complete: (...args) => memory.complete(...args),
+    release: (...args) => memory.release(...args),
+  };
+  const store = new CachedStore(counting, { capacity: 100 });
+  const first = await store.claim('k', A, 60_000);
+  assert.equal((await store.claim('k', A, 60_000)).outcome, 'in_flight'); // not done yet: the store answers
+  assert.equal(await store.complete('k', first.token, A, 86_400_000), 'done');
+  assert.deepEqual(await store.claim('k', A, 60_000), { outcome: 'duplicate' });
+  assert.deepEqual(await store.claim('k', B, 60_000), { outcome: 'conflict', storedHash: A, found: 'done' });
+  assert.equal(claims, 2);
+  assert.equal(store.size, 1);
+  assert.throws(() => new CachedStore({}), TypeError);
+});
+
+test('CachedStore over RedisStore: a completed key needs no round trip', async () => {
+  const raw = await ioredisClient(redis.url);
+  const prefix = `cache-${++unique}:`;
+  const store = new CachedStore(new RedisStore(raw, { prefix }));
+  const claim = await store.claim('k', A, 60_000);
+  await store.complete('k', claim.token, A, 86_400_000);
+  await raw.del(`${prefix}k`); // gone from Redis: only the cache knows it
+  assert.deepEqual(await store.claim('k', A, 60_000), { outcome: 'duplicate' });
+  assert.equal((await store.claim('k', B, 60_000)).outcome, 'conflict');
+});
+
+for (const integration of Object.keys(INTEGRATIONS)) {
+  test(`${integration}: waitForInFlight answers a duplicate once the first copy is done, or takes an ended lease`, async (t) => {
+    const memory = new MemoryStore();
+    let claims = 0;
+    const counting = {
+      claim: (...args) => (claims++, memory.claim(...args)),
+      complete: (...args) => memory.complete(...args),
+      release: (...args) => memory.release(...args),
+    };
+    const url = await serve(t, integration, { dedupe: counting, waitForInFlight: 20, logger: recorder() });
+    let finish;
+    const running = new Promise((resolve) => (finish = resolve));
+    const slow = delivery([running]);
+    const pending = send(url, slow);
+    while ((calls.get(slow.sessionId) ?? 0) === 0) await sleep(5);
+    const waiting = send(url, slow);
+    while (claims < 2) await sleep(5); // the copy found it in flight before it ends
+    finish();
+    assert.equal((await pending).status, 200);
+    assert.deepEqual((await waiting).json, { duplicate: true });
+    assert.equal(calls.get(slow.sessionId), 1);
+
+    // A holder that died: its lease ends while the copy waits, which takes the claim.
+    const orphan = delivery();
+    memory.claim(`bullseye:org_dedupe:visitor.identified:${orphan.sessionId}`, sha256(orphan.body), 300);
+    assert.equal((await send(url, orphan)).status, 200);
+    assert.equal(calls.get(orphan.sessionId), 1);
+  });
+}
+
+test('waitForInFlight is checked', () => {
+  assert.throws(() => expressMiddleware(webhook, { dedupe: new MemoryStore(), waitForInFlight: -1 }), /waitForInFlight must be a positive number/);
+  assert.throws(() => expressMiddleware(webhook, { waitForInFlight: 5 }), /waitForInFlight applies only with a dedupe store/);
+});
