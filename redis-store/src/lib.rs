@@ -96,6 +96,7 @@ pub struct RedisStore {
     max_idle: usize,
     idle: Mutex<Vec<redis::Connection>>,
     scripts: Scripts,
+    late: std::sync::OnceLock<late::LateReleases>,
 }
 
 impl fmt::Debug for RedisStore {
@@ -122,6 +123,7 @@ impl RedisStore {
             max_idle: DEFAULT_MAX_IDLE_CONNECTIONS,
             idle: Mutex::new(Vec::new()),
             scripts: Scripts::new(),
+            late: std::sync::OnceLock::new(),
         }
     }
 
@@ -180,36 +182,19 @@ impl RedisStore {
         Ok(connection)
     }
 
-    /// Release `token`'s claim of `full` in a background thread, on
-    /// connections of its own (see [`late_release_done`]).
+    /// Release `token`'s claim of `full` in the background, once Redis
+    /// answers (see [`late_release_done`]).
     fn release_late(&self, full: String, token: String, lease: Duration) {
-        let client = self.client.clone();
-        let script = self.scripts.release.clone();
-        let (connect_timeout, response_timeout) = (self.connect_timeout, self.response_timeout);
-        let deadline = std::time::Instant::now() + lease.saturating_add(LATE_GRACE);
-        let spawned = std::thread::Builder::new()
-            .name("bullseye-webhooks-late-release".into())
-            .spawn(move || {
-                let at_least = |d: Duration| d.max(Duration::from_millis(1));
-                let (mut delay, mut answered) = (LATE_FIRST_DELAY, 0);
-                while std::time::Instant::now() + delay <= deadline {
-                    std::thread::sleep(delay);
-                    delay = delay.saturating_mul(2).min(LATE_MAX_DELAY);
-                    let reply: redis::RedisResult<i64> = client
-                        .get_connection_with_timeout(at_least(connect_timeout))
-                        .and_then(|mut c| {
-                            c.set_read_timeout(Some(at_least(response_timeout)))?;
-                            script.key(&full).arg(&token).invoke(&mut c)
-                        });
-                    if let Ok(reply) = reply
-                        && late_release_done(reply == 1, &mut answered)
-                    {
-                        return;
-                    }
-                }
-            });
-        // Without a thread, the claim ends with its lease, as before.
-        drop(spawned);
+        self.late
+            .get_or_init(|| {
+                late::LateReleases::new(
+                    self.client.clone(),
+                    self.scripts.release.clone(),
+                    self.connect_timeout,
+                    self.response_timeout,
+                )
+            })
+            .add(full, token, lease);
     }
 
     /// Run `call` on a pooled or new connection. A reused connection that
@@ -309,6 +294,8 @@ impl DeliveryStore for RedisStore {
         Ok(reply == 1)
     }
 }
+
+mod late;
 
 #[cfg(feature = "tokio")]
 mod asynchronous;
