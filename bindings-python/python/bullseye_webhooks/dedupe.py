@@ -35,6 +35,7 @@ A store that fails raises `StoreUnavailable`.
 from __future__ import annotations
 
 import asyncio
+import heapq
 import math
 import os
 import random
@@ -396,19 +397,71 @@ _LATE_GRACE = 30.0
 _LATE: set[asyncio.Task[None]] = set()
 
 
-def _release_late(release: Any, lease: float) -> None:
-    deadline = time.monotonic() + lease + _LATE_GRACE
-    delay, answered = _LATE_FIRST_DELAY, 0
-    while time.monotonic() + delay <= deadline:
-        time.sleep(delay)
-        delay = min(delay * 2, _LATE_MAX_DELAY)
-        try:
-            released = release()
-        except StoreUnavailable:
-            continue
-        answered += 1
-        if released or answered >= 2:
-            return
+#: At most this many claims wait for their late release (past it, a claim
+#: ends with its lease, as it would without one); the thread ends after
+#: `_LATE_IDLE` seconds with none.
+_LATE_MAX_PENDING = 10_000
+_LATE_IDLE = 5.0
+
+
+class _LateReleases:
+    """The late releases of one `RedisStore`, on one daemon thread (started
+    when needed, again in a forked child): a stalled Redis with many
+    requests waiting costs one thread, not one each."""
+
+    def __init__(self, release: Any) -> None:
+        self._release = release
+        self._items: list[tuple[float, int, str, str, float, float, int]] = []  # a heap by due time
+        self._count = 0
+        self._wake = threading.Condition()
+        self._thread: Optional[threading.Thread] = None
+
+    def add(self, key: str, token: str, lease: float) -> None:
+        now = time.monotonic()
+        with self._wake:
+            if len(self._items) >= _LATE_MAX_PENDING:
+                return
+            self._push((now + _LATE_FIRST_DELAY, key, token, now + lease + _LATE_GRACE, _LATE_FIRST_DELAY, 0))
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(target=self._work, name="bullseye-webhooks-late-release", daemon=True)
+                self._thread.start()
+            self._wake.notify()
+
+    def _push(self, item: tuple[float, str, str, float, float, int]) -> None:
+        due, key, token, deadline, delay, answered = item
+        self._count += 1
+        heapq.heappush(self._items, (due, self._count, key, token, deadline, delay, answered))
+
+    def _next(self) -> Optional[tuple[str, str, float, float, int]]:
+        with self._wake:
+            while True:
+                if not self._items:
+                    if not self._wake.wait(_LATE_IDLE) and not self._items:
+                        self._thread = None
+                        return None
+                    continue
+                wait = self._items[0][0] - time.monotonic()
+                if wait > 0:
+                    self._wake.wait(wait)
+                    continue
+                _, _, key, token, deadline, delay, answered = heapq.heappop(self._items)
+                return key, token, deadline, delay, answered
+
+    def _work(self) -> None:
+        while (item := self._next()) is not None:
+            key, token, deadline, delay, answered = item
+            try:
+                released = self._release(key, token)
+            except StoreUnavailable:
+                pass
+            else:
+                answered += 1
+                if released or answered >= 2:
+                    continue
+            due = time.monotonic() + delay
+            if due <= deadline:
+                with self._wake:
+                    self._push((due, key, token, deadline, min(delay * 2, _LATE_MAX_DELAY), answered))
 
 
 async def _release_late_async(release: Any, lease: float) -> None:
@@ -455,6 +508,7 @@ class RedisStore:
         self._claim = client.register_script(_native.REDIS_CLAIM_SCRIPT)
         self._complete = client.register_script(_native.REDIS_COMPLETE_SCRIPT)
         self._release = client.register_script(_native.REDIS_RELEASE_SCRIPT)
+        self._late = _LateReleases(self.release)
 
     @classmethod
     def from_url(cls, url: str, *, timeout: float = 2.0, prefix: str = _native.REDIS_KEY_PREFIX) -> RedisStore:
@@ -476,12 +530,7 @@ class RedisStore:
         try:
             reply = self._claim(keys=[self.prefix + key], args=[token, _millis(lease_s), body_hash])
         except self._errors as error:
-            threading.Thread(
-                target=_release_late,
-                args=(lambda: self.release(key, token), lease_s),
-                name="bullseye-webhooks-late-release",
-                daemon=True,
-            ).start()
+            self._late.add(key, token, lease_s)
             raise _unavailable(error) from error
         return Claim._of(_native.redis_claim_reply(*_claim_reply(reply), token))
 
