@@ -23,7 +23,12 @@ const ON_CONFLICT = Object.freeze(['refuse', 'process']);
  * claim may come in just after), then it stops; and it stops anyway after
  * the lease plus 30 s, when the claim would have ended on its own.
  */
+let lateReleases = 0;
+const MAX_LATE_RELEASES = 10_000; // past it, a claim ends with its lease, as without one
+
 function releaseLate(release, leaseMs) {
+  if (lateReleases >= MAX_LATE_RELEASES) return;
+  lateReleases += 1;
   const deadline = Date.now() + leaseMs + 30_000;
   let delay = 50;
   let answered = 0;
@@ -31,12 +36,16 @@ function releaseLate(release, leaseMs) {
     try {
       const released = await release();
       answered += 1;
-      if (released || answered >= 2) return;
+      if (released || answered >= 2) {
+        lateReleases -= 1;
+        return;
+      }
     } catch {
       // Still unavailable: try again.
     }
     delay = Math.min(delay * 2, 1000);
     if (Date.now() + delay <= deadline) setTimeout(again, delay).unref?.();
+    else lateReleases -= 1;
   };
   setTimeout(again, delay).unref?.();
 }

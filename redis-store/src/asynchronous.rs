@@ -8,6 +8,20 @@ use bullseye_webhooks::delivery::{
     Claim, Completion, REDIS_KEY_PREFIX, StoreError, millis, new_claim_token,
 };
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+/// Late releases pending in this process's tasks, and their bound.
+static LATE_PENDING: AtomicUsize = AtomicUsize::new(0);
+const MAX_LATE_RELEASES: usize = 10_000;
+
+/// One pending late release, counted until its task ends.
+struct Pending;
+
+impl Drop for Pending {
+    fn drop(&mut self) {
+        LATE_PENDING.fetch_sub(1, Ordering::SeqCst);
+    }
+}
 
 use crate::{
     DEFAULT_CONNECT_TIMEOUT, DEFAULT_RESPONSE_TIMEOUT, LATE_FIRST_DELAY, LATE_GRACE,
@@ -123,9 +137,17 @@ impl AsyncRedisStore {
     }
 
     fn release_late(&self, full: String, token: String, lease: Duration) {
+        // Past MAX_LATE_RELEASES pending, a claim ends with its lease, as without one.
+        if LATE_PENDING.fetch_add(1, Ordering::SeqCst) >= MAX_LATE_RELEASES {
+            LATE_PENDING.fetch_sub(1, Ordering::SeqCst);
+            return;
+        }
+        let pending = Pending;
         let store = self.clone();
         let deadline = tokio::time::Instant::now() + lease.saturating_add(LATE_GRACE);
         tokio::spawn(async move {
+            // Counted until the task ends (or is dropped unpolled).
+            let _pending = pending;
             let (mut delay, mut answered) = (LATE_FIRST_DELAY, 0);
             while tokio::time::Instant::now() + delay <= deadline {
                 tokio::time::sleep(delay).await;

@@ -590,11 +590,12 @@ class AsyncRedisStore:
         try:
             reply = await self._call(self._claim, [self.prefix + key], [token, _millis(lease_s), body_hash])
         except StoreUnavailable:
-            task = asyncio.get_running_loop().create_task(
-                _release_late_async(lambda: self.release(key, token), lease_s)
-            )
-            _LATE.add(task)
-            task.add_done_callback(_LATE.discard)
+            if len(_LATE) < _LATE_MAX_PENDING:  # past it, the claim ends with its lease
+                task = asyncio.get_running_loop().create_task(
+                    _release_late_async(lambda: self.release(key, token), lease_s)
+                )
+                _LATE.add(task)
+                task.add_done_callback(_LATE.discard)
             raise
         return Claim._of(_native.redis_claim_reply(*_claim_reply(reply), token))
 
