@@ -185,16 +185,21 @@ PY
   # pipx from the project's venv (cli/requirements-dist.txt), its home in the
   # work folder; pip offline: the wheel has no dependency to fetch, and pipx
   # keeps the pip its Python bundles instead of upgrading it from an index.
-  step "wheel: pipx run --spec WHEEL bullseye-webhooks ..., and pipx install WHEEL, offline"
+  # By name, the folder of built packages stands in for the package index.
+  step "wheel: pipx run --spec WHEEL|bullseye-webhooks-cli bullseye-webhooks ..., pipx install bullseye-webhooks-cli; offline"
   local pipx_env=(env PIPX_HOME="$CLI_DIST_WORK/pipx" PIPX_BIN_DIR="$CLI_DIST_WORK/pipx-bin"
     PIPX_MAN_DIR="$CLI_DIST_WORK/pipx-man" PIPX_DISABLE_SHARED_LIBS_AUTO_UPGRADE=1
-    PIP_NO_INDEX=1 PIP_DISABLE_PIP_VERSION_CHECK=1)
+    PIP_NO_INDEX=1 PIP_FIND_LINKS="$CLI_DIST_OUT" PIP_DISABLE_PIP_VERSION_CHECK=1)
   (cd "$CLI_DIST_WORK" && "${pipx_env[@]}" "$python" "$runner" --fixtures "$fixtures" --version "$version" -- \
     "$PY_VENV/bin/pipx" run --spec "$wheel_file" bullseye-webhooks)
-  "${pipx_env[@]}" "$PY_VENV/bin/pipx" install --quiet "$wheel_file" >/dev/null
+  # (--spec NAME COMMAND: `pipx run bullseye-webhooks-cli` alone also works,
+  # but first prints a note on stdout, in front of what the command prints.)
+  (cd "$CLI_DIST_WORK" && "${pipx_env[@]}" "$python" "$runner" --fixtures "$fixtures" --version "$version" -- \
+    "$PY_VENV/bin/pipx" run --spec bullseye-webhooks-cli bullseye-webhooks)
+  "${pipx_env[@]}" "$PY_VENV/bin/pipx" install --quiet bullseye-webhooks-cli >/dev/null
   [ "$("$CLI_DIST_WORK/pipx-bin/bullseye-webhooks" --version)" = "bullseye-webhooks $version" ] ||
     fail "pipx install: bullseye-webhooks --version"
-  echo "dist-cli: pipx install: bullseye-webhooks $version on the pipx PATH"
+  echo "dist-cli: pipx install bullseye-webhooks-cli: bullseye-webhooks $version on the pipx PATH"
 
   # A consumer that depends on the launcher alone; npm picks the platform
   # package from its optionalDependencies by os/cpu/libc. Offline with an
@@ -221,6 +226,15 @@ PY
   [ "$(cd "$consumer" && "${npm_env[@]}" npx bullseye-webhooks --version)" = "bullseye-webhooks $version" ] ||
     fail "npx bullseye-webhooks --version (the launcher's second name)"
   echo "dist-cli: npx bullseye-webhooks --version: the launcher's second name works too"
+
+  # The README's lines for packages built here: both tarballs named to npm.
+  local direct="$CLI_DIST_WORK/direct"
+  mkdir -p "$direct"
+  (cd "$direct" && "${npm_env[@]}" npm init -y >/dev/null &&
+    "${npm_env[@]}" npm install --no-audit --no-fund --loglevel=error "$launcher" "$platform_tgz" >/dev/null)
+  [ "$(cd "$direct" && "${npm_env[@]}" npx bullseye-webhooks-cli --version)" = "bullseye-webhooks $version" ] ||
+    fail "npm install LAUNCHER PLATFORM, then npx bullseye-webhooks-cli --version"
+  echo "dist-cli: npm install LAUNCHER PLATFORM; npx bullseye-webhooks-cli --version: bullseye-webhooks $version"
 
   step "all passed"
 }
