@@ -22,6 +22,8 @@ SETUP_TARGETS :=
 CONFORMANCE_LANGUAGES :=
 CONFORMANCE_PREREQS :=
 -include $(sort $(wildcard bindings-*/*.mk))
+# The CLI's wheel and npm packages (after the bindings: it uses their venv).
+-include cli/dist.mk
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 14
