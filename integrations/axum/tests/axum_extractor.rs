@@ -23,9 +23,10 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use bullseye_webhooks::delivery::{DedupeOptions, MemoryStore, OnStoreError};
-use bullseye_webhooks::{Webhook, sign};
+use bullseye_webhooks::{BitnobWebhook, Webhook, sign, sign_bitnob};
 use bullseye_webhooks_axum::{
-    Blocking, DeliveryInfo, Receiver, Verified, VerifiedEvent, VerifiedVisit, VisitWebhook,
+    Blocking, DeliveryInfo, Receiver, Verified, VerifiedBitnob, VerifiedEvent, VerifiedVisit,
+    VisitWebhook,
 };
 use common::{client, contract_status, payload, refusal, send, send_chunked, serve_axum};
 use serde_json::{Value, json};
@@ -488,5 +489,91 @@ fn a_store_without_the_layer() {
     assert_eq!(
         (answer.status, answer.json),
         (500, refusal("dedupe_needs_layer"))
+    );
+}
+
+async fn echo_bitnob(Verified(event): VerifiedBitnob) -> Response {
+    json_answer(json!({ "event_type": event.event_type() }))
+}
+
+/// A Bitnob delivery through `Verified<BitnobWebhook>`: its signature
+/// covers the timestamp header and the body.
+#[test]
+fn a_bitnob_delivery() {
+    let secret = "bn_whsk_axum_test_7d20";
+    let receiver = Receiver::new(BitnobWebhook::new(secret).unwrap());
+    let app = Router::new()
+        .route("/bitnob", post(echo_bitnob))
+        .with_state(receiver);
+    let url = format!("{}/bitnob", serve_axum(app));
+    let agent = client();
+    let body = payload("bitnob-virtualcard-debit.json");
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+        .to_string();
+    let signature = sign_bitnob(secret, &now, &body);
+    let headers = [
+        ("X-Bitnob-Signature", signature.as_str()),
+        ("X-Bitnob-Timestamp", now.as_str()),
+    ];
+    let expected: Value = serde_json::from_slice(&body).unwrap();
+
+    let answer = send(&agent, &url, &headers, &body);
+    assert_eq!(answer.status, 200);
+    assert_eq!(answer.json["event_type"], expected["event"]);
+    let mut tampered = body.clone();
+    tampered.push(b' ');
+    let answer = send(&agent, &url, &headers, &tampered);
+    assert_eq!(
+        (answer.status, answer.json),
+        (401, refusal("signature_mismatch"))
+    );
+    let answer = send(&agent, &url, &[("X-Bitnob-Timestamp", now.as_str())], &body);
+    assert_eq!(
+        (answer.status, answer.json),
+        (400, refusal("missing_signature"))
+    );
+}
+
+/// Behind the layer, the hooks learn the status answered: the handler's,
+/// or the de-duplication's.
+#[test]
+fn hooks_behind_the_layer() {
+    let seen: Arc<Mutex<Vec<(&'static str, Option<u16>)>>> = Arc::default();
+    let (verified, refused) = (Arc::clone(&seen), Arc::clone(&seen));
+    let receiver = Receiver::new(Webhook::new(SECRET).unwrap())
+        .with_store(MemoryStore::new())
+        .on_verified(move |_, info| verified.lock().unwrap().push((info.code, info.status)))
+        .on_refused(move |_, info| refused.lock().unwrap().push((info.code, info.status)));
+    let (base, _) = once_app(&receiver);
+    let agent = client();
+    let body = payload("identification-event.json");
+    let signature = sign(SECRET, &body);
+    let url = format!("{base}/once");
+    send(&agent, &url, &[("X-Bullseye-Signature", &signature)], &body);
+    send(&agent, &url, &[("X-Bullseye-Signature", &signature)], &body);
+    send(
+        &agent,
+        &url,
+        &[("X-Bullseye-Signature", &"0".repeat(64))],
+        &body,
+    );
+    let other = payload("generic-test-event.json");
+    send(
+        &agent,
+        &format!("{url}?fail"),
+        &[("X-Bullseye-Signature", &sign(SECRET, &other))],
+        &other,
+    );
+    assert_eq!(
+        *seen.lock().unwrap(),
+        [
+            ("ok", Some(200)),
+            ("duplicate", Some(200)),
+            ("signature_mismatch", Some(401)),
+            ("ok", Some(500)),
+        ]
     );
 }
