@@ -537,11 +537,14 @@ fn a_bitnob_delivery() {
     );
 }
 
+/// What a hook saw: the outcome code and the status.
+type Seen = (&'static str, Option<u16>);
+
 /// Behind the layer, the hooks learn the status answered: the handler's,
 /// or the de-duplication's.
 #[test]
 fn hooks_behind_the_layer() {
-    let seen: Arc<Mutex<Vec<(&'static str, Option<u16>)>>> = Arc::default();
+    let seen: Arc<Mutex<Vec<Seen>>> = Arc::default();
     let (verified, refused) = (Arc::clone(&seen), Arc::clone(&seen));
     let receiver = Receiver::new(Webhook::new(SECRET).unwrap())
         .with_store(MemoryStore::new())
