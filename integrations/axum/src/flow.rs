@@ -138,7 +138,7 @@ where
             }
             info.code = error.code();
             info.status = Some(error.http_status());
-            trace.refused(&error, &info);
+            trace.refused(&info);
             receiver.refused_hook(&error, &info);
             Err(error)
         }

@@ -8,7 +8,7 @@
 
 use std::future::Future;
 
-use bullseye_webhooks::{Error, Mismatch};
+use bullseye_webhooks::Mismatch;
 
 use crate::receiver::DeliveryInfo;
 
@@ -66,7 +66,7 @@ impl Trace {
     }
 
     /// A refusal: the one WARN record, and the span's outcome.
-    pub(crate) fn refused(&self, error: &Error, info: &DeliveryInfo) {
+    pub(crate) fn refused(&self, info: &DeliveryInfo) {
         #[cfg(feature = "tracing")]
         {
             tracing::warn!(
@@ -86,9 +86,7 @@ impl Trace {
             self.span.record("otel.status_code", "error");
         }
         #[cfg(not(feature = "tracing"))]
-        let _ = (error, info);
-        #[cfg(feature = "tracing")]
-        let _ = error;
+        let _ = info;
     }
 
     /// A verified delivery: one DEBUG record with its mismatches (paths and
