@@ -42,6 +42,7 @@ test-rust: setup ## Rust: unit, vector, property and doc tests
 	cargo test --workspace --all-targets
 	cargo test --workspace --doc
 	cargo test -p bullseye-webhooks --features http # the http adapters and the root README snippets
+	cargo test -p bullseye-webhooks-axum --features tracing,redis --all-targets # the tracing (OpenTelemetry) and Redis tests of the axum/tower integration
 
 # The CLI binary the doc-snippet tests send with.
 SNIPPETS_CLI := $(CARGO_TARGET_DIR)/release/bullseye-webhooks
@@ -73,6 +74,7 @@ lint: setup setup-deny ## rustfmt check, clippy -D warnings, actionlint on .gith
 	cargo fmt --all -- --check
 	cargo clippy --workspace --all-targets -- -D warnings
 	$(PY_VENV)/bin/actionlint
+	cargo fetch --quiet # every platform's crates, which cargo deny reads offline
 	"$(CARGO_DENY)" --offline check licenses bans sources
 	scripts/check-crate-licences.sh
 

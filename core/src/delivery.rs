@@ -402,6 +402,21 @@ impl DedupeOptions {
         self.on_store_error = on_store_error;
         self
     }
+
+    /// How long a claim holds a delivery.
+    pub fn lease(&self) -> Duration {
+        self.lease
+    }
+
+    /// How long a handled delivery is remembered.
+    pub fn retention(&self) -> Duration {
+        self.retention
+    }
+
+    /// What to do when the store cannot be reached.
+    pub fn on_store_error(&self) -> OnStoreError {
+        self.on_store_error
+    }
 }
 
 /// What [`handle_once`] did, and so what to answer.
