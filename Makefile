@@ -87,7 +87,8 @@ bench: setup $(CONFORMANCE_PREREQS) ## Every language's benchmarks vs its peers,
 dist: setup ## Build the installable packages into dist/
 	@mkdir -p dist
 	cargo package --allow-dirty --no-verify -p bullseye-webhooks -p bullseye-webhooks-partner \
-	  -p bullseye-webhooks-emulator -p bullseye-webhooks-redis -p bullseye-webhooks-cli
+	  -p bullseye-webhooks-emulator -p bullseye-webhooks-redis -p bullseye-webhooks-cli \
+	  -p bullseye-webhooks-axum
 	cp "$(CARGO_TARGET_DIR)"/package/bullseye-webhooks-*.crate dist/
 	@$(if $(DIST_TARGETS),$(MAKE) --no-print-directory $(DIST_TARGETS))
 	@ls -l dist
@@ -95,8 +96,13 @@ dist: setup ## Build the installable packages into dist/
 # The crates as the registry would build them: packaged, then compiled from the
 # packages alone (the CLI against the packaged core, partner client and
 # emulator). CI runs it through `make dist-test`.
-publish-check: setup ## cargo publish --dry-run of the core, the partner client, the emulator and the CLI
-	cargo publish --dry-run --allow-dirty -p bullseye-webhooks -p bullseye-webhooks-partner -p bullseye-webhooks-emulator -p bullseye-webhooks-cli
+publish-check: setup ## cargo publish --dry-run of the core, the partner client, the emulator, the CLI, the Redis store and the axum integration
+	@# cargo unpacks the packaged crates from its local overlay registry (a
+	@# "-<hash>" folder) once and reuses that copy while the version stays
+	@# 0.1.0, so a crate would be verified against an old core: drop the copies.
+	rm -rf "$${CARGO_HOME:-$$HOME/.cargo}"/registry/src/-*/bullseye-webhooks*
+	cargo publish --dry-run --allow-dirty -p bullseye-webhooks -p bullseye-webhooks-partner -p bullseye-webhooks-emulator -p bullseye-webhooks-cli \
+	  -p bullseye-webhooks-redis -p bullseye-webhooks-axum
 
 dist-test: publish-check
 
