@@ -20,10 +20,10 @@ from typing import Any, Optional, Protocol, Union
 
 from . import _native
 from ._errors import StoreUnavailable, WebhookError, error_for
-from ._native import DEFAULT_MAX_BODY_BYTES, GenericEvent, VisitorIdentifiedEvent, Webhook
+from ._native import DEFAULT_MAX_BODY_BYTES, GenericEvent, Visit, VisitorIdentifiedEvent, Webhook
 
 Secret = Union[str, bytes]
-Event = Union[VisitorIdentifiedEvent, GenericEvent]
+Event = Union[VisitorIdentifiedEvent, GenericEvent, Visit]
 
 #: The integrations' logger. An accepted delivery with mismatches is logged
 #: at WARNING: each field's path and both types, never its value (it may be
@@ -32,6 +32,10 @@ logger = logging.getLogger("bullseye_webhooks")
 
 #: At most this many fields are named in one log line.
 LOGGED_MISMATCHES = 10
+
+#: What an integration receives: events (`construct_event`) or
+#: fingerprinting-api visits (`construct_visit`).
+KINDS = ("event", "visit")
 
 #: The choices of `on_store_error`.
 ON_STORE_ERROR = ("retry", "process")
@@ -101,6 +105,10 @@ class Receiver:
     `strict`; or any verifier, for example `BitnobWebhook(...)`, configured
     on itself.
 
+    `kind="visit"` receives fingerprinting-api visits (`construct_visit`,
+    `X-Webhook-Signature`) instead of events; the verifier must have
+    `construct_visit` (a `Webhook` has).
+
     `dedupe` is a store (`MemoryStore`, `SQLiteStore`, `RedisStore`,
     `AsyncRedisStore`, or any object with `claim`, `complete` and `release`).
     Each verified delivery is claimed under its `delivery_key` for `lease`
@@ -122,6 +130,7 @@ class Receiver:
         tolerance: Union[float, timedelta, None] = _UNSET,
         max_body_bytes: int = _UNSET,
         strict: bool = _UNSET,
+        kind: str = "event",
         dedupe: Any = None,
         on_store_error: str = "retry",
         lease: Union[float, timedelta] = _native.DEFAULT_LEASE,
@@ -147,6 +156,11 @@ class Receiver:
                 max_body_bytes=DEFAULT_MAX_BODY_BYTES if max_body_bytes is _UNSET else max_body_bytes,
                 strict=False if strict is _UNSET else strict,
             )
+        if kind not in KINDS:
+            raise ValueError(f"kind must be one of {KINDS}, not {kind!r}")
+        if kind == "visit" and not callable(getattr(self.webhook, "construct_visit", None)):
+            raise TypeError('kind="visit" needs a verifier with construct_visit (a Webhook)')
+        self.kind = kind
         if on_store_error not in ON_STORE_ERROR:
             raise ValueError(f"on_store_error must be one of {ON_STORE_ERROR}, not {on_store_error!r}")
         if dedupe is not None and not all(
@@ -174,9 +188,13 @@ class Receiver:
         return f"{type(self).__name__}({self.webhook!r}{store})"
 
     def construct_event(self, body: bytes, headers: Any) -> Event:
-        """The verifier's `construct_event`, logging the mismatches of an accepted delivery."""
+        """The verifier's `construct_event` (`construct_visit` for
+        `kind="visit"`), logging the mismatches of an accepted delivery."""
         try:
-            event = self.webhook.construct_event(body, headers)
+            if self.kind == "visit":
+                event = self.webhook.construct_visit(body, headers)  # type: ignore[attr-defined]
+            else:
+                event = self.webhook.construct_event(body, headers)
         except WebhookError as error:
             # What `refusal` logs about the delivery: never its bytes.
             error._delivery = (_signature_sent(headers), len(body))  # type: ignore[attr-defined]

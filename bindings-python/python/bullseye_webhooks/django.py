@@ -25,8 +25,10 @@ import inspect
 from typing import Any, Callable, Union
 
 from django.core.exceptions import RequestDataTooBig
+from django.http.request import RawPostDataException
 from django.http import HttpRequest, HttpResponseBase, JsonResponse
 
+from ._errors import error_for
 from ._framework import event_or_refusal, run_claimed, run_claimed_async
 from ._http import Answer, Event, Receiver
 
@@ -56,6 +58,13 @@ class BullseyeWebhook(Receiver):
                 body = request.body
             except RequestDataTooBig:
                 raise self.too_large() from None
+            except RawPostDataException:
+                # request.POST, or DRF's request.data, consumed the stream first.
+                raise error_for(
+                    "invalid_body",
+                    "invalid_body: the raw body was read before verification (request.POST or request.data); "
+                    "verify first",
+                ) from None
             return self.construct_event(body, request.headers)
 
         return event_or_refusal(read, lambda status, payload: JsonResponse(payload, status=status))
