@@ -10,7 +10,9 @@ from typing import Any, Awaitable, Callable, MutableMapping, Optional, Union
 
 import anyio
 
+from ._errors import WebhookError
 from ._http import Answer, Event, Lease, Receiver
+from ._observe import Delivery
 
 Message = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[Message]]
@@ -40,18 +42,22 @@ def bounded(receive: Receive, receiver: Receiver) -> Receive:
 class Slot:
     """One request's state, shared by the middleware and the dependency."""
 
-    __slots__ = ("limit", "received", "too_large", "leases")
+    __slots__ = ("limit", "received", "too_large", "leases", "deliveries")
 
     def __init__(self) -> None:
         self.limit: Optional[int] = None
         self.received = 0
         self.too_large: Optional[Receiver] = None
         self.leases: list[Lease] = []
+        self.deliveries: list[Delivery] = []
 
-    async def settle(self, succeeded: bool) -> None:
+    async def settle(self, status: int) -> None:
         leases, self.leases = self.leases, []
         for lease in leases:
-            await lease.receiver.finish_async(lease, succeeded)
+            await lease.receiver.finish_async(lease, 200 <= status < 300)
+        deliveries, self.deliveries = self.deliveries, []
+        for delivery in deliveries:
+            delivery.handled(status)
 
 
 class BullseyeMiddleware:
@@ -78,17 +84,17 @@ class BullseyeMiddleware:
             return message
 
         async def settling_send(message: Message) -> None:
-            if message["type"] == "http.response.start" and slot.leases:
+            if message["type"] == "http.response.start" and (slot.leases or slot.deliveries):
                 # Before the answer leaves: a retry that follows a 2xx finds it done.
-                await slot.settle(200 <= int(message["status"]) < 300)
+                await slot.settle(int(message["status"]))
             await send(message)
 
         try:
             await self.app(scope, bounded_receive, settling_send)
         finally:
-            if slot.leases:  # the handler raised (or the request was cancelled) before answering
+            if slot.leases or slot.deliveries:  # the handler raised (or was cancelled) before answering
                 with anyio.CancelScope(shield=True):  # release even when cancelled
-                    await slot.settle(False)
+                    await slot.settle(500)
 
 
 def slot_of(receiver: Receiver, request: Any) -> Optional[Slot]:
@@ -132,14 +138,26 @@ async def read_body(receiver: Receiver, request: Any, slot: Optional[Slot]) -> b
 async def receive_event(receiver: Receiver, request: Any) -> Union[Event, Answer]:
     """The verified event of `request`, claimed (its lease left for the
     middleware), or the de-duplication `Answer` to give instead. A refusal
-    raises the `WebhookError`."""
+    raises the `WebhookError`, already logged and reported (`Delivery.refused`)."""
     slot = slot_of(receiver, request)
-    body = await read_body(receiver, request, slot)
-    event = receiver.construct_event(body, request.headers)
+    delivery = receiver.delivery()
+    try:
+        event = delivery.construct(await read_body(receiver, request, slot), request.headers)
+    except WebhookError as error:
+        delivery.refused(error)
+        raise
+    except BaseException:
+        delivery.abandoned()
+        raise
     claimed = await receiver.claim_async(event)
+    delivery.claimed(claimed)
     if isinstance(claimed, Answer):
         return claimed
     if claimed is not None:
         assert slot is not None
         slot.leases.append(claimed)
+    if slot is not None:
+        slot.deliveries.append(delivery)  # the middleware reports the handler's answer
+    else:
+        delivery.handled(None)  # no middleware: the answer is not seen here
     return event

@@ -27,9 +27,8 @@ from typing import Any, Awaitable, Callable
 
 from aiohttp import web
 
-from ._errors import WebhookError
-from ._framework import run_claimed_async
-from ._http import Answer, Receiver, refusal
+from ._framework import event_or_refusal_async, run_claimed_async
+from ._http import Answer, Event, Receiver
 
 __all__ = ["BullseyeWebhook"]
 
@@ -40,8 +39,12 @@ def _answer(answer: Answer) -> web.StreamResponse:
     return web.json_response(answer.body, status=answer.status, headers=answer.headers)
 
 
-def _succeeded(response: Any) -> bool:
-    return isinstance(response, web.StreamResponse) and 200 <= response.status < 300
+def _refuse(status: int, payload: dict[str, str]) -> web.StreamResponse:
+    return web.json_response(payload, status=status)
+
+
+def _status(response: Any) -> int:
+    return int(response.status) if isinstance(response, web.StreamResponse) else 500
 
 
 class BullseyeWebhook(Receiver):
@@ -62,11 +65,14 @@ class BullseyeWebhook(Receiver):
         async def wrapper(request: web.Request) -> web.StreamResponse:
             # aiohttp stops reading a body past a request's client_max_size.
             request = request.clone(client_max_size=self.max_body_bytes)
-            try:
-                event = self.construct_event(await self._read(request), request.headers)
-            except WebhookError as error:
-                status, payload = refusal(error)
-                return web.json_response(payload, status=status)
-            return await run_claimed_async(self, event, lambda: handler(request, event), _answer, _succeeded)
+            delivery = self.delivery()
+
+            async def read() -> Event:
+                return delivery.construct(await self._read(request), request.headers)
+
+            event = await event_or_refusal_async(delivery, read, _refuse)
+            if isinstance(event, web.StreamResponse):
+                return event
+            return await run_claimed_async(delivery, event, lambda: handler(request, event), _answer, _status)
 
         return wrapper

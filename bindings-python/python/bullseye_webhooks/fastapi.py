@@ -33,7 +33,7 @@ from starlette.responses import JSONResponse
 
 from ._asgi import BullseyeMiddleware, receive_event
 from ._errors import WebhookError
-from ._http import Answer, Event, Receiver, refusal
+from ._http import Answer, Event, Receiver
 
 __all__ = ["BullseyeMiddleware", "BullseyeWebhook", "DeliveryAnswered", "WebhookRejected"]
 
@@ -42,7 +42,8 @@ class WebhookRejected(HTTPException):
     """A refused delivery: `.error` is the `WebhookError`, `.code` its code."""
 
     def __init__(self, error: WebhookError) -> None:
-        status, body = refusal(error)
+        # Logged and reported when it was refused (`Delivery.refused`).
+        status, body = error.http_status, {"error": error.code}
         super().__init__(status_code=status, detail=body["error"])
         self.error = error
         self.code = error.code
@@ -84,7 +85,6 @@ class BullseyeWebhook(Receiver):
 
 async def _rejected(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, WebhookRejected)
-    # Its answer was made (and logged) by `refusal` when it was raised.
     return JSONResponse({"error": exc.code}, status_code=exc.status_code)
 
 

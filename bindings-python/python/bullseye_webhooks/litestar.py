@@ -32,7 +32,7 @@ from litestar.middleware import DefineMiddleware
 
 from ._asgi import BullseyeMiddleware, receive_event
 from ._errors import WebhookError
-from ._http import Answer, Event, Receiver, refusal
+from ._http import Answer, Event, Receiver
 
 __all__ = ["BullseyeWebhook", "DeliveryAnswered", "WebhookRejected"]
 
@@ -41,7 +41,8 @@ class WebhookRejected(HTTPException):
     """A refused delivery: `.error` is the `WebhookError`, `.code` its code."""
 
     def __init__(self, error: WebhookError) -> None:
-        status, body = refusal(error)
+        # Logged and reported when it was refused (`Delivery.refused`).
+        status, body = error.http_status, {"error": error.code}
         super().__init__(detail=body["error"], status_code=status)
         self.error = error
         self.code = error.code
@@ -60,7 +61,6 @@ class DeliveryAnswered(HTTPException):
 
 
 def _rejected(request: Request[Any, Any, Any], exc: WebhookRejected) -> Response[Any]:
-    # Its answer was made (and logged) by `refusal` when it was raised.
     return Response({"error": exc.code}, status_code=exc.status_code)
 
 
@@ -95,5 +95,5 @@ class BullseyeWebhook(Receiver):
         app_config.exception_handlers.setdefault(WebhookRejected, _rejected)
         app_config.exception_handlers.setdefault(DeliveryAnswered, _answered)
         if not any(getattr(m, "middleware", m) is BullseyeMiddleware for m in app_config.middleware):
-            app_config.middleware.append(DefineMiddleware(BullseyeMiddleware))
+            app_config.middleware.append(DefineMiddleware(BullseyeMiddleware))  # type: ignore[arg-type]  # plain ASGI
         return app_config

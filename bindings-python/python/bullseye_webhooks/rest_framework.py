@@ -50,12 +50,13 @@ class BullseyeWebhook(_django.BullseyeWebhook):
         @functools.wraps(view)
         def wrapper(*args: Any, **kwargs: Any) -> HttpResponseBase:
             at = 0 if isinstance(args[0], (Request, HttpRequest)) else 1  # a method's first is the view
-            event = self._event(args[at])
+            delivery = self.delivery()
+            event = self._event(delivery, args[at])
             if isinstance(event, HttpResponseBase):
                 return event
             before, after = args[: at + 1], args[at + 1 :]
             return run_claimed(
-                self, event, lambda: view(*before, event, *after, **kwargs), _django._answer, _django._succeeded
+                delivery, event, lambda: view(*before, event, *after, **kwargs), _django._answer, _django._status
             )
 
         return wrapper

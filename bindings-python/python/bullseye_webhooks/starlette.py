@@ -34,9 +34,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from ._asgi import bounded
-from ._framework import run_claimed_async
-from ._errors import WebhookError
-from ._http import Answer, Receiver, refusal
+from ._framework import event_or_refusal_async, run_claimed_async
+from ._http import Answer, Event, Receiver
 
 __all__ = ["BullseyeWebhook"]
 
@@ -45,8 +44,12 @@ def _answer(answer: Answer) -> Response:
     return JSONResponse(answer.body, status_code=answer.status, headers=answer.headers)
 
 
-def _succeeded(response: Any) -> bool:
-    return isinstance(response, Response) and 200 <= response.status_code < 300
+def _refuse(status: int, payload: dict[str, str]) -> Response:
+    return JSONResponse(payload, status_code=status)
+
+
+def _status(response: Any) -> int:
+    return int(response.status_code) if isinstance(response, Response) else 500
 
 
 class BullseyeWebhook(Receiver):
@@ -62,12 +65,15 @@ class BullseyeWebhook(Receiver):
             # A request of our own over the same scope, whose receive stops
             # past the limit; the body it reads stays cached for the endpoint.
             request = Request(request.scope, bounded(request.receive, self))
-            try:
+            delivery = self.delivery()
+
+            async def read() -> Event:
                 self.check_declared_length(request.headers.get("content-length"))
-                event = self.construct_event(await request.body(), request.headers)
-            except WebhookError as error:
-                status, payload = refusal(error)
-                return JSONResponse(payload, status_code=status)
+                return delivery.construct(await request.body(), request.headers)
+
+            event = await event_or_refusal_async(delivery, read, _refuse)
+            if isinstance(event, Response):
+                return event
 
             async def call() -> Response:
                 if asynchronous:
@@ -76,6 +82,6 @@ class BullseyeWebhook(Receiver):
                     response = await run_in_threadpool(endpoint, request, event)
                 return response
 
-            return await run_claimed_async(self, event, call, _answer, _succeeded)
+            return await run_claimed_async(delivery, event, call, _answer, _status)
 
         return wrapper
