@@ -22,6 +22,32 @@ Send = Callable[[Message], Awaitable[None]]
 SCOPE_KEY = "bullseye_webhooks"
 
 
+class Rejected:
+    """The FastAPI and Litestar `WebhookRejected`: mixed into each one's
+    `HTTPException` (both take these keywords). `.error` is the
+    `WebhookError`, `.code` its code. Logged and reported when it was
+    refused (`Delivery.refused`), not here."""
+
+    def __init__(self, error: WebhookError) -> None:
+        super().__init__(status_code=error.http_status, detail=error.code)  # type: ignore[call-arg]
+        self.error = error
+        self.code = error.code
+
+
+class Answered:
+    """The FastAPI and Litestar `DeliveryAnswered`: a delivery answered
+    without calling the handler (de-duplication): a duplicate (200), one in
+    flight (409) or a store failure (503). `.answer` holds the status, the
+    JSON body and the headers."""
+
+    def __init__(self, answer: Answer) -> None:
+        detail = answer.body.get("error", "duplicate")
+        super().__init__(  # type: ignore[call-arg]
+            status_code=answer.status, detail=detail, headers=answer.headers or None
+        )
+        self.answer = answer
+
+
 def bounded(receive: Receive, receiver: Receiver) -> Receive:
     """`receive`, refusing the body (`body_too_large`) as soon as more than
     the receiver's limit has arrived: memory stays bounded whatever is sent."""

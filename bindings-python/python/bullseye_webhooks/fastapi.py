@@ -31,33 +31,20 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
-from ._asgi import BullseyeMiddleware, receive_event
+from ._asgi import Answered, BullseyeMiddleware, Rejected, receive_event
 from ._errors import WebhookError
 from ._http import Answer, Event, Receiver
 
 __all__ = ["BullseyeMiddleware", "BullseyeWebhook", "DeliveryAnswered", "WebhookRejected"]
 
 
-class WebhookRejected(HTTPException):
+class WebhookRejected(Rejected, HTTPException):
     """A refused delivery: `.error` is the `WebhookError`, `.code` its code."""
 
-    def __init__(self, error: WebhookError) -> None:
-        # Logged and reported when it was refused (`Delivery.refused`).
-        status, body = error.http_status, {"error": error.code}
-        super().__init__(status_code=status, detail=body["error"])
-        self.error = error
-        self.code = error.code
 
-
-class DeliveryAnswered(HTTPException):
-    """A delivery answered without calling the handler (de-duplication): a
-    duplicate (200), one in flight (409) or a store failure (503).
+class DeliveryAnswered(Answered, HTTPException):
+    """A delivery answered without calling the handler (de-duplication):
     `.answer` holds the status, the JSON body and the headers."""
-
-    def __init__(self, answer: Answer) -> None:
-        detail = answer.body.get("error", "duplicate")
-        super().__init__(status_code=answer.status, detail=detail, headers=answer.headers or None)
-        self.answer = answer
 
 
 class BullseyeWebhook(Receiver):

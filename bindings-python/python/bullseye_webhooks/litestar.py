@@ -30,34 +30,20 @@ from litestar.di import Provide
 from litestar.exceptions import HTTPException
 from litestar.middleware import DefineMiddleware
 
-from ._asgi import BullseyeMiddleware, receive_event
+from ._asgi import Answered, BullseyeMiddleware, Rejected, receive_event
 from ._errors import WebhookError
 from ._http import Answer, Event, Receiver
 
 __all__ = ["BullseyeWebhook", "DeliveryAnswered", "WebhookRejected"]
 
 
-class WebhookRejected(HTTPException):
+class WebhookRejected(Rejected, HTTPException):
     """A refused delivery: `.error` is the `WebhookError`, `.code` its code."""
 
-    def __init__(self, error: WebhookError) -> None:
-        # Logged and reported when it was refused (`Delivery.refused`).
-        status, body = error.http_status, {"error": error.code}
-        super().__init__(detail=body["error"], status_code=status)
-        self.error = error
-        self.code = error.code
 
-
-class DeliveryAnswered(HTTPException):
-    """A delivery answered without calling the handler (de-duplication): a
-    duplicate (200), one in flight (409) or a store failure (503).
+class DeliveryAnswered(Answered, HTTPException):
+    """A delivery answered without calling the handler (de-duplication):
     `.answer` holds the status, the JSON body and the headers."""
-
-    def __init__(self, answer: Answer) -> None:
-        super().__init__(
-            detail=answer.body.get("error", "duplicate"), status_code=answer.status, headers=answer.headers or None
-        )
-        self.answer = answer
 
 
 def _rejected(request: Request[Any, Any, Any], exc: WebhookRejected) -> Response[Any]:
