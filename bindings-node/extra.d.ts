@@ -272,6 +272,15 @@ export function fastifyPlugin(
  */
 export function koaMiddleware(webhook: Verifier, options?: IntegrationOptions): (ctx: any, next: () => Promise<unknown>) => Promise<void>;
 
+/**
+ * Hono middleware (the shared declaration below says what it does): on this
+ * package it takes the de-duplication options too, as `handler` does.
+ */
+export function honoMiddleware(
+  verifier: Webhook | BitnobWebhook,
+  options?: HandlerOptions,
+): (c: HonoContextLike, next: () => Promise<void>) => Promise<Response | void>;
+
 /** An API Gateway (REST payload 1.0, HTTP API 2.0) or function URL event: what the adapter reads. */
 export interface LambdaHttpEvent {
   version?: string;

@@ -92,7 +92,7 @@ function noDedupe(options) {
   if (given.length > 0) {
     throw new TypeError(
       `the ${given.join(', ')} option${given.length > 1 ? 's need' : ' needs'} a de-duplication store, which this runtime's ` +
-        'package does not have: use the Node package (bullseye-webhooks) on Node, Bun or Deno, or de-duplicate in your function',
+        'package does not have: use the Node package (bullseye-webhooks) on Node or Bun, where its native addon loads, or de-duplicate in your function',
     );
   }
   return null;

@@ -74,6 +74,7 @@ if TYPE_CHECKING:
         SQLiteStore,
         Store,
     )
+    from ._observe import DeliveryInfo
 
 # De-duplication pulls in asyncio, sqlite3 and threading: imported on first
 # use, so that verifying (a Lambda cold start, a CLI tool) does not pay for it.
@@ -88,6 +89,11 @@ def __getattr__(name: str) -> object:
 
         globals()["Event"] = Union[VisitorIdentifiedEvent, GenericEvent]
         return globals()["Event"]
+    if name == "DeliveryInfo":  # what the integrations' hooks get; logging and dataclasses load with it
+        from ._observe import DeliveryInfo
+
+        globals()[name] = DeliveryInfo
+        return DeliveryInfo
     if name in _DEDUPE_NAMES:
         from . import dedupe
 
@@ -98,7 +104,7 @@ def __getattr__(name: str) -> object:
 
 
 def __dir__() -> list[str]:
-    return sorted(set(globals()) | _DEDUPE_NAMES | {"Event"})
+    return sorted(set(globals()) | _DEDUPE_NAMES | {"Event", "DeliveryInfo"})
 
 
 if tuple(_CORE_ERROR_CODES) != ERROR_CODES:  # pragma: no cover - a build mismatch
@@ -118,6 +124,7 @@ __all__ = [
     "Claim",
     "DEFAULT_BITNOB_TOLERANCE",
     "DEFAULT_MAX_BODY_BYTES",
+    "DeliveryInfo",
     "ERROR_CODES",
     "MAX_JSON_DEPTH",
     "SIGNATURE_HEADER",

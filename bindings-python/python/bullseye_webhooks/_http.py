@@ -16,14 +16,16 @@ import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Any, Optional, Protocol, Union
+from typing import Any, Callable, Optional, Protocol, Union
 
 from . import _native
 from ._errors import StoreUnavailable, WebhookError, error_for
-from ._native import DEFAULT_MAX_BODY_BYTES, GenericEvent, VisitorIdentifiedEvent, Webhook
+from ._observe import Delivery, DeliveryInfo, check_hook, signature_sent
+from ._observe import refusal as refusal  # where the integrations import it from
+from ._native import DEFAULT_MAX_BODY_BYTES, GenericEvent, Visit, VisitorIdentifiedEvent, Webhook
 
 Secret = Union[str, bytes]
-Event = Union[VisitorIdentifiedEvent, GenericEvent]
+Event = Union[VisitorIdentifiedEvent, GenericEvent, Visit]
 
 #: The integrations' logger. An accepted delivery with mismatches is logged
 #: at WARNING: each field's path and both types, never its value (it may be
@@ -32,6 +34,10 @@ logger = logging.getLogger("bullseye_webhooks")
 
 #: At most this many fields are named in one log line.
 LOGGED_MISMATCHES = 10
+
+#: What an integration receives: events (`construct_event`) or
+#: fingerprinting-api visits (`construct_visit`).
+KINDS = ("event", "visit")
 
 #: The choices of `on_store_error`.
 ON_STORE_ERROR = ("retry", "process")
@@ -104,6 +110,10 @@ class Receiver:
     `strict`; or any verifier, for example `BitnobWebhook(...)`, configured
     on itself.
 
+    `kind="visit"` receives fingerprinting-api visits (`construct_visit`,
+    `X-Webhook-Signature`) instead of events; the verifier must have
+    `construct_visit` (a `Webhook` has).
+
     `dedupe` is a store (`MemoryStore`, `SQLiteStore`, `RedisStore`,
     `AsyncRedisStore`, or any object with `claim`, `complete` and `release`).
     Each verified delivery is claimed under its `delivery_key` for `lease`
@@ -126,6 +136,13 @@ class Receiver:
     tried again, 50 ms doubling to 1 s): then answer as a duplicate, or take
     the claim if the holder released it or its lease ended. Keep it well
     under the sender's timeout (Bullseye: 30 s).
+
+    Each delivery is logged: a refusal once at WARNING, an accepted one at
+    DEBUG with its mismatches (never a secret, signature or body).
+    `on_refused(error, info)` is called for each refusal and
+    `on_verified(event, info)` once a verified delivery is answered (by the
+    handler, or a de-duplication answer); `info` is a `DeliveryInfo`. A hook
+    that raises is logged, and changes no answer.
     """
 
     def __init__(
@@ -135,6 +152,7 @@ class Receiver:
         tolerance: Union[float, timedelta, None] = _UNSET,
         max_body_bytes: int = _UNSET,
         strict: bool = _UNSET,
+        kind: str = "event",
         dedupe: Any = None,
         on_store_error: str = "retry",
         on_conflict: str = "refuse",
@@ -142,6 +160,8 @@ class Receiver:
         lease: Union[float, timedelta] = _native.DEFAULT_LEASE,
         retention: Union[float, timedelta] = _native.DEFAULT_RETENTION,
         store_retry_after: Union[float, timedelta] = _native.STORE_RETRY_AFTER,
+        on_verified: Optional[Callable[[Event, DeliveryInfo], Any]] = None,
+        on_refused: Optional[Callable[[WebhookError, DeliveryInfo], Any]] = None,
     ) -> None:
         self.webhook: Verifier
         if _is_verifier(secret):
@@ -162,6 +182,11 @@ class Receiver:
                 max_body_bytes=DEFAULT_MAX_BODY_BYTES if max_body_bytes is _UNSET else max_body_bytes,
                 strict=False if strict is _UNSET else strict,
             )
+        if kind not in KINDS:
+            raise ValueError(f"kind must be one of {KINDS}, not {kind!r}")
+        if kind == "visit" and not callable(getattr(self.webhook, "construct_visit", None)):
+            raise TypeError('kind="visit" needs a verifier with construct_visit (a Webhook)')
+        self.kind = kind
         if on_store_error not in ON_STORE_ERROR:
             raise ValueError(f"on_store_error must be one of {ON_STORE_ERROR}, not {on_store_error!r}")
         if on_conflict not in ON_CONFLICT:
@@ -170,6 +195,8 @@ class Receiver:
             callable(getattr(dedupe, name, None)) for name in ("claim", "complete", "release")
         ):
             raise TypeError("dedupe must be a store: an object with claim, complete and release")
+        self.on_verified = check_hook("on_verified", on_verified)
+        self.on_refused = check_hook("on_refused", on_refused)
         self.dedupe = dedupe
         self.on_store_error = on_store_error
         self.on_conflict = on_conflict
@@ -195,13 +222,22 @@ class Receiver:
         store = "" if self.dedupe is None else f", dedupe={self.dedupe!r}"
         return f"{type(self).__name__}({self.webhook!r}{store})"
 
+    def delivery(self) -> Delivery:
+        """A new request's report: logs, hooks (see `_observe`)."""
+        return Delivery(self)
+
     def construct_event(self, body: bytes, headers: Any) -> Event:
-        """The verifier's `construct_event`, logging the mismatches of an accepted delivery."""
+        """The verifier's `construct_event` (`construct_visit` for
+        `kind="visit"`), logging the mismatches of an accepted delivery."""
+        event: Event
         try:
-            event = self.webhook.construct_event(body, headers)
+            if self.kind == "visit":
+                event = self.webhook.construct_visit(body, headers)  # type: ignore[attr-defined]
+            else:
+                event = self.webhook.construct_event(body, headers)
         except WebhookError as error:
             # What `refusal` logs about the delivery: never its bytes.
-            error._delivery = (_signature_sent(headers), len(body))  # type: ignore[attr-defined]
+            error._delivery = (signature_sent(headers), len(body))  # type: ignore[attr-defined]
             raise
         if event.mismatches:
             log_mismatches(event)
@@ -488,28 +524,3 @@ def log_mismatches(event: Event) -> None:
         f", and {more} more" if more > 0 else "",
         extra={"mismatches": fields},
     )
-
-
-def _signature_sent(headers: Any) -> Optional[bool]:
-    """Whether a non-empty `*-Signature` header came with the delivery (None: unknown)."""
-    try:
-        return any(str(name).lower().endswith("-signature") and headers[name] for name in headers.keys())
-    except Exception:  # noqa: BLE001 - a log detail, never a reason to fail
-        return None
-
-
-def refusal(error: WebhookError) -> tuple[int, dict[str, str]]:
-    """The HTTP status and JSON body the contract gives for `error`, logged
-    once at WARNING: the code, whether a signature header came, the body's
-    length; never the secret, the signature or the body (nor the error's
-    message). `record.refusal` holds the same as a dict."""
-    signature, length = getattr(error, "_delivery", (None, None))
-    details = {"code": error.code, "signature_header": signature, "body_bytes": length}
-    logger.warning(
-        "refused a delivery: %s (signature header: %s, body: %s)",
-        error.code,
-        "unknown" if signature is None else ("present" if signature else "absent"),
-        "not read" if length is None else f"{length} bytes",
-        extra={"refusal": details},
-    )
-    return error.http_status, {"error": error.code}

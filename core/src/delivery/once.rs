@@ -114,6 +114,31 @@ impl DedupeOptions {
         self.on_conflict = on_conflict;
         self
     }
+
+    /// How long a claim holds a delivery.
+    pub fn lease(&self) -> Duration {
+        self.lease
+    }
+
+    /// How long a handled delivery is remembered.
+    pub fn retention(&self) -> Duration {
+        self.retention
+    }
+
+    /// What to do when the store cannot be reached.
+    pub fn on_store_error(&self) -> OnStoreError {
+        self.on_store_error
+    }
+
+    /// What to do with a key seen with a different body.
+    pub fn on_conflict(&self) -> OnConflict {
+        self.on_conflict
+    }
+
+    /// How long to wait for a copy in flight.
+    pub fn wait_for_in_flight(&self) -> Duration {
+        self.wait_for_in_flight
+    }
 }
 
 /// What [`handle_once`] did, and so what to answer.
