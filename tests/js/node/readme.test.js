@@ -13,6 +13,7 @@ const { spawn, execFileSync } = require('node:child_process');
 const crypto = require('node:crypto');
 const fs = require('node:fs');
 const path = require('node:path');
+const { createRequire } = require('node:module');
 const { pathToFileURL } = require('node:url');
 const { ROOT } = require('../impl.js');
 const { post } = require('./http.js');
@@ -43,6 +44,26 @@ test('the READMEs have their examples', () => {
   assert.ok(blocks.length >= 14, `found ${blocks.length} examples`);
   for (const name of ['RedisStore', 'MemoryStore', 'BitnobWebhook', 'handler(']) {
     assert.ok(blocks.some(([, code]) => code.includes(name)), `no example uses ${name}`);
+  }
+});
+
+// Every import of a package path these READMEs show, in code blocks or in
+// the text, resolves through that package's `exports` with Node's own
+// resolver, as a bundler resolves it: a subpath that is not exported (a
+// `.wasm` with a `?module` suffix, say) fails here, not in a user's build.
+test('every package path the READMEs import is exported', () => {
+  const packages = { 'bullseye-webhooks': PKG, 'bullseye-webhooks-wasm': path.join(ROOT, 'bindings-wasm') };
+  const specifiers = new Set();
+  for (const readme of ['README.md', 'bindings-node/README.md', 'bindings-wasm/README.md']) {
+    const text = fs.readFileSync(path.join(ROOT, readme), 'utf8');
+    for (const m of text.matchAll(/(?:\bfrom\s+|\bimport\s*\(?\s*|\brequire\(\s*)['"](?:npm:)?(bullseye-webhooks(?:-wasm)?(?:\/[^'"]*)?)['"]/g)) specifiers.add(m[1]);
+  }
+  assert.ok(specifiers.has('bullseye-webhooks-wasm/web') && specifiers.has('bullseye-webhooks/partner'), [...specifiers].join(', '));
+  for (const specifier of specifiers) {
+    const name = specifier.startsWith('bullseye-webhooks-wasm') ? 'bullseye-webhooks-wasm' : 'bullseye-webhooks';
+    // A require from inside the package resolves its own name through its `exports`.
+    const resolve = () => createRequire(path.join(packages[name], 'package.json')).resolve(specifier);
+    assert.doesNotThrow(resolve, `${specifier} does not resolve`);
   }
 });
 
