@@ -67,6 +67,33 @@ test('every package path the READMEs import is exported', () => {
   }
 });
 
+// The root README's "## Runtimes" tables: each row names a framework, an
+// entry point and the tests that prove it, and every repository path a row
+// names (tests, examples; `a/{b,c}` is both) exists.
+test('every path the Runtimes tables name exists', () => {
+  const text = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
+  const start = text.indexOf('\n## Runtimes\n');
+  assert.ok(start >= 0, 'README.md has no "## Runtimes" section');
+  const section = text.slice(start, text.indexOf('\n## ', start + 1));
+  const rows = section.split('\n').filter((line) => line.startsWith('|') && !/^\|[-| ]+\|$/.test(line) && !line.includes('| Proven by |'));
+  assert.ok(rows.length >= 30, `found ${rows.length} rows`);
+  const topDirs = new Set(fs.readdirSync(ROOT));
+  const expand = (p) => {
+    const m = /^(.*)\{([^}]*)\}(.*)$/.exec(p);
+    return m ? m[2].split(',').map((alt) => `${m[1]}${alt}${m[3]}`) : [p];
+  };
+  const missing = [];
+  for (const row of rows) {
+    const cells = row.slice(1, -1).split(' | ').map((cell) => cell.trim());
+    assert.equal(cells.length, 3, `not framework | entry point | proven by: ${row}`);
+    assert.ok(cells[1] !== '' && /`/.test(cells[2]), `no entry point or no test: ${row}`);
+    const paths = [...row.matchAll(/`([^`\s]+\/[^`\s]*)`/g)].map((m) => m[1]).filter((p) => topDirs.has(p.split('/')[0]));
+    assert.ok(paths.some((p) => cells[2].includes(p)), `the Proven by cell names no test file: ${row}`);
+    for (const p of paths.flatMap(expand)) if (!fs.existsSync(path.join(ROOT, p))) missing.push(p);
+  }
+  assert.deepEqual(missing, []);
+});
+
 let redis;
 test.before(async () => {
   if (blocks.some(([, code]) => code.includes('REDIS_URL'))) {
