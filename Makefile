@@ -24,6 +24,11 @@ CONFORMANCE_PREREQS :=
 -include $(sort $(wildcard bindings-*/*.mk))
 # The CLI's wheel and npm packages (after the bindings: it uses their venv).
 -include cli/dist.mk
+# The setup helpers themselves (scripts/apt-install.sh, with stubs: nothing installed).
+TEST_TARGETS += test-setup
+.PHONY: test-setup
+test-setup: ## Setup scripts: apt-get as root or through sudo, update only after a failed install (stubbed)
+	node --test --test-reporter=spec tests/setup/
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 14

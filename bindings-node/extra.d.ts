@@ -31,7 +31,7 @@ export interface Webhook {
 
 export interface BitnobWebhook {
   /** A Fetch API handler, as `Webhook#handler`. */
-  handler(fn: (event: BitnobEvent, request: Request) => unknown, options?: DedupeOptions): (request: Request) => Promise<Response>;
+  handler(fn: (event: BitnobEvent, request: Request) => unknown, options?: HandlerOptions & { kind?: 'event' }): (request: Request) => Promise<Response>;
 }
 
 // ---------------------------------------------------------------------------
@@ -139,12 +139,9 @@ export class RedisStore implements DeliveryStore {
   release(key: string, token: string): Promise<boolean>;
 }
 
-/** Where the integrations' warnings go (console, pino, Fastify's request.log...). */
-export interface DedupeLogger {
-  warn(message: string): unknown;
+/** Where the integrations' warnings go (console, pino, Fastify's request.log...): de-duplication needs `error` too. */
+export interface DedupeLogger extends DeliveryLogger {
   error(message: string): unknown;
-  /** When present, an accepted delivery is logged here (its event type, length and mismatches). */
-  debug?(message: string): unknown;
 }
 
 /**
@@ -188,40 +185,16 @@ export interface Verifier {
   constructVisit?(body: Uint8Array, headers: any): Visit;
 }
 
-/** What `onVerified` and `onRefused` receive about one delivery (never its body, signature or secret). */
-export interface DeliveryInfo {
-  /** A refusal's error code; for a verified delivery `'ok'`, `'duplicate'`, or the claim's error code (`'delivery_in_flight'`, ...). */
-  code: string;
-  /** The HTTP status answered. */
-  status: number;
-  /** Whether a signature header was there. */
-  signaturePresent: boolean;
-  /** The body's length in bytes. */
-  bodyLength: number;
-  /** The event's type, null for a refusal. */
-  eventType: string | null;
-}
-
-/**
- * Observability, every integration: a refusal is logged once with the
- * `logger` option's `warn` (default console; Fastify: request.log) (its code, whether a signature header was there, the body's
- * length); an accepted delivery with `logger.debug` (when the logger has
- * one) with its mismatches. With @opentelemetry/api and an SDK registered,
- * each delivery is one span with `verify`, `claim` and `handle` events.
- */
-export interface ObserveOptions {
-  /** Called once per verified delivery, after its answer. A throw is logged, never answered. */
-  onVerified?: (event: any, info: DeliveryInfo) => unknown;
-  /** Called once per refused delivery. A throw is logged, never answered. */
-  onRefused?: (error: WebhookError, info: DeliveryInfo) => unknown;
-}
-
 export interface HandlerOptions extends DedupeOptions, ObserveOptions {
+  /** Default: console. With `dedupe` it needs `error` too. */
+  logger?: DedupeLogger;
   /** `'event'` (default): `constructEvent`; `'visit'`: `constructVisit`. */
   kind?: 'event' | 'visit';
 }
 
 export interface IntegrationOptions extends DedupeOptions, ObserveOptions {
+  /** Default: console (Fastify: request.log). With `dedupe` it needs `error` too. */
+  logger?: DedupeLogger;
   /** `'event'` (default): `constructEvent`, onto `bullseyeEvent`; `'visit'`: `constructVisit`, onto `bullseyeVisit`. */
   kind?: 'event' | 'visit';
 }

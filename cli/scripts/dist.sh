@@ -11,6 +11,7 @@
 #   dist.sh wheel TARGET COMPAT OUT           a Linux wheel, maturin --zig (PY_VENV's maturin and zig)
 #   dist.sh npm-platform PLATFORM WHEEL OUT   @bullseye-webhooks/cli-PLATFORM with WHEEL's binary, packed into OUT
 #   dist.sh npm-launcher OUT                  bullseye-webhooks-cli, packed into OUT
+#   dist.sh check-launcher TGZ                that package's files (README included) and licences
 #   dist.sh build                             this machine's: wheel, launcher, linux-x64-gnu into CLI_DIST_OUT
 #   dist.sh test                              check those and run them as users do (a venv, pipx, npx), offline
 #
@@ -98,6 +99,20 @@ build() {
   ls -l "$CLI_DIST_OUT"
 }
 
+# The launcher's tarball ($1) holds exactly its script, README and licences
+# (the README byte for byte cli/npm/cli's). Needs only node and npm:
+# `dist.sh npm-launcher OUT` then `dist.sh check-launcher OUT/*.tgz` run
+# without a Rust build.
+check_launcher() {
+  local listing
+  listing="$(tar -tzf "$1" | LC_ALL=C sort | tr '\n' ' ')"
+  [ "$listing" = "package/LICENSE-APACHE package/LICENSE-MIT package/README.md package/bin/bullseye-webhooks.js package/package.json " ] ||
+    fail "$(basename "$1") holds: $listing"
+  tar -xOzf "$1" package/README.md | cmp -s - "$repo/cli/npm/cli/README.md" || fail "$(basename "$1"): package/README.md differs from cli/npm/cli/README.md"
+  same_licences "$1"
+  echo "dist-cli: $(basename "$1"): the launcher, its README and both licences"
+}
+
 # Both licence texts in a tarball ($1), byte for byte the repository's.
 same_licences() {
   for licence in LICENSE-MIT LICENSE-APACHE; do
@@ -145,14 +160,11 @@ PY
     fail "the wheel's binary needs $newest, newer than manylinux2014's glibc 2.17"
   echo "dist-cli: the binary's newest glibc symbol version: $newest (manylinux2014: 2.17)"
 
+  check_launcher "$launcher"
   local listing
-  listing="$(tar -tzf "$launcher" | LC_ALL=C sort | tr '\n' ' ')"
-  [ "$listing" = "package/LICENSE-APACHE package/LICENSE-MIT package/bin/bullseye-webhooks.js package/package.json " ] ||
-    fail "$(basename "$launcher") holds: $listing"
   listing="$(tar -tzf "$platform_tgz" | LC_ALL=C sort | tr '\n' ' ')"
   [ "$listing" = "package/LICENSE-APACHE package/LICENSE-MIT package/bullseye-webhooks package/package.json " ] ||
     fail "$(basename "$platform_tgz") holds: $listing"
-  same_licences "$launcher"
   same_licences "$platform_tgz"
   tar -tvzf "$platform_tgz" package/bullseye-webhooks | grep -q '^-rwxr-xr-x' || fail "the binary in $(basename "$platform_tgz") is not executable"
   tar -xOzf "$platform_tgz" package/bullseye-webhooks | cmp -s - "$binary" || fail "the npm binary differs from the wheel's"
@@ -243,7 +255,8 @@ case "${1:-}" in
   wheel) [ "$#" -eq 4 ] || fail "usage: dist.sh wheel TARGET COMPAT OUT"; wheel "$2" "$3" "$4" ;;
   npm-platform) [ "$#" -eq 4 ] || fail "usage: dist.sh npm-platform PLATFORM WHEEL OUT"; npm_platform "$2" "$3" "$4" ;;
   npm-launcher) [ "$#" -eq 2 ] || fail "usage: dist.sh npm-launcher OUT"; npm_launcher "$2" ;;
+  check-launcher) [ "$#" -eq 2 ] || fail "usage: dist.sh check-launcher TGZ"; check_launcher "$2" ;;
   build) build ;;
   test) test_all ;;
-  *) echo "usage: $0 wheel|npm-platform|npm-launcher|build|test ..." >&2; exit 2 ;;
+  *) echo "usage: $0 wheel|npm-platform|npm-launcher|check-launcher|build|test ..." >&2; exit 2 ;;
 esac
