@@ -25,6 +25,7 @@ crypto.subtle.sign = (algorithm, key, data) => {
 
 const lib = await import('../index.js');
 lib.initSync(readFileSync(join(ROOT, 'bindings-wasm', 'pkg', 'bullseye_webhooks_wasm_bg.wasm')));
+lib.initBitnobSync(readFileSync(join(ROOT, 'bindings-wasm', 'pkg', 'bullseye_webhooks_bitnob_bg.wasm')));
 const { runAsyncVectors } = await import('../../tests/js/async-cases.mjs');
 
 const read = (file) => JSON.parse(readFileSync(join(FIXTURES, file), 'utf8'));

@@ -71,7 +71,7 @@ crypto.subtle.sign = (algorithm, key, data) => {
 };
 
 export async function run(message, init) {
-  if (init) await lib.init();
+  if (init) await Promise.all([lib.init(), lib.initBitnob()]);
   const { vectors, bitnob, files } = message;
   const payloads = new Map(Object.entries(files).map(([name, hex]) => [name, Uint8Array.from(hex.match(/../g) ?? [], (h) => parseInt(h, 16))]));
   const report = await runAsyncVectors(lib, vectors, bitnob, payloads);
