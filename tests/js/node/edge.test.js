@@ -28,7 +28,8 @@ const { version } = JSON.parse(fs.readFileSync(path.join(PKG, 'package.json'), '
 const tarball = path.join(ROOT, 'dist', `bullseye-webhooks-${version}.tgz`);
 const devRequire = (name) => require(require.resolve(name, { paths: [PKG] }));
 const CHROMIUM = '/usr/bin/chromium';
-const WASM_FILE = 'bullseye_webhooks_wasm_bg.wasm';
+// The two modules: the Bullseye verifier's and the Bitnob verifier's.
+const WASM_FILES = ['bullseye_webhooks_wasm_bg.wasm', 'bullseye_webhooks_bitnob_bg.wasm'];
 
 let installDir;
 
@@ -119,8 +120,9 @@ export default {
     name: 'wasm-module',
     setup(build) {
       build.onResolve({ filter: /\.wasm$/ }, (args) => {
-        fs.copyFileSync(path.join(args.resolveDir, args.path), path.join(app, WASM_FILE));
-        return { path: `./${WASM_FILE}`, external: true };
+        const file = path.basename(args.path);
+        fs.copyFileSync(path.join(args.resolveDir, args.path), path.join(app, file));
+        return { path: `./${file}`, external: true };
       });
     },
   };
@@ -129,7 +131,7 @@ export default {
   const mf = new Miniflare({
     modules: [
       { type: 'ESModule', path: 'worker.js', contents: script },
-      { type: 'CompiledWasm', path: WASM_FILE, contents: fs.readFileSync(path.join(app, WASM_FILE)) },
+      ...WASM_FILES.map((file) => ({ type: 'CompiledWasm', path: file, contents: fs.readFileSync(path.join(app, file)) })),
     ],
     compatibilityDate: '2026-04-01',
   });
@@ -154,13 +156,12 @@ test('(b) npm install in Chromium through a bundler (esbuild): every vector pass
   const app = appWith({ 'page.js': `${RUNNER}\nwindow.bullseyeRun = (message) => run(message, true);\n` });
   const script = await bundle(app, 'page.js', { platform: 'browser' });
   assert.doesNotMatch(script, /napi|node:fs/, 'the browser bundle holds a Node entry');
-  // The web entry fetches the .wasm beside the script (new URL(..., import.meta.url)).
-  const wasm = fs.readFileSync(path.join(installed(), 'wasm', 'pkg', WASM_FILE));
+  // The web entry fetches each .wasm beside the script (new URL(..., import.meta.url)).
   const routes = {
     '/': ['text/html', '<!doctype html><meta charset="utf-8"><title>edge</title><script type="module" src="/page.js"></script>'],
     '/page.js': ['text/javascript', script],
-    [`/${WASM_FILE}`]: ['application/wasm', wasm],
   };
+  for (const file of WASM_FILES) routes[`/${file}`] = ['application/wasm', fs.readFileSync(path.join(installed(), 'wasm', 'pkg', file))];
   const server = http.createServer((req, res) => {
     const route = routes[new URL(req.url, 'http://x').pathname];
     if (!route) return res.writeHead(404).end();
