@@ -52,8 +52,14 @@ const NO_MATCH = new Uint8Array(1);
  */
 function signatureBytes(signature) {
   const hex = signature.trim();
+  // A hex digit's value from its character code ('0'-'9', 'a'-'f', 'A'-'F'):
+  // about a tenth of parseInt's cost per byte.
+  const digit = (i) => {
+    const code = hex.charCodeAt(i);
+    return code <= 57 ? code - 48 : (code | 32) - 87;
+  };
   const tag = new Uint8Array(32);
-  for (let i = 0; i < 32; i++) tag[i] = parseInt(hex.slice(2 * i, 2 * i + 2), 16);
+  for (let i = 0; i < 32; i++) tag[i] = (digit(2 * i) << 4) | digit(2 * i + 1);
   return tag;
 }
 

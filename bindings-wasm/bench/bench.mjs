@@ -38,7 +38,7 @@ const body = Buffer.from(
 const bytes = new Uint8Array(body);
 const signature = sign(SECRET, bytes);
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-const fmt = (us) => (us >= 1000 ? `${(us / 1000).toFixed(2)} ms` : `${us.toFixed(2)} µs`);
+const fmt = (us) => (Math.abs(us) >= 1000 ? `${(us / 1000).toFixed(2)} ms` : `${us.toFixed(2)} µs`);
 
 // The JS peers, from the Node bench's installs (make bench-wasm installs them).
 const peers = createRequire(fileURLToPath(new URL('../../bindings-node/bench/package.json', import.meta.url)));
