@@ -13,12 +13,42 @@
 
 const backend = require('./backend.js');
 const shared = require('./webhooks.js');
-const { fetchHandler } = require('./integrations/fetch.js');
-const { expressMiddleware } = require('./integrations/express.js');
-const { fastifyPlugin } = require('./integrations/fastify.js');
-const { koaMiddleware } = require('./integrations/koa.js');
-const { lambdaHandler } = require('./integrations/lambda.js');
-const { MemoryStore, RedisStore, CachedStore, StoreUnavailableError, bodyHash } = require('./integrations/stores.js');
+
+// The integrations and the stores are required when first read (about half
+// of this entry's start-up otherwise): a receiver that only verifies, a
+// Lambda or a CLI, loads none of them.
+const integrations = {
+  get fetchHandler() {
+    return require('./integrations/fetch.js').fetchHandler;
+  },
+  get expressMiddleware() {
+    return require('./integrations/express.js').expressMiddleware;
+  },
+  get fastifyPlugin() {
+    return require('./integrations/fastify.js').fastifyPlugin;
+  },
+  get koaMiddleware() {
+    return require('./integrations/koa.js').koaMiddleware;
+  },
+  get lambdaHandler() {
+    return require('./integrations/lambda.js').lambdaHandler;
+  },
+  get MemoryStore() {
+    return require('./integrations/stores.js').MemoryStore;
+  },
+  get RedisStore() {
+    return require('./integrations/stores.js').RedisStore;
+  },
+  get CachedStore() {
+    return require('./integrations/stores.js').CachedStore;
+  },
+  get StoreUnavailableError() {
+    return require('./integrations/stores.js').StoreUnavailableError;
+  },
+  get bodyHash() {
+    return require('./integrations/stores.js').bodyHash;
+  },
+};
 
 /**
  * A verifier for one webhook endpoint (see webhooks.js), with `handler`:
@@ -35,34 +65,35 @@ const { MemoryStore, RedisStore, CachedStore, StoreUnavailableError, bodyHash } 
  */
 class Webhook extends shared.Webhook {
   handler(fn, options) {
-    return fetchHandler(this, fn, options);
+    return integrations.fetchHandler(this, fn, options);
   }
 }
 
 /** A verifier for one Bitnob endpoint (see webhooks.js), with `handler`, as `Webhook#handler`. */
 class BitnobWebhook extends shared.BitnobWebhook {
   handler(fn, options) {
-    return fetchHandler(this, fn, options);
+    return integrations.fetchHandler(this, fn, options);
   }
 }
 
 /** Which build of the core runs: 'native' (the napi addon) or 'wasm' (the fallback where no addon loads). */
 const { implementation } = backend;
 
-// Names only (shorthand or `name: identifier`): Node reads them from this
-// literal to give `import { ... }` its named exports.
+// Names only (shorthand or `name: identifier`, and getters written as
+// below): Node reads them from this literal and these calls to give
+// `import { ... }` its named exports.
 module.exports = {
   ...require('./webhooks.js'),
   implementation,
   Webhook,
   BitnobWebhook,
-  MemoryStore,
-  RedisStore,
-  CachedStore,
-  StoreUnavailableError,
-  bodyHash,
-  expressMiddleware,
-  fastifyPlugin,
-  koaMiddleware,
-  lambdaHandler,
 };
+Object.defineProperty(module.exports, 'MemoryStore', { enumerable: true, get: function () { return integrations.MemoryStore; } });
+Object.defineProperty(module.exports, 'RedisStore', { enumerable: true, get: function () { return integrations.RedisStore; } });
+Object.defineProperty(module.exports, 'CachedStore', { enumerable: true, get: function () { return integrations.CachedStore; } });
+Object.defineProperty(module.exports, 'StoreUnavailableError', { enumerable: true, get: function () { return integrations.StoreUnavailableError; } });
+Object.defineProperty(module.exports, 'bodyHash', { enumerable: true, get: function () { return integrations.bodyHash; } });
+Object.defineProperty(module.exports, 'expressMiddleware', { enumerable: true, get: function () { return integrations.expressMiddleware; } });
+Object.defineProperty(module.exports, 'fastifyPlugin', { enumerable: true, get: function () { return integrations.fastifyPlugin; } });
+Object.defineProperty(module.exports, 'koaMiddleware', { enumerable: true, get: function () { return integrations.koaMiddleware; } });
+Object.defineProperty(module.exports, 'lambdaHandler', { enumerable: true, get: function () { return integrations.lambdaHandler; } });

@@ -33,6 +33,8 @@ test('the packed tarball installs into a fresh folder and works in Node and work
     'package/node.js',
     'package/observe.js',
     'package/package.json',
+    'package/pkg/bullseye_webhooks_bitnob.js',
+    'package/pkg/bullseye_webhooks_bitnob_bg.wasm',
     'package/pkg/bullseye_webhooks_wasm.js',
     'package/pkg/bullseye_webhooks_wasm_bg.wasm',
     'package/support.js',
