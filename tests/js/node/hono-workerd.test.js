@@ -18,24 +18,26 @@ const { SECRET, identification, tampered, signed } = require('../fixtures.js');
 const { Miniflare } = requireDev('miniflare');
 const esbuild = requireDev('esbuild');
 const PKG = path.join(ROOT, 'bindings-node');
-const WASM_FILE = 'bullseye_webhooks_wasm_bg.wasm';
 
 let mf;
 let modules;
 
-/** The Worker bundled as wrangler would: returns its script and the .wasm it imports. */
+/** The Worker bundled as wrangler would: returns its script and each .wasm it imports, by name. */
 async function bundle() {
   // `bullseye-webhooks` resolves to the package folder, `hono` to the dev dependency.
   modules = fs.mkdtempSync(path.join(os.tmpdir(), 'bullseye-hono-workerd-'));
   fs.mkdirSync(path.join(modules, 'node_modules'));
   fs.symlinkSync(PKG, path.join(modules, 'node_modules', 'bullseye-webhooks'));
-  let wasm;
+  // Each .wasm (the Bullseye module, and Bitnob's, loaded on first use)
+  // stays a module of its own, as wrangler keeps it.
+  const wasm = new Map();
   const wasmModule = {
     name: 'wasm-module',
     setup(build) {
       build.onResolve({ filter: /\.wasm$/ }, (args) => {
-        wasm = fs.readFileSync(path.join(args.resolveDir, args.path));
-        return { path: `./${WASM_FILE}`, external: true };
+        const file = path.join(args.resolveDir, args.path);
+        wasm.set(path.basename(file), fs.readFileSync(file));
+        return { path: `./${path.basename(file)}`, external: true };
       });
     },
   };
@@ -57,11 +59,11 @@ async function bundle() {
 test.before(async () => {
   const { script, wasm } = await bundle();
   assert.doesNotMatch(script, /napi|\.node['"]/, 'the Worker bundle holds the Node entry');
-  assert.ok(wasm, 'the Worker bundle imports no .wasm: not the workerd export');
+  assert.ok(wasm.has('bullseye_webhooks_wasm_bg.wasm'), 'the Worker bundle imports no .wasm: not the workerd export');
   mf = new Miniflare({
     modules: [
       { type: 'ESModule', path: 'worker.js', contents: script },
-      { type: 'CompiledWasm', path: WASM_FILE, contents: wasm },
+      ...[...wasm].map(([name, contents]) => ({ type: 'CompiledWasm', path: name, contents })),
     ],
     compatibilityDate: '2026-04-01',
     bindings: { BULLSEYE_WEBHOOK_SECRET: SECRET },
