@@ -19,7 +19,7 @@ use crate::time::parse_rfc3339;
 #[cfg(not(target_arch = "wasm32"))]
 use crate::{
     scan::{Kind, Scanner},
-    schema::{read::Kept, reader::Span},
+    schema::{read::Kept, reader::Spans},
     text::Str,
 };
 
@@ -282,25 +282,25 @@ impl ReadEvent {
     fn read_generic<const BUILD: bool>(text: &str) -> Result<Option<GenericRead>, Error> {
         // The timestamp, organization_id and session_id, with their spans.
         let mut kept: [Option<Str>; 3] = [None, None, None];
-        let mut spans: [Span; 3] = [None; 3];
+        let mut spans = Spans::new();
         let (mut event_type, mut event) = (None, None);
         let source: Option<Arc<str>> = BUILD.then(|| Arc::from(text));
         let mut reader = Reader::new(text, source.as_ref());
         reader.root(|r| {
             r.members(|r, key| {
                 let [timestamp, organization_id, session_id] = &mut kept;
-                let [at, organization_at, session_at] = &mut spans;
+                let spans = &mut spans;
                 match key {
                     "event_type" => event_type = r.type_name()?,
                     "event" => event = r.type_name()?,
-                    "timestamp" => r.field::<Kept, BUILD>("timestamp", Some(timestamp), at)?,
-                    "organization_id" => r.field::<Kept, BUILD>(
-                        "organization_id",
-                        Some(organization_id),
-                        organization_at,
-                    )?,
+                    "timestamp" => {
+                        r.field::<Kept, BUILD>("timestamp", 0, Some(timestamp), spans)?
+                    }
+                    "organization_id" => {
+                        r.field::<Kept, BUILD>("organization_id", 1, Some(organization_id), spans)?
+                    }
                     "session_id" => {
-                        r.field::<Kept, BUILD>("session_id", Some(session_id), session_at)?;
+                        r.field::<Kept, BUILD>("session_id", 2, Some(session_id), spans)?;
                     }
                     _ => r.skip()?,
                 }

@@ -97,6 +97,7 @@ impl<'a> Scanner<'a> {
         }
     }
 
+    #[inline(always)]
     pub(crate) fn skip_whitespace(&mut self) {
         while let Some(b' ' | b'\t' | b'\n' | b'\r') = self.peek() {
             self.pos += 1;
@@ -115,6 +116,7 @@ impl<'a> Scanner<'a> {
 
     /// The kind of the value at the cursor, after whitespace, by its first byte.
     // The WASM build is size-first: its calls stay calls.
+    #[cfg_attr(not(target_arch = "wasm32"), inline(always))]
     #[cfg_attr(target_arch = "wasm32", inline(never))]
     pub(crate) fn kind(&mut self) -> Result<Kind, Invalid> {
         self.skip_whitespace();
@@ -191,6 +193,7 @@ impl<'a> Scanner<'a> {
     /// `after` it (whether another follows, past the comma, or the list
     /// closed).
     // The WASM build is size-first: its calls stay calls.
+    #[cfg_attr(not(target_arch = "wasm32"), inline(always))]
     #[cfg_attr(target_arch = "wasm32", inline(never))]
     pub(crate) fn enter(&mut self, depth: usize, open: u8, close: u8) -> Result<bool, Invalid> {
         self.open(depth, open)?;
@@ -203,6 +206,7 @@ impl<'a> Scanner<'a> {
 
     /// After an element: `true` past a comma, `false` past `close`.
     // The WASM build is size-first: its calls stay calls.
+    #[cfg_attr(not(target_arch = "wasm32"), inline(always))]
     #[cfg_attr(target_arch = "wasm32", inline(never))]
     pub(crate) fn after(&mut self, close: u8) -> Result<bool, Invalid> {
         self.skip_whitespace();
@@ -221,6 +225,7 @@ impl<'a> Scanner<'a> {
 
     /// At a member: its key, and past the colon.
     // The WASM build is size-first: its calls stay calls.
+    #[cfg_attr(not(target_arch = "wasm32"), inline(always))]
     #[cfg_attr(target_arch = "wasm32", inline(never))]
     pub(crate) fn key(&mut self) -> Result<Text, Invalid> {
         self.skip_whitespace();
@@ -252,12 +257,46 @@ impl<'a> Scanner<'a> {
         // flag: a returned `Text` goes through memory, and reading it back
         // stalled the scan of every key.
         let start = self.pos + 1;
+        #[cfg(not(target_arch = "wasm32"))]
+        if let Some(end) = self.plain_string() {
+            self.pos = end + 1;
+            return Ok(Text {
+                start,
+                end,
+                escaped: false,
+            });
+        }
         let escaped = self.pass_string()?;
         Ok(Text {
             start,
             end: self.pos - 1,
             escaped,
         })
+    }
+
+    /// The common string, inline: at `"`, a run of plain bytes and the
+    /// closing quote, sixteen bytes a step; where its closing quote is.
+    /// `None` (the cursor not moved) for anything else: an escape, a
+    /// control byte, or fewer than sixteen bytes left, which
+    /// [`Scanner::pass_string`] reads.
+    #[cfg(not(target_arch = "wasm32"))]
+    #[inline(always)]
+    fn plain_string(&self) -> Option<usize> {
+        let bytes = self.bytes();
+        if bytes.get(self.pos) != Some(&b'"') {
+            return None;
+        }
+        let mut at = self.pos + 1;
+        loop {
+            let chunk = bytes.get(at..)?.first_chunk::<16>()?;
+            match first_special(chunk) {
+                None => at += 16,
+                Some(offset) => {
+                    at += offset as usize;
+                    return (bytes.get(at) == Some(&b'"')).then_some(at);
+                }
+            }
+        }
     }
 
     /// Pass a string; whether it had escapes.
@@ -478,11 +517,59 @@ fn overflows(significand: u64, exponent: i32) -> bool {
     }
 }
 
+/// Whether a byte ends a string's plain run: a quote, a backslash or a
+/// control character.
+#[inline(always)]
+fn special(b: u8) -> bool {
+    // `|`, not `||`: no branch, so that the 16-byte loop vectorises.
+    (b == b'"') | (b == b'\\') | (b < 0x20)
+}
+
+/// The offset of the first special byte of `chunk`, if any. Written so that
+/// the compiler vectorises it (one SSE2 or NEON compare of the three
+/// classes, no `unsafe`): each byte's flag is 0 or 0xFF, and the lowest
+/// flagged byte of the little-endian word is the first special one.
+#[cfg(not(target_arch = "wasm32"))]
+#[inline(always)]
+fn first_special(chunk: &[u8; 16]) -> Option<u32> {
+    let mut flags = [0u8; 16];
+    for (flag, &b) in flags.iter_mut().zip(chunk) {
+        *flag = u8::from(special(b)).wrapping_neg();
+    }
+    let word = u128::from_le_bytes(flags);
+    (word != 0).then(|| word.trailing_zeros() / 8)
+}
+
 /// How many leading bytes of `bytes` a string takes as they are: none is a
-/// quote, a backslash or a control character. Eight bytes at a time: each
-/// test flags its byte exactly at the lowest flagged position (a borrow only
-/// spreads upwards), so the lowest flag of all three is the first special
-/// byte.
+/// quote, a backslash or a control character. Sixteen bytes a step (see
+/// [`first_special`]); the last few bytes are padded with a control byte,
+/// which stops the run at the end of the text.
+#[cfg(not(target_arch = "wasm32"))]
+fn plain_run(bytes: &[u8]) -> usize {
+    let mut chunks = bytes.chunks_exact(16);
+    let mut run = 0;
+    for chunk in chunks.by_ref() {
+        let Ok(chunk) = <&[u8; 16]>::try_from(chunk) else {
+            break;
+        };
+        if let Some(at) = first_special(chunk) {
+            return run + at as usize;
+        }
+        run += 16;
+    }
+    let rest = chunks.remainder();
+    let mut padded = [0u8; 16];
+    if let Some(head) = padded.get_mut(..rest.len()) {
+        head.copy_from_slice(rest);
+    }
+    run + first_special(&padded).map_or(rest.len(), |at| at as usize)
+}
+
+/// [`plain_run`] for the size-first WASM build (no SIMD there): eight bytes
+/// at a time in a `u64`; each test flags its byte exactly at the lowest
+/// flagged position (a borrow only spreads upwards), so the lowest flag of
+/// all three is the first special byte.
+#[cfg(target_arch = "wasm32")]
 fn plain_run(bytes: &[u8]) -> usize {
     const ONES: u64 = 0x0101_0101_0101_0101;
     const HIGHS: u64 = 0x8080_8080_8080_8080;
@@ -503,7 +590,7 @@ fn plain_run(bytes: &[u8]) -> usize {
         run += 8;
     }
     while let Some(&b) = bytes.get(run) {
-        if b == b'"' || b == b'\\' || b < 0x20 {
+        if special(b) {
             break;
         }
         run += 1;

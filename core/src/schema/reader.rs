@@ -23,18 +23,25 @@ pub(super) enum Step {
     Index(usize),
 }
 
-/// Where the value of a field's last occurrence lies, to forget what an
-/// earlier occurrence reported.
-pub(crate) type Span = Option<(usize, usize)>;
+/// Where the values of a record's fields that reported mismatches lie, as
+/// `(field index, from, to)`: a repeated key counts by its last occurrence,
+/// so what an earlier one reported is forgotten. Empty (no allocation) on
+/// the common path, where nothing is reported.
+pub(crate) type Spans = Vec<(usize, usize, usize)>;
 
-/// One pass over a body: the scanner, the path to the cursor, and what was
-/// found on the way.
+/// One pass over a body: the scanner, and what was found on the way.
+///
+/// A mismatch's path is written as the reader unwinds: the value reports
+/// it with an empty path, and each enclosing field and list item puts its
+/// step in front, so reading a field that matches keeps no path at all.
 pub(crate) struct Reader<'t> {
     pub(super) scanner: Scanner<'t>,
     pub(super) text: &'t str,
     /// How many arrays and objects are around the cursor.
     depth: usize,
-    pub(super) path: Vec<Step>,
+    /// The path to the cursor, kept only when typings are listed (they
+    /// name their path as they are found).
+    path: Vec<Step>,
     mismatches: Vec<Mismatch>,
     /// For bindings that type descriptive values themselves: each string
     /// typed by the visit rule, as `[[steps...], typed, "as sent"]`.
@@ -141,14 +148,54 @@ impl<'t> Reader<'t> {
         self.depth += 1;
         let mut index = 0;
         while more {
-            self.path.push(Step::Index(index));
+            let before = self.mismatches.len();
+            self.step_in(Step::Index(index));
             element(self)?;
-            self.path.pop();
+            self.step_out();
+            if self.mismatches.len() != before {
+                self.prefix(before, &index.to_string());
+            }
             index += 1;
             more = self.scanner.after(b']')?;
         }
         self.depth -= 1;
         Ok(())
+    }
+
+    /// Enter `step` of the path, when the path is kept (see [`Reader::path`]).
+    #[inline(always)]
+    pub(super) fn step_in(&mut self, step: Step) {
+        if self.typings.is_some() {
+            self.path.push(step);
+        }
+    }
+
+    /// Leave the last step of the path, when the path is kept.
+    #[inline(always)]
+    pub(super) fn step_out(&mut self) {
+        if self.typings.is_some() {
+            self.path.pop();
+        }
+    }
+
+    /// The mismatches from `from` on were reported inside `step`: put it in
+    /// front of their paths.
+    #[cold]
+    #[inline(never)]
+    pub(super) fn prefix(&mut self, from: usize, step: &str) {
+        for m in self.mismatches.iter_mut().skip(from) {
+            m.path = if m.path.is_empty() {
+                step.to_owned()
+            } else {
+                format!("{step}.{}", m.path)
+            };
+        }
+    }
+
+    /// How many mismatches were reported so far.
+    #[inline(always)]
+    pub(super) fn reported(&self) -> usize {
+        self.mismatches.len()
     }
 
     /// Check and pass the value at the cursor.
@@ -167,12 +214,33 @@ impl<'t> Reader<'t> {
         Ok((!name.is_empty()).then(|| name.into_owned()))
     }
 
-    /// A repeated key: only its last occurrence counts, so forget what the
-    /// value at `from..to` reported.
+    /// Field `index` of a record whose fields reported `spans` is read
+    /// again: only its last occurrence counts, so forget what an earlier
+    /// one reported.
     #[cold]
     #[inline(never)]
-    pub(super) fn forget(&mut self, from: usize, to: usize) {
-        self.mismatches.retain(|m| !(from..to).contains(&m.at));
+    pub(super) fn forget(&mut self, spans: &mut Spans, index: usize) {
+        if let Some(i) = spans.iter().position(|&(field, _, _)| field == index) {
+            let (_, from, to) = spans.swap_remove(i);
+            self.mismatches.retain(|m| !(from..to).contains(&m.at));
+        }
+    }
+
+    /// Field `index`, named `name`, whose value started at `start`,
+    /// reported the mismatches from `from` on: name it in their paths, and
+    /// keep its span (see [`Spans`]).
+    #[cold]
+    #[inline(never)]
+    pub(super) fn reported_in(
+        &mut self,
+        from: usize,
+        name: &str,
+        index: usize,
+        start: usize,
+        spans: &mut Spans,
+    ) {
+        self.prefix(from, name);
+        spans.push((index, start, self.scanner.pos()));
     }
 
     /// Report the value that started at `start` and ends at the cursor.
@@ -183,19 +251,8 @@ impl<'t> Reader<'t> {
         start: usize,
         typed_json: Cow<'static, str>,
     ) {
-        let mut path = String::new();
-        for (i, step) in self.path.iter().enumerate() {
-            if i > 0 {
-                path.push('.');
-            }
-            match step {
-                Step::Name(name) => path.push_str(name),
-                Step::Key(key) => path.push_str(&key.decoded(self.text)),
-                Step::Index(index) => {
-                    let _ = write!(path, "{index}");
-                }
-            }
-        }
+        // The path is written in front as the reader unwinds (see `Reader`).
+        let path = String::new();
         let value_json = self.text.get(start..self.scanner.pos()).unwrap_or("null");
         self.mismatches.push(Mismatch {
             path,
@@ -321,9 +378,9 @@ impl<'t> Reader<'t> {
                 self.depth += 1;
                 while more {
                     let key = self.scanner.key()?;
-                    self.path.push(Step::Key(key));
+                    self.step_in(Step::Key(key));
                     self.typings()?;
-                    self.path.pop();
+                    self.step_out();
                     more = self.scanner.after(b'}')?;
                 }
                 self.depth -= 1;

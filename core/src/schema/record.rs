@@ -3,18 +3,24 @@
 /// The position of `key` in `keys`, searched from `next` on (payloads mostly
 /// list their keys in the documented order) and wrapping around; `next`
 /// moves past a key found.
-#[inline]
+#[cfg_attr(not(target_arch = "wasm32"), inline(always))]
 pub(crate) fn find_key(keys: &[&str], next: &mut usize, key: &str) -> Option<usize> {
-    let key = key.as_bytes();
-    // The common case first: the key the last one was followed by (not in
-    // the size-first WASM build).
+    // The common case first, inline: the key the last one was followed by
+    // (not in the size-first WASM build).
     #[cfg(not(target_arch = "wasm32"))]
     if let Some(name) = keys.get(*next) {
-        if same_bytes(name.as_bytes(), key) {
+        if same_bytes(name.as_bytes(), key.as_bytes()) {
             *next += 1;
             return Some(*next - 1);
         }
     }
+    search_key(keys, next, key)
+}
+
+/// [`find_key`] past its common case: every key, from `next` on.
+#[cfg_attr(not(target_arch = "wasm32"), inline(never))]
+fn search_key(keys: &[&str], next: &mut usize, key: &str) -> Option<usize> {
+    let key = key.as_bytes();
     let start = (*next).min(keys.len());
     let (before, after) = keys.split_at(start);
     let same = |name: &&str| same_bytes(name.as_bytes(), key);
@@ -27,22 +33,29 @@ pub(crate) fn find_key(keys: &[&str], next: &mut usize, key: &str) -> Option<usi
 }
 
 /// Whether two short byte strings are equal: the length settles most
-/// misses, then eight bytes at a time (a memcmp call costs more for keys).
-#[inline]
+/// misses, then words that may overlap (eight bytes at a time and the last
+/// eight, or the first and last four), so a key costs a few compares and
+/// neither a call nor a byte loop.
+#[inline(always)]
 fn same_bytes(a: &[u8], b: &[u8]) -> bool {
     if a.len() != b.len() {
         return false;
     }
-    let (mut a, mut b) = (a, b);
-    while let (Some((x, rest_a)), Some((y, rest_b))) =
-        (a.split_first_chunk::<8>(), b.split_first_chunk::<8>())
-    {
-        if x != y {
-            return false;
-        }
-        (a, b) = (rest_a, rest_b);
+    if a.len() < 4 {
+        return a.iter().zip(b).all(|(x, y)| x == y);
     }
-    a.iter().zip(b).all(|(x, y)| x == y)
+    if a.len() < 8 {
+        return a.first_chunk::<4>() == b.first_chunk::<4>()
+            && a.last_chunk::<4>() == b.last_chunk::<4>();
+    }
+    let (mut x, mut y) = (a, b);
+    while x.len() > 8 {
+        match (x.split_first_chunk::<8>(), y.split_first_chunk::<8>()) {
+            (Some((p, rest_x)), Some((q, rest_y))) if p == q => (x, y) = (rest_x, rest_y),
+            _ => return false,
+        }
+    }
+    a.last_chunk::<8>() == b.last_chunk::<8>()
 }
 
 /// The position of `key` in `keys` (its length when absent), for `record!`.
@@ -137,15 +150,15 @@ macro_rules! record {
                     $( pub(super) const $field: usize =
                         $crate::schema::record::index_of(super::$name::KEYS, record!(@key $field $($key)?)); )*
                 }
-                let mut spans: [$crate::schema::reader::Span; $name::KEYS.len()] = [None; $name::KEYS.len()];
+                let mut spans = $crate::schema::reader::Spans::new();
                 let mut next = 0;
                 r.members(|r, key| {
-                    let found = $crate::schema::record::find_key($name::KEYS, &mut next, key);
-                    match (found, found.and_then(|i| spans.get_mut(i))) {
-                        $( (Some(index::$field), Some(span)) => r.field::<record!(@reader $ty $(, $reader)?), BUILD>(
+                    match $crate::schema::record::find_key($name::KEYS, &mut next, key) {
+                        $( Some(index::$field) => r.field::<record!(@reader $ty $(, $reader)?), BUILD>(
                             record!(@key $field $($key)?),
+                            index::$field,
                             out.as_mut().map(|out| &mut out.$field),
-                            span,
+                            &mut spans,
                         ), )*
                         _ => other(r, key),
                     }
