@@ -655,6 +655,15 @@ impl Text {
         text.get(self.start..self.end).unwrap_or_default()
     }
 
+    /// The raw content as bytes (no UTF-8 boundary check: a string's
+    /// content lies between ASCII quotes).
+    #[inline]
+    pub(crate) fn raw_bytes<'a>(&self, text: &'a str) -> &'a [u8] {
+        text.as_bytes()
+            .get(self.start..self.end)
+            .unwrap_or_default()
+    }
+
     /// The decoded content.
     #[cfg_attr(not(target_arch = "wasm32"), inline)]
     #[cfg_attr(target_arch = "wasm32", inline(never))]

@@ -60,6 +60,7 @@ pub(crate) trait Read {
 
     /// [`Read::read`] into `slot`, if any (a record reads in place: it is
     /// large).
+    #[cfg_attr(not(target_arch = "wasm32"), inline(always))]
     fn read_into<const BUILD: bool>(
         r: &mut Reader<'_>,
         kind: Kind,
@@ -75,6 +76,7 @@ pub(crate) trait Read {
 
 impl Read for Str {
     type Output = Str;
+    #[cfg_attr(not(target_arch = "wasm32"), inline(always))]
     fn read<const BUILD: bool>(r: &mut Reader<'_>, kind: Kind) -> Result<Option<Str>, Invalid> {
         r.text::<BUILD, BUILD>(kind)
     }
@@ -86,6 +88,7 @@ pub(crate) struct Kept;
 
 impl Read for Kept {
     type Output = Str;
+    #[cfg_attr(not(target_arch = "wasm32"), inline(always))]
     fn read<const BUILD: bool>(r: &mut Reader<'_>, kind: Kind) -> Result<Option<Str>, Invalid> {
         r.text::<true, BUILD>(kind)
     }

@@ -100,15 +100,16 @@ impl<'t> Reader<'t> {
         }
     }
 
-    /// At `{`: each member's key, decoded, is passed to `member`, which
+    /// At `{`: each member's key, decoded, is passed to `member` (as bytes:
+    /// keys are compared, and a view needs no UTF-8 boundary check), which
     /// must consume its value.
     pub(crate) fn members(
         &mut self,
-        mut member: impl FnMut(&mut Self, &str) -> Result<(), Invalid>,
+        mut member: impl FnMut(&mut Self, &[u8]) -> Result<(), Invalid>,
     ) -> Result<(), Invalid> {
         // The WASM build is size-first: one loop serves every record there.
         #[cfg(target_arch = "wasm32")]
-        let member: &mut dyn FnMut(&mut Self, &str) -> Result<(), Invalid> = &mut member;
+        let member: &mut dyn FnMut(&mut Self, &[u8]) -> Result<(), Invalid> = &mut member;
         #[cfg(not(target_arch = "wasm32"))]
         let member = &mut member;
         self.member_loop(member)
@@ -116,7 +117,7 @@ impl<'t> Reader<'t> {
 
     fn member_loop<F>(&mut self, member: &mut F) -> Result<(), Invalid>
     where
-        F: FnMut(&mut Self, &str) -> Result<(), Invalid> + ?Sized,
+        F: FnMut(&mut Self, &[u8]) -> Result<(), Invalid> + ?Sized,
     {
         let mut more = self.scanner.enter(self.depth, b'{', b'}')?;
         self.depth += 1;
@@ -126,12 +127,12 @@ impl<'t> Reader<'t> {
             // with no call (the size-first WASM build keeps the one call).
             #[cfg(not(target_arch = "wasm32"))]
             if key.escaped {
-                member(self, &key.decoded(self.text))?;
+                member(self, key.decoded(self.text).as_bytes())?;
             } else {
-                member(self, key.raw(self.text))?;
+                member(self, key.raw_bytes(self.text))?;
             }
             #[cfg(target_arch = "wasm32")]
-            member(self, &key.decoded(self.text))?;
+            member(self, key.decoded(self.text).as_bytes())?;
             more = self.scanner.after(b'}')?;
         }
         self.depth -= 1;
@@ -298,40 +299,45 @@ impl<'t> Reader<'t> {
 
     /// A string value, read when `READ` (as a view into the source when
     /// `SHARE`, which only building asks for); an integer is converted to
-    /// its decimal text.
+    /// its decimal text. The string inline, anything else out of line.
+    #[cfg_attr(not(target_arch = "wasm32"), inline(always))]
     pub(super) fn text<const READ: bool, const SHARE: bool>(
         &mut self,
         kind: Kind,
     ) -> Result<Option<Str>, Invalid> {
-        match kind {
-            Kind::String => {
-                let text = self.scanner.string()?;
-                if !READ {
-                    return Ok(None);
-                }
-                if let (true, Some(source), false) = (SHARE, &self.source, text.escaped) {
-                    return Ok(Some(Str::shared(source, text.start, text.end)));
-                }
-                Ok(Some(Str::from(text.decoded(self.text).as_ref())))
-            }
-            Kind::Number => {
-                let start = self.scanner.pos();
-                let number = self.scanner.number()?;
-                let found = JsonType::of_number(number);
-                let literal = self.text.get(start..self.scanner.pos()).unwrap_or("");
-                if found == JsonType::Integer {
-                    // A JSON integer has one spelling: its literal is its
-                    // decimal text.
-                    let literal = Str::from(literal);
-                    let typed = Cow::Owned(format!("\"{literal}\""));
-                    self.mismatch(JsonType::String, found, start, typed);
-                    Ok(Some(literal))
-                } else {
-                    self.mismatch(JsonType::String, found, start, Cow::Borrowed("null"));
-                    Ok(None)
-                }
-            }
-            _ => self.wrong(JsonType::String, kind),
+        if kind != Kind::String {
+            return self.not_text(kind);
+        }
+        let text = self.scanner.string()?;
+        if !READ {
+            return Ok(None);
+        }
+        if let (true, Some(source), false) = (SHARE, &self.source, text.escaped) {
+            return Ok(Some(Str::shared(source, text.start, text.end)));
+        }
+        Ok(Some(Str::from(text.decoded(self.text).as_ref())))
+    }
+
+    /// [`Reader::text`] of a value of another kind: a mismatch.
+    #[cfg_attr(not(target_arch = "wasm32"), inline(never))]
+    fn not_text(&mut self, kind: Kind) -> Result<Option<Str>, Invalid> {
+        if kind != Kind::Number {
+            return self.wrong(JsonType::String, kind);
+        }
+        let start = self.scanner.pos();
+        let number = self.scanner.number()?;
+        let found = JsonType::of_number(number);
+        let literal = self.text.get(start..self.scanner.pos()).unwrap_or("");
+        if found == JsonType::Integer {
+            // A JSON integer has one spelling: its literal is its
+            // decimal text.
+            let literal = Str::from(literal);
+            let typed = Cow::Owned(format!("\"{literal}\""));
+            self.mismatch(JsonType::String, found, start, typed);
+            Ok(Some(literal))
+        } else {
+            self.mismatch(JsonType::String, found, start, Cow::Borrowed("null"));
+            Ok(None)
         }
     }
 

@@ -4,12 +4,12 @@
 /// list their keys in the documented order) and wrapping around; `next`
 /// moves past a key found.
 #[cfg_attr(not(target_arch = "wasm32"), inline(always))]
-pub(crate) fn find_key(keys: &[&str], next: &mut usize, key: &str) -> Option<usize> {
+pub(crate) fn find_key(keys: &[&str], next: &mut usize, key: &[u8]) -> Option<usize> {
     // The common case first, inline: the key the last one was followed by
     // (not in the size-first WASM build).
     #[cfg(not(target_arch = "wasm32"))]
     if let Some(name) = keys.get(*next) {
-        if same_bytes(name.as_bytes(), key.as_bytes()) {
+        if same_bytes(name.as_bytes(), key) {
             *next += 1;
             return Some(*next - 1);
         }
@@ -19,8 +19,7 @@ pub(crate) fn find_key(keys: &[&str], next: &mut usize, key: &str) -> Option<usi
 
 /// [`find_key`] past its common case: every key, from `next` on.
 #[cfg_attr(not(target_arch = "wasm32"), inline(never))]
-fn search_key(keys: &[&str], next: &mut usize, key: &str) -> Option<usize> {
-    let key = key.as_bytes();
+fn search_key(keys: &[&str], next: &mut usize, key: &[u8]) -> Option<usize> {
     let start = (*next).min(keys.len());
     let (before, after) = keys.split_at(start);
     let same = |name: &&str| same_bytes(name.as_bytes(), key);
@@ -141,7 +140,7 @@ macro_rules! record {
             pub(crate) fn read_members<const BUILD: bool>(
                 r: &mut $crate::schema::reader::Reader<'_>,
                 mut out: Option<&mut Self>,
-                mut other: impl FnMut(&mut $crate::schema::reader::Reader<'_>, &str) -> Result<(), $crate::scan::Invalid>,
+                mut other: impl FnMut(&mut $crate::schema::reader::Reader<'_>, &[u8]) -> Result<(), $crate::scan::Invalid>,
             ) -> Result<(), $crate::scan::Invalid> {
                 // Each key's position in KEYS, as a constant named after the
                 // field, so that the dispatch below is a jump on an index.
@@ -152,7 +151,8 @@ macro_rules! record {
                 }
                 let mut spans = $crate::schema::reader::Spans::new();
                 let mut next = 0;
-                r.members(|r, key| {
+                // Natively one loop a record, the dispatch inline in it.
+                r.members(#[cfg_attr(not(target_arch = "wasm32"), inline(always))] |r, key| {
                     match $crate::schema::record::find_key($name::KEYS, &mut next, key) {
                         $( Some(index::$field) => r.field::<record!(@reader $ty $(, $reader)?), BUILD>(
                             record!(@key $field $($key)?),
@@ -190,8 +190,12 @@ macro_rules! record {
                 slot: Option<&mut Option<Self>>,
             ) -> Result<(), $crate::scan::Invalid> {
                 if !BUILD {
-                    // Only checked: a record's values are never kept.
-                    return Self::read::<BUILD>(r, kind).map(drop);
+                    // Only checked: a record's values are never kept (nor
+                    // returned, which would copy a large `None`).
+                    if kind != $crate::scan::Kind::Object {
+                        return r.wrong::<()>($crate::schema::mismatch::JsonType::Object, kind).map(drop);
+                    }
+                    return Self::read_members::<BUILD>(r, None, |r, _| r.skip());
                 }
                 match slot {
                     Some(slot) if kind == $crate::scan::Kind::Object => {
@@ -233,13 +237,13 @@ mod tests {
             let mut next = start;
             for (i, key) in keys.iter().enumerate().rev().chain(keys.iter().enumerate()) {
                 assert_eq!(
-                    find_key(keys, &mut next, key),
+                    find_key(keys, &mut next, key.as_bytes()),
                     Some(i),
                     "{key} from {start}"
                 );
                 assert_eq!(next, i + 1);
             }
-            assert_eq!(find_key(keys, &mut next, "nope"), None);
+            assert_eq!(find_key(keys, &mut next, b"nope"), None);
         }
     }
 }
