@@ -141,10 +141,24 @@ impl<'a> Scanner<'a> {
             Kind::Null => self.literal(b"null")?,
             Kind::Bool if self.peek() == Some(b't') => self.literal(b"true")?,
             Kind::Bool => self.literal(b"false")?,
-            Kind::Array => self.array(depth, |scanner, _| scanner.value(depth + 1).map(drop))?,
-            Kind::Object => self.object(depth, |scanner, _| scanner.value(depth + 1).map(drop))?,
+            Kind::Array => self.array(depth, |scanner, _| scanner.element(depth + 1))?,
+            Kind::Object => self.object(depth, |scanner, _| scanner.element(depth + 1))?,
         }
         Ok(kind)
+    }
+
+    /// An item's or member's value: natively a string inline (the common
+    /// case, with no call), anything else through [`Scanner::value`].
+    #[inline(always)]
+    fn element(&mut self, depth: usize) -> Result<(), Invalid> {
+        #[cfg(not(target_arch = "wasm32"))]
+        {
+            self.skip_whitespace();
+            if self.peek() == Some(b'"') {
+                return self.string().map(drop);
+            }
+        }
+        self.value(depth).map(drop)
     }
 
     fn literal(&mut self, word: &[u8]) -> Result<(), Invalid> {
