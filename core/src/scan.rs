@@ -671,6 +671,7 @@ impl Text {
 
     /// The raw content as bytes (no UTF-8 boundary check: a string's
     /// content lies between ASCII quotes).
+    #[cfg(not(target_arch = "wasm32"))]
     #[inline]
     pub(crate) fn raw_bytes<'a>(&self, text: &'a str) -> &'a [u8] {
         text.as_bytes()
