@@ -531,27 +531,42 @@ fn overflows(significand: u64, exponent: i32) -> bool {
     }
 }
 
-/// Whether a byte ends a string's plain run: a quote, a backslash or a
-/// control character.
+/// Eight bytes at once: the high bit of each special byte set, exactly at
+/// the lowest one (a borrow only spreads upwards, so bytes above the first
+/// special one may be flagged too, never below).
+#[cfg(not(target_arch = "wasm32"))]
 #[inline(always)]
-fn special(b: u8) -> bool {
-    // `|`, not `||`: no branch, so that the 16-byte loop vectorises.
-    (b == b'"') | (b == b'\\') | (b < 0x20)
+fn special_word(word: u64) -> u64 {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGHS: u64 = 0x8080_8080_8080_8080;
+    let quote = word ^ (ONES * u64::from(b'"'));
+    let backslash = word ^ (ONES * u64::from(b'\\'));
+    (quote.wrapping_sub(ONES) & !quote
+        | backslash.wrapping_sub(ONES) & !backslash
+        // Bytes below 0x20.
+        | word.wrapping_sub(ONES * 0x20) & !word)
+        & HIGHS
 }
 
-/// The offset of the first special byte of `chunk`, if any. Written so that
-/// the compiler vectorises it (one SSE2 or NEON compare of the three
-/// classes, no `unsafe`): each byte's flag is 0 or 0xFF, and the lowest
-/// flagged byte of the little-endian word is the first special one.
+/// The offset of the first special byte of `chunk`, if any: its two halves
+/// tested side by side (two independent chains of a few operations, no
+/// `unsafe`). The scan is a chain of dependent steps, each string's end
+/// the start of what follows, so the latency of a step counts more than
+/// its instruction count (a vectorised compare whose mask goes through
+/// memory to reach a scalar register was slower).
 #[cfg(not(target_arch = "wasm32"))]
 #[inline(always)]
 fn first_special(chunk: &[u8; 16]) -> Option<u32> {
-    let mut flags = [0u8; 16];
-    for (flag, &b) in flags.iter_mut().zip(chunk) {
-        *flag = u8::from(special(b)).wrapping_neg();
+    let (low, high) = chunk.split_at(8);
+    let low = special_word(u64::from_le_bytes(low.try_into().unwrap_or_default()));
+    let high = special_word(u64::from_le_bytes(high.try_into().unwrap_or_default()));
+    if low != 0 {
+        Some(low.trailing_zeros() / 8)
+    } else if high != 0 {
+        Some(8 + high.trailing_zeros() / 8)
+    } else {
+        None
     }
-    let word = u128::from_le_bytes(flags);
-    (word != 0).then(|| word.trailing_zeros() / 8)
 }
 
 /// How many leading bytes of `bytes` a string takes as they are: none is a
@@ -604,7 +619,7 @@ fn plain_run(bytes: &[u8]) -> usize {
         run += 8;
     }
     while let Some(&b) = bytes.get(run) {
-        if special(b) {
+        if b == b'"' || b == b'\\' || b < 0x20 {
             break;
         }
         run += 1;
