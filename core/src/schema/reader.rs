@@ -29,6 +29,10 @@ pub(super) enum Step {
 /// the common path, where nothing is reported.
 pub(crate) type Spans = Vec<(usize, usize, usize)>;
 
+/// What [`Reader::members`] hands each member to, in the WASM build.
+#[cfg(target_arch = "wasm32")]
+type MemberFn<'m, 't> = dyn FnMut(&mut Reader<'t>, &[u8]) -> Result<(), Invalid> + 'm;
+
 /// One pass over a body: the scanner, and what was found on the way.
 ///
 /// A mismatch's path is written as the reader unwinds: the value reports
@@ -109,7 +113,7 @@ impl<'t> Reader<'t> {
     ) -> Result<(), Invalid> {
         // The WASM build is size-first: one loop serves every record there.
         #[cfg(target_arch = "wasm32")]
-        let member: &mut dyn FnMut(&mut Self, &[u8]) -> Result<(), Invalid> = &mut member;
+        let member: &mut MemberFn<'_, 't> = &mut member;
         #[cfg(not(target_arch = "wasm32"))]
         let member = &mut member;
         self.member_loop(member)
