@@ -15,7 +15,7 @@ impl Reader<'_> {
     /// The value of documented field `name`, the `index`th of its record,
     /// into `slot` (none when the record is only checked), as `T` reads it.
     /// `spans` are the record's (see [`Spans`]).
-    #[inline(always)]
+    #[cfg_attr(not(target_arch = "wasm32"), inline(always))]
     pub(crate) fn field<T: Read, const BUILD: bool>(
         &mut self,
         name: &'static str,

@@ -176,11 +176,11 @@ macro_rules! record {
                     return r.wrong($crate::schema::mismatch::JsonType::Object, kind);
                 }
                 if !BUILD {
-                    Self::read_members::<BUILD>(r, None, |r, _| r.skip())?;
+                    Self::read_members::<BUILD>(r, None, $crate::schema::reader::skip_member)?;
                     return Ok(None);
                 }
                 let mut out = Self::default();
-                Self::read_members::<BUILD>(r, Some(&mut out), |r, _| r.skip())?;
+                Self::read_members::<BUILD>(r, Some(&mut out), $crate::schema::reader::skip_member)?;
                 Ok(Some(out))
             }
 
@@ -195,12 +195,12 @@ macro_rules! record {
                     if kind != $crate::scan::Kind::Object {
                         return r.wrong::<()>($crate::schema::mismatch::JsonType::Object, kind).map(drop);
                     }
-                    return Self::read_members::<BUILD>(r, None, |r, _| r.skip());
+                    return Self::read_members::<BUILD>(r, None, $crate::schema::reader::skip_member);
                 }
                 match slot {
                     Some(slot) if kind == $crate::scan::Kind::Object => {
                         let out = slot.insert(Self::default());
-                        Self::read_members::<BUILD>(r, Some(out), |r, _| r.skip())
+                        Self::read_members::<BUILD>(r, Some(out), $crate::schema::reader::skip_member)
                     }
                     slot => {
                         let value = Self::read::<BUILD>(r, kind)?;
