@@ -164,7 +164,7 @@ impl<'t> Reader<'t> {
             element(self)?;
             self.step_out();
             if self.mismatches.len() != before {
-                self.prefix(before, &index.to_string());
+                self.prefix(before, &index);
             }
             index += 1;
             more = self.scanner.after(b']')?;
@@ -193,10 +193,10 @@ impl<'t> Reader<'t> {
     /// front of their paths.
     #[cold]
     #[inline(never)]
-    pub(super) fn prefix(&mut self, from: usize, step: &str) {
+    pub(super) fn prefix(&mut self, from: usize, step: &dyn std::fmt::Display) {
         for m in self.mismatches.iter_mut().skip(from) {
             m.path = if m.path.is_empty() {
-                step.to_owned()
+                format!("{step}")
             } else {
                 format!("{step}.{}", m.path)
             };
@@ -250,7 +250,7 @@ impl<'t> Reader<'t> {
         start: usize,
         spans: &mut Spans,
     ) {
-        self.prefix(from, name);
+        self.prefix(from, &name);
         spans.push((index, start, self.scanner.pos()));
     }
 

@@ -35,6 +35,7 @@ fn search_key(keys: &[&str], next: &mut usize, key: &[u8]) -> Option<usize> {
 /// misses, then words that may overlap (eight bytes at a time and the last
 /// eight, or the first and last four), so a key costs a few compares and
 /// neither a call nor a byte loop.
+#[cfg(not(target_arch = "wasm32"))]
 #[inline(always)]
 fn same_bytes(a: &[u8], b: &[u8]) -> bool {
     if a.len() != b.len() {
@@ -55,6 +56,12 @@ fn same_bytes(a: &[u8], b: &[u8]) -> bool {
         }
     }
     a.last_chunk::<8>() == b.last_chunk::<8>()
+}
+
+/// [`same_bytes`] in the size-first WASM build: the one slice compare.
+#[cfg(target_arch = "wasm32")]
+fn same_bytes(a: &[u8], b: &[u8]) -> bool {
+    a == b
 }
 
 /// The position of `key` in `keys` (its length when absent), for `record!`.
