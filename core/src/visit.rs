@@ -104,7 +104,7 @@ fn read_visit<const BUILD: bool>(
     }
     reader.root(|r| {
         Visit::read_members::<BUILD>(r, Some(&mut visit), |r, key| {
-            match VISIT_TYPE_KEYS.iter().position(|k| *k == key) {
+            match VISIT_TYPE_KEYS.iter().position(|k| k.as_bytes() == key) {
                 Some(i) => {
                     let name = r.type_name()?;
                     if let Some(slot) = types.get_mut(i) {
