@@ -61,6 +61,7 @@ test-snippets: build-python build-node ## Bullseye's own Node/Python verify snip
 test-fleet: build-python build-node ## De-dup across processes: 3 Python + 1 Node receivers on one Redis (also killed and restarted partway), SQLite across 4 workers, memory in one
 	$(PY) tests/fleet/fleet.py --store redis
 	$(PY) tests/fleet/fleet.py --store redis --kill-redis-at 0.3
+	$(PY) tests/fleet/fleet.py --store redis --pause-redis-at 0.3 --redis-pause 2 --store-timeout 1 --lease 60 # paused past the timeout: late claims are released
 	$(PY) tests/fleet/fleet.py --store sqlite --python-receivers 4 --node-receivers 0
 	$(PY) tests/fleet/fleet.py --store memory --python-receivers 1 --node-receivers 0
 	$(PY) tests/fleet/fleet.py --store none --control --python-receivers 2 --node-receivers 0 --deliveries 300

@@ -64,6 +64,20 @@ for name, label in (("memory", "MemoryStore"), ("memory_full", "MemoryStore, ful
     t = median_ns("dedupe_documented", name)
     print(f"| {label} | {t/1000:.2f} µs | {(t-alone)/1000:.2f} µs | {(t-alone)/alone:.2f}x |")
 
+event = median_ns("dedupe_duplicate", "construct_event")
+print("\n### De-duplication: a duplicate, answered by Redis or by the local cache (Rust)\n")
+print("A claim of the documented example's key, already done: answered by RedisStore (a loopback round")
+print("trip) or by CachedStore in front of it (this process completed the key). The claim alone;")
+print("construct_event of the same body for scale (criterion medians, same run).\n")
+print("| answered by | claim (duplicate) | / construct_event |")
+print("|---|---|---|")
+print(f"| (construct_event alone) | {event/1000:.2f} µs | 1.00x |")
+claims = {}
+for name, label in (("redis", "RedisStore, blocking"), ("cached_redis", "CachedStore(RedisStore): the cache")):
+    claims[name] = median_ns("dedupe_duplicate", name)
+    print(f"| {label} | {claims[name]/1000:.2f} µs | {claims[name]/event:.2f}x |")
+print(f"\na duplicate from the cache costs {claims['cached_redis']/claims['redis']:.4f}x one answered by Redis")
+
 mib = median_ns("verify_1MiB", "core_verify")
 core_gbps = (1024 * 1024) / mib  # bytes per ns == GB/s
 line = os.environ.get("OPENSSL_LINE", "")
