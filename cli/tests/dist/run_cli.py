@@ -6,8 +6,9 @@ starts it after `--`.
     run_cli.py --fixtures DIR [--version V] -- COMMAND...
 
 It checks `--version`, `example identification` (the fixture's bytes),
-`sign` and `verify` against a stored vector of fixtures/vectors.json, and
-`emulate`: started on a free port, one authorized and one unauthorized
+`sign` and `verify` against a stored vector of fixtures/vectors.json,
+`send` to a receiver on 127.0.0.1 (the body and the vector's signature must
+arrive as they are), and `emulate`: started on a free port, one authorized and one unauthorized
 request, then stopped with SIGINT to its process group, as Ctrl-C in a
 terminal does; every process of the group (npx, the launcher, the binary)
 must be gone (on Windows, where the release workflow runs the binary
@@ -18,6 +19,7 @@ only; exits 1 on the first failure."""
 from __future__ import annotations
 
 import argparse
+import http.server
 import json
 import os
 import pathlib
@@ -82,6 +84,45 @@ def stop(process: subprocess.Popen[bytes]) -> None:
         if not WINDOWS:
             os.killpg(process.pid, signal.SIGKILL)
         fail("emulate did not stop")
+
+
+def check_send(command: list[str], env: dict[str, str], event: pathlib.Path, body: bytes, signature: str) -> None:
+    """`send` to a receiver on 127.0.0.1 that keeps what it got and answers 200."""
+    received: list[tuple[str, dict[str, str], bytes]] = []
+
+    class Receiver(http.server.BaseHTTPRequestHandler):
+        def do_POST(self) -> None:  # noqa: N802 (the standard library's name)
+            length = int(self.headers.get("content-length", "0"))
+            received.append((self.path, {k.lower(): v for k, v in self.headers.items()}, self.rfile.read(length)))
+            answer = b'{"received":true}'
+            self.send_response(200)
+            self.send_header("content-type", "application/json")
+            self.send_header("content-length", str(len(answer)))
+            self.end_headers()
+            self.wfile.write(answer)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Receiver)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}/webhooks/bullseye"
+        out = expect_ok(run(command, "send", "--url", url, "--secret-env", SECRET_ENV, str(event), env=env), "send")
+    finally:
+        server.shutdown()
+        server.server_close()
+    if len(received) != 1:
+        fail(f"send: the receiver got {len(received)} requests, expected 1")
+    path, headers, got = received[0]
+    if path != "/webhooks/bullseye" or got != body:
+        fail(f"send: the receiver got {len(got)} bytes at {path!r}, not the fixture's {len(body)} at /webhooks/bullseye")
+    if headers.get("x-bullseye-signature") != signature:
+        fail(f"send: X-Bullseye-Signature was {headers.get('x-bullseye-signature')!r}, the vector says {signature!r}")
+    if env[SECRET_ENV].encode() in out:
+        fail("send printed the secret")
+    print("run_cli: send: the fixture's bytes and the vector's signature reached a receiver on 127.0.0.1")
 
 
 def check_emulate(command: list[str], env: dict[str, str]) -> None:
@@ -181,6 +222,7 @@ def main() -> None:
             fail("verify printed the secret")
         print("run_cli: verify: the typed event; a tampered signature exits 1 with signature_mismatch")
 
+        check_send(command, env, event, body, vector["signature"])
         check_emulate(command, env)
     print(f"run_cli: all passed ({' '.join(command)})")
 
