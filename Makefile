@@ -22,6 +22,13 @@ SETUP_TARGETS :=
 CONFORMANCE_LANGUAGES :=
 CONFORMANCE_PREREQS :=
 -include $(sort $(wildcard bindings-*/*.mk))
+# The CLI's wheel and npm packages (after the bindings: it uses their venv).
+-include cli/dist.mk
+# The setup helpers themselves (scripts/apt-install.sh, with stubs: nothing installed).
+TEST_TARGETS += test-setup
+.PHONY: test-setup
+test-setup: ## Setup scripts: apt-get as root or through sudo, update only after a failed install (stubbed)
+	node --test --test-reporter=spec tests/setup/
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 14
@@ -40,6 +47,7 @@ test-rust: setup ## Rust: unit, vector, property and doc tests
 	cargo test --workspace --all-targets
 	cargo test --workspace --doc
 	cargo test -p bullseye-webhooks --features http # the http adapters and the root README snippets
+	cargo test -p bullseye-webhooks-axum --features tracing,redis --all-targets # the tracing (OpenTelemetry) and Redis tests of the axum/tower integration
 
 # The CLI binary the doc-snippet tests send with.
 SNIPPETS_CLI := $(CARGO_TARGET_DIR)/release/bullseye-webhooks
@@ -53,6 +61,7 @@ test-snippets: build-python build-node ## Bullseye's own Node/Python verify snip
 test-fleet: build-python build-node ## De-dup across processes: 3 Python + 1 Node receivers on one Redis (also killed and restarted partway), SQLite across 4 workers, memory in one
 	$(PY) tests/fleet/fleet.py --store redis
 	$(PY) tests/fleet/fleet.py --store redis --kill-redis-at 0.3
+	$(PY) tests/fleet/fleet.py --store redis --pause-redis-at 0.3 --redis-pause 2 --store-timeout 1 --lease 60 # paused past the timeout: late claims are released
 	$(PY) tests/fleet/fleet.py --store sqlite --python-receivers 4 --node-receivers 0
 	$(PY) tests/fleet/fleet.py --store memory --python-receivers 1 --node-receivers 0
 	$(PY) tests/fleet/fleet.py --store none --control --python-receivers 2 --node-receivers 0 --deliveries 300
@@ -73,6 +82,7 @@ lint: setup setup-deny ## rustfmt check, clippy -D warnings, actionlint on .gith
 	cargo fmt --all -- --check
 	cargo clippy --workspace --all-targets -- -D warnings
 	$(PY_VENV)/bin/actionlint
+	cargo fetch --quiet # every platform's crates, which cargo deny reads offline
 	"$(CARGO_DENY)" --offline check licenses bans sources
 	scripts/check-crate-licences.sh
 
@@ -85,7 +95,8 @@ bench: setup $(CONFORMANCE_PREREQS) ## Every language's benchmarks vs its peers,
 dist: setup ## Build the installable packages into dist/
 	@mkdir -p dist
 	cargo package --allow-dirty --no-verify -p bullseye-webhooks -p bullseye-webhooks-partner \
-	  -p bullseye-webhooks-emulator -p bullseye-webhooks-redis -p bullseye-webhooks-cli
+	  -p bullseye-webhooks-emulator -p bullseye-webhooks-redis -p bullseye-webhooks-cli \
+	  -p bullseye-webhooks-axum
 	cp "$(CARGO_TARGET_DIR)"/package/bullseye-webhooks-*.crate dist/
 	@$(if $(DIST_TARGETS),$(MAKE) --no-print-directory $(DIST_TARGETS))
 	@ls -l dist
@@ -93,8 +104,13 @@ dist: setup ## Build the installable packages into dist/
 # The crates as the registry would build them: packaged, then compiled from the
 # packages alone (the CLI against the packaged core, partner client and
 # emulator). CI runs it through `make dist-test`.
-publish-check: setup ## cargo publish --dry-run of the core, the partner client, the emulator and the CLI
-	cargo publish --dry-run --allow-dirty -p bullseye-webhooks -p bullseye-webhooks-partner -p bullseye-webhooks-emulator -p bullseye-webhooks-cli
+publish-check: setup ## cargo publish --dry-run of the core, the partner client, the emulator, the CLI, the Redis store and the axum integration
+	@# cargo unpacks the packaged crates from its local overlay registry (a
+	@# "-<hash>" folder) once and reuses that copy while the version stays
+	@# 0.1.0, so a crate would be verified against an old core: drop the copies.
+	rm -rf "$${CARGO_HOME:-$$HOME/.cargo}"/registry/src/-*/bullseye-webhooks*
+	cargo publish --dry-run --allow-dirty -p bullseye-webhooks -p bullseye-webhooks-partner -p bullseye-webhooks-emulator -p bullseye-webhooks-cli \
+	  -p bullseye-webhooks-redis -p bullseye-webhooks-axum
 
 dist-test: publish-check
 

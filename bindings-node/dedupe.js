@@ -12,6 +12,43 @@ const crypto = require('node:crypto');
 const { describe } = require('./support.js');
 
 const ON_STORE_ERROR = Object.freeze(['retry', 'process']);
+const ON_CONFLICT = Object.freeze(['refuse', 'process']);
+
+/**
+ * A claim whose answer timed out may still land (a paused Redis runs it
+ * when it resumes), and would hold the key for a whole lease with nobody
+ * to complete it. `release()` (by the claim's token, made here, so no
+ * other claim is touched) is tried 50 ms later, doubling to 1 s, until the
+ * store answers; an answer of "not held" is confirmed once more (the late
+ * claim may come in just after), then it stops; and it stops anyway after
+ * the lease plus 30 s, when the claim would have ended on its own.
+ */
+let lateReleases = 0;
+const MAX_LATE_RELEASES = 10_000; // past it, a claim ends with its lease, as without one
+
+function releaseLate(release, leaseMs) {
+  if (lateReleases >= MAX_LATE_RELEASES) return;
+  lateReleases += 1;
+  const deadline = Date.now() + leaseMs + 30_000;
+  let delay = 50;
+  let answered = 0;
+  const again = async () => {
+    try {
+      const released = await release();
+      answered += 1;
+      if (released || answered >= 2) {
+        lateReleases -= 1;
+        return;
+      }
+    } catch {
+      // Still unavailable: try again.
+    }
+    delay = Math.min(delay * 2, 1000);
+    if (Date.now() + delay <= deadline) setTimeout(again, delay).unref?.();
+    else lateReleases -= 1;
+  };
+  setTimeout(again, delay).unref?.();
+}
 
 function positiveSeconds(value, name) {
   if (!(typeof value === 'number' && Number.isFinite(value) && value > 0)) {
@@ -56,7 +93,9 @@ function bounded(promise, ms, what) {
  * - `defaults`: `{ leaseMs, retentionMs, storeRetryAfterSecs, redisKeyPrefix }`;
  * - `redisScripts`: `{ claim, complete, release }`, the core's Lua text;
  * - `newClaimToken()`: 128 random bits as hex;
- * - `claimFromRedisReply(reply, token)`: `{ outcome, token?, retryAfter? }`;
+ * - `claimFromRedisReply(reply, storedHash, token)`: `{ outcome, token?, retryAfter?, storedHash?, found? }`;
+ * - `bodyHash(body)`: the hex SHA-256 of the raw body (kept with each claim);
+ * - `conflictKey(key, bodyHash)`: the key of a conflicting delivery handled on its own;
  * - `completionFromRedisReply(reply)`: `'done' | 'lease_expired' | 'not_held'`;
  * - `deliveryKeyOf(eventOrVisit)`.
  */
@@ -142,48 +181,51 @@ function createDedupe(core) {
       }
     }
 
-    /** The integer reply of `pending`, within the time limit; else a StoreUnavailableError. */
-    async #reply(name, pending) {
-      let reply;
+    /** The reply of `pending`, within the time limit; else a StoreUnavailableError. */
+    async #answer(name, pending) {
       try {
-        reply = await bounded(pending, this.#timeoutMs, `redis ${name}`);
+        return await bounded(pending, this.#timeoutMs, `redis ${name}`);
       } catch (error) {
         throw unavailable(error, `redis ${name}`);
       }
-      const number = typeof reply === 'bigint' ? Number(reply) : reply;
-      if (!Number.isSafeInteger(number)) throw new StoreUnavailableError(`redis ${name} replied ${describe(reply)}, not an integer`);
-      return number;
     }
 
-    /** Claim `key` for `leaseMs`: `{ outcome: 'new', token }`, `{ outcome: 'duplicate' }` or `{ outcome: 'in_flight', retryAfter }` (seconds). */
-    async claim(key, leaseMs) {
+    /** The integer reply of `pending`, within the time limit; else a StoreUnavailableError. */
+    async #reply(name, pending) {
+      return integer(name, await this.#answer(name, pending));
+    }
+
+    /**
+     * Claim `key` (with its body's hash) for `leaseMs`: `{ outcome: 'new', token }`,
+     * `{ outcome: 'duplicate' }`, `{ outcome: 'in_flight', retryAfter }` (seconds) or
+     * `{ outcome: 'conflict', storedHash, found }`. A claim that timed out is
+     * released by its token in the background (see releaseLate).
+     */
+    async claim(key, bodyHash, leaseMs) {
       const token = core.newClaimToken();
-      const pending = this.#send('claim', key, [token, Math.max(1, Math.ceil(leaseMs))]);
+      const lease = Math.max(1, Math.ceil(leaseMs));
+      const pending = this.#send('claim', key, [token, lease, bodyHash]);
       let reply;
       try {
-        reply = await this.#reply('claim', pending);
+        reply = await this.#answer('claim', pending);
       } catch (error) {
-        // A client queues commands while it reconnects, so a claim that
-        // timed out may still land, and would hold the key for a whole
-        // lease (409 to every retry): release it as soon as it does.
-        pending.then(
-          (late) => {
-            if (Number(late) === 0) this.release(key, token).catch(() => {});
-          },
-          () => {},
-        );
+        // Whether or when it lands is unknown (a client also queues
+        // commands while it reconnects): release it by its token.
+        pending.catch(() => {});
+        releaseLate(() => this.release(key, token), lease);
         throw error;
       }
+      if (!Array.isArray(reply) || reply.length !== 2) throw new StoreUnavailableError(`redis claim replied ${describe(reply)}, not [code, hash]`);
       try {
-        return core.claimFromRedisReply(reply, token);
+        return core.claimFromRedisReply(integer('claim', reply[0]), String(reply[1]), token);
       } catch (error) {
         throw unavailable(error, 'redis claim');
       }
     }
 
-    /** Mark `key` done for `retentionMs` if `token`'s claim holds it (or it is free): `'done'`, `'lease_expired'` or `'not_held'`. */
-    async complete(key, token, retentionMs) {
-      const reply = await this.#reply('complete', this.#send('complete', key, [token, Math.max(1, Math.ceil(retentionMs))]));
+    /** Mark `key` done (with its body's hash) for `retentionMs` if `token`'s claim holds it (or it is free): `'done'`, `'lease_expired'` or `'not_held'`. */
+    async complete(key, token, bodyHash, retentionMs) {
+      const reply = await this.#reply('complete', this.#send('complete', key, [token, Math.max(1, Math.ceil(retentionMs)), bodyHash]));
       try {
         return core.completionFromRedisReply(reply);
       } catch (error) {
@@ -201,6 +243,12 @@ function createDedupe(core) {
     }
   }
 
+  function integer(name, reply) {
+    const number = typeof reply === 'bigint' ? Number(reply) : reply;
+    if (!Number.isSafeInteger(number)) throw new StoreUnavailableError(`redis ${name} replied ${describe(reply)}, not an integer`);
+    return number;
+  }
+
   function isStore(value) {
     return (
       value !== null &&
@@ -216,13 +264,19 @@ function createDedupe(core) {
    * `dedupe` is not given. Options: `dedupe` (a store: MemoryStore,
    * RedisStore, or any object with claim/complete/release), `onStoreError`
    * ('retry': 503 + Retry-After, the default; 'process': handle without
-   * de-duplication and warn), `lease` and `retention` (seconds), `logger`
-   * (`warn` and `error` methods; default console).
+   * de-duplication and warn), `onConflict` ('refuse': 409 delivery_conflict,
+   * the default; 'process': handle a body the key was seen with another
+   * body for as its own delivery, under conflictKey), `waitForInFlight`
+   * (seconds, default 0: wait up to that long for a copy in flight to
+   * finish, trying the claim again 50 ms doubling to 1 s, then answer as a
+   * duplicate, or take the claim if the holder released it or its lease
+   * ended; keep it well under the sender's 30 s timeout), `lease` and
+   * `retention` (seconds), `logger` (`warn` and `error` methods; default console).
    */
   function dedupeSettings(options) {
-    const { dedupe, onStoreError = 'retry', lease, retention, logger = console } = options ?? {};
+    const { dedupe, onStoreError = 'retry', onConflict = 'refuse', waitForInFlight, lease, retention, logger = console } = options ?? {};
     if (dedupe === undefined || dedupe === null || dedupe === false) {
-      for (const [name, value] of Object.entries({ onStoreError: options?.onStoreError, lease, retention })) {
+      for (const [name, value] of Object.entries({ onStoreError: options?.onStoreError, onConflict: options?.onConflict, waitForInFlight, lease, retention })) {
         if (value !== undefined) throw new TypeError(`${name} applies only with a dedupe store`);
       }
       return null;
@@ -233,12 +287,17 @@ function createDedupe(core) {
     if (!ON_STORE_ERROR.includes(onStoreError)) {
       throw new TypeError(`onStoreError must be 'retry' or 'process', got ${JSON.stringify(onStoreError)}`);
     }
+    if (!ON_CONFLICT.includes(onConflict)) {
+      throw new TypeError(`onConflict must be 'refuse' or 'process', got ${JSON.stringify(onConflict)}`);
+    }
     if (logger === null || typeof logger !== 'object' || typeof logger.warn !== 'function' || typeof logger.error !== 'function') {
       throw new TypeError('logger must have warn and error methods (console, pino, ...)');
     }
     return {
       store: dedupe,
       onStoreError,
+      onConflict,
+      waitForInFlightMs: waitForInFlight === undefined || waitForInFlight === 0 ? 0 : positiveSeconds(waitForInFlight, 'waitForInFlight') * 1000,
       leaseMs: lease === undefined ? defaults.leaseMs : positiveSeconds(lease, 'lease') * 1000,
       retentionMs: retention === undefined ? defaults.retentionMs : positiveSeconds(retention, 'retention') * 1000,
       logger,
@@ -252,6 +311,8 @@ function createDedupe(core) {
         return { status: 200, headers: {}, body: { duplicate: true } };
       case 'in_flight':
         return { status: 409, headers: { 'retry-after': String(outcome.retryAfter) }, body: { error: 'delivery_in_flight' } };
+      case 'conflict':
+        return { status: 409, headers: {}, body: { error: 'delivery_conflict' } };
       case 'store_unavailable':
         return { status: 503, headers: { 'retry-after': String(defaults.storeRetryAfterSecs) }, body: { error: 'store_unavailable' } };
       default:
@@ -259,18 +320,52 @@ function createDedupe(core) {
     }
   }
 
+  /** Claim `key`; while a copy is in flight, again until `waitForInFlight` has passed. */
+  async function claimWaiting(settings, key, bodyHash) {
+    const deadline = Date.now() + settings.waitForInFlightMs;
+    let delay = 50;
+    for (;;) {
+      const outcome = await settings.store.claim(key, bodyHash, settings.leaseMs);
+      const left = deadline - Date.now();
+      if (outcome?.outcome !== 'in_flight' || left <= 0) return outcome;
+      await new Promise((resolve) => setTimeout(resolve, Math.min(delay, left)));
+      delay = Math.min(delay * 2, 1000);
+    }
+  }
+
+  /** One warning for a key seen with another body: both hashes, never a body. */
+  function logConflict(logger, key, bodyHash, outcome, then) {
+    logger.warn(
+      `bullseye-webhooks: delivery_conflict: delivery ${key} came with body hash ${bodyHash}, ` +
+        `but the store holds ${outcome.storedHash} (${outcome.found}) for it; ${then}`,
+    );
+  }
+
   /**
-   * Claim the delivery of `received` (an event or a visit of this package).
-   * Resolves to `{ answer, claim }`: `answer` (status, headers, body) when
-   * the handler must not run; otherwise `claim` is `{ key, token }` to settle
-   * after the handler, or null when the store failed and `onStoreError` is
-   * 'process'. Never rejects.
+   * Claim the delivery of `received` (an event or a visit of this package),
+   * whose raw body is `body` (its hash is kept with the claim; without it,
+   * the hash is unknown and never a conflict). Resolves to `{ answer, claim }`:
+   * `answer` (status, headers, body) when the handler must not run;
+   * otherwise `claim` is `{ key, token, bodyHash }` to settle after the
+   * handler, or null when the store failed and `onStoreError` is 'process'.
+   * Never rejects.
    */
-  async function claimDelivery(settings, received, logger = settings.logger) {
-    const key = core.deliveryKeyOf(received);
+  async function claimDelivery(settings, received, body, logger = settings.logger) {
+    let key = core.deliveryKeyOf(received);
     let outcome;
+    let bodyHash = '';
     try {
-      outcome = await settings.store.claim(key, settings.leaseMs);
+      bodyHash = core.bodyHash(body);
+    } catch {
+      // Not a raw body (a caller of its own): the hash is unknown, never a conflict.
+    }
+    try {
+      outcome = await claimWaiting(settings, key, bodyHash);
+      if (outcome?.outcome === 'conflict' && settings.onConflict === 'process') {
+        logConflict(logger, key, bodyHash, outcome, "processing it under its own key (onConflict: 'process')");
+        key = core.conflictKey(key, bodyHash);
+        outcome = await claimWaiting(settings, key, bodyHash);
+      }
     } catch (error) {
       const reason = unavailable(error, 'claim').message;
       if (settings.onStoreError === 'process') {
@@ -280,7 +375,8 @@ function createDedupe(core) {
       logger.warn(`bullseye-webhooks: the de-duplication store failed (${reason}); answered 503 with Retry-After`);
       return { answer: answerOf({ outcome: 'store_unavailable' }), claim: null };
     }
-    if (outcome?.outcome === 'new' && typeof outcome.token === 'string') return { answer: null, claim: { key, token: outcome.token } };
+    if (outcome?.outcome === 'new' && typeof outcome.token === 'string') return { answer: null, claim: { key, token: outcome.token, bodyHash } };
+    if (outcome?.outcome === 'conflict') logConflict(logger, key, bodyHash, outcome, 'answered 409 delivery_conflict');
     const answer = answerOf(outcome ?? {});
     if (answer) return { answer, claim: null };
     logger.warn(`bullseye-webhooks: the store's claim answered ${describe(outcome)}, not an outcome; answered 503`);
@@ -301,7 +397,7 @@ function createDedupe(core) {
     const what = succeeded ? 'complete' : 'release';
     const attempt = () =>
       succeeded
-        ? settings.store.complete(claim.key, claim.token, settings.retentionMs)
+        ? settings.store.complete(claim.key, claim.token, claim.bodyHash ?? '', settings.retentionMs)
         : settings.store.release(claim.key, claim.token);
     try {
       await attempt();

@@ -31,17 +31,28 @@ export interface Webhook {
 
 export interface BitnobWebhook {
   /** A Fetch API handler, as `Webhook#handler`. */
-  handler(fn: (event: BitnobEvent, request: Request) => unknown, options?: DedupeOptions): (request: Request) => Promise<Response>;
+  handler(fn: (event: BitnobEvent, request: Request) => unknown, options?: HandlerOptions & { kind?: 'event' }): (request: Request) => Promise<Response>;
 }
 
 // ---------------------------------------------------------------------------
 // De-duplication
 
-/** What a claim found. `retryAfter`: whole seconds left on the other worker's lease (at least 1). */
+/**
+ * What a claim found. `retryAfter`: whole seconds left on the other worker's
+ * lease (at least 1). `conflict`: the key was seen with another body, whose
+ * hash the store holds (`storedHash`), in flight or done (`found`).
+ */
 export type ClaimOutcome =
   | { outcome: 'new'; token: string }
   | { outcome: 'duplicate' }
-  | { outcome: 'in_flight'; retryAfter: number };
+  | { outcome: 'in_flight'; retryAfter: number }
+  | { outcome: 'conflict'; storedHash: string; found: 'in_flight' | 'done' };
+
+/**
+ * The hash kept with each claim and done mark: the hex SHA-256 of the raw
+ * body (computed by the core). Needs the native addon.
+ */
+export function bodyHash(body: string | Uint8Array): string;
 
 /** What completing a claim did. */
 export type Completion = 'done' | 'lease_expired' | 'not_held';
@@ -52,10 +63,10 @@ export type Completion = 'done' | 'lease_expired' | 'not_held';
  * answered as a store that is unavailable.
  */
 export interface DeliveryStore {
-  /** Claim `key` for `leaseMs` milliseconds, atomically. */
-  claim(key: string, leaseMs: number): ClaimOutcome | Promise<ClaimOutcome>;
-  /** Mark `key` done for `retentionMs` if `token`'s claim holds it (or it is free). */
-  complete(key: string, token: string, retentionMs: number): unknown;
+  /** Claim `key` for `leaseMs` milliseconds, atomically, keeping `bodyHash` (`''`: unknown, never a conflict). */
+  claim(key: string, bodyHash: string, leaseMs: number): ClaimOutcome | Promise<ClaimOutcome>;
+  /** Mark `key` done (keeping `bodyHash`) for `retentionMs` if `token`'s claim holds it (or it is free). */
+  complete(key: string, token: string, bodyHash: string, retentionMs: number): unknown;
   /** Delete `token`'s claim on `key`, never another's. */
   release(key: string, token: string): boolean | Promise<boolean>;
 }
@@ -72,9 +83,23 @@ export class MemoryStore implements DeliveryStore {
   constructor(options?: { capacity?: number });
   readonly capacity: number;
   readonly size: number;
-  claim(key: string, leaseMs: number): ClaimOutcome;
-  complete(key: string, token: string, retentionMs: number): Completion;
+  claim(key: string, bodyHash: string, leaseMs: number): ClaimOutcome;
+  complete(key: string, token: string, bodyHash: string, retentionMs: number): Completion;
   release(key: string, token: string): boolean;
+}
+
+/**
+ * `store` with a small in-process cache of the keys this process completed
+ * in front: their copies are answered without a round trip (duplicate, or
+ * conflict for another body). `capacity`: default 10,000 keys.
+ */
+export class CachedStore implements DeliveryStore {
+  constructor(store: DeliveryStore, options?: { capacity?: number });
+  readonly store: DeliveryStore;
+  readonly size: number;
+  claim(key: string, bodyHash: string, leaseMs: number): ClaimOutcome | Promise<ClaimOutcome>;
+  complete(key: string, token: string, bodyHash: string, retentionMs: number): Promise<unknown>;
+  release(key: string, token: string): boolean | Promise<boolean>;
 }
 
 /** An ioredis client (Redis or Cluster), as far as RedisStore uses it. */
@@ -109,17 +134,14 @@ export class RedisStore implements DeliveryStore {
   readonly prefix: string;
   /** Seconds. */
   readonly timeout: number;
-  claim(key: string, leaseMs: number): Promise<ClaimOutcome>;
-  complete(key: string, token: string, retentionMs: number): Promise<Completion>;
+  claim(key: string, bodyHash: string, leaseMs: number): Promise<ClaimOutcome>;
+  complete(key: string, token: string, bodyHash: string, retentionMs: number): Promise<Completion>;
   release(key: string, token: string): Promise<boolean>;
 }
 
-/** Where the integrations' warnings go (console, pino, Fastify's request.log...). */
-export interface DedupeLogger {
-  warn(message: string): unknown;
+/** Where the integrations' warnings go (console, pino, Fastify's request.log...): de-duplication needs `error` too. */
+export interface DedupeLogger extends DeliveryLogger {
   error(message: string): unknown;
-  /** When present, an accepted delivery is logged here (its event type, length and mismatches). */
-  debug?(message: string): unknown;
 }
 
 /**
@@ -129,6 +151,9 @@ export interface DedupeLogger {
  *   seconds), anything else, or a throw, releases it so the retry is handled;
  * - duplicate: 200 `{"duplicate": true}`, the handler is not called;
  * - in flight: 409 `{"error": "delivery_in_flight"}` with `Retry-After`;
+ * - conflict (the key was seen with another body): 409
+ *   `{"error": "delivery_conflict"}`, logged with both hashes; with
+ *   `onConflict: 'process'` it is handled as its own delivery, once;
  * - store unavailable (error or timeout): 503 `{"error": "store_unavailable"}`
  *   with `Retry-After: 30`, or, with `onStoreError: 'process'`, the handler
  *   runs without de-duplication and a warning is logged.
@@ -137,6 +162,10 @@ export interface DedupeOptions {
   dedupe?: DeliveryStore | null | false;
   /** `'retry'` (default): 503 + Retry-After; `'process'`: handle without de-duplication. */
   onStoreError?: 'retry' | 'process';
+  /** `'refuse'` (default): 409 delivery_conflict; `'process'`: handle another body under a key of its own. */
+  onConflict?: 'refuse' | 'process';
+  /** Seconds to wait for a copy in flight to finish (then a duplicate, or the claim if its lease ended) before answering 409; default 0. */
+  waitForInFlight?: number;
   /** Seconds a claim holds a delivery (default 60). */
   lease?: number;
   /** Seconds a handled delivery is remembered (default 86,400). */
@@ -156,40 +185,16 @@ export interface Verifier {
   constructVisit?(body: Uint8Array, headers: any): Visit;
 }
 
-/** What `onVerified` and `onRefused` receive about one delivery (never its body, signature or secret). */
-export interface DeliveryInfo {
-  /** A refusal's error code; for a verified delivery `'ok'`, `'duplicate'`, or the claim's error code (`'delivery_in_flight'`, ...). */
-  code: string;
-  /** The HTTP status answered. */
-  status: number;
-  /** Whether a signature header was there. */
-  signaturePresent: boolean;
-  /** The body's length in bytes. */
-  bodyLength: number;
-  /** The event's type, null for a refusal. */
-  eventType: string | null;
-}
-
-/**
- * Observability, every integration: a refusal is logged once with the
- * `logger` option's `warn` (default console; Fastify: request.log) (its code, whether a signature header was there, the body's
- * length); an accepted delivery with `logger.debug` (when the logger has
- * one) with its mismatches. With @opentelemetry/api and an SDK registered,
- * each delivery is one span with `verify`, `claim` and `handle` events.
- */
-export interface ObserveOptions {
-  /** Called once per verified delivery, after its answer. A throw is logged, never answered. */
-  onVerified?: (event: any, info: DeliveryInfo) => unknown;
-  /** Called once per refused delivery. A throw is logged, never answered. */
-  onRefused?: (error: WebhookError, info: DeliveryInfo) => unknown;
-}
-
 export interface HandlerOptions extends DedupeOptions, ObserveOptions {
+  /** Default: console. With `dedupe` it needs `error` too. */
+  logger?: DedupeLogger;
   /** `'event'` (default): `constructEvent`; `'visit'`: `constructVisit`. */
   kind?: 'event' | 'visit';
 }
 
 export interface IntegrationOptions extends DedupeOptions, ObserveOptions {
+  /** Default: console (Fastify: request.log). With `dedupe` it needs `error` too. */
+  logger?: DedupeLogger;
   /** `'event'` (default): `constructEvent`, onto `bullseyeEvent`; `'visit'`: `constructVisit`, onto `bullseyeVisit`. */
   kind?: 'event' | 'visit';
 }
@@ -239,6 +244,15 @@ export function fastifyPlugin(
  * status and `{"error": code}`.
  */
 export function koaMiddleware(webhook: Verifier, options?: IntegrationOptions): (ctx: any, next: () => Promise<unknown>) => Promise<void>;
+
+/**
+ * Hono middleware (the shared declaration below says what it does): on this
+ * package it takes the de-duplication options too, as `handler` does.
+ */
+export function honoMiddleware(
+  verifier: Webhook | BitnobWebhook,
+  options?: HandlerOptions,
+): (c: HonoContextLike, next: () => Promise<void>) => Promise<Response | void>;
 
 /** An API Gateway (REST payload 1.0, HTTP API 2.0) or function URL event: what the adapter reads. */
 export interface LambdaHttpEvent {

@@ -13,14 +13,75 @@
 
 const backend = require('./backend.js');
 const shared = require('./webhooks.js');
-const { fetchHandler } = require('./integrations/fetch.js');
-const { expressMiddleware } = require('./integrations/express.js');
-const { fastifyPlugin } = require('./integrations/fastify.js');
-const { koaMiddleware } = require('./integrations/koa.js');
-const { lambdaHandler } = require('./integrations/lambda.js');
-const { MemoryStore, RedisStore, StoreUnavailableError } = require('./integrations/stores.js');
-const { BullmqQueue, bullmqBackoff, bullmqProcessor } = require('./integrations/bullmq.js');
-const { Envelope, InvalidEnvelopeError, QueueUnavailableError, RedisStreamQueue, QueueReceiver, QueueWorker, makeEnvelope, openEnvelope } = require('./queue.js');
+
+// The integrations and the stores are required when first read (about half
+// of this entry's start-up otherwise): a receiver that only verifies, a
+// Lambda or a CLI, loads none of them.
+const integrations = {
+  get fetchHandler() {
+    return require('./integrations/fetch.js').fetchHandler;
+  },
+  get expressMiddleware() {
+    return require('./integrations/express.js').expressMiddleware;
+  },
+  get fastifyPlugin() {
+    return require('./integrations/fastify.js').fastifyPlugin;
+  },
+  get koaMiddleware() {
+    return require('./integrations/koa.js').koaMiddleware;
+  },
+  get lambdaHandler() {
+    return require('./integrations/lambda.js').lambdaHandler;
+  },
+  get MemoryStore() {
+    return require('./integrations/stores.js').MemoryStore;
+  },
+  get RedisStore() {
+    return require('./integrations/stores.js').RedisStore;
+  },
+  get CachedStore() {
+    return require('./integrations/stores.js').CachedStore;
+  },
+  get StoreUnavailableError() {
+    return require('./integrations/stores.js').StoreUnavailableError;
+  },
+  get bodyHash() {
+    return require('./integrations/stores.js').bodyHash;
+  },
+  get Envelope() {
+    return require('./queue.js').Envelope;
+  },
+  get InvalidEnvelopeError() {
+    return require('./queue.js').InvalidEnvelopeError;
+  },
+  get QueueUnavailableError() {
+    return require('./queue.js').QueueUnavailableError;
+  },
+  get RedisStreamQueue() {
+    return require('./queue.js').RedisStreamQueue;
+  },
+  get QueueReceiver() {
+    return require('./queue.js').QueueReceiver;
+  },
+  get QueueWorker() {
+    return require('./queue.js').QueueWorker;
+  },
+  get makeEnvelope() {
+    return require('./queue.js').makeEnvelope;
+  },
+  get openEnvelope() {
+    return require('./queue.js').openEnvelope;
+  },
+  get BullmqQueue() {
+    return require('./integrations/bullmq.js').BullmqQueue;
+  },
+  get bullmqBackoff() {
+    return require('./integrations/bullmq.js').bullmqBackoff;
+  },
+  get bullmqProcessor() {
+    return require('./integrations/bullmq.js').bullmqProcessor;
+  },
+};
 
 /**
  * A verifier for one webhook endpoint (see webhooks.js), with `handler`:
@@ -37,43 +98,46 @@ const { Envelope, InvalidEnvelopeError, QueueUnavailableError, RedisStreamQueue,
  */
 class Webhook extends shared.Webhook {
   handler(fn, options) {
-    return fetchHandler(this, fn, options);
+    return integrations.fetchHandler(this, fn, options);
   }
 }
 
 /** A verifier for one Bitnob endpoint (see webhooks.js), with `handler`, as `Webhook#handler`. */
 class BitnobWebhook extends shared.BitnobWebhook {
   handler(fn, options) {
-    return fetchHandler(this, fn, options);
+    return integrations.fetchHandler(this, fn, options);
   }
 }
 
 /** Which build of the core runs: 'native' (the napi addon) or 'wasm' (the fallback where no addon loads). */
 const { implementation } = backend;
 
-// Names only (shorthand or `name: identifier`): Node reads them from this
-// literal to give `import { ... }` its named exports.
+// Names only (shorthand or `name: identifier`, and getters written as
+// below): Node reads them from this literal and these calls to give
+// `import { ... }` its named exports.
 module.exports = {
   ...require('./webhooks.js'),
   implementation,
   Webhook,
   BitnobWebhook,
-  MemoryStore,
-  RedisStore,
-  StoreUnavailableError,
-  Envelope,
-  InvalidEnvelopeError,
-  QueueUnavailableError,
-  RedisStreamQueue,
-  QueueReceiver,
-  QueueWorker,
-  makeEnvelope,
-  openEnvelope,
-  BullmqQueue,
-  bullmqBackoff,
-  bullmqProcessor,
-  expressMiddleware,
-  fastifyPlugin,
-  koaMiddleware,
-  lambdaHandler,
 };
+Object.defineProperty(module.exports, 'MemoryStore', { enumerable: true, get: function () { return integrations.MemoryStore; } });
+Object.defineProperty(module.exports, 'RedisStore', { enumerable: true, get: function () { return integrations.RedisStore; } });
+Object.defineProperty(module.exports, 'CachedStore', { enumerable: true, get: function () { return integrations.CachedStore; } });
+Object.defineProperty(module.exports, 'StoreUnavailableError', { enumerable: true, get: function () { return integrations.StoreUnavailableError; } });
+Object.defineProperty(module.exports, 'bodyHash', { enumerable: true, get: function () { return integrations.bodyHash; } });
+Object.defineProperty(module.exports, 'Envelope', { enumerable: true, get: function () { return integrations.Envelope; } });
+Object.defineProperty(module.exports, 'InvalidEnvelopeError', { enumerable: true, get: function () { return integrations.InvalidEnvelopeError; } });
+Object.defineProperty(module.exports, 'QueueUnavailableError', { enumerable: true, get: function () { return integrations.QueueUnavailableError; } });
+Object.defineProperty(module.exports, 'RedisStreamQueue', { enumerable: true, get: function () { return integrations.RedisStreamQueue; } });
+Object.defineProperty(module.exports, 'QueueReceiver', { enumerable: true, get: function () { return integrations.QueueReceiver; } });
+Object.defineProperty(module.exports, 'QueueWorker', { enumerable: true, get: function () { return integrations.QueueWorker; } });
+Object.defineProperty(module.exports, 'makeEnvelope', { enumerable: true, get: function () { return integrations.makeEnvelope; } });
+Object.defineProperty(module.exports, 'openEnvelope', { enumerable: true, get: function () { return integrations.openEnvelope; } });
+Object.defineProperty(module.exports, 'BullmqQueue', { enumerable: true, get: function () { return integrations.BullmqQueue; } });
+Object.defineProperty(module.exports, 'bullmqBackoff', { enumerable: true, get: function () { return integrations.bullmqBackoff; } });
+Object.defineProperty(module.exports, 'bullmqProcessor', { enumerable: true, get: function () { return integrations.bullmqProcessor; } });
+Object.defineProperty(module.exports, 'expressMiddleware', { enumerable: true, get: function () { return integrations.expressMiddleware; } });
+Object.defineProperty(module.exports, 'fastifyPlugin', { enumerable: true, get: function () { return integrations.fastifyPlugin; } });
+Object.defineProperty(module.exports, 'koaMiddleware', { enumerable: true, get: function () { return integrations.koaMiddleware; } });
+Object.defineProperty(module.exports, 'lambdaHandler', { enumerable: true, get: function () { return integrations.lambdaHandler; } });

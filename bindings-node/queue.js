@@ -11,7 +11,15 @@ const crypto = require('node:crypto');
 const os = require('node:os');
 const backend = require('./backend.js');
 const { BitnobWebhook, WebhookError, deliveryKeyOf } = require('./webhooks.js');
-const { StoreUnavailableError } = require('./integrations/stores.js');
+const { StoreUnavailableError, bodyHash } = require('./integrations/stores.js');
+
+/** One warning for a key seen with another body: both hashes, never a body. */
+function logConflict(logger, key, hash, claim, then) {
+  logger.warn(
+    `bullseye-webhooks: delivery_conflict: delivery ${key} came with body hash ${hash}, ` +
+      `but the store holds ${claim.storedHash} (${claim.found}) for it; ${then}`,
+  );
+}
 const { describe } = require('./support.js');
 
 function addon() {
@@ -391,14 +399,17 @@ function isStore(value) {
  * retried), adds its envelope to `queue`, and resolves to
  * `{ status: 202, body: { queued: true }, headers: {} }` without running any
  * handler. Otherwise: 200 `{ duplicate: true }`, 409 `delivery_in_flight`
- * with Retry-After, 503 `store_unavailable` or `queue_unavailable` (the
- * claim released) with Retry-After, or the refusal of verification.
- * Options: `scheme` ('visit' for visits), `lease`, `retryAfter` (seconds, 30).
+ * with Retry-After, 409 `delivery_conflict` (the key seen with another
+ * body: logged with both hashes), 503 `store_unavailable` or
+ * `queue_unavailable` (the claim released) with Retry-After, or the refusal
+ * of verification. Options: `scheme` ('visit' for visits), `lease`,
+ * `retryAfter` (seconds, 30), `logger` (default console).
  */
 class QueueReceiver {
   constructor(verifier, queue, dedupe, options) {
     if (!isStore(dedupe)) throw new TypeError(`dedupe must be a store (claim, complete, release), got ${describe(dedupe)}`);
-    const { scheme, lease = queueLayout().leaseMs / 1000, retryAfter = 30 } = options ?? {};
+    const { scheme, lease = queueLayout().leaseMs / 1000, retryAfter = 30, logger = console } = options ?? {};
+    this.logger = logger;
     this.verifier = verifier;
     this.queue = queue;
     this.dedupe = dedupe;
@@ -415,14 +426,19 @@ class QueueReceiver {
       if (error instanceof WebhookError) return { status: error.status, body: { error: error.code }, headers: {} };
       throw error;
     }
+    const hash = bodyHash(envelope.body);
     let claim;
     try {
-      claim = await this.dedupe.claim(envelope.key, this.leaseMs);
+      claim = await this.dedupe.claim(envelope.key, hash, this.leaseMs);
     } catch (error) {
       if (!(error instanceof StoreUnavailableError || error?.code === 'store_unavailable')) throw error;
       return { status: 503, body: { error: 'store_unavailable' }, headers: { 'Retry-After': this.retryAfter } };
     }
     if (claim.outcome === 'duplicate') return { status: 200, body: { duplicate: true }, headers: {} };
+    if (claim.outcome === 'conflict') {
+      logConflict(this.logger, envelope.key, hash, claim, 'answered 409 delivery_conflict');
+      return { status: 409, body: { error: 'delivery_conflict' }, headers: {} };
+    }
     if (claim.outcome === 'in_flight') {
       return { status: 409, body: { error: 'delivery_in_flight' }, headers: { 'Retry-After': String(claim.retryAfter ?? 1) } };
     }
@@ -594,12 +610,19 @@ class DeliveryRunner {
       return { kind: 'invalid', key: envelope?.key ?? null, token, reason: `${error.code}: ${error.message}` };
     }
     const { key } = envelope;
+    const hash = bodyHash(envelope.body);
     let claim;
     try {
-      claim = await this.dedupe.claim(key, this.leaseMs);
+      claim = await this.dedupe.claim(key, hash, this.leaseMs);
     } catch (error) {
       if (error?.code !== 'store_unavailable') throw error;
       return { kind: 'failed', key, token, reason: `store_unavailable: ${error.message}` };
+    }
+    if (claim.outcome === 'conflict') {
+      // Another body holds the key: kept in the dead letters with both
+      // hashes, never run and never dropped.
+      logConflict(this.logger, key, hash, claim, 'moved to the dead letters');
+      return { kind: 'invalid', key, token: null, reason: `delivery_conflict: body ${hash}, the store holds ${claim.storedHash} (${claim.found})` };
     }
     // Done before (a worker died between its done mark and its ack).
     if (claim.outcome === 'duplicate') return { kind: 'duplicate', key, token, reason: '' };
@@ -610,7 +633,7 @@ class DeliveryRunner {
     const runKey = queueLayout().runKeyPrefix + key;
     let run;
     try {
-      run = await this.dedupe.claim(runKey, this.runLeaseMs);
+      run = await this.dedupe.claim(runKey, hash, this.runLeaseMs);
     } catch (error) {
       if (error?.code !== 'store_unavailable') throw error;
       return { kind: 'failed', key, token, reason: `store_unavailable: ${error.message}` };
@@ -622,7 +645,7 @@ class DeliveryRunner {
       } catch (error) {
         return { kind: 'failed', key, token, reason: `${error?.name ?? 'Error'}: ${error?.message ?? String(error)}` };
       }
-      await this.#complete(key, token);
+      await this.#complete(key, token, hash);
       return { kind: 'handled', key, token, reason: '' };
     } finally {
       await Promise.resolve()
@@ -632,11 +655,11 @@ class DeliveryRunner {
   }
 
   /** The done mark, tried for a few seconds: the handler ran, so the message is acknowledged either way. */
-  async #complete(key, token) {
+  async #complete(key, token, hash) {
     let delay = 50;
     for (let attempt = 1; ; attempt += 1) {
       try {
-        await this.dedupe.complete(key, token, this.retentionMs);
+        await this.dedupe.complete(key, token, hash, this.retentionMs);
         return;
       } catch (error) {
         if (attempt === 8) {

@@ -34,7 +34,7 @@ build-python: setup-python ## Build the Python wheel (release) and install it in
 	cd bindings-python && PATH="$(PY_VENV)/bin:$$PATH" maturin build --release --quiet -o "$(PY_WHEEL_DIR)"
 	$(PY) -m pip install -q --disable-pip-version-check --force-reinstall --no-deps $(PY_WHEEL_GLOB)
 
-test-python: build-python ## Python: vectors, API, hypothesis, FastAPI/Flask/Django, partner client, types, README, wheel
+test-python: build-python ## Python: vectors, API, hypothesis, FastAPI/Flask/Django/Starlette/Litestar/aiohttp/DRF, logs/hooks/spans, examples, partner client, types, README, wheel
 	cargo build --quiet -p bullseye-webhooks-emulator  # the partner client's tests run against it
 	BULLSEYE_WHEEL="$$(ls $(PY_WHEEL_GLOB))" BULLSEYE_EMULATOR="$(CARGO_TARGET_DIR)/debug/bullseye-webhooks-emulator" \
 		$(PY) -m pytest bindings-python/tests -q -p no:cacheprovider

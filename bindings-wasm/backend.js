@@ -1,23 +1,41 @@
 // The WASM backend of the shared API (webhooks.js and support.js, copied in
 // from the repository's js/ by `make build-wasm`): the .wasm's exports,
 // which answer in the same shapes as the Node package's addon, and the
-// module's instantiation (init, initSync). Every webhook rule is decided by
-// the Rust core in the .wasm.
+// modules' instantiation (init, initSync, initBitnob, initBitnobSync). Every
+// webhook rule is decided by the Rust core in the .wasm.
+//
+// Two modules: the Bullseye verifier's and the Bitnob verifier's (the
+// second HMAC, SHA-512, and Bitnob's rules: about 25 KB gzipped that most
+// receivers never run). The Node and workerd entries give each module's
+// source with `sources` and each is instantiated when first used.
 import initWasm, {
-  WasmBitnobWebhook,
   WasmWebhook,
   errorCodes,
   errorStatuses,
   findHeader,
   initSync as initWasmSync,
   parseVisit,
-  secretLast4,
   sign,
+} from './pkg/bullseye_webhooks_wasm.js';
+import initBitnobWasm, {
+  WasmBitnobWebhook,
+  initSync as initBitnobWasmSync,
+  secretLast4,
   signBitnob,
   signBitnobLegacy,
-} from './pkg/bullseye_webhooks_wasm.js';
+} from './pkg/bullseye_webhooks_bitnob.js';
 
 let ready = false;
+let bitnobReady = false;
+// What the Node and workerd entries give: a function answering each
+// module (compiled, or its bytes), called once, on first use.
+let mainSource;
+let bitnobSource;
+
+/** `{ module }`, or what is given directly, as wasm-bindgen's initSync takes it. */
+function moduleOf(input) {
+  return { module: input !== null && typeof input === 'object' && 'module' in input ? input.module : input };
+}
 
 /**
  * Instantiate the WebAssembly module (browsers, bundlers, Deno). With no
@@ -35,9 +53,49 @@ export async function init(input) {
  * `{ module }` or directly. Calling it again is harmless.
  */
 export function initSync(input) {
-  const module = input !== null && typeof input === 'object' && 'module' in input ? input.module : input;
-  initWasmSync({ module });
+  initWasmSync(moduleOf(input));
   ready = true;
+}
+
+/** init() for the Bitnob verifier's module (`bullseye_webhooks_bitnob_bg.wasm`). */
+export async function initBitnob(input) {
+  await initBitnobWasm(input === undefined ? undefined : { module_or_path: input });
+  bitnobReady = true;
+}
+
+/** initSync() for the Bitnob verifier's module (`bullseye_webhooks_bitnob_bg.wasm`). */
+export function initBitnobSync(input) {
+  initBitnobWasmSync(moduleOf(input));
+  bitnobReady = true;
+}
+
+/**
+ * For the Node and workerd entries: where each module comes from
+ * (functions answering a compiled module or the bytes), instantiated on
+ * first use, so that importing the package compiles nothing.
+ */
+export function sources({ main, bitnob }) {
+  mainSource = main;
+  bitnobSource = bitnob;
+}
+
+function loaded() {
+  if (!ready && mainSource !== undefined) initSync(mainSource());
+  return ready;
+}
+
+/** The Bitnob module, instantiated on first use where an entry gave its source. */
+function bitnob() {
+  if (!bitnobReady) {
+    if (bitnobSource === undefined) {
+      throw new Error(
+        "bullseye-webhooks-wasm's Bitnob verifier is not initialised: call `await initBitnob()` (browsers, bundlers) or " +
+          '`initBitnobSync({ module })` (edge workers, with `bullseye_webhooks_bitnob_bg.wasm`) once before using it, ' +
+          'or import the package from Node or workerd, whose entries initialise it on first use',
+      );
+    }
+    initBitnobSync(bitnobSource());
+  }
 }
 
 /**
@@ -75,14 +133,14 @@ export default {
     DEFAULT_BITNOB_TOLERANCE: 300,
     BODY_TYPES: 'a Uint8Array, ArrayBuffer or string',
   },
-  loaded: () => ready,
+  loaded,
   webCrypto: useWebCrypto,
   ready() {
-    if (!ready) {
+    if (!loaded()) {
       throw new Error(
         'bullseye-webhooks-wasm is not initialised: call `await init()` (browsers, bundlers) or ' +
           '`initSync({ module })` (edge workers) once before using it, or import the package from ' +
-          'Node or workerd, whose entries initialise it on import',
+          'Node or workerd, whose entries initialise it on first use',
       );
     }
   },
@@ -93,10 +151,10 @@ export default {
   errorStatuses,
   findHeader,
   sign,
-  signBitnob,
-  signBitnobLegacy,
-  secretLast4,
   parseVisit,
   webhook: (bytes, lengths, options) => new WasmWebhook(bytes, lengths, options),
-  bitnob: (bytes, lengths, options) => new WasmBitnobWebhook(bytes, lengths, options),
+  signBitnob: (secret, timestamp, body) => (bitnob(), signBitnob(secret, timestamp, body)),
+  signBitnobLegacy: (secret, body) => (bitnob(), signBitnobLegacy(secret, body)),
+  secretLast4: (secret) => (bitnob(), secretLast4(secret)),
+  bitnob: (bytes, lengths, options) => (bitnob(), new WasmBitnobWebhook(bytes, lengths, options)),
 };

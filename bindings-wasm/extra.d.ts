@@ -10,3 +10,7 @@ export type InitInput = string | URL | Request | Response | Promise<Response> | 
 export function init(input?: InitInput): Promise<void>;
 /** Instantiate synchronously from a compiled module or the .wasm bytes; calling it again is harmless. */
 export function initSync(input: { module: WebAssembly.Module | BufferSource } | WebAssembly.Module | BufferSource): void;
+/** init() for the Bitnob verifier's module (bullseye_webhooks_bitnob_bg.wasm), needed before a BitnobWebhook or Bitnob's helpers; calling it again is harmless. */
+export function initBitnob(input?: InitInput): Promise<void>;
+/** initSync() for the Bitnob verifier's module (bullseye_webhooks_bitnob_bg.wasm); calling it again is harmless. */
+export function initBitnobSync(input: { module: WebAssembly.Module | BufferSource } | WebAssembly.Module | BufferSource): void;

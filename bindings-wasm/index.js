@@ -4,9 +4,11 @@
 // (signature, size, shape, types, time, delivery key).
 //
 // This entry needs the module instantiated once, by `await init()` (browsers,
-// bundlers) or `initSync({ module })` (edge workers). The `node` and
-// `workerd` entries (node.js, workerd.js) do that on import.
+// bundlers) or `initSync({ module })` (edge workers), and the Bitnob
+// verifier's module by `initBitnob()` or `initBitnobSync({ module })` before
+// a BitnobWebhook or Bitnob's helpers are used. The `node` and `workerd`
+// entries (node.js, workerd.js) instantiate each module on first use.
 // No Node `Buffer`, no `node:crypto`, no Web Crypto: it runs wherever
 // WebAssembly, TextEncoder and TextDecoder do.
 export * from './webhooks.js';
-export { init, initSync } from './backend.js';
+export { init, initSync, initBitnob, initBitnobSync } from './backend.js';

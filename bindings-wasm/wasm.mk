@@ -3,7 +3,8 @@
 # wasm-bindgen-cli (the exact version of the pinned crate) under
 # $(CARGO_TARGET_DIR)/tools, the npm dev dependencies from the committed
 # package-lock.json (binaryen's wasm-opt, miniflare/workerd, playwright-core,
-# typescript), and Debian's Chromium for the browser test.
+# typescript), and Debian's Chromium for the browser test (as root or
+# through sudo: scripts/apt-install.sh).
 
 WASM_DIR := bindings-wasm
 WASM_BINDGEN_VERSION := 0.2.130
@@ -25,7 +26,7 @@ setup-wasm: $(WASM_NPM_STAMP) ## WASM: wasm32 target, wasm-bindgen-cli, npm dev 
 	@"$(WASM_TOOLS)/bin/wasm-bindgen" --version 2>/dev/null | grep -qx "wasm-bindgen $(WASM_BINDGEN_VERSION)" \
 	  || cargo install --quiet wasm-bindgen-cli --version $(WASM_BINDGEN_VERSION) --root "$(WASM_TOOLS)" --force
 	@test -x /usr/bin/chromium -a -x /usr/bin/chromedriver \
-	  || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver; }
+	  || scripts/apt-install.sh chromium chromium-driver
 
 $(WASM_NPM_STAMP): $(WASM_DIR)/package-lock.json $(WASM_DIR)/package.json
 	@command -v node >/dev/null && command -v npm >/dev/null || { echo "setup-wasm: node (>= 20) and npm are required" >&2; exit 1; }

@@ -1,9 +1,11 @@
-// The Cloudflare Workers (workerd) entry: the bundler (wrangler) turns the
+// The Cloudflare Workers (workerd) entry: the bundler (wrangler) turns each
 // .wasm import into a compiled WebAssembly.Module, instantiated synchronously
-// on import. Import it and call it: no init step.
+// when first used (the Bitnob verifier's only by a BitnobWebhook or Bitnob's
+// helpers). Import it and call it: no init step.
 import wasmModule from './pkg/bullseye_webhooks_wasm_bg.wasm';
-import { initSync } from './index.js';
+import bitnobModule from './pkg/bullseye_webhooks_bitnob_bg.wasm';
+import { sources } from './backend.js';
 
-initSync({ module: wasmModule });
+sources({ main: () => wasmModule, bitnob: () => bitnobModule });
 
 export * from './index.js';

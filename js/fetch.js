@@ -18,8 +18,8 @@ import { observer, startDelivery, signatureIn } from './observe.js';
 const { SIGNATURE_HEADER, VISIT_SIGNATURE_HEADER, BITNOB_SIGNATURE_HEADER } = backend.constants;
 const SIGNATURE_HEADERS = [SIGNATURE_HEADER, VISIT_SIGNATURE_HEADER, BITNOB_SIGNATURE_HEADER];
 
-const INTEGRATION_OPTIONS = new Set(['kind', 'dedupe', 'onStoreError', 'lease', 'retention', 'logger', 'onVerified', 'onRefused']);
-const DEDUPE_OPTIONS = ['dedupe', 'onStoreError', 'lease', 'retention'];
+const INTEGRATION_OPTIONS = new Set(['kind', 'dedupe', 'onStoreError', 'onConflict', 'waitForInFlight', 'lease', 'retention', 'logger', 'onVerified', 'onRefused']);
+const DEDUPE_OPTIONS = ['dedupe', 'onStoreError', 'onConflict', 'waitForInFlight', 'lease', 'retention'];
 
 function integrationOptions(options, extra = []) {
   if (options === undefined || options === null) return {};
@@ -92,7 +92,7 @@ function noDedupe(options) {
   if (given.length > 0) {
     throw new TypeError(
       `the ${given.join(', ')} option${given.length > 1 ? 's need' : ' needs'} a de-duplication store, which this runtime's ` +
-        'package does not have: use the Node package (bullseye-webhooks) on Node, Bun or Deno, or de-duplicate in your function',
+        'package does not have: use the Node package (bullseye-webhooks) on Node or Bun, where its native addon loads, or de-duplicate in your function',
     );
   }
   return null;
@@ -120,8 +120,8 @@ function fetchHandler(verifier, fn, options, dedupe) {
   return async function bullseyeHandler(request) {
     const delivery = startDelivery(obs);
     let received;
+    let body;
     try {
-      let body;
       try {
         body = await requestBody(request, verifier.maxBodyBytes);
       } catch (error) {
@@ -136,11 +136,11 @@ function fetchHandler(verifier, fn, options, dedupe) {
     }
     let claim = null;
     if (settings) {
-      const claimed = await dedupe.claimDelivery(settings, received);
+      const claimed = await dedupe.claimDelivery(settings, received, body);
       delivery.claimed(claimed.answer);
       if (claimed.answer) {
-        const { status, headers, body } = claimed.answer;
-        return Response.json(body, { status, headers });
+        const { status, headers, body: answer } = claimed.answer;
+        return Response.json(answer, { status, headers });
       }
       claim = claimed.claim;
     }

@@ -120,7 +120,7 @@ function copy(from, to) {
 if (which === 'node') {
   const wasmDir = PACKAGES.wasm.dir;
   const into = join(dir, 'wasm');
-  const built = ['pkg/bullseye_webhooks_wasm.js', 'pkg/bullseye_webhooks_wasm_bg.wasm'];
+  const built = ['wasm', 'bitnob'].flatMap((module) => [`pkg/bullseye_webhooks_${module}.js`, `pkg/bullseye_webhooks_${module}_bg.wasm`]);
   for (const file of built) {
     if (!existsSync(join(wasmDir, file))) fail(`bindings-wasm/${file} is missing: run \`make build-wasm\` first (the Node package carries the WASM build)`);
   }
@@ -130,7 +130,7 @@ if (which === 'node') {
   shipped(dir, 'wasm/');
   write(join(into, 'package.json'), `${JSON.stringify({ type: 'module', sideEffects: ['./node.js', './workerd.js'] }, null, 2)}\n`);
   // The CommonJS fallback: backend.js and the glue in one file; the .wasm
-  // is read by the Node package's backend.js (initSync), so the glue's
+  // (each module) is read by the Node package's backend.js, so the glue's
   // fetch of it by import.meta.url is never used.
   esbuildModule().buildSync({
     entryPoints: [join(into, 'backend.js')],

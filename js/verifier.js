@@ -14,9 +14,12 @@ const inspectCustom = Symbol.for('nodejs.util.inspect.custom');
 // SHA-256 in WebAssembly), the HMAC of the body under each secret is computed
 // there; the core still decides everything else, in the sync path's order:
 // the size and the signature's presence and shape before any hashing (its
-// checkMacs without MACs), then the constant-time compare against every
-// secret's MAC with no early exit, the reader and the clock (checkMacs with
-// them). Elsewhere (the napi addon, the .wasm in Node, where Web Crypto is
+// checkMacs without MACs); then Web Crypto's own constant-time
+// `crypto.subtle.verify` of that signature under every secret (all of them,
+// no early exit), and the reader and the clock (checkMacs with the MACs
+// verified). A refusal is always the core's answer: with no key verifying,
+// checkMacs is asked with MACs that cannot match, and answers
+// signature_mismatch (or whatever comes first in its order). Elsewhere (the napi addon, the .wasm in Node, where Web Crypto is
 // slower) the async methods run the sync ones.
 
 const HMAC_SHA256 = { name: 'HMAC', hash: 'SHA-256' };
@@ -33,18 +36,60 @@ function importKeys(secrets) {
   const subtle = globalThis.crypto?.subtle;
   if (!backend.webCrypto() || typeof subtle?.sign !== 'function') return null;
   try {
-    return Promise.all(secrets.map((secret) => subtle.importKey('raw', secret, HMAC_SHA256, false, ['sign']))).catch(() => null);
+    return Promise.all(secrets.map((secret) => subtle.importKey('raw', secret, HMAC_SHA256, false, ['verify']))).catch(() => null);
   } catch {
     return null;
   }
 }
 
-/** The HMAC of `bytes` under every key (none skipped), end to end, 32 bytes each, in order. */
-async function macsOf(keys, bytes) {
-  if (keys.length === 1) return new Uint8Array(await crypto.subtle.sign('HMAC', keys[0], bytes));
-  const tags = await Promise.all(keys.map((key) => crypto.subtle.sign('HMAC', key, bytes)));
-  const macs = new Uint8Array(32 * tags.length);
-  tags.forEach((tag, i) => macs.set(new Uint8Array(tag), 32 * i));
+/** MACs of a count no verifier has: checkMacs answers signature_mismatch, after its own earlier checks. */
+const NO_MATCH = new Uint8Array(1);
+
+/**
+ * The signature's 32 bytes, once the core's precheck has accepted it (64
+ * hex digits, with at most ASCII whitespace around them, which trim()
+ * removes as the core's trim does).
+ */
+function signatureBytes(signature) {
+  const hex = signature.trim();
+  // A hex digit's value from its character code ('0'-'9', 'a'-'f', 'A'-'F'):
+  // about a tenth of parseInt's cost per byte.
+  const digit = (i) => {
+    const code = hex.charCodeAt(i);
+    return code <= 57 ? code - 48 : (code | 32) - 87;
+  };
+  const tag = new Uint8Array(32);
+  for (let i = 0; i < 32; i++) tag[i] = (digit(2 * i) << 4) | digit(2 * i + 1);
+  return tag;
+}
+
+/**
+ * Whether Web Crypto verifies `signature` (accepted by the core's
+ * precheck) over `bytes` under any of the keys: every key is tried, none
+ * skipped. Answers the signature's bytes when one does, else null.
+ */
+async function verifiedTag(keys, bytes, signature) {
+  const tag = signatureBytes(signature);
+  let verified;
+  if (keys.length === 1) {
+    verified = await crypto.subtle.verify('HMAC', keys[0], tag, bytes);
+  } else {
+    const results = await Promise.all(keys.map((key) => crypto.subtle.verify('HMAC', key, tag, bytes)));
+    verified = results.reduce((any, result) => any || result, false);
+  }
+  return verified ? tag : null;
+}
+
+/**
+ * What checkMacs takes after verifiedTag: the verified signature once per
+ * secret (it is the MAC under the secret that verified it), or, when none
+ * did, NO_MATCH.
+ */
+function macsOf(keys, tag) {
+  if (tag === null) return NO_MATCH;
+  if (keys.length === 1) return tag;
+  const macs = new Uint8Array(32 * keys.length);
+  for (let i = 0; i < keys.length; i++) macs.set(tag, 32 * i);
   return macs;
 }
 
@@ -136,4 +181,4 @@ class Verifier {
   }
 }
 
-export { Verifier, coreOf, settingsOf, keysOf, macsOf, NO_BYTES };
+export { Verifier, coreOf, settingsOf, keysOf, verifiedTag, macsOf, NO_MATCH, NO_BYTES };

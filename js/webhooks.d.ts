@@ -153,12 +153,51 @@ export interface Visit extends VisitFields {
   [key: string]: unknown;
 }
 
-/** A verifier for one endpoint: one secret, or several during a rotation. */
+/** Where an integration logs (console, pino, ...): refusals with `warn`, accepted deliveries with `debug` when it has one. */
+export interface DeliveryLogger {
+  warn(message: string): unknown;
+  /** When present, an accepted delivery is logged here (its event type, length and mismatches). */
+  debug?(message: string): unknown;
+}
+
+/** What `onVerified` and `onRefused` receive about one delivery (never its body, signature or secret). */
+export interface DeliveryInfo {
+  /** A refusal's error code; for a verified delivery `'ok'`, `'duplicate'`, or the claim's error code (`'delivery_in_flight'`, ...). */
+  code: string;
+  /** The HTTP status answered. */
+  status: number;
+  /** Whether a signature header was there. */
+  signaturePresent: boolean;
+  /** The body's length in bytes. */
+  bodyLength: number;
+  /** The event's type, null for a refusal. */
+  eventType: string | null;
+}
+
+/**
+ * Observability, every integration of every export: a refusal is logged once
+ * with the `logger` option's `warn` (default console; Fastify: request.log)
+ * (its code, whether a signature header was there, the body's length); an
+ * accepted delivery with `logger.debug` (when the logger has one) with its
+ * mismatches. With @opentelemetry/api and an SDK registered, each delivery
+ * is one span with `verify`, `claim` and `handle` events.
+ */
+export interface ObserveOptions {
+  /** Default: console (Fastify: request.log). */
+  logger?: DeliveryLogger;
+  /** Called once per verified delivery, after its answer. A throw is logged, never answered. */
+  onVerified?: (event: any, info: DeliveryInfo) => unknown;
+  /** Called once per refused delivery. A throw is logged, never answered. */
+  onRefused?: (error: WebhookError, info: DeliveryInfo) => unknown;
+}
+
 /** The options of `handler` every runtime has (the Node package adds de-duplication). */
-export interface FetchHandlerOptions {
+export interface FetchHandlerOptions extends ObserveOptions {
   /** `'event'` (default): `constructEvent`; `'visit'`: `constructVisit`. */
   kind?: 'event' | 'visit';
 }
+
+/** A verifier for one endpoint: one secret, or several during a rotation. */
 
 export class Webhook {
   /**

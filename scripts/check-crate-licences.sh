@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 failed=0
 for crate in bullseye-webhooks bullseye-webhooks-partner bullseye-webhooks-emulator \
-  bullseye-webhooks-cli bullseye-webhooks-redis; do
+  bullseye-webhooks-cli bullseye-webhooks-redis bullseye-webhooks-axum; do
   listing="$(cargo package --list --allow-dirty --quiet -p "$crate")"
   for licence in LICENSE-MIT LICENSE-APACHE; do
     if ! grep -qx "$licence" <<<"$listing"; then
@@ -14,5 +14,5 @@ for crate in bullseye-webhooks bullseye-webhooks-partner bullseye-webhooks-emula
     fi
   done
 done
-[ "$failed" = 0 ] && echo "check-crate-licences: 5 crates, each with LICENSE-MIT and LICENSE-APACHE"
+[ "$failed" = 0 ] && echo "check-crate-licences: 6 crates, each with LICENSE-MIT and LICENSE-APACHE"
 exit "$failed"

@@ -17,19 +17,9 @@ if need rustup; then
 fi
 
 # redis-server, Debian's package: the de-duplication tests start their own
-# on a free loopback port. `apt-get update` only when the install fails (a
-# fresh machine's package lists may be missing or stale).
+# on a free loopback port. scripts/apt-install.sh: as root or through sudo.
 if ! need redis-server && [ ! -x /usr/bin/redis-server ]; then
-  as_root=()
-  if [ "$(id -u)" -ne 0 ]; then
-    need sudo || { echo "setup: redis-server is missing; install Debian's redis-server as root" >&2; exit 1; }
-    as_root=(sudo)
-  fi
-  export DEBIAN_FRONTEND=noninteractive
-  if ! "${as_root[@]}" apt-get install -y redis-server; then
-    "${as_root[@]}" apt-get update
-    "${as_root[@]}" apt-get install -y redis-server
-  fi
+  scripts/apt-install.sh redis-server
 fi
 
 # Release builds and checks (make dist-test, make lint): the Rust targets of
@@ -48,14 +38,5 @@ for pair in qemu-aarch64-static:qemu-user-static debootstrap:debootstrap shellch
   need "${pair%%:*}" || [ -x "/usr/sbin/${pair%%:*}" ] || missing+=("${pair##*:}")
 done
 if [ "${#missing[@]}" -gt 0 ]; then
-  as_root=()
-  if [ "$(id -u)" -ne 0 ]; then
-    need sudo || { echo "setup: ${missing[*]} missing; install Debian's packages as root" >&2; exit 1; }
-    as_root=(sudo)
-  fi
-  export DEBIAN_FRONTEND=noninteractive
-  if ! "${as_root[@]}" apt-get install -y "${missing[@]}"; then
-    "${as_root[@]}" apt-get update
-    "${as_root[@]}" apt-get install -y "${missing[@]}"
-  fi
+  scripts/apt-install.sh "${missing[@]}"
 fi

@@ -26,7 +26,7 @@ const webhook = new Webhook(required('BULLSEYE_SECRET'));
 // queue, calls wait for the reconnection, up to the store's timeout.)
 const redis = new Redis(required('REDIS_URL'), { enableOfflineQueue: false, retryStrategy: (times) => Math.min(times * 50, 500) });
 redis.on('error', () => {}); // the store reports failures per call (503); ioredis reconnects on its own
-const store = new RedisStore(redis, { timeout: 2 });
+const store = new RedisStore(redis, { timeout: Number(process.env.STORE_TIMEOUT ?? 2) }); // STORE_TIMEOUT: seconds per call
 const lease = process.env.LEASE_SECONDS ? Number(process.env.LEASE_SECONDS) : undefined;
 const sideEffects = fs.openSync(required('SIDE_EFFECTS_FILE'), 'a');
 

@@ -96,7 +96,7 @@ function expressMiddleware(verifier, options) {
           res.once('close', handled);
           return next();
         }
-        return claimDelivery(settings, received).then(({ answer, claim }) => {
+        return claimDelivery(settings, received, raw).then(({ answer, claim }) => {
           delivery.claimed(answer);
           if (answer) return answerPlain(res, answer);
           res.once('finish', handled);

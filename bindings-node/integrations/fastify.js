@@ -14,7 +14,7 @@ const DELIVERY = Symbol('bullseye-webhooks delivery');
  * encapsulated context holding the webhook routes), bodies are kept as raw
  * bytes, verified before the handler, and the event is on
  * `request.bullseyeEvent` (`request.bullseyeVisit` with `kind: 'visit'`).
- * Options: `{ webhook, kind?, dedupe?, onStoreError?, lease?, retention?,
+ * Options: `{ webhook, kind?, dedupe?, onStoreError?, onConflict?, lease?, retention?,
  * logger? }`, `webhook` being a Webhook or a BitnobWebhook. With `dedupe`,
  * the claim is completed when the reply is a 2xx, and released otherwise.
  */
@@ -24,6 +24,8 @@ function fastifyPlugin(fastify, options, done) {
   const settings = dedupeSettings({
     dedupe: options?.dedupe,
     onStoreError: options?.onStoreError,
+    onConflict: options?.onConflict,
+    waitForInFlight: options?.waitForInFlight,
     lease: options?.lease,
     retention: options?.retention,
     logger: options?.logger,
@@ -58,7 +60,7 @@ function fastifyPlugin(fastify, options, done) {
     }
     if (!settings) return undefined;
     const logger = options.logger ?? request.log;
-    const { answer, claim } = await claimDelivery(settings, received, logger);
+    const { answer, claim } = await claimDelivery(settings, received, raw, logger);
     delivery.claimed(answer);
     if (answer) return reply.code(answer.status).headers(answer.headers).send(answer.body);
     if (claim) request[CLAIM] = claim;

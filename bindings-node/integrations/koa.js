@@ -53,7 +53,7 @@ function koaMiddleware(verifier, options) {
     ctx.state[field] = received;
     let claim = null;
     if (settings) {
-      const claimed = await claimDelivery(settings, received);
+      const claimed = await claimDelivery(settings, received, raw);
       delivery.claimed(claimed.answer);
       if (claimed.answer) return answer(ctx, claimed.answer.status, claimed.answer.body, claimed.answer.headers);
       claim = claimed.claim;

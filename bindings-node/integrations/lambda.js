@@ -73,15 +73,17 @@ function lambdaHandler(verifier, fn, options) {
     const delivery = startDelivery(obs);
     const headers = headersOf(lambdaEvent);
     let received;
+    let raw;
     try {
-      received = receive(delivery, verifier, kind, bodyOf(lambdaEvent, verifier.maxBodyBytes), headers);
+      raw = bodyOf(lambdaEvent, verifier.maxBodyBytes);
+      received = receive(delivery, verifier, kind, raw, headers);
     } catch (error) {
       if (error instanceof WebhookError) return shaped(json(error.status, { error: error.code }));
       throw error;
     }
     let claim = null;
     if (settings) {
-      const claimed = await claimDelivery(settings, received);
+      const claimed = await claimDelivery(settings, received, raw);
       delivery.claimed(claimed.answer);
       if (claimed.answer) return shaped(json(claimed.answer.status, claimed.answer.body, claimed.answer.headers));
       claim = claimed.claim;

@@ -52,6 +52,14 @@ function storeFailure(error) {
   return error;
 }
 
+/** The hash kept with each claim: the hex SHA-256 of the raw body (the core's). */
+function bodyHash(body) {
+  if (typeof body === 'string') return addon.bodyHash(body);
+  if (ArrayBuffer.isView(body)) return addon.bodyHash(new Uint8Array(body.buffer, body.byteOffset, body.byteLength));
+  if (body instanceof ArrayBuffer) return addon.bodyHash(new Uint8Array(body));
+  throw new TypeError(`bodyHash takes the raw body (a string or bytes), got ${describe(body)}`);
+}
+
 const {
   RedisStore: CoreRedisStore,
   StoreUnavailableError,
@@ -68,9 +76,9 @@ const {
       throw storeFailure(error);
     }
   },
-  claimFromRedisReply(reply, token) {
+  claimFromRedisReply(reply, storedHash, token) {
     try {
-      return addon.claimFromRedisReply(reply, token);
+      return addon.claimFromRedisReply(reply, storedHash, token);
     } catch (error) {
       throw storeFailure(error);
     }
@@ -81,6 +89,10 @@ const {
     } catch (error) {
       throw storeFailure(error);
     }
+  },
+  bodyHash,
+  conflictKey(key, bodyHash) {
+    return addon.conflictKey(key, bodyHash);
   },
   deliveryKeyOf,
 });
@@ -130,19 +142,22 @@ class MemoryStore {
     return this.#native.size;
   }
 
-  /** Claim `key` for `leaseMs`: `{ outcome: 'new', token }`, `{ outcome: 'duplicate' }` or `{ outcome: 'in_flight', retryAfter }`. */
-  claim(key, leaseMs) {
+  /**
+   * Claim `key` (with its body's hash, kept with the claim) for `leaseMs`: `{ outcome: 'new', token }`,
+   * `{ outcome: 'duplicate' }`, `{ outcome: 'in_flight', retryAfter }` or `{ outcome: 'conflict', storedHash, found }`.
+   */
+  claim(key, bodyHash, leaseMs) {
     try {
-      return this.#native.claim(String(key), leaseMs);
+      return this.#native.claim(String(key), String(bodyHash ?? ''), leaseMs);
     } catch (error) {
       throw storeFailure(error);
     }
   }
 
-  /** Mark `key` done for `retentionMs` if `token`'s claim holds it (or it is free): `'done'`, `'lease_expired'` or `'not_held'`. */
-  complete(key, token, retentionMs) {
+  /** Mark `key` done (with its body's hash) for `retentionMs` if `token`'s claim holds it (or it is free): `'done'`, `'lease_expired'` or `'not_held'`. */
+  complete(key, token, bodyHash, retentionMs) {
     try {
-      return this.#native.complete(String(key), String(token), retentionMs);
+      return this.#native.complete(String(key), String(token), String(bodyHash ?? ''), retentionMs);
     } catch (error) {
       throw storeFailure(error);
     }
@@ -162,4 +177,58 @@ class MemoryStore {
   }
 }
 
-module.exports = { MemoryStore, RedisStore, StoreUnavailableError, dedupeSettings, claimDelivery, settleClaim };
+/**
+ * `store` (any store) with a small in-process cache in front (the core's):
+ * a claim of a key this process completed is answered from memory
+ * (duplicate, or conflict for another body: the hash is checked on this
+ * fast path too), without a round trip. At most `capacity` keys (default
+ * 10,000), each until its retention ends (a done mark is final until then).
+ */
+class CachedStore {
+  #store;
+  #recent;
+
+  constructor(store, options) {
+    if (store === null || typeof store !== 'object' || ['claim', 'complete', 'release'].some((name) => typeof store[name] !== 'function')) {
+      throw new TypeError(`CachedStore takes a store (MemoryStore, RedisStore, or an object with claim, complete and release), got ${describe(store)}`);
+    }
+    for (const key of Object.keys(options ?? {})) {
+      if (key !== 'capacity') throw new TypeError(`unknown option ${JSON.stringify(key)}; the only option is capacity`);
+    }
+    const capacity = options?.capacity ?? DELIVERY_DEFAULTS.cacheCapacity;
+    if (!(Number.isSafeInteger(capacity) && capacity >= 1)) throw new TypeError(`capacity must be a positive integer, got ${describe(capacity)}`);
+    if (native === null) throw addonNeeded('CachedStore');
+    this.#store = store;
+    this.#recent = new native.NativeRecentlyDone(capacity);
+  }
+
+  /** The store behind the cache. */
+  get store() {
+    return this.#store;
+  }
+
+  /** How many keys the cache holds. */
+  get size() {
+    return this.#recent.size;
+  }
+
+  claim(key, bodyHash, leaseMs) {
+    return this.#recent.check(String(key), String(bodyHash ?? '')) ?? this.#store.claim(key, bodyHash, leaseMs);
+  }
+
+  async complete(key, token, bodyHash, retentionMs) {
+    const completion = await this.#store.complete(key, token, bodyHash, retentionMs);
+    if (completion === 'done' || completion === 'lease_expired') this.#recent.remember(String(key), String(bodyHash ?? ''), retentionMs);
+    return completion;
+  }
+
+  release(key, token) {
+    return this.#store.release(key, token);
+  }
+
+  [inspectCustom]() {
+    return `CachedStore { size: ${this.size} }`;
+  }
+}
+
+module.exports = { MemoryStore, RedisStore, CachedStore, StoreUnavailableError, bodyHash, dedupeSettings, claimDelivery, settleClaim };

@@ -35,12 +35,24 @@ export declare class NativeMemoryStore {
   get capacity(): number
   /** How many keys it holds now. */
   get size(): number
-  /** Claim `key` for `lease_ms` milliseconds. */
-  claim(key: string, leaseMs: number): ClaimAnswer
+  /** Claim `key` (with its body's hash) for `lease_ms` milliseconds. */
+  claim(key: string, bodyHash: string, leaseMs: number): ClaimAnswer
   /** Mark `key` done for `retention_ms` if `token`'s claim holds it (or it is free). */
-  complete(key: string, token: string, retentionMs: number): string
+  complete(key: string, token: string, bodyHash: string, retentionMs: number): string
   /** Delete `token`'s claim on `key` (never another's): whether it did. */
   release(key: string, token: string): boolean
+}
+
+/** The core's cache of keys this process completed, behind `CachedStore`. */
+export declare class NativeRecentlyDone {
+  /** A cache of at most `capacity` keys. */
+  constructor(capacity: number)
+  /** How many keys it holds. */
+  get size(): number
+  /** A duplicate or conflict answer for a key it holds, else null. */
+  check(key: string, bodyHash: string): ClaimAnswer | null
+  /** Remember `key` as done with `body_hash` for `retention_ms`. */
+  remember(key: string, bodyHash: string, retentionMs: number): void
 }
 
 /** The native verifier behind the JavaScript `Webhook` class. */
@@ -69,21 +81,31 @@ export declare class NativeWebhook {
 /** The Bitnob header names: `[signature, timestamp, event]`. */
 export declare function bitnobHeaders(): Array<string>
 
+/** The hash kept with a delivery's claim and done mark: the hex SHA-256 of the raw body. */
+export declare function bodyHash(body: string | Buffer): string
+
 /** What a claim found, as JavaScript takes it. */
 export interface ClaimAnswer {
-  /** `'new'`, `'duplicate'` or `'in_flight'`. */
+  /** `'new'`, `'duplicate'`, `'in_flight'` or `'conflict'`. */
   outcome: string
   /** For `'new'`: the claim's token. */
   token?: string
   /** For `'in_flight'`: the `Retry-After` to answer, in whole seconds (at least 1). */
   retryAfter?: number
+  /** For `'conflict'`: the hash of the other body, which the store holds. */
+  storedHash?: string
+  /** For `'conflict'`: where that body is, `'in_flight'` or `'done'`. */
+  found?: string
 }
 
-/** What a reply of the claim script means, `token` being the token it was given. */
-export declare function claimFromRedisReply(reply: number, token: string): ClaimAnswer
+/** What a reply `[reply, storedHash]` of the claim script means, `token` being the token it was given. */
+export declare function claimFromRedisReply(reply: number, storedHash: string, token: string): ClaimAnswer
 
 /** What a reply of the complete script means: `'done'`, `'lease_expired'` or `'not_held'`. */
 export declare function completionFromRedisReply(reply: number): string
+
+/** The key a conflicting delivery is handled under with `onConflict: 'process'`. */
+export declare function conflictKey(key: string, bodyHash: string): string
 
 /** The default Bitnob replay window, in seconds. */
 export declare function defaultBitnobTolerance(): number
@@ -106,6 +128,8 @@ export interface DeliveryDefaults {
   redisKeyPrefix: string
   /** How many keys a `MemoryStore` holds by default. */
   memoryCapacity: number
+  /** How many keys a `CachedStore`'s cache holds by default. */
+  cacheCapacity: number
 }
 
 /**

@@ -226,6 +226,8 @@ pub struct DeliveryDefaults {
     pub redis_key_prefix: String,
     /// How many keys a `MemoryStore` holds by default.
     pub memory_capacity: f64,
+    /// How many keys a `CachedStore`'s cache holds by default.
+    pub cache_capacity: f64,
 }
 
 /// The core's de-duplication defaults.
@@ -237,6 +239,7 @@ pub fn delivery_defaults() -> DeliveryDefaults {
         store_retry_after_secs: u32::try_from(delivery::STORE_RETRY_AFTER_SECS).unwrap_or(u32::MAX),
         redis_key_prefix: delivery::REDIS_KEY_PREFIX.to_owned(),
         memory_capacity: delivery::DEFAULT_MEMORY_CAPACITY as f64,
+        cache_capacity: delivery::DEFAULT_CACHE_CAPACITY as f64,
     }
 }
 
@@ -270,26 +273,53 @@ pub fn new_claim_token() -> Result<String> {
 /// What a claim found, as JavaScript takes it.
 #[napi(object)]
 pub struct ClaimAnswer {
-    /// `'new'`, `'duplicate'` or `'in_flight'`.
+    /// `'new'`, `'duplicate'`, `'in_flight'` or `'conflict'`.
     pub outcome: String,
     /// For `'new'`: the claim's token.
     pub token: Option<String>,
     /// For `'in_flight'`: the `Retry-After` to answer, in whole seconds (at least 1).
     pub retry_after: Option<f64>,
+    /// For `'conflict'`: the hash of the other body, which the store holds.
+    pub stored_hash: Option<String>,
+    /// For `'conflict'`: where that body is, `'in_flight'` or `'done'`.
+    pub found: Option<String>,
 }
 
 fn claim_answer(claim: Claim) -> ClaimAnswer {
     let retry_after = claim.retry_after_secs().map(|secs| secs as f64);
-    let (outcome, token) = match claim {
-        Claim::New { token } => ("new", Some(token)),
-        Claim::Duplicate => ("duplicate", None),
-        _ => ("in_flight", None),
+    let (outcome, token, stored_hash, found) = match claim {
+        Claim::New { token } => ("new", Some(token), None, None),
+        Claim::Duplicate => ("duplicate", None, None, None),
+        Claim::Conflict {
+            stored_hash,
+            in_flight,
+        } => (
+            "conflict",
+            None,
+            Some(stored_hash),
+            Some(if in_flight { "in_flight" } else { "done" }.to_owned()),
+        ),
+        _ => ("in_flight", None, None, None),
     };
     ClaimAnswer {
         outcome: outcome.to_owned(),
         token,
         retry_after,
+        stored_hash,
+        found,
     }
+}
+
+/// The hash kept with a delivery's claim and done mark: the hex SHA-256 of the raw body.
+#[napi(js_name = "bodyHash")]
+pub fn body_hash(body: Either<String, BufferSlice<'_>>) -> String {
+    delivery::body_hash(bytes(&body))
+}
+
+/// The key a conflicting delivery is handled under with `onConflict: 'process'`.
+#[napi(js_name = "conflictKey")]
+pub fn conflict_key(key: String, body_hash: String) -> String {
+    delivery::conflict_key(&key, &body_hash)
 }
 
 fn completion_name(completion: Completion) -> &'static str {
@@ -300,10 +330,14 @@ fn completion_name(completion: Completion) -> &'static str {
     }
 }
 
-/// What a reply of the claim script means, `token` being the token it was given.
+/// What a reply `[reply, storedHash]` of the claim script means, `token` being the token it was given.
 #[napi(js_name = "claimFromRedisReply")]
-pub fn claim_from_redis_reply(reply: i64, token: String) -> Result<ClaimAnswer> {
-    Claim::from_redis_reply(reply, token)
+pub fn claim_from_redis_reply(
+    reply: i64,
+    stored_hash: String,
+    token: String,
+) -> Result<ClaimAnswer> {
+    Claim::from_redis_reply(reply, &stored_hash, token)
         .map(claim_answer)
         .map_err(store_error)
 }
@@ -322,6 +356,47 @@ const RETENTION: &str = "retention must be a non-negative number of milliseconds
 /// A duration in milliseconds from JavaScript (checked there), as a `Duration`.
 fn millis(ms: f64, refused: &'static str) -> Result<std::time::Duration> {
     glue::millis(ms, refused).map_err(thrown)
+}
+
+/// The core's cache of keys this process completed, behind `CachedStore`.
+#[napi(js_name = "NativeRecentlyDone")]
+pub struct NativeRecentlyDone {
+    inner: delivery::RecentlyDone,
+}
+
+#[napi]
+impl NativeRecentlyDone {
+    /// A cache of at most `capacity` keys.
+    #[napi(constructor)]
+    pub fn new(capacity: f64) -> Result<Self> {
+        const REFUSED: &str = "capacity must be a positive integer";
+        match glue::whole_number(capacity, REFUSED).map_err(thrown)? {
+            0 => Err(thrown(Failure::Argument(REFUSED))),
+            n => Ok(Self {
+                inner: delivery::RecentlyDone::new(n),
+            }),
+        }
+    }
+
+    /// How many keys it holds.
+    #[napi(getter)]
+    pub fn size(&self) -> f64 {
+        self.inner.len() as f64
+    }
+
+    /// A duplicate or conflict answer for a key it holds, else null.
+    #[napi]
+    pub fn check(&self, key: String, body_hash: String) -> Option<ClaimAnswer> {
+        self.inner.check(&key, &body_hash).map(claim_answer)
+    }
+
+    /// Remember `key` as done with `body_hash` for `retention_ms`.
+    #[napi]
+    pub fn remember(&self, key: String, body_hash: String, retention_ms: f64) -> Result<()> {
+        self.inner
+            .remember(&key, &body_hash, millis(retention_ms, RETENTION)?);
+        Ok(())
+    }
 }
 
 /// The core's `MemoryStore`, behind the JavaScript `MemoryStore` class.
@@ -358,20 +433,26 @@ impl NativeMemoryStore {
         self.inner.len() as f64
     }
 
-    /// Claim `key` for `lease_ms` milliseconds.
+    /// Claim `key` (with its body's hash) for `lease_ms` milliseconds.
     #[napi]
-    pub fn claim(&self, key: String, lease_ms: f64) -> Result<ClaimAnswer> {
+    pub fn claim(&self, key: String, body_hash: String, lease_ms: f64) -> Result<ClaimAnswer> {
         self.inner
-            .claim(&key, millis(lease_ms, LEASE)?)
+            .claim(&key, &body_hash, millis(lease_ms, LEASE)?)
             .map(claim_answer)
             .map_err(store_error)
     }
 
     /// Mark `key` done for `retention_ms` if `token`'s claim holds it (or it is free).
     #[napi]
-    pub fn complete(&self, key: String, token: String, retention_ms: f64) -> Result<&'static str> {
+    pub fn complete(
+        &self,
+        key: String,
+        token: String,
+        body_hash: String,
+        retention_ms: f64,
+    ) -> Result<&'static str> {
         self.inner
-            .complete(&key, &token, millis(retention_ms, RETENTION)?)
+            .complete(&key, &token, &body_hash, millis(retention_ms, RETENTION)?)
             .map(completion_name)
             .map_err(store_error)
     }

@@ -5,10 +5,12 @@ import Fastify from 'fastify';
 import { Redis } from 'ioredis';
 import { createClient } from 'redis';
 import {
+  CachedStore,
   MemoryStore,
   RedisStore,
   StoreUnavailableError,
   Webhook,
+  bodyHash,
   deliveryKeyOf,
   expressMiddleware,
   fastifyPlugin,
@@ -33,6 +35,9 @@ app.post('/webhooks/bullseye', expressMiddleware(webhook, { dedupe: viaIoredis, 
 });
 // @ts-expect-error onStoreError is 'retry' or 'process'
 expressMiddleware(webhook, { dedupe: memory, onStoreError: 'ignore' });
+expressMiddleware(webhook, { dedupe: new CachedStore(memory, { capacity: 1000 }), onConflict: 'process', waitForInFlight: 5 });
+// @ts-expect-error onConflict is 'refuse' or 'process'
+expressMiddleware(webhook, { dedupe: memory, onConflict: 'ignore' });
 
 const fastify = Fastify();
 fastify.register(async (scope) => {
@@ -51,8 +56,9 @@ export const visits = new Webhook('fp-token').handler((visit) => ({ id: visit.id
 
 // Your own store.
 class Custom implements DeliveryStore {
-  async claim(key: string, leaseMs: number): Promise<ClaimOutcome> {
+  async claim(key: string, hash: string, leaseMs: number): Promise<ClaimOutcome> {
     void key;
+    void hash;
     void leaseMs;
     return { outcome: 'in_flight', retryAfter: 5 };
   }
@@ -65,9 +71,10 @@ expressMiddleware(webhook, { dedupe: new Custom() });
 
 export async function check(): Promise<string> {
   try {
-    const outcome = await viaIoredis.claim('k', 60_000);
+    const outcome = await viaIoredis.claim('k', bodyHash('{"event":"x"}'), 60_000);
     if (outcome.outcome === 'new') return outcome.token;
     if (outcome.outcome === 'in_flight') return String(outcome.retryAfter);
+    if (outcome.outcome === 'conflict') return `${outcome.found} ${outcome.storedHash}`;
     return which;
   } catch (error) {
     if (error instanceof StoreUnavailableError) return error.code;

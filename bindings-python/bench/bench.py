@@ -10,6 +10,7 @@ baseline of the same run. This is a measurement, never a test.
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import hmac
 import json
@@ -19,7 +20,7 @@ import statistics
 import sys
 import time
 from datetime import datetime, timezone
-from typing import Any, Callable, Optional
+from typing import Any, Callable, Iterator, Optional
 
 import msgspec
 import orjson
@@ -268,16 +269,15 @@ def ours_bitnob() -> tuple[Any, ...]:
 
 # ---- de-duplication: the cost each store adds per delivery -------------------------------
 
-def dedupe_costs() -> dict[str, float]:
-    """construct_event alone, then with a claim and a complete of a new key
-    in each store (Redis on loopback, started here)."""
-    import asyncio
+@contextlib.contextmanager
+def redis_server() -> Iterator[tuple[str, str]]:
+    """A redis-server on loopback, no persistence: (its URL, a scratch directory)."""
     import shutil
     import socket
     import subprocess
     import tempfile
 
-    import redis.asyncio
+    import redis
 
     executable = shutil.which("redis-server") or "/usr/bin/redis-server"
     if not pathlib.Path(executable).is_file():
@@ -300,6 +300,22 @@ def dedupe_costs() -> dict[str, float]:
                 if time.monotonic() > deadline:
                     raise SystemExit("bench: redis-server did not start") from None
                 time.sleep(0.05)
+        yield url, workdir
+    finally:
+        server.kill()
+        server.wait()
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+def dedupe_costs() -> dict[str, float]:
+    """construct_event alone, then with a claim and a complete of a new key
+    in each store (Redis on loopback, started here)."""
+    import asyncio
+
+    import redis.asyncio
+
+    with redis_server() as (url, workdir):
+        client = redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
         loop = asyncio.new_event_loop()
         stores: dict[str, Any] = {
             "MemoryStore": bw.MemoryStore(capacity=10_000_000),
@@ -313,15 +329,15 @@ def dedupe_costs() -> dict[str, float]:
             def deliver() -> None:
                 event = WEBHOOK.construct_event(BODY, SIGNATURE)
                 key = f"{event.delivery_key}:{next(counter)}"  # a new delivery each call
-                claim = store.claim(key, 60)
-                store.complete(key, claim.token, 86400)
+                claim = store.claim(key, event.body_hash, 60)
+                store.complete(key, claim.token, event.body_hash, 86400)
             return deliver
 
         async def deliver_async() -> None:
             event = WEBHOOK.construct_event(BODY, SIGNATURE)
             key = f"{event.delivery_key}:{next(counter)}"
-            claim = await async_store.claim(key, 60)
-            await async_store.complete(key, claim.token or "", 86400)
+            claim = await async_store.claim(key, event.body_hash, 60)
+            await async_store.complete(key, claim.token or "", event.body_hash, 86400)
 
         contenders: dict[str, Callable[[], Any]] = {
             "construct_event alone (baseline)": lambda: WEBHOOK.construct_event(BODY, SIGNATURE),
@@ -332,10 +348,36 @@ def dedupe_costs() -> dict[str, float]:
             lambda: loop.run_until_complete(deliver_async())
         )
         return measure(contenders, calls=200)
-    finally:
-        server.kill()
-        server.wait()
-        shutil.rmtree(workdir, ignore_errors=True)
+
+
+def duplicate_costs() -> dict[str, float]:
+    """A claim of a key already done, answered by RedisStore (loopback) or by
+    CachedStore in front of it: the claim alone, construct_event for scale."""
+    import redis
+
+    with redis_server() as (url, _):
+        client = redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
+        stores = {
+            "RedisStore (loopback)": bw.RedisStore(client, prefix="bench-redis:"),
+            "CachedStore(RedisStore): from the cache": bw.CachedStore(bw.RedisStore(client, prefix="bench-cached:")),
+        }
+
+        def duplicate(store: Any) -> Callable[[], None]:
+            event = WEBHOOK.construct_event(BODY, SIGNATURE)
+            claim = store.claim(event.delivery_key, event.body_hash, 60)
+            store.complete(event.delivery_key, claim.token, event.body_hash, 3600)  # through it: a CachedStore remembers
+
+            def deliver() -> None:
+                if store.claim(event.delivery_key, event.body_hash, 60).outcome != "duplicate":
+                    raise AssertionError("a done key was not a duplicate")
+            return deliver
+
+        contenders: dict[str, Callable[[], Any]] = {
+            "construct_event alone (baseline)": lambda: WEBHOOK.construct_event(BODY, SIGNATURE),
+        }
+        for name, store in stores.items():
+            contenders[f"{name} claim (duplicate)"] = duplicate(store)
+        return measure(contenders, calls=200)
 
 
 # ---- measuring ----------------------------------------------------------------------
@@ -429,7 +471,17 @@ def main() -> None:
         if name != "construct_event alone (baseline)":
             print(f"added per delivery, {name.removeprefix('construct_event + ')}: {value - base:.1f} µs "
                   f"({(value - base) / base:.1f}x construct_event)")
+    print()
+    print_duplicate_costs()
+
+
+def print_duplicate_costs() -> None:
+    costs = duplicate_costs()
+    print(table("de-duplication: a duplicate (a claim of a key already done), answered by Redis or by the local cache",
+                costs, "construct_event alone (baseline)"))
+    redis_claim, cached_claim = (value for name, value in costs.items() if name != "construct_event alone (baseline)")
+    print(f"a duplicate from the cache costs {cached_claim / redis_claim:.4f}x one answered by Redis")
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(print_duplicate_costs() if sys.argv[1:] == ["--duplicates"] else main())

@@ -11,17 +11,35 @@ use core::delivery::{self, Claim, Completion, DeliveryStore};
 
 use crate::args::seconds_of;
 
-/// A claim as `(outcome, token, retry_after_seconds)`: ("new", token, None),
-/// ("duplicate", None, None) or ("in_flight", None, seconds >= 1). The
-/// Python `Claim` is built from it.
-pub(crate) type ClaimTuple = (&'static str, Option<String>, Option<u64>);
+/// A claim as `(outcome, token, retry_after_seconds, stored_hash, found)`:
+/// ("new", token, None, None, None), ("duplicate", None, None, None, None),
+/// ("in_flight", None, seconds >= 1, None, None) or ("conflict", None,
+/// None, the stored hash, "in_flight" or "done"). The Python `Claim` is
+/// built from it.
+pub(crate) type ClaimTuple = (
+    &'static str,
+    Option<String>,
+    Option<u64>,
+    Option<String>,
+    Option<&'static str>,
+);
 
 pub(crate) fn claim_tuple(claim: Claim) -> PyResult<ClaimTuple> {
     let retry_after = claim.retry_after_secs();
     match claim {
-        Claim::New { token } => Ok(("new", Some(token), None)),
-        Claim::Duplicate => Ok(("duplicate", None, None)),
-        Claim::InFlight { .. } => Ok(("in_flight", None, retry_after)),
+        Claim::New { token } => Ok(("new", Some(token), None, None, None)),
+        Claim::Duplicate => Ok(("duplicate", None, None, None, None)),
+        Claim::InFlight { .. } => Ok(("in_flight", None, retry_after, None, None)),
+        Claim::Conflict {
+            stored_hash,
+            in_flight,
+        } => Ok((
+            "conflict",
+            None,
+            None,
+            Some(stored_hash),
+            Some(if in_flight { "in_flight" } else { "done" }),
+        )),
         _ => Err(store_error(&delivery::StoreError::new(
             "an unknown claim outcome",
         ))),
@@ -87,23 +105,29 @@ impl PyMemoryStore {
         self.inner.len()
     }
 
-    /// Claim `key` for `lease` seconds: `(outcome, token, retry_after)`.
-    fn claim(&self, key: &str, lease: &Bound<'_, PyAny>) -> PyResult<ClaimTuple> {
+    /// Claim `key` (with its body's hash) for `lease` seconds: a `ClaimTuple`.
+    fn claim(&self, key: &str, body_hash: &str, lease: &Bound<'_, PyAny>) -> PyResult<ClaimTuple> {
         let lease = duration_of(lease, "lease")?;
-        claim_tuple(self.inner.claim(key, lease).map_err(|e| store_error(&e))?)
+        claim_tuple(
+            self.inner
+                .claim(key, body_hash, lease)
+                .map_err(|e| store_error(&e))?,
+        )
     }
 
-    /// Mark `key` done for `retention` seconds: "done", "lease_expired" or "not_held".
+    /// Mark `key` done (with its body's hash) for `retention` seconds:
+    /// "done", "lease_expired" or "not_held".
     fn complete(
         &self,
         key: &str,
         token: &str,
+        body_hash: &str,
         retention: &Bound<'_, PyAny>,
     ) -> PyResult<&'static str> {
         let retention = duration_of(retention, "retention")?;
         Ok(completion_name(
             self.inner
-                .complete(key, token, retention)
+                .complete(key, token, body_hash, retention)
                 .map_err(|e| store_error(&e))?,
         ))
     }
@@ -122,16 +146,69 @@ impl PyMemoryStore {
     }
 }
 
+/// The core's cache of keys this process completed (with their body hash):
+/// what `CachedStore` keeps in front of any store.
+#[pyclass(frozen, module = "bullseye_webhooks._native", name = "RecentlyDone")]
+pub(crate) struct PyRecentlyDone {
+    inner: delivery::RecentlyDone,
+}
+
+#[pymethods]
+impl PyRecentlyDone {
+    #[new]
+    #[pyo3(signature = (capacity = delivery::DEFAULT_CACHE_CAPACITY))]
+    fn new(capacity: usize) -> Self {
+        Self {
+            inner: delivery::RecentlyDone::new(capacity),
+        }
+    }
+
+    fn __len__(&self) -> usize {
+        self.inner.len()
+    }
+
+    /// A duplicate or conflict `ClaimTuple` for a key it holds, else None.
+    fn check(&self, key: &str, body_hash: &str) -> PyResult<Option<ClaimTuple>> {
+        self.inner
+            .check(key, body_hash)
+            .map(claim_tuple)
+            .transpose()
+    }
+
+    /// Remember `key` as done with `body_hash` for `retention` seconds.
+    fn remember(&self, key: &str, body_hash: &str, retention: &Bound<'_, PyAny>) -> PyResult<()> {
+        let retention = duration_of(retention, "retention")?;
+        self.inner.remember(key, body_hash, retention);
+        Ok(())
+    }
+}
+
 /// A claim token: 128 random bits from the OS, as 32 lowercase hex digits.
 #[pyfunction]
 pub(crate) fn new_claim_token() -> PyResult<String> {
     delivery::new_claim_token().map_err(|e| store_error(&e))
 }
 
-/// The claim script's reply (`REDIS_CLAIM_SCRIPT`) as `(outcome, token, retry_after)`.
+/// The claim script's reply (`REDIS_CLAIM_SCRIPT`: `{reply, stored_hash}`) as a `ClaimTuple`.
 #[pyfunction]
-pub(crate) fn redis_claim_reply(reply: i64, token: String) -> PyResult<ClaimTuple> {
-    claim_tuple(Claim::from_redis_reply(reply, token).map_err(|e| store_error(&e))?)
+pub(crate) fn redis_claim_reply(
+    reply: i64,
+    stored_hash: &str,
+    token: String,
+) -> PyResult<ClaimTuple> {
+    claim_tuple(Claim::from_redis_reply(reply, stored_hash, token).map_err(|e| store_error(&e))?)
+}
+
+/// The hash kept with a claim: the hex SHA-256 of the raw body.
+#[pyfunction]
+pub(crate) fn body_hash(body: &[u8]) -> String {
+    delivery::body_hash(body)
+}
+
+/// The key a conflicting delivery is handled under with `on_conflict="process"`.
+#[pyfunction]
+pub(crate) fn conflict_key(key: &str, body_hash: &str) -> String {
+    delivery::conflict_key(key, body_hash)
 }
 
 /// The complete script's reply: "done", "lease_expired" or "not_held".

@@ -35,6 +35,12 @@ impl PyGenericEvent {
     fn delivery_key(&self) -> String {
         self.event.delivery_key()
     }
+    /// The hex SHA-256 of the body as received, kept with the claim to tell
+    /// the same key with a different body apart.
+    #[getter]
+    fn body_hash(&self) -> String {
+        self.event.body_hash()
+    }
     fn __repr__(&self) -> String {
         format!("<GenericEvent event_type={:?}>", self.event.event_type)
     }

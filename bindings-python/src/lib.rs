@@ -40,10 +40,13 @@ fn _native(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_class::<mismatches::PyMismatch>()?;
     module.add_class::<dedupe::PyMemoryStore>()?;
     envelope::register(module)?;
+    module.add_class::<dedupe::PyRecentlyDone>()?;
     module.add_function(wrap_pyfunction!(dedupe::new_claim_token, module)?)?;
     module.add_function(wrap_pyfunction!(dedupe::redis_claim_reply, module)?)?;
     module.add_function(wrap_pyfunction!(dedupe::redis_complete_reply, module)?)?;
     module.add_function(wrap_pyfunction!(dedupe::retry_after_secs, module)?)?;
+    module.add_function(wrap_pyfunction!(dedupe::body_hash, module)?)?;
+    module.add_function(wrap_pyfunction!(dedupe::conflict_key, module)?)?;
     module.add("REDIS_CLAIM_SCRIPT", delivery::REDIS_CLAIM_SCRIPT)?;
     module.add("REDIS_COMPLETE_SCRIPT", delivery::REDIS_COMPLETE_SCRIPT)?;
     module.add("REDIS_RELEASE_SCRIPT", delivery::REDIS_RELEASE_SCRIPT)?;
@@ -58,6 +61,7 @@ fn _native(module: &Bound<'_, PyModule>) -> PyResult<()> {
         delivery::STORE_RETRY_AFTER.as_secs_f64(),
     )?;
     module.add("DEFAULT_MEMORY_CAPACITY", delivery::DEFAULT_MEMORY_CAPACITY)?;
+    module.add("DEFAULT_CACHE_CAPACITY", delivery::DEFAULT_CACHE_CAPACITY)?;
     module.add_function(wrap_pyfunction!(visits::parse_visit, module)?)?;
     module.add_function(wrap_pyfunction!(signing::sign, module)?)?;
     module.add_function(wrap_pyfunction!(signing::secret_last4, module)?)?;

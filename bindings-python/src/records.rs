@@ -209,6 +209,12 @@ macro_rules! py_record {
             fn delivery_key(&self) -> String {
                 self.inner.delivery_key()
             }
+            /// The hex SHA-256 of the body as received, kept with the claim
+            /// to tell the same key with a different body apart.
+            #[getter]
+            fn body_hash(&self) -> String {
+                self.inner.body_hash()
+            }
         ], $( [$field_doc] $field: $ty ),*);
     };
     (

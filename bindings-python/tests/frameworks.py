@@ -260,5 +260,41 @@ def configure_django() -> None:
             ROOT_URLCONF="test_django",
             MIDDLEWARE=["django.middleware.csrf.CsrfViewMiddleware"],
             INSTALLED_APPS=[],
+            # DRF (test_more_frameworks): no user model here, JSON answers only.
+            REST_FRAMEWORK={
+                "UNAUTHENTICATED_USER": None,
+                "DEFAULT_AUTHENTICATION_CLASSES": [],
+                "DEFAULT_PERMISSION_CLASSES": [],
+                "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+            },
         )
         django.setup()
+
+
+@contextlib.contextmanager
+def aiohttp_server(app: Any) -> Iterator[int]:
+    """Serve an aiohttp Application with its own runner (AppRunner, TCPSite)
+    on 127.0.0.1 (any free port), its event loop in a thread; yield the port."""
+    import asyncio
+
+    from aiohttp import web
+
+    loop = asyncio.new_event_loop()
+    runner = web.AppRunner(app)
+
+    async def start() -> int:
+        await runner.setup()
+        site = web.TCPSite(runner, "127.0.0.1", 0)
+        await site.start()
+        return int(runner.addresses[0][1])
+
+    thread = threading.Thread(target=loop.run_forever, daemon=True)
+    thread.start()
+    try:
+        port = asyncio.run_coroutine_threadsafe(start(), loop).result(timeout=20)
+        yield port
+    finally:
+        asyncio.run_coroutine_threadsafe(runner.cleanup(), loop).result(timeout=20)
+        loop.call_soon_threadsafe(loop.stop)
+        thread.join(timeout=10)
+        loop.close()

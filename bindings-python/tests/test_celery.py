@@ -130,7 +130,7 @@ def test_celery_handles_each_delivery_once_retries_and_dead_letters(setting: dic
     assert (dead["attempts"], dead["reason"]) == ("3", "LookupError: no such account")
     assert json.loads(dead["envelope"])["key"] == key_of("c9")
     assert receiver.receive(*delivery("c1")).body == {"duplicate": True}
-    assert store.claim(key_of("c9"), 60).outcome == "new"  # released: the sender's retry is taken
+    assert store.claim(key_of("c9"), "", 60).outcome == "new"  # released: the sender's retry is taken
 
 
 def test_a_celery_worker_killed_mid_task_loses_it_to_another_which_handles_it_once(

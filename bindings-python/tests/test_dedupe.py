@@ -22,6 +22,9 @@ import redis.asyncio
 import bullseye_webhooks as bw
 from bullseye_webhooks.dedupe import AsyncRedisStore, Claim, MemoryStore, RedisStore, SQLiteStore, StoreUnavailable
 
+#: A body hash: the hex SHA-256 of `{}` (hashlib).
+H = "44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a"
+
 
 class SyncOf:
     """An AsyncRedisStore driven from sync test code, on one event loop."""
@@ -31,11 +34,11 @@ class SyncOf:
         self.client = redis.asyncio.Redis.from_url(url)
         self.store = AsyncRedisStore(self.client, timeout=2)
 
-    def claim(self, key: str, lease: float = 60) -> Claim:
-        return self.loop.run_until_complete(self.store.claim(key, lease))
+    def claim(self, key: str, body_hash: str, lease: float = 60) -> Claim:
+        return self.loop.run_until_complete(self.store.claim(key, body_hash, lease))
 
-    def complete(self, key: str, token: str, retention: float = 86400) -> str:
-        return self.loop.run_until_complete(self.store.complete(key, token, retention))
+    def complete(self, key: str, token: str, body_hash: str, retention: float = 86400) -> str:
+        return self.loop.run_until_complete(self.store.complete(key, token, body_hash, retention))
 
     def release(self, key: str, token: str) -> bool:
         return self.loop.run_until_complete(self.store.release(key, token))
@@ -62,91 +65,91 @@ def store(request: pytest.FixtureRequest, tmp_path: pathlib.Path) -> Any:
 
 
 def test_new_then_in_flight_then_done_is_duplicate(store: Any) -> None:
-    first = store.claim("k1", 60)
+    first = store.claim("k1", H, 60)
     assert first.outcome == "new" and first.token is not None and len(first.token) == 32
     int(first.token, 16)  # hex
-    second = store.claim("k1", 60)
+    second = store.claim("k1", H, 60)
     assert second.outcome == "in_flight" and second.token is None
     assert 59 <= second.retry_after <= 60
-    assert store.complete("k1", first.token, 3600) == "done"
-    assert store.claim("k1", 60) == Claim("duplicate")
+    assert store.complete("k1", first.token, H, 3600) == "done"
+    assert store.claim("k1", H, 60) == Claim("duplicate")
     # Another key is unaffected.
-    assert store.claim("k2", 60).outcome == "new"
+    assert store.claim("k2", H, 60).outcome == "new"
 
 
 def test_tokens_differ(store: Any) -> None:
-    tokens = {store.claim(f"t{i}", 60).token for i in range(50)}
+    tokens = {store.claim(f"t{i}", H, 60).token for i in range(50)}
     assert len(tokens) == 50
 
 
 def test_release_frees_only_with_the_right_token(store: Any) -> None:
-    held = store.claim("r1", 60)
+    held = store.claim("r1", H, 60)
     assert store.release("r1", "0" * 32) is False  # another worker's token: untouched
-    assert store.claim("r1", 60).outcome == "in_flight"
+    assert store.claim("r1", H, 60).outcome == "in_flight"
     assert store.release("r1", held.token) is True
-    again = store.claim("r1", 60)
+    again = store.claim("r1", H, 60)
     assert again.outcome == "new" and again.token != held.token
 
 
 def test_a_lease_expires_and_the_old_holder_cannot_touch_the_new_claim(store: Any) -> None:
-    crashed = store.claim("l1", 0.2)
-    in_flight = store.claim("l1", 0.2)
+    crashed = store.claim("l1", H, 0.2)
+    in_flight = store.claim("l1", H, 0.2)
     assert in_flight.outcome == "in_flight" and in_flight.retry_after == 1  # at least 1 s
     time.sleep(0.4)
-    taken = store.claim("l1", 60)
+    taken = store.claim("l1", H, 60)
     assert taken.outcome == "new"
     # The first worker comes back late: it neither releases nor completes the new claim.
     assert store.release("l1", crashed.token) is False
-    assert store.complete("l1", crashed.token, 3600) == "not_held"
-    assert store.claim("l1", 60).outcome == "in_flight"
-    assert store.complete("l1", taken.token, 3600) == "done"
-    assert store.claim("l1", 60).outcome == "duplicate"
+    assert store.complete("l1", crashed.token, H, 3600) == "not_held"
+    assert store.claim("l1", H, 60).outcome == "in_flight"
+    assert store.complete("l1", taken.token, H, 3600) == "done"
+    assert store.claim("l1", H, 60).outcome == "duplicate"
 
 
 def test_complete_after_an_expired_lease_nobody_retook_marks_done(store: Any) -> None:
-    late = store.claim("c1", 0.2)
+    late = store.claim("c1", H, 0.2)
     time.sleep(0.4)
-    assert store.complete("c1", late.token, 3600) == "lease_expired"
-    assert store.claim("c1", 60).outcome == "duplicate"
+    assert store.complete("c1", late.token, H, 3600) == "lease_expired"
+    assert store.claim("c1", H, 60).outcome == "duplicate"
 
 
 def test_retention_expires(store: Any) -> None:
-    claim = store.claim("d1", 60)
-    store.complete("d1", claim.token, 0.2)
-    assert store.claim("d1", 60).outcome == "duplicate"
+    claim = store.claim("d1", H, 60)
+    store.complete("d1", claim.token, H, 0.2)
+    assert store.claim("d1", H, 60).outcome == "duplicate"
     time.sleep(0.4)
-    assert store.claim("d1", 60).outcome == "new"
+    assert store.claim("d1", H, 60).outcome == "new"
 
 
 def test_timedelta_lease() -> None:
     from datetime import timedelta
 
     store = MemoryStore()
-    store.claim("x", timedelta(seconds=90))
-    assert store.claim("x", 60).retry_after in (89, 90)
+    store.claim("x", H, timedelta(seconds=90))
+    assert store.claim("x", H, 60).retry_after in (89, 90)
     with pytest.raises(ValueError):
-        store.claim("y", 0)
+        store.claim("y", H, 0)
 
 
 def test_memory_store_is_bounded() -> None:
     store = MemoryStore(capacity=100)
     for i in range(100):
-        store.complete(f"done{i}", store.claim(f"done{i}", 60).token or "", 3600)
+        store.complete(f"done{i}", store.claim(f"done{i}", H, 60).token or "", H, 3600)
     # Full of done keys: the oldest make room.
     for i in range(50):
-        assert store.claim(f"new{i}", 60).outcome == "new"
+        assert store.claim(f"new{i}", H, 60).outcome == "new"
         assert len(store) <= 100
-    assert store.claim("done0", 60).outcome == "new"  # forgotten: the oldest done keys went first
-    assert store.claim("done99", 60).outcome == "duplicate"  # the newest are kept
+    assert store.claim("done0", H, 60).outcome == "new"  # forgotten: the oldest done keys went first
+    assert store.claim("done99", H, 60).outcome == "duplicate"  # the newest are kept
     for i in range(50, 200):
         try:
-            store.claim(f"new{i}", 60)
+            store.claim(f"new{i}", H, 60)
         except StoreUnavailable:
             break
         assert len(store) <= 100
     # Full of claims in flight: it cannot take another, and says so.
     with pytest.raises(StoreUnavailable) as caught:
-        store.claim("one-more", 60)
+        store.claim("one-more", H, 60)
     assert len(store) == 100
     assert caught.value.code == "store_unavailable"
 
@@ -160,9 +163,9 @@ def test_redis_down_is_store_unavailable() -> None:
     store = RedisStore.from_url(f"redis://127.0.0.1:{free_port()}/0", timeout=0.5)
     started = time.monotonic()
     with pytest.raises(StoreUnavailable, match="store_unavailable: Redis"):
-        store.claim("k", 60)
+        store.claim("k", H, 60)
     with pytest.raises(StoreUnavailable):
-        store.complete("k", "0" * 32, 60)
+        store.complete("k", "0" * 32, H, 60)
     with pytest.raises(StoreUnavailable):
         store.release("k", "0" * 32)
     assert time.monotonic() - started < 20
@@ -174,7 +177,7 @@ def test_async_redis_down_is_store_unavailable() -> None:
     async def attempt() -> None:
         store = AsyncRedisStore.from_url(f"redis://127.0.0.1:{free_port()}/0", timeout=0.5)
         with pytest.raises(StoreUnavailable, match="store_unavailable: Redis"):
-            await store.claim("k", 60)
+            await store.claim("k", H, 60)
         await store.client.aclose()
 
     asyncio.run(attempt())
@@ -194,7 +197,7 @@ def test_async_redis_times_out(tmp_path: pathlib.Path) -> None:
         store = AsyncRedisStore(client, timeout=0.3)
         started = time.monotonic()
         with pytest.raises(StoreUnavailable):
-            await store.claim("k", 60)
+            await store.claim("k", H, 60)
         return time.monotonic() - started
 
     try:
@@ -216,11 +219,11 @@ def test_redis_store_uses_the_core_scripts_and_layout(redis_server: Any) -> None
     client = redis.Redis.from_url(redis_server.url, socket_timeout=1, decode_responses=True)
     store = RedisStore(client)
     key = f"bullseye:org:visitor.identified:{uuid.uuid4().hex}"
-    claim = store.claim(key, 60)
-    assert client.get("bullseye-webhooks:delivery:" + key) == f"w:{claim.token}"
+    claim = store.claim(key, H, 60)
+    assert client.get("bullseye-webhooks:delivery:" + key) == f"w:{claim.token}:{H}"
     assert 59_000 <= client.pttl("bullseye-webhooks:delivery:" + key) <= 60_000
-    store.complete(key, claim.token or "", 3600)
-    assert client.get("bullseye-webhooks:delivery:" + key) == "done"
+    store.complete(key, claim.token or "", H, 3600)
+    assert client.get("bullseye-webhooks:delivery:" + key) == f"done:{H}"
     assert 3_599_000 <= client.pttl("bullseye-webhooks:delivery:" + key) <= 3_600_000
 
 
@@ -228,9 +231,9 @@ def test_redis_scripts_survive_a_flush_of_the_script_cache(redis_server: Any) ->
     """After a Redis restart the scripts are gone from its cache: the store loads them again."""
     client = redis.Redis.from_url(redis_server.url, socket_timeout=1)
     store = RedisStore(client, prefix=f"flush:{uuid.uuid4().hex}:")
-    assert store.claim("a", 60).outcome == "new"
+    assert store.claim("a", H, 60).outcome == "new"
     client.script_flush()
-    assert store.claim("a", 60).outcome == "in_flight"
+    assert store.claim("a", H, 60).outcome == "in_flight"
 
 
 def test_sqlite_locked_past_its_timeout_is_store_unavailable(tmp_path: pathlib.Path) -> None:
@@ -241,12 +244,12 @@ def test_sqlite_locked_past_its_timeout_is_store_unavailable(tmp_path: pathlib.P
     try:
         started = time.monotonic()
         with pytest.raises(StoreUnavailable, match="SQLite"):
-            store.claim("k", 60)
+            store.claim("k", H, 60)
         assert 0.15 < time.monotonic() - started < 5
     finally:
         blocker.execute("ROLLBACK")
         blocker.close()
-    assert store.claim("k", 60).outcome == "new"
+    assert store.claim("k", H, 60).outcome == "new"
 
 
 def test_sqlite_unusable_path_is_store_unavailable(tmp_path: pathlib.Path) -> None:
@@ -256,7 +259,7 @@ def test_sqlite_unusable_path_is_store_unavailable(tmp_path: pathlib.Path) -> No
 
 def test_sqlite_is_in_wal_mode(tmp_path: pathlib.Path) -> None:
     path = tmp_path / "wal.db"
-    SQLiteStore(path).claim("k", 60)
+    SQLiteStore(path).claim("k", H, 60)
     mode = sqlite3.connect(path).execute("PRAGMA journal_mode").fetchone()[0]
     assert mode == "wal"
 
@@ -287,7 +290,7 @@ def test_threads_racing_for_the_same_keys_get_one_new_each(kind: str, tmp_path: 
     def worker() -> None:
         barrier.wait()
         for key in keys:
-            outcome = store.claim(key, 60).outcome
+            outcome = store.claim(key, H, 60).outcome
             with lock:
                 outcomes[(key, outcome)] += 1
 
@@ -306,9 +309,9 @@ def _sqlite_worker(path: str, keys: list[str], start: Any, results: Any) -> None
     start.wait()
     mine = []
     for key in keys:
-        claim = store.claim(key, 60)
+        claim = store.claim(key, H, 60)
         if claim.outcome == "new" and key.endswith("0"):
-            store.complete(key, claim.token or "", 3600)  # a tenth done while others still claim
+            store.complete(key, claim.token or "", H, 3600)  # a tenth done while others still claim
         mine.append((key, claim.outcome))
     results.put(mine)
 
@@ -319,7 +322,7 @@ def test_sqlite_across_processes_exactly_one_new_per_key(tmp_path: pathlib.Path,
     each key is new in exactly one of them."""
     context = multiprocessing.get_context(method)
     path = str(tmp_path / "shared.db")
-    SQLiteStore(path).claim("warm-up", 60)  # the file exists, in WAL mode, and this process holds a connection
+    SQLiteStore(path).claim("warm-up", H, 60)  # the file exists, in WAL mode, and this process holds a connection
     keys = [f"delivery-{i}" for i in range(300)]
     start = context.Event()
     results = context.Queue()

@@ -29,7 +29,7 @@ import redis.asyncio
 
 import bullseye_webhooks as bw
 from bullseye_webhooks.dedupe import AsyncRedisStore, MemoryStore, RedisStore, SQLiteStore
-from frameworks import asgi_server, configure_django, post_full, wsgi_server
+from frameworks import aiohttp_server, asgi_server, configure_django, post_full, wsgi_server
 
 SECRET = "whsec_dedupe_http"
 
@@ -157,9 +157,77 @@ def django_app(receiver_options: dict[str, Any], behaviour: Behaviour, asynchron
     return WSGIHandler()
 
 
+def starlette_app(receiver_options: dict[str, Any], behaviour: Behaviour) -> Any:
+    from starlette.applications import Starlette
+    from starlette.responses import JSONResponse
+    from starlette.routing import Route
+
+    from bullseye_webhooks.starlette import BullseyeWebhook
+
+    @BullseyeWebhook(SECRET, **receiver_options).verified
+    async def hook(request, event):  # type: ignore[no-untyped-def]
+        status, body = await behaviour.aio(event)
+        return JSONResponse(body, status_code=status)
+
+    return Starlette(routes=[Route("/hook", hook, methods=["POST"])])
+
+
+def litestar_app(receiver_options: dict[str, Any], behaviour: Behaviour) -> Any:
+    from bullseye_webhooks.litestar import BullseyeWebhook
+    from more_apps import litestar_hook_app  # its annotations are read by Litestar: no __future__ there
+
+    return litestar_hook_app(BullseyeWebhook(SECRET, **receiver_options), behaviour.aio)
+
+
+def aiohttp_app(receiver_options: dict[str, Any], behaviour: Behaviour) -> Any:
+    from aiohttp import web
+
+    from bullseye_webhooks.aiohttp import BullseyeWebhook
+
+    @BullseyeWebhook(SECRET, **receiver_options).verified
+    async def hook(request, event):  # type: ignore[no-untyped-def]
+        status, body = await behaviour.aio(event)
+        return web.json_response(body, status=status)
+
+    app = web.Application()
+    app.router.add_post("/hook", hook)
+    return app
+
+
+def drf_view(receiver_options: dict[str, Any], behaviour: Behaviour) -> Any:
+    from rest_framework.decorators import api_view
+    from rest_framework.response import Response
+
+    from bullseye_webhooks.rest_framework import BullseyeWebhook
+
+    @api_view(["POST"])
+    @BullseyeWebhook(SECRET, **receiver_options).verified
+    def hook(request, event):  # type: ignore[no-untyped-def]
+        status, body = behaviour.sync(event)
+        return Response(body, status=status)
+
+    return hook
+
+
 @contextlib.contextmanager
 def serve(framework: str, receiver_options: dict[str, Any], behaviour: Behaviour) -> Iterator[int]:
-    if framework == "fastapi":
+    if framework in ("starlette", "litestar"):
+        make = starlette_app if framework == "starlette" else litestar_app
+        with asgi_server(make(receiver_options, behaviour)) as port:
+            yield port
+    elif framework == "aiohttp":
+        with aiohttp_server(aiohttp_app(receiver_options, behaviour)) as port:
+            yield port
+    elif framework == "drf":
+        from django.core.handlers.wsgi import WSGIHandler
+        from django.test import override_settings
+        from django.urls import path
+
+        with override_settings(ROOT_URLCONF=__name__):
+            urlpatterns[:] = [path("hook", drf_view(receiver_options, behaviour))]
+            with wsgi_server(WSGIHandler(), threaded=True) as port:
+                yield port
+    elif framework == "fastapi":
         with asgi_server(fastapi_app(receiver_options, behaviour)) as port:
             yield port
     elif framework == "flask":
@@ -182,12 +250,12 @@ def serve(framework: str, receiver_options: dict[str, Any], behaviour: Behaviour
 def redis_store_for(framework: str, url: str) -> Any:
     """The Redis store a user of `framework` would pick: asyncio for async views."""
     prefix = f"http:{uuid.uuid4().hex}:"
-    if framework in ("fastapi", "django-async"):
+    if framework in ("fastapi", "django-async", "starlette", "litestar", "aiohttp"):
         return AsyncRedisStore(redis.asyncio.Redis.from_url(url), prefix=prefix, timeout=2)
     return RedisStore.from_url(url, prefix=prefix, timeout=2)
 
 
-FRAMEWORKS = ["fastapi", "flask", "django", "django-async"]
+FRAMEWORKS = ["fastapi", "flask", "django", "django-async", "starlette", "litestar", "aiohttp", "drf"]
 
 
 # ---- the outcomes ---------------------------------------------------------------------
@@ -359,9 +427,9 @@ class Flaky(MemoryStore):
         if self.tries[what] <= self.failures:
             raise bw.StoreUnavailable(f"store_unavailable: test ({what})")
 
-    def complete(self, key: str, token: str, retention: Any = 86400) -> str:
+    def complete(self, key: str, token: str, body_hash: str, retention: Any = 86400) -> str:
         self._fail("complete")
-        return super().complete(key, token, retention)
+        return super().complete(key, token, body_hash, retention)
 
     def release(self, key: str, token: str) -> bool:
         self._fail("release")
@@ -374,11 +442,11 @@ class AsyncFlaky:
     def __init__(self, failures: int) -> None:
         self.inner = Flaky(failures)
 
-    async def claim(self, key: str, lease: float) -> Any:
-        return self.inner.claim(key, lease)
+    async def claim(self, key: str, body_hash: str, lease: float) -> Any:
+        return self.inner.claim(key, body_hash, lease)
 
-    async def complete(self, key: str, token: str, retention: float) -> str:
-        return self.inner.complete(key, token, retention)
+    async def complete(self, key: str, token: str, body_hash: str, retention: float) -> str:
+        return self.inner.complete(key, token, body_hash, retention)
 
     async def release(self, key: str, token: str) -> bool:
         return self.inner.release(key, token)
@@ -396,7 +464,8 @@ def wait_for(condition: Callable[[], bool], seconds: float = 10) -> bool:
 # (Flask runs each async view on an event loop of its own: no asyncio store there.)
 @pytest.mark.parametrize(
     ("framework", "asynchronous"),
-    [("flask", False), ("django", False), ("fastapi", False), ("fastapi", True), ("django-async", False), ("django-async", True)],
+    [("flask", False), ("django", False), ("fastapi", False), ("fastapi", True), ("django-async", False), ("django-async", True),
+     ("starlette", True), ("litestar", True), ("aiohttp", True), ("drf", False)],
 )
 def test_a_failed_complete_is_retried_in_the_background(
     framework: str, asynchronous: bool, caplog: pytest.LogCaptureFixture

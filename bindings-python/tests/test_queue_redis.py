@@ -81,6 +81,24 @@ def test_receiver_answers_at_once_and_a_worker_handles_each_delivery_once(parts:
     assert queue.client.xlen(queue.stream) == 0
 
 
+def test_the_same_key_with_another_body_is_a_conflict_queued_or_done(parts: Any) -> None:
+    """One more byte after the JSON: the same delivery key, another body hash."""
+    _, queue, store = parts
+    receiver = QueueReceiver(WEBHOOK, queue, store)
+    body, headers = delivery("s9")
+    other = body + b"\n"
+    other_headers = {**headers, "X-Bullseye-Signature": sign(SECRET, other)}
+    assert receiver.receive(body, headers).status == 202
+    queued = receiver.receive(other, other_headers)
+    assert (queued.status, queued.body) == (409, {"error": "delivery_conflict"})
+    handled: list[Any] = []
+    worker = QueueWorker(WEBHOOK, queue, store, handled.append, block=0.1)
+    drain(worker, lambda: len(handled) == 1)
+    done = receiver.receive(other, other_headers)
+    assert (done.status, done.body) == (409, {"error": "delivery_conflict"})
+    assert len(handled) == 1 and queue.client.xlen(queue.stream) == 0
+
+
 def test_refusals_are_answered_before_anything_is_claimed_or_queued(parts: Any) -> None:
     _, queue, store = parts
     receiver = QueueReceiver(WEBHOOK, queue, store)
@@ -88,7 +106,7 @@ def test_refusals_are_answered_before_anything_is_claimed_or_queued(parts: Any) 
     answer = receiver.receive(body, {"X-Bullseye-Signature": sign("whsec_other", body)})
     assert (answer.status, answer.body) == (401, {"error": "signature_mismatch"})
     assert queue.client.exists(queue.stream) == 0
-    assert store.claim(key_of("s2"), 60).outcome == "new"
+    assert store.claim(key_of("s2"), "", 60).outcome == "new"
 
 
 def test_a_failing_handler_is_retried_with_backoff_then_succeeds(parts: Any) -> None:
@@ -109,7 +127,7 @@ def test_a_failing_handler_is_retried_with_backoff_then_succeeds(parts: Any) -> 
     assert calls[1] - calls[0] >= 0.2 and calls[2] - calls[1] >= 0.3
     assert worker.counts.retried == 2 and worker.counts.dead == 0
     assert client.zcard(queue.retry_set) == 0 and client.xlen(queue.dead_letters) == 0
-    assert store.claim(key_of("s3"), 60).outcome == "duplicate"
+    assert store.claim(key_of("s3"), "", 60).outcome == "duplicate"
 
 
 def test_after_the_most_attempts_the_message_is_dead_lettered_with_its_reason(parts: Any) -> None:
@@ -156,7 +174,7 @@ def test_the_tolerance_counts_from_received_at_not_from_the_worker(parts: Any) -
     body = json.dumps({"event_type": "visitor.identified", "timestamp": "2024-01-15T10:30:00Z",
                        "organization_id": "org_q", "session_id": "old"}).encode()
     envelope = make_envelope(strict, body, {"X-Bullseye-Signature": sign(SECRET, body)}, received_at=1_705_314_660)
-    queue.enqueue(envelope, store.claim(envelope.key, 600).token or "")
+    queue.enqueue(envelope, store.claim(envelope.key, "", 600).token or "")
     handled: list[Any] = []
     worker = QueueWorker(strict, queue, store, handled.append, block=0.05)
     drain(worker, lambda: len(handled) == 1)
@@ -172,7 +190,7 @@ def test_the_queue_down_answers_503_and_releases_the_claim(own_redis_server: Any
     answer = receiver.receive(body, headers)
     assert (answer.status, answer.body) == (503, {"error": "queue_unavailable"})
     assert answer.headers["Retry-After"] == "30"
-    assert store.claim(key_of("s7"), 60).outcome == "new"
+    assert store.claim(key_of("s7"), "", 60).outcome == "new"
 
 
 def start_worker(redis_url: str, queue: RedisStreamQueue, store: RedisStore, side_effects: pathlib.Path,

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import pathlib
 import re
+import sys
 import time
+import types
 from typing import Any
 
 import pytest
@@ -19,9 +21,12 @@ def test_the_readme_has_examples() -> None:
 
 
 def run(block: str) -> dict[str, Any]:
-    namespace: dict[str, Any] = {"__name__": "readme_example"}
-    exec(compile(block, str(README), "exec"), namespace)
-    return namespace
+    # A module of its own in sys.modules: Litestar resolves a handler's
+    # annotations through its module, as it would in an application.
+    module = types.ModuleType("readme_example")
+    sys.modules[module.__name__] = module
+    exec(compile(block, str(README), "exec"), module.__dict__)
+    return module.__dict__
 
 
 @pytest.mark.parametrize("block", BLOCKS, ids=[f"block{i}" for i in range(len(BLOCKS))])

@@ -77,21 +77,24 @@ def dedupe(raw_body: bytes, headers: dict[str, str], store: Store) -> tuple[int,
     """The claim protocol by hand, on any store."""
     event = Webhook("whsec_new").construct_event(raw_body, headers)
     key: str = event.delivery_key
+    body_hash: str = event.body_hash
     try:
-        claim: Claim = store.claim(key, 60.0)
+        claim: Claim = store.claim(key, body_hash, 60.0)
     except StoreUnavailable:
         return 503, "store_unavailable"
     if claim.outcome == "duplicate":
         return 200, "duplicate"
     if claim.outcome == "in_flight":
         return 409, str(claim.retry_after)
+    if claim.outcome == "conflict":
+        return 409, f"{claim.found} {claim.stored_hash}"
     assert claim.token is not None
-    store.complete(key, claim.token, 86400.0)
+    store.complete(key, claim.token, body_hash, 86400.0)
     return 200, key
 
 
 async def dedupe_async(key: str, store: AsyncStore) -> str:
-    claim = await store.claim(key, 60.0)
+    claim = await store.claim(key, "", 60.0)
     if claim.token is not None:
         await store.release(key, claim.token)
     return claim.outcome

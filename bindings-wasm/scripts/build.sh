@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Build the .wasm and its JS glue into bindings-wasm/pkg/:
-#   cargo (profile wasm-release) -> wasm-bindgen --target web -> wasm-opt.
+# Build the two .wasm modules (the Bullseye verifier's, bullseye_webhooks_wasm,
+# and the Bitnob verifier's, bullseye_webhooks_bitnob) and their JS glue into
+# bindings-wasm/pkg/: cargo (profile wasm-release) -> wasm-bindgen --target web -> wasm-opt.
 # wasm-bindgen and wasm-opt come from the project's own installs (see wasm.mk):
 # Debian's wasm-opt (108) silently breaks wasm-bindgen output, so the npm
 # `binaryen` one is put first on PATH.
@@ -19,18 +20,26 @@ export PATH="$here/node_modules/.bin:$target_dir/tools/bin:$PATH"
 # (Chrome 91, Firefox 89, Safari 16.4, Node 16.4, Deno, workerd).
 export CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS="${CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS:--C target-feature=+simd128}"
 
-cargo build --quiet -p bullseye-webhooks-wasm --target wasm32-unknown-unknown --profile "$profile"
 rm -rf "$here/pkg"
-wasm-bindgen --target web --no-typescript --out-dir "$here/pkg" \
-  "$target_dir/wasm32-unknown-unknown/$profile/bullseye_webhooks_wasm.wasm"
-wasm="$here/pkg/bullseye_webhooks_wasm_bg.wasm"
-# The producers and target_features sections only describe the build: dropped.
-# shellcheck disable=SC2086 # the flags are a list
-wasm-opt $opt_flags --strip-producers --strip-target-features \
-  --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
-  --enable-mutable-globals --enable-reference-types --enable-multivalue --enable-simd \
-  "$wasm" -o "$wasm.opt"
-mv "$wasm.opt" "$wasm"
-echo "wasm: $(wc -c <"$wasm") bytes, $(gzip -9c "$wasm" | wc -c) gzipped ($profile, wasm-opt $opt_flags)"
+# Two modules from the one crate (see its Cargo.toml): `bullseye` (the
+# default features) and `bitnob`, each through wasm-bindgen (which names its
+# output after the input file) and wasm-opt.
+built="$target_dir/wasm32-unknown-unknown/$profile/bullseye_webhooks_wasm.wasm"
+for module in wasm bitnob; do
+  if [ "$module" = wasm ]; then features=(); else features=(--no-default-features --features bitnob); fi
+  cargo build --quiet -p bullseye-webhooks-wasm --target wasm32-unknown-unknown --profile "$profile" "${features[@]}"
+  input="$target_dir/wasm32-unknown-unknown/$profile/bullseye_webhooks_$module.wasm"
+  [ "$module" = wasm ] || cp "$built" "$input"
+  wasm-bindgen --target web --no-typescript --out-dir "$here/pkg" "$input"
+  wasm="$here/pkg/bullseye_webhooks_${module}_bg.wasm"
+  # The producers and target_features sections only describe the build: dropped.
+  # shellcheck disable=SC2086 # the flags are a list
+  wasm-opt $opt_flags --strip-producers --strip-target-features \
+    --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
+    --enable-mutable-globals --enable-reference-types --enable-multivalue --enable-simd \
+    "$wasm" -o "$wasm.opt"
+  mv "$wasm.opt" "$wasm"
+  echo "wasm ($module): $(wc -c <"$wasm") bytes, $(gzip -9c "$wasm" | wc -c) gzipped ($profile, wasm-opt $opt_flags)"
+done
 # The JavaScript and types shared with the Node package, copied in (gitignored).
 node "$root/js/sync.mjs" wasm

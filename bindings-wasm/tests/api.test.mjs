@@ -16,6 +16,9 @@ const PKG = new URL('..', import.meta.url);
 const FIXTURES = new URL('../../fixtures/payloads/', import.meta.url);
 const SECRET = 'whsec_api_test';
 const identification = readFileSync(new URL('identification-event.json', FIXTURES));
+// Bitnob's signature of '{}' at 1700000000 under 'whsec_test': Python's
+// hmac.new(b'whsec_test', b'1700000000.{}', hashlib.sha256).hexdigest().
+const BITNOB_APP_SIGNATURE = '35495024f4ef3f94e5a93e22221544c4b75e9a42300cd965ab81cb85cd994e91';
 
 test('every export is declared in index.d.ts and every declaration exported', () => {
   const dts = readFileSync(new URL('index.d.ts', PKG), 'utf8');
@@ -47,11 +50,41 @@ test('the web entry explains itself before init, and works after initSync', () =
     let before;
     try { new web.Webhook('s'); } catch (e) { before = e.message; }
     web.initSync({ module: readFileSync('./pkg/bullseye_webhooks_wasm_bg.wasm') });
-    console.log(JSON.stringify({ before, signed: web.sign('whsec_test', '{}') }));
+    let bitnobBefore;
+    try { new web.BitnobWebhook('s'); } catch (e) { bitnobBefore = e.message; }
+    web.initBitnobSync({ module: readFileSync('./pkg/bullseye_webhooks_bitnob_bg.wasm') });
+    console.log(JSON.stringify({
+      before,
+      signed: web.sign('whsec_test', '{}'),
+      bitnobBefore,
+      bitnobSigned: web.signBitnob('whsec_test', '{}', 1700000000),
+    }));
   `;
   const out = JSON.parse(execFileSync(process.execPath, ['--input-type=module', '-e', script], { cwd: PKG, encoding: 'utf8' }));
   assert.match(out.before, /not initialised: call `await init\(\)`/);
   assert.equal(out.signed, '46bdc2a2e83964bd2695acc6a1f97162d8bafc135a071aa5cd5c99aae5481440');
+  assert.match(out.bitnobBefore, /Bitnob verifier is not initialised: call `await initBitnob\(\)`/);
+  assert.equal(out.bitnobSigned, BITNOB_APP_SIGNATURE);
+});
+
+test('the Node entry compiles no module on import, and the Bitnob one only when first used', () => {
+  // Compiles counted by wrapping WebAssembly.Module before the import.
+  const script = `
+    const counted = [];
+    const Module = WebAssembly.Module;
+    const counting = function (bytes) { counted.push(bytes.byteLength); return new Module(bytes); };
+    counting.prototype = Module.prototype;
+    WebAssembly.Module = counting;
+    const lib = await import('./node.js');
+    const atImport = counted.length;
+    lib.sign('whsec_test', '{}');
+    const afterSign = counted.length;
+    new lib.BitnobWebhook('whsec_test');
+    new lib.BitnobWebhook('whsec_test');
+    console.log(JSON.stringify([atImport, afterSign, counted.length]));
+  `;
+  const out = JSON.parse(execFileSync(process.execPath, ['--input-type=module', '-e', script], { cwd: PKG, encoding: 'utf8' }));
+  assert.deepEqual(out, [0, 1, 2]);
 });
 
 test('require() of the package directory gives the same API', () => {
@@ -135,7 +168,7 @@ test('the shipped JS uses no Buffer or node:crypto, and Web Crypto only for the 
   // calls it.
   const webCrypto = new Set(['backend.js', 'verifier.js']);
   const shared = ['support.js', 'inputs.js', 'answers.js', 'verifier.js', 'bitnob.js', 'webhooks.js'];
-  for (const file of ['index.js', 'backend.js', ...shared, 'workerd.js', 'node.js', 'pkg/bullseye_webhooks_wasm.js']) {
+  for (const file of ['index.js', 'backend.js', ...shared, 'workerd.js', 'node.js', 'pkg/bullseye_webhooks_wasm.js', 'pkg/bullseye_webhooks_bitnob.js']) {
     const code = readFileSync(new URL(file, PKG), 'utf8').replace(/^\s*\/\/.*$/gm, '');
     assert.doesNotMatch(code, /\bBuffer\b|node:crypto/, file);
     if (!webCrypto.has(file)) assert.doesNotMatch(code, /crypto\.subtle|\bsubtle\b/, file);

@@ -1,6 +1,6 @@
 // Every vector in a real headless Chromium (Debian's /usr/bin/chromium,
 // driven by playwright-core): a page served on 127.0.0.1 loads the package's
-// web entry, `await init()`s it (twice), and runs tests/js/vectors.test.js
+// web entry, `await init()`s it (twice) and `await initBitnob()`s, and runs tests/js/vectors.test.js
 // unchanged (tests/browser/harness.js), then every case of
 // fixtures/bitnob-vectors.json (tests/bitnob-cases.mjs). Fails, never skips,
 // when Chromium is missing.
@@ -65,13 +65,17 @@ test('every vector (Bullseye and Bitnob) passes in headless Chromium', { timeout
     page.on('pageerror', (error) => pageErrors.push(String(error)));
     const wasmResponses = [];
     page.on('response', (response) => {
-      if (response.url().endsWith('.wasm')) wasmResponses.push(response.headers()['content-type']);
+      if (response.url().endsWith('.wasm')) wasmResponses.push(`${response.url().split('/').pop()} ${response.headers()['content-type']}`);
     });
     await page.goto(`http://127.0.0.1:${server.address().port}/harness/index.html`);
     await page.waitForFunction(() => typeof window.bullseyeRun === 'function', null, { timeout: 30_000 });
     const report = await page.evaluate(() => window.bullseyeRun());
     assert.deepEqual(pageErrors, []);
-    assert.deepEqual(wasmResponses, ['application/wasm'], 'the .wasm is fetched once, as application/wasm');
+    assert.deepEqual(
+      wasmResponses.sort(),
+      ['bullseye_webhooks_bitnob_bg.wasm application/wasm', 'bullseye_webhooks_wasm_bg.wasm application/wasm'],
+      'each .wasm is fetched once, as application/wasm',
+    );
     assert.match(report.userAgent, /Chrome\//);
     const failures = report.results.filter((r) => !r.ok);
     assert.deepEqual(failures, [], `${failures.length} of ${report.results.length} failed in Chromium`);

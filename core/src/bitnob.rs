@@ -468,7 +468,7 @@ fn body_event(text: &str) -> Result<Option<String>, Error> {
     let mut event = None;
     Reader::new(text, None).root(|r| {
         r.members(|r, key| {
-            if key == "event" {
+            if key == b"event" {
                 event = r.type_name()?;
             } else {
                 r.skip()?;

@@ -11,10 +11,20 @@
 //!   is handled);
 //! - [`Claim::Duplicate`]: it was handled; answer 2xx without handling it;
 //! - [`Claim::InFlight`]: another worker holds it; answer 409 with
-//!   `Retry-After`.
+//!   `Retry-After`;
+//! - [`Claim::Conflict`]: the key was seen with a different body (the
+//!   store keeps the [`body_hash`] with each claim and done mark); answer
+//!   409 `delivery_conflict`, or handle it under its own key
+//!   ([`conflict_key`]) when the receiver chose to.
 //!
 //! A claim is a lease: a crashed worker's claim expires. Completing and
 //! releasing take the claim's token, and never touch another worker's claim.
+//!
+//! "Once" covers the claim, not the handler's side effects: a worker that
+//! dies after its handler's side effect and before its done mark leaves a
+//! claim that expires, and a retry after the lease runs the handler again.
+//! An idempotent handler (keyed by the delivery key), or the queue hand-off,
+//! closes that window.
 
 use std::fmt;
 use std::time::Duration;
@@ -47,17 +57,22 @@ pub const MAX_KEY_COMPONENT_LEN: usize = 64;
 
 /// The prefix of the Redis stores' keys (each store can set its own).
 pub const REDIS_KEY_PREFIX: &str = "bullseye-webhooks:delivery:";
-/// The Redis value of a handled delivery; a claim's value is `w:{token}`.
+/// The start of the Redis value of a handled delivery, followed by its body
+/// hash (`done:{hash}`); a claim's value is `w:{token}:{hash}`. Values of
+/// the format before the hash (`done`, `w:{token}`) are read as an unknown
+/// hash: the same body.
 pub const REDIS_DONE_VALUE: &str = "done";
 /// The Lua script that claims a key. `KEYS[1]` the prefixed delivery key,
 /// `ARGV[1]` the claim token, `ARGV[2]` the lease in milliseconds (at least
-/// 1). Replies `0` (new: the key now holds `w:{token}` for the lease), `-1`
-/// (duplicate: the key holds `done`), or `n > 0` (in flight: another claim
-/// holds it for `n` more milliseconds). See [`Claim::from_redis_reply`].
+/// 1), `ARGV[3]` the [`body_hash`]. Replies `{code, stored hash}`: `0` (new:
+/// the key now holds `w:{token}:{hash}` for the lease), `-1` (duplicate),
+/// `-2` / `-3` (conflict: done / in flight with the other body whose hash
+/// is the second element), or `n > 0` (in flight: another claim holds it
+/// for `n` more milliseconds). See [`Claim::from_redis_reply`].
 pub const REDIS_CLAIM_SCRIPT: &str = include_str!("delivery/claim.lua");
 /// The Lua script that marks a claimed key done. `KEYS[1]` the prefixed
 /// delivery key, `ARGV[1]` the claim token, `ARGV[2]` the retention in
-/// milliseconds (at least 1). Replies `1` (this claim was marked done), `2`
+/// milliseconds (at least 1), `ARGV[3]` the [`body_hash`]. Replies `1` (this claim was marked done), `2`
 /// (the key was free, this claim's lease having expired: marked done), `0`
 /// (another claim or `done` is there: left untouched). See
 /// [`Completion::from_redis_reply`].
@@ -73,6 +88,23 @@ pub const REDIS_RELEASE_SCRIPT: &str = include_str!("delivery/release.lua");
 pub const STORE_UNAVAILABLE: &str = "store_unavailable";
 /// The error code of the 409 answered for a delivery another worker holds.
 pub const DELIVERY_IN_FLIGHT: &str = "delivery_in_flight";
+/// The error code of the 409 answered for a delivery whose key was seen
+/// with a different body.
+pub const DELIVERY_CONFLICT: &str = "delivery_conflict";
+
+/// The hash kept with a delivery's claim and done mark, so that the same
+/// key with a different body is told apart: the lowercase hex SHA-256 of
+/// the raw body (64 characters). Computed once per delivery, here.
+pub fn body_hash(body: &[u8]) -> String {
+    to_hex(&Sha256::digest(body))
+}
+
+/// The key under which a delivery whose key conflicts is handled when the
+/// receiver chose to process conflicts: `{key}#{body_hash}` (`#` is never
+/// in a key), so each different body is de-duplicated on its own.
+pub fn conflict_key(key: &str, body_hash: &str) -> String {
+    format!("{key}#{body_hash}")
+}
 
 // ---------------------------------------------------------------------------
 // The delivery key
@@ -216,22 +248,48 @@ pub enum Claim {
         /// What remains of the other worker's lease.
         retry_after: Duration,
     },
+    /// The key was seen with a different body: answer 409
+    /// `{"error": "delivery_conflict"}` (or handle it under
+    /// [`conflict_key`], where the receiver chose that).
+    Conflict {
+        /// The hash of the body the store holds for the key.
+        stored_hash: String,
+        /// Whether that body's claim is in flight (else it is done).
+        in_flight: bool,
+    },
 }
 
 impl Claim {
-    /// The claim a [`REDIS_CLAIM_SCRIPT`] reply stands for, `token` being
-    /// the token the script was given. An unknown reply is a store error.
-    pub fn from_redis_reply(reply: i64, token: String) -> Result<Claim, StoreError> {
+    /// The claim a [`REDIS_CLAIM_SCRIPT`] reply `{reply, stored_hash}`
+    /// stands for, `token` being the token the script was given. An unknown
+    /// reply is a store error.
+    pub fn from_redis_reply(
+        reply: i64,
+        stored_hash: &str,
+        token: String,
+    ) -> Result<Claim, StoreError> {
         match reply {
             0 => Ok(Claim::New { token }),
             -1 => Ok(Claim::Duplicate),
+            -2 | -3 => Ok(Claim::Conflict {
+                stored_hash: stored_hash.to_owned(),
+                in_flight: reply == -3,
+            }),
             n if n > 0 => Ok(Claim::InFlight {
                 retry_after: Duration::from_millis(n.unsigned_abs()),
             }),
             n => Err(StoreError::new(format!(
-                "the claim script replied {n}, which is not 0, -1 or a positive lease"
+                "the claim script replied {n}, which is not 0, -1, -2, -3 or a positive lease"
             ))),
         }
+    }
+
+    /// Whether the stored hash `stored` and a delivery's `body_hash` name
+    /// different bodies. An empty hash is unknown (a record of the format
+    /// before the hash, or a caller without one): never a conflict, read
+    /// as the same body, so stores written by older receivers keep working.
+    pub fn differs(stored: &str, body_hash: &str) -> bool {
+        !stored.is_empty() && !body_hash.is_empty() && stored != body_hash
     }
 
     /// For [`Claim::InFlight`], the `Retry-After` to answer (see
@@ -326,203 +384,29 @@ impl std::error::Error for StoreError {}
 
 /// A store of delivery claims: the three calls of the protocol. Every call
 /// is bounded in time; a store that cannot answer returns [`StoreError`].
+///
+/// `body_hash` is the delivery's [`body_hash`], kept with the claim and the
+/// done mark: a claim of the key with another hash is [`Claim::Conflict`].
+///
+/// A store whose call can time out after it was sent (a network store)
+/// releases a claim that may have landed in the background, by its token,
+/// so that a stall never leaves a claim nobody holds.
 pub trait DeliveryStore {
     /// Claim `key` for `lease` (atomically: of two workers claiming one key,
     /// one gets [`Claim::New`]).
-    fn claim(&self, key: &str, lease: Duration) -> Result<Claim, StoreError>;
-    /// Mark `key` done for `retention`, if `token`'s claim holds it or it is
-    /// free; never touches another token's claim.
+    fn claim(&self, key: &str, body_hash: &str, lease: Duration) -> Result<Claim, StoreError>;
+    /// Mark `key` done (with `body_hash`) for `retention`, if `token`'s
+    /// claim holds it or it is free; never touches another token's claim.
     fn complete(
         &self,
         key: &str,
         token: &str,
+        body_hash: &str,
         retention: Duration,
     ) -> Result<Completion, StoreError>;
     /// Delete `token`'s claim on `key`, so a retry is handled; `false` (and
     /// nothing changed) when the key is free, done, or another token's claim.
     fn release(&self, key: &str, token: &str) -> Result<bool, StoreError>;
-}
-
-/// The body of the 200 answered for a duplicate (the handler is not called).
-pub const DUPLICATE_ANSWER: &str = r#"{"duplicate":true}"#;
-/// The body of the 409 answered for a delivery in flight.
-pub const IN_FLIGHT_ANSWER: &str = r#"{"error":"delivery_in_flight"}"#;
-/// The body of the 503 answered when the store is unavailable.
-pub const STORE_UNAVAILABLE_ANSWER: &str = r#"{"error":"store_unavailable"}"#;
-
-/// What to do when the store cannot be reached.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-#[non_exhaustive]
-pub enum OnStoreError {
-    /// Answer 503 with `Retry-After`: the sender retries, nothing is handled
-    /// twice and nothing is lost (the default).
-    #[default]
-    Refuse,
-    /// Call the handler without de-duplication (and report the error):
-    /// for receivers that prefer a duplicate to a delay.
-    Process,
-}
-
-/// How [`handle_once`] de-duplicates.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct DedupeOptions {
-    lease: Duration,
-    retention: Duration,
-    on_store_error: OnStoreError,
-}
-
-impl Default for DedupeOptions {
-    fn default() -> Self {
-        Self {
-            lease: DEFAULT_LEASE,
-            retention: DEFAULT_RETENTION,
-            on_store_error: OnStoreError::Refuse,
-        }
-    }
-}
-
-impl DedupeOptions {
-    /// How long a claim holds a delivery (default [`DEFAULT_LEASE`]); longer
-    /// than the handler takes, or a retry may run while it still works.
-    pub fn with_lease(mut self, lease: Duration) -> Self {
-        self.lease = lease;
-        self
-    }
-
-    /// How long a handled delivery is remembered (default
-    /// [`DEFAULT_RETENTION`]).
-    pub fn with_retention(mut self, retention: Duration) -> Self {
-        self.retention = retention;
-        self
-    }
-
-    /// What to do when the store cannot be reached (default
-    /// [`OnStoreError::Refuse`]).
-    pub fn with_on_store_error(mut self, on_store_error: OnStoreError) -> Self {
-        self.on_store_error = on_store_error;
-        self
-    }
-}
-
-/// What [`handle_once`] did, and so what to answer.
-#[derive(Debug)]
-#[non_exhaustive]
-pub enum Handled<T, E> {
-    /// The handler ran and succeeded: answer as it says (2xx). `store_error`
-    /// is a store failure to log: marking it done failed (a retry may be
-    /// handled again), or with [`OnStoreError::Process`] the claim failed
-    /// and the handler ran without de-duplication.
-    Done {
-        /// The handler's value.
-        value: T,
-        /// A store failure to log, if any.
-        store_error: Option<StoreError>,
-    },
-    /// The handler failed: its claim was released so the sender's retry is
-    /// handled; answer as the error says (non-2xx). `store_error`: the
-    /// release failed (the retry waits for the lease to end).
-    Failed {
-        /// The handler's error.
-        error: E,
-        /// A store failure to log, if any.
-        store_error: Option<StoreError>,
-    },
-    /// Handled before: answer 200 [`DUPLICATE_ANSWER`]; the handler was not called.
-    Duplicate,
-    /// Another worker holds it: answer 409 [`IN_FLIGHT_ANSWER`] with
-    /// `Retry-After: retry_after_secs`; the handler was not called.
-    InFlight {
-        /// The `Retry-After`, in whole seconds (at least 1).
-        retry_after_secs: u64,
-    },
-    /// The store could not be reached: answer 503 [`STORE_UNAVAILABLE_ANSWER`]
-    /// with `Retry-After:` [`STORE_RETRY_AFTER_SECS`]; the handler was not called.
-    StoreUnavailable(StoreError),
-}
-
-/// An answer the protocol itself gives (the handler was not called).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Answer {
-    /// The HTTP status.
-    pub status: u16,
-    /// The JSON body.
-    pub body: &'static str,
-    /// The `Retry-After` header's seconds, if any.
-    pub retry_after_secs: Option<u64>,
-}
-
-impl<T, E> Handled<T, E> {
-    /// The answer for [`Handled::Duplicate`], [`Handled::InFlight`] and
-    /// [`Handled::StoreUnavailable`]; `None` when the handler ran (answer
-    /// as it decided).
-    pub fn answer(&self) -> Option<Answer> {
-        match self {
-            Handled::Done { .. } | Handled::Failed { .. } => None,
-            Handled::Duplicate => Some(Answer {
-                status: 200,
-                body: DUPLICATE_ANSWER,
-                retry_after_secs: None,
-            }),
-            Handled::InFlight { retry_after_secs } => Some(Answer {
-                status: 409,
-                body: IN_FLIGHT_ANSWER,
-                retry_after_secs: Some(*retry_after_secs),
-            }),
-            Handled::StoreUnavailable(_) => Some(Answer {
-                status: 503,
-                body: STORE_UNAVAILABLE_ANSWER,
-                retry_after_secs: Some(STORE_RETRY_AFTER_SECS),
-            }),
-        }
-    }
-}
-
-/// Handle the delivery of `key` at most once across every receiver that
-/// shares `store`: claim it; when new, call `handler`, then complete the
-/// claim on `Ok` or release it on `Err`. See [`Handled`] for the answers.
-pub fn handle_once<S, T, E>(
-    store: &S,
-    key: &str,
-    options: DedupeOptions,
-    handler: impl FnOnce() -> Result<T, E>,
-) -> Handled<T, E>
-where
-    S: DeliveryStore + ?Sized,
-{
-    let token = match store.claim(key, options.lease) {
-        Ok(Claim::New { token }) => token,
-        Ok(Claim::Duplicate) => return Handled::Duplicate,
-        Ok(claim @ Claim::InFlight { .. }) => {
-            return Handled::InFlight {
-                retry_after_secs: claim.retry_after_secs().unwrap_or(1),
-            };
-        }
-        Err(error) => {
-            return match options.on_store_error {
-                OnStoreError::Refuse => Handled::StoreUnavailable(error),
-                OnStoreError::Process => match handler() {
-                    Ok(value) => Handled::Done {
-                        value,
-                        store_error: Some(error),
-                    },
-                    Err(failure) => Handled::Failed {
-                        error: failure,
-                        store_error: Some(error),
-                    },
-                },
-            };
-        }
-    };
-    match handler() {
-        Ok(value) => Handled::Done {
-            value,
-            store_error: store.complete(key, &token, options.retention).err(),
-        },
-        Err(error) => Handled::Failed {
-            error,
-            store_error: store.release(key, &token).err(),
-        },
-    }
 }
 
 /// A new claim token: 128 bits from the operating system's random number
@@ -539,3 +423,14 @@ pub fn new_claim_token() -> Result<String, StoreError> {
 mod memory;
 #[cfg(not(target_arch = "wasm32"))]
 pub use memory::{DEFAULT_MEMORY_CAPACITY, MemoryStore};
+#[cfg(not(target_arch = "wasm32"))]
+mod cache;
+#[cfg(not(target_arch = "wasm32"))]
+pub use cache::{CachedStore, DEFAULT_CACHE_CAPACITY, RecentlyDone};
+#[cfg(not(target_arch = "wasm32"))]
+mod once;
+#[cfg(not(target_arch = "wasm32"))]
+pub use once::{
+    Answer, CONFLICT_ANSWER, DUPLICATE_ANSWER, DedupeOptions, Handled, IN_FLIGHT_ANSWER,
+    OnConflict, OnStoreError, STORE_UNAVAILABLE_ANSWER, handle_once,
+};

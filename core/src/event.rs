@@ -19,7 +19,7 @@ use crate::time::parse_rfc3339;
 #[cfg(not(target_arch = "wasm32"))]
 use crate::{
     scan::{Kind, Scanner},
-    schema::{read::Kept, reader::Span},
+    schema::{read::Kept, reader::Spans},
     text::Str,
 };
 
@@ -94,6 +94,13 @@ impl Event {
             Event::Other(e) => e.delivery_key(),
         }
     }
+
+    /// The hash kept with the delivery's claim and done mark, to tell the
+    /// same key with a different body apart (see
+    /// [`crate::delivery::body_hash`]): of the body as received.
+    pub fn body_hash(&self) -> String {
+        crate::delivery::body_hash(self.raw_json().as_bytes())
+    }
 }
 
 impl Serialize for Event {
@@ -119,6 +126,11 @@ impl GenericEvent {
     pub fn delivery_key(&self) -> String {
         self.key
             .event_key(&self.event_type, self.raw.text().as_bytes())
+    }
+
+    /// The hash kept with the delivery's claim (see [`Event::body_hash`]).
+    pub fn body_hash(&self) -> String {
+        crate::delivery::body_hash(self.raw.text().as_bytes())
     }
 
     /// A generic event of `event_type` over `text`, a JSON object the
@@ -169,6 +181,11 @@ impl VisitorIdentified {
             self.raw.text().as_bytes(),
         )
     }
+
+    /// The hash kept with the delivery's claim (see [`Event::body_hash`]).
+    pub fn body_hash(&self) -> String {
+        crate::delivery::body_hash(self.raw.text().as_bytes())
+    }
 }
 
 /// What a check of an event body found, for bindings that build their own
@@ -202,54 +219,42 @@ impl CheckedEvent {
     }
 }
 
-/// What [`ReadEvent::read_generic`] keeps: the type, the timestamp,
-/// organization and session, and the shared text.
+/// The fields of a generic event that its checks and delivery key need:
+/// the timestamp, organization and session.
 #[cfg(not(target_arch = "wasm32"))]
-type GenericRead = (String, [Option<Str>; 3], Option<Arc<str>>);
+#[derive(Default)]
+struct KeptFields {
+    timestamp: Option<Str>,
+    organization_id: Option<Str>,
+    session_id: Option<Str>,
+}
 
-/// An event body read once: its type, the documented fields (built only
-/// with `BUILD`; the `timestamp` always), and the mismatches.
+/// An event body read once: its type, the mismatches, and (with `BUILD`)
+/// the text the typed strings are views into. The fields go where the
+/// caller says: an identification's into its record, a generic event's
+/// into [`KeptFields`].
 struct ReadEvent {
     event_type: String,
-    fields: VisitorIdentified,
     mismatches: Vec<Mismatch>,
-    /// With `BUILD`, the text the typed strings are views into.
     source: Option<Arc<str>>,
 }
 
 impl ReadEvent {
-    fn read<const BUILD: bool>(text: &str, strict: bool) -> Result<Self, Error> {
-        // A body that names another type first is read as what it says it
-        // is: no identification record is filled only to be dropped. (Not
-        // in the size-first WASM build, which has the one read.)
-        #[cfg(not(target_arch = "wasm32"))]
-        if names_another_type_first(text) {
-            if let Some((event_type, [timestamp, organization_id, session_id], source)) =
-                Self::read_generic::<BUILD>(text)?
-            {
-                // Built in place: the record is large, and a move copies it.
-                return Ok(Self {
-                    event_type,
-                    fields: VisitorIdentified {
-                        timestamp,
-                        organization_id,
-                        session_id,
-                        ..VisitorIdentified::default()
-                    },
-                    mismatches: Vec::new(),
-                    source,
-                });
-            }
-        }
-        let mut fields = VisitorIdentified::default();
+    /// A body read as an identification, into `fields` (all of them with
+    /// `BUILD`; the `timestamp` and the delivery key's fields always).
+    fn read<const BUILD: bool>(
+        text: &str,
+        strict: bool,
+        fields: &mut VisitorIdentified,
+    ) -> Result<Self, Error> {
         let (mut event_type, mut event) = (None, None);
         let source: Option<Arc<str>> = BUILD.then(|| Arc::from(text));
         let mut reader = Reader::new(text, source.as_ref());
         reader.root(|r| {
-            VisitorIdentified::read_members::<BUILD>(r, Some(&mut fields), |r, key| {
+            VisitorIdentified::read_members::<BUILD>(r, Some(fields), |r, key| {
                 match key {
-                    "event_type" => event_type = r.type_name()?,
-                    "event" => event = r.type_name()?,
+                    b"event_type" => event_type = r.type_name()?,
+                    b"event" => event = r.type_name()?,
                     _ => r.skip()?,
                 }
                 Ok(())
@@ -268,39 +273,45 @@ impl ReadEvent {
         refuse_if_strict(strict, &mismatches)?;
         Ok(Self {
             event_type,
-            fields,
             mismatches,
             source,
         })
     }
 
-    /// A body read as a generic event: its type and the fields its delivery
-    /// key and tolerance check need, read as the identification reads them;
-    /// every other byte only checked. `None` when its type resolves to an
-    /// identification, or to none (the full read answers then).
+    /// A body that names another type first, read as what it says it is:
+    /// its type and the fields its delivery key and tolerance check need,
+    /// read as the identification reads them; every other byte only
+    /// checked. `None` when the body does not name another type first, or
+    /// its type resolves to an identification, or to none after all (the
+    /// full read answers then). Not in the size-first WASM build, which
+    /// has the one read.
     #[cfg(not(target_arch = "wasm32"))]
-    fn read_generic<const BUILD: bool>(text: &str) -> Result<Option<GenericRead>, Error> {
-        // The timestamp, organization_id and session_id, with their spans.
-        let mut kept: [Option<Str>; 3] = [None, None, None];
-        let mut spans: [Span; 3] = [None; 3];
+    fn read_generic<const BUILD: bool>(text: &str) -> Result<Option<(Self, KeptFields)>, Error> {
+        if !names_another_type_first(text) {
+            return Ok(None);
+        }
+        let mut kept = KeptFields::default();
+        let mut spans = Spans::new();
         let (mut event_type, mut event) = (None, None);
         let source: Option<Arc<str>> = BUILD.then(|| Arc::from(text));
         let mut reader = Reader::new(text, source.as_ref());
         reader.root(|r| {
             r.members(|r, key| {
-                let [timestamp, organization_id, session_id] = &mut kept;
-                let [at, organization_at, session_at] = &mut spans;
+                let spans = &mut spans;
                 match key {
-                    "event_type" => event_type = r.type_name()?,
-                    "event" => event = r.type_name()?,
-                    "timestamp" => r.field::<Kept, BUILD>("timestamp", Some(timestamp), at)?,
-                    "organization_id" => r.field::<Kept, BUILD>(
+                    b"event_type" => event_type = r.type_name()?,
+                    b"event" => event = r.type_name()?,
+                    b"timestamp" => {
+                        r.field::<Kept, BUILD>("timestamp", 0, Some(&mut kept.timestamp), spans)?;
+                    }
+                    b"organization_id" => r.field::<Kept, BUILD>(
                         "organization_id",
-                        Some(organization_id),
-                        organization_at,
+                        1,
+                        Some(&mut kept.organization_id),
+                        spans,
                     )?,
-                    "session_id" => {
-                        r.field::<Kept, BUILD>("session_id", Some(session_id), session_at)?;
+                    b"session_id" => {
+                        r.field::<Kept, BUILD>("session_id", 2, Some(&mut kept.session_id), spans)?;
                     }
                     _ => r.skip()?,
                 }
@@ -308,44 +319,34 @@ impl ReadEvent {
             })
         })?;
         Ok(match event_type.or(event) {
-            Some(event_type) if event_type != VISITOR_IDENTIFIED => {
-                Some((event_type, kept, source))
-            }
+            Some(event_type) if event_type != VISITOR_IDENTIFIED => Some((
+                Self {
+                    event_type,
+                    mismatches: Vec::new(),
+                    source,
+                },
+                kept,
+            )),
             _ => None,
         })
     }
+}
 
-    /// With a tolerance set, the `timestamp` must be within it of `now`.
-    fn check_tolerance(
-        &self,
-        tolerance: Option<Duration>,
-        now: impl FnOnce() -> SystemTime,
-    ) -> Result<(), Error> {
-        match tolerance {
-            Some(tolerance) => check_tolerance(self.fields.timestamp.as_deref(), tolerance, now()),
-            None => Ok(()),
-        }
+/// With a tolerance set, the `timestamp` must be within it of `now`.
+fn check_timestamp(
+    timestamp: Option<&str>,
+    tolerance: Option<Duration>,
+    now: impl FnOnce() -> SystemTime,
+) -> Result<(), Error> {
+    match tolerance {
+        Some(tolerance) => check_tolerance(timestamp, tolerance, now()),
+        None => Ok(()),
     }
+}
 
-    fn into_event(self, text: &str) -> Event {
-        let raw = RawObject::new(self.source.unwrap_or_else(|| Arc::from(text)));
-        if self.event_type == VISITOR_IDENTIFIED {
-            let mut event = Box::new(self.fields);
-            event.event_type = self.event_type;
-            event.raw = raw;
-            event.mismatches = self.mismatches;
-            Event::VisitorIdentified(event)
-        } else {
-            Event::Other(GenericEvent {
-                event_type: self.event_type,
-                raw,
-                key: KeyFields {
-                    organization_id: self.fields.organization_id,
-                    session_id: self.fields.session_id,
-                },
-            })
-        }
-    }
+/// The raw object of a read body: the shared text, or a copy of `text`.
+fn raw_of(source: Option<Arc<str>>, text: &str) -> RawObject {
+    RawObject::new(source.unwrap_or_else(|| Arc::from(text)))
 }
 
 /// Whether the body's first member is `event_type` or `event` with a
@@ -377,9 +378,38 @@ pub(crate) fn event_from_body(
     now: impl FnOnce() -> SystemTime,
 ) -> Result<Event, Error> {
     let text = utf8(body)?;
-    let read = ReadEvent::read::<true>(text, strict)?;
-    read.check_tolerance(tolerance, now)?;
-    Ok(read.into_event(text))
+    #[cfg(not(target_arch = "wasm32"))]
+    if let Some((read, kept)) = ReadEvent::read_generic::<true>(text)? {
+        check_timestamp(kept.timestamp.as_deref(), tolerance, now)?;
+        return Ok(Event::Other(GenericEvent {
+            event_type: read.event_type,
+            raw: raw_of(read.source, text),
+            key: KeyFields {
+                organization_id: kept.organization_id,
+                session_id: kept.session_id,
+            },
+        }));
+    }
+    // Read in place: the record is large, and a move copies it.
+    let mut fields = Box::<VisitorIdentified>::default();
+    let read = ReadEvent::read::<true>(text, strict, &mut fields)?;
+    check_timestamp(fields.timestamp.as_deref(), tolerance, now)?;
+    let raw = raw_of(read.source, text);
+    if read.event_type == VISITOR_IDENTIFIED {
+        fields.event_type = read.event_type;
+        fields.raw = raw;
+        fields.mismatches = read.mismatches;
+        Ok(Event::VisitorIdentified(fields))
+    } else {
+        Ok(Event::Other(GenericEvent {
+            event_type: read.event_type,
+            raw,
+            key: KeyFields {
+                organization_id: fields.organization_id.take(),
+                session_id: fields.session_id.take(),
+            },
+        }))
+    }
 }
 
 /// [`event_from_body`]'s checks and answers without building the event.
@@ -389,14 +419,28 @@ pub(crate) fn check_body(
     tolerance: Option<Duration>,
     now: impl FnOnce() -> SystemTime,
 ) -> Result<CheckedEvent, Error> {
-    let read = ReadEvent::read::<false>(utf8(body)?, strict)?;
-    read.check_tolerance(tolerance, now)?;
+    let text = utf8(body)?;
+    #[cfg(not(target_arch = "wasm32"))]
+    if let Some((read, kept)) = ReadEvent::read_generic::<false>(text)? {
+        check_timestamp(kept.timestamp.as_deref(), tolerance, now)?;
+        return Ok(CheckedEvent {
+            event_type: read.event_type,
+            mismatches: read.mismatches,
+            key: KeyFields {
+                organization_id: kept.organization_id,
+                session_id: kept.session_id,
+            },
+        });
+    }
+    let mut fields = VisitorIdentified::default();
+    let read = ReadEvent::read::<false>(text, strict, &mut fields)?;
+    check_timestamp(fields.timestamp.as_deref(), tolerance, now)?;
     Ok(CheckedEvent {
         event_type: read.event_type,
         mismatches: read.mismatches,
         key: KeyFields {
-            organization_id: read.fields.organization_id,
-            session_id: read.fields.session_id,
+            organization_id: fields.organization_id,
+            session_id: fields.session_id,
         },
     })
 }

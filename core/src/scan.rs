@@ -97,6 +97,7 @@ impl<'a> Scanner<'a> {
         }
     }
 
+    #[cfg_attr(not(target_arch = "wasm32"), inline(always))]
     pub(crate) fn skip_whitespace(&mut self) {
         while let Some(b' ' | b'\t' | b'\n' | b'\r') = self.peek() {
             self.pos += 1;
@@ -115,6 +116,7 @@ impl<'a> Scanner<'a> {
 
     /// The kind of the value at the cursor, after whitespace, by its first byte.
     // The WASM build is size-first: its calls stay calls.
+    #[cfg_attr(not(target_arch = "wasm32"), inline(always))]
     #[cfg_attr(target_arch = "wasm32", inline(never))]
     pub(crate) fn kind(&mut self) -> Result<Kind, Invalid> {
         self.skip_whitespace();
@@ -139,10 +141,24 @@ impl<'a> Scanner<'a> {
             Kind::Null => self.literal(b"null")?,
             Kind::Bool if self.peek() == Some(b't') => self.literal(b"true")?,
             Kind::Bool => self.literal(b"false")?,
-            Kind::Array => self.array(depth, |scanner, _| scanner.value(depth + 1).map(drop))?,
-            Kind::Object => self.object(depth, |scanner, _| scanner.value(depth + 1).map(drop))?,
+            Kind::Array => self.array(depth, |scanner, _| scanner.element(depth + 1))?,
+            Kind::Object => self.object(depth, |scanner, _| scanner.element(depth + 1))?,
         }
         Ok(kind)
+    }
+
+    /// An item's or member's value: natively a string inline (the common
+    /// case, with no call), anything else through [`Scanner::value`].
+    #[inline(always)]
+    fn element(&mut self, depth: usize) -> Result<(), Invalid> {
+        #[cfg(not(target_arch = "wasm32"))]
+        {
+            self.skip_whitespace();
+            if self.peek() == Some(b'"') {
+                return self.string().map(drop);
+            }
+        }
+        self.value(depth).map(drop)
     }
 
     fn literal(&mut self, word: &[u8]) -> Result<(), Invalid> {
@@ -191,6 +207,7 @@ impl<'a> Scanner<'a> {
     /// `after` it (whether another follows, past the comma, or the list
     /// closed).
     // The WASM build is size-first: its calls stay calls.
+    #[cfg_attr(not(target_arch = "wasm32"), inline(always))]
     #[cfg_attr(target_arch = "wasm32", inline(never))]
     pub(crate) fn enter(&mut self, depth: usize, open: u8, close: u8) -> Result<bool, Invalid> {
         self.open(depth, open)?;
@@ -203,6 +220,7 @@ impl<'a> Scanner<'a> {
 
     /// After an element: `true` past a comma, `false` past `close`.
     // The WASM build is size-first: its calls stay calls.
+    #[cfg_attr(not(target_arch = "wasm32"), inline(always))]
     #[cfg_attr(target_arch = "wasm32", inline(never))]
     pub(crate) fn after(&mut self, close: u8) -> Result<bool, Invalid> {
         self.skip_whitespace();
@@ -221,6 +239,7 @@ impl<'a> Scanner<'a> {
 
     /// At a member: its key, and past the colon.
     // The WASM build is size-first: its calls stay calls.
+    #[cfg_attr(not(target_arch = "wasm32"), inline(always))]
     #[cfg_attr(target_arch = "wasm32", inline(never))]
     pub(crate) fn key(&mut self) -> Result<Text, Invalid> {
         self.skip_whitespace();
@@ -252,12 +271,46 @@ impl<'a> Scanner<'a> {
         // flag: a returned `Text` goes through memory, and reading it back
         // stalled the scan of every key.
         let start = self.pos + 1;
+        #[cfg(not(target_arch = "wasm32"))]
+        if let Some(end) = self.plain_string() {
+            self.pos = end + 1;
+            return Ok(Text {
+                start,
+                end,
+                escaped: false,
+            });
+        }
         let escaped = self.pass_string()?;
         Ok(Text {
             start,
             end: self.pos - 1,
             escaped,
         })
+    }
+
+    /// The common string, inline: at `"`, a run of plain bytes and the
+    /// closing quote, sixteen bytes a step; where its closing quote is.
+    /// `None` (the cursor not moved) for anything else: an escape, a
+    /// control byte, or fewer than sixteen bytes left, which
+    /// [`Scanner::pass_string`] reads.
+    #[cfg(not(target_arch = "wasm32"))]
+    #[inline(always)]
+    fn plain_string(&self) -> Option<usize> {
+        let bytes = self.bytes();
+        if bytes.get(self.pos) != Some(&b'"') {
+            return None;
+        }
+        let mut at = self.pos + 1;
+        loop {
+            let chunk = bytes.get(at..)?.first_chunk::<16>()?;
+            match first_special(chunk) {
+                None => at += 16,
+                Some(offset) => {
+                    at += offset as usize;
+                    return (bytes.get(at) == Some(&b'"')).then_some(at);
+                }
+            }
+        }
     }
 
     /// Pass a string; whether it had escapes.
@@ -478,11 +531,74 @@ fn overflows(significand: u64, exponent: i32) -> bool {
     }
 }
 
+/// Eight bytes at once: the high bit of each special byte set, exactly at
+/// the lowest one (a borrow only spreads upwards, so bytes above the first
+/// special one may be flagged too, never below).
+#[cfg(not(target_arch = "wasm32"))]
+#[inline(always)]
+fn special_word(word: u64) -> u64 {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGHS: u64 = 0x8080_8080_8080_8080;
+    let quote = word ^ (ONES * u64::from(b'"'));
+    let backslash = word ^ (ONES * u64::from(b'\\'));
+    (quote.wrapping_sub(ONES) & !quote
+        | backslash.wrapping_sub(ONES) & !backslash
+        // Bytes below 0x20.
+        | word.wrapping_sub(ONES * 0x20) & !word)
+        & HIGHS
+}
+
+/// The offset of the first special byte of `chunk`, if any: its two halves
+/// tested side by side (two independent chains of a few operations, no
+/// `unsafe`). The scan is a chain of dependent steps, each string's end
+/// the start of what follows, so the latency of a step counts more than
+/// its instruction count (a vectorised compare whose mask goes through
+/// memory to reach a scalar register was slower).
+#[cfg(not(target_arch = "wasm32"))]
+#[inline(always)]
+fn first_special(chunk: &[u8; 16]) -> Option<u32> {
+    let (low, high) = chunk.split_at(8);
+    let low = special_word(u64::from_le_bytes(low.try_into().unwrap_or_default()));
+    let high = special_word(u64::from_le_bytes(high.try_into().unwrap_or_default()));
+    if low != 0 {
+        Some(low.trailing_zeros() / 8)
+    } else if high != 0 {
+        Some(8 + high.trailing_zeros() / 8)
+    } else {
+        None
+    }
+}
+
 /// How many leading bytes of `bytes` a string takes as they are: none is a
-/// quote, a backslash or a control character. Eight bytes at a time: each
-/// test flags its byte exactly at the lowest flagged position (a borrow only
-/// spreads upwards), so the lowest flag of all three is the first special
-/// byte.
+/// quote, a backslash or a control character. Sixteen bytes a step (see
+/// [`first_special`]); the last few bytes are padded with a control byte,
+/// which stops the run at the end of the text.
+#[cfg(not(target_arch = "wasm32"))]
+fn plain_run(bytes: &[u8]) -> usize {
+    let mut chunks = bytes.chunks_exact(16);
+    let mut run = 0;
+    for chunk in chunks.by_ref() {
+        let Ok(chunk) = <&[u8; 16]>::try_from(chunk) else {
+            break;
+        };
+        if let Some(at) = first_special(chunk) {
+            return run + at as usize;
+        }
+        run += 16;
+    }
+    let rest = chunks.remainder();
+    let mut padded = [0u8; 16];
+    if let Some(head) = padded.get_mut(..rest.len()) {
+        head.copy_from_slice(rest);
+    }
+    run + first_special(&padded).map_or(rest.len(), |at| at as usize)
+}
+
+/// [`plain_run`] for the size-first WASM build (no SIMD there): eight bytes
+/// at a time in a `u64`; each test flags its byte exactly at the lowest
+/// flagged position (a borrow only spreads upwards), so the lowest flag of
+/// all three is the first special byte.
+#[cfg(target_arch = "wasm32")]
 fn plain_run(bytes: &[u8]) -> usize {
     const ONES: u64 = 0x0101_0101_0101_0101;
     const HIGHS: u64 = 0x8080_8080_8080_8080;
@@ -566,6 +682,16 @@ impl Text {
     #[inline]
     pub(crate) fn raw<'a>(&self, text: &'a str) -> &'a str {
         text.get(self.start..self.end).unwrap_or_default()
+    }
+
+    /// The raw content as bytes (no UTF-8 boundary check: a string's
+    /// content lies between ASCII quotes).
+    #[cfg(not(target_arch = "wasm32"))]
+    #[inline]
+    pub(crate) fn raw_bytes<'a>(&self, text: &'a str) -> &'a [u8] {
+        text.as_bytes()
+            .get(self.start..self.end)
+            .unwrap_or_default()
     }
 
     /// The decoded content.

@@ -55,6 +55,12 @@ impl Visit {
     pub fn delivery_key(&self) -> String {
         visit_key(self.id.as_deref(), self.raw.text().as_bytes())
     }
+
+    /// The hash kept with the delivery's claim and done mark (see
+    /// [`crate::delivery::body_hash`]): of the body as received.
+    pub fn body_hash(&self) -> String {
+        crate::delivery::body_hash(self.raw.text().as_bytes())
+    }
 }
 
 /// What a check of a visit found, for bindings that build their own objects
@@ -98,7 +104,7 @@ fn read_visit<const BUILD: bool>(
     }
     reader.root(|r| {
         Visit::read_members::<BUILD>(r, Some(&mut visit), |r, key| {
-            match VISIT_TYPE_KEYS.iter().position(|k| *k == key) {
+            match VISIT_TYPE_KEYS.iter().position(|k| k.as_bytes() == key) {
                 Some(i) => {
                     let name = r.type_name()?;
                     if let Some(slot) = types.get_mut(i) {

@@ -9,8 +9,8 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use bullseye_webhooks::delivery::{
-    self, Answer, Claim, Completion, DEFAULT_LEASE, DEFAULT_RETENTION, DedupeOptions,
-    DeliveryStore, Handled, MemoryStore, OnStoreError, StoreError, handle_once,
+    self, Claim, Completion, DEFAULT_LEASE, DEFAULT_RETENTION, DeliveryStore, MemoryStore,
+    StoreError,
 };
 use bullseye_webhooks::{Webhook, check_visit, parse_visit, sign};
 
@@ -192,16 +192,16 @@ fn retry_after_is_whole_seconds_rounded_up_and_at_least_one() {
 fn redis_replies_map_to_outcomes() {
     let token = "ab".repeat(16);
     assert_eq!(
-        Claim::from_redis_reply(0, token.clone()).unwrap(),
+        Claim::from_redis_reply(0, "", token.clone()).unwrap(),
         Claim::New {
             token: token.clone()
         }
     );
     assert_eq!(
-        Claim::from_redis_reply(-1, token.clone()).unwrap(),
+        Claim::from_redis_reply(-1, "", token.clone()).unwrap(),
         Claim::Duplicate
     );
-    let in_flight = Claim::from_redis_reply(1500, token.clone()).unwrap();
+    let in_flight = Claim::from_redis_reply(1500, "", token.clone()).unwrap();
     assert_eq!(
         in_flight,
         Claim::InFlight {
@@ -210,7 +210,21 @@ fn redis_replies_map_to_outcomes() {
     );
     assert_eq!(in_flight.retry_after_secs(), Some(2));
     assert_eq!(
-        Claim::from_redis_reply(-2, token).unwrap_err().code(),
+        Claim::from_redis_reply(-2, H, token.clone()).unwrap(),
+        Claim::Conflict {
+            stored_hash: H.to_owned(),
+            in_flight: false
+        }
+    );
+    assert_eq!(
+        Claim::from_redis_reply(-3, H, token.clone()).unwrap(),
+        Claim::Conflict {
+            stored_hash: H.to_owned(),
+            in_flight: true
+        }
+    );
+    assert_eq!(
+        Claim::from_redis_reply(-4, "", token).unwrap_err().code(),
         "store_unavailable"
     );
     assert_eq!(Completion::from_redis_reply(1).unwrap(), Completion::Done);
@@ -245,6 +259,8 @@ fn new_token(claim: Claim) -> String {
 }
 
 const SEC: Duration = Duration::from_secs(1);
+/// A body hash (the hex SHA-256 of `{}`), for the protocol tests.
+const H: &str = "44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a";
 
 #[test]
 fn memory_store_protocol() {
@@ -253,8 +269,8 @@ fn memory_store_protocol() {
     let lease = 60 * SEC;
 
     // new, then in flight with the remaining lease, then done: duplicate.
-    let token = new_token(store.claim_at("k", lease, t0).unwrap());
-    let again = store.claim_at("k", lease, t0 + 15 * SEC).unwrap();
+    let token = new_token(store.claim_at("k", H, lease, t0).unwrap());
+    let again = store.claim_at("k", H, lease, t0 + 15 * SEC).unwrap();
     assert_eq!(
         again,
         Claim::InFlight {
@@ -263,28 +279,28 @@ fn memory_store_protocol() {
     );
     assert_eq!(again.retry_after_secs(), Some(45));
     let late = store
-        .claim_at("k", lease, t0 + Duration::from_millis(59_500))
+        .claim_at("k", H, lease, t0 + Duration::from_millis(59_500))
         .unwrap();
     assert_eq!(late.retry_after_secs(), Some(1));
     assert_eq!(
         store
-            .complete_at("k", &token, DEFAULT_RETENTION, t0 + 20 * SEC)
+            .complete_at("k", &token, H, DEFAULT_RETENTION, t0 + 20 * SEC)
             .unwrap(),
         Completion::Done
     );
     assert_eq!(
-        store.claim_at("k", lease, t0 + 21 * SEC).unwrap(),
+        store.claim_at("k", H, lease, t0 + 21 * SEC).unwrap(),
         Claim::Duplicate
     );
     // Still a duplicate just before the retention ends, new after it.
     let before_end = t0 + 20 * SEC + DEFAULT_RETENTION - SEC;
     assert_eq!(
-        store.claim_at("k", lease, before_end).unwrap(),
+        store.claim_at("k", H, lease, before_end).unwrap(),
         Claim::Duplicate
     );
     let after_end = t0 + 20 * SEC + DEFAULT_RETENTION;
     assert!(matches!(
-        store.claim_at("k", lease, after_end).unwrap(),
+        store.claim_at("k", H, lease, after_end).unwrap(),
         Claim::New { .. }
     ));
     // A done key is never released.
@@ -295,24 +311,24 @@ fn memory_store_protocol() {
 fn memory_store_release_only_by_the_claims_token() {
     let store = MemoryStore::new();
     let t0 = Instant::now();
-    let token = new_token(store.claim_at("k", 60 * SEC, t0).unwrap());
+    let token = new_token(store.claim_at("k", H, 60 * SEC, t0).unwrap());
     let wrong = delivery::new_claim_token().unwrap();
     assert!(!store.release_at("k", &wrong, t0 + SEC));
     assert!(matches!(
-        store.claim_at("k", 60 * SEC, t0 + 2 * SEC).unwrap(),
+        store.claim_at("k", H, 60 * SEC, t0 + 2 * SEC).unwrap(),
         Claim::InFlight { .. }
     ));
     // A wrong token cannot complete it either.
     assert_eq!(
         store
-            .complete_at("k", &wrong, DEFAULT_RETENTION, t0 + 3 * SEC)
+            .complete_at("k", &wrong, H, DEFAULT_RETENTION, t0 + 3 * SEC)
             .unwrap(),
         Completion::NotHeld
     );
     assert!(store.release_at("k", &token, t0 + 4 * SEC));
     // Released: the retry is new.
     assert!(matches!(
-        store.claim_at("k", 60 * SEC, t0 + 5 * SEC).unwrap(),
+        store.claim_at("k", H, 60 * SEC, t0 + 5 * SEC).unwrap(),
         Claim::New { .. }
     ));
 }
@@ -321,25 +337,25 @@ fn memory_store_release_only_by_the_claims_token() {
 fn memory_store_lease_expiry_lets_another_worker_retake() {
     let store = MemoryStore::new();
     let t0 = Instant::now();
-    let crashed = new_token(store.claim_at("k", 60 * SEC, t0).unwrap());
-    let retaken = new_token(store.claim_at("k", 60 * SEC, t0 + 60 * SEC).unwrap());
+    let crashed = new_token(store.claim_at("k", H, 60 * SEC, t0).unwrap());
+    let retaken = new_token(store.claim_at("k", H, 60 * SEC, t0 + 60 * SEC).unwrap());
     assert_ne!(crashed, retaken);
     // The first worker wakes up: it neither releases nor completes the
     // second one's claim.
     assert!(!store.release_at("k", &crashed, t0 + 61 * SEC));
     assert_eq!(
         store
-            .complete_at("k", &crashed, DEFAULT_RETENTION, t0 + 61 * SEC)
+            .complete_at("k", &crashed, H, DEFAULT_RETENTION, t0 + 61 * SEC)
             .unwrap(),
         Completion::NotHeld
     );
     assert!(matches!(
-        store.claim_at("k", 60 * SEC, t0 + 62 * SEC).unwrap(),
+        store.claim_at("k", H, 60 * SEC, t0 + 62 * SEC).unwrap(),
         Claim::InFlight { .. }
     ));
     assert_eq!(
         store
-            .complete_at("k", &retaken, DEFAULT_RETENTION, t0 + 63 * SEC)
+            .complete_at("k", &retaken, H, DEFAULT_RETENTION, t0 + 63 * SEC)
             .unwrap(),
         Completion::Done
     );
@@ -349,23 +365,23 @@ fn memory_store_lease_expiry_lets_another_worker_retake() {
 fn memory_store_complete_after_the_lease_expired() {
     let store = MemoryStore::new();
     let t0 = Instant::now();
-    let slow = new_token(store.claim_at("k", 60 * SEC, t0).unwrap());
+    let slow = new_token(store.claim_at("k", H, 60 * SEC, t0).unwrap());
     // Nobody retook it: the slow handler's success still marks it done.
     assert_eq!(
         store
-            .complete_at("k", &slow, DEFAULT_RETENTION, t0 + 90 * SEC)
+            .complete_at("k", &slow, H, DEFAULT_RETENTION, t0 + 90 * SEC)
             .unwrap(),
         Completion::LeaseExpired
     );
     assert_eq!(
-        store.claim_at("k", 60 * SEC, t0 + 91 * SEC).unwrap(),
+        store.claim_at("k", H, 60 * SEC, t0 + 91 * SEC).unwrap(),
         Claim::Duplicate
     );
     // A release after expiry answers false (as Redis would) and frees nothing else.
-    let other = new_token(store.claim_at("j", 60 * SEC, t0).unwrap());
+    let other = new_token(store.claim_at("j", H, 60 * SEC, t0).unwrap());
     assert!(!store.release_at("j", &other, t0 + 61 * SEC));
     assert!(matches!(
-        store.claim_at("j", 60 * SEC, t0 + 62 * SEC).unwrap(),
+        store.claim_at("j", H, 60 * SEC, t0 + 62 * SEC).unwrap(),
         Claim::New { .. }
     ));
 }
@@ -377,50 +393,50 @@ fn memory_store_is_bounded_evicting_expired_then_oldest_done() {
     let lease = 60 * SEC;
     // Two done (d1 older), one in flight, one expired claim.
     for (key, at) in [("d1", 0), ("d2", 1)] {
-        let token = new_token(store.claim_at(key, lease, t0 + at * SEC).unwrap());
+        let token = new_token(store.claim_at(key, H, lease, t0 + at * SEC).unwrap());
         store
-            .complete_at(key, &token, 3600 * SEC, t0 + at * SEC)
+            .complete_at(key, &token, H, 3600 * SEC, t0 + at * SEC)
             .unwrap();
     }
-    new_token(store.claim_at("busy", 3600 * SEC, t0).unwrap());
-    new_token(store.claim_at("crashed", SEC, t0).unwrap());
+    new_token(store.claim_at("busy", H, 3600 * SEC, t0).unwrap());
+    new_token(store.claim_at("crashed", H, SEC, t0).unwrap());
     assert_eq!(store.len(), 4);
 
     // Full: the expired claim goes first; the done keys stay.
-    new_token(store.claim_at("n1", lease, t0 + 10 * SEC).unwrap());
+    new_token(store.claim_at("n1", H, lease, t0 + 10 * SEC).unwrap());
     assert_eq!(store.len(), 4);
     assert_eq!(
-        store.claim_at("d1", lease, t0 + 11 * SEC).unwrap(),
+        store.claim_at("d1", H, lease, t0 + 11 * SEC).unwrap(),
         Claim::Duplicate
     );
     assert_eq!(
-        store.claim_at("d2", lease, t0 + 11 * SEC).unwrap(),
+        store.claim_at("d2", H, lease, t0 + 11 * SEC).unwrap(),
         Claim::Duplicate
     );
 
     // Full again: the oldest done key (d1) goes, never a claim in flight.
-    new_token(store.claim_at("n2", lease, t0 + 12 * SEC).unwrap());
+    new_token(store.claim_at("n2", H, lease, t0 + 12 * SEC).unwrap());
     assert!(store.len() <= 4);
     assert!(matches!(
-        store.claim_at("busy", lease, t0 + 13 * SEC).unwrap(),
+        store.claim_at("busy", H, lease, t0 + 13 * SEC).unwrap(),
         Claim::InFlight { .. }
     ));
     assert!(matches!(
-        store.claim_at("n1", lease, t0 + 13 * SEC).unwrap(),
+        store.claim_at("n1", H, lease, t0 + 13 * SEC).unwrap(),
         Claim::InFlight { .. }
     ));
     assert!(matches!(
-        store.claim_at("n2", lease, t0 + 13 * SEC).unwrap(),
+        store.claim_at("n2", H, lease, t0 + 13 * SEC).unwrap(),
         Claim::InFlight { .. }
     ));
     assert_eq!(
-        store.claim_at("d2", lease, t0 + 13 * SEC).unwrap(),
+        store.claim_at("d2", H, lease, t0 + 13 * SEC).unwrap(),
         Claim::Duplicate
     );
     // d1 was forgotten: it is new again (the store is full of claims now,
     // apart from d2, which makes room for it).
     assert!(matches!(
-        store.claim_at("d1", lease, t0 + 14 * SEC).unwrap(),
+        store.claim_at("d1", H, lease, t0 + 14 * SEC).unwrap(),
         Claim::New { .. }
     ));
 }
@@ -430,9 +446,9 @@ fn memory_store_full_of_claims_in_flight_is_unavailable() {
     let store = MemoryStore::with_capacity(3);
     let t0 = Instant::now();
     for key in ["a", "b", "c"] {
-        new_token(store.claim_at(key, 60 * SEC, t0).unwrap());
+        new_token(store.claim_at(key, H, 60 * SEC, t0).unwrap());
     }
-    let error: StoreError = store.claim_at("d", 60 * SEC, t0 + SEC).unwrap_err();
+    let error: StoreError = store.claim_at("d", H, 60 * SEC, t0 + SEC).unwrap_err();
     assert_eq!(error.code(), "store_unavailable");
     assert_eq!(
         error.to_string(),
@@ -441,13 +457,13 @@ fn memory_store_full_of_claims_in_flight_is_unavailable() {
     // Nothing in flight was dropped for it.
     for key in ["a", "b", "c"] {
         assert!(matches!(
-            store.claim_at(key, 60 * SEC, t0 + SEC).unwrap(),
+            store.claim_at(key, H, 60 * SEC, t0 + SEC).unwrap(),
             Claim::InFlight { .. }
         ));
     }
     // Once their leases end, there is room again.
     assert!(matches!(
-        store.claim_at("d", 60 * SEC, t0 + 60 * SEC).unwrap(),
+        store.claim_at("d", H, 60 * SEC, t0 + 60 * SEC).unwrap(),
         Claim::New { .. }
     ));
 }
@@ -468,7 +484,7 @@ fn memory_store_one_claim_wins_among_threads() {
                 (0..500)
                     .filter(|i| {
                         matches!(
-                            store.claim(&format!("key-{i}"), DEFAULT_LEASE).unwrap(),
+                            store.claim(&format!("key-{i}"), H, DEFAULT_LEASE).unwrap(),
                             Claim::New { .. }
                         )
                     })
@@ -484,173 +500,22 @@ fn memory_store_one_claim_wins_among_threads() {
 fn memory_store_through_the_trait() {
     let store = MemoryStore::new();
     let dyn_store: &dyn DeliveryStore = &store;
-    let token = new_token(dyn_store.claim("k", DEFAULT_LEASE).unwrap());
+    let token = new_token(dyn_store.claim("k", H, DEFAULT_LEASE).unwrap());
     assert!(matches!(
-        dyn_store.claim("k", DEFAULT_LEASE).unwrap(),
+        dyn_store.claim("k", H, DEFAULT_LEASE).unwrap(),
         Claim::InFlight { .. }
     ));
     assert!(dyn_store.release("k", &token).unwrap());
-    let token = new_token(dyn_store.claim("k", DEFAULT_LEASE).unwrap());
+    let token = new_token(dyn_store.claim("k", H, DEFAULT_LEASE).unwrap());
     assert_eq!(
-        dyn_store.complete("k", &token, DEFAULT_RETENTION).unwrap(),
+        dyn_store
+            .complete("k", &token, H, DEFAULT_RETENTION)
+            .unwrap(),
         Completion::Done
     );
     assert_eq!(
-        dyn_store.claim("k", DEFAULT_LEASE).unwrap(),
+        dyn_store.claim("k", H, DEFAULT_LEASE).unwrap(),
         Claim::Duplicate
     );
     assert!(format!("{store:?}").starts_with("MemoryStore { capacity: 100000"));
-}
-
-/// A store that cannot be reached.
-struct Down;
-
-impl DeliveryStore for Down {
-    fn claim(&self, _: &str, _: Duration) -> Result<Claim, StoreError> {
-        Err(StoreError::new("down"))
-    }
-    fn complete(&self, _: &str, _: &str, _: Duration) -> Result<Completion, StoreError> {
-        Err(StoreError::new("down"))
-    }
-    fn release(&self, _: &str, _: &str) -> Result<bool, StoreError> {
-        Err(StoreError::new("down"))
-    }
-}
-
-#[test]
-fn handle_once_calls_the_handler_once_and_answers_the_rest() {
-    let store = MemoryStore::new();
-    let options = DedupeOptions::default();
-    let mut calls = 0;
-
-    let first: Handled<&str, ()> = handle_once(&store, "k", options, || {
-        calls += 1;
-        Ok("handled")
-    });
-    assert!(matches!(
-        first,
-        Handled::Done {
-            value: "handled",
-            store_error: None
-        }
-    ));
-    assert_eq!(first.answer(), None);
-
-    let again: Handled<&str, ()> = handle_once(&store, "k", options, || {
-        calls += 1;
-        Ok("twice")
-    });
-    assert!(matches!(again, Handled::Duplicate));
-    assert_eq!(
-        again.answer(),
-        Some(Answer {
-            status: 200,
-            body: r#"{"duplicate":true}"#,
-            retry_after_secs: None
-        })
-    );
-    assert_eq!(calls, 1);
-}
-
-#[test]
-fn handle_once_releases_a_failed_delivery_for_the_retry() {
-    let store = MemoryStore::new();
-    let options = DedupeOptions::default();
-    let failed: Handled<(), &str> = handle_once(&store, "k", options, || Err("boom"));
-    assert!(matches!(
-        failed,
-        Handled::Failed {
-            error: "boom",
-            store_error: None
-        }
-    ));
-    let retried: Handled<u8, ()> = handle_once(&store, "k", options, || Ok(7));
-    assert!(matches!(
-        retried,
-        Handled::Done {
-            value: 7,
-            store_error: None
-        }
-    ));
-}
-
-#[test]
-fn handle_once_answers_409_while_another_worker_holds_it() {
-    let store = MemoryStore::new();
-    let options = DedupeOptions::default().with_lease(Duration::from_secs(90));
-    let Claim::New { .. } = store.claim("k", Duration::from_millis(59_500)).unwrap() else {
-        panic!("new");
-    };
-    let mut called = false;
-    let busy: Handled<(), ()> = handle_once(&store, "k", options, || {
-        called = true;
-        Ok(())
-    });
-    assert!(!called);
-    assert_eq!(
-        busy.answer(),
-        Some(Answer {
-            status: 409,
-            body: r#"{"error":"delivery_in_flight"}"#,
-            retry_after_secs: Some(60),
-        })
-    );
-}
-
-#[test]
-fn handle_once_with_the_store_down() {
-    let mut called = false;
-    let refused: Handled<(), ()> = handle_once(&Down, "k", DedupeOptions::default(), || {
-        called = true;
-        Ok(())
-    });
-    assert!(!called, "refused: the sender retries later");
-    assert_eq!(
-        refused.answer(),
-        Some(Answer {
-            status: 503,
-            body: r#"{"error":"store_unavailable"}"#,
-            retry_after_secs: Some(30),
-        })
-    );
-
-    let open = DedupeOptions::default().with_on_store_error(OnStoreError::Process);
-    let processed: Handled<u8, ()> = handle_once(&Down, "k", open, || Ok(1));
-    match processed {
-        Handled::Done {
-            value: 1,
-            store_error: Some(error),
-        } => {
-            assert_eq!(error.to_string(), "store_unavailable: down");
-        }
-        other => panic!("expected Done with the store error, got {other:?}"),
-    }
-}
-
-#[test]
-fn handle_once_reports_a_failed_complete_but_still_succeeds() {
-    /// Claims work; marking done does not.
-    struct CompleteFails(MemoryStore);
-    impl DeliveryStore for CompleteFails {
-        fn claim(&self, key: &str, lease: Duration) -> Result<Claim, StoreError> {
-            self.0.claim(key, lease)
-        }
-        fn complete(&self, _: &str, _: &str, _: Duration) -> Result<Completion, StoreError> {
-            Err(StoreError::new("complete timed out"))
-        }
-        fn release(&self, key: &str, token: &str) -> Result<bool, StoreError> {
-            self.0.release(key, token)
-        }
-    }
-    let store = CompleteFails(MemoryStore::new());
-    let done: Handled<&str, ()> = handle_once(&store, "k", DedupeOptions::default(), || Ok("ok"));
-    match done {
-        Handled::Done {
-            value: "ok",
-            store_error: Some(error),
-        } => {
-            assert_eq!(error.message(), "complete timed out");
-        }
-        other => panic!("expected Done with the store error, got {other:?}"),
-    }
 }

@@ -3,6 +3,9 @@
 //! (a new delivery: the common case), on the memory store and on a real
 //! loopback `redis-server` started here. `scripts/bench-rust.sh` turns the
 //! medians into the added µs and a ratio to `construct_event` alone.
+//! A second group prices a duplicate (a claim of a key already done),
+//! answered by Redis or by a `CachedStore`'s in-process cache in front of
+//! it: the claim alone, next to `construct_event` for scale.
 
 #![allow(
     clippy::unwrap_used,
@@ -18,7 +21,7 @@ mod common;
 use std::hint::black_box;
 use std::time::Duration;
 
-use bullseye_webhooks::delivery::{Claim, DeliveryStore, MemoryStore};
+use bullseye_webhooks::delivery::{CachedStore, Claim, DeliveryStore, MemoryStore};
 use bullseye_webhooks::{Webhook, sign};
 use bullseye_webhooks_redis::RedisStore;
 use criterion::{Criterion, criterion_group, criterion_main};
@@ -34,11 +37,12 @@ fn once(webhook: &Webhook, signature: &str, store: &dyn DeliveryStore, n: &mut u
     let event = webhook.construct_event(BODY, signature).unwrap();
     *n += 1;
     let key = format!("{}#{n}", event.delivery_key());
-    match store.claim(&key, Duration::from_secs(60)).unwrap() {
+    let hash = event.body_hash();
+    match store.claim(&key, &hash, Duration::from_secs(60)).unwrap() {
         Claim::New { token } => {
             black_box(&event);
             store
-                .complete(&key, &token, Duration::from_secs(600))
+                .complete(&key, &token, &hash, Duration::from_secs(600))
                 .unwrap();
         }
         other => panic!("a new key was not new: {other:?}"),
@@ -78,5 +82,70 @@ fn bench(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, bench);
+/// One duplicate: a claim of `key`, which `store` holds done.
+fn duplicate(key: &str, hash: &str, store: &dyn DeliveryStore) {
+    match store.claim(key, hash, Duration::from_secs(60)).unwrap() {
+        Claim::Duplicate => {}
+        other => panic!("a done key was not a duplicate: {other:?}"),
+    }
+}
+
+/// `store` holding the documented example's key done, completed through it
+/// (so a `CachedStore` remembers it).
+fn done(webhook: &Webhook, signature: &str, store: &dyn DeliveryStore) {
+    let event = webhook.construct_event(BODY, signature).unwrap();
+    let hash = event.body_hash();
+    let Claim::New { token } = store
+        .claim(&event.delivery_key(), &hash, Duration::from_secs(60))
+        .unwrap()
+    else {
+        panic!("the first claim was not new");
+    };
+    store
+        .complete(
+            &event.delivery_key(),
+            &token,
+            &hash,
+            Duration::from_secs(3600),
+        )
+        .unwrap();
+}
+
+fn bench_duplicate(c: &mut Criterion) {
+    let webhook = Webhook::new(SECRET).unwrap();
+    let signature = sign(SECRET, BODY);
+    let server = common::RedisServer::start();
+    // Two prefixes on one server: each store completes the key itself.
+    let redis = RedisStore::open(&server.url())
+        .unwrap()
+        .with_prefix("bench-redis:");
+    let cached = CachedStore::new(
+        RedisStore::open(&server.url())
+            .unwrap()
+            .with_prefix("bench-cached:"),
+    );
+    done(&webhook, &signature, &redis);
+    done(&webhook, &signature, &cached);
+    let event = webhook.construct_event(BODY, &signature).unwrap();
+    let (key, hash) = (event.delivery_key(), event.body_hash());
+    let mut group = c.benchmark_group("dedupe_duplicate");
+    group.bench_function("construct_event", |b| {
+        b.iter(|| {
+            black_box(
+                webhook
+                    .construct_event(black_box(BODY), &signature)
+                    .unwrap(),
+            )
+        })
+    });
+    group.bench_function("redis", |b| {
+        b.iter(|| duplicate(black_box(&key), &hash, &redis))
+    });
+    group.bench_function("cached_redis", |b| {
+        b.iter(|| duplicate(black_box(&key), &hash, &cached))
+    });
+    group.finish();
+}
+
+criterion_group!(benches, bench, bench_duplicate);
 criterion_main!(benches);

@@ -8,8 +8,25 @@ use bullseye_webhooks::delivery::{
     Claim, Completion, REDIS_KEY_PREFIX, StoreError, millis, new_claim_token,
 };
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
+use std::sync::atomic::{AtomicUsize, Ordering};
 
-use crate::{DEFAULT_CONNECT_TIMEOUT, DEFAULT_RESPONSE_TIMEOUT, Scripts, redis_key, unavailable};
+/// Late releases pending in this process's tasks, and their bound.
+static LATE_PENDING: AtomicUsize = AtomicUsize::new(0);
+const MAX_LATE_RELEASES: usize = 10_000;
+
+/// One pending late release, counted until its task ends.
+struct Pending;
+
+impl Drop for Pending {
+    fn drop(&mut self) {
+        LATE_PENDING.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+use crate::{
+    DEFAULT_CONNECT_TIMEOUT, DEFAULT_RESPONSE_TIMEOUT, LATE_FIRST_DELAY, LATE_GRACE,
+    LATE_MAX_DELAY, Scripts, late_release_done, redis_key, unavailable,
+};
 
 /// The claim protocol on Redis for async receivers (tokio), over redis'
 /// [`ConnectionManager`] (one multiplexed connection, re-established in the
@@ -92,16 +109,62 @@ impl AsyncRedisStore {
     }
 
     /// See [`bullseye_webhooks::delivery::DeliveryStore::claim`].
-    pub async fn claim(&self, key: &str, lease: Duration) -> Result<Claim, StoreError> {
+    ///
+    /// A claim whose answer did not come in time may still land: it is
+    /// released by its token in a background task (see the blocking
+    /// store's late release).
+    pub async fn claim(
+        &self,
+        key: &str,
+        body_hash: &str,
+        lease: Duration,
+    ) -> Result<Claim, StoreError> {
         let token = new_claim_token()?;
         let full = redis_key(&self.prefix, key);
         let mut connection = self.manager.clone();
         let mut invocation = self.scripts.claim.key(&full);
-        invocation.arg(&token).arg(millis(lease));
-        let reply: i64 = self
+        invocation.arg(&token).arg(millis(lease)).arg(body_hash);
+        let reply: Result<(i64, String), StoreError> = self
             .bounded("claim", invocation.invoke_async(&mut connection))
-            .await?;
-        Claim::from_redis_reply(reply, token)
+            .await;
+        match reply {
+            Ok((reply, stored)) => Claim::from_redis_reply(reply, &stored, token),
+            Err(error) => {
+                self.release_late(full, token, lease);
+                Err(error)
+            }
+        }
+    }
+
+    fn release_late(&self, full: String, token: String, lease: Duration) {
+        // Past MAX_LATE_RELEASES pending, a claim ends with its lease, as without one.
+        if LATE_PENDING.fetch_add(1, Ordering::SeqCst) >= MAX_LATE_RELEASES {
+            LATE_PENDING.fetch_sub(1, Ordering::SeqCst);
+            return;
+        }
+        let pending = Pending;
+        let store = self.clone();
+        let deadline = tokio::time::Instant::now() + lease.saturating_add(LATE_GRACE);
+        tokio::spawn(async move {
+            // Counted until the task ends (or is dropped unpolled).
+            let _pending = pending;
+            let (mut delay, mut answered) = (LATE_FIRST_DELAY, 0);
+            while tokio::time::Instant::now() + delay <= deadline {
+                tokio::time::sleep(delay).await;
+                delay = delay.saturating_mul(2).min(LATE_MAX_DELAY);
+                let mut connection = store.manager.clone();
+                let mut invocation = store.scripts.release.key(&full);
+                invocation.arg(&token);
+                let reply: Result<i64, StoreError> = store
+                    .bounded("release", invocation.invoke_async(&mut connection))
+                    .await;
+                if let Ok(reply) = reply
+                    && late_release_done(reply == 1, &mut answered)
+                {
+                    return;
+                }
+            }
+        });
     }
 
     /// See [`bullseye_webhooks::delivery::DeliveryStore::complete`].
@@ -109,12 +172,13 @@ impl AsyncRedisStore {
         &self,
         key: &str,
         token: &str,
+        body_hash: &str,
         retention: Duration,
     ) -> Result<Completion, StoreError> {
         let full = redis_key(&self.prefix, key);
         let mut connection = self.manager.clone();
         let mut invocation = self.scripts.complete.key(&full);
-        invocation.arg(token).arg(millis(retention));
+        invocation.arg(token).arg(millis(retention)).arg(body_hash);
         let reply: i64 = self
             .bounded("complete", invocation.invoke_async(&mut connection))
             .await?;

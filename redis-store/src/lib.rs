@@ -23,6 +23,7 @@ pub const DEFAULT_MAX_IDLE_CONNECTIONS: usize = 16;
 
 /// The three scripts, loaded once per server (`EVALSHA`, then `SCRIPT
 /// LOAD` when the server does not know them, after a restart for example).
+#[derive(Clone)]
 struct Scripts {
     claim: redis::Script,
     complete: redis::Script,
@@ -45,6 +46,29 @@ fn redis_key(prefix: &str, key: &str) -> String {
     full.push_str(prefix);
     full.push_str(key);
     full
+}
+
+/// Whether a failed call may still have reached the server (and so a claim
+/// may still land): anything but a refused connection.
+fn may_have_landed(error: &redis::RedisError) -> bool {
+    !error.is_connection_refusal()
+}
+
+/// A claim whose answer did not come back may land later (Redis paused,
+/// then resumed): it would hold the key for a whole lease with nobody to
+/// complete it. It is released by its token (made here, so no other
+/// worker's claim is touched), retried 50 ms, doubling to 1 s, until Redis
+/// answers; an answer of "not held" is confirmed once more (the late claim
+/// may come in just after), then the retries stop. They stop anyway after
+/// the lease plus 30 s, when the claim would have ended on its own.
+const LATE_FIRST_DELAY: Duration = Duration::from_millis(50);
+const LATE_MAX_DELAY: Duration = Duration::from_secs(1);
+const LATE_GRACE: Duration = Duration::from_secs(30);
+
+/// What the late release does after Redis answered it: `true` to stop.
+fn late_release_done(released: bool, answered: &mut u32) -> bool {
+    *answered += 1;
+    released || *answered >= 2
 }
 
 fn unavailable(action: &str, error: &redis::RedisError) -> StoreError {
@@ -74,6 +98,7 @@ pub struct RedisStore {
     max_idle: usize,
     idle: Mutex<Vec<redis::Connection>>,
     scripts: Scripts,
+    late: std::sync::OnceLock<late::LateReleases>,
 }
 
 impl fmt::Debug for RedisStore {
@@ -100,6 +125,7 @@ impl RedisStore {
             max_idle: DEFAULT_MAX_IDLE_CONNECTIONS,
             idle: Mutex::new(Vec::new()),
             scripts: Scripts::new(),
+            late: std::sync::OnceLock::new(),
         }
     }
 
@@ -158,13 +184,28 @@ impl RedisStore {
         Ok(connection)
     }
 
+    /// Release `token`'s claim of `full` in the background, once Redis
+    /// answers (see [`late_release_done`]).
+    fn release_late(&self, full: String, token: String, lease: Duration) {
+        self.late
+            .get_or_init(|| {
+                late::LateReleases::new(
+                    self.client.clone(),
+                    self.scripts.release.clone(),
+                    self.connect_timeout,
+                    self.response_timeout,
+                )
+            })
+            .add(full, token, lease);
+    }
+
     /// Run `call` on a pooled or new connection. A reused connection that
     /// turns out closed (not slow) is replaced by a new one, once: every
     /// script is safe to run again with the same arguments.
     fn run<T>(
         &self,
         action: &str,
-        call: impl Fn(&mut redis::Connection) -> redis::RedisResult<T>,
+        mut call: impl FnMut(&mut redis::Connection) -> redis::RedisResult<T>,
     ) -> Result<T, StoreError> {
         let pooled = self.idle().pop();
         let reused = pooled.is_some();
@@ -196,25 +237,41 @@ impl RedisStore {
 }
 
 impl DeliveryStore for RedisStore {
-    fn claim(&self, key: &str, lease: Duration) -> Result<Claim, StoreError> {
+    fn claim(&self, key: &str, body_hash: &str, lease: Duration) -> Result<Claim, StoreError> {
         let token = new_claim_token()?;
         let full = redis_key(&self.prefix, key);
-        let lease = millis(lease);
-        let reply: i64 = self.run("claim", |c| {
-            self.scripts
+        let lease_ms = millis(lease);
+        let mut landed = false;
+        let reply: Result<(i64, String), StoreError> = self.run("claim", |c| {
+            let reply = self
+                .scripts
                 .claim
                 .key(&full)
                 .arg(&token)
-                .arg(lease)
-                .invoke(c)
-        })?;
-        Claim::from_redis_reply(reply, token)
+                .arg(lease_ms)
+                .arg(body_hash)
+                .invoke(c);
+            if let Err(e) = &reply {
+                landed |= may_have_landed(e);
+            }
+            reply
+        });
+        match reply {
+            Ok((reply, stored)) => Claim::from_redis_reply(reply, &stored, token),
+            Err(error) => {
+                if landed {
+                    self.release_late(full, token, lease);
+                }
+                Err(error)
+            }
+        }
     }
 
     fn complete(
         &self,
         key: &str,
         token: &str,
+        body_hash: &str,
         retention: Duration,
     ) -> Result<Completion, StoreError> {
         let full = redis_key(&self.prefix, key);
@@ -225,6 +282,7 @@ impl DeliveryStore for RedisStore {
                 .key(&full)
                 .arg(token)
                 .arg(retention)
+                .arg(body_hash)
                 .invoke(c)
         })?;
         Completion::from_redis_reply(reply)
@@ -238,6 +296,8 @@ impl DeliveryStore for RedisStore {
         Ok(reply == 1)
     }
 }
+
+mod late;
 
 #[cfg(feature = "tokio")]
 mod asynchronous;

@@ -16,7 +16,7 @@ use std::fmt;
 use std::sync::{Mutex, PoisonError};
 use std::time::{Duration, SystemTime};
 
-use bullseye_webhooks::delivery::{Claim, DeliveryStore, millis};
+use bullseye_webhooks::delivery::{Claim, DeliveryStore, body_hash, millis};
 use bullseye_webhooks::queue::{
     DEAD_LETTER_SUFFIX, DEFAULT_CLAIM_IDLE_MS, DEFAULT_MAX_ATTEMPTS, DEFAULT_MAX_RETRY_DELAY_MS,
     DEFAULT_QUEUE_GROUP, DEFAULT_QUEUE_LEASE_MS, DEFAULT_QUEUE_STREAM, DEFAULT_RETRY_DELAY_MS,
@@ -498,9 +498,13 @@ pub fn receive<V: EnvelopeVerifier + ?Sized, S: DeliveryStore + ?Sized>(
         }
     };
     let lease = lease.unwrap_or(Duration::from_millis(DEFAULT_QUEUE_LEASE_MS));
-    let token = match store.claim(envelope.key(), lease) {
+    let hash = body_hash(envelope.body().as_bytes());
+    let token = match store.claim(envelope.key(), &hash, lease) {
         Ok(Claim::New { token }) => token,
         Ok(Claim::Duplicate) => return answer(200, r#"{"duplicate":true}"#, None),
+        // The key was seen with another body (the hashes are the caller's
+        // to log: never the body).
+        Ok(Claim::Conflict { .. }) => return answer(409, r#"{"error":"delivery_conflict"}"#, None),
         Ok(claim) => {
             let after = claim.retry_after_secs().unwrap_or(1);
             return answer(409, r#"{"error":"delivery_in_flight"}"#, Some(after));
@@ -609,7 +613,15 @@ impl<'a, V: EnvelopeVerifier + ?Sized, S: DeliveryStore + ?Sized> QueueWorker<'a
                 return self.dead(message, &error.to_string(), Some(key), Some(&message.token));
             }
         };
-        let token = match self.store.claim(key, self.lease) {
+        let hash = body_hash(envelope.body().as_bytes());
+        let token = match self.store.claim(key, &hash, self.lease) {
+            Ok(Claim::Conflict { stored_hash, .. }) => {
+                // Another body holds the key: kept in the dead letters with
+                // both hashes, never run and never dropped.
+                let reason =
+                    format!("delivery_conflict: body {hash}, the store holds {stored_hash}");
+                return self.dead(message, &reason, Some(key), None);
+            }
             Ok(Claim::Duplicate) => {
                 // Done before (a worker died between its done mark and its ack).
                 self.queue.ack(message)?;
@@ -622,7 +634,7 @@ impl<'a, V: EnvelopeVerifier + ?Sized, S: DeliveryStore + ?Sized> QueueWorker<'a
         // One worker at a time per delivery (a message queued twice, or
         // taken over from a worker still running), as in Python and Node.
         let run_key = format!("{QUEUE_RUN_KEY_PREFIX}{key}");
-        let run_token = match self.store.claim(&run_key, self.claim_idle) {
+        let run_token = match self.store.claim(&run_key, &hash, self.claim_idle) {
             Ok(Claim::New { token }) => token,
             Ok(_) => {
                 let reason = "another worker is handling this delivery now";
@@ -634,7 +646,7 @@ impl<'a, V: EnvelopeVerifier + ?Sized, S: DeliveryStore + ?Sized> QueueWorker<'a
         if handled.is_ok() {
             // The handler ran: acknowledged even if the done mark fails
             // (then a copy arriving after the lease may run again).
-            let _ = self.store.complete(key, &token, self.retention);
+            let _ = self.store.complete(key, &token, &hash, self.retention);
         }
         let _ = self.store.release(&run_key, &run_token);
         if let Err(error) = handled {

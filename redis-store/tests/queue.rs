@@ -132,7 +132,9 @@ fn failures_are_retried_then_dead_lettered_with_the_reason_and_the_claim_release
     assert_eq!(field("reason"), "the CRM said no");
     assert!(field("envelope").contains(&key_of("s2")));
     assert!(matches!(
-        store.claim(&key_of("s2"), Duration::from_secs(60)).unwrap(),
+        store
+            .claim(&key_of("s2"), "", Duration::from_secs(60))
+            .unwrap(),
         Claim::New { .. }
     ));
 }

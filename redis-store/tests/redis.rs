@@ -16,6 +16,9 @@ use common::RedisServer;
 use redis::Commands;
 
 const PREFIX: &str = "bullseye-webhooks:delivery:";
+/// A body hash (the hex SHA-256 of `{}`), and the done mark that keeps it.
+const H: &str = "44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a";
+const DONE: &str = "done:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a";
 
 fn new_token(claim: Claim) -> String {
     match claim {
@@ -37,14 +40,14 @@ fn new_in_flight_done_duplicate() {
     let server = RedisServer::start();
     let store = RedisStore::open(&server.url()).unwrap();
 
-    let token = new_token(store.claim("k", DEFAULT_LEASE).unwrap());
+    let token = new_token(store.claim("k", H, DEFAULT_LEASE).unwrap());
     assert_eq!(token.len(), 32);
-    assert_eq!(value(&server, "k"), Some(format!("w:{token}")));
+    assert_eq!(value(&server, "k"), Some(format!("w:{token}:{H}")));
     let ttl = pttl(&server, "k");
     assert!((59_000..=60_000).contains(&ttl), "lease PTTL {ttl}");
 
     // Another worker: in flight, with what remains of the lease.
-    let again = store.claim("k", DEFAULT_LEASE).unwrap();
+    let again = store.claim("k", H, DEFAULT_LEASE).unwrap();
     let Claim::InFlight { retry_after } = again else {
         panic!("expected in flight, got {again:?}");
     };
@@ -52,43 +55,46 @@ fn new_in_flight_done_duplicate() {
     assert_eq!(again.retry_after_secs(), Some(60));
 
     assert_eq!(
-        store.complete("k", &token, DEFAULT_RETENTION).unwrap(),
+        store.complete("k", &token, H, DEFAULT_RETENTION).unwrap(),
         Completion::Done
     );
-    assert_eq!(value(&server, "k").as_deref(), Some("done"));
+    assert_eq!(value(&server, "k").as_deref(), Some(DONE));
     let ttl = pttl(&server, "k");
     assert!(
         (86_399_000..=86_400_000).contains(&ttl),
         "retention PTTL {ttl}"
     );
-    assert_eq!(store.claim("k", DEFAULT_LEASE).unwrap(), Claim::Duplicate);
+    assert_eq!(
+        store.claim("k", H, DEFAULT_LEASE).unwrap(),
+        Claim::Duplicate
+    );
     // Done is final: neither release nor complete changes it.
     assert!(!store.release("k", &token).unwrap());
     assert_eq!(
-        store.complete("k", &token, DEFAULT_RETENTION).unwrap(),
+        store.complete("k", &token, H, DEFAULT_RETENTION).unwrap(),
         Completion::NotHeld
     );
-    assert_eq!(value(&server, "k").as_deref(), Some("done"));
+    assert_eq!(value(&server, "k").as_deref(), Some(DONE));
 }
 
 #[test]
 fn release_by_another_token_does_nothing() {
     let server = RedisServer::start();
     let store = RedisStore::open(&server.url()).unwrap();
-    let token = new_token(store.claim("k", DEFAULT_LEASE).unwrap());
+    let token = new_token(store.claim("k", H, DEFAULT_LEASE).unwrap());
     let wrong = "0".repeat(32);
     assert!(!store.release("k", &wrong).unwrap());
-    assert_eq!(value(&server, "k"), Some(format!("w:{token}")));
+    assert_eq!(value(&server, "k"), Some(format!("w:{token}:{H}")));
     assert_eq!(
-        store.complete("k", &wrong, DEFAULT_RETENTION).unwrap(),
+        store.complete("k", &wrong, H, DEFAULT_RETENTION).unwrap(),
         Completion::NotHeld
     );
-    assert_eq!(value(&server, "k"), Some(format!("w:{token}")));
+    assert_eq!(value(&server, "k"), Some(format!("w:{token}:{H}")));
 
     assert!(store.release("k", &token).unwrap());
     assert_eq!(value(&server, "k"), None);
     // Released: the sender's retry is handled.
-    new_token(store.claim("k", DEFAULT_LEASE).unwrap());
+    new_token(store.claim("k", H, DEFAULT_LEASE).unwrap());
 }
 
 #[test]
@@ -96,18 +102,18 @@ fn an_expired_lease_is_retaken_and_the_first_worker_cannot_touch_it() {
     let server = RedisServer::start();
     let store = RedisStore::open(&server.url()).unwrap();
     let lease = Duration::from_millis(200);
-    let crashed = new_token(store.claim("k", lease).unwrap());
+    let crashed = new_token(store.claim("k", H, lease).unwrap());
     thread::sleep(Duration::from_millis(300));
-    let retaken = new_token(store.claim("k", DEFAULT_LEASE).unwrap());
+    let retaken = new_token(store.claim("k", H, DEFAULT_LEASE).unwrap());
     assert_ne!(crashed, retaken);
     assert!(!store.release("k", &crashed).unwrap());
     assert_eq!(
-        store.complete("k", &crashed, DEFAULT_RETENTION).unwrap(),
+        store.complete("k", &crashed, H, DEFAULT_RETENTION).unwrap(),
         Completion::NotHeld
     );
-    assert_eq!(value(&server, "k"), Some(format!("w:{retaken}")));
+    assert_eq!(value(&server, "k"), Some(format!("w:{retaken}:{H}")));
     assert_eq!(
-        store.complete("k", &retaken, DEFAULT_RETENTION).unwrap(),
+        store.complete("k", &retaken, H, DEFAULT_RETENTION).unwrap(),
         Completion::Done
     );
 }
@@ -116,15 +122,18 @@ fn an_expired_lease_is_retaken_and_the_first_worker_cannot_touch_it() {
 fn complete_after_the_lease_expired_still_marks_it_done() {
     let server = RedisServer::start();
     let store = RedisStore::open(&server.url()).unwrap();
-    let slow = new_token(store.claim("k", Duration::from_millis(200)).unwrap());
+    let slow = new_token(store.claim("k", H, Duration::from_millis(200)).unwrap());
     thread::sleep(Duration::from_millis(300));
     assert_eq!(value(&server, "k"), None, "Redis expired the lease");
     assert_eq!(
-        store.complete("k", &slow, DEFAULT_RETENTION).unwrap(),
+        store.complete("k", &slow, H, DEFAULT_RETENTION).unwrap(),
         Completion::LeaseExpired
     );
-    assert_eq!(value(&server, "k").as_deref(), Some("done"));
-    assert_eq!(store.claim("k", DEFAULT_LEASE).unwrap(), Claim::Duplicate);
+    assert_eq!(value(&server, "k").as_deref(), Some(DONE));
+    assert_eq!(
+        store.claim("k", H, DEFAULT_LEASE).unwrap(),
+        Claim::Duplicate
+    );
 }
 
 #[test]
@@ -136,25 +145,28 @@ fn a_retried_claim_with_the_same_token_is_still_new() {
     let script = redis::Script::new(REDIS_CLAIM_SCRIPT);
     let key = format!("{PREFIX}k");
     let token = "ab".repeat(16);
-    let first: i64 = script
+    let first: (i64, String) = script
         .key(&key)
         .arg(&token)
         .arg(60_000)
+        .arg(H)
         .invoke(&mut connection)
         .unwrap();
-    let again: i64 = script
+    let (again, _): (i64, String) = script
         .key(&key)
         .arg(&token)
         .arg(90_000)
+        .arg(H)
         .invoke(&mut connection)
         .unwrap();
-    let other: i64 = script
+    let (other, _): (i64, String) = script
         .key(&key)
         .arg("cd".repeat(16))
         .arg(60_000)
+        .arg(H)
         .invoke(&mut connection)
         .unwrap();
-    assert_eq!((first, again), (0, 0));
+    assert_eq!((first, again), ((0, String::new()), 0));
     assert!(
         (59_000..=60_000).contains(&other),
         "in flight for {other} ms"
@@ -168,12 +180,12 @@ fn keys_carry_the_prefix() {
         .unwrap()
         .with_prefix("app1:");
     assert_eq!(store.prefix(), "app1:");
-    let token = new_token(store.claim("bullseye:o:t:s", DEFAULT_LEASE).unwrap());
+    let token = new_token(store.claim("bullseye:o:t:s", H, DEFAULT_LEASE).unwrap());
     let stored: Option<String> = server.connection().get("app1:bullseye:o:t:s").unwrap();
-    assert_eq!(stored, Some(format!("w:{token}")));
+    assert_eq!(stored, Some(format!("w:{token}:{H}")));
     // Another prefix is another namespace.
     let other = RedisStore::open(&server.url()).unwrap();
-    new_token(other.claim("bullseye:o:t:s", DEFAULT_LEASE).unwrap());
+    new_token(other.claim("bullseye:o:t:s", H, DEFAULT_LEASE).unwrap());
 }
 
 #[test]
@@ -193,7 +205,7 @@ fn one_claim_wins_among_threads() {
                 (0..200)
                     .filter(|i| {
                         matches!(
-                            store.claim(&format!("key-{i}"), DEFAULT_LEASE).unwrap(),
+                            store.claim(&format!("key-{i}"), H, DEFAULT_LEASE).unwrap(),
                             Claim::New { .. }
                         )
                     })
@@ -212,11 +224,11 @@ fn a_killed_server_is_unavailable_within_the_timeout_then_recovers() {
         .unwrap()
         .with_connect_timeout(Duration::from_millis(500))
         .with_response_timeout(Duration::from_millis(500));
-    let token = new_token(store.claim("before", DEFAULT_LEASE).unwrap());
+    let token = new_token(store.claim("before", H, DEFAULT_LEASE).unwrap());
 
     server.kill();
     let started = Instant::now();
-    let error = store.claim("during", DEFAULT_LEASE).unwrap_err();
+    let error = store.claim("during", H, DEFAULT_LEASE).unwrap_err();
     let took = started.elapsed();
     assert_eq!(error.code(), "store_unavailable");
     assert!(
@@ -227,7 +239,7 @@ fn a_killed_server_is_unavailable_within_the_timeout_then_recovers() {
     );
     assert!(took < Duration::from_millis(1500), "took {took:?}");
     let error = store
-        .complete("before", &token, DEFAULT_RETENTION)
+        .complete("before", &token, H, DEFAULT_RETENTION)
         .unwrap_err();
     assert_eq!(error.code(), "store_unavailable");
     assert_eq!(
@@ -238,8 +250,8 @@ fn a_killed_server_is_unavailable_within_the_timeout_then_recovers() {
     // Back (empty, no persistence): the store reconnects and loads its
     // scripts again.
     server.restart();
-    new_token(store.claim("during", DEFAULT_LEASE).unwrap());
-    new_token(store.claim("before", DEFAULT_LEASE).unwrap());
+    new_token(store.claim("during", H, DEFAULT_LEASE).unwrap());
+    new_token(store.claim("before", H, DEFAULT_LEASE).unwrap());
 }
 
 #[test]
@@ -249,13 +261,13 @@ fn a_server_that_stops_answering_times_out() {
         .unwrap()
         .with_connect_timeout(Duration::from_millis(300))
         .with_response_timeout(Duration::from_millis(300));
-    new_token(store.claim("a", DEFAULT_LEASE).unwrap());
+    new_token(store.claim("a", H, DEFAULT_LEASE).unwrap());
 
     server.signal("STOP");
     // A pooled connection, then a new one (the kernel still accepts it).
     for key in ["b", "c"] {
         let started = Instant::now();
-        let error = store.claim(key, DEFAULT_LEASE).unwrap_err();
+        let error = store.claim(key, H, DEFAULT_LEASE).unwrap_err();
         let took = started.elapsed();
         assert_eq!(error.code(), "store_unavailable");
         assert!(error.to_string().contains("timed out"), "{error}");
@@ -265,7 +277,7 @@ fn a_server_that_stops_answering_times_out() {
         );
     }
     server.signal("CONT");
-    new_token(store.claim("d", DEFAULT_LEASE).unwrap());
+    new_token(store.claim("d", H, DEFAULT_LEASE).unwrap());
 }
 
 #[test]
@@ -281,6 +293,6 @@ fn urls_and_passwords_stay_out_of_errors_and_debug() {
         "{debug}"
     );
     // Nothing listens on port 1: refused, quickly.
-    let error = store.claim("k", DEFAULT_LEASE).unwrap_err();
+    let error = store.claim("k", H, DEFAULT_LEASE).unwrap_err();
     assert!(!error.to_string().contains("s3cret"), "{error}");
 }

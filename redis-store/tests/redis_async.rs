@@ -11,6 +11,9 @@ use bullseye_webhooks_redis::AsyncRedisStore;
 use common::RedisServer;
 use redis::Commands;
 
+/// A body hash (the hex SHA-256 of `{}`).
+const H: &str = "44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a";
+
 fn new_token(claim: Claim) -> String {
     match claim {
         Claim::New { token } => token,
@@ -29,24 +32,24 @@ async fn the_protocol_on_tokio() {
     let store = store(&server, Duration::from_secs(1)).with_prefix("t:");
     assert_eq!(store.prefix(), "t:");
 
-    let token = new_token(store.claim("k", DEFAULT_LEASE).await.unwrap());
+    let token = new_token(store.claim("k", H, DEFAULT_LEASE).await.unwrap());
     let stored: Option<String> = server.connection().get("t:k").unwrap();
-    assert_eq!(stored, Some(format!("w:{token}")));
-    let in_flight = store.claim("k", DEFAULT_LEASE).await.unwrap();
+    assert_eq!(stored, Some(format!("w:{token}:{H}")));
+    let in_flight = store.claim("k", H, DEFAULT_LEASE).await.unwrap();
     assert_eq!(in_flight.retry_after_secs(), Some(60));
     assert!(!store.release("k", &"0".repeat(32)).await.unwrap());
     assert!(store.release("k", &token).await.unwrap());
 
-    let token = new_token(store.claim("k", DEFAULT_LEASE).await.unwrap());
+    let token = new_token(store.claim("k", H, DEFAULT_LEASE).await.unwrap());
     assert_eq!(
         store
-            .complete("k", &token, DEFAULT_RETENTION)
+            .complete("k", &token, H, DEFAULT_RETENTION)
             .await
             .unwrap(),
         Completion::Done
     );
     assert_eq!(
-        store.claim("k", DEFAULT_LEASE).await.unwrap(),
+        store.claim("k", H, DEFAULT_LEASE).await.unwrap(),
         Claim::Duplicate
     );
 
@@ -57,8 +60,10 @@ async fn the_protocol_on_tokio() {
         tasks.push(tokio::spawn(async move {
             let mut won = 0;
             for i in 0..100 {
-                if let Claim::New { .. } =
-                    store.claim(&format!("c{i}"), DEFAULT_LEASE).await.unwrap()
+                if let Claim::New { .. } = store
+                    .claim(&format!("c{i}"), H, DEFAULT_LEASE)
+                    .await
+                    .unwrap()
                 {
                     won += 1;
                 }
@@ -78,12 +83,12 @@ async fn killed_then_restarted() {
     let mut server = RedisServer::start();
     let timeout = Duration::from_millis(300);
     let store = store(&server, timeout);
-    new_token(store.claim("a", DEFAULT_LEASE).await.unwrap());
+    new_token(store.claim("a", H, DEFAULT_LEASE).await.unwrap());
 
     server.kill();
     for key in ["b", "c"] {
         let started = Instant::now();
-        let error = store.claim(key, DEFAULT_LEASE).await.unwrap_err();
+        let error = store.claim(key, H, DEFAULT_LEASE).await.unwrap_err();
         assert_eq!(error.code(), "store_unavailable");
         let took = started.elapsed();
         assert!(took < Duration::from_millis(1000), "took {took:?}");
@@ -93,7 +98,7 @@ async fn killed_then_restarted() {
     // The manager reconnects in the background: within a few calls.
     let deadline = Instant::now() + Duration::from_secs(5);
     loop {
-        match store.claim("b", DEFAULT_LEASE).await {
+        match store.claim("b", H, DEFAULT_LEASE).await {
             Ok(claim) => {
                 new_token(claim);
                 break;
@@ -110,10 +115,10 @@ async fn killed_then_restarted() {
 async fn a_stopped_server_times_out() {
     let server = RedisServer::start();
     let store = store(&server, Duration::from_millis(300));
-    new_token(store.claim("a", DEFAULT_LEASE).await.unwrap());
+    new_token(store.claim("a", H, DEFAULT_LEASE).await.unwrap());
     server.signal("STOP");
     let started = Instant::now();
-    let error = store.claim("b", DEFAULT_LEASE).await.unwrap_err();
+    let error = store.claim("b", H, DEFAULT_LEASE).await.unwrap_err();
     let took = started.elapsed();
     server.signal("CONT");
     assert_eq!(error.code(), "store_unavailable");

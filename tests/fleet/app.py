@@ -21,7 +21,8 @@ def store():
 
         from bullseye_webhooks import RedisStore
 
-        return RedisStore(redis.Redis.from_url(os.environ["REDIS_URL"], socket_timeout=2, socket_connect_timeout=2))
+        timeout = float(os.environ.get("STORE_TIMEOUT", "2"))  # every call bounded (the fleet's paused run)
+        return RedisStore(redis.Redis.from_url(os.environ["REDIS_URL"], socket_timeout=timeout, socket_connect_timeout=timeout))
     if kind == "sqlite":
         return SQLiteStore(os.environ["SQLITE_PATH"])
     if kind == "memory":

@@ -17,6 +17,15 @@ With --kill-redis-at F, redis-server is killed (SIGKILL) once a fraction F of
 the copies has been answered, and restarted on the same port and data
 directory (append-only file, fsync always) --redis-down seconds later.
 
+With --pause-redis-at F, redis-server is paused instead (SIGSTOP) for
+--redis-pause seconds while claims are in flight, then resumed (SIGCONT).
+Claims that time out in a receiver (after --store-timeout seconds, the
+receivers' call timeout) still land when Redis resumes; the stores release
+them by token in the background. The run checks that no delivery with a copy
+in flight during the pause answers 409 later than the pause plus the store
+timeout after the resume (a claim nobody releases answers 409 for its whole
+lease: give a --lease well above that bound).
+
 Signatures are computed here with the standard library's hmac: nothing of
 the code under test decides what is sent or what is expected.
 
@@ -84,6 +93,7 @@ class Redis:
         self.dir.mkdir()
         self.process: subprocess.Popen | None = None
         self.kills = 0
+        self.pauses = 0
 
     @property
     def url(self) -> str:
@@ -106,8 +116,18 @@ class Redis:
         self.process.wait()
         self.kills += 1
 
+    def pause(self) -> None:
+        assert self.process is not None
+        self.process.send_signal(signal.SIGSTOP)
+        self.pauses += 1
+
+    def resume(self) -> None:
+        assert self.process is not None
+        self.process.send_signal(signal.SIGCONT)
+
     def stop(self) -> None:
         if self.process is not None and self.process.poll() is None:
+            self.process.send_signal(signal.SIGCONT)  # a stopped process does not act on SIGTERM
             self.process.terminate()
             self.process.wait(timeout=10)
 
@@ -165,6 +185,9 @@ class Sender:
         self.statuses: Counter[str] = Counter()
         self.answered = 0
         self.local = threading.local()
+        # (signature, started, ended, label) of every attempt, monotonic
+        # seconds: the signature names the delivery (one per body).
+        self.attempts: list[tuple[str, float, float, str]] = []
 
     def _post(self, host: str, port: int, body: bytes, signature: str) -> tuple[int, dict[str, str], bytes]:
         connection = http.client.HTTPConnection(host, port, timeout=30)
@@ -184,11 +207,13 @@ class Sender:
         rng = random.Random()
         for _ in range(self.max_attempts):
             host, port = rng.choice(self.receivers)
+            started = time.monotonic()
             try:
                 status, headers, answer = self._post(host, port, body, signature)
             except OSError:
                 with self.lock:
                     self.statuses["connection_error"] += 1
+                    self.attempts.append((signature, started, time.monotonic(), "connection_error"))
                 time.sleep(0.2)
                 continue
             label = str(status)
@@ -196,6 +221,7 @@ class Sender:
                 label = "200 duplicate"
             with self.lock:
                 self.statuses[label] += 1
+                self.attempts.append((signature, started, time.monotonic(), label))
             if 200 <= status < 300:
                 with self.lock:
                     self.answered += 1
@@ -207,6 +233,26 @@ class Sender:
                 raise SystemExit(f"fleet: a {status} without a valid Retry-After ({retry_after!r})")
             time.sleep(int(retry_after) * self.retry_scale)
         raise SystemExit(f"fleet: a copy got no 2xx in {self.max_attempts} attempts")
+
+
+def after_pause(attempts: list[tuple[str, float, float, str]], stopped: float, resumed: float) -> dict:
+    """Of the deliveries with a copy in flight while Redis was paused (the
+    only ones a claim landing late can hold): how many, their 409s answered
+    after the resume, and the latest such 409, in seconds after the resume."""
+    in_flight = {signature for signature, started, ended, _ in attempts if started < resumed and ended > stopped}
+    last: dict[str, float] = {}
+    answers = 0
+    for signature, _, ended, label in attempts:
+        if label == "409" and signature in in_flight and ended > resumed:
+            answers += 1
+            last[signature] = max(last.get(signature, ended), ended)
+    worst = max(last, key=last.get, default=None)
+    return {
+        "deliveries": len(in_flight),
+        "answers": answers,
+        "max": round(last[worst] - resumed, 3) if worst else 0.0,
+        "worst": worst,
+    }
 
 
 def main() -> int:
@@ -223,6 +269,9 @@ def main() -> int:
     parser.add_argument("--concurrency", type=int, default=32)
     parser.add_argument("--kill-redis-at", type=float, default=None, help="fraction of answered copies")
     parser.add_argument("--redis-down", type=float, default=1.0, help="seconds redis stays down")
+    parser.add_argument("--pause-redis-at", type=float, default=None, help="fraction of answered copies")
+    parser.add_argument("--redis-pause", type=float, default=2.0, help="seconds redis stays paused (SIGSTOP)")
+    parser.add_argument("--store-timeout", type=float, default=2.0, help="the receivers' store call timeout, seconds")
     parser.add_argument("--lease", type=float, default=5.0, help="the receivers' claim lease, seconds")
     parser.add_argument("--retry-scale", type=float, default=0.05, help="seconds slept per Retry-After second")
     parser.add_argument("--max-attempts", type=int, default=400)
@@ -230,8 +279,12 @@ def main() -> int:
     args = parser.parse_args()
     if args.control != (args.store == "none"):
         parser.error("--store none is the negative control: give it with --control, and only then")
-    if args.store != "redis" and (args.node_receivers or args.kill_redis_at is not None):
-        parser.error("the Node receiver and --kill-redis-at need --store redis")
+    if args.store != "redis" and (
+        args.node_receivers or args.kill_redis_at is not None or args.pause_redis_at is not None
+    ):
+        parser.error("the Node receiver, --kill-redis-at and --pause-redis-at need --store redis")
+    if args.kill_redis_at is not None and args.pause_redis_at is not None:
+        parser.error("give --kill-redis-at or --pause-redis-at, not both")
 
     ok = False
     workdir = Path(tempfile.mkdtemp(prefix="bullseye-fleet-"))
@@ -244,6 +297,7 @@ def main() -> int:
         "DEDUPE_STORE": args.store,
         "SIDE_EFFECTS_FILE": str(side_effects),
         "LEASE_SECONDS": str(args.lease),
+        "STORE_TIMEOUT": str(args.store_timeout),
         "SQLITE_PATH": str(workdir / "dedupe.sqlite3"),
     }
     try:
@@ -277,9 +331,23 @@ def main() -> int:
             redis.start()
             restarted.set()
 
+        paused_at: list[float] = []  # monotonic times of SIGSTOP and SIGCONT
+
+        def pause() -> None:
+            assert redis is not None and args.pause_redis_at is not None
+            threshold = int(len(copies) * args.pause_redis_at)
+            while sender.answered < threshold:
+                time.sleep(0.01)
+            redis.pause()
+            paused_at.append(time.monotonic())
+            time.sleep(args.redis_pause)
+            redis.resume()
+            paused_at.append(time.monotonic())
+            restarted.set()
+
         chaos_thread = None
-        if args.kill_redis_at is not None:
-            chaos_thread = threading.Thread(target=chaos, daemon=True)
+        if args.kill_redis_at is not None or args.pause_redis_at is not None:
+            chaos_thread = threading.Thread(target=chaos if args.pause_redis_at is None else pause, daemon=True)
             chaos_thread.start()
 
         started = time.monotonic()
@@ -290,7 +358,7 @@ def main() -> int:
         if chaos_thread is not None:
             chaos_thread.join(timeout=30)
             if not restarted.is_set():
-                raise SystemExit("fleet: redis was never killed and restarted")
+                raise SystemExit("fleet: redis was never killed and restarted (or paused and resumed)")
 
         lines = side_effects.read_text(encoding="utf-8").splitlines()
         keys = Counter(line.split("\t")[0] for line in lines)
@@ -319,6 +387,18 @@ def main() -> int:
             "redis_kills": redis.kills if redis else 0,
             "seconds": round(elapsed, 1),
         }
+        late_409 = None
+        if paused_at:
+            late_409 = after_pause(sender.attempts, *paused_at)
+            figures.update(
+                redis_pauses=redis.pauses if redis else 0,
+                pause_seconds=round(paused_at[1] - paused_at[0], 2),
+                store_timeout=args.store_timeout,
+                lease=args.lease,
+                deliveries_in_flight_in_pause=late_409["deliveries"],
+                answers_409_after_resume=late_409["answers"],
+                last_409_after_resume_max_s=late_409["max"],
+            )
         print(json.dumps(figures))
         if args.control:
             # Without a store the same run must show duplicates, or this
@@ -331,6 +411,19 @@ def main() -> int:
         if args.kill_redis_at is not None and sender.statuses["503"] == 0:
             print("fleet: redis was killed but no receiver answered 503", file=sys.stderr)
             ok = False
+        if late_409 is not None:
+            session_of = {signature: session for session, _, signature in events}
+            if sender.statuses["503"] == 0:
+                print("fleet: redis was paused but no claim timed out (no 503)", file=sys.stderr)
+                ok = False
+            bound = (paused_at[1] - paused_at[0]) + args.store_timeout
+            if late_409["max"] > bound:
+                print(
+                    f"fleet: a delivery answered 409 {late_409['max']} s after redis resumed, past the pause plus "
+                    f"the store timeout ({bound:.2f} s): session {session_of[late_409['worst']]}",
+                    file=sys.stderr,
+                )
+                ok = False
         if not ok:
             print(f"fleet: FAILED: twice={twice[:5]} never={never[:5]}; logs in {workdir}", file=sys.stderr)
             for log in receivers.logs:

@@ -106,6 +106,7 @@ fn python(records: &[&RecordTable]) -> String {
             out.push_str(
                 "    @property\n    def mismatches(self) -> tuple[Mismatch, ...]: ...\n\
                  \x20   @property\n    def delivery_key(self) -> str: ...\n\
+                 \x20   @property\n    def body_hash(self) -> str: ...\n\
                  \x20   def to_dict(self) -> dict[str, Any]: ...\n",
             );
         }

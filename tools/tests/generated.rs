@@ -27,15 +27,23 @@ fn committed_generated_files_are_what_the_table_gives() {
 }
 
 /// Files where a field's name is data or prose, not a definition: tests,
-/// fixtures and payloads, benches, docs.
+/// fixtures and payloads, benches, docs, the fuzzers' corpus.
 fn not_production(path: &str) -> bool {
     let lower = path.to_ascii_lowercase();
     lower.ends_with(".md")
         || lower.ends_with(".json")
         || lower.ends_with(".proptest-regressions")
-        || ["test", "fixtures/", "bench", "payloads/", "docs/", "demo/"]
-            .iter()
-            .any(|part| lower.contains(part))
+        || [
+            "test",
+            "fixtures/",
+            "bench",
+            "payloads/",
+            "docs/",
+            "demo/",
+            "fuzz/corpus/",
+        ]
+        .iter()
+        .any(|part| lower.contains(part))
 }
 
 #[test]

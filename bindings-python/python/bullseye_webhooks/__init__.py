@@ -64,19 +64,22 @@ if TYPE_CHECKING:
     Event = Union[VisitorIdentifiedEvent, GenericEvent]
 
     from .dedupe import (
+        AsyncCachedStore,
         AsyncRedisStore,
         AsyncStore,
+        CachedStore,
         Claim,
         MemoryStore,
         RedisStore,
         SQLiteStore,
         Store,
     )
+    from ._observe import DeliveryInfo
 
 # De-duplication pulls in asyncio, sqlite3 and threading: imported on first
 # use, so that verifying (a Lambda cold start, a CLI tool) does not pay for it.
 _DEDUPE_NAMES = frozenset(
-    {"AsyncRedisStore", "AsyncStore", "Claim", "MemoryStore", "RedisStore", "SQLiteStore", "Store"}
+    {"AsyncCachedStore", "AsyncRedisStore", "AsyncStore", "CachedStore", "Claim", "MemoryStore", "RedisStore", "SQLiteStore", "Store"}
 )
 
 
@@ -86,6 +89,11 @@ def __getattr__(name: str) -> object:
 
         globals()["Event"] = Union[VisitorIdentifiedEvent, GenericEvent]
         return globals()["Event"]
+    if name == "DeliveryInfo":  # what the integrations' hooks get; logging and dataclasses load with it
+        from ._observe import DeliveryInfo
+
+        globals()[name] = DeliveryInfo
+        return DeliveryInfo
     if name in _DEDUPE_NAMES:
         from . import dedupe
 
@@ -96,7 +104,7 @@ def __getattr__(name: str) -> object:
 
 
 def __dir__() -> list[str]:
-    return sorted(set(globals()) | _DEDUPE_NAMES | {"Event"})
+    return sorted(set(globals()) | _DEDUPE_NAMES | {"Event", "DeliveryInfo"})
 
 
 if tuple(_CORE_ERROR_CODES) != ERROR_CODES:  # pragma: no cover - a build mismatch
@@ -105,8 +113,10 @@ if tuple(_CORE_ERROR_CODES) != ERROR_CODES:  # pragma: no cover - a build mismat
     )
 
 __all__ = [
+    "AsyncCachedStore",
     "AsyncRedisStore",
     "AsyncStore",
+    "CachedStore",
     "BITNOB_EVENT_HEADER",
     "BITNOB_SIGNATURE_HEADER",
     "BITNOB_TIMESTAMP_HEADER",
@@ -114,6 +124,7 @@ __all__ = [
     "Claim",
     "DEFAULT_BITNOB_TOLERANCE",
     "DEFAULT_MAX_BODY_BYTES",
+    "DeliveryInfo",
     "ERROR_CODES",
     "MAX_JSON_DEPTH",
     "SIGNATURE_HEADER",

@@ -16,14 +16,16 @@ import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Any, Optional, Protocol, Union
+from typing import Any, Callable, Optional, Protocol, Union
 
 from . import _native
 from ._errors import StoreUnavailable, WebhookError, error_for
-from ._native import DEFAULT_MAX_BODY_BYTES, GenericEvent, VisitorIdentifiedEvent, Webhook
+from ._observe import Delivery, DeliveryInfo, check_hook, signature_sent
+from ._observe import refusal as refusal  # where the integrations import it from
+from ._native import DEFAULT_MAX_BODY_BYTES, GenericEvent, Visit, VisitorIdentifiedEvent, Webhook
 
 Secret = Union[str, bytes]
-Event = Union[VisitorIdentifiedEvent, GenericEvent]
+Event = Union[VisitorIdentifiedEvent, GenericEvent, Visit]
 
 #: The integrations' logger. An accepted delivery with mismatches is logged
 #: at WARNING: each field's path and both types, never its value (it may be
@@ -33,8 +35,14 @@ logger = logging.getLogger("bullseye_webhooks")
 #: At most this many fields are named in one log line.
 LOGGED_MISMATCHES = 10
 
+#: What an integration receives: events (`construct_event`) or
+#: fingerprinting-api visits (`construct_visit`).
+KINDS = ("event", "visit")
+
 #: The choices of `on_store_error`.
 ON_STORE_ERROR = ("retry", "process")
+#: The choices of `on_conflict`.
+ON_CONFLICT = ("refuse", "process")
 
 
 class Verifier(Protocol):
@@ -87,6 +95,7 @@ class Lease:
     receiver: Receiver
     key: str
     token: str
+    body_hash: str = ""
 
 
 def _retry_after(seconds: float) -> dict[str, str]:
@@ -101,6 +110,10 @@ class Receiver:
     `strict`; or any verifier, for example `BitnobWebhook(...)`, configured
     on itself.
 
+    `kind="visit"` receives fingerprinting-api visits (`construct_visit`,
+    `X-Webhook-Signature`) instead of events; the verifier must have
+    `construct_visit` (a `Webhook` has).
+
     `dedupe` is a store (`MemoryStore`, `SQLiteStore`, `RedisStore`,
     `AsyncRedisStore`, or any object with `claim`, `complete` and `release`).
     Each verified delivery is claimed under its `delivery_key` for `lease`
@@ -109,10 +122,27 @@ class Receiver:
     `{"error": "delivery_in_flight"}` with `Retry-After`. A handler that
     succeeds (2xx) marks the key done for `retention` (default 24 h); one
     that raises or answers otherwise releases the claim, so the sender's
-    retry is processed. When the store fails, the answer is 503
+    retry is processed. A delivery whose key was seen with a different body
+    (the store keeps each body's hash) is answered 409
+    `{"error": "delivery_conflict"}` and logged at WARNING with both hashes
+    (never the body); with `on_conflict="process"` it is handled as its own
+    delivery, de-duplicated under `{key}#{body_hash}`. When the store fails, the answer is 503
     `{"error": "store_unavailable"}` with `Retry-After: store_retry_after`
     (the sender retries), or with `on_store_error="process"` the handler is
     called without de-duplication and a WARNING is logged.
+
+    `wait_for_in_flight` (seconds, default 0): instead of answering 409 at
+    once, wait up to that long for a copy in flight to finish (the claim is
+    tried again, 50 ms doubling to 1 s): then answer as a duplicate, or take
+    the claim if the holder released it or its lease ended. Keep it well
+    under the sender's timeout (Bullseye: 30 s).
+
+    Each delivery is logged: a refusal once at WARNING, an accepted one at
+    DEBUG with its mismatches (never a secret, signature or body).
+    `on_refused(error, info)` is called for each refusal and
+    `on_verified(event, info)` once a verified delivery is answered (by the
+    handler, or a de-duplication answer); `info` is a `DeliveryInfo`. A hook
+    that raises is logged, and changes no answer.
     """
 
     def __init__(
@@ -122,11 +152,16 @@ class Receiver:
         tolerance: Union[float, timedelta, None] = _UNSET,
         max_body_bytes: int = _UNSET,
         strict: bool = _UNSET,
+        kind: str = "event",
         dedupe: Any = None,
         on_store_error: str = "retry",
+        on_conflict: str = "refuse",
+        wait_for_in_flight: Union[float, timedelta] = 0,
         lease: Union[float, timedelta] = _native.DEFAULT_LEASE,
         retention: Union[float, timedelta] = _native.DEFAULT_RETENTION,
         store_retry_after: Union[float, timedelta] = _native.STORE_RETRY_AFTER,
+        on_verified: Optional[Callable[[Event, DeliveryInfo], Any]] = None,
+        on_refused: Optional[Callable[[WebhookError, DeliveryInfo], Any]] = None,
     ) -> None:
         self.webhook: Verifier
         if _is_verifier(secret):
@@ -147,14 +182,28 @@ class Receiver:
                 max_body_bytes=DEFAULT_MAX_BODY_BYTES if max_body_bytes is _UNSET else max_body_bytes,
                 strict=False if strict is _UNSET else strict,
             )
+        if kind not in KINDS:
+            raise ValueError(f"kind must be one of {KINDS}, not {kind!r}")
+        if kind == "visit" and not callable(getattr(self.webhook, "construct_visit", None)):
+            raise TypeError('kind="visit" needs a verifier with construct_visit (a Webhook)')
+        self.kind = kind
         if on_store_error not in ON_STORE_ERROR:
             raise ValueError(f"on_store_error must be one of {ON_STORE_ERROR}, not {on_store_error!r}")
+        if on_conflict not in ON_CONFLICT:
+            raise ValueError(f"on_conflict must be one of {ON_CONFLICT}, not {on_conflict!r}")
         if dedupe is not None and not all(
             callable(getattr(dedupe, name, None)) for name in ("claim", "complete", "release")
         ):
             raise TypeError("dedupe must be a store: an object with claim, complete and release")
+        self.on_verified = check_hook("on_verified", on_verified)
+        self.on_refused = check_hook("on_refused", on_refused)
         self.dedupe = dedupe
         self.on_store_error = on_store_error
+        self.on_conflict = on_conflict
+        wait = wait_for_in_flight.total_seconds() if isinstance(wait_for_in_flight, timedelta) else float(wait_for_in_flight)
+        if not (math.isfinite(wait) and wait >= 0):
+            raise ValueError("wait_for_in_flight must be a non-negative number of seconds or a timedelta")
+        self.wait_for_in_flight = wait
         self.lease = _seconds(lease, "lease")
         self.retention = _seconds(retention, "retention")
         self.store_retry_after = _seconds(store_retry_after, "store_retry_after")
@@ -173,13 +222,22 @@ class Receiver:
         store = "" if self.dedupe is None else f", dedupe={self.dedupe!r}"
         return f"{type(self).__name__}({self.webhook!r}{store})"
 
+    def delivery(self) -> Delivery:
+        """A new request's report: logs, hooks (see `_observe`)."""
+        return Delivery(self)
+
     def construct_event(self, body: bytes, headers: Any) -> Event:
-        """The verifier's `construct_event`, logging the mismatches of an accepted delivery."""
+        """The verifier's `construct_event` (`construct_visit` for
+        `kind="visit"`), logging the mismatches of an accepted delivery."""
+        event: Event
         try:
-            event = self.webhook.construct_event(body, headers)
+            if self.kind == "visit":
+                event = self.webhook.construct_visit(body, headers)  # type: ignore[attr-defined]
+            else:
+                event = self.webhook.construct_event(body, headers)
         except WebhookError as error:
             # What `refusal` logs about the delivery: never its bytes.
-            error._delivery = (_signature_sent(headers), len(body))  # type: ignore[attr-defined]
+            error._delivery = (signature_sent(headers), len(body))  # type: ignore[attr-defined]
             raise
         if event.mismatches:
             log_mismatches(event)
@@ -211,15 +269,25 @@ class Receiver:
         if self.async_store:
             raise TypeError(f"{where}: an async store (AsyncRedisStore) needs an `async def` view")
 
-    def _claimed(self, key: str, outcome: Any) -> Union[Answer, Lease]:
+    def _claimed(self, key: str, body_hash: str, outcome: Any) -> Union[Answer, Lease]:
         kind = outcome.outcome
         if kind == "new":
-            return Lease(self, key, outcome.token)
+            return Lease(self, key, outcome.token, body_hash)
         if kind == "duplicate":
             return Answer(200, {"duplicate": True})
         if kind == "in_flight":
             return Answer(409, {"error": "delivery_in_flight"}, _retry_after(outcome.retry_after or 1))
+        if kind == "conflict":
+            _log_conflict(key, body_hash, outcome, "answering 409 delivery_conflict")
+            return Answer(409, {"error": "delivery_conflict"})
         raise ValueError(f"the store answered an unknown claim outcome {kind!r}")
+
+    def _conflict_key(self, key: str, body_hash: str, outcome: Any) -> Optional[str]:
+        """With `on_conflict="process"`, the key to claim a conflicting delivery under."""
+        if outcome.outcome != "conflict" or self.on_conflict != "process":
+            return None
+        _log_conflict(key, body_hash, outcome, "processing it under its own key (on_conflict='process')")
+        return _native.conflict_key(key, body_hash)
 
     def _store_failed(self, key: str, error: BaseException) -> Optional[Answer]:
         if self.on_store_error == "process":
@@ -237,23 +305,50 @@ class Receiver:
         under, an `Answer` to give instead, or None (no store, or fail-open)."""
         if self.dedupe is None:
             return None
-        key = event.delivery_key
+        key, body_hash = event.delivery_key, _body_hash(event)
         try:
-            outcome = self.dedupe.claim(key, self.lease)
+            outcome = self._claim_waiting(key, body_hash)
+            own = self._conflict_key(key, body_hash, outcome)
+            if own is not None:
+                key, outcome = own, self._claim_waiting(own, body_hash)
         except StoreUnavailable as error:
             return self._store_failed(key, error)
-        return self._claimed(key, outcome)
+        return self._claimed(key, body_hash, outcome)
 
     async def claim_async(self, event: Event) -> Union[Answer, Lease, None]:
         """`claim`, awaiting an async store; a blocking sync store runs in a thread."""
         if self.dedupe is None:
             return None
-        key = event.delivery_key
+        key, body_hash = event.delivery_key, _body_hash(event)
         try:
-            outcome = await self._call_async("claim", key, self.lease)
+            outcome = await self._claim_waiting_async(key, body_hash)
+            own = self._conflict_key(key, body_hash, outcome)
+            if own is not None:
+                key, outcome = own, await self._claim_waiting_async(own, body_hash)
         except StoreUnavailable as error:
             return self._store_failed(key, error)
-        return self._claimed(key, outcome)
+        return self._claimed(key, body_hash, outcome)
+
+    def _claim_waiting(self, key: str, body_hash: str) -> Any:
+        """Claim `key`; while a copy is in flight, again until `wait_for_in_flight` has passed."""
+        deadline, delay = time.monotonic() + self.wait_for_in_flight, SETTLE_FIRST_DELAY
+        while True:
+            outcome = self.dedupe.claim(key, body_hash, self.lease)
+            left = deadline - time.monotonic()
+            if outcome.outcome != "in_flight" or left <= 0:
+                return outcome
+            time.sleep(min(delay, left))
+            delay = min(delay * 2, SETTLE_MAX_DELAY)
+
+    async def _claim_waiting_async(self, key: str, body_hash: str) -> Any:
+        deadline, delay = time.monotonic() + self.wait_for_in_flight, SETTLE_FIRST_DELAY
+        while True:
+            outcome = await self._call_async("claim", key, body_hash, self.lease)
+            left = deadline - time.monotonic()
+            if outcome.outcome != "in_flight" or left <= 0:
+                return outcome
+            await asyncio.sleep(min(delay, left))
+            delay = min(delay * 2, SETTLE_MAX_DELAY)
 
     def finish(self, lease: Optional[Lease], succeeded: bool) -> None:
         """Complete (`succeeded`) or release the claim. A store failure is
@@ -294,7 +389,7 @@ class Receiver:
     # lease (an answer already sent cannot be taken back).
 
     def _settle_args(self, lease: Lease, succeeded: bool) -> tuple[Any, ...]:
-        return (lease.key, lease.token, self.retention) if succeeded else (lease.key, lease.token)
+        return (lease.key, lease.token, lease.body_hash, self.retention) if succeeded else (lease.key, lease.token)
 
     def _settle(self, lease: Lease, succeeded: bool) -> None:
         method = self.dedupe.complete if succeeded else self.dedupe.release
@@ -348,6 +443,22 @@ class Receiver:
         if getattr(self.dedupe, "blocking", True):
             return await asyncio.to_thread(method, *args)
         return method(*args)
+
+
+def _body_hash(event: Any) -> str:
+    """The event's body hash; "" (unknown: never a conflict) for an event of
+    a verifier that does not give one."""
+    return str(getattr(event, "body_hash", ""))
+
+
+def _log_conflict(key: str, body_hash: str, outcome: Any, then: str) -> None:
+    """One WARNING for a key seen with another body: both hashes, never a body."""
+    details = {"key": key, "body_hash": body_hash, "stored_hash": outcome.stored_hash, "found": outcome.found}
+    logger.warning(
+        "delivery_conflict: delivery %s came with body hash %s, but the store holds %s (%s) for it; %s",
+        key, body_hash, outcome.stored_hash, outcome.found, then,
+        extra={"conflict": details},
+    )
 
 
 def _describe(error: BaseException) -> str:
@@ -413,28 +524,3 @@ def log_mismatches(event: Event) -> None:
         f", and {more} more" if more > 0 else "",
         extra={"mismatches": fields},
     )
-
-
-def _signature_sent(headers: Any) -> Optional[bool]:
-    """Whether a non-empty `*-Signature` header came with the delivery (None: unknown)."""
-    try:
-        return any(str(name).lower().endswith("-signature") and headers[name] for name in headers.keys())
-    except Exception:  # noqa: BLE001 - a log detail, never a reason to fail
-        return None
-
-
-def refusal(error: WebhookError) -> tuple[int, dict[str, str]]:
-    """The HTTP status and JSON body the contract gives for `error`, logged
-    once at WARNING: the code, whether a signature header came, the body's
-    length; never the secret, the signature or the body (nor the error's
-    message). `record.refusal` holds the same as a dict."""
-    signature, length = getattr(error, "_delivery", (None, None))
-    details = {"code": error.code, "signature_header": signature, "body_bytes": length}
-    logger.warning(
-        "refused a delivery: %s (signature header: %s, body: %s)",
-        error.code,
-        "unknown" if signature is None else ("present" if signature else "absent"),
-        "not read" if length is None else f"{length} bytes",
-        extra={"refusal": details},
-    )
-    return error.http_status, {"error": error.code}

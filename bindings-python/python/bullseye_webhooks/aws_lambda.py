@@ -28,6 +28,7 @@ from typing import Any, Callable, Optional
 from ._errors import error_for
 from ._framework import event_or_refusal, run_claimed
 from ._http import Answer, Event, Receiver
+from ._observe import Delivery
 
 __all__ = ["BullseyeWebhook", "LambdaResponse"]
 
@@ -52,8 +53,8 @@ def _refuse(status: int, payload: dict[str, str]) -> LambdaResponse:
     return response(status, payload)
 
 
-def _succeeded(result: LambdaResponse) -> bool:
-    return 200 <= int(result.get("statusCode", 200)) < 300
+def _status(result: LambdaResponse) -> int:
+    return int(result.get("statusCode", 200))
 
 
 def headers_of(lambda_event: Mapping[str, Any]) -> dict[str, str]:
@@ -88,11 +89,11 @@ class BullseyeWebhook(Receiver):
         except (binascii.Error, ValueError):
             raise error_for("invalid_body", "invalid_body: the Lambda event's body is not valid base64") from None
 
-    def read(self, lambda_event: Mapping[str, Any]) -> Event:
+    def read(self, lambda_event: Mapping[str, Any], delivery: Optional[Delivery] = None) -> Event:
         """The verified event of a Lambda proxy event (raises `WebhookError`)."""
         headers = headers_of(lambda_event)
         self.check_declared_length(headers.get("content-length"))
-        return self.construct_event(self.body_of(lambda_event), headers)
+        return (delivery or self.delivery()).construct(self.body_of(lambda_event), headers)
 
     def handler(self, fn: Callable[[Event, Any, Any], Any]) -> Callable[[Any, Any], LambdaResponse]:
         """Call `fn(event, lambda_event, context)` for a verified delivery. Its
@@ -103,7 +104,8 @@ class BullseyeWebhook(Receiver):
 
         @functools.wraps(fn)
         def lambda_handler(lambda_event: Any, context: Any = None) -> LambdaResponse:
-            event = event_or_refusal(lambda: self.read(lambda_event), _refuse)
+            delivery = self.delivery()
+            event = event_or_refusal(delivery, lambda: self.read(lambda_event, delivery), _refuse)
             if isinstance(event, dict):
                 return event
 
@@ -113,6 +115,6 @@ class BullseyeWebhook(Receiver):
                     return result
                 return response(200, {"ok": True} if result is None else result)
 
-            return run_claimed(self, event, call, _answer, _succeeded)
+            return run_claimed(delivery, event, call, _answer, _status)
 
         return lambda_handler

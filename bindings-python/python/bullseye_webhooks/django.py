@@ -25,10 +25,13 @@ import inspect
 from typing import Any, Callable, Union
 
 from django.core.exceptions import RequestDataTooBig
+from django.http.request import RawPostDataException
 from django.http import HttpRequest, HttpResponseBase, JsonResponse
 
+from ._errors import error_for
 from ._framework import event_or_refusal, run_claimed, run_claimed_async
 from ._http import Answer, Event, Receiver
+from ._observe import Delivery
 
 __all__ = ["BullseyeWebhook"]
 
@@ -40,14 +43,15 @@ def _answer(answer: Answer) -> JsonResponse:
     return response
 
 
-def _succeeded(response: Any) -> bool:
-    return isinstance(response, HttpResponseBase) and 200 <= response.status_code < 300
+def _status(response: Any) -> int:
+    # Not a response: Django answers 500 for it.
+    return int(response.status_code) if isinstance(response, HttpResponseBase) else 500
 
 
 class BullseyeWebhook(Receiver):
     """Verifies deliveries for Django views (Bullseye's, or any verifier's)."""
 
-    def _event(self, request: HttpRequest) -> Union[Event, JsonResponse]:
+    def _event(self, delivery: Delivery, request: HttpRequest) -> Union[Event, JsonResponse]:
         """The verified event of `request`, or the refusal to answer."""
 
         def read() -> Event:
@@ -56,9 +60,16 @@ class BullseyeWebhook(Receiver):
                 body = request.body
             except RequestDataTooBig:
                 raise self.too_large() from None
-            return self.construct_event(body, request.headers)
+            except RawPostDataException:
+                # request.POST, or DRF's request.data, consumed the stream first.
+                raise error_for(
+                    "invalid_body",
+                    "invalid_body: the raw body was read before verification (request.POST or request.data); "
+                    "verify first",
+                ) from None
+            return delivery.construct(body, request.headers)
 
-        return event_or_refusal(read, lambda status, payload: JsonResponse(payload, status=status))
+        return event_or_refusal(delivery, read, lambda status, payload: JsonResponse(payload, status=status))
 
     def verified(self, view: Callable[..., Any]) -> Callable[..., Any]:
         """Call `view(request, event, *args, **kwargs)` for a verified
@@ -70,11 +81,12 @@ class BullseyeWebhook(Receiver):
 
             @functools.wraps(view)
             async def async_wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
-                event = self._event(request)
+                delivery = self.delivery()
+                event = self._event(delivery, request)
                 if isinstance(event, JsonResponse):
                     return event
                 return await run_claimed_async(
-                    self, event, lambda: view(request, event, *args, **kwargs), _answer, _succeeded
+                    delivery, event, lambda: view(request, event, *args, **kwargs), _answer, _status
                 )
 
             async_wrapper.csrf_exempt = True  # type: ignore[attr-defined]
@@ -84,10 +96,11 @@ class BullseyeWebhook(Receiver):
 
         @functools.wraps(view)
         def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
-            event = self._event(request)
+            delivery = self.delivery()
+            event = self._event(delivery, request)
             if isinstance(event, JsonResponse):
                 return event
-            return run_claimed(self, event, lambda: view(request, event, *args, **kwargs), _answer, _succeeded)
+            return run_claimed(delivery, event, lambda: view(request, event, *args, **kwargs), _answer, _status)
 
         wrapper.csrf_exempt = True  # type: ignore[attr-defined]
         return wrapper

@@ -32,6 +32,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from ._framework import event_or_refusal, run_claimed, run_claimed_async
 from ._http import Answer, Event, Receiver
+from ._observe import Delivery
 
 __all__ = ["BullseyeWebhook"]
 
@@ -49,18 +50,18 @@ def _refuse(status: int, payload: dict[str, str]) -> Response:
     return response
 
 
-def _succeeded(response: Response) -> bool:
-    return 200 <= response.status_code < 300
+def _status(response: Response) -> int:
+    return int(response.status_code)
 
 
 class BullseyeWebhook(Receiver):
     """Verifies deliveries for Flask views (Bullseye's, or any verifier's)."""
 
-    def _event(self) -> Union[Event, Response]:
+    def _event(self, delivery: Delivery) -> Union[Event, Response]:
         """The verified event of the current request, or the refusal to answer."""
-        return event_or_refusal(self._read, _refuse)
+        return event_or_refusal(delivery, lambda: self._read(delivery), _refuse)
 
-    def _read(self) -> Event:
+    def _read(self, delivery: Delivery) -> Event:
         self.check_declared_length(request.headers.get("Content-Length"))
         # Werkzeug stops reading past this, chunked bodies included.
         request.max_content_length = self.max_body_bytes
@@ -68,7 +69,7 @@ class BullseyeWebhook(Receiver):
             body = request.get_data(cache=True)
         except RequestEntityTooLarge:
             raise self.too_large() from None
-        return self.construct_event(body, request.headers)
+        return delivery.construct(body, request.headers)
 
     def verified(self, view: Callable[..., Any]) -> Callable[..., Any]:
         """Call `view(event, *args, **kwargs)` for a verified delivery;
@@ -84,24 +85,26 @@ class BullseyeWebhook(Receiver):
 
             @functools.wraps(view)
             async def async_wrapper(*args: Any, **kwargs: Any) -> Any:
-                event = self._event()
+                delivery = self.delivery()
+                event = self._event(delivery)
                 if isinstance(event, Response):
                     return event
 
                 async def call() -> Response:
                     return current_app.make_response(await view(event, *args, **kwargs))
 
-                return await run_claimed_async(self, event, call, _answer, _succeeded)
+                return await run_claimed_async(delivery, event, call, _answer, _status)
 
             return async_wrapper
 
         @functools.wraps(view)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
-            event = self._event()
+            delivery = self.delivery()
+            event = self._event(delivery)
             if isinstance(event, Response):
                 return event
             return run_claimed(
-                self, event, lambda: current_app.make_response(view(event, *args, **kwargs)), _answer, _succeeded
+                delivery, event, lambda: current_app.make_response(view(event, *args, **kwargs)), _answer, _status
             )
 
         return wrapper

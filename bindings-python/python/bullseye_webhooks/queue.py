@@ -36,7 +36,7 @@ from typing import Any, Callable, Literal, Optional, Protocol, Union
 
 from . import _native
 from ._errors import InvalidEnvelope, StoreUnavailable, WebhookError
-from ._http import Answer, refusal
+from ._http import Answer, _log_conflict, refusal
 from ._native import Envelope, make_envelope, open_envelope
 
 __all__ = [
@@ -298,14 +298,17 @@ class QueueReceiver:
         except WebhookError as error:
             status, payload = refusal(error)
             return Answer(status, payload)
-        key = envelope.key
+        key, body_hash = envelope.key, _native.body_hash(envelope.body)
         try:
-            claim = self.dedupe.claim(key, self.lease)
+            claim = self.dedupe.claim(key, body_hash, self.lease)
         except StoreUnavailable as error:
             logger.warning("the de-duplication store failed (%s); answering 503 for delivery %s", error, key)
             return Answer(503, {"error": "store_unavailable"}, {"Retry-After": self.retry_after})
         if claim.outcome == "duplicate":
             return Answer(200, {"duplicate": True})
+        if claim.outcome == "conflict":
+            _log_conflict(key, body_hash, claim, "answering 409 delivery_conflict")
+            return Answer(409, {"error": "delivery_conflict"})
         if claim.outcome == "in_flight":
             return Answer(409, {"error": "delivery_in_flight"}, {"Retry-After": str(claim.retry_after or 1)})
         try:
@@ -534,10 +537,16 @@ class DeliveryRunner:
             delivery = open_envelope(self.verifier, envelope)
         except (InvalidEnvelope, WebhookError) as error:
             return Outcome("invalid", key, token, f"{error.code}: {error}")
+        body_hash = _native.body_hash(envelope.body)
         try:
-            claim = self.dedupe.claim(key, self.lease)
+            claim = self.dedupe.claim(key, body_hash, self.lease)
         except StoreUnavailable as error:
             return Outcome("failed", key, token, f"store_unavailable: {error}")
+        if claim.outcome == "conflict":
+            # Another body holds the key: kept in the dead letters with both
+            # hashes, never run and never dropped.
+            _log_conflict(key, body_hash, claim, "dead-lettering the message")
+            return Outcome("invalid", key, None, f"delivery_conflict: body {body_hash}, the store holds {claim.stored_hash} ({claim.found})")
         if claim.outcome == "duplicate":
             # Done before (a worker died between its done mark and its ack).
             logger.debug("delivery %s was handled before; acknowledged without running the handler", key)
@@ -549,7 +558,7 @@ class DeliveryRunner:
         # waits for the other's done mark instead of running beside it.
         run_key = RUN_KEY_PREFIX + key
         try:
-            run = self.dedupe.claim(run_key, self.run_lease)
+            run = self.dedupe.claim(run_key, body_hash, self.run_lease)
         except StoreUnavailable as error:
             return Outcome("failed", key, token, f"store_unavailable: {error}")
         if run.outcome != "new" or not run.token:
@@ -559,7 +568,7 @@ class DeliveryRunner:
                 self.handler(delivery)
             except Exception as error:  # noqa: BLE001 - kept as the reason, retried
                 return Outcome("failed", key, token, f"{type(error).__name__}: {error}")
-            self._complete(key, token)
+            self._complete(key, token, body_hash)
             return Outcome("handled", key, token)
         finally:
             try:
@@ -567,14 +576,14 @@ class DeliveryRunner:
             except StoreUnavailable:
                 pass  # it ends with its lease
 
-    def _complete(self, key: str, token: str) -> None:
+    def _complete(self, key: str, token: str, body_hash: str) -> None:
         """The done mark, tried for up to a few seconds: the handler ran, so
         the message is acknowledged either way (a copy arriving after the
         lease may then be handled again, which is logged)."""
         delay = 0.05
         for attempt in range(8):
             try:
-                self.dedupe.complete(key, token, self.retention)
+                self.dedupe.complete(key, token, body_hash, self.retention)
                 return
             except StoreUnavailable as error:
                 if attempt == 7:

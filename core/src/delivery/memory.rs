@@ -21,6 +21,10 @@ pub const DEFAULT_MEMORY_CAPACITY: usize = 100_000;
 /// drops a claim in flight: full of those, a claim is a [`StoreError`]
 /// (answered as a store that is unavailable).
 ///
+/// Each key keeps its body's hash: a claim with another hash is
+/// [`Claim::Conflict`]. In one process nothing can time out, so no claim
+/// lands after its caller gave up.
+///
 /// Thread-safe (one mutex). The `*_at` methods take the current instant, so
 /// tests can move time; the [`DeliveryStore`] calls use the system's
 /// monotonic clock.
@@ -33,6 +37,9 @@ pub struct MemoryStore {
 struct Entry {
     /// The claim's token, or `None` once done.
     token: Option<String>,
+    /// The body's hash (see [`super::body_hash`]), kept with the claim
+    /// and the done mark.
+    body_hash: String,
     expires: Instant,
 }
 
@@ -94,9 +101,21 @@ impl MemoryStore {
     }
 
     /// [`DeliveryStore::claim`] at `now`.
-    pub fn claim_at(&self, key: &str, lease: Duration, now: Instant) -> Result<Claim, StoreError> {
+    pub fn claim_at(
+        &self,
+        key: &str,
+        body_hash: &str,
+        lease: Duration,
+        now: Instant,
+    ) -> Result<Claim, StoreError> {
         let mut entries = self.lock();
         if let Some(entry) = entries.get(key).filter(|e| e.live(now)) {
+            if Claim::differs(&entry.body_hash, body_hash) {
+                return Ok(Claim::Conflict {
+                    stored_hash: entry.body_hash.clone(),
+                    in_flight: entry.token.is_some(),
+                });
+            }
             return Ok(match entry.token {
                 None => Claim::Duplicate,
                 Some(_) => Claim::InFlight {
@@ -112,6 +131,7 @@ impl MemoryStore {
             key.to_owned(),
             Entry {
                 token: Some(token.clone()),
+                body_hash: body_hash.to_owned(),
                 expires: expiry(now, lease),
             },
         );
@@ -123,6 +143,7 @@ impl MemoryStore {
         &self,
         key: &str,
         token: &str,
+        body_hash: &str,
         retention: Duration,
         now: Instant,
     ) -> Result<Completion, StoreError> {
@@ -143,6 +164,7 @@ impl MemoryStore {
             key.to_owned(),
             Entry {
                 token: None,
+                body_hash: body_hash.to_owned(),
                 expires: expiry(now, retention),
             },
         );
@@ -215,17 +237,18 @@ fn expiry(now: Instant, ttl: Duration) -> Instant {
 }
 
 impl DeliveryStore for MemoryStore {
-    fn claim(&self, key: &str, lease: Duration) -> Result<Claim, StoreError> {
-        self.claim_at(key, lease, Instant::now())
+    fn claim(&self, key: &str, body_hash: &str, lease: Duration) -> Result<Claim, StoreError> {
+        self.claim_at(key, body_hash, lease, Instant::now())
     }
 
     fn complete(
         &self,
         key: &str,
         token: &str,
+        body_hash: &str,
         retention: Duration,
     ) -> Result<Completion, StoreError> {
-        self.complete_at(key, token, retention, Instant::now())
+        self.complete_at(key, token, body_hash, retention, Instant::now())
     }
 
     fn release(&self, key: &str, token: &str) -> Result<bool, StoreError> {

@@ -5,27 +5,31 @@ use std::borrow::Cow;
 use serde_json::{Map, Value};
 
 use super::mismatch::JsonType;
-use super::reader::{Reader, Span, Step};
+use super::reader::{Reader, Spans, Step};
 use super::typing::{Scalar, scalar, typed};
 use crate::json::{parse_map, parse_value};
 use crate::scan::{Invalid, Kind, Number};
 use crate::text::Str;
 
 impl Reader<'_> {
-    /// The value of documented field `name` into `slot` (none when the
-    /// record is only checked), as `T` reads it.
+    /// The value of documented field `name`, the `index`th of its record,
+    /// into `slot` (none when the record is only checked), as `T` reads it.
+    /// `spans` are the record's (see [`Spans`]).
+    #[cfg_attr(not(target_arch = "wasm32"), inline(always))]
     pub(crate) fn field<T: Read, const BUILD: bool>(
         &mut self,
         name: &'static str,
+        index: usize,
         slot: Option<&mut Option<T::Output>>,
-        span: &mut Span,
+        spans: &mut Spans,
     ) -> Result<(), Invalid> {
         let kind = self.scanner.kind()?;
         let start = self.scanner.pos();
-        if let Some((from, to)) = span.take() {
-            self.forget(from, to);
+        if !spans.is_empty() {
+            self.forget(spans, index);
         }
-        self.path.push(Step::Name(name));
+        let before = self.reported();
+        self.step_in(Step::Name(name));
         if kind == Kind::Null {
             self.skip()?;
             if let Some(slot) = slot {
@@ -34,8 +38,10 @@ impl Reader<'_> {
         } else {
             T::read_into::<BUILD>(self, kind, slot)?;
         }
-        self.path.pop();
-        *span = Some((start, self.scanner.pos()));
+        self.step_out();
+        if self.reported() != before {
+            self.reported_in(before, name, index, start, spans);
+        }
         Ok(())
     }
 }
@@ -54,6 +60,7 @@ pub(crate) trait Read {
 
     /// [`Read::read`] into `slot`, if any (a record reads in place: it is
     /// large).
+    #[cfg_attr(not(target_arch = "wasm32"), inline(always))]
     fn read_into<const BUILD: bool>(
         r: &mut Reader<'_>,
         kind: Kind,
@@ -69,6 +76,7 @@ pub(crate) trait Read {
 
 impl Read for Str {
     type Output = Str;
+    #[cfg_attr(not(target_arch = "wasm32"), inline(always))]
     fn read<const BUILD: bool>(r: &mut Reader<'_>, kind: Kind) -> Result<Option<Str>, Invalid> {
         r.text::<BUILD, BUILD>(kind)
     }
@@ -80,6 +88,7 @@ pub(crate) struct Kept;
 
 impl Read for Kept {
     type Output = Str;
+    #[cfg_attr(not(target_arch = "wasm32"), inline(always))]
     fn read<const BUILD: bool>(r: &mut Reader<'_>, kind: Kind) -> Result<Option<Str>, Invalid> {
         r.text::<true, BUILD>(kind)
     }

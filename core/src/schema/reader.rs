@@ -23,18 +23,35 @@ pub(super) enum Step {
     Index(usize),
 }
 
-/// Where the value of a field's last occurrence lies, to forget what an
-/// earlier occurrence reported.
-pub(crate) type Span = Option<(usize, usize)>;
+/// Where the values of a record's fields that reported mismatches lie, as
+/// `(field index, from, to)`: a repeated key counts by its last occurrence,
+/// so what an earlier one reported is forgotten. Empty (no allocation) on
+/// the common path, where nothing is reported.
+pub(crate) type Spans = Vec<(usize, usize, usize)>;
 
-/// One pass over a body: the scanner, the path to the cursor, and what was
-/// found on the way.
+/// What [`Reader::members`] hands each member to, in the WASM build.
+#[cfg(target_arch = "wasm32")]
+type MemberFn<'m, 't> = dyn FnMut(&mut Reader<'t>, &[u8]) -> Result<(), Invalid> + 'm;
+
+/// Pass the value of a member that is not documented: one function for
+/// every record's reads, so that each record's reader is made once.
+pub(crate) fn skip_member(r: &mut Reader<'_>, _key: &[u8]) -> Result<(), Invalid> {
+    r.skip()
+}
+
+/// One pass over a body: the scanner, and what was found on the way.
+///
+/// A mismatch's path is written as the reader unwinds: the value reports
+/// it with an empty path, and each enclosing field and list item puts its
+/// step in front, so reading a field that matches keeps no path at all.
 pub(crate) struct Reader<'t> {
     pub(super) scanner: Scanner<'t>,
     pub(super) text: &'t str,
     /// How many arrays and objects are around the cursor.
     depth: usize,
-    pub(super) path: Vec<Step>,
+    /// The path to the cursor, kept only when typings are listed (they
+    /// name their path as they are found).
+    path: Vec<Step>,
     mismatches: Vec<Mismatch>,
     /// For bindings that type descriptive values themselves: each string
     /// typed by the visit rule, as `[[steps...], typed, "as sent"]`.
@@ -93,15 +110,16 @@ impl<'t> Reader<'t> {
         }
     }
 
-    /// At `{`: each member's key, decoded, is passed to `member`, which
+    /// At `{`: each member's key, decoded, is passed to `member` (as bytes:
+    /// keys are compared, and a view needs no UTF-8 boundary check), which
     /// must consume its value.
     pub(crate) fn members(
         &mut self,
-        mut member: impl FnMut(&mut Self, &str) -> Result<(), Invalid>,
+        mut member: impl FnMut(&mut Self, &[u8]) -> Result<(), Invalid>,
     ) -> Result<(), Invalid> {
         // The WASM build is size-first: one loop serves every record there.
         #[cfg(target_arch = "wasm32")]
-        let member: &mut dyn FnMut(&mut Self, &str) -> Result<(), Invalid> = &mut member;
+        let member: &mut MemberFn<'_, 't> = &mut member;
         #[cfg(not(target_arch = "wasm32"))]
         let member = &mut member;
         self.member_loop(member)
@@ -109,7 +127,7 @@ impl<'t> Reader<'t> {
 
     fn member_loop<F>(&mut self, member: &mut F) -> Result<(), Invalid>
     where
-        F: FnMut(&mut Self, &str) -> Result<(), Invalid> + ?Sized,
+        F: FnMut(&mut Self, &[u8]) -> Result<(), Invalid> + ?Sized,
     {
         let mut more = self.scanner.enter(self.depth, b'{', b'}')?;
         self.depth += 1;
@@ -119,12 +137,12 @@ impl<'t> Reader<'t> {
             // with no call (the size-first WASM build keeps the one call).
             #[cfg(not(target_arch = "wasm32"))]
             if key.escaped {
-                member(self, &key.decoded(self.text))?;
+                member(self, key.decoded(self.text).as_bytes())?;
             } else {
-                member(self, key.raw(self.text))?;
+                member(self, key.raw_bytes(self.text))?;
             }
             #[cfg(target_arch = "wasm32")]
-            member(self, &key.decoded(self.text))?;
+            member(self, key.decoded(self.text).as_bytes())?;
             more = self.scanner.after(b'}')?;
         }
         self.depth -= 1;
@@ -141,14 +159,54 @@ impl<'t> Reader<'t> {
         self.depth += 1;
         let mut index = 0;
         while more {
-            self.path.push(Step::Index(index));
+            let before = self.mismatches.len();
+            self.step_in(Step::Index(index));
             element(self)?;
-            self.path.pop();
+            self.step_out();
+            if self.mismatches.len() != before {
+                self.prefix(before, &index);
+            }
             index += 1;
             more = self.scanner.after(b']')?;
         }
         self.depth -= 1;
         Ok(())
+    }
+
+    /// Enter `step` of the path, when the path is kept (see [`Reader::path`]).
+    #[inline(always)]
+    pub(super) fn step_in(&mut self, step: Step) {
+        if self.typings.is_some() {
+            self.path.push(step);
+        }
+    }
+
+    /// Leave the last step of the path, when the path is kept.
+    #[inline(always)]
+    pub(super) fn step_out(&mut self) {
+        if self.typings.is_some() {
+            self.path.pop();
+        }
+    }
+
+    /// The mismatches from `from` on were reported inside `step`: put it in
+    /// front of their paths.
+    #[cold]
+    #[inline(never)]
+    pub(super) fn prefix(&mut self, from: usize, step: &dyn std::fmt::Display) {
+        for m in self.mismatches.iter_mut().skip(from) {
+            m.path = if m.path.is_empty() {
+                format!("{step}")
+            } else {
+                format!("{step}.{}", m.path)
+            };
+        }
+    }
+
+    /// How many mismatches were reported so far.
+    #[inline(always)]
+    pub(super) fn reported(&self) -> usize {
+        self.mismatches.len()
     }
 
     /// Check and pass the value at the cursor.
@@ -167,12 +225,33 @@ impl<'t> Reader<'t> {
         Ok((!name.is_empty()).then(|| name.into_owned()))
     }
 
-    /// A repeated key: only its last occurrence counts, so forget what the
-    /// value at `from..to` reported.
+    /// Field `index` of a record whose fields reported `spans` is read
+    /// again: only its last occurrence counts, so forget what an earlier
+    /// one reported.
     #[cold]
     #[inline(never)]
-    pub(super) fn forget(&mut self, from: usize, to: usize) {
-        self.mismatches.retain(|m| !(from..to).contains(&m.at));
+    pub(super) fn forget(&mut self, spans: &mut Spans, index: usize) {
+        if let Some(i) = spans.iter().position(|&(field, _, _)| field == index) {
+            let (_, from, to) = spans.swap_remove(i);
+            self.mismatches.retain(|m| !(from..to).contains(&m.at));
+        }
+    }
+
+    /// Field `index`, named `name`, whose value started at `start`,
+    /// reported the mismatches from `from` on: name it in their paths, and
+    /// keep its span (see [`Spans`]).
+    #[cold]
+    #[inline(never)]
+    pub(super) fn reported_in(
+        &mut self,
+        from: usize,
+        name: &str,
+        index: usize,
+        start: usize,
+        spans: &mut Spans,
+    ) {
+        self.prefix(from, &name);
+        spans.push((index, start, self.scanner.pos()));
     }
 
     /// Report the value that started at `start` and ends at the cursor.
@@ -183,19 +262,8 @@ impl<'t> Reader<'t> {
         start: usize,
         typed_json: Cow<'static, str>,
     ) {
-        let mut path = String::new();
-        for (i, step) in self.path.iter().enumerate() {
-            if i > 0 {
-                path.push('.');
-            }
-            match step {
-                Step::Name(name) => path.push_str(name),
-                Step::Key(key) => path.push_str(&key.decoded(self.text)),
-                Step::Index(index) => {
-                    let _ = write!(path, "{index}");
-                }
-            }
-        }
+        // The path is written in front as the reader unwinds (see `Reader`).
+        let path = String::new();
         let value_json = self.text.get(start..self.scanner.pos()).unwrap_or("null");
         self.mismatches.push(Mismatch {
             path,
@@ -241,40 +309,45 @@ impl<'t> Reader<'t> {
 
     /// A string value, read when `READ` (as a view into the source when
     /// `SHARE`, which only building asks for); an integer is converted to
-    /// its decimal text.
+    /// its decimal text. The string inline, anything else out of line.
+    #[cfg_attr(not(target_arch = "wasm32"), inline(always))]
     pub(super) fn text<const READ: bool, const SHARE: bool>(
         &mut self,
         kind: Kind,
     ) -> Result<Option<Str>, Invalid> {
-        match kind {
-            Kind::String => {
-                let text = self.scanner.string()?;
-                if !READ {
-                    return Ok(None);
-                }
-                if let (true, Some(source), false) = (SHARE, &self.source, text.escaped) {
-                    return Ok(Some(Str::shared(source, text.start, text.end)));
-                }
-                Ok(Some(Str::from(text.decoded(self.text).as_ref())))
-            }
-            Kind::Number => {
-                let start = self.scanner.pos();
-                let number = self.scanner.number()?;
-                let found = JsonType::of_number(number);
-                let literal = self.text.get(start..self.scanner.pos()).unwrap_or("");
-                if found == JsonType::Integer {
-                    // A JSON integer has one spelling: its literal is its
-                    // decimal text.
-                    let literal = Str::from(literal);
-                    let typed = Cow::Owned(format!("\"{literal}\""));
-                    self.mismatch(JsonType::String, found, start, typed);
-                    Ok(Some(literal))
-                } else {
-                    self.mismatch(JsonType::String, found, start, Cow::Borrowed("null"));
-                    Ok(None)
-                }
-            }
-            _ => self.wrong(JsonType::String, kind),
+        if kind != Kind::String {
+            return self.not_text(kind);
+        }
+        let text = self.scanner.string()?;
+        if !READ {
+            return Ok(None);
+        }
+        if let (true, Some(source), false) = (SHARE, &self.source, text.escaped) {
+            return Ok(Some(Str::shared(source, text.start, text.end)));
+        }
+        Ok(Some(Str::from(text.decoded(self.text).as_ref())))
+    }
+
+    /// [`Reader::text`] of a value of another kind: a mismatch.
+    #[cfg_attr(not(target_arch = "wasm32"), inline(never))]
+    fn not_text(&mut self, kind: Kind) -> Result<Option<Str>, Invalid> {
+        if kind != Kind::Number {
+            return self.wrong(JsonType::String, kind);
+        }
+        let start = self.scanner.pos();
+        let number = self.scanner.number()?;
+        let found = JsonType::of_number(number);
+        let literal = self.text.get(start..self.scanner.pos()).unwrap_or("");
+        if found == JsonType::Integer {
+            // A JSON integer has one spelling: its literal is its
+            // decimal text.
+            let literal = Str::from(literal);
+            let typed = Cow::Owned(format!("\"{literal}\""));
+            self.mismatch(JsonType::String, found, start, typed);
+            Ok(Some(literal))
+        } else {
+            self.mismatch(JsonType::String, found, start, Cow::Borrowed("null"));
+            Ok(None)
         }
     }
 
@@ -321,9 +394,9 @@ impl<'t> Reader<'t> {
                 self.depth += 1;
                 while more {
                     let key = self.scanner.key()?;
-                    self.path.push(Step::Key(key));
+                    self.step_in(Step::Key(key));
                     self.typings()?;
-                    self.path.pop();
+                    self.step_out();
                     more = self.scanner.after(b'}')?;
                 }
                 self.depth -= 1;

@@ -3,11 +3,10 @@
 /// The position of `key` in `keys`, searched from `next` on (payloads mostly
 /// list their keys in the documented order) and wrapping around; `next`
 /// moves past a key found.
-#[inline]
-pub(crate) fn find_key(keys: &[&str], next: &mut usize, key: &str) -> Option<usize> {
-    let key = key.as_bytes();
-    // The common case first: the key the last one was followed by (not in
-    // the size-first WASM build).
+#[cfg_attr(not(target_arch = "wasm32"), inline(always))]
+pub(crate) fn find_key(keys: &[&str], next: &mut usize, key: &[u8]) -> Option<usize> {
+    // The common case first, inline: the key the last one was followed by
+    // (not in the size-first WASM build).
     #[cfg(not(target_arch = "wasm32"))]
     if let Some(name) = keys.get(*next) {
         if same_bytes(name.as_bytes(), key) {
@@ -15,6 +14,12 @@ pub(crate) fn find_key(keys: &[&str], next: &mut usize, key: &str) -> Option<usi
             return Some(*next - 1);
         }
     }
+    search_key(keys, next, key)
+}
+
+/// [`find_key`] past its common case: every key, from `next` on.
+#[cfg_attr(not(target_arch = "wasm32"), inline(never))]
+fn search_key(keys: &[&str], next: &mut usize, key: &[u8]) -> Option<usize> {
     let start = (*next).min(keys.len());
     let (before, after) = keys.split_at(start);
     let same = |name: &&str| same_bytes(name.as_bytes(), key);
@@ -27,22 +32,36 @@ pub(crate) fn find_key(keys: &[&str], next: &mut usize, key: &str) -> Option<usi
 }
 
 /// Whether two short byte strings are equal: the length settles most
-/// misses, then eight bytes at a time (a memcmp call costs more for keys).
-#[inline]
+/// misses, then words that may overlap (eight bytes at a time and the last
+/// eight, or the first and last four), so a key costs a few compares and
+/// neither a call nor a byte loop.
+#[cfg(not(target_arch = "wasm32"))]
+#[inline(always)]
 fn same_bytes(a: &[u8], b: &[u8]) -> bool {
     if a.len() != b.len() {
         return false;
     }
-    let (mut a, mut b) = (a, b);
-    while let (Some((x, rest_a)), Some((y, rest_b))) =
-        (a.split_first_chunk::<8>(), b.split_first_chunk::<8>())
-    {
-        if x != y {
-            return false;
-        }
-        (a, b) = (rest_a, rest_b);
+    if a.len() < 4 {
+        return a.iter().zip(b).all(|(x, y)| x == y);
     }
-    a.iter().zip(b).all(|(x, y)| x == y)
+    if a.len() < 8 {
+        return a.first_chunk::<4>() == b.first_chunk::<4>()
+            && a.last_chunk::<4>() == b.last_chunk::<4>();
+    }
+    let (mut x, mut y) = (a, b);
+    while x.len() > 8 {
+        match (x.split_first_chunk::<8>(), y.split_first_chunk::<8>()) {
+            (Some((p, rest_x)), Some((q, rest_y))) if p == q => (x, y) = (rest_x, rest_y),
+            _ => return false,
+        }
+    }
+    a.last_chunk::<8>() == b.last_chunk::<8>()
+}
+
+/// [`same_bytes`] in the size-first WASM build: the one slice compare.
+#[cfg(target_arch = "wasm32")]
+fn same_bytes(a: &[u8], b: &[u8]) -> bool {
+    a == b
 }
 
 /// The position of `key` in `keys` (its length when absent), for `record!`.
@@ -128,7 +147,7 @@ macro_rules! record {
             pub(crate) fn read_members<const BUILD: bool>(
                 r: &mut $crate::schema::reader::Reader<'_>,
                 mut out: Option<&mut Self>,
-                mut other: impl FnMut(&mut $crate::schema::reader::Reader<'_>, &str) -> Result<(), $crate::scan::Invalid>,
+                mut other: impl FnMut(&mut $crate::schema::reader::Reader<'_>, &[u8]) -> Result<(), $crate::scan::Invalid>,
             ) -> Result<(), $crate::scan::Invalid> {
                 // Each key's position in KEYS, as a constant named after the
                 // field, so that the dispatch below is a jump on an index.
@@ -137,15 +156,16 @@ macro_rules! record {
                     $( pub(super) const $field: usize =
                         $crate::schema::record::index_of(super::$name::KEYS, record!(@key $field $($key)?)); )*
                 }
-                let mut spans: [$crate::schema::reader::Span; $name::KEYS.len()] = [None; $name::KEYS.len()];
+                let mut spans = $crate::schema::reader::Spans::new();
                 let mut next = 0;
-                r.members(|r, key| {
-                    let found = $crate::schema::record::find_key($name::KEYS, &mut next, key);
-                    match (found, found.and_then(|i| spans.get_mut(i))) {
-                        $( (Some(index::$field), Some(span)) => r.field::<record!(@reader $ty $(, $reader)?), BUILD>(
+                // Natively one loop a record, the dispatch inline in it.
+                r.members(#[cfg_attr(not(target_arch = "wasm32"), inline(always))] |r, key| {
+                    match $crate::schema::record::find_key($name::KEYS, &mut next, key) {
+                        $( Some(index::$field) => r.field::<record!(@reader $ty $(, $reader)?), BUILD>(
                             record!(@key $field $($key)?),
+                            index::$field,
                             out.as_mut().map(|out| &mut out.$field),
-                            span,
+                            &mut spans,
                         ), )*
                         _ => other(r, key),
                     }
@@ -163,11 +183,11 @@ macro_rules! record {
                     return r.wrong($crate::schema::mismatch::JsonType::Object, kind);
                 }
                 if !BUILD {
-                    Self::read_members::<BUILD>(r, None, |r, _| r.skip())?;
+                    Self::read_members::<BUILD>(r, None, $crate::schema::reader::skip_member)?;
                     return Ok(None);
                 }
                 let mut out = Self::default();
-                Self::read_members::<BUILD>(r, Some(&mut out), |r, _| r.skip())?;
+                Self::read_members::<BUILD>(r, Some(&mut out), $crate::schema::reader::skip_member)?;
                 Ok(Some(out))
             }
 
@@ -177,13 +197,17 @@ macro_rules! record {
                 slot: Option<&mut Option<Self>>,
             ) -> Result<(), $crate::scan::Invalid> {
                 if !BUILD {
-                    // Only checked: a record's values are never kept.
-                    return Self::read::<BUILD>(r, kind).map(drop);
+                    // Only checked: a record's values are never kept (nor
+                    // returned, which would copy a large `None`).
+                    if kind != $crate::scan::Kind::Object {
+                        return r.wrong::<()>($crate::schema::mismatch::JsonType::Object, kind).map(drop);
+                    }
+                    return Self::read_members::<BUILD>(r, None, $crate::schema::reader::skip_member);
                 }
                 match slot {
                     Some(slot) if kind == $crate::scan::Kind::Object => {
                         let out = slot.insert(Self::default());
-                        Self::read_members::<BUILD>(r, Some(out), |r, _| r.skip())
+                        Self::read_members::<BUILD>(r, Some(out), $crate::schema::reader::skip_member)
                     }
                     slot => {
                         let value = Self::read::<BUILD>(r, kind)?;
@@ -220,13 +244,13 @@ mod tests {
             let mut next = start;
             for (i, key) in keys.iter().enumerate().rev().chain(keys.iter().enumerate()) {
                 assert_eq!(
-                    find_key(keys, &mut next, key),
+                    find_key(keys, &mut next, key.as_bytes()),
                     Some(i),
                     "{key} from {start}"
                 );
                 assert_eq!(next, i + 1);
             }
-            assert_eq!(find_key(keys, &mut next, "nope"), None);
+            assert_eq!(find_key(keys, &mut next, b"nope"), None);
         }
     }
 }

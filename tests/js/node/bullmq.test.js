@@ -95,7 +95,7 @@ test('BullMQ: each delivery once, a failure retried with backoff, the last failu
   assert.equal(failed.failedReason, 'RangeError: no such account');
   assert.equal(JSON.parse(failed.data.envelope).key, keyOf('b9'));
   assert.deepEqual((await receiver.receive(...delivery('b1'))).body, { duplicate: true });
-  assert.equal((await store.claim(keyOf('b9'), 60000)).outcome, 'new'); // released
+  assert.equal((await store.claim(keyOf('b9'), '', 60000)).outcome, 'new'); // released
 });
 
 test('BullMQ: an envelope changed in the queue fails at once, without the handler', async () => {

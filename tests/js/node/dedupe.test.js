@@ -59,49 +59,51 @@ test.after(async () => {
 let unique = 0;
 const keyName = (label) => `test:${label}:${process.pid}:${++unique}`;
 const TOKEN = /^[0-9a-f]{32}$/;
+/** A body hash: the hex SHA-256 of `{}`. */
+const H = '44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a';
 
 async function storeContract(store) {
   const key = keyName('contract');
-  const first = await store.claim(key, 60_000);
+  const first = await store.claim(key, H, 60_000);
   assert.equal(first.outcome, 'new');
   assert.match(first.token, TOKEN);
 
-  const again = await store.claim(key, 60_000);
+  const again = await store.claim(key, H, 60_000);
   assert.equal(again.outcome, 'in_flight');
   assert.ok(again.retryAfter === 60 || again.retryAfter === 59, `retryAfter ${again.retryAfter}`);
 
   assert.equal(await store.release(key, 'f'.repeat(32)), false, 'another token never releases a claim');
-  assert.equal((await store.claim(key, 60_000)).outcome, 'in_flight');
+  assert.equal((await store.claim(key, H, 60_000)).outcome, 'in_flight');
 
-  assert.equal(await store.complete(key, first.token, 86_400_000), 'done');
-  assert.deepEqual(await store.claim(key, 60_000), { outcome: 'duplicate' });
+  assert.equal(await store.complete(key, first.token, H, 86_400_000), 'done');
+  assert.deepEqual(await store.claim(key, H, 60_000), { outcome: 'duplicate' });
   assert.equal(await store.release(key, first.token), false, 'a done key is not released');
-  assert.equal((await store.claim(key, 60_000)).outcome, 'duplicate');
+  assert.equal((await store.claim(key, H, 60_000)).outcome, 'duplicate');
 
   const released = keyName('released');
-  const held = await store.claim(released, 60_000);
+  const held = await store.claim(released, H, 60_000);
   assert.equal(await store.release(released, held.token), true);
-  const retaken = await store.claim(released, 60_000);
+  const retaken = await store.claim(released, H, 60_000);
   assert.equal(retaken.outcome, 'new');
   assert.notEqual(retaken.token, held.token);
 
   // A lease ends by itself (a crashed worker), and the Retry-After is at least 1.
   const leased = keyName('lease');
-  const short = await store.claim(leased, 300);
-  assert.deepEqual(await store.claim(leased, 300), { outcome: 'in_flight', retryAfter: 1 });
+  const short = await store.claim(leased, H, 300);
+  assert.deepEqual(await store.claim(leased, H, 300), { outcome: 'in_flight', retryAfter: 1 });
   await sleep(400);
-  const afterLease = await store.claim(leased, 60_000);
+  const afterLease = await store.claim(leased, H, 60_000);
   assert.equal(afterLease.outcome, 'new');
   // The slow worker's complete leaves the new claim alone.
-  assert.equal(await store.complete(leased, short.token, 86_400_000), 'not_held');
-  assert.equal((await store.claim(leased, 60_000)).outcome, 'in_flight');
+  assert.equal(await store.complete(leased, short.token, H, 86_400_000), 'not_held');
+  assert.equal((await store.claim(leased, H, 60_000)).outcome, 'in_flight');
 
   // A claim whose lease expired and nobody retook is still marked done.
   const expired = keyName('expired');
-  const slow = await store.claim(expired, 200);
+  const slow = await store.claim(expired, H, 200);
   await sleep(300);
-  assert.equal(await store.complete(expired, slow.token, 86_400_000), 'lease_expired');
-  assert.equal((await store.claim(expired, 60_000)).outcome, 'duplicate');
+  assert.equal(await store.complete(expired, slow.token, H, 86_400_000), 'lease_expired');
+  assert.equal((await store.claim(expired, H, 60_000)).outcome, 'duplicate');
 }
 
 test('MemoryStore keeps the claim protocol', async () => {
@@ -111,13 +113,13 @@ test('MemoryStore keeps the claim protocol', async () => {
 test('MemoryStore never drops a claim in flight: full of them, a claim is store_unavailable', () => {
   const store = new MemoryStore({ capacity: 2 });
   assert.equal(store.capacity, 2);
-  const a = store.claim('a', 60_000);
-  store.claim('b', 60_000);
-  assert.throws(() => store.claim('c', 60_000), (error) => error instanceof StoreUnavailableError && error.code === 'store_unavailable');
-  store.complete('a', a.token, 60_000);
+  const a = store.claim('a', H, 60_000);
+  store.claim('b', H, 60_000);
+  assert.throws(() => store.claim('c', H, 60_000), (error) => error instanceof StoreUnavailableError && error.code === 'store_unavailable');
+  store.complete('a', a.token, H, 60_000);
   // A done key makes room.
-  assert.equal(store.claim('c', 60_000).outcome, 'new');
-  assert.equal(store.claim('b', 60_000).outcome, 'in_flight');
+  assert.equal(store.claim('c', H, 60_000).outcome, 'new');
+  assert.equal(store.claim('b', H, 60_000).outcome, 'in_flight');
   assert.throws(() => new MemoryStore({ capacity: 0 }), TypeError);
   assert.throws(() => new MemoryStore({ size: 3 }), TypeError);
 });
@@ -133,12 +135,12 @@ for (const [name, connect] of Object.entries(CLIENTS)) {
     // What is in Redis: `w:{token}` with the lease, then `done` with the retention.
     const raw = await ioredisClient(redis.url);
     const key = keyName('values');
-    const claim = await store.claim(key, 60_000);
-    assert.equal(await raw.get(`t-${name}:${key}`), `w:${claim.token}`);
+    const claim = await store.claim(key, H, 60_000);
+    assert.equal(await raw.get(`t-${name}:${key}`), `w:${claim.token}:${H}`);
     const leaseLeft = await raw.pttl(`t-${name}:${key}`);
     assert.ok(leaseLeft > 55_000 && leaseLeft <= 60_000, `lease ${leaseLeft}`);
-    await store.complete(key, claim.token, 86_400_000);
-    assert.equal(await raw.get(`t-${name}:${key}`), 'done');
+    await store.complete(key, claim.token, H, 86_400_000);
+    assert.equal(await raw.get(`t-${name}:${key}`), `done:${H}`);
     const kept = await raw.pttl(`t-${name}:${key}`);
     assert.ok(kept > 86_395_000 && kept <= 86_400_000, `retention ${kept}`);
   });
@@ -150,9 +152,9 @@ for (const [name, connect] of Object.entries(CLIENTS)) {
     const raw = await ioredisClient(redis.url);
     await raw.script('FLUSH');
     const key = keyName('flushed');
-    const claim = await store.claim(key, 60_000);
+    const claim = await store.claim(key, H, 60_000);
     assert.equal(claim.outcome, 'new');
-    assert.equal(await raw.get(`bullseye-webhooks:delivery:${key}`), `w:${claim.token}`);
+    assert.equal(await raw.get(`bullseye-webhooks:delivery:${key}`), `w:${claim.token}:${H}`);
   });
 }
 
@@ -175,8 +177,8 @@ test('every RedisStore call is bounded by its timeout: a server that never answe
   try {
     const store = new RedisStore(client, { timeout: 0.3 });
     const started = Date.now();
-    await assert.rejects(store.claim('k', 60_000), (error) => error instanceof StoreUnavailableError && /within 300 ms/.test(error.message));
-    await assert.rejects(store.complete('k', 'a'.repeat(32), 1000), StoreUnavailableError);
+    await assert.rejects(store.claim('k', H, 60_000), (error) => error instanceof StoreUnavailableError && /within 300 ms/.test(error.message));
+    await assert.rejects(store.complete('k', 'a'.repeat(32), H, 1000), StoreUnavailableError);
     await assert.rejects(store.release('k', 'a'.repeat(32)), StoreUnavailableError);
     const elapsed = Date.now() - started;
     assert.ok(elapsed >= 850 && elapsed < 3000, `three calls took ${elapsed} ms`);
@@ -433,8 +435,8 @@ test('the integrations refuse de-duplication options that make no sense', () => 
 test('lease and retention (seconds) reach the store', async (t) => {
   const seen = [];
   const store = {
-    claim: (key, leaseMs) => (seen.push(['claim', leaseMs]), { outcome: 'new', token: 'a'.repeat(32) }),
-    complete: (key, token, retentionMs) => seen.push(['complete', retentionMs]),
+    claim: (key, bodyHash, leaseMs) => (seen.push(['claim', leaseMs]), { outcome: 'new', token: 'a'.repeat(32) }),
+    complete: (key, token, bodyHash, retentionMs) => seen.push(['complete', retentionMs]),
     release: () => seen.push(['release']),
   };
   const url = await serve(t, 'fetch', { dedupe: store, lease: 5, retention: 3600 });
@@ -446,11 +448,11 @@ test('a complete that fails after the handler succeeded is retried in the backgr
   const memory = new MemoryStore();
   let completes = 0;
   const flaky = {
-    claim: (key, leaseMs) => memory.claim(key, leaseMs),
-    complete(key, token, retentionMs) {
+    claim: (key, bodyHash, leaseMs) => memory.claim(key, bodyHash, leaseMs),
+    complete(key, token, bodyHash, retentionMs) {
       completes += 1;
       if (completes <= 2) throw new Error('connection refused');
-      return memory.complete(key, token, retentionMs);
+      return memory.complete(key, token, bodyHash, retentionMs);
     },
     release: (key, token) => memory.release(key, token),
   };
@@ -504,3 +506,210 @@ for (const integration of Object.keys(INTEGRATIONS)) {
     assert.equal(calls.get(failing.sessionId), 2);
   });
 }
+
+// ---------------------------------------------------------------------------
+// The same key with a different body: delivery_conflict on every path
+
+const crypto = require('node:crypto');
+const { bodyHash } = lib;
+const sha256 = (text) => crypto.createHash('sha256').update(text).digest('hex');
+const A = sha256('body a');
+const B = sha256('body b');
+
+/** `d`'s delivery (same session, so the same key) with another body. */
+function otherBody(d) {
+  const body = d.body.replace('jane@acme.example', 'john@acme.example');
+  return { ...d, body, headers: { ...d.headers, 'x-bullseye-signature': hmac(SECRET, body) } };
+}
+
+async function conflictContract(store) {
+  // New: the claim keeps the hash; the same body again is in flight.
+  const key = keyName('conflict');
+  const first = await store.claim(key, A, 60_000);
+  assert.equal(first.outcome, 'new');
+  assert.equal((await store.claim(key, A, 60_000)).outcome, 'in_flight');
+  // In flight, another body.
+  assert.deepEqual(await store.claim(key, B, 60_000), { outcome: 'conflict', storedHash: A, found: 'in_flight' });
+  // Done, another body; the same body, or an unknown hash, is a duplicate.
+  assert.equal(await store.complete(key, first.token, A, 86_400_000), 'done');
+  assert.deepEqual(await store.claim(key, B, 60_000), { outcome: 'conflict', storedHash: A, found: 'done' });
+  assert.deepEqual(await store.claim(key, A, 60_000), { outcome: 'duplicate' });
+  assert.deepEqual(await store.claim(key, '', 60_000), { outcome: 'duplicate' });
+}
+
+test('bodyHash is the hex SHA-256 of the raw body, as a string or bytes', () => {
+  assert.equal(bodyHash('body a'), A);
+  assert.equal(bodyHash(Buffer.from('body b')), B);
+  assert.equal(bodyHash(new TextEncoder().encode('body a')), A);
+  assert.throws(() => bodyHash({ parsed: true }), TypeError);
+});
+
+test('MemoryStore: delivery_conflict on every path', async () => {
+  await conflictContract(new MemoryStore());
+});
+
+for (const [name, connect] of Object.entries(CLIENTS)) {
+  test(`RedisStore over ${name}: delivery_conflict on every path; records without a hash read as the same body`, async () => {
+    const store = new RedisStore(await connect(redis.url), { prefix: `c-${name}:` });
+    await conflictContract(store);
+    const raw = await ioredisClient(redis.url);
+    const [done, held] = [keyName('old-done'), keyName('old-held')];
+    await raw.set(`c-${name}:${done}`, 'done', 'PX', 60_000);
+    await raw.set(`c-${name}:${held}`, `w:${'ab'.repeat(16)}`, 'PX', 60_000);
+    assert.deepEqual(await store.claim(done, B, 60_000), { outcome: 'duplicate' });
+    assert.equal((await store.claim(held, B, 60_000)).outcome, 'in_flight');
+    assert.equal(await store.release(held, 'ab'.repeat(16)), true);
+  });
+}
+
+/** Both paths over HTTP: another body while the first is done, then while one is in flight. */
+async function conflicts(url, log) {
+  const done = delivery();
+  assert.equal((await send(url, done)).status, 200);
+  const refused = await send(url, otherBody(done));
+  assert.deepEqual([refused.status, refused.json], [409, { error: 'delivery_conflict' }]);
+  assert.equal(refused.headers.get('retry-after'), null);
+  assert.deepEqual((await send(url, done)).json, { duplicate: true });
+  assert.equal(calls.get(done.sessionId), 1);
+
+  let finish;
+  const running = new Promise((resolve) => (finish = resolve));
+  const slow = delivery([running]);
+  const pending = send(url, slow);
+  while ((calls.get(slow.sessionId) ?? 0) === 0) await sleep(5);
+  const busy = await send(url, otherBody(slow));
+  assert.deepEqual([busy.status, busy.json], [409, { error: 'delivery_conflict' }]);
+  finish();
+  assert.equal((await pending).status, 200);
+  assert.equal(calls.get(slow.sessionId), 1);
+
+  // Logged at warning with both hashes, never the body.
+  const warned = log.lines.filter(([level, line]) => level === 'warn' && line.includes('delivery_conflict'));
+  assert.equal(warned.length, 2, JSON.stringify(log.lines));
+  assert.ok(warned[0][1].includes(sha256(otherBody(done).body)) && warned[0][1].includes(`${sha256(done.body)} (done)`), warned[0][1]);
+  assert.ok(warned[1][1].includes(`${sha256(slow.body)} (in_flight)`), warned[1][1]);
+  assert.ok(warned.every(([, line]) => !line.includes('acme.example')), 'no body in the log');
+}
+
+for (const integration of Object.keys(INTEGRATIONS)) {
+  for (const [storeName, makeStore] of Object.entries(STORES)) {
+    test(`${integration} with ${storeName}: delivery_conflict refused (done, in flight), or processed once with onConflict 'process'`, async (t) => {
+      const log = recorder();
+      await conflicts(await serve(t, integration, { dedupe: await makeStore(), logger: log }), log);
+
+      const url = await serve(t, integration, { dedupe: await makeStore(), onConflict: 'process', logger: recorder() });
+      const first = delivery();
+      const other = otherBody(first);
+      assert.equal((await send(url, first)).status, 200);
+      const otherAnswer = await send(url, other);
+      assert.equal(otherAnswer.status, 200, otherAnswer.text);
+      assert.deepEqual((await send(url, other)).json, { duplicate: true });
+      assert.deepEqual((await send(url, first)).json, { duplicate: true });
+      assert.equal(calls.get(first.sessionId), 2);
+    });
+  }
+}
+
+test('onConflict is checked', () => {
+  assert.throws(() => expressMiddleware(webhook, { dedupe: new MemoryStore(), onConflict: 'ignore' }), /onConflict must be 'refuse' or 'process'/);
+  assert.throws(() => expressMiddleware(webhook, { onConflict: 'process' }), /onConflict applies only with a dedupe store/);
+});
+
+// ---------------------------------------------------------------------------
+// A claim sent while Redis is paused lands when it resumes: released by its token
+
+for (const [name, connect] of Object.entries(CLIENTS)) {
+  test(`RedisStore over ${name}: a claim sent while Redis is paused (SIGSTOP 2 s) is released once it lands`, async (t) => {
+    const server = await RedisServer.start();
+    t.after(async () => {
+      server.child?.kill('SIGCONT');
+      await server.stop();
+    });
+    const store = new RedisStore(await connect(server.url), { timeout: 0.3 });
+    assert.equal((await store.claim('warm', A, 60_000)).outcome, 'new'); // the scripts are loaded
+    const hour = 3_600_000;
+    server.child.kill('SIGSTOP');
+    await assert.rejects(store.claim('k', A, hour), StoreUnavailableError);
+    await sleep(2000);
+    server.child.kill('SIGCONT');
+    // Redis ran the paused claim when it resumed (an hour's lease); the
+    // background release freed it, so the next copy is processed. Asked
+    // until not in flight, for at most 20 s (far less than the hour).
+    let outcome;
+    for (const deadline = Date.now() + 20_000; Date.now() < deadline; await sleep(100)) {
+      outcome = await store.claim('k', A, hour).catch(() => undefined);
+      if (outcome && outcome.outcome !== 'in_flight') break;
+    }
+    assert.equal(outcome?.outcome, 'new');
+  });
+}
+
+// ---------------------------------------------------------------------------
+// A cache of recently completed keys in front of a store; waiting for a copy in flight
+
+const { CachedStore } = lib;
+
+test('CachedStore answers the keys this process completed without the store (and checks the body)', async () => {
+  const memory = new MemoryStore();
+  let claims = 0;
+  const counting = {
+    claim: (...args) => (claims++, memory.claim(...args)),
+    complete: (...args) => memory.complete(...args),
+    release: (...args) => memory.release(...args),
+  };
+  const store = new CachedStore(counting, { capacity: 100 });
+  const first = await store.claim('k', A, 60_000);
+  assert.equal((await store.claim('k', A, 60_000)).outcome, 'in_flight'); // not done yet: the store answers
+  assert.equal(await store.complete('k', first.token, A, 86_400_000), 'done');
+  assert.deepEqual(await store.claim('k', A, 60_000), { outcome: 'duplicate' });
+  assert.deepEqual(await store.claim('k', B, 60_000), { outcome: 'conflict', storedHash: A, found: 'done' });
+  assert.equal(claims, 2);
+  assert.equal(store.size, 1);
+  assert.throws(() => new CachedStore({}), TypeError);
+});
+
+test('CachedStore over RedisStore: a completed key needs no round trip', async () => {
+  const raw = await ioredisClient(redis.url);
+  const prefix = `cache-${++unique}:`;
+  const store = new CachedStore(new RedisStore(raw, { prefix }));
+  const claim = await store.claim('k', A, 60_000);
+  await store.complete('k', claim.token, A, 86_400_000);
+  await raw.del(`${prefix}k`); // gone from Redis: only the cache knows it
+  assert.deepEqual(await store.claim('k', A, 60_000), { outcome: 'duplicate' });
+  assert.equal((await store.claim('k', B, 60_000)).outcome, 'conflict');
+});
+
+for (const integration of Object.keys(INTEGRATIONS)) {
+  test(`${integration}: waitForInFlight answers a duplicate once the first copy is done, or takes an ended lease`, async (t) => {
+    const memory = new MemoryStore();
+    let claims = 0;
+    const counting = {
+      claim: (...args) => (claims++, memory.claim(...args)),
+      complete: (...args) => memory.complete(...args),
+      release: (...args) => memory.release(...args),
+    };
+    const url = await serve(t, integration, { dedupe: counting, waitForInFlight: 20, logger: recorder() });
+    let finish;
+    const running = new Promise((resolve) => (finish = resolve));
+    const slow = delivery([running]);
+    const pending = send(url, slow);
+    while ((calls.get(slow.sessionId) ?? 0) === 0) await sleep(5);
+    const waiting = send(url, slow);
+    while (claims < 2) await sleep(5); // the copy found it in flight before it ends
+    finish();
+    assert.equal((await pending).status, 200);
+    assert.deepEqual((await waiting).json, { duplicate: true });
+    assert.equal(calls.get(slow.sessionId), 1);
+
+    // A holder that died: its lease ends while the copy waits, which takes the claim.
+    const orphan = delivery();
+    memory.claim(`bullseye:org_dedupe:visitor.identified:${orphan.sessionId}`, sha256(orphan.body), 300);
+    assert.equal((await send(url, orphan)).status, 200);
+    assert.equal(calls.get(orphan.sessionId), 1);
+  });
+}
+
+test('waitForInFlight is checked', () => {
+  assert.throws(() => expressMiddleware(webhook, { dedupe: new MemoryStore(), waitForInFlight: -1 }), /waitForInFlight must be a positive number/);
+  assert.throws(() => expressMiddleware(webhook, { waitForInFlight: 5 }), /waitForInFlight applies only with a dedupe store/);
+});

@@ -43,7 +43,7 @@ function start(script) {
 
 const JSON_TYPE = { 'content-type': 'application/json' };
 
-for (const name of ['node-express', 'node-koa', 'node-nestjs']) {
+for (const name of ['node-express', 'node-koa', 'node-nestjs', 'node-hono']) {
   test(`examples/${name}: signed accepted, tampered 401, unsigned 400`, async () => {
     const { child, base } = await start(path.join(ROOT, 'examples', name, 'server.js'));
     try {

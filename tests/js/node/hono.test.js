@@ -9,7 +9,7 @@ const { SECRET, identification, tampered, signed } = require('../fixtures.js');
 
 const { Hono } = requireDev('hono');
 const { serve } = requireDev('@hono/node-server');
-const { Webhook, honoMiddleware } = lib;
+const { Webhook, MemoryStore, honoMiddleware } = lib;
 
 let server;
 let base;
@@ -19,6 +19,7 @@ test.before(async () => {
   const app = new Hono();
   const logger = { warn: (message) => records.push(message) };
   app.post('/hook', honoMiddleware(new Webhook(SECRET), { logger }), (c) => c.json({ received: c.get('bullseyeEvent').event }));
+  app.post('/once', honoMiddleware(new Webhook(SECRET), { dedupe: new MemoryStore(), lease: 30, retention: 60 }), (c) => c.json({ received: c.get('bullseyeEvent').event }));
   await new Promise((resolve) => {
     server = serve({ fetch: app.fetch, hostname: '127.0.0.1', port: 0 }, (info) => {
       base = `http://127.0.0.1:${info.port}`;
@@ -49,4 +50,11 @@ test('an unsigned delivery is answered 400 missing_signature', async () => {
   const answer = await post(`${base}/hook`, identification);
   assert.equal(answer.status, 400);
   assert.deepEqual(answer.json, { error: 'missing_signature' });
+});
+
+test('with a MemoryStore (the Node package), a redelivery is answered {"duplicate": true} without reaching the route', async () => {
+  const first = await post(`${base}/once`, identification, { 'x-bullseye-signature': signed });
+  assert.deepEqual([first.status, first.json], [200, { received: 'visitor.identified' }]);
+  const again = await post(`${base}/once`, identification, { 'x-bullseye-signature': signed });
+  assert.deepEqual([again.status, again.json], [200, { duplicate: true }]);
 });

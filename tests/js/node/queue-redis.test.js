@@ -92,7 +92,7 @@ test('refusals are answered before anything is claimed or queued', async () => {
   const answer = await receiver.receive(body, { 'x-bullseye-signature': sign('whsec_other', body) });
   assert.deepEqual([answer.status, answer.body], [401, { error: 'signature_mismatch' }]);
   assert.equal(await raw.exists(queue.stream), 0);
-  assert.equal((await store.claim(keyOf('s2'), 60000)).outcome, 'new');
+  assert.equal((await store.claim(keyOf('s2'), '', 60000)).outcome, 'new');
 });
 
 test('a failing handler is retried with backoff, then succeeds', async () => {
@@ -114,7 +114,7 @@ test('a failing handler is retried with backoff, then succeeds', async () => {
   assert.ok(calls[1] - calls[0] >= 200 && calls[2] - calls[1] >= 300);
   assert.deepEqual([worker.counts.retried, worker.counts.dead], [2, 0]);
   assert.equal(await raw.zcard(queue.retrySet), 0);
-  assert.equal((await store.claim(keyOf('s3'), 60000)).outcome, 'duplicate');
+  assert.equal((await store.claim(keyOf('s3'), '', 60000)).outcome, 'duplicate');
 });
 
 test('after the most attempts the message is dead-lettered with its reason, its claim released', async () => {
@@ -168,7 +168,7 @@ test('the queue down answers 503 queue_unavailable and releases the claim (the m
   await own.stop();
   const answer = await receiver.receive(...delivery('s7'));
   assert.deepEqual([answer.status, answer.body, answer.headers['Retry-After']], [503, { error: 'queue_unavailable' }, '30']);
-  assert.equal(store.claim(keyOf('s7'), 60000).outcome, 'new');
+  assert.equal(store.claim(keyOf('s7'), '', 60000).outcome, 'new');
 });
 
 function start(queue, store, sideEffects, hangOn = '') {

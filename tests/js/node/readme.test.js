@@ -13,6 +13,7 @@ const { spawn, execFileSync } = require('node:child_process');
 const crypto = require('node:crypto');
 const fs = require('node:fs');
 const path = require('node:path');
+const { createRequire } = require('node:module');
 const { pathToFileURL } = require('node:url');
 const { ROOT } = require('../impl.js');
 const { post } = require('./http.js');
@@ -44,6 +45,53 @@ test('the READMEs have their examples', () => {
   for (const name of ['RedisStore', 'MemoryStore', 'BitnobWebhook', 'handler(']) {
     assert.ok(blocks.some(([, code]) => code.includes(name)), `no example uses ${name}`);
   }
+});
+
+// Every import of a package path these READMEs show, in code blocks or in
+// the text, resolves through that package's `exports` with Node's own
+// resolver, as a bundler resolves it: a subpath that is not exported (a
+// `.wasm` with a `?module` suffix, say) fails here, not in a user's build.
+test('every package path the READMEs import is exported', () => {
+  const packages = { 'bullseye-webhooks': PKG, 'bullseye-webhooks-wasm': path.join(ROOT, 'bindings-wasm') };
+  const specifiers = new Set();
+  for (const readme of ['README.md', 'bindings-node/README.md', 'bindings-wasm/README.md']) {
+    const text = fs.readFileSync(path.join(ROOT, readme), 'utf8');
+    for (const m of text.matchAll(/(?:\bfrom\s+|\bimport\s*\(?\s*|\brequire\(\s*)['"](?:npm:)?(bullseye-webhooks(?:-wasm)?(?:\/[^'"]*)?)['"]/g)) specifiers.add(m[1]);
+  }
+  assert.ok(specifiers.has('bullseye-webhooks-wasm/web') && specifiers.has('bullseye-webhooks/partner'), [...specifiers].join(', '));
+  for (const specifier of specifiers) {
+    const name = specifier.startsWith('bullseye-webhooks-wasm') ? 'bullseye-webhooks-wasm' : 'bullseye-webhooks';
+    // A require from inside the package resolves its own name through its `exports`.
+    const resolve = () => createRequire(path.join(packages[name], 'package.json')).resolve(specifier);
+    assert.doesNotThrow(resolve, `${specifier} does not resolve`);
+  }
+});
+
+// The root README's "## Runtimes" tables: each row names a framework, an
+// entry point and the tests that prove it, and every repository path a row
+// names (tests, examples; `a/{b,c}` is both) exists.
+test('every path the Runtimes tables name exists', () => {
+  const text = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
+  const start = text.indexOf('\n## Runtimes\n');
+  assert.ok(start >= 0, 'README.md has no "## Runtimes" section');
+  const section = text.slice(start, text.indexOf('\n## ', start + 1));
+  const rows = section.split('\n').filter((line) => line.startsWith('|') && !/^\|[-| ]+\|$/.test(line) && !line.includes('| Proven by |'));
+  assert.ok(rows.length >= 30, `found ${rows.length} rows`);
+  const topDirs = new Set(fs.readdirSync(ROOT));
+  const expand = (p) => {
+    const m = /^(.*)\{([^}]*)\}(.*)$/.exec(p);
+    return m ? m[2].split(',').map((alt) => `${m[1]}${alt}${m[3]}`) : [p];
+  };
+  const missing = [];
+  for (const row of rows) {
+    const cells = row.slice(1, -1).split(' | ').map((cell) => cell.trim());
+    assert.equal(cells.length, 3, `not framework | entry point | proven by: ${row}`);
+    assert.ok(cells[1] !== '' && /`/.test(cells[2]), `no entry point or no test: ${row}`);
+    const paths = [...row.matchAll(/`([^`\s]+\/[^`\s]*)`/g)].map((m) => m[1]).filter((p) => topDirs.has(p.split('/')[0]));
+    assert.ok(paths.some((p) => cells[2].includes(p)), `the Proven by cell names no test file: ${row}`);
+    for (const p of paths.flatMap(expand)) if (!fs.existsSync(path.join(ROOT, p))) missing.push(p);
+  }
+  assert.deepEqual(missing, []);
 });
 
 let redis;

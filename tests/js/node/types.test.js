@@ -1,7 +1,8 @@
 'use strict';
 // The TypeScript usage examples (bindings-node/types-test/: usage.ts, and
-// fastify.ts, a Fastify app reading request.bullseyeEvent) type-check with
-// tsc --noEmit --strict against the package's index.d.ts; each
+// fastify.ts, a Fastify app reading request.bullseyeEvent, and the rest)
+// type-check with tsc --noEmit --strict against the package's index.d.ts
+// (edge.ts: against its edge exports' wasm/index.d.ts); each
 // `@ts-expect-error` in them is a mistake the types must refuse.
 const test = require('node:test');
 const assert = require('node:assert/strict');

@@ -1,0 +1,50 @@
+//! The reader's work in a loop, for instruction counts (issue 21's per-phase
+//! profile in `bench/PROFILE.md`): on a shared machine, `valgrind
+//! --tool=callgrind` counts what each phase costs where timings cannot.
+//!
+//!     cargo build --release -p bullseye-webhooks --example read_loop
+//!     valgrind --tool=callgrind target/release/examples/read_loop check 1000 BODY
+//!
+//! KIND is `verify`, `scan` (the scanner alone), `check` (`check_event`) or
+//! `construct` (`construct_event`); the read's cost is a kind's count minus
+//! `verify`'s on the same body. It also prints the time per call.
+
+use std::hint::black_box;
+use std::time::{Duration, Instant, UNIX_EPOCH};
+
+use bullseye_webhooks::{Webhook, is_json, sign};
+
+const SECRET: &str = "whsec_bench_5d0c7e2a9b";
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let args: Vec<String> = std::env::args().collect();
+    let [_, kind, calls, path] = args.as_slice() else {
+        return Err("usage: read_loop verify|scan|check|construct CALLS BODY".into());
+    };
+    let calls: usize = calls.parse()?;
+    let body = std::fs::read(path)?;
+    let text = std::str::from_utf8(&body)?;
+    let webhook = Webhook::new(SECRET)?;
+    let signature = sign(SECRET, &body);
+    // No tolerance is set, so the instant is only what the API asks for.
+    let now = UNIX_EPOCH + Duration::from_secs(1_736_937_000);
+    let mut accepted = 0usize;
+    let started = Instant::now();
+    for _ in 0..calls {
+        let body = black_box(body.as_slice());
+        let ok = match kind.as_str() {
+            "verify" => webhook.verify(body, &signature).is_ok(),
+            "scan" => is_json(black_box(text)),
+            "check" => webhook.check_event_at(body, &signature, now).is_ok(),
+            "construct" => webhook.construct_event_at(body, &signature, now).is_ok(),
+            _ => return Err(format!("unknown kind {kind}").into()),
+        };
+        accepted += usize::from(ok);
+    }
+    let per_call = started.elapsed().as_secs_f64() * 1e9 / calls.max(1) as f64;
+    println!(
+        "{kind}: {accepted}/{calls} accepted, {per_call:.0} ns a call, {:.2} GB/s",
+        body.len() as f64 / per_call
+    );
+    Ok(())
+}

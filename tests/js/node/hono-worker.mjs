@@ -1,0 +1,26 @@
+// The Worker hono-workerd.test.js runs in workerd: a Hono app with the
+// package's honoMiddleware, the package imported under its name (bundled
+// with the `workerd` condition, as wrangler does). The secret comes from the
+// Worker's bindings; the refusal log records are kept for GET /records.
+import { Hono } from 'hono';
+import { Webhook, honoMiddleware } from 'bullseye-webhooks';
+
+const records = [];
+let app;
+
+function appFor(env) {
+  const hono = new Hono();
+  const logger = { warn: (message) => records.push(message) };
+  hono.post('/webhooks/bullseye', honoMiddleware(new Webhook(env.BULLSEYE_WEBHOOK_SECRET), { logger }), (c) =>
+    c.json({ received: c.get('bullseyeEvent').event_type }),
+  );
+  hono.get('/records', (c) => c.json(records));
+  return hono;
+}
+
+export default {
+  fetch(request, env, ctx) {
+    app ??= appFor(env);
+    return app.fetch(request, env, ctx);
+  },
+};

@@ -1,0 +1,97 @@
+'use strict';
+// honoMiddleware in a real workerd (Miniflare, pinned in bindings-node's dev
+// dependencies): hono-worker.mjs, a Hono app, is bundled by esbuild as
+// wrangler bundles a Worker (conditions workerd and worker, the .wasm kept as
+// a module of its own), so `bullseye-webhooks` is the Node package's
+// `workerd` export (the WebAssembly build). Signed, tampered and unsigned
+// deliveries go through workerd's HTTP entry; the refusal is logged once,
+// without the secret, the signature or a body byte.
+const test = require('node:test');
+const assert = require('node:assert/strict');
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+const { ROOT } = require('../impl.js');
+const { requireDev } = require('./http.js');
+const { SECRET, identification, tampered, signed } = require('../fixtures.js');
+
+const { Miniflare } = requireDev('miniflare');
+const esbuild = requireDev('esbuild');
+const PKG = path.join(ROOT, 'bindings-node');
+
+let mf;
+let modules;
+
+/** The Worker bundled as wrangler would: returns its script and each .wasm it imports, by name. */
+async function bundle() {
+  // `bullseye-webhooks` resolves to the package folder, `hono` to the dev dependency.
+  modules = fs.mkdtempSync(path.join(os.tmpdir(), 'bullseye-hono-workerd-'));
+  fs.mkdirSync(path.join(modules, 'node_modules'));
+  fs.symlinkSync(PKG, path.join(modules, 'node_modules', 'bullseye-webhooks'));
+  // Each .wasm (the Bullseye module, and Bitnob's, loaded on first use)
+  // stays a module of its own, as wrangler keeps it.
+  const wasm = new Map();
+  const wasmModule = {
+    name: 'wasm-module',
+    setup(build) {
+      build.onResolve({ filter: /\.wasm$/ }, (args) => {
+        const file = path.join(args.resolveDir, args.path);
+        wasm.set(path.basename(file), fs.readFileSync(file));
+        return { path: `./${path.basename(file)}`, external: true };
+      });
+    },
+  };
+  const result = await esbuild.build({
+    entryPoints: [path.join(__dirname, 'hono-worker.mjs')],
+    bundle: true,
+    format: 'esm',
+    write: false,
+    logLevel: 'error',
+    conditions: ['workerd', 'worker'],
+    platform: 'neutral',
+    mainFields: ['module', 'main'],
+    nodePaths: [path.join(modules, 'node_modules'), path.join(PKG, 'node_modules')],
+    plugins: [wasmModule],
+  });
+  return { script: result.outputFiles[0].text, wasm };
+}
+
+test.before(async () => {
+  const { script, wasm } = await bundle();
+  assert.doesNotMatch(script, /napi|\.node['"]/, 'the Worker bundle holds the Node entry');
+  assert.ok(wasm.has('bullseye_webhooks_wasm_bg.wasm'), 'the Worker bundle imports no .wasm: not the workerd export');
+  mf = new Miniflare({
+    modules: [
+      { type: 'ESModule', path: 'worker.js', contents: script },
+      ...[...wasm].map(([name, contents]) => ({ type: 'CompiledWasm', path: name, contents })),
+    ],
+    compatibilityDate: '2026-04-01',
+    bindings: { BULLSEYE_WEBHOOK_SECRET: SECRET },
+  });
+});
+
+test.after(async () => {
+  await mf?.dispose();
+  if (modules) fs.rmSync(modules, { recursive: true, force: true });
+});
+
+async function deliver(body, headers) {
+  const response = await mf.dispatchFetch('http://worker.test/webhooks/bullseye', { method: 'POST', body, headers });
+  return { status: response.status, json: await response.json() };
+}
+
+test('in workerd, a signed delivery reaches the Hono route with the event on c.get("bullseyeEvent")', { timeout: 60_000 }, async () => {
+  assert.deepEqual(await deliver(identification, { 'x-bullseye-signature': signed }), { status: 200, json: { received: 'visitor.identified' } });
+});
+
+test('in workerd, a tampered delivery is answered 401 signature_mismatch and logged once, without secret, signature or body', { timeout: 60_000 }, async () => {
+  assert.deepEqual(await deliver(tampered, { 'x-bullseye-signature': signed }), { status: 401, json: { error: 'signature_mismatch' } });
+  const records = await (await mf.dispatchFetch('http://worker.test/records')).json();
+  assert.equal(records.length, 1, JSON.stringify(records));
+  assert.match(records[0], /signature_mismatch/);
+  assert.ok(!records[0].includes(SECRET) && !records[0].includes(signed) && !records[0].includes('visitor'), records[0]);
+});
+
+test('in workerd, an unsigned delivery is answered 400 missing_signature', { timeout: 60_000 }, async () => {
+  assert.deepEqual(await deliver(identification, {}), { status: 400, json: { error: 'missing_signature' } });
+});
