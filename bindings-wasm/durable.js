@@ -16,8 +16,9 @@ import { describe } from './support.js';
 const { createDedupe, StoreUnavailableError } = dedupe;
 
 // The core's defaults (core/src/delivery.rs; the WASM build does not export
-// them): a test of the Node package checks them against its addon's.
-const DEFAULTS = Object.freeze({ leaseMs: 60_000, retentionMs: 24 * 60 * 60 * 1000, storeRetryAfterSecs: 30, redisKeyPrefix: '' });
+// them): tests/js/node/durable-workerd.test.mjs checks them against the
+// Node addon's. No Redis here, so no key prefix.
+export const DEFAULTS = Object.freeze({ leaseMs: 60_000, retentionMs: 24 * 60 * 60 * 1000, storeRetryAfterSecs: 30, redisKeyPrefix: '' });
 
 const RECORD = 'claim';
 

@@ -134,7 +134,7 @@ if (which === 'wasm') {
           build.onResolve({ filter: /^\.\/support\.js$/ }, (args) =>
             args.namespace === 'stub' ? { path: './support.js', external: true } : { path: 'support', namespace: 'stub' },
           );
-          build.onResolve({ filter: /^node:crypto$/ }, () => ({ path: 'node:crypto', namespace: 'stub' }));
+          build.onResolve({ filter: /^node:crypto$/ }, () => ({ path: 'no-redis-scripts', namespace: 'stub' }));
           build.onLoad({ filter: /.*/, namespace: 'stub' }, (args) => ({
             contents:
               args.path === 'support'
@@ -163,7 +163,7 @@ if (which === 'node') {
     if (!existsSync(join(wasmDir, file))) fail(`bindings-wasm/${file} is missing: run \`make build-wasm\` first (the Node package carries the WASM build)`);
   }
   mkdirSync(join(into, 'pkg'), { recursive: true });
-  for (const file of [...built, 'backend.js', 'index.js', 'node.js', 'workerd.js', 'durable.js', 'dedupe.js']) copy(join(wasmDir, file), join(into, file));
+  for (const file of [...built, 'backend.js', 'index.js', 'node.js', 'workerd.js', 'workerd.d.ts', 'durable.js', 'dedupe.js']) copy(join(wasmDir, file), join(into, file));
   shared(into, 'module', join(wasmDir, 'extra.d.ts'), 'bindings-wasm/extra.d.ts');
   shipped(dir, 'wasm/');
   write(join(into, 'package.json'), `${JSON.stringify({ type: 'module', sideEffects: ['./node.js', './workerd.js'] }, null, 2)}\n`);

@@ -3,7 +3,9 @@
 // (bindings-wasm/tests/durable-worker.js, importing `bullseye-webhooks`) is
 // bundled by esbuild as wrangler bundles a Worker (conditions workerd and
 // worker, each .wasm kept as a module of its own), then the same checks run
-// (bindings-wasm/tests/durable-checks.mjs).
+// (bindings-wasm/tests/durable-checks.mjs). And the defaults durable.js
+// keeps (the WASM build does not export them) are the core's.
+import test from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -58,5 +60,16 @@ function bundle() {
     fs.rmSync(dir, { recursive: true, force: true });
   }
 }
+
+test("the Durable Object store's defaults are the core's", async () => {
+  const { native } = require(path.join(PKG, 'backend.js'));
+  assert.ok(native, 'the native addon did not load');
+  const { leaseMs, retentionMs, storeRetryAfterSecs } = native.deliveryDefaults();
+  const { DEFAULTS } = await import(path.join(PKG, 'wasm', 'durable.js'));
+  assert.deepEqual(
+    { leaseMs: DEFAULTS.leaseMs, retentionMs: DEFAULTS.retentionMs, storeRetryAfterSecs: DEFAULTS.storeRetryAfterSecs },
+    { leaseMs, retentionMs, storeRetryAfterSecs },
+  );
+});
 
 durableTests('Node package, workerd export', bundle);
