@@ -160,41 +160,62 @@ export class DurableObjectStore {
     return this.#timeoutMs / 1000;
   }
 
-  async #call(name, key, args) {
-    try {
-      const stub = this.#namespace.get(this.#namespace.idFromName(String(key)));
-      const response = await stub.fetch(`https://delivery-claims/${name}`, {
-        method: 'POST',
-        body: JSON.stringify(args),
-        signal: AbortSignal.timeout(this.#timeoutMs),
-      });
+  #stub(key) {
+    return this.#namespace.get(this.#namespace.idFromName(String(key)));
+  }
+
+  /** POST /`name` to `stub`, within the time limit; else a StoreUnavailableError. */
+  async #call(stub, name, args) {
+    let timer;
+    const timeout = new Promise((_, reject) => {
+      timer = setTimeout(() => reject(new StoreUnavailableError(`durable object ${name} did not answer within ${this.#timeoutMs} ms`)), this.#timeoutMs);
+    });
+    const call = (async () => {
+      const response = await stub.fetch(`https://delivery-claims/${name}`, { method: 'POST', body: JSON.stringify(args) });
       if (!response.ok) throw new Error(`answered ${response.status}`);
-      return await response.json();
+      return response.json();
+    })();
+    call.catch(() => {}); // it may fail after the time limit: nobody waits for it then
+    try {
+      return await Promise.race([call, timeout]);
     } catch (error) {
       if (error instanceof StoreUnavailableError) throw error;
-      const reason = error?.name === 'TimeoutError' ? `did not answer within ${this.#timeoutMs} ms` : `failed: ${error?.message ?? String(error)}`;
-      throw new StoreUnavailableError(`durable object ${name} ${reason}`, { cause: error });
+      throw new StoreUnavailableError(`durable object ${name} failed: ${error?.message ?? String(error)}`, { cause: error });
+    } finally {
+      clearTimeout(timer);
     }
   }
 
-  /** `{ outcome: 'new', token }`, `{ outcome: 'duplicate' }`, `{ outcome: 'in_flight', retryAfter }` or `{ outcome: 'conflict', storedHash, found }`. */
+  /**
+   * `{ outcome: 'new', token }`, `{ outcome: 'duplicate' }`, `{ outcome: 'in_flight', retryAfter }` or
+   * `{ outcome: 'conflict', storedHash, found }`. A claim whose answer failed or timed out may still
+   * land: its release by token is sent on the same stub, whose messages the object receives in the
+   * order sent, so it comes after the claim and deletes it (one try, within the time limit).
+   */
   async claim(key, bodyHash, leaseMs) {
     const token = newClaimToken();
-    const reply = await this.#call('claim', key, [token, milliseconds(Math.max(1, Math.ceil(leaseMs)), 'lease'), String(bodyHash ?? '')]);
+    const stub = this.#stub(key);
+    let reply;
+    try {
+      reply = await this.#call(stub, 'claim', [token, milliseconds(Math.max(1, Math.ceil(leaseMs)), 'lease'), String(bodyHash ?? '')]);
+    } catch (error) {
+      await this.#call(stub, 'release', [token]).catch(() => {});
+      throw error;
+    }
     if (!Array.isArray(reply) || reply.length !== 2) throw new StoreUnavailableError(`durable object claim replied ${describe(reply)}, not [code, hash]`);
     return claimFromReply(reply[0], String(reply[1]), token);
   }
 
   /** `'done'`, `'lease_expired'` or `'not_held'`. */
   async complete(key, token, bodyHash, retentionMs) {
-    const reply = await this.#call('complete', key, [String(token), milliseconds(Math.max(1, Math.ceil(retentionMs)), 'retention'), String(bodyHash ?? '')]);
+    const reply = await this.#call(this.#stub(key), 'complete', [String(token), milliseconds(Math.max(1, Math.ceil(retentionMs)), 'retention'), String(bodyHash ?? '')]);
     if (!Object.hasOwn(COMPLETIONS, reply)) throw new StoreUnavailableError(`durable object complete replied ${describe(reply)}`);
     return COMPLETIONS[reply];
   }
 
   /** Whether it deleted `token`'s claim (never another's). */
   async release(key, token) {
-    return (await this.#call('release', key, [String(token)])) === 1;
+    return (await this.#call(this.#stub(key), 'release', [String(token)])) === 1;
   }
 }
 

@@ -6,7 +6,8 @@
 //   store: new, retried token, in flight, duplicate, conflict (in flight and
 //   done), unknown hash, complete/release by token only, expiry;
 // - the handler: new, duplicate, 409 in flight with Retry-After, 409
-//   delivery_conflict, release after a failed handler, 503 store_unavailable;
+//   delivery_conflict, release after a failed handler, 503 store_unavailable,
+//   a claim whose answer timed out released;
 // - two Worker scripts racing on one key through one namespace: one `new`.
 import test from 'node:test';
 import assert from 'node:assert/strict';
@@ -147,6 +148,12 @@ export function durableTests(label, options) {
       const broken = await a('/broken', one.body, one.headers);
       assert.deepEqual([broken.status, broken.json], [503, { error: 'store_unavailable' }]);
       assert.equal(broken.headers.get('retry-after'), '30');
+
+      // A claim that lands after its answer timed out (503) is released by its token: the retry is processed.
+      const four = delivery('sess_do_four');
+      const timedOut = await a('/late', four.body, four.headers);
+      assert.deepEqual([timedOut.status, timedOut.json], [503, { error: 'store_unavailable' }]);
+      assert.deepEqual((await b('/hook', four.body, four.headers)).json, { processed: true });
     });
   });
 

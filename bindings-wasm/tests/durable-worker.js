@@ -4,7 +4,9 @@
 // - POST /hook: a Webhook handler de-duplicated on env.CLAIMS, whose function
 //   answers { processed: true }, or throws when the request has
 //   `x-test-fail`, after waiting `x-test-wait` ms when given;
-// - POST /broken: the same handler on a namespace whose object always throws.
+// - POST /broken: the same handler on a namespace whose object always throws;
+// - POST /late: the same handler on env.CLAIMS, whose claims land but are
+//   answered after the store's time limit (0.3 s).
 import { Webhook, DurableObjectStore, StoreUnavailableError } from 'bullseye-webhooks-wasm';
 
 export { DeliveryClaims } from 'bullseye-webhooks-wasm';
@@ -27,6 +29,23 @@ const broken = {
   }),
 };
 
+/** env.CLAIMS, its claims' answers held back 1 s (past the store's time limit): the claim lands, its answer is late. */
+function late(namespace) {
+  return {
+    idFromName: (name) => namespace.idFromName(name),
+    get(id) {
+      const stub = namespace.get(id);
+      return {
+        async fetch(url, init) {
+          const response = await stub.fetch(url, init);
+          if (url.endsWith('/claim')) await new Promise((resolve) => setTimeout(resolve, 1000));
+          return response;
+        },
+      };
+    },
+  };
+}
+
 function handlersFor(env) {
   if (handlers) return handlers;
   const webhook = new Webhook(env.SECRET);
@@ -41,6 +60,7 @@ function handlersFor(env) {
   handlers = {
     hook: hookHandler,
     broken: webhook.handler(handled, { dedupe: () => new DurableObjectStore(broken) }),
+    late: webhook.handler(handled, { dedupe: (bindings) => new DurableObjectStore(late(bindings.CLAIMS), { timeout: 0.3 }) }),
   };
   return handlers;
 }
@@ -59,6 +79,7 @@ export default {
     }
     if (path === '/hook') return handlersFor(env).hook(request, env);
     if (path === '/broken') return handlersFor(env).broken(request, env);
+    if (path === '/late') return handlersFor(env).late(request, env);
     return new Response('not found', { status: 404 });
   },
 };
