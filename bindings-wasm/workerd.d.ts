@@ -2,27 +2,7 @@
 // and de-duplication on a Durable Object (durable.js). TypeScript picks them
 // with `"customConditions": ["workerd"]` (moduleResolution "bundler").
 export * from './index.js';
-
-/**
- * What a claim found. `retryAfter`: whole seconds left on the other copy's
- * lease (at least 1). `conflict`: the key was seen with another body, whose
- * hash the store holds (`storedHash`), in flight or done (`found`).
- */
-export type ClaimOutcome =
-  | { outcome: 'new'; token: string }
-  | { outcome: 'duplicate' }
-  | { outcome: 'in_flight'; retryAfter: number }
-  | { outcome: 'conflict'; storedHash: string; found: 'in_flight' | 'done' };
-
-/** What completing a claim did. */
-export type Completion = 'done' | 'lease_expired' | 'not_held';
-
-/** A store of delivery claims (DurableObjectStore, or your own); a failure is answered 503 store_unavailable. */
-export interface DeliveryStore {
-  claim(key: string, bodyHash: string, leaseMs: number): ClaimOutcome | Promise<ClaimOutcome>;
-  complete(key: string, token: string, bodyHash: string, retentionMs: number): unknown;
-  release(key: string, token: string): boolean | Promise<boolean>;
-}
+import type { ClaimOutcome, Completion, DeliveryStore } from './index.js';
 
 /** The store could not be reached or did not answer in time (not a WebhookError). */
 export class StoreUnavailableError extends Error {
