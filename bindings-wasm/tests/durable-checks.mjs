@@ -56,10 +56,10 @@ async function withWorkers(options, fn) {
   }
 }
 
-/** Register the tests for `label`, whose Worker is `options()`. */
+/** Register the tests for `label`, whose Worker is `options()` (or a promise of it). */
 export function durableTests(label, options) {
   test(`${label}: the Durable Object store follows the core rules`, { timeout: 120_000 }, async () => {
-    await withWorkers(options(), async ({ a }) => {
+    await withWorkers(await options(), async ({ a }) => {
       const store = async (call, ...args) => (await a(`/store/${call}`, JSON.stringify(args))).json;
 
       const first = (await store('claim', 'k1', HASH_A, 60_000)).answer;
@@ -104,7 +104,7 @@ export function durableTests(label, options) {
   });
 
   test(`${label}: the workerd handler de-duplicates on a Durable Object`, { timeout: 120_000 }, async () => {
-    await withWorkers(options(), async ({ a, b }) => {
+    await withWorkers(await options(), async ({ a, b }) => {
       // New, then a duplicate (on the other Worker script too).
       const one = delivery('sess_do_one');
       assert.deepEqual((await a('/hook', one.body, one.headers)).json, { processed: true });
@@ -158,7 +158,7 @@ export function durableTests(label, options) {
   });
 
   test(`${label}: two Worker scripts racing on one key: exactly one processes it`, { timeout: 120_000 }, async () => {
-    await withWorkers(options(), async ({ a, b }) => {
+    await withWorkers(await options(), async ({ a, b }) => {
       const race = delivery('sess_do_race');
       const answers = await Promise.all(
         Array.from({ length: 20 }, (_, i) => (i % 2 ? a : b)('/hook', race.body, { ...race.headers, 'x-test-wait': '200' })),

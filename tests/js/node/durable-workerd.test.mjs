@@ -2,7 +2,7 @@
 // export, in a real workerd through Miniflare: the WASM package's Worker
 // (bindings-wasm/tests/durable-worker.js, importing `bullseye-webhooks`) is
 // bundled by esbuild as wrangler bundles a Worker (conditions workerd and
-// worker, each .wasm kept as a module of its own), then the same checks run
+// worker, each .wasm kept as a module of its own: workerd-bundle.js), then the same checks run
 // (bindings-wasm/tests/durable-checks.mjs). And the defaults durable.js
 // keeps (the WASM build does not export them) are the core's.
 import test from 'node:test';
@@ -16,49 +16,28 @@ import { durableTests, durableWorker } from '../../../bindings-wasm/tests/durabl
 
 const require = createRequire(import.meta.url);
 const { ROOT } = require('../impl.js');
-const { requireDev } = require('./http.js');
-
-const esbuild = requireDev('esbuild');
+const { bundleWorker } = require('./workerd-bundle.js');
 const PKG = path.join(ROOT, 'bindings-node');
 const COMPATIBILITY_DATE = '2026-04-01';
 
-/** The Worker bundled as wrangler would, and the .wasm modules it imports. */
+let bundled;
+
+/** The Worker bundled as wrangler would (once), with the .wasm modules it imports. */
 function bundle() {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bullseye-durable-workerd-'));
-  try {
-    fs.mkdirSync(path.join(dir, 'node_modules'));
-    fs.symlinkSync(PKG, path.join(dir, 'node_modules', 'bullseye-webhooks'));
-    const entry = path.join(dir, 'worker.js');
-    fs.writeFileSync(entry, durableWorker('bullseye-webhooks'));
-    const wasm = new Map();
-    const result = esbuild.buildSync({
-      entryPoints: [entry],
-      bundle: true,
-      format: 'esm',
-      write: false,
-      logLevel: 'error',
-      conditions: ['workerd', 'worker'],
-      platform: 'neutral',
-      mainFields: ['module', 'main'],
-      nodePaths: [path.join(dir, 'node_modules')],
-      external: ['*.wasm'],
-    });
-    // The .wasm imports, as the package resolved them (external above: kept as module names).
-    const script = result.outputFiles[0].text.replace(/from\s+"([^"]*\/pkg\/([^"/]+\.wasm))"/g, (_, from, name) => {
-      wasm.set(name, fs.readFileSync(path.join(PKG, 'wasm', 'pkg', name)));
-      return `from "./${name}"`;
-    });
-    assert.ok(wasm.size > 0, 'the Worker bundle imports no .wasm: not the workerd export');
-    return {
-      compatibilityDate: COMPATIBILITY_DATE,
-      modules: [
-        { type: 'ESModule', path: 'worker.js', contents: script },
-        ...[...wasm].map(([name, contents]) => ({ type: 'CompiledWasm', path: name, contents })),
-      ],
-    };
-  } finally {
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
+  bundled ??= (async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bullseye-durable-workerd-'));
+    try {
+      fs.mkdirSync(path.join(dir, 'node_modules'));
+      fs.symlinkSync(PKG, path.join(dir, 'node_modules', 'bullseye-webhooks'));
+      fs.writeFileSync(path.join(dir, 'worker.js'), durableWorker('bullseye-webhooks'));
+      const { modules } = await bundleWorker(path.join(dir, 'worker.js'), [path.join(dir, 'node_modules')]);
+      assert.ok(modules.length > 1, 'the Worker bundle imports no .wasm: not the workerd export');
+      return { modules, compatibilityDate: COMPATIBILITY_DATE };
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  })();
+  return bundled;
 }
 
 test("the Durable Object store's defaults are the core's", async () => {

@@ -16,53 +16,22 @@ const { requireDev } = require('./http.js');
 const { SECRET, identification, tampered, signed } = require('../fixtures.js');
 
 const { Miniflare } = requireDev('miniflare');
-const esbuild = requireDev('esbuild');
+const { bundleWorker } = require('./workerd-bundle.js');
 const PKG = path.join(ROOT, 'bindings-node');
-const WASM_FILE = 'bullseye_webhooks_wasm_bg.wasm';
 
 let mf;
 let modules;
 
-/** The Worker bundled as wrangler would: returns its script and the .wasm it imports. */
-async function bundle() {
+test.before(async () => {
   // `bullseye-webhooks` resolves to the package folder, `hono` to the dev dependency.
   modules = fs.mkdtempSync(path.join(os.tmpdir(), 'bullseye-hono-workerd-'));
   fs.mkdirSync(path.join(modules, 'node_modules'));
   fs.symlinkSync(PKG, path.join(modules, 'node_modules', 'bullseye-webhooks'));
-  let wasm;
-  const wasmModule = {
-    name: 'wasm-module',
-    setup(build) {
-      build.onResolve({ filter: /\.wasm$/ }, (args) => {
-        wasm = fs.readFileSync(path.join(args.resolveDir, args.path));
-        return { path: `./${WASM_FILE}`, external: true };
-      });
-    },
-  };
-  const result = await esbuild.build({
-    entryPoints: [path.join(__dirname, 'hono-worker.mjs')],
-    bundle: true,
-    format: 'esm',
-    write: false,
-    logLevel: 'error',
-    conditions: ['workerd', 'worker'],
-    platform: 'neutral',
-    mainFields: ['module', 'main'],
-    nodePaths: [path.join(modules, 'node_modules'), path.join(PKG, 'node_modules')],
-    plugins: [wasmModule],
-  });
-  return { script: result.outputFiles[0].text, wasm };
-}
-
-test.before(async () => {
-  const { script, wasm } = await bundle();
-  assert.doesNotMatch(script, /napi|\.node['"]/, 'the Worker bundle holds the Node entry');
-  assert.ok(wasm, 'the Worker bundle imports no .wasm: not the workerd export');
+  const worker = await bundleWorker(path.join(__dirname, 'hono-worker.mjs'), [path.join(modules, 'node_modules'), path.join(PKG, 'node_modules')]);
+  assert.doesNotMatch(worker.script, /napi|\.node['"]/, 'the Worker bundle holds the Node entry');
+  assert.ok(worker.modules.length > 1, 'the Worker bundle imports no .wasm: not the workerd export');
   mf = new Miniflare({
-    modules: [
-      { type: 'ESModule', path: 'worker.js', contents: script },
-      { type: 'CompiledWasm', path: WASM_FILE, contents: wasm },
-    ],
+    modules: worker.modules,
     compatibilityDate: '2026-04-01',
     bindings: { BULLSEYE_WEBHOOK_SECRET: SECRET },
   });
