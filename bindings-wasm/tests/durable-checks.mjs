@@ -6,7 +6,8 @@
 //   store: new, retried token, in flight, duplicate, conflict (in flight and
 //   done), unknown hash, complete/release by token only, expiry;
 // - the handler: new, duplicate, 409 in flight with Retry-After, 409
-//   delivery_conflict, release after a failed handler, 503 store_unavailable,
+//   delivery_conflict (or, with onConflict: 'process', handled under its own
+//   key), release after a failed handler, 503 store_unavailable,
 //   a claim whose answer timed out released;
 // - two Worker scripts racing on one key through one namespace: one `new`.
 import test from 'node:test';
@@ -148,6 +149,17 @@ export function durableTests(label, options) {
       const broken = await a('/broken', one.body, one.headers);
       assert.deepEqual([broken.status, broken.json], [503, { error: 'store_unavailable' }]);
       assert.equal(broken.headers.get('retry-after'), '30');
+
+      // onConflict: 'process': another body is handled once, under the core's conflict key `{key}#{body hash}`.
+      const five = delivery('sess_do_five');
+      const fiveOther = delivery('sess_do_five', 'someone.else@example.com');
+      assert.deepEqual((await a('/process', five.body, five.headers)).json, { processed: true });
+      assert.deepEqual((await b('/process', fiveOther.body, fiveOther.headers)).json, { processed: true });
+      assert.deepEqual((await a('/process', fiveOther.body, fiveOther.headers)).json, { duplicate: true });
+      const otherHash = createHash('sha256').update(fiveOther.body).digest('hex');
+      const conflictKey = `bullseye:${FIXTURE.organization_id}:visitor.identified:sess_do_five#${otherHash}`;
+      const underIt = (await a('/store/claim', JSON.stringify([conflictKey, HASH_A, 60_000]))).json.answer;
+      assert.deepEqual(underIt, { outcome: 'conflict', storedHash: otherHash, found: 'done' });
 
       // A claim that lands after its answer timed out (503) is released by its token: the retry is processed.
       const four = delivery('sess_do_four');

@@ -5,6 +5,7 @@
 //   answers { processed: true }, or throws when the request has
 //   `x-test-fail`, after waiting `x-test-wait` ms when given;
 // - POST /broken: the same handler on a namespace whose object always throws;
+// - POST /process: the /hook handler with onConflict: 'process';
 // - POST /late: the same handler on env.CLAIMS, whose claims land but are
 //   answered after the store's time limit (0.3 s).
 import { Webhook, DurableObjectStore, StoreUnavailableError } from 'bullseye-webhooks-wasm';
@@ -59,6 +60,7 @@ function handlersFor(env) {
   };
   handlers = {
     hook: hookHandler,
+    process: webhook.handler(handled, { dedupe: (bindings) => new DurableObjectStore(bindings.CLAIMS), onConflict: 'process' }),
     broken: webhook.handler(handled, { dedupe: () => new DurableObjectStore(broken) }),
     late: webhook.handler(handled, { dedupe: (bindings) => new DurableObjectStore(late(bindings.CLAIMS), { timeout: 0.3 }) }),
   };
@@ -78,6 +80,7 @@ export default {
       }
     }
     if (path === '/hook') return handlersFor(env).hook(request, env);
+    if (path === '/process') return handlersFor(env).process(request, env);
     if (path === '/broken') return handlersFor(env).broken(request, env);
     if (path === '/late') return handlersFor(env).late(request, env);
     return new Response('not found', { status: 404 });
