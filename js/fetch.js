@@ -114,8 +114,9 @@ function responseOf(value) {
 
 /**
  * `verifier.handler(fn, options)`: see Webhook#handler. `dedupe` is the
- * Node package's `{ dedupeSettings, claimDelivery, settleClaim }`, or
- * undefined where there is no store.
+ * package's claim flow, `{ dedupeSettings, claimDelivery, settleClaim }`
+ * (the workerd entry's adds `settingsFor(settings, env)`, for a store made
+ * from the request's bindings), or null where there is no store.
  */
 function fetchHandler(verifier, fn, options, dedupe = runtimeDedupe) {
   if (typeof fn !== 'function') throw new TypeError(`handler takes a function (event, request) => Response, got ${describe(fn)}`);
