@@ -191,7 +191,7 @@ export interface ObserveOptions {
   onRefused?: (error: WebhookError, info: DeliveryInfo) => unknown;
 }
 
-/** The options of `handler` every runtime has (the Node package adds de-duplication). */
+/** The options of `handler` every runtime has (the Node package and the workerd entry add de-duplication). */
 export interface FetchHandlerOptions extends ObserveOptions {
   /** `'event'` (default): `constructEvent`; `'visit'`: `constructVisit`. */
   kind?: 'event' | 'visit';
