@@ -38,38 +38,10 @@ export interface BitnobWebhook {
 // De-duplication
 
 /**
- * What a claim found. `retryAfter`: whole seconds left on the other worker's
- * lease (at least 1). `conflict`: the key was seen with another body, whose
- * hash the store holds (`storedHash`), in flight or done (`found`).
- */
-export type ClaimOutcome =
-  | { outcome: 'new'; token: string }
-  | { outcome: 'duplicate' }
-  | { outcome: 'in_flight'; retryAfter: number }
-  | { outcome: 'conflict'; storedHash: string; found: 'in_flight' | 'done' };
-
-/**
  * The hash kept with each claim and done mark: the hex SHA-256 of the raw
  * body (computed by the core). Needs the native addon.
  */
 export function bodyHash(body: string | Uint8Array): string;
-
-/** What completing a claim did. */
-export type Completion = 'done' | 'lease_expired' | 'not_held';
-
-/**
- * A store of delivery claims: MemoryStore, RedisStore, or your own. Each
- * call may return a value or a promise; a failure (throw or rejection) is
- * answered as a store that is unavailable.
- */
-export interface DeliveryStore {
-  /** Claim `key` for `leaseMs` milliseconds, atomically, keeping `bodyHash` (`''`: unknown, never a conflict). */
-  claim(key: string, bodyHash: string, leaseMs: number): ClaimOutcome | Promise<ClaimOutcome>;
-  /** Mark `key` done (keeping `bodyHash`) for `retentionMs` if `token`'s claim holds it (or it is free). */
-  complete(key: string, token: string, bodyHash: string, retentionMs: number): unknown;
-  /** Delete `token`'s claim on `key`, never another's. */
-  release(key: string, token: string): boolean | Promise<boolean>;
-}
 
 /** The store could not be reached or did not answer in time (not a WebhookError). */
 export class StoreUnavailableError extends Error {

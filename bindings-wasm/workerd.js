@@ -5,7 +5,12 @@
 import wasmModule from './pkg/bullseye_webhooks_wasm_bg.wasm';
 import bitnobModule from './pkg/bullseye_webhooks_bitnob_bg.wasm';
 import { sources } from './backend.js';
+import { useDedupe } from './fetch.js';
+import { workerdDedupe } from './durable.js';
 
 sources({ main: () => wasmModule, bitnob: () => bitnobModule });
+// De-duplication on a Durable Object: `dedupe: (env) => new DurableObjectStore(env.CLAIMS)`.
+useDedupe(workerdDedupe);
 
 export * from './index.js';
+export { DeliveryClaims, DurableObjectStore, StoreUnavailableError } from './durable.js';

@@ -4,10 +4,11 @@
 // verifier checks here are the ones every integration uses (the Node
 // package's integrations/common.js re-exports them).
 //
-// De-duplication needs a store and its claim flow, which only the Node
-// package has (integrations/stores.js over the napi addon): that package
-// passes them as `dedupe`; elsewhere a de-duplication option is refused
-// when the handler is made, never silently ignored.
+// De-duplication needs a store and its claim flow: the Node package's
+// (integrations/stores.js over the napi addon) is passed as `dedupe`; the
+// workerd entry's (durable.js, a Durable Object) is set by useDedupe; elsewhere
+// a de-duplication option is refused when the handler is made, never
+// silently ignored.
 import backend from './backend.js';
 import { describe, WebhookError, requestBody } from './support.js';
 import { mismatchesOf } from './answers.js';
@@ -86,13 +87,19 @@ function receiveBody(delivery, verifier, kind, body, headers, length) {
   return received;
 }
 
+/** The runtime's claim flow when the caller passes none (the workerd entry sets it). */
+let runtimeDedupe = null;
+function useDedupe(dedupe) {
+  runtimeDedupe = dedupe;
+}
+
 /** Without a store implementation: refuse every de-duplication option, by name. */
 function noDedupe(options) {
   const given = DEDUPE_OPTIONS.filter((key) => options?.[key] !== undefined);
   if (given.length > 0) {
     throw new TypeError(
       `the ${given.join(', ')} option${given.length > 1 ? 's need' : ' needs'} a de-duplication store, which this runtime's ` +
-        'package does not have: use the Node package (bullseye-webhooks) on Node or Bun, where its native addon loads, or de-duplicate in your function',
+        'package does not have: use the Node package (bullseye-webhooks) on Node or Bun, where its native addon loads, a DurableObjectStore on Cloudflare Workers, or de-duplicate in your function',
     );
   }
   return null;
@@ -107,17 +114,19 @@ function responseOf(value) {
 
 /**
  * `verifier.handler(fn, options)`: see Webhook#handler. `dedupe` is the
- * Node package's `{ dedupeSettings, claimDelivery, settleClaim }`, or
- * undefined where there is no store.
+ * package's claim flow, `{ dedupeSettings, claimDelivery, settleClaim }`
+ * (the workerd entry's adds `settingsFor(settings, env)`, for a store made
+ * from the request's bindings), or null where there is no store.
  */
-function fetchHandler(verifier, fn, options, dedupe) {
+function fetchHandler(verifier, fn, options, dedupe = runtimeDedupe) {
   if (typeof fn !== 'function') throw new TypeError(`handler takes a function (event, request) => Response, got ${describe(fn)}`);
   integrationOptions(options);
   const kind = checkedKind(options);
   checkedVerifier(verifier, kind);
   const settings = dedupe ? dedupe.dedupeSettings(options) : noDedupe(options);
   const obs = observer(options);
-  return async function bullseyeHandler(request) {
+  // `env`: a Worker's bindings (a store may be a function of them).
+  return async function bullseyeHandler(request, env) {
     const delivery = startDelivery(obs);
     let received;
     let body;
@@ -135,8 +144,9 @@ function fetchHandler(verifier, fn, options, dedupe) {
       throw error;
     }
     let claim = null;
-    if (settings) {
-      const claimed = await dedupe.claimDelivery(settings, received, body);
+    const active = settings && dedupe.settingsFor ? dedupe.settingsFor(settings, env) : settings;
+    if (active) {
+      const claimed = await dedupe.claimDelivery(active, received, body);
       delivery.claimed(claimed.answer);
       if (claimed.answer) {
         const { status, headers, body: answer } = claimed.answer;
@@ -149,13 +159,13 @@ function fetchHandler(verifier, fn, options, dedupe) {
       response = responseOf(await fn(received, request));
     } catch (error) {
       delivery.handled(500);
-      if (settings) await dedupe.settleClaim(settings, claim, false);
+      if (active) await dedupe.settleClaim(active, claim, false);
       throw error;
     }
     delivery.handled(response.status);
-    if (settings) await dedupe.settleClaim(settings, claim, response.ok);
+    if (active) await dedupe.settleClaim(active, claim, response.ok);
     return response;
   };
 }
 
-export { integrationOptions, checkedKind, checkedVerifier, construct, receiveBody, refuse, observer, startDelivery, fetchHandler };
+export { integrationOptions, checkedKind, checkedVerifier, construct, receiveBody, refuse, observer, startDelivery, fetchHandler, useDedupe };

@@ -111,6 +111,44 @@ function shipped(packageDir, prefix) {
 shared(dir, format, join(dir, 'extra.d.ts'), which === 'node' ? 'bindings-node/extra.d.ts' : 'bindings-wasm/extra.d.ts');
 shipped(dir, '');
 
+// The WASM package's workerd entry runs the Node package's claim flow
+// (bindings-node/dedupe.js: options, waiting, conflicts, settling) around
+// its Durable Object store (bindings-wasm/durable.js), so the flow is
+// written once: bundled here as an ES module into bindings-wasm/dedupe.js
+// (gitignored), importing the package's support.js, with node:crypto (used
+// only to name Redis scripts, of which the workerd entry has none) a stub.
+if (which === 'wasm') {
+  await esbuildModule().build({
+    entryPoints: [join(ROOT, 'bindings-node', 'dedupe.js')],
+    bundle: true,
+    format: 'esm',
+    platform: 'neutral',
+    target: 'es2022',
+    outfile: join(dir, 'dedupe.js'),
+    banner: { js: NOTICE('bindings-node/dedupe.js, bundled as an ES module by esbuild').trimEnd() },
+    plugins: [
+      {
+        name: 'workerd-dedupe',
+        setup(build) {
+          // The package's own support.js, imported (not bundled: it loads the .wasm).
+          build.onResolve({ filter: /^\.\/support\.js$/ }, (args) =>
+            args.namespace === 'stub' ? { path: './support.js', external: true } : { path: 'support', namespace: 'stub' },
+          );
+          build.onResolve({ filter: /^node:crypto$/ }, () => ({ path: 'no-redis-scripts', namespace: 'stub' }));
+          build.onLoad({ filter: /.*/, namespace: 'stub' }, (args) => ({
+            contents:
+              args.path === 'support'
+                ? "export { describe } from './support.js';"
+                : "export function createHash() { throw new Error('no Redis scripts in this runtime'); }",
+            loader: 'js',
+          }));
+        },
+      },
+    ],
+    logLevel: 'error',
+  });
+}
+
 /** Copy `from` to `to` unless it already holds the same bytes. */
 function copy(from, to) {
   if (existsSync(to) && statSync(to).size === statSync(from).size && readFileSync(to).equals(readFileSync(from))) return;
@@ -125,7 +163,7 @@ if (which === 'node') {
     if (!existsSync(join(wasmDir, file))) fail(`bindings-wasm/${file} is missing: run \`make build-wasm\` first (the Node package carries the WASM build)`);
   }
   mkdirSync(join(into, 'pkg'), { recursive: true });
-  for (const file of [...built, 'backend.js', 'index.js', 'node.js', 'workerd.js']) copy(join(wasmDir, file), join(into, file));
+  for (const file of [...built, 'backend.js', 'index.js', 'node.js', 'workerd.js', 'workerd.d.ts', 'durable.js', 'dedupe.js']) copy(join(wasmDir, file), join(into, file));
   shared(into, 'module', join(wasmDir, 'extra.d.ts'), 'bindings-wasm/extra.d.ts');
   shipped(dir, 'wasm/');
   write(join(into, 'package.json'), `${JSON.stringify({ type: 'module', sideEffects: ['./node.js', './workerd.js'] }, null, 2)}\n`);

@@ -191,10 +191,42 @@ export interface ObserveOptions {
   onRefused?: (error: WebhookError, info: DeliveryInfo) => unknown;
 }
 
-/** The options of `handler` every runtime has (the Node package adds de-duplication). */
+/** The options of `handler` every runtime has (the Node package and the workerd entry add de-duplication). */
 export interface FetchHandlerOptions extends ObserveOptions {
   /** `'event'` (default): `constructEvent`; `'visit'`: `constructVisit`. */
   kind?: 'event' | 'visit';
+}
+
+// The de-duplication store protocol: the Node package's stores and the
+// workerd entry's DurableObjectStore keep it.
+
+/**
+ * What a claim found. `retryAfter`: whole seconds left on the other worker's
+ * lease (at least 1). `conflict`: the key was seen with another body, whose
+ * hash the store holds (`storedHash`), in flight or done (`found`).
+ */
+export type ClaimOutcome =
+  | { outcome: 'new'; token: string }
+  | { outcome: 'duplicate' }
+  | { outcome: 'in_flight'; retryAfter: number }
+  | { outcome: 'conflict'; storedHash: string; found: 'in_flight' | 'done' };
+
+/** What completing a claim did. */
+export type Completion = 'done' | 'lease_expired' | 'not_held';
+
+/**
+ * A store of delivery claims: MemoryStore, RedisStore (Node),
+ * DurableObjectStore (workerd), or your own. Each call may return a value
+ * or a promise; a failure (throw or rejection) is answered as a store that
+ * is unavailable.
+ */
+export interface DeliveryStore {
+  /** Claim `key` for `leaseMs` milliseconds, atomically, keeping `bodyHash` (`''`: unknown, never a conflict). */
+  claim(key: string, bodyHash: string, leaseMs: number): ClaimOutcome | Promise<ClaimOutcome>;
+  /** Mark `key` done (keeping `bodyHash`) for `retentionMs` if `token`'s claim holds it (or it is free). */
+  complete(key: string, token: string, bodyHash: string, retentionMs: number): unknown;
+  /** Delete `token`'s claim on `key`, never another's. */
+  release(key: string, token: string): boolean | Promise<boolean>;
 }
 
 /** A verifier for one endpoint: one secret, or several during a rotation. */

@@ -220,7 +220,8 @@ class Webhook extends Verifier {
    * answers what `fn` returns (a Response as is; undefined as 204; anything
    * else as JSON). Refusals are answered `{"error": code}` with the
    * contract's status. De-duplication (`dedupe` and its options) needs the
-   * Node package's stores; elsewhere those options are refused.
+   * Node package's stores, or, in workerd, a DurableObjectStore; elsewhere
+   * those options are refused.
    */
   handler(fn, options) {
     return fetchHandler(this, fn, options);

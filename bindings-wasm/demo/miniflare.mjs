@@ -10,7 +10,8 @@ export const COMPATIBILITY_DATE = '2026-04-01';
 /** `packageDir`: the package's folder (the source tree, or an installed tarball). */
 export function workerModules(scriptPath, packageDir) {
   const manifest = JSON.parse(readFileSync(join(packageDir, 'package.json'), 'utf8'));
-  const entry = manifest.exports['.'].workerd;
+  const { workerd } = manifest.exports['.'];
+  const entry = typeof workerd === 'string' ? workerd : workerd.default;
   const modules = [
     { type: 'ESModule', path: 'worker.js', contents: readFileSync(scriptPath, 'utf8') },
     { type: 'ESModule', path: manifest.name, contents: readFileSync(join(packageDir, entry), 'utf8') },

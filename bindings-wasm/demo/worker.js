@@ -38,9 +38,8 @@ async function handle(request, env) {
   if (request.method === 'POST' && pathname === '/bitnob') {
     // Bitnob's defaults: its timestamped HMAC-SHA256 with a 300-second
     // window, and the legacy HMAC-SHA512 of the body. Bitnob's secrets are
-    // not Bullseye's. De-duplication is the Worker's own (this package ships
-    // no store for the edge): deliveryKeyOf(event) is the key for its KV, D1
-    // or Durable Object.
+    // not Bullseye's. deliveryKeyOf(event) is its de-duplication key (the
+    // handler's `dedupe` option, with a DurableObjectStore, claims it).
     bitnob ??= new BitnobWebhook([env.DEMO_BITNOB_SECRET, env.DEMO_BITNOB_PREVIOUS_SECRET].filter(Boolean));
     const event = await bitnob.constructEventFromRequest(request);
     return json({ event_type: event.event_type, delivery_key: deliveryKeyOf(event) });

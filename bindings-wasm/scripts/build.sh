@@ -41,5 +41,7 @@ for module in wasm bitnob; do
   mv "$wasm.opt" "$wasm"
   echo "wasm ($module): $(wc -c <"$wasm") bytes, $(gzip -9c "$wasm" | wc -c) gzipped ($profile, wasm-opt $opt_flags)"
 done
-# The JavaScript and types shared with the Node package, copied in (gitignored).
+# The JavaScript and types shared with the Node package, copied in (gitignored);
+# the claim flow is bundled by the Node package's esbuild (js/sync.mjs).
+"$root/bindings-node/scripts/npm-ci.sh" "$root/bindings-node"
 node "$root/js/sync.mjs" wasm

@@ -25,6 +25,8 @@ test('the packed tarball installs into a fresh folder and works in Node and work
     'package/answers.js',
     'package/backend.js',
     'package/bitnob.js',
+    'package/dedupe.js',
+    'package/durable.js',
     'package/fetch.js',
     'package/hono.js',
     'package/index.d.ts',
@@ -40,6 +42,7 @@ test('the packed tarball installs into a fresh folder and works in Node and work
     'package/support.js',
     'package/verifier.js',
     'package/webhooks.js',
+    'package/workerd.d.ts',
     'package/workerd.js',
   ]);
 

@@ -16,55 +16,22 @@ const { requireDev } = require('./http.js');
 const { SECRET, identification, tampered, signed } = require('../fixtures.js');
 
 const { Miniflare } = requireDev('miniflare');
-const esbuild = requireDev('esbuild');
+const { bundleWorker } = require('./workerd-bundle.js');
 const PKG = path.join(ROOT, 'bindings-node');
 
 let mf;
 let modules;
 
-/** The Worker bundled as wrangler would: returns its script and each .wasm it imports, by name. */
-async function bundle() {
+test.before(async () => {
   // `bullseye-webhooks` resolves to the package folder, `hono` to the dev dependency.
   modules = fs.mkdtempSync(path.join(os.tmpdir(), 'bullseye-hono-workerd-'));
   fs.mkdirSync(path.join(modules, 'node_modules'));
   fs.symlinkSync(PKG, path.join(modules, 'node_modules', 'bullseye-webhooks'));
-  // Each .wasm (the Bullseye module, and Bitnob's, loaded on first use)
-  // stays a module of its own, as wrangler keeps it.
-  const wasm = new Map();
-  const wasmModule = {
-    name: 'wasm-module',
-    setup(build) {
-      build.onResolve({ filter: /\.wasm$/ }, (args) => {
-        const file = path.join(args.resolveDir, args.path);
-        wasm.set(path.basename(file), fs.readFileSync(file));
-        return { path: `./${path.basename(file)}`, external: true };
-      });
-    },
-  };
-  const result = await esbuild.build({
-    entryPoints: [path.join(__dirname, 'hono-worker.mjs')],
-    bundle: true,
-    format: 'esm',
-    write: false,
-    logLevel: 'error',
-    conditions: ['workerd', 'worker'],
-    platform: 'neutral',
-    mainFields: ['module', 'main'],
-    nodePaths: [path.join(modules, 'node_modules'), path.join(PKG, 'node_modules')],
-    plugins: [wasmModule],
-  });
-  return { script: result.outputFiles[0].text, wasm };
-}
-
-test.before(async () => {
-  const { script, wasm } = await bundle();
-  assert.doesNotMatch(script, /napi|\.node['"]/, 'the Worker bundle holds the Node entry');
-  assert.ok(wasm.has('bullseye_webhooks_wasm_bg.wasm'), 'the Worker bundle imports no .wasm: not the workerd export');
+  const worker = await bundleWorker(path.join(__dirname, 'hono-worker.mjs'), [path.join(modules, 'node_modules'), path.join(PKG, 'node_modules')]);
+  assert.doesNotMatch(worker.script, /napi|\.node['"]/, 'the Worker bundle holds the Node entry');
+  assert.ok(worker.modules.length > 1, 'the Worker bundle imports no .wasm: not the workerd export');
   mf = new Miniflare({
-    modules: [
-      { type: 'ESModule', path: 'worker.js', contents: script },
-      ...[...wasm].map(([name, contents]) => ({ type: 'CompiledWasm', path: name, contents })),
-    ],
+    modules: worker.modules,
     compatibilityDate: '2026-04-01',
     bindings: { BULLSEYE_WEBHOOK_SECRET: SECRET },
   });
