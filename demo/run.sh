@@ -54,13 +54,11 @@ start_receiver worker node bindings-wasm/demo/receiver.mjs
 # The sender makes each delivery of demo/deliveries.json with the CLI:
 # bullseye-webhooks send --json.
 # Each receiver's stderr is in $workdir/NAME.err: the sender checks that
-# every receiver logged the drifted delivery's mismatch. The Worker has no
-# de-duplication store (none ships for the edge): its two de-duplication
-# cells read "n/a" and count neither way.
+# every receiver logged the drifted delivery's mismatch.
 sender_status=0
 "$target_dir/debug/sender" --cli "$target_dir/debug/bullseye-webhooks" \
   --table demo/deliveries.json --fixtures fixtures --logs "$workdir" \
-  --without-store worker "${receivers[@]}" || sender_status=$?
+  "${receivers[@]}" || sender_status=$?
 
 # A local Bullseye (`bullseye-webhooks emulate`): the Rust receiver is
 # configured through the partner API with the CLI, "Bullseye" sends it a

@@ -2,7 +2,8 @@
 // workerd (Miniflare), listening on 127.0.0.1. Secrets come from DEMO_SECRET
 // and DEMO_PREVIOUS_SECRET (Bullseye), DEMO_BITNOB_SECRET and
 // DEMO_BITNOB_PREVIOUS_SECRET (Bitnob), handed to the Worker as bindings, as
-// wrangler secrets would be. Prints the address as its first line of stdout.
+// wrangler secrets would be; the claims' Durable Object is bound as CLAIMS,
+// as wrangler.toml would bind it. Prints the address as its first line of stdout.
 import { fileURLToPath } from 'node:url';
 import { Miniflare } from 'miniflare';
 
@@ -17,6 +18,8 @@ const mf = new Miniflare({
       process.env[name] ?? '',
     ]),
   ),
+  // De-duplication on POST /bullseye-once: the claims' Durable Object.
+  durableObjects: { CLAIMS: 'DeliveryClaims' },
   host: '127.0.0.1',
   port: 0,
 });

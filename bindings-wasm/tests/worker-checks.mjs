@@ -20,10 +20,13 @@ export async function withWorker(packageDir, fn) {
   const mf = new Miniflare({
     ...workerModules(WORKER, packageDir),
     bindings: { DEMO_SECRET: SECRET, DEMO_PREVIOUS_SECRET: PREVIOUS, DEMO_BITNOB_SECRET: SECRET, DEMO_BITNOB_PREVIOUS_SECRET: PREVIOUS },
+    durableObjects: { CLAIMS: 'DeliveryClaims' },
   });
   try {
+    // A POST, or a GET when `body` is undefined.
     await fn(async (path, body, headers) => {
-      const response = await mf.dispatchFetch(`http://worker.test${path}`, { method: 'POST', body, headers });
+      const method = body === undefined ? 'GET' : 'POST';
+      const response = await mf.dispatchFetch(`http://worker.test${path}`, { method, body, headers });
       return { status: response.status, json: await response.json() };
     });
   } finally {
@@ -89,6 +92,21 @@ export async function checkWorker(dispatch) {
   assert.equal((await dispatch('/visit', visit, { 'X-Webhook-Signature': 'wrong-token' })).status, 401);
 
   await checkBitnob(dispatch);
+  await checkOnce(dispatch, body, signature);
+}
+
+/** POST /bullseye-once on the Durable Object store: the handler runs once, the copy is answered as a duplicate. */
+async function checkOnce(dispatch, body, signature) {
+  const payload = JSON.parse(body);
+  const key = `bullseye:${payload.organization_id}:${payload.event}:${payload.session_id}`;
+  const handled = `/handled?key=${encodeURIComponent(key)}`;
+  assert.deepEqual(await dispatch(handled), { status: 200, json: { key, handled: 0 } });
+  assert.deepEqual(await dispatch('/bullseye-once', body, { 'x-bullseye-signature': signature }), {
+    status: 200,
+    json: { event_type: 'visitor.identified', delivery_key: key, handled: 1 },
+  });
+  assert.deepEqual(await dispatch('/bullseye-once', body, { 'x-bullseye-signature': signature }), { status: 200, json: { duplicate: true } });
+  assert.deepEqual(await dispatch(handled), { status: 200, json: { key, handled: 1 } });
 }
 
 /**

@@ -6,9 +6,7 @@
 //!
 //! The table's `once` rows check de-duplication on `POST /bullseye-once`
 //! (the same signed delivery sent twice; a copy sent while the first is
-//! still being handled). A receiver given as `--without-store NAME` (the
-//! edge Worker) has no store by design: those cells say so and count
-//! neither way.
+//! still being handled).
 
 mod once;
 mod table;
@@ -28,10 +26,6 @@ struct Args {
     /// A receiver to send every delivery to (repeatable)
     #[arg(long = "receiver", value_name = "NAME=URL", required = true, value_parser = receiver)]
     receivers: Vec<Receiver>,
-    /// A receiver without a de-duplication store: its de-duplication cells
-    /// read n/a (repeatable)
-    #[arg(long, value_name = "NAME")]
-    without_store: Vec<String>,
     /// The bullseye-webhooks binary, whose `send` makes each delivery
     #[arg(long, value_name = "PATH")]
     cli: PathBuf,
@@ -92,7 +86,6 @@ impl Answer {
 struct Tally {
     passed: usize,
     failed: usize,
-    not_applicable: usize,
 }
 
 impl Tally {
@@ -149,14 +142,9 @@ fn run(args: &Args) -> Result<bool, String> {
     for check in &table.once {
         let mut row = vec![check.name.clone(), check.check.expected().to_owned()];
         for receiver in &args.receivers {
-            row.push(if args.without_store.contains(&receiver.name) {
-                tally.not_applicable += 1;
-                "n/a (edge: no store)".to_owned()
-            } else {
-                let result = check.run(&args.cli, &http, &receiver.url);
-                tally.count(result.is_ok());
-                result.unwrap_or_else(|e| format!("UNEXPECTED {e}"))
-            });
+            let result = check.run(&args.cli, &http, &receiver.url);
+            tally.count(result.is_ok());
+            row.push(result.unwrap_or_else(|e| format!("UNEXPECTED {e}")));
         }
         rows.push(row);
     }
@@ -165,14 +153,9 @@ fn run(args: &Args) -> Result<bool, String> {
         check_logs(&table, &args.receivers, logs, &mut tally);
     }
     println!(
-        "\n{} rows x {} receivers{}: {}",
+        "\n{} rows x {} receivers: {}",
         table.deliveries.len() + table.once.len(),
         args.receivers.len(),
-        if tally.not_applicable > 0 {
-            format!(" ({} cells n/a, counted neither way)", tally.not_applicable)
-        } else {
-            String::new()
-        },
         if tally.failed == 0 {
             "every answer as expected"
         } else {
