@@ -105,11 +105,16 @@ dist: setup ## Build the installable packages into dist/
 # packages alone (the CLI against the packaged core, partner client and
 # emulator). CI runs it through `make dist-test`.
 publish-check: setup ## cargo publish --dry-run of the core, the partner client, the emulator, the CLI, the Redis store and the axum integration
-	@# cargo unpacks the packaged crates from its local overlay registry (a
-	@# "-<hash>" folder) once and reuses that copy while the version stays
-	@# 0.1.0, so a crate would be verified against an old core: drop the copies.
+	@# Cargo takes a registry crate as immutable: while the version stays
+	@# 0.1.0 it reuses the overlay registry's unpacked copy of our crates (a
+	@# "-<hash>" folder) and its builds of them, so a crate would be verified
+	@# against an old core. Drop both: the copies, and in a target dir of the
+	@# check's own the builds of our crates (their dependencies stay built).
 	rm -rf "$${CARGO_HOME:-$$HOME/.cargo}"/registry/src/-*/bullseye-webhooks*
-	cargo publish --dry-run --allow-dirty -p bullseye-webhooks -p bullseye-webhooks-partner -p bullseye-webhooks-emulator -p bullseye-webhooks-cli \
+	rm -rf "$(CARGO_TARGET_DIR)"/publish-check/debug/.fingerprint/bullseye-webhooks* \
+	  "$(CARGO_TARGET_DIR)"/publish-check/debug/.fingerprint/bullseye_webhooks*
+	CARGO_TARGET_DIR="$(CARGO_TARGET_DIR)/publish-check" cargo publish --dry-run --allow-dirty \
+	  -p bullseye-webhooks -p bullseye-webhooks-partner -p bullseye-webhooks-emulator -p bullseye-webhooks-cli \
 	  -p bullseye-webhooks-redis -p bullseye-webhooks-axum
 
 dist-test: publish-check
