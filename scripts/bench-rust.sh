@@ -14,6 +14,10 @@ cargo bench -p bullseye-webhooks --bench verify -- --noplot --warm-up-time 1 --m
 # the bench starts itself).
 cargo bench -p bullseye-webhooks-redis --bench dedupe -- --noplot --warm-up-time 1 --measurement-time 4 >>"$log" 2>&1 \
   || { tail -n 30 "$log" >&2; exit 1; }
+# The queue hand-off per new delivery (receiver and worker, on a loopback
+# redis-server the bench starts): shorter, each iteration is a round trip or more.
+cargo bench -p bullseye-webhooks-redis --bench queue -- --noplot --warm-up-time 1 --measurement-time 3 >>"$log" 2>&1 \
+  || { tail -n 30 "$log" >&2; exit 1; }
 
 openssl_line=""
 if command -v openssl >/dev/null 2>&1; then
@@ -66,17 +70,35 @@ for name, label in (("memory", "MemoryStore"), ("memory_full", "MemoryStore, ful
 
 event = median_ns("dedupe_duplicate", "construct_event")
 print("\n### De-duplication: a duplicate, answered by Redis or by the local cache (Rust)\n")
-print("A claim of the documented example's key, already done: answered by RedisStore (a loopback round")
-print("trip) or by CachedStore in front of it (this process completed the key). The claim alone;")
-print("construct_event of the same body for scale (criterion medians, same run).\n")
+print("A claim of the documented example's key, already done: answered by the store (RedisStore: a")
+print("loopback round trip; MemoryStore) or by CachedStore in front of it (this process completed the key).")
+print("The claim alone; construct_event of the same body for scale (criterion medians, same run).\n")
 print("| answered by | claim (duplicate) | / construct_event |")
 print("|---|---|---|")
 print(f"| (construct_event alone) | {event/1000:.2f} µs | 1.00x |")
 claims = {}
-for name, label in (("redis", "RedisStore, blocking"), ("cached_redis", "CachedStore(RedisStore): the cache")):
+for name, label in (("redis", "RedisStore, blocking"), ("cached_redis", "CachedStore(RedisStore): the cache"),
+                    ("memory", "MemoryStore"), ("cached_memory", "CachedStore(MemoryStore): the cache")):
     claims[name] = median_ns("dedupe_duplicate", name)
     print(f"| {label} | {claims[name]/1000:.2f} µs | {claims[name]/event:.2f}x |")
-print(f"\na duplicate from the cache costs {claims['cached_redis']/claims['redis']:.4f}x one answered by Redis")
+print(f"\na duplicate from the cache costs {claims['cached_redis']/claims['redis']:.4f}x one answered by Redis, "
+      f"{claims['cached_memory']/claims['memory']:.2f}x one answered by MemoryStore")
+
+event = median_ns("queue_handoff", "construct_event")
+received = median_ns("queue_handoff", "receive")
+worked = median_ns("queue_handoff", "worker")
+print("\n### The queue hand-off: what a new delivery costs on Redis Streams (Rust)\n")
+print("The receiver: queue::receive (verify, the envelope, a RedisStore claim, XADD; answers 202). The")
+print("worker: QueueWorker::run_once taking that one message (promote, XAUTOCLAIM, XREADGROUP,")
+print("open_envelope, the claim and run-key checks, complete, ack). Each delivery new; a redis-server on")
+print("loopback, no persistence (criterion medians, same run).\n")
+print("| step | µs per delivery | / construct_event |")
+print("|---|---|---|")
+print(f"| construct_event alone | {event/1000:.2f} µs | 1.00x |")
+print(f"| receiver: queue::receive (RedisStore claim + XADD) | {received/1000:.2f} µs | {received/event:.2f}x |")
+print(f"| worker: run_once, one message | {worked/1000:.2f} µs | {worked/event:.2f}x |")
+print(f"\nthe receiver's enqueue adds {(received-event)/1000:.1f} µs to construct_event; receiver and worker together "
+      f"{(received+worked)/1000:.1f} µs per delivery")
 
 mib = median_ns("verify_1MiB", "core_verify")
 core_gbps = (1024 * 1024) / mib  # bytes per ns == GB/s

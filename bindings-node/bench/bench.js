@@ -1,7 +1,8 @@
 'use strict';
 // make bench (Node): bullseye-webhooks against node:crypto and the webhook
 // libraries people use, on the ~3 KB identification payload, in one process;
-// the Bitnob verifier, and what each de-duplication store adds per delivery.
+// the Bitnob verifier, what each de-duplication store adds per delivery, and
+// the queue hand-off's cost per delivery.
 // Every candidate runs in each round (the order rotating), a round times a
 // batch of calls, and the table gives each candidate's median over the rounds
 // and its ratio to the baseline of its group. A report, never a pass/fail.
@@ -228,6 +229,8 @@ peers.push(async () => {
   const duplicates = [
     ['RedisStore (ioredis, loopback)', new bullseye.RedisStore(ioredis, { prefix: 'bench-redis:' })],
     ['CachedStore(RedisStore): from the cache', new bullseye.CachedStore(new bullseye.RedisStore(ioredis, { prefix: 'bench-cached:' }))],
+    ['MemoryStore', new bullseye.MemoryStore()],
+    ['CachedStore(MemoryStore): from the cache', new bullseye.CachedStore(new bullseye.MemoryStore())],
   ];
   candidates.push(['duplicate', 'constructEvent + deliveryKeyOf (for scale)', () => void bullseye.deliveryKeyOf(webhook.constructEvent(body, signature))]);
   for (const [name, store] of duplicates) {
@@ -242,7 +245,56 @@ peers.push(async () => {
       Math.max(50, BATCH / 10),
     ]);
   }
+  await addQueue(redis.url, ioredis, cleanups);
 });
+
+/**
+ * The queue hand-off per new delivery (each its own session_id, signed
+ * before any timing): QueueReceiver.receive (verify, the envelope, a
+ * RedisStore claim, then XADD on Redis Streams, or BullMQ's add with no
+ * worker running), and receive followed by a QueueWorker's runOnce taking
+ * that message; constructEvent for scale.
+ */
+async function addQueue(url, ioredis, cleanups) {
+  const { Queue } = require('bullmq');
+  const batch = 100;
+  const calls = (3 + ROUNDS) * batch; // the warm-up's batches and the rounds'
+  const session = '"session_id": "sess_8d41a0e5f3"';
+  if (!text.includes(session)) throw new Error(`the bench payload no longer has ${session}`);
+  let made = 0;
+  const deliveries = () => {
+    const list = [];
+    for (let i = 0; i < calls; i++) {
+      const fresh = Buffer.from(text.replace(session, `"session_id": "sess_bench_${++made}"`));
+      list.push([fresh, { 'x-bullseye-signature': crypto.createHmac('sha256', SECRET).update(fresh).digest('hex') }]);
+    }
+    return list.values();
+  };
+  const quiet = { warn() {}, error() {}, info() {} };
+  const store = new bullseye.RedisStore(ioredis, { prefix: 'bench-queue:' });
+  const streams = new bullseye.QueueReceiver(webhook, new bullseye.RedisStreamQueue(ioredis, { stream: 'bench:{receive}' }), store, { logger: quiet });
+  const worked = new bullseye.RedisStreamQueue(ioredis, { stream: 'bench:{worker}' });
+  const receiver = new bullseye.QueueReceiver(webhook, worked, store, { logger: quiet });
+  const worker = new bullseye.QueueWorker(webhook, worked, store, () => {}, { consumer: 'bench', block: 0.001, logger: quiet });
+  const { hostname, port } = new URL(url);
+  const bullQueue = new Queue('bench', { connection: { host: hostname, port: Number(port), maxRetriesPerRequest: null } });
+  cleanups.push(() => bullQueue.close());
+  const bullmq = new bullseye.QueueReceiver(webhook, new bullseye.BullmqQueue(bullQueue), store, { logger: quiet });
+  const receives = (via, then) => {
+    const next = deliveries();
+    return async () => {
+      const answer = await via.receive(...next.next().value);
+      if (answer.status !== 202) throw new Error(`a new delivery was answered ${answer.status} ${JSON.stringify(answer.body)}`);
+      if (then && (await then()) !== 1) throw new Error('the worker did not take the message');
+    };
+  };
+  candidates.push(
+    ['queue', 'constructEvent alone (for scale)', () => void webhook.constructEvent(body, signature)],
+    ['queue', 'QueueReceiver.receive: RedisStore claim + XADD (Redis Streams)', receives(streams), batch],
+    ['queue', 'QueueReceiver.receive + QueueWorker.runOnce (read, openEnvelope, complete, ack)', receives(receiver, () => worker.runOnce()), batch],
+    ['queue', 'QueueReceiver.receive: RedisStore claim + BullMQ Queue.add (no worker)', receives(bullmq), batch],
+  );
+}
 
 let subtleKey;
 const subtleSignature = Buffer.from(signature, 'hex');
@@ -274,7 +326,7 @@ const median = (xs) => {
 
 async function main() {
   for (const add of peers) await add();
-  // BENCH_GROUPS=duplicate,dedupe: only those groups (no goals, no start-up).
+  // BENCH_GROUPS=duplicate,dedupe,queue: only those groups (no goals, no start-up).
   const only = process.env.BENCH_GROUPS ? process.env.BENCH_GROUPS.split(',') : null;
   if (only) candidates.splice(0, candidates.length, ...candidates.filter(([group]) => only.includes(group)));
   subtleKey = await crypto.subtle.importKey('raw', Buffer.from(SECRET), { name: 'HMAC', hash: 'SHA-256' }, false, ['verify']);
@@ -303,9 +355,23 @@ async function main() {
     const i = candidates.findIndex(([, n]) => n === name);
     return medians[i] / baseline[candidates[i][0]];
   };
+  const micros = (name) => medians[candidates.findIndex(([, n]) => n === name)] / 1000;
   if (candidates.some(([group]) => group === 'duplicate')) {
-    const fromCache = ratio('CachedStore(RedisStore): from the cache claim (duplicate)') / ratio('RedisStore (ioredis, loopback) claim (duplicate)');
-    console.log(`\na duplicate from the cache costs ${fromCache.toFixed(4)}x one answered by Redis`);
+    const fromCache = (cached, store) => (micros(`${cached} claim (duplicate)`) / micros(`${store} claim (duplicate)`));
+    console.log(
+      `\na duplicate from the cache costs ${fromCache('CachedStore(RedisStore): from the cache', 'RedisStore (ioredis, loopback)').toFixed(4)}x one answered by Redis, ` +
+        `${fromCache('CachedStore(MemoryStore): from the cache', 'MemoryStore').toFixed(2)}x one answered by MemoryStore`,
+    );
+  }
+  if (candidates.some(([group]) => group === 'queue')) {
+    const base = micros('constructEvent alone (for scale)');
+    const received = micros('QueueReceiver.receive: RedisStore claim + XADD (Redis Streams)');
+    const both = micros('QueueReceiver.receive + QueueWorker.runOnce (read, openEnvelope, complete, ack)');
+    const added = micros('QueueReceiver.receive: RedisStore claim + BullMQ Queue.add (no worker)');
+    console.log(
+      `\nthe receiver's claim and enqueue add ${(received - base).toFixed(1)} µs to constructEvent on Redis Streams (${((received - base) / base).toFixed(1)}x), ` +
+        `${(added - base).toFixed(1)} µs with BullMQ (${((added - base) / base).toFixed(1)}x); the worker's runOnce ${(both - received).toFixed(1)} µs per message`,
+    );
   }
   if (!only) {
     const verifyRatio = ratio('bullseye-webhooks verify');

@@ -351,8 +351,9 @@ def dedupe_costs() -> dict[str, float]:
 
 
 def duplicate_costs() -> dict[str, float]:
-    """A claim of a key already done, answered by RedisStore (loopback) or by
-    CachedStore in front of it: the claim alone, construct_event for scale."""
+    """A claim of a key already done, answered by the store (RedisStore on
+    loopback, MemoryStore) or by CachedStore in front of it: the claim alone,
+    construct_event for scale."""
     import redis
 
     with redis_server() as (url, _):
@@ -360,6 +361,8 @@ def duplicate_costs() -> dict[str, float]:
         stores = {
             "RedisStore (loopback)": bw.RedisStore(client, prefix="bench-redis:"),
             "CachedStore(RedisStore): from the cache": bw.CachedStore(bw.RedisStore(client, prefix="bench-cached:")),
+            "MemoryStore": bw.MemoryStore(),
+            "CachedStore(MemoryStore): from the cache": bw.CachedStore(bw.MemoryStore()),
         }
 
         def duplicate(store: Any) -> Callable[[], None]:
@@ -378,6 +381,82 @@ def duplicate_costs() -> dict[str, float]:
         for name, store in stores.items():
             contenders[f"{name} claim (duplicate)"] = duplicate(store)
         return measure(contenders, calls=200)
+
+
+# ---- the queue hand-off: what a new delivery costs on the receiver and the worker ----------
+
+QUEUE_CALLS = 100
+SESSION = b'"session_id": "sess_8d41a0e5f3"'
+
+
+def new_deliveries(count: int) -> Iterator[tuple[bytes, dict[str, str]]]:
+    """`count` new deliveries (each its own session_id, so its own key), signed
+    here before any timing: a receiver's body and headers."""
+    assert BODY.count(SESSION) == 1, SESSION
+    made = []
+    for n in range(count):
+        body = BODY.replace(SESSION, b'"session_id": "sess_bench_%09d"' % n)
+        made.append((body, {"X-Bullseye-Signature": hmac.new(KEY, body, hashlib.sha256).hexdigest()}))
+    return iter(made)
+
+
+def queue_costs() -> dict[str, float]:
+    """construct_event alone; QueueReceiver.receive (verify, the envelope, a
+    RedisStore claim, then XADD on Redis Streams, or Celery's send to its Redis
+    broker with no worker running); and receive followed by a QueueWorker's
+    run_once taking that message. Redis on loopback, started here."""
+    import redis
+    from celery import Celery
+
+    from bullseye_webhooks.celery import CeleryQueue, delivery_task
+    from bullseye_webhooks.queue import QueueReceiver, QueueWorker, RedisStreamQueue
+
+    calls = min(200, QUEUE_CALLS) + ROUNDS * QUEUE_CALLS  # what measure() makes of each contender
+    with redis_server() as (url, _):
+        client = redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
+        store = bw.RedisStore(client, prefix="bench-queue:")
+        streams = QueueReceiver(WEBHOOK, RedisStreamQueue(client, stream="bench:{receive}"), store)
+        worked = RedisStreamQueue(client, stream="bench:{worker}")
+        receiver = QueueReceiver(WEBHOOK, worked, store)
+        worker = QueueWorker(WEBHOOK, worked, store, lambda event: None, consumer="bench", block=0.001)
+        app = Celery("bench", broker=url, set_as_current=False)
+        celery = QueueReceiver(WEBHOOK, CeleryQueue(delivery_task(app, WEBHOOK, store, lambda event: None)), store)
+
+        def receives(via: QueueReceiver, then: Optional[Callable[[], int]] = None) -> Callable[[], None]:
+            deliveries = new_deliveries(calls)
+
+            def deliver() -> None:
+                answer = via.receive(*next(deliveries))
+                if answer.status != 202:
+                    raise AssertionError(f"a new delivery was answered {answer.status} {answer.body}")
+                if then is not None and then() != 1:
+                    raise AssertionError("the worker did not take the message")
+            return deliver
+
+        try:
+            return measure({
+                "construct_event alone (baseline)": lambda: WEBHOOK.construct_event(BODY, SIGNATURE),
+                "QueueReceiver.receive: RedisStore claim + XADD (Redis Streams)": receives(streams),
+                "QueueReceiver.receive + QueueWorker.run_once (read, open_envelope, complete, ack)":
+                    receives(receiver, worker.run_once),
+                "QueueReceiver.receive: RedisStore claim + Celery apply_async (Redis broker, no worker)":
+                    receives(celery),
+            }, calls=QUEUE_CALLS)
+        finally:
+            app.close()
+
+
+def print_queue_costs() -> None:
+    costs = queue_costs()
+    base = costs["construct_event alone (baseline)"]
+    print(table("the queue hand-off: a new delivery, received and queued, then taken by a worker", costs,
+                "construct_event alone (baseline)"))
+    received = costs["QueueReceiver.receive: RedisStore claim + XADD (Redis Streams)"]
+    both = costs["QueueReceiver.receive + QueueWorker.run_once (read, open_envelope, complete, ack)"]
+    sent = costs["QueueReceiver.receive: RedisStore claim + Celery apply_async (Redis broker, no worker)"]
+    print(f"the receiver's claim and enqueue add {received - base:.1f} µs to construct_event on Redis Streams "
+          f"({(received - base) / base:.1f}x), {sent - base:.1f} µs with Celery ({(sent - base) / base:.1f}x); "
+          f"the worker's run_once {both - received:.1f} µs per message")
 
 
 # ---- measuring ----------------------------------------------------------------------
@@ -473,15 +552,24 @@ def main() -> None:
                   f"({(value - base) / base:.1f}x construct_event)")
     print()
     print_duplicate_costs()
+    print()
+    print_queue_costs()
 
 
 def print_duplicate_costs() -> None:
     costs = duplicate_costs()
-    print(table("de-duplication: a duplicate (a claim of a key already done), answered by Redis or by the local cache",
+    print(table("de-duplication: a duplicate (a claim of a key already done), answered by the store or by the local cache",
                 costs, "construct_event alone (baseline)"))
-    redis_claim, cached_claim = (value for name, value in costs.items() if name != "construct_event alone (baseline)")
-    print(f"a duplicate from the cache costs {cached_claim / redis_claim:.4f}x one answered by Redis")
 
+    def claim(name: str) -> float:
+        return costs[f"{name} claim (duplicate)"]
+    print(f"a duplicate from the cache costs {claim('CachedStore(RedisStore): from the cache') / claim('RedisStore (loopback)'):.4f}x "
+          f"one answered by Redis, {claim('CachedStore(MemoryStore): from the cache') / claim('MemoryStore'):.2f}x "
+          "one answered by MemoryStore")
+
+
+# `--duplicates` or `--queue`: that section alone.
+SECTIONS = {"--duplicates": print_duplicate_costs, "--queue": print_queue_costs}
 
 if __name__ == "__main__":
-    sys.exit(print_duplicate_costs() if sys.argv[1:] == ["--duplicates"] else main())
+    sys.exit(SECTIONS[sys.argv[1]]() if sys.argv[1:2] and sys.argv[1] in SECTIONS else main())

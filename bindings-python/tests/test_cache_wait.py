@@ -46,7 +46,9 @@ def test_cached_store_answers_completed_keys_without_the_store() -> None:
     assert claim.outcome == "new" and claim.token is not None
     assert store.claim("k", A, 60).outcome == "in_flight"  # not done yet: the store answers
     assert store.complete("k", claim.token, A, 3600) == "done"
-    assert store.claim("k", A, 60).outcome == "duplicate"
+    duplicate = store.claim("k", A, 60)  # one shared answer: it must carry nothing of any claim
+    assert (duplicate.outcome, duplicate.token, duplicate.retry_after, duplicate.stored_hash, duplicate.found) == (
+        "duplicate", None, None, None, None)
     conflict = store.claim("k", B, 60)  # the fast path checks the body too
     assert (conflict.outcome, conflict.stored_hash, conflict.found) == ("conflict", A, "done")
     assert inner.claims == 2

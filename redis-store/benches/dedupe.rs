@@ -4,8 +4,9 @@
 //! loopback `redis-server` started here. `scripts/bench-rust.sh` turns the
 //! medians into the added µs and a ratio to `construct_event` alone.
 //! A second group prices a duplicate (a claim of a key already done),
-//! answered by Redis or by a `CachedStore`'s in-process cache in front of
-//! it: the claim alone, next to `construct_event` for scale.
+//! answered by the store (Redis, memory) or by a `CachedStore`'s
+//! in-process cache in front of it: the claim alone, next to
+//! `construct_event` for scale.
 
 #![allow(
     clippy::unwrap_used,
@@ -124,8 +125,12 @@ fn bench_duplicate(c: &mut Criterion) {
             .unwrap()
             .with_prefix("bench-cached:"),
     );
+    let memory = MemoryStore::new();
+    let cached_memory = CachedStore::new(MemoryStore::new());
     done(&webhook, &signature, &redis);
     done(&webhook, &signature, &cached);
+    done(&webhook, &signature, &memory);
+    done(&webhook, &signature, &cached_memory);
     let event = webhook.construct_event(BODY, &signature).unwrap();
     let (key, hash) = (event.delivery_key(), event.body_hash());
     let mut group = c.benchmark_group("dedupe_duplicate");
@@ -143,6 +148,12 @@ fn bench_duplicate(c: &mut Criterion) {
     });
     group.bench_function("cached_redis", |b| {
         b.iter(|| duplicate(black_box(&key), &hash, &cached))
+    });
+    group.bench_function("memory", |b| {
+        b.iter(|| duplicate(black_box(&key), &hash, &memory))
+    });
+    group.bench_function("cached_memory", |b| {
+        b.iter(|| duplicate(black_box(&key), &hash, &cached_memory))
     });
     group.finish();
 }
