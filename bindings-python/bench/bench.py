@@ -13,6 +13,7 @@ import base64
 import contextlib
 import hashlib
 import hmac
+import itertools
 import json
 import pathlib
 import platform
@@ -385,16 +386,17 @@ def duplicate_costs() -> dict[str, float]:
 
 # ---- the queue hand-off: what a new delivery costs on the receiver and the worker ----------
 
-QUEUE_CALLS = 100
+# Each call is several round trips: fewer calls and rounds keep the section short.
+QUEUE_CALLS, QUEUE_ROUNDS = 50, 21
 SESSION = b'"session_id": "sess_8d41a0e5f3"'
 
 
-def new_deliveries(count: int) -> Iterator[tuple[bytes, dict[str, str]]]:
-    """`count` new deliveries (each its own session_id, so its own key), signed
-    here before any timing: a receiver's body and headers."""
+def new_deliveries(count: int, sessions: Iterator[int]) -> Iterator[tuple[bytes, dict[str, str]]]:
+    """`count` new deliveries (each its own session_id from `sessions`, so its
+    own key), signed here before any timing: a receiver's body and headers."""
     assert BODY.count(SESSION) == 1, SESSION
     made = []
-    for n in range(count):
+    for n in itertools.islice(sessions, count):
         body = BODY.replace(SESSION, b'"session_id": "sess_bench_%09d"' % n)
         made.append((body, {"X-Bullseye-Signature": hmac.new(KEY, body, hashlib.sha256).hexdigest()}))
     return iter(made)
@@ -411,7 +413,8 @@ def queue_costs() -> dict[str, float]:
     from bullseye_webhooks.celery import CeleryQueue, delivery_task
     from bullseye_webhooks.queue import QueueReceiver, QueueWorker, RedisStreamQueue
 
-    calls = min(200, QUEUE_CALLS) + ROUNDS * QUEUE_CALLS  # what measure() makes of each contender
+    calls = min(200, QUEUE_CALLS) + QUEUE_ROUNDS * QUEUE_CALLS  # what measure() makes of each contender
+    sessions = itertools.count()  # one key space for every contender: each delivery new
     with redis_server() as (url, _):
         client = redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
         store = bw.RedisStore(client, prefix="bench-queue:")
@@ -423,7 +426,7 @@ def queue_costs() -> dict[str, float]:
         celery = QueueReceiver(WEBHOOK, CeleryQueue(delivery_task(app, WEBHOOK, store, lambda event: None)), store)
 
         def receives(via: QueueReceiver, then: Optional[Callable[[], int]] = None) -> Callable[[], None]:
-            deliveries = new_deliveries(calls)
+            deliveries = new_deliveries(calls, sessions)
 
             def deliver() -> None:
                 answer = via.receive(*next(deliveries))
@@ -441,7 +444,7 @@ def queue_costs() -> dict[str, float]:
                     receives(receiver, worker.run_once),
                 "QueueReceiver.receive: RedisStore claim + Celery apply_async (Redis broker, no worker)":
                     receives(celery),
-            }, calls=QUEUE_CALLS)
+            }, calls=QUEUE_CALLS, rounds=QUEUE_ROUNDS)
         finally:
             app.close()
 
@@ -461,12 +464,12 @@ def print_queue_costs() -> None:
 
 # ---- measuring ----------------------------------------------------------------------
 
-def measure(contenders: dict[str, Callable[[], Any]], calls: int = CALLS) -> dict[str, float]:
+def measure(contenders: dict[str, Callable[[], Any]], calls: int = CALLS, rounds: int = ROUNDS) -> dict[str, float]:
     for fn in contenders.values():  # warm up, and check each one works
         for _ in range(min(200, calls)):
             fn()
     samples: dict[str, list[float]] = {name: [] for name in contenders}
-    for _ in range(ROUNDS):
+    for _ in range(rounds):
         for name, fn in contenders.items():
             start = time.perf_counter_ns()
             for _ in range(calls):
