@@ -40,7 +40,10 @@ fn delivery(n: u64) -> (Vec<u8>, String) {
 }
 
 fn bench(c: &mut Criterion) {
-    assert!(BODY.contains(SESSION), "the fixture no longer has {SESSION}");
+    assert!(
+        BODY.contains(SESSION),
+        "the fixture no longer has {SESSION}"
+    );
     let webhook = Webhook::new(SECRET).unwrap();
     let server = common::RedisServer::start();
     let client = || redis::Client::open(server.url().as_str()).unwrap();
@@ -63,7 +66,13 @@ fn bench(c: &mut Criterion) {
 
     let mut group = c.benchmark_group("queue_handoff");
     group.bench_function("construct_event", |b| {
-        b.iter(|| black_box(webhook.construct_event(black_box(&body), &signature).unwrap()))
+        b.iter(|| {
+            black_box(
+                webhook
+                    .construct_event(black_box(&body), &signature)
+                    .unwrap(),
+            )
+        })
     });
     // The receiver alone: each message stays in the stream (no worker), so
     // the stream is emptied between batches, outside the timed part.
