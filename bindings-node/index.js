@@ -13,6 +13,7 @@
 
 const backend = require('./backend.js');
 const shared = require('./webhooks.js');
+const { useFetchHandler } = require('./verifier.js');
 
 // The integrations and the stores are required when first read (about half
 // of this entry's start-up otherwise): a receiver that only verifies, a
@@ -81,7 +82,14 @@ const integrations = {
   get bullmqProcessor() {
     return require('./integrations/bullmq.js').bullmqProcessor;
   },
+  get honoMiddleware() {
+    return require('./hono.js').honoMiddleware;
+  },
 };
+
+// The shared verifiers' `handler` (and honoMiddleware's) makes its Fetch
+// handler with the stores' claim flow, loaded when a first one is made.
+useFetchHandler(() => integrations.fetchHandler);
 
 /**
  * A verifier for one webhook endpoint (see webhooks.js), with `handler`:
@@ -140,4 +148,5 @@ Object.defineProperty(module.exports, 'bullmqProcessor', { enumerable: true, get
 Object.defineProperty(module.exports, 'expressMiddleware', { enumerable: true, get: function () { return integrations.expressMiddleware; } });
 Object.defineProperty(module.exports, 'fastifyPlugin', { enumerable: true, get: function () { return integrations.fastifyPlugin; } });
 Object.defineProperty(module.exports, 'koaMiddleware', { enumerable: true, get: function () { return integrations.koaMiddleware; } });
+Object.defineProperty(module.exports, 'honoMiddleware', { enumerable: true, get: function () { return integrations.honoMiddleware; } });
 Object.defineProperty(module.exports, 'lambdaHandler', { enumerable: true, get: function () { return integrations.lambdaHandler; } });
