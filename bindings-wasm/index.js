@@ -17,5 +17,6 @@ import { useFetchHandler } from './verifier.js';
 useFetchHandler(() => fetchHandler);
 
 export * from './webhooks.js';
+export { BitnobWebhook, secretLast4, signBitnob, signBitnobLegacy } from './bitnob.js';
 export { honoMiddleware } from './hono.js';
 export { init, initSync, initBitnob, initBitnobSync } from './backend.js';

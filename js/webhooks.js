@@ -7,10 +7,10 @@
 // visits built from the core's answers in answers.js; errors and Request
 // bodies in support.js. Every webhook rule (signature, size, shape, types,
 // time, delivery key) is decided by the Rust core behind the package's backend.
-// The Fetch handler (fetch.js, observe.js) and the Hono middleware (hono.js)
-// are not imported here: each package's entry gives the handler
-// (verifier.js, useFetchHandler) and exports honoMiddleware, the Node
-// package's only when first used (they are most of its start-up otherwise).
+// The Bitnob verifier (bitnob.js), the Fetch handler (fetch.js, observe.js)
+// and the Hono middleware (hono.js) are not imported here: each package's
+// entry exports them and gives the handler (verifier.js, useFetchHandler),
+// the Node package's only when first used (most of its start-up otherwise).
 //
 // These modules are the only copies in the repository. `make build-node`
 // and `make build-wasm` copy them into each package (js/sync.mjs: as
@@ -49,7 +49,6 @@ import { WebhookError, wrapped } from './support.js';
 import { rawBody, signatureOf, withSecret, checkedOptions, visitOptions, nowMs } from './inputs.js';
 import { mismatchesOf, deliveryKeyOf, eventFrom, visitFrom } from './answers.js';
 import { Verifier, coreOf, settingsOf, keysOf, verifiedTag, macsOf, fetchHandler, NO_MATCH, NO_BYTES } from './verifier.js';
-import { BitnobWebhook, secretLast4, signBitnob, signBitnobLegacy } from './bitnob.js';
 
 const {
   SIGNATURE_HEADER,
@@ -282,12 +281,8 @@ export {
   deliveryKeyOf,
   parseVisit,
   sign,
-  BitnobWebhook,
   BITNOB_SIGNATURE_HEADER,
   BITNOB_TIMESTAMP_HEADER,
   BITNOB_EVENT_HEADER,
   DEFAULT_BITNOB_TOLERANCE,
-  secretLast4,
-  signBitnob,
-  signBitnobLegacy,
 };
