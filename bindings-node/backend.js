@@ -16,10 +16,44 @@
 const { readFileSync } = require('node:fs');
 const { join } = require('node:path');
 
+/**
+ * The addon built for this platform, required directly: the napi-rs loader
+ * (native/index.js, about 38 KB of JavaScript for every platform and its
+ * overrides) costs about 2 ms of CPU at require. Only where the file name
+ * is certain: no NAPI_RS_* override set, and on Linux the C library told
+ * as the loader's own first test tells it (musl named in /usr/bin/ldd).
+ * Anything else, or a file that does not load, goes to the loader.
+ */
+function nativeForThisPlatform() {
+  if (Object.keys(process.env).some((name) => name.startsWith('NAPI_RS_'))) return null;
+  const { platform, arch } = process;
+  let target;
+  if (platform === 'linux' && (arch === 'x64' || arch === 'arm64')) {
+    let musl;
+    try {
+      musl = readFileSync('/usr/bin/ldd', 'utf8').includes('musl');
+    } catch {
+      return null;
+    }
+    target = `linux-${arch}-${musl ? 'musl' : 'gnu'}`;
+  } else if (platform === 'darwin' && (arch === 'x64' || arch === 'arm64')) {
+    target = `darwin-${arch}`;
+  } else if (platform === 'win32' && arch === 'x64') {
+    target = 'win32-x64-msvc';
+  } else {
+    return null;
+  }
+  try {
+    return require(`./native/bullseye-webhooks.${target}.node`);
+  } catch {
+    return null;
+  }
+}
+
 let native = null;
 let nativeError = null;
 try {
-  native = require('./native/index.js');
+  native = nativeForThisPlatform() ?? require('./native/index.js');
 } catch (error) {
   nativeError = error;
 }

@@ -13,6 +13,7 @@
 
 const backend = require('./backend.js');
 const shared = require('./webhooks.js');
+const { useFetchHandler } = require('./verifier.js');
 
 // The integrations and the stores are required when first read (about half
 // of this entry's start-up otherwise): a receiver that only verifies, a
@@ -81,7 +82,27 @@ const integrations = {
   get bullmqProcessor() {
     return require('./integrations/bullmq.js').bullmqProcessor;
   },
+  get honoMiddleware() {
+    return require('./hono.js').honoMiddleware;
+  },
+  // The Bitnob verifier (bitnob.js; its `handler` is Webhook#handler's, given below).
+  get BitnobWebhook() {
+    return require('./bitnob.js').BitnobWebhook;
+  },
+  get secretLast4() {
+    return require('./bitnob.js').secretLast4;
+  },
+  get signBitnob() {
+    return require('./bitnob.js').signBitnob;
+  },
+  get signBitnobLegacy() {
+    return require('./bitnob.js').signBitnobLegacy;
+  },
 };
+
+// The shared verifiers' `handler` (and honoMiddleware's) makes its Fetch
+// handler with the stores' claim flow, loaded when a first one is made.
+useFetchHandler(() => integrations.fetchHandler);
 
 /**
  * A verifier for one webhook endpoint (see webhooks.js), with `handler`:
@@ -102,13 +123,6 @@ class Webhook extends shared.Webhook {
   }
 }
 
-/** A verifier for one Bitnob endpoint (see webhooks.js), with `handler`, as `Webhook#handler`. */
-class BitnobWebhook extends shared.BitnobWebhook {
-  handler(fn, options) {
-    return integrations.fetchHandler(this, fn, options);
-  }
-}
-
 /** Which build of the core runs: 'native' (the napi addon) or 'wasm' (the fallback where no addon loads). */
 const { implementation } = backend;
 
@@ -119,8 +133,11 @@ module.exports = {
   ...require('./webhooks.js'),
   implementation,
   Webhook,
-  BitnobWebhook,
 };
+Object.defineProperty(module.exports, 'BitnobWebhook', { enumerable: true, get: function () { return integrations.BitnobWebhook; } });
+Object.defineProperty(module.exports, 'secretLast4', { enumerable: true, get: function () { return integrations.secretLast4; } });
+Object.defineProperty(module.exports, 'signBitnob', { enumerable: true, get: function () { return integrations.signBitnob; } });
+Object.defineProperty(module.exports, 'signBitnobLegacy', { enumerable: true, get: function () { return integrations.signBitnobLegacy; } });
 Object.defineProperty(module.exports, 'MemoryStore', { enumerable: true, get: function () { return integrations.MemoryStore; } });
 Object.defineProperty(module.exports, 'RedisStore', { enumerable: true, get: function () { return integrations.RedisStore; } });
 Object.defineProperty(module.exports, 'CachedStore', { enumerable: true, get: function () { return integrations.CachedStore; } });
@@ -140,4 +157,5 @@ Object.defineProperty(module.exports, 'bullmqProcessor', { enumerable: true, get
 Object.defineProperty(module.exports, 'expressMiddleware', { enumerable: true, get: function () { return integrations.expressMiddleware; } });
 Object.defineProperty(module.exports, 'fastifyPlugin', { enumerable: true, get: function () { return integrations.fastifyPlugin; } });
 Object.defineProperty(module.exports, 'koaMiddleware', { enumerable: true, get: function () { return integrations.koaMiddleware; } });
+Object.defineProperty(module.exports, 'honoMiddleware', { enumerable: true, get: function () { return integrations.honoMiddleware; } });
 Object.defineProperty(module.exports, 'lambdaHandler', { enumerable: true, get: function () { return integrations.lambdaHandler; } });

@@ -10,7 +10,8 @@
 const crypto = require('node:crypto');
 const os = require('node:os');
 const backend = require('./backend.js');
-const { BitnobWebhook, WebhookError, deliveryKeyOf } = require('./webhooks.js');
+const { WebhookError, deliveryKeyOf } = require('./webhooks.js');
+const { BitnobWebhook } = require('./bitnob.js');
 const { StoreUnavailableError, bodyHash } = require('./integrations/stores.js');
 
 /** One warning for a key seen with another body: both hashes, never a body. */

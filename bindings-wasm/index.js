@@ -10,5 +10,13 @@
 // entries (node.js, workerd.js) instantiate each module on first use.
 // No Node `Buffer`, no `node:crypto`, no Web Crypto: it runs wherever
 // WebAssembly, TextEncoder and TextDecoder do.
+import { fetchHandler } from './fetch.js';
+import { useFetchHandler } from './verifier.js';
+
+// `handler` (and so honoMiddleware) makes its Fetch handler with fetch.js.
+useFetchHandler(() => fetchHandler);
+
 export * from './webhooks.js';
+export { BitnobWebhook, secretLast4, signBitnob, signBitnobLegacy } from './bitnob.js';
+export { honoMiddleware } from './hono.js';
 export { init, initSync, initBitnob, initBitnobSync } from './backend.js';

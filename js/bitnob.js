@@ -5,8 +5,7 @@ import backend from './backend.js';
 import { describe, WebhookError, wrapped } from './support.js';
 import { rawBody, headerValue, flatHeaders, withSecret, checkedObject, checkedMaxBodyBytes, isSeconds, nowMs } from './inputs.js';
 import { eventFrom } from './answers.js';
-import { Verifier, coreOf, settingsOf } from './verifier.js';
-import { fetchHandler } from './fetch.js';
+import { Verifier, coreOf, settingsOf, fetchHandler } from './verifier.js';
 
 const { BITNOB_SIGNATURE_HEADER, BITNOB_TIMESTAMP_HEADER, BITNOB_EVENT_HEADER, DEFAULT_BITNOB_TOLERANCE } = backend.constants;
 

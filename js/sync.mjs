@@ -166,7 +166,8 @@ if (which === 'node') {
   for (const file of [...built, 'backend.js', 'index.js', 'node.js', 'workerd.js', 'workerd.d.ts', 'durable.js', 'dedupe.js']) copy(join(wasmDir, file), join(into, file));
   shared(into, 'module', join(wasmDir, 'extra.d.ts'), 'bindings-wasm/extra.d.ts');
   shipped(dir, 'wasm/');
-  write(join(into, 'package.json'), `${JSON.stringify({ type: 'module', sideEffects: ['./node.js', './workerd.js'] }, null, 2)}\n`);
+  // index.js gives the shared verifiers their Fetch handler (useFetchHandler): kept by bundlers.
+  write(join(into, 'package.json'), `${JSON.stringify({ type: 'module', sideEffects: ['./index.js', './node.js', './workerd.js'] }, null, 2)}\n`);
   // The CommonJS fallback: backend.js and the glue in one file; the .wasm
   // (each module) is read by the Node package's backend.js, so the glue's
   // fetch of it by import.meta.url is never used.

@@ -181,4 +181,27 @@ class Verifier {
   }
 }
 
-export { Verifier, coreOf, settingsOf, keysOf, verifiedTag, macsOf, NO_MATCH, NO_BYTES };
+// ---------------------------------------------------------------------------
+// The Fetch handler
+
+/**
+ * A function answering the Fetch handler maker (fetch.js's fetchHandler, or
+ * the Node package's, which adds its stores), given by each package's entry:
+ * the Node package's loads it, and the observability it uses, only when a
+ * first handler is made, so that a receiver which only verifies never loads it.
+ */
+let fetchHandlerSource = () => {
+  throw new Error("bullseye-webhooks: no Fetch handler was given (import the package's entry, not its files)");
+};
+
+/** For the package's entry: where `handler` finds its Fetch handler maker. */
+function useFetchHandler(source) {
+  fetchHandlerSource = source;
+}
+
+/** `verifier.handler(fn, options)`: see Webhook#handler. */
+function fetchHandler(verifier, fn, options) {
+  return fetchHandlerSource()(verifier, fn, options);
+}
+
+export { Verifier, coreOf, settingsOf, keysOf, verifiedTag, macsOf, fetchHandler, useFetchHandler, NO_MATCH, NO_BYTES };

@@ -7,6 +7,10 @@
 // visits built from the core's answers in answers.js; errors and Request
 // bodies in support.js. Every webhook rule (signature, size, shape, types,
 // time, delivery key) is decided by the Rust core behind the package's backend.
+// The Bitnob verifier (bitnob.js), the Fetch handler (fetch.js, observe.js)
+// and the Hono middleware (hono.js) are not imported here: each package's
+// entry exports them and gives the handler (verifier.js, useFetchHandler),
+// the Node package's only when first used (most of its start-up otherwise).
 //
 // These modules are the only copies in the repository. `make build-node`
 // and `make build-wasm` copy them into each package (js/sync.mjs: as
@@ -44,10 +48,7 @@ import backend from './backend.js';
 import { WebhookError, wrapped } from './support.js';
 import { rawBody, signatureOf, withSecret, checkedOptions, visitOptions, nowMs } from './inputs.js';
 import { mismatchesOf, deliveryKeyOf, eventFrom, visitFrom } from './answers.js';
-import { Verifier, coreOf, settingsOf, keysOf, verifiedTag, macsOf, NO_MATCH, NO_BYTES } from './verifier.js';
-import { BitnobWebhook, secretLast4, signBitnob, signBitnobLegacy } from './bitnob.js';
-import { fetchHandler } from './fetch.js';
-import { honoMiddleware } from './hono.js';
+import { Verifier, coreOf, settingsOf, keysOf, verifiedTag, macsOf, fetchHandler, NO_MATCH, NO_BYTES } from './verifier.js';
 
 const {
   SIGNATURE_HEADER,
@@ -70,6 +71,9 @@ const ERROR_CODES = Object.freeze([
   'invalid_payload',
   'timestamp_out_of_tolerance',
 ]);
+
+/** A signature the core's precheck surely accepts (64 hex digits, nothing around them). */
+const HEX_SIGNATURE = /^[0-9a-fA-F]{64}$/;
 
 /** The `event_type` of an identification. */
 const VISITOR_IDENTIFIED = 'visitor.identified';
@@ -182,10 +186,17 @@ class Webhook extends Verifier {
     const bytes = backend.body(raw);
     const core = coreOf(this);
     let answer;
-    try {
-      core.checkMacs(NO_BYTES, bytes.byteLength, signature, NO_BYTES, now, false);
-    } catch (error) {
-      throw wrapped(error);
+    // The core's checks before hashing (size, signature presence and
+    // shape) in a call of their own only when a glance says one may
+    // refuse: the call below makes them again, first, so the answer is
+    // the core's either way, and nothing past the size limit is hashed.
+    // (One crossing into the .wasm fewer on the common path.)
+    if (bytes.byteLength > settingsOf(this).maxBodyBytes || !HEX_SIGNATURE.test(signature)) {
+      try {
+        core.checkMacs(NO_BYTES, bytes.byteLength, signature, NO_BYTES, now, false);
+      } catch (error) {
+        throw wrapped(error);
+      }
     }
     const macs = macsOf(keys, await verifiedTag(keys, bytes, signature));
     try {
@@ -270,13 +281,8 @@ export {
   deliveryKeyOf,
   parseVisit,
   sign,
-  BitnobWebhook,
   BITNOB_SIGNATURE_HEADER,
   BITNOB_TIMESTAMP_HEADER,
   BITNOB_EVENT_HEADER,
   DEFAULT_BITNOB_TOLERANCE,
-  secretLast4,
-  signBitnob,
-  signBitnobLegacy,
-  honoMiddleware,
 };
