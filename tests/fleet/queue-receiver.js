@@ -16,7 +16,10 @@ const Redis = require(path.join(root, 'bindings-node', 'node_modules', 'ioredis'
 const { Webhook, RedisStore, RedisStreamQueue, BullmqQueue, QueueReceiver } = require(path.join(root, 'bindings-node'));
 
 const { BULLSEYE_SECRET, REDIS_URL, STREAM, PREFIX, PORT, QUEUE = 'streams', ANSWER_TIMES } = process.env;
-const reconnecting = { maxRetriesPerRequest: 1, retryStrategy: () => 100 };
+// No offline queue: while Redis is away a command fails at once (never
+// written: the claim is released, the answer is 503) instead of waiting for
+// the reconnection.
+const reconnecting = { maxRetriesPerRequest: 1, retryStrategy: () => 100, enableOfflineQueue: false };
 const client = () => {
   const made = new Redis(REDIS_URL, reconnecting);
   made.on('error', () => {});

@@ -17,6 +17,7 @@ from typing import Any, Awaitable, Callable
 import redis
 import uvicorn
 from fastapi import FastAPI, Request, Response
+from starlette.concurrency import run_in_threadpool
 
 from bullseye_webhooks import RedisStore, Webhook
 from bullseye_webhooks.queue import QueueReceiver, RedisStreamQueue
@@ -70,7 +71,11 @@ app = FastAPI()
 
 @app.post("/webhooks/bullseye")
 async def receive(request: Request) -> Response:
-    answer = receiver.receive(await request.body(), request.headers)
+    # receive() waits on Redis (two writes for a new delivery, each after
+    # Redis's fsync): in a thread, so the event loop goes on reading and
+    # answering other requests meanwhile (redis-py gives each thread a
+    # pooled connection, kept open).
+    answer = await run_in_threadpool(receiver.receive, await request.body(), request.headers)
     return Response(
         content=json.dumps(answer.body), status_code=answer.status,
         headers=answer.headers, media_type="application/json",
