@@ -6,7 +6,7 @@
 // (BullmqQueue), which tests/js/node/bullmq-worker.js processes.
 // With ANSWER_TIMES set, each answer's time inside this process (from the
 // request's head parsed to the last byte handed to the kernel) is appended
-// to that file: "<wall-clock start, s> <ms> <status>".
+// to that file: "<wall-clock start, s> <ms> <status> <ms in receive()>".
 const fs = require('node:fs');
 const http = require('node:http');
 const path = require('node:path');
@@ -46,15 +46,17 @@ http
   .createServer((req, res) => {
     const wall = Date.now() / 1000;
     const started = process.hrtime.bigint();
+    const ms = (since) => (Number(process.hrtime.bigint() - since) / 1e6).toFixed(3);
+    let inReceive = '0';
     if (times !== null) {
-      res.on('finish', () => {
-        fs.writeSync(times, `${wall.toFixed(6)} ${(Number(process.hrtime.bigint() - started) / 1e6).toFixed(3)} ${res.statusCode}\n`);
-      });
+      res.on('finish', () => fs.writeSync(times, `${wall.toFixed(6)} ${ms(started)} ${res.statusCode} ${inReceive}\n`));
     }
     const chunks = [];
     req.on('data', (chunk) => chunks.push(chunk));
     req.on('end', async () => {
+      const receiving = process.hrtime.bigint();
       const answer = await receiver.receive(Buffer.concat(chunks), req.headers);
+      inReceive = ms(receiving);
       res.writeHead(answer.status, { 'content-type': 'application/json', ...answer.headers });
       res.end(JSON.stringify(answer.body));
     });

@@ -106,13 +106,15 @@ def summary(ms: list[float]) -> dict[str, float]:
 
 def receiver_times(path: Path, outage: Optional[tuple[float, float]]) -> dict[str, object]:
     """One receiver's own answer times (its ANSWER_TIMES file): all of them,
-    and those of the requests that did not overlap the Redis outage (from
-    the kill to the restarted server listening)."""
-    rows = [(float(start), float(ms)) for start, ms, _ in lines(path)]
-    out: dict[str, object] = summary([ms for _, ms in rows])
+    those of the requests that did not overlap the Redis outage (from the
+    kill to the restarted server listening), and the part spent in
+    QueueReceiver.receive (verify, claim, enqueue: the Redis round trips)."""
+    rows = [(float(start), float(ms), float(receiving)) for start, ms, _, receiving in lines(path)]
+    out: dict[str, object] = summary([ms for _, ms, _ in rows])
+    out["in_receive"] = summary([receiving for _, _, receiving in rows])
     if outage is not None:
         killed, back = outage
-        out["outside_outage"] = summary([ms for start, ms in rows if start > back or start + ms / 1000 < killed])
+        out["outside_outage"] = summary([ms for start, ms, _ in rows if start > back or start + ms / 1000 < killed])
     return out
 
 
@@ -136,6 +138,28 @@ class Worker:
                 time.sleep(0.1)
         else:
             assert self.process.stdout is not None and self.process.stdout.readline().strip() == "ready", name
+
+
+def schedstat(pid: int) -> tuple[float, float]:
+    """(ms on a CPU, ms ready to run but waiting for one) of all the threads
+    of process `pid` so far (Linux's /proc/<pid>/task/*/schedstat)."""
+    on_cpu = waiting = 0
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        try:
+            fields = (task / "schedstat").read_text().split()
+        except OSError:  # a thread that just ended
+            continue
+        on_cpu, waiting = on_cpu + int(fields[0]), waiting + int(fields[1])
+    return on_cpu / 1e6, waiting / 1e6
+
+
+def cpu_figures(before: tuple[float, float], after: tuple[float, float], answers: int) -> dict[str, float]:
+    """A process's CPU time and its wait for a CPU between two schedstat()
+    readings, in all and per answer, in ms."""
+    on_cpu, waiting = after[0] - before[0], after[1] - before[1]
+    return {"on_cpu_ms": round(on_cpu), "waiting_for_cpu_ms": round(waiting),
+            "on_cpu_ms_per_answer": round(on_cpu / max(answers, 1), 2),
+            "waiting_for_cpu_ms_per_answer": round(waiting / max(answers, 1), 2)}
 
 
 def watch_latency(url: str) -> None:
@@ -171,12 +195,16 @@ def main() -> int:
     parser.add_argument("--claim-idle", type=float, default=3.0,
                         help="seconds after which a dead worker's message goes to another (stream idle time, "
                              "Celery's visibility timeout, BullMQ's lock)")
+    parser.add_argument("--appendfsync", choices=["always", "everysec"], default="always",
+                        help="redis-server's fsync of its append-only file; everysec is a diagnosis only (how much "
+                             "of the answer times is Redis waiting on the disk), not the test")
     args = parser.parse_args()
 
     workdir = Path(tempfile.mkdtemp(prefix=f"bullseye-queue-fleet-{args.queue}-"))
     side_effects = workdir / "side-effects"
     side_effects.touch()
     redis = Redis(workdir)
+    redis.appendfsync = args.appendfsync
     receivers = Receivers()
     workers: dict[str, Worker] = {}
     events = deliveries(args.deliveries)
@@ -233,11 +261,16 @@ def main() -> int:
 
         if args.kill_redis_at is not None:
             threading.Thread(target=chaos, daemon=True).start()
+        load_before = round(os.getloadavg()[0], 1)  # the machine's: other work shares its cores
+        cpu_before = [schedstat(process.pid) for process in receivers.processes]
         started = time.monotonic()
         with ThreadPoolExecutor(max_workers=args.concurrency) as pool:
             for future in [pool.submit(sender.deliver, body, signature) for body, signature in copies]:
                 future.result()
         sent = time.monotonic() - started
+        cpu_after = [schedstat(process.pid) for process in receivers.processes]
+        assert redis.process is not None
+        redis_cpu = schedstat(redis.process.pid)
         deadline = time.monotonic() + 180
         while len({l[1] for l in lines(side_effects) if l[0] == "done"}) < args.deliveries and time.monotonic() < deadline:
             time.sleep(0.2)
@@ -259,6 +292,13 @@ def main() -> int:
             "answers": dict(sorted(sender.statuses.items())),
             "sender_round_trip_ms": summary([t * 1000 for t in sender.times]),
             "receiver_answer_ms": {name: receiver_times(workdir / f"answers-{name}", window) for name in names},
+            # Where the receivers' time went: their own CPU, and their wait
+            # for a CPU (the machine's other processes and this run's).
+            "receiver_cpu": {name: cpu_figures(cpu_before[i], cpu_after[i], len(lines(workdir / f"answers-{name}")))
+                             for i, name in enumerate(names)},
+            "redis_cpu_since_restart": {"on_cpu_ms": round(redis_cpu[0]), "waiting_for_cpu_ms": round(redis_cpu[1])},
+            "appendfsync": args.appendfsync,
+            "load_average_1m": [load_before, round(os.getloadavg()[0], 1)],
             "redis_kills": redis.kills,
             "redis_stalls_since_restart": redis_stalls(redis.url),
             "redis_outage_s": round(window[1] - window[0], 2) if window else 0.0,
