@@ -15,12 +15,17 @@ restarted partway, on one of three queues (--queue):
 
 In each: DELIVERIES signed identifications (fleet.py's), each sent COPIES
 times, concurrently and shuffled, to receivers picked at random, the sender
-retrying like Bullseye on 409 and 503 (fleet.py's Sender); one worker hangs
-inside the handler of the first delivery and is killed there (SIGKILL); with
---kill-redis-at F, redis-server (append-only, fsync always) is killed once a
-fraction F of the copies is answered, and restarted --redis-down seconds
-later; every handler that finishes writes "done <key> <pid>" outside the
-workers, and at the end each delivery must be done exactly once.
+retrying like Bullseye on 409 and 503 (fleet.py's Sender); one worker,
+started alone, takes the first copy of the first delivery (sent before the
+others) and hangs inside its handler, the other three start, and it is
+killed there (SIGKILL) once --kill-worker-at of the copies are answered;
+with --kill-redis-at F, redis-server (append-only, fsync always) is killed
+once a fraction F of the copies is answered, and restarted --redis-down
+seconds later; every handler that finishes writes "done <key> <pid>"
+outside the workers, and at the end each delivery must be done exactly
+once, and the doomed worker must have died inside its handler. Before the
+concurrent copies, --warm-up deliveries of their own are sent once each
+(handled exactly once too; their answer times kept apart).
 
 Answer times are measured twice: the sender's round trip (connect, send,
 read the answer: it includes the sender's own threads waiting for the CPU),
@@ -104,18 +109,26 @@ def summary(ms: list[float]) -> dict[str, float]:
             "max": round(max(ms, default=0.0), 1)}
 
 
-def receiver_times(path: Path, outage: Optional[tuple[float, float]]) -> dict[str, object]:
-    """One receiver's own answer times (its ANSWER_TIMES file): all of them,
-    those of the requests that did not overlap the Redis outage (from the
-    kill to the restarted server listening), and the part spent in
-    QueueReceiver.receive (verify, claim, enqueue: the Redis round trips)."""
-    rows = [(float(start), float(ms), float(receiving)) for start, ms, _, receiving in lines(path)]
+def receiver_times(path: Path, since: float, outage: Optional[tuple[float, float]]) -> dict[str, object]:
+    """One receiver's own answer times (its ANSWER_TIMES file) from `since`
+    (wall clock: the concurrent copies): all of them, those of the requests
+    that did not overlap the Redis outage (from the kill to the restarted
+    server listening), the part spent in QueueReceiver.receive (verify,
+    claim, enqueue: the Redis round trips); and the answers before, cold."""
+    every = [(float(start), float(ms), float(receiving)) for start, ms, _, receiving in lines(path)]
+    rows = [row for row in every if row[0] >= since]
     out: dict[str, object] = summary([ms for _, ms, _ in rows])
+    out["before_cold"] = summary([ms for start, ms, _ in every if start < since])
     out["in_receive"] = summary([receiving for _, _, receiving in rows])
     if outage is not None:
         killed, back = outage
         out["outside_outage"] = summary([ms for start, ms, _ in rows if start > back or start + ms / 1000 < killed])
     return out
+
+
+def measured(path: Path, since: float) -> int:
+    """How many answers a receiver gave from `since` on."""
+    return sum(1 for row in lines(path) if float(row[0]) >= since)
 
 
 class Worker:
@@ -192,6 +205,10 @@ def main() -> int:
     parser.add_argument("--max-attempts", type=int, default=2000)
     parser.add_argument("--lease", type=float, default=30.0,
                         help="the receivers' claim lease, seconds (a claim Redis took just before it died holds its key that long)")
+    parser.add_argument("--warm-up", type=int, default=64,
+                        help="deliveries sent once each before the measured copies (answer times kept apart)")
+    parser.add_argument("--kill-worker-at", type=float, default=0.1,
+                        help="fraction of answered copies at which the doomed worker, hanging in its handler, is killed")
     parser.add_argument("--claim-idle", type=float, default=3.0,
                         help="seconds after which a dead worker's message goes to another (stream idle time, "
                              "Celery's visibility timeout, BullMQ's lock)")
@@ -207,7 +224,8 @@ def main() -> int:
     redis.appendfsync = args.appendfsync
     receivers = Receivers()
     workers: dict[str, Worker] = {}
-    events = deliveries(args.deliveries)
+    events = deliveries(args.deliveries + args.warm_up)
+    events, warm_up = events[:args.deliveries], events[args.deliveries:]
     hang_key = f"bullseye:{ORGANIZATION}:visitor.identified:{events[0][0]}"
     receiver_kinds, worker_kinds = RUNS[args.queue]
     ok = False
@@ -226,24 +244,44 @@ def main() -> int:
                             workdir / f"receiver-{name}.log")
         # bullmq-worker.js reads its queue's name from QUEUE.
         worker_env = {**env, "QUEUE": env["BULLMQ_QUEUE"]} if args.queue == "bullmq" else env
-        for i, kind in enumerate(worker_kinds):
-            name = f"{kind}-{'doomed' if i == 0 else i}"
-            workers[name] = Worker(name, kind, {**worker_env, "HANG_ON": hang_key if i == 0 else ""},
+
+        def start_worker(i: int) -> None:
+            name = f"{worker_kinds[i]}-{'doomed' if i == 0 else i}"
+            workers[name] = Worker(name, worker_kinds[i], {**worker_env, "HANG_ON": hang_key if i == 0 else ""},
                                    workdir / f"{name}.log")
-        doomed = next(iter(workers.values())).process
+
+        # The doomed worker starts alone and gets the first delivery, so it
+        # surely hangs inside that handler; the others start after.
+        start_worker(0)
+        doomed = workers[next(iter(workers))].process
+        before = TimedSender(receivers.urls, args.retry_scale, args.max_attempts)
+        before.deliver(events[0][1], events[0][2])
+        deadline = time.monotonic() + 60
+        while ["start", hang_key, str(doomed.pid)] not in lines(side_effects):
+            if time.monotonic() > deadline:
+                raise SystemExit(f"queue-fleet: the doomed worker never started its delivery; logs in {workdir}")
+            time.sleep(0.05)
+        for i in range(1, len(worker_kinds)):
+            start_worker(i)
+        # Deliveries of their own (handled exactly once too), so that the
+        # receivers' first answers (connections, thread pools, lazy imports,
+        # Lua scripts, cold JIT) are not among those measured.
+        with ThreadPoolExecutor(max_workers=args.concurrency) as pool:
+            list(pool.map(lambda event: before.deliver(event[1], event[2]), warm_up))
+        sender = TimedSender(receivers.urls, args.retry_scale, args.max_attempts)
+
+        copies = [(body, signature) for _, body, signature in events for _ in range(args.copies)]
+        copies.remove((events[0][1], events[0][2]))  # sent above
+        random.shuffle(copies)
 
         def kill_doomed() -> None:
-            while not any(l[:2] == ["start", hang_key] for l in lines(side_effects)):
-                time.sleep(0.05)
+            while sender.answered < len(copies) * args.kill_worker_at:
+                time.sleep(0.01)
             doomed.send_signal(signal.SIGKILL)
             doomed.wait()
 
         killer = threading.Thread(target=kill_doomed, daemon=True)
         killer.start()
-
-        copies = [(body, signature) for _, body, signature in events for _ in range(args.copies)]
-        random.shuffle(copies)
-        sender = TimedSender(receivers.urls, args.retry_scale, args.max_attempts)
         restarted = threading.Event()
         outage: list[float] = []  # wall-clock seconds: killed, listening again
 
@@ -261,6 +299,7 @@ def main() -> int:
 
         if args.kill_redis_at is not None:
             threading.Thread(target=chaos, daemon=True).start()
+        since = time.time()
         load_before = round(os.getloadavg()[0], 1)  # the machine's: other work shares its cores
         cpu_before = [schedstat(process.pid) for process in receivers.processes]
         started = time.monotonic()
@@ -272,29 +311,34 @@ def main() -> int:
         assert redis.process is not None
         redis_cpu = schedstat(redis.process.pid)
         deadline = time.monotonic() + 180
-        while len({l[1] for l in lines(side_effects) if l[0] == "done"}) < args.deliveries and time.monotonic() < deadline:
+        while (len({l[1] for l in lines(side_effects) if l[0] == "done"}) < args.deliveries + args.warm_up
+               and time.monotonic() < deadline):
             time.sleep(0.2)
         handled = time.monotonic() - started
         time.sleep(args.claim_idle + 2)  # past the take-over time: nothing may run twice later
         killer.join(timeout=1)
+        # Killed by SIGKILL inside the handler it started, which it never finished.
+        killed_mid_message = (doomed.poll() == -signal.SIGKILL
+                              and ["done", hang_key, str(doomed.pid)] not in lines(side_effects))
         done = Counter(l[1] for l in lines(side_effects) if l[0] == "done")
-        keys = {f"bullseye:{ORGANIZATION}:visitor.identified:{session}" for session, _, _ in events}
+        keys = {f"bullseye:{ORGANIZATION}:visitor.identified:{session}" for session, _, _ in events + warm_up}
         window = (outage[0], outage[1]) if len(outage) == 2 else None
         figures = {
             "queue": {"streams": "redis-streams"}.get(args.queue, args.queue),
             "receivers": dict(Counter(language for language, _ in receiver_kinds)),
-            "workers": {**Counter(worker_kinds), "killed_mid_message": int(doomed.poll() is not None)},
+            "workers": {**Counter(worker_kinds), "killed_mid_message": int(killed_mid_message)},
             "deliveries": args.deliveries,
-            "copies_sent": len(copies),
-            "handled_once": sum(1 for k in keys if done[k] == 1),
+            "copies_sent": len(copies) + 1,
+            "warm_up_deliveries": args.warm_up,
+            "handled_once": sum(1 for k in keys if done[k] == 1),  # the warm-up's too
             "handled_twice_or_more": sum(1 for k in keys if done[k] > 1),
             "never_handled": sum(1 for k in keys if done[k] == 0),
             "answers": dict(sorted(sender.statuses.items())),
             "sender_round_trip_ms": summary([t * 1000 for t in sender.times]),
-            "receiver_answer_ms": {name: receiver_times(workdir / f"answers-{name}", window) for name in names},
+            "receiver_answer_ms": {name: receiver_times(workdir / f"answers-{name}", since, window) for name in names},
             # Where the receivers' time went: their own CPU, and their wait
             # for a CPU (the machine's other processes and this run's).
-            "receiver_cpu": {name: cpu_figures(cpu_before[i], cpu_after[i], len(lines(workdir / f"answers-{name}")))
+            "receiver_cpu": {name: cpu_figures(cpu_before[i], cpu_after[i], measured(workdir / f"answers-{name}", since))
                              for i, name in enumerate(names)},
             "redis_cpu_since_restart": {"on_cpu_ms": round(redis_cpu[0]), "waiting_for_cpu_ms": round(redis_cpu[1])},
             "appendfsync": args.appendfsync,
@@ -306,10 +350,11 @@ def main() -> int:
             "seconds_until_all_handled": round(handled, 1),
         }
         print(json.dumps(figures))
-        ok = (figures["handled_once"] == args.deliveries and not figures["handled_twice_or_more"]
-              and not figures["never_handled"] and (args.kill_redis_at is None or restarted.is_set()))
+        ok = (figures["handled_once"] == len(keys) and not figures["handled_twice_or_more"]
+              and not figures["never_handled"] and killed_mid_message
+              and (args.kill_redis_at is None or restarted.is_set()))
         if not ok:
-            print(f"queue-fleet: not exactly once; logs in {workdir}", file=sys.stderr)
+            print(f"queue-fleet: not exactly once, or no worker killed mid-message; logs in {workdir}", file=sys.stderr)
     finally:
         for worker in workers.values():
             if worker.process.poll() is None:
