@@ -42,6 +42,7 @@ import argparse
 import json
 import os
 import random
+import shutil
 import signal
 import subprocess
 import sys
@@ -362,6 +363,8 @@ def main() -> int:
                 worker.process.wait(timeout=10)
         receivers.stop()
         redis.stop()
+        if ok:
+            shutil.rmtree(workdir, ignore_errors=True)  # kept for a failed run: its logs
     return 0 if ok else 1
 
 
