@@ -67,6 +67,8 @@ test-fleet: build-python build-node ## De-dup across processes: 3 Python + 1 Nod
 	$(PY) tests/fleet/fleet.py --store none --control --python-receivers 2 --node-receivers 0 --deliveries 300
 	$(PY) tests/fleet/queue_mixed.py  # the queue hand-off: Python and Node workers on one stream, one of each killed mid-message
 	$(PY) tests/fleet/queue_fleet.py --kill-redis-at 0.3  # 2,000 x 3 through queue receivers (2 Python, 1 Node) to 4 workers, one killed mid-message, Redis killed and restarted
+	$(PY) tests/fleet/queue_fleet.py --queue celery --kill-redis-at 0.3  # the same through CeleryQueue (3 Python receivers) to 4 Celery worker processes
+	$(PY) tests/fleet/queue_fleet.py --queue bullmq --kill-redis-at 0.3  # the same through BullmqQueue (3 Node receivers) to 4 BullMQ worker processes
 
 # cargo-deny, pinned, under target/tools as wasm-bindgen-cli is (about 7 min
 # to build once); deny.toml says what it checks.

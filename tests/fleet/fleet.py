@@ -94,6 +94,7 @@ class Redis:
         self.process: subprocess.Popen | None = None
         self.kills = 0
         self.pauses = 0
+        self.appendfsync = "always"  # queue_fleet.py's --appendfsync (a diagnosis) may change it
 
     @property
     def url(self) -> str:
@@ -103,7 +104,7 @@ class Redis:
         self.process = subprocess.Popen(
             [
                 self.binary, "--bind", "127.0.0.1", "--port", str(self.port), "--dir", str(self.dir),
-                "--save", "", "--appendonly", "yes", "--appendfsync", "always", "--protected-mode", "yes",
+                "--save", "", "--appendonly", "yes", "--appendfsync", self.appendfsync, "--protected-mode", "yes",
             ],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
