@@ -533,8 +533,8 @@ def main() -> None:
     v = verify["bullseye_webhooks Webhook.verify"] / verify["stdlib hmac.new + compare_digest (baseline)"]
     r = receive["bullseye_webhooks construct_event + 4 reads"] / receive["stdlib hmac + msgspec typed decode + 4 reads"]
     print(f"goal: verify <= 0.70x stdlib: {v:.2f}x ({'met' if v <= 0.70 else 'missed'})")
-    print(f"goal: construct_event + reads <= 1.00x stdlib hmac + msgspec + reads: {r:.2f}x "
-          f"({'met' if r <= 1.0 else 'missed'})")
+    print(f"goal: construct_event + reads <= 0.80x stdlib hmac + msgspec + reads: {r:.2f}x "
+          f"({'met' if r <= 0.80 else 'missed'})")
     full = receive["bullseye_webhooks construct_event + 4 reads"] / receive[
         "stdlib hmac + msgspec typed decode of every documented field + 4 reads"]
     print(f"same work (every documented field typed) vs msgspec: {full:.2f}x\n")

@@ -97,22 +97,45 @@ pub(crate) fn signature_text(value: Option<&Bound<'_, PyAny>>, header: &str) -> 
     if let Ok(bytes) = value.cast::<PyBytes>() {
         return Ok(String::from_utf8_lossy(bytes.as_bytes()).into_owned());
     }
-    if value.hasattr("items")? {
-        let mut pairs: Vec<(String, String)> = Vec::new();
+    let mut pairs: Vec<(String, String)> = Vec::new();
+    let mut keep = |key: &Bound<'_, PyAny>, val: &Bound<'_, PyAny>| {
+        if may_name(key, header)
+            && let (Ok(key), Ok(val)) = (header_text(key), header_text(val))
+        {
+            pairs.push((key, val));
+        }
+    };
+    // A plain dict is walked in place (no items view, no tuple per
+    // header); a subclass may override items(), so it goes the long way.
+    if let Ok(dict) = value.cast_exact::<PyDict>() {
+        for (key, val) in dict.iter() {
+            keep(&key, &val);
+        }
+    } else if value.hasattr("items")? {
         for item in value.call_method0("items")?.try_iter()? {
             let item = item?;
             let (key, val): (Bound<'_, PyAny>, Bound<'_, PyAny>) = item.extract()?;
-            if let (Ok(key), Ok(val)) = (header_text(&key), header_text(&val)) {
-                pairs.push((key, val));
-            }
+            keep(&key, &val);
         }
-        let found = core::find_header(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())), header);
-        return Ok(found.map(Cow::into_owned).unwrap_or_default());
+    } else {
+        return Err(PyTypeError::new_err(format!(
+            "signature_or_headers must be the {header} header's value (str) or a headers mapping, not {}",
+            type_name(value)
+        )));
     }
-    Err(PyTypeError::new_err(format!(
-        "signature_or_headers must be the {header} header's value (str) or a headers mapping, not {}",
-        type_name(value)
-    )))
+    let found = core::find_header(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())), header);
+    Ok(found.map(Cow::into_owned).unwrap_or_default())
+}
+
+/// Whether `key` may name `header`: the core matches a name trimmed of
+/// ASCII whitespace, ignoring ASCII case, so a shorter key never does and
+/// its value need not be converted. The core still decides the match.
+fn may_name(key: &Bound<'_, PyAny>, header: &str) -> bool {
+    if let Ok(text) = key.cast::<PyString>() {
+        return text.len().is_ok_and(|chars| chars >= header.len());
+    }
+    key.cast::<PyBytes>()
+        .is_ok_and(|bytes| bytes.as_bytes().len() >= header.len())
 }
 
 pub(crate) fn header_text(value: &Bound<'_, PyAny>) -> PyResult<String> {

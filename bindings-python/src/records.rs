@@ -228,7 +228,10 @@ macro_rules! py_record {
     (@class $doc:literal, $name:ident, $store:ty, [$($api_name:literal)?], [$($methods:tt)*],
         $( [$field_doc:literal] $field:ident: $ty:ty ),*) => {
         #[doc = $doc]
-        #[pyclass(frozen, module = "bullseye_webhooks._native" $(, name = $api_name)?)]
+        // A freelist: each event makes several of these objects (the
+        // records are too large for Python's small-object allocator), and a
+        // receiver makes them over and over.
+        #[pyclass(frozen, freelist = 32, module = "bullseye_webhooks._native" $(, name = $api_name)?)]
         pub(crate) struct $name {
             inner: $store,
             $( $field: <$ty as Field>::Kept, )*
