@@ -6,6 +6,8 @@ use std::fmt::Write as _;
 use std::sync::Arc;
 
 use super::mismatch::{JsonType, Mismatch};
+#[cfg(not(target_arch = "wasm32"))]
+use super::record::search_key;
 use super::typing::scalar;
 use crate::error::Error;
 use crate::json::{check_depth, not_an_object, not_json};
@@ -143,6 +145,47 @@ impl<'t> Reader<'t> {
             }
             #[cfg(target_arch = "wasm32")]
             member(self, key.decoded(self.text).as_bytes())?;
+            more = self.scanner.after(b'}')?;
+        }
+        self.depth -= 1;
+        Ok(())
+    }
+
+    /// [`Reader::members`] for a record of documented `keys`: `member` gets
+    /// each member's index in `keys` (none for another key) and its key.
+    /// The key that follows the last one found is expected: written plainly
+    /// (see [`Scanner::literal_key`]) it is compared where it lies, with no
+    /// scan; any other key is scanned and searched for (out of line).
+    #[cfg(not(target_arch = "wasm32"))]
+    #[inline(always)]
+    pub(crate) fn record_members(
+        &mut self,
+        keys: &[&'static str],
+        mut member: impl FnMut(&mut Self, Option<usize>, &[u8]) -> Result<(), Invalid>,
+    ) -> Result<(), Invalid> {
+        let mut next = 0;
+        let mut more = self.scanner.enter(self.depth, b'{', b'}')?;
+        self.depth += 1;
+        while more {
+            self.scanner.skip_whitespace();
+            let expected = keys.get(next).copied().unwrap_or_default();
+            let escaped: String;
+            // One call of `member`: it is the record's whole dispatch, inline.
+            let (index, key) =
+                if !expected.is_empty() && self.scanner.literal_key(expected.as_bytes()) {
+                    next += 1;
+                    (Some(next - 1), expected.as_bytes())
+                } else {
+                    let key = self.scanner.key()?;
+                    let key = if key.escaped {
+                        escaped = key.decoded(self.text).into_owned();
+                        escaped.as_bytes()
+                    } else {
+                        key.raw_bytes(self.text)
+                    };
+                    (search_key(keys, &mut next, key), key)
+                };
+            member(self, index, key)?;
             more = self.scanner.after(b'}')?;
         }
         self.depth -= 1;
