@@ -1,24 +1,4 @@
-//! The `record!` macro, and the key lookup its readers dispatch on.
-
-use crate::scan::same_bytes;
-
-/// The position of `key` in `keys`, searched from `next` on (payloads mostly
-/// list their keys in the documented order) and wrapping around; `next`
-/// moves past a key found. Natively the expected key is compared before
-/// (see [`Reader::record_members`](super::reader::Reader::record_members)),
-/// so this is the search past it, out of line.
-#[cfg_attr(not(target_arch = "wasm32"), inline(never))]
-pub(crate) fn search_key(keys: &[&str], next: &mut usize, key: &[u8]) -> Option<usize> {
-    let start = (*next).min(keys.len());
-    let (before, after) = keys.split_at(start);
-    let same = |name: &&str| same_bytes(name.as_bytes(), key);
-    let found = match after.iter().position(same) {
-        Some(i) => start + i,
-        None => before.iter().position(same)?,
-    };
-    *next = found + 1;
-    Some(found)
-}
+//! The `record!` macro, and the key index its readers dispatch on.
 
 /// The position of `key` in `keys` (its length when absent), for `record!`.
 #[allow(clippy::indexing_slicing)]
@@ -113,24 +93,37 @@ macro_rules! record {
                         $crate::schema::record::index_of(super::$name::KEYS, record!(@key $field $($key)?)); )*
                 }
                 let mut spans = $crate::schema::reader::Spans::new();
-                // Natively one loop a record, the dispatch inline in it.
+                // Natively the documented order first, one step a field
+                // (see `Reader::enter_record`), then any member left.
                 #[cfg(not(target_arch = "wasm32"))]
-                return r.record_members($name::KEYS, #[inline(always)] |r, found, key| {
-                    match found {
-                        $( Some(index::$field) => r.field::<record!(@reader $ty $(, $reader)?), BUILD>(
+                {
+                    let mut more = r.enter_record()?;
+                    $( if more && r.expected_key(record!(@key $field $($key)?)) {
+                        r.field::<record!(@reader $ty $(, $reader)?), BUILD>(
                             record!(@key $field $($key)?),
                             index::$field,
                             out.as_mut().map(|out| &mut out.$field),
                             &mut spans,
-                        ), )*
-                        _ => other(r, key),
-                    }
-                });
+                        )?;
+                        more = r.scanner.after(b'}')?;
+                    } )*
+                    r.rest_members(more, $name::KEYS, |r, found, key| {
+                        match found {
+                            $( Some(index::$field) => r.field::<record!(@reader $ty $(, $reader)?), BUILD>(
+                                record!(@key $field $($key)?),
+                                index::$field,
+                                out.as_mut().map(|out| &mut out.$field),
+                                &mut spans,
+                            ), )*
+                            _ => other(r, key),
+                        }
+                    })
+                }
                 #[cfg(target_arch = "wasm32")]
                 {
                     let mut next = 0;
                     r.members(|r, key| {
-                        match $crate::schema::record::search_key($name::KEYS, &mut next, key) {
+                        match $crate::schema::reader::search_key($name::KEYS, &mut next, key) {
                             $( Some(index::$field) => r.field::<record!(@reader $ty $(, $reader)?), BUILD>(
                                 record!(@key $field $($key)?),
                                 index::$field,
@@ -203,6 +196,7 @@ macro_rules! record {
 mod tests {
     use super::*;
     use crate::schema::Visitor;
+    use crate::schema::reader::search_key;
 
     #[test]
     fn keys_are_found_in_any_order_from_any_hint() {
