@@ -78,8 +78,11 @@ pub(crate) trait Read {
         slot: Option<&mut Option<Self::Output>>,
     ) -> Result<(), Invalid> {
         let value = Self::read::<BUILD>(r, kind)?;
-        if let Some(slot) = slot {
-            *slot = value;
+        match slot {
+            // The common case: a key's first occurrence, nothing to drop.
+            Some(slot) if slot.is_none() => *slot = value,
+            Some(slot) => *slot = value,
+            None => {}
         }
         Ok(())
     }
