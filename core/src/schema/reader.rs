@@ -42,7 +42,7 @@ pub(crate) fn skip_member(r: &mut Reader<'_>, _key: &[u8]) -> Result<(), Invalid
 /// The position of `key` in `keys`, searched from `next` on (payloads mostly
 /// list their keys in the documented order) and wrapping around; `next`
 /// moves past a key found. Natively a record's members in the documented
-/// order never come here (see [`Reader::enter_record`]): this is the
+/// order never come here (see `Reader::enter_record`): this is the
 /// search for the others, out of line.
 #[cfg_attr(not(target_arch = "wasm32"), inline(never))]
 pub(crate) fn search_key(keys: &[&str], next: &mut usize, key: &[u8]) -> Option<usize> {
