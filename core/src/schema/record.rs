@@ -99,22 +99,12 @@ macro_rules! record {
                 {
                     let mut more = r.enter_record()?;
                     $( if more && r.expected_key(record!(@key $field $($key)?)) {
-                        r.field::<record!(@reader $ty $(, $reader)?), BUILD>(
-                            record!(@key $field $($key)?),
-                            index::$field,
-                            out.as_mut().map(|out| &mut out.$field),
-                            &mut spans,
-                        )?;
+                        record!(@field r out spans $field [$($key)?] [$ty $(, $reader)?])?;
                         more = r.scanner.after(b'}')?;
                     } )*
                     r.rest_members(more, $name::KEYS, |r, found, key| {
                         match found {
-                            $( Some(index::$field) => r.field::<record!(@reader $ty $(, $reader)?), BUILD>(
-                                record!(@key $field $($key)?),
-                                index::$field,
-                                out.as_mut().map(|out| &mut out.$field),
-                                &mut spans,
-                            ), )*
+                            $( Some(index::$field) => record!(@field r out spans $field [$($key)?] [$ty $(, $reader)?]), )*
                             _ => other(r, key),
                         }
                     })
@@ -124,12 +114,7 @@ macro_rules! record {
                     let mut next = 0;
                     r.members(|r, key| {
                         match $crate::schema::reader::search_key($name::KEYS, &mut next, key) {
-                            $( Some(index::$field) => r.field::<record!(@reader $ty $(, $reader)?), BUILD>(
-                                record!(@key $field $($key)?),
-                                index::$field,
-                                out.as_mut().map(|out| &mut out.$field),
-                                &mut spans,
-                            ), )*
+                            $( Some(index::$field) => record!(@field r out spans $field [$($key)?] [$ty $(, $reader)?]), )*
                             _ => other(r, key),
                         }
                     })
@@ -183,6 +168,15 @@ macro_rules! record {
                 }
             }
         }
+    };
+    // A documented field's read, into its slot of `out`, if any.
+    (@field $r:ident $out:ident $spans:ident $field:ident [$($key:literal)?] [$($reader:tt)*]) => {
+        $r.field::<record!(@reader $($reader)*), BUILD>(
+            record!(@key $field $($key)?),
+            index::$field,
+            $out.as_mut().map(|out| &mut out.$field),
+            &mut $spans,
+        )
     };
     (@payload) => { false };
     (@payload $($extra:ident)+) => { true };
