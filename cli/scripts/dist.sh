@@ -301,6 +301,7 @@ test_arm64() {
   binary="$work/wheel/bullseye_webhooks_cli-$version.data/scripts/bullseye-webhooks"
   check_binary "$binary" AArch64
   check_platform_tgz "$platform_tgz" "$binary"
+  echo "dist-cli: $(basename "$platform_tgz"): that binary, executable, with its manifest and both licences"
 
   step "aarch64: pipx run --spec bullseye-webhooks-cli bullseye-webhooks ... in Debian's arm64 Python under qemu, offline"
   local py_root lib
