@@ -265,13 +265,13 @@ PY
     fail "npx bullseye-webhooks --version (the launcher's second name)"
   echo "dist-cli: npx bullseye-webhooks --version: the launcher's second name works too"
 
-  # The README's lines for the packages built here: `npm install
-  # dist/bullseye-webhooks-cli-*.tgz` (the launcher and this platform's).
-  step "npm: npm install OUT/bullseye-webhooks-cli-*.tgz into a clean project, offline; npx bullseye-webhooks-cli ..."
+  # The README's lines for the packages built here: `npm install` of the
+  # launcher's tarball and this platform's.
+  step "npm: npm install OUT/bullseye-webhooks-cli-[0-9]*.tgz OUT/bullseye-webhooks-cli-linux-x64-gnu-*.tgz into a clean project, offline; npx bullseye-webhooks-cli ..."
   local direct="$CLI_DIST_WORK/direct"
   mkdir -p "$direct"
   (cd "$direct" && "${npm_env[@]}" npm init -y >/dev/null &&
-    "${npm_env[@]}" npm install --no-audit --no-fund --loglevel=error "$CLI_DIST_OUT"/bullseye-webhooks-cli-*.tgz >/dev/null)
+    "${npm_env[@]}" npm install --no-audit --no-fund --loglevel=error "$CLI_DIST_OUT"/bullseye-webhooks-cli-[0-9]*.tgz "$CLI_DIST_OUT"/bullseye-webhooks-cli-linux-x64-gnu-*.tgz >/dev/null)
   (cd "$direct" && "${npm_env[@]}" "$python" "$runner" --fixtures "$fixtures" --version "$version" -- npx bullseye-webhooks-cli)
 
   step "all passed"
