@@ -148,6 +148,31 @@ same_licences() {
   done
 }
 
+# A wheel's ($1) files, METADATA and licences.
+check_wheel() {
+  "$python" - "$1" "$version" "$repo" <<'PY'
+import pathlib, sys, zipfile
+wheel, version, repo = sys.argv[1], sys.argv[2], pathlib.Path(sys.argv[3])
+dist = f"bullseye_webhooks_cli-{version}"
+with zipfile.ZipFile(wheel) as archive:
+    names = sorted(archive.namelist())
+    want = sorted([f"{dist}.data/scripts/bullseye-webhooks", f"{dist}.dist-info/METADATA", f"{dist}.dist-info/WHEEL",
+                   f"{dist}.dist-info/RECORD", f"{dist}.dist-info/licenses/LICENSE-MIT", f"{dist}.dist-info/licenses/LICENSE-APACHE",
+                   # maturin's CycloneDX list of the crates compiled in.
+                   f"{dist}.dist-info/sboms/bullseye-webhooks-cli.cyclonedx.json"])
+    if names != want:
+        sys.exit(f"{wheel}: holds {names}, expected {want}")
+    for licence in ("LICENSE-MIT", "LICENSE-APACHE"):
+        if archive.read(f"{dist}.dist-info/licenses/{licence}") != (repo / licence).read_bytes():
+            sys.exit(f"{wheel}: {licence} differs from the repository's")
+    metadata = archive.read(f"{dist}.dist-info/METADATA").decode()
+    for line in ("Name: bullseye-webhooks-cli", f"Version: {version}", "License-Expression: MIT OR Apache-2.0"):
+        if line not in metadata.splitlines():
+            sys.exit(f"{wheel}: METADATA lacks {line!r}")
+print(f"dist-cli: {pathlib.Path(wheel).name}: the binary, METADATA ({version}, MIT OR Apache-2.0) and both licences")
+PY
+}
+
 # A project ($1) that depends on the launcher ($2) alone, with
 # @bullseye-webhooks/cli-$3 pointed at its tarball ($4).
 consumer_manifest() {
@@ -172,27 +197,7 @@ test_all() {
   platform_tgz="$(only "$CLI_DIST_OUT/bullseye-webhooks-cli-linux-x64-gnu-$version.tgz")"
 
   step "artifacts: the wheel's files and licences, the binary's glibc, the npm tarballs' files, modes and manifests"
-  "$python" - "$wheel_file" "$version" "$repo" <<'PY'
-import pathlib, sys, zipfile
-wheel, version, repo = sys.argv[1], sys.argv[2], pathlib.Path(sys.argv[3])
-dist = f"bullseye_webhooks_cli-{version}"
-with zipfile.ZipFile(wheel) as archive:
-    names = sorted(archive.namelist())
-    want = sorted([f"{dist}.data/scripts/bullseye-webhooks", f"{dist}.dist-info/METADATA", f"{dist}.dist-info/WHEEL",
-                   f"{dist}.dist-info/RECORD", f"{dist}.dist-info/licenses/LICENSE-MIT", f"{dist}.dist-info/licenses/LICENSE-APACHE",
-                   # maturin's CycloneDX list of the crates compiled in.
-                   f"{dist}.dist-info/sboms/bullseye-webhooks-cli.cyclonedx.json"])
-    if names != want:
-        sys.exit(f"{wheel}: holds {names}, expected {want}")
-    for licence in ("LICENSE-MIT", "LICENSE-APACHE"):
-        if archive.read(f"{dist}.dist-info/licenses/{licence}") != (repo / licence).read_bytes():
-            sys.exit(f"{wheel}: {licence} differs from the repository's")
-    metadata = archive.read(f"{dist}.dist-info/METADATA").decode()
-    for line in ("Name: bullseye-webhooks-cli", f"Version: {version}", "License-Expression: MIT OR Apache-2.0"):
-        if line not in metadata.splitlines():
-            sys.exit(f"{wheel}: METADATA lacks {line!r}")
-print(f"dist-cli: {pathlib.Path(wheel).name}: the binary, METADATA ({version}, MIT OR Apache-2.0) and both licences")
-PY
+  check_wheel "$wheel_file"
   local unpacked="$CLI_DIST_WORK/wheel"
   "$python" -m zipfile -e "$wheel_file" "$unpacked"
   local binary="$unpacked/bullseye_webhooks_cli-$version.data/scripts/bullseye-webhooks"
@@ -296,7 +301,8 @@ test_arm64() {
   launcher="$(only "$CLI_DIST_OUT/bullseye-webhooks-cli-$version.tgz")"
   platform_tgz="$(only "$CLI_DIST_OUT/bullseye-webhooks-cli-linux-arm64-gnu-$version.tgz")"
 
-  step "aarch64: the wheel's binary and the linux-arm64-gnu package"
+  step "aarch64: the wheel and its binary, the linux-arm64-gnu package"
+  check_wheel "$wheel_file"
   "$python" -m zipfile -e "$wheel_file" "$work/wheel"
   binary="$work/wheel/bullseye_webhooks_cli-$version.data/scripts/bullseye-webhooks"
   check_binary "$binary" AArch64
