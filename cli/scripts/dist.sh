@@ -338,7 +338,9 @@ PY
 
   # npm and npx are this machine's, run by the aarch64 node first on PATH
   # (their `#!/usr/bin/env node` finds it, as does the launcher's); npm
-  # chooses the platform package by that node's arch and libc.
+  # chooses the platform package by that node's arch and libc. (Debian's
+  # nodejs comes without npm, a package of its own; npm 11 warns that it does
+  # not support Debian 12's Node.js 18, loglevel=error hides that, and works.)
   step "aarch64: the launcher installed offline by npm, npx bullseye-webhooks-cli ... in Debian's arm64 Node.js under qemu"
   local node_root consumer="$work/consumer"
   node_root="$("$repo/scripts/arm64-root.sh" nodejs)"
