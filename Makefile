@@ -31,7 +31,7 @@ test-setup: ## Setup scripts: apt-get as root or through sudo, update only after
 	node --test --test-reporter=spec tests/setup/
 
 help: ## List the targets
-	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 14
+	@grep -hE '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 14
 
 setup: ## Install the toolchain pieces the project needs (idempotent)
 	@scripts/setup.sh

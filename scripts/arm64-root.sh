@@ -5,7 +5,7 @@
 # a cache outside the repository. Idempotent: a second run only checks the
 # marker.
 #
-#   scripts/arm64-root.sh python3|nodejs      prints the root directory
+#   scripts/arm64-root.sh python3|python3-venv|nodejs   prints the root directory
 #
 # The root is debootstrap's first stage (--foreign: unpack only, so no arm64
 # code runs and no binfmt_misc registration is needed), then every package it
@@ -18,8 +18,10 @@ set -euo pipefail
 package=${1:-}
 case "$package" in
   python3) program=usr/bin/python3; probe=(-c 'import platform; print(platform.machine())'); expected=aarch64 ;;
+  # python3 with ensurepip (Debian splits it off): pipx makes venvs with pip.
+  python3-venv) program=usr/bin/python3; probe=(-c 'import ensurepip, platform; print(platform.machine())'); expected=aarch64 ;;
   nodejs) program=usr/bin/node; probe=(-p process.arch); expected=arm64 ;;
-  *) echo "usage: scripts/arm64-root.sh python3|nodejs" >&2; exit 2 ;;
+  *) echo "usage: scripts/arm64-root.sh python3|python3-venv|nodejs" >&2; exit 2 ;;
 esac
 
 cache="${XDG_CACHE_HOME:-$HOME/.cache}/bullseye-webhooks"
