@@ -177,6 +177,12 @@ def check_emulate(command: list[str], env: dict[str, str]) -> None:
 
 def main() -> None:
     global TIMEOUT  # noqa: PLW0603 (one setting, read by every helper)
+    # Started in the background by a shell (`make dist-test &`, nohup), this
+    # process has SIGINT ignored, and an ignored signal stays ignored in
+    # every child: the Ctrl-C that stops `emulate` would then do nothing.
+    # A handled signal is reset to its default in a child, as in a terminal.
+    if not WINDOWS and signal.getsignal(signal.SIGINT) == signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
     parser = argparse.ArgumentParser()
     parser.add_argument("--fixtures", type=pathlib.Path, required=True)
     parser.add_argument("--version", help="the version --version must print [default: the workspace's]")
