@@ -252,6 +252,28 @@ impl<'a> Scanner<'a> {
         Ok(key)
     }
 
+    /// At a member: whether its key is written `"name":`, exactly (no
+    /// escape, no space before the colon); if so the cursor moves past the
+    /// colon. `name` has no quote, backslash or control byte, so the bytes
+    /// compared are the whole key and the same text a scan would accept:
+    /// the expected key costs a compare, with no scan of the string.
+    #[cfg(not(target_arch = "wasm32"))]
+    #[inline(always)]
+    pub(crate) fn literal_key(&mut self, name: &[u8]) -> bool {
+        let written = self
+            .bytes()
+            .get(self.pos..self.pos + name.len() + 3)
+            .and_then(|member| member.split_first())
+            .and_then(|(&open, rest)| Some((open, rest.split_last_chunk::<2>()?)));
+        match written {
+            Some((b'"', (key, [b'"', b':']))) if same_bytes(key, name) => {
+                self.pos += name.len() + 3;
+                true
+            }
+            _ => false,
+        }
+    }
+
     /// Enter an array or object; a level past [`MAX_JSON_DEPTH`] is refused
     /// here (callers report the depth error, not a position).
     fn open(&mut self, depth: usize, bracket: u8) -> Result<(), Invalid> {
@@ -529,6 +551,39 @@ fn overflows(significand: u64, exponent: i32) -> bool {
         Some(pow) => (significand as f64 * pow).is_infinite(),
         None => true,
     }
+}
+
+/// Whether two short byte strings are equal: the length settles most
+/// misses, then words that may overlap (eight bytes at a time and the last
+/// eight, or the first and last four), so a key costs a few compares and
+/// neither a call nor a byte loop.
+#[cfg(not(target_arch = "wasm32"))]
+#[inline(always)]
+pub(crate) fn same_bytes(a: &[u8], b: &[u8]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    if a.len() < 4 {
+        return a.iter().zip(b).all(|(x, y)| x == y);
+    }
+    if a.len() < 8 {
+        return a.first_chunk::<4>() == b.first_chunk::<4>()
+            && a.last_chunk::<4>() == b.last_chunk::<4>();
+    }
+    let (mut x, mut y) = (a, b);
+    while x.len() > 8 {
+        match (x.split_first_chunk::<8>(), y.split_first_chunk::<8>()) {
+            (Some((p, rest_x)), Some((q, rest_y))) if p == q => (x, y) = (rest_x, rest_y),
+            _ => return false,
+        }
+    }
+    a.last_chunk::<8>() == b.last_chunk::<8>()
+}
+
+/// [`same_bytes`] in the size-first WASM build: the one slice compare.
+#[cfg(target_arch = "wasm32")]
+pub(crate) fn same_bytes(a: &[u8], b: &[u8]) -> bool {
+    a == b
 }
 
 /// Eight bytes at once: the high bit of each special byte set, exactly at

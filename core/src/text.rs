@@ -30,19 +30,20 @@ enum Repr {
 
 impl Str {
     /// `source[start..end]` without a copy (a copy past 4 GiB offsets, or
-    /// should the range not be one of `source`, which the reader never asks).
+    /// should the range not lie in `source`, which the reader never asks).
+    /// The reader's ranges are a string's content, between ASCII quotes, so
+    /// on character boundaries: that is not checked again here (for every
+    /// field), and [`Str::as_str`] reads through `get`, so a range that were
+    /// not would read as empty, never as other text.
+    #[inline]
     pub(crate) fn shared(source: &Arc<str>, start: usize, end: usize) -> Self {
-        match (
-            u32::try_from(start),
-            u32::try_from(end),
-            source.get(start..end),
-        ) {
-            (Ok(s), Ok(e), Some(_)) => Str(Repr::Shared {
+        match (u32::try_from(start), u32::try_from(end)) {
+            (Ok(s), Ok(e)) if start <= end && end <= source.len() => Str(Repr::Shared {
                 source: Arc::clone(source),
                 start: s,
                 end: e,
             }),
-            (_, _, text) => Str::from(text.unwrap_or_default()),
+            _ => Str::from(source.get(start..end).unwrap_or_default()),
         }
     }
 

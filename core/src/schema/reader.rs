@@ -9,7 +9,7 @@ use super::mismatch::{JsonType, Mismatch};
 use super::typing::scalar;
 use crate::error::Error;
 use crate::json::{check_depth, not_an_object, not_json};
-use crate::scan::{Invalid, Kind, Scanner, Text};
+use crate::scan::{Invalid, Kind, Scanner, Text, same_bytes};
 use crate::text::Str;
 
 /// One step of the path to the value being read.
@@ -37,6 +37,24 @@ type MemberFn<'m, 't> = dyn FnMut(&mut Reader<'t>, &[u8]) -> Result<(), Invalid>
 /// every record's reads, so that each record's reader is made once.
 pub(crate) fn skip_member(r: &mut Reader<'_>, _key: &[u8]) -> Result<(), Invalid> {
     r.skip()
+}
+
+/// The position of `key` in `keys`, searched from `next` on (payloads mostly
+/// list their keys in the documented order) and wrapping around; `next`
+/// moves past a key found. Natively a record's members in the documented
+/// order never come here (see `Reader::enter_record`): this is the
+/// search for the others, out of line.
+#[cfg_attr(not(target_arch = "wasm32"), inline(never))]
+pub(crate) fn search_key(keys: &[&str], next: &mut usize, key: &[u8]) -> Option<usize> {
+    let start = (*next).min(keys.len());
+    let (before, after) = keys.split_at(start);
+    let same = |name: &&str| same_bytes(name.as_bytes(), key);
+    let found = match after.iter().position(same) {
+        Some(i) => start + i,
+        None => before.iter().position(same)?,
+    };
+    *next = found + 1;
+    Some(found)
 }
 
 /// One pass over a body: the scanner, and what was found on the way.
@@ -143,6 +161,55 @@ impl<'t> Reader<'t> {
             }
             #[cfg(target_arch = "wasm32")]
             member(self, key.decoded(self.text).as_bytes())?;
+            more = self.scanner.after(b'}')?;
+        }
+        self.depth -= 1;
+        Ok(())
+    }
+
+    /// At a record's `{`: whether a member follows. Natively a record reads
+    /// its documented members in their documented order first, one step a
+    /// field (see `record!`): each step compares its key where it lies
+    /// ([`Reader::expected_key`]) and reads its field with no dispatch;
+    /// the members left ([`Reader::rest_members`]) are dispatched by key.
+    #[cfg(not(target_arch = "wasm32"))]
+    #[inline(always)]
+    pub(crate) fn enter_record(&mut self) -> Result<bool, Invalid> {
+        let more = self.scanner.enter(self.depth, b'{', b'}')?;
+        self.depth += 1;
+        Ok(more)
+    }
+
+    /// Whether the next member's key is `name`, written plainly (see
+    /// [`Scanner::literal_key`]); if so the cursor is past its colon.
+    #[cfg(not(target_arch = "wasm32"))]
+    #[inline(always)]
+    pub(crate) fn expected_key(&mut self, name: &str) -> bool {
+        self.scanner.skip_whitespace();
+        self.scanner.literal_key(name.as_bytes())
+    }
+
+    /// The members of a record from the cursor on, when `more`: each one's
+    /// index in `keys` (none for another key) and its key go to `member`,
+    /// which must consume its value. Then the record is closed.
+    #[cfg(not(target_arch = "wasm32"))]
+    pub(crate) fn rest_members(
+        &mut self,
+        mut more: bool,
+        keys: &[&'static str],
+        mut member: impl FnMut(&mut Self, Option<usize>, &[u8]) -> Result<(), Invalid>,
+    ) -> Result<(), Invalid> {
+        let mut next = 0;
+        while more {
+            let key = self.scanner.key()?;
+            let escaped: String;
+            let key = if key.escaped {
+                escaped = key.decoded(self.text).into_owned();
+                escaped.as_bytes()
+            } else {
+                key.raw_bytes(self.text)
+            };
+            member(self, search_key(keys, &mut next, key), key)?;
             more = self.scanner.after(b'}')?;
         }
         self.depth -= 1;

@@ -1,68 +1,4 @@
-//! The `record!` macro, and the key lookup its readers dispatch on.
-
-/// The position of `key` in `keys`, searched from `next` on (payloads mostly
-/// list their keys in the documented order) and wrapping around; `next`
-/// moves past a key found.
-#[cfg_attr(not(target_arch = "wasm32"), inline(always))]
-pub(crate) fn find_key(keys: &[&str], next: &mut usize, key: &[u8]) -> Option<usize> {
-    // The common case first, inline: the key the last one was followed by
-    // (not in the size-first WASM build).
-    #[cfg(not(target_arch = "wasm32"))]
-    if let Some(name) = keys.get(*next) {
-        if same_bytes(name.as_bytes(), key) {
-            *next += 1;
-            return Some(*next - 1);
-        }
-    }
-    search_key(keys, next, key)
-}
-
-/// [`find_key`] past its common case: every key, from `next` on.
-#[cfg_attr(not(target_arch = "wasm32"), inline(never))]
-fn search_key(keys: &[&str], next: &mut usize, key: &[u8]) -> Option<usize> {
-    let start = (*next).min(keys.len());
-    let (before, after) = keys.split_at(start);
-    let same = |name: &&str| same_bytes(name.as_bytes(), key);
-    let found = match after.iter().position(same) {
-        Some(i) => start + i,
-        None => before.iter().position(same)?,
-    };
-    *next = found + 1;
-    Some(found)
-}
-
-/// Whether two short byte strings are equal: the length settles most
-/// misses, then words that may overlap (eight bytes at a time and the last
-/// eight, or the first and last four), so a key costs a few compares and
-/// neither a call nor a byte loop.
-#[cfg(not(target_arch = "wasm32"))]
-#[inline(always)]
-fn same_bytes(a: &[u8], b: &[u8]) -> bool {
-    if a.len() != b.len() {
-        return false;
-    }
-    if a.len() < 4 {
-        return a.iter().zip(b).all(|(x, y)| x == y);
-    }
-    if a.len() < 8 {
-        return a.first_chunk::<4>() == b.first_chunk::<4>()
-            && a.last_chunk::<4>() == b.last_chunk::<4>();
-    }
-    let (mut x, mut y) = (a, b);
-    while x.len() > 8 {
-        match (x.split_first_chunk::<8>(), y.split_first_chunk::<8>()) {
-            (Some((p, rest_x)), Some((q, rest_y))) if p == q => (x, y) = (rest_x, rest_y),
-            _ => return false,
-        }
-    }
-    a.last_chunk::<8>() == b.last_chunk::<8>()
-}
-
-/// [`same_bytes`] in the size-first WASM build: the one slice compare.
-#[cfg(target_arch = "wasm32")]
-fn same_bytes(a: &[u8], b: &[u8]) -> bool {
-    a == b
-}
+//! The `record!` macro, and the key index its readers dispatch on.
 
 /// The position of `key` in `keys` (its length when absent), for `record!`.
 #[allow(clippy::indexing_slicing)]
@@ -157,19 +93,32 @@ macro_rules! record {
                         $crate::schema::record::index_of(super::$name::KEYS, record!(@key $field $($key)?)); )*
                 }
                 let mut spans = $crate::schema::reader::Spans::new();
-                let mut next = 0;
-                // Natively one loop a record, the dispatch inline in it.
-                r.members(#[cfg_attr(not(target_arch = "wasm32"), inline(always))] |r, key| {
-                    match $crate::schema::record::find_key($name::KEYS, &mut next, key) {
-                        $( Some(index::$field) => r.field::<record!(@reader $ty $(, $reader)?), BUILD>(
-                            record!(@key $field $($key)?),
-                            index::$field,
-                            out.as_mut().map(|out| &mut out.$field),
-                            &mut spans,
-                        ), )*
-                        _ => other(r, key),
-                    }
-                })
+                // Natively the documented order first, one step a field
+                // (see `Reader::enter_record`), then any member left.
+                #[cfg(not(target_arch = "wasm32"))]
+                {
+                    let mut more = r.enter_record()?;
+                    $( if more && r.expected_key(record!(@key $field $($key)?)) {
+                        record!(@field r out spans $field [$($key)?] [$ty $(, $reader)?])?;
+                        more = r.scanner.after(b'}')?;
+                    } )*
+                    r.rest_members(more, $name::KEYS, |r, found, key| {
+                        match found {
+                            $( Some(index::$field) => record!(@field r out spans $field [$($key)?] [$ty $(, $reader)?]), )*
+                            _ => other(r, key),
+                        }
+                    })
+                }
+                #[cfg(target_arch = "wasm32")]
+                {
+                    let mut next = 0;
+                    r.members(|r, key| {
+                        match $crate::schema::reader::search_key($name::KEYS, &mut next, key) {
+                            $( Some(index::$field) => record!(@field r out spans $field [$($key)?] [$ty $(, $reader)?]), )*
+                            _ => other(r, key),
+                        }
+                    })
+                }
             }
         }
 
@@ -220,6 +169,15 @@ macro_rules! record {
             }
         }
     };
+    // A documented field's read, into its slot of `out`, if any.
+    (@field $r:ident $out:ident $spans:ident $field:ident [$($key:literal)?] [$($reader:tt)*]) => {
+        $r.field::<record!(@reader $($reader)*), BUILD>(
+            record!(@key $field $($key)?),
+            index::$field,
+            $out.as_mut().map(|out| &mut out.$field),
+            &mut $spans,
+        )
+    };
     (@payload) => { false };
     (@payload $($extra:ident)+) => { true };
     (@key $field:ident $key:literal) => { $key };
@@ -232,6 +190,7 @@ macro_rules! record {
 mod tests {
     use super::*;
     use crate::schema::Visitor;
+    use crate::schema::reader::search_key;
 
     #[test]
     fn keys_are_found_in_any_order_from_any_hint() {
@@ -244,13 +203,13 @@ mod tests {
             let mut next = start;
             for (i, key) in keys.iter().enumerate().rev().chain(keys.iter().enumerate()) {
                 assert_eq!(
-                    find_key(keys, &mut next, key.as_bytes()),
+                    search_key(keys, &mut next, key.as_bytes()),
                     Some(i),
                     "{key} from {start}"
                 );
                 assert_eq!(next, i + 1);
             }
-            assert_eq!(find_key(keys, &mut next, b"nope"), None);
+            assert_eq!(search_key(keys, &mut next, b"nope"), None);
         }
     }
 }
