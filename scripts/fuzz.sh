@@ -21,7 +21,9 @@ export PATH="$tools/bin:$PATH" RUSTC_BOOTSTRAP=1
 # otherwise rebuild the main workspace's artefacts.
 export CARGO_TARGET_DIR="$target_dir/fuzz"
 
-targets=(signature construct_event parse_visit)
+# FUZZ_TARGETS picks some of them (space-separated), e.g. to run the long
+# runs of several targets side by side, one process each.
+read -r -a targets <<<"${FUZZ_TARGETS:-signature construct_event parse_visit}"
 kept="$PWD/fuzz/corpus"
 corpus_root="$target_dir/fuzz-corpus"
 for fuzz_target in "${targets[@]}"; do
