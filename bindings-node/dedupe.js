@@ -11,6 +11,20 @@
 const crypto = require('node:crypto');
 const { describe } = require('./support.js');
 
+/** One warning for a key seen with another body: both hashes, never a body. */
+function logConflict(logger, key, bodyHash, outcome, then) {
+  logger.warn(
+    `bullseye-webhooks: delivery_conflict: delivery ${key} came with body hash ${bodyHash}, ` +
+      `but the store holds ${outcome.storedHash} (${outcome.found}) for it; ${then}`,
+  );
+}
+
+/** `message` at error level, or at warn for a logger without `error` (only `warn` is required). */
+function logError(logger, message) {
+  if (typeof logger.error === 'function') logger.error(message);
+  else logger.warn(message);
+}
+
 const ON_STORE_ERROR = Object.freeze(['retry', 'process']);
 const ON_CONFLICT = Object.freeze(['refuse', 'process']);
 
@@ -271,7 +285,8 @@ function createDedupe(core) {
    * finish, trying the claim again 50 ms doubling to 1 s, then answer as a
    * duplicate, or take the claim if the holder released it or its lease
    * ended; keep it well under the sender's 30 s timeout), `lease` and
-   * `retention` (seconds), `logger` (`warn` and `error` methods; default console).
+   * `retention` (seconds), `logger` (a `warn` method, `error` used when it has
+   * one; default console).
    */
   function dedupeSettings(options) {
     const { dedupe, onStoreError = 'retry', onConflict = 'refuse', waitForInFlight, lease, retention, logger = console } = options ?? {};
@@ -290,8 +305,8 @@ function createDedupe(core) {
     if (!ON_CONFLICT.includes(onConflict)) {
       throw new TypeError(`onConflict must be 'refuse' or 'process', got ${JSON.stringify(onConflict)}`);
     }
-    if (logger === null || typeof logger !== 'object' || typeof logger.warn !== 'function' || typeof logger.error !== 'function') {
-      throw new TypeError('logger must have warn and error methods (console, pino, ...)');
+    if (logger === null || typeof logger !== 'object' || typeof logger.warn !== 'function') {
+      throw new TypeError('logger must have a warn method (console, pino, ...)');
     }
     return {
       store: dedupe,
@@ -331,14 +346,6 @@ function createDedupe(core) {
       await new Promise((resolve) => setTimeout(resolve, Math.min(delay, left)));
       delay = Math.min(delay * 2, 1000);
     }
-  }
-
-  /** One warning for a key seen with another body: both hashes, never a body. */
-  function logConflict(logger, key, bodyHash, outcome, then) {
-    logger.warn(
-      `bullseye-webhooks: delivery_conflict: delivery ${key} came with body hash ${bodyHash}, ` +
-        `but the store holds ${outcome.storedHash} (${outcome.found}) for it; ${then}`,
-    );
   }
 
   /**
@@ -403,7 +410,8 @@ function createDedupe(core) {
       await attempt();
       return;
     } catch (error) {
-      logger.error(
+      logError(
+        logger,
         `bullseye-webhooks: the de-duplication store's ${what} failed (${unavailable(error, what).message}); retrying it in the background`,
       );
     }
@@ -421,7 +429,7 @@ function createDedupe(core) {
           const after = succeeded
             ? 'the delivery was handled, but a retry of it after the lease may be handled again'
             : 'its claim stays until the lease expires, then the retry is handled';
-          logger.error(`bullseye-webhooks: the de-duplication store's ${what} failed ${tries} times (${unavailable(error, what).message}); ${after}`);
+          logError(logger, `bullseye-webhooks: the de-duplication store's ${what} failed ${tries} times (${unavailable(error, what).message}); ${after}`);
           return;
         }
       }
@@ -434,4 +442,4 @@ function createDedupe(core) {
   return { RedisStore, StoreUnavailableError, dedupeSettings, claimDelivery, settleClaim, answerOf };
 }
 
-module.exports = { createDedupe, StoreUnavailableError };
+module.exports = { createDedupe, StoreUnavailableError, logConflict, logError };

@@ -111,9 +111,13 @@ export class RedisStore implements DeliveryStore {
   release(key: string, token: string): Promise<boolean>;
 }
 
-/** Where the integrations' warnings go (console, pino, Fastify's request.log...): de-duplication needs `error` too. */
+/**
+ * Where the integrations' warnings go (console, pino, Fastify's
+ * request.log...): `warn` is required; a store's or a queue's failure goes
+ * to `error` when the logger has one, else to `warn`.
+ */
 export interface DedupeLogger extends DeliveryLogger {
-  error(message: string): unknown;
+  error?(message: string): unknown;
 }
 
 /**
@@ -158,14 +162,14 @@ export interface Verifier {
 }
 
 export interface HandlerOptions extends DedupeOptions, ObserveOptions {
-  /** Default: console. With `dedupe` it needs `error` too. */
+  /** Default: console. Needs `warn`; `debug` and `error` are used when present. */
   logger?: DedupeLogger;
   /** `'event'` (default): `constructEvent`; `'visit'`: `constructVisit`. */
   kind?: 'event' | 'visit';
 }
 
 export interface IntegrationOptions extends DedupeOptions, ObserveOptions {
-  /** Default: console (Fastify: request.log). With `dedupe` it needs `error` too. */
+  /** Default: console (Fastify: request.log). Needs `warn`; `debug` and `error` are used when present. */
   logger?: DedupeLogger;
   /** `'event'` (default): `constructEvent`, onto `bullseyeEvent`; `'visit'`: `constructVisit`, onto `bullseyeVisit`. */
   kind?: 'event' | 'visit';
@@ -284,7 +288,7 @@ declare module 'node:http' {
 }
 
 // ---------------------------------------------------------------------------
-// Hand deliveries to a queue (queue.js): the envelope and Redis Streams
+// Hand deliveries to a queue (queue.js, queue/): the envelope and Redis Streams
 
 /** A signature scheme an envelope names. */
 export type EnvelopeScheme = 'bullseye_event' | 'visit' | 'bitnob';

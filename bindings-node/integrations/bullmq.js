@@ -1,10 +1,11 @@
 'use strict';
 // BullMQ as the queue of the hand-off: a thin adapter over the same envelope
-// and worker steps as the Redis Streams worker (queue.js). The user brings
+// and worker steps as the Redis Streams worker (queue/). The user brings
 // BullMQ (its Queue and Worker); this package does not depend on it.
 
 const backend = require('../backend.js');
-const { DeliveryRunner, QueueUnavailableError, positiveMs, queueLayout } = require('../queue.js');
+const { QueueUnavailableError, positiveMs, queueLayout, logError } = require('../queue/common.js');
+const { DeliveryRunner } = require('../queue/runner.js');
 const { describe } = require('../support.js');
 
 /** The backoff type the jobs name; give `bullmqBackoff(...)` as the Worker's `settings.backoffStrategy`. */
@@ -100,7 +101,7 @@ function bullmqProcessor(verifier, dedupe, handler, options) {
     if (outcome.kind === 'failed') {
       const last = job.attemptsMade + 1 >= (job.opts?.attempts ?? 1);
       if (last) {
-        logger.error(`bullseye-webhooks: delivery ${outcome.key} failed its last attempt (${outcome.reason}); its job stays in the failed set`);
+        logError(logger, `bullseye-webhooks: delivery ${outcome.key} failed its last attempt (${outcome.reason}); its job stays in the failed set`);
         await runner.release(outcome.key, outcome.token);
       } else if (outcome.token !== token) {
         // A new claim (the receiver's lease had ended): its token travels on.

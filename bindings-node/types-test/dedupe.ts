@@ -38,6 +38,10 @@ expressMiddleware(webhook, { dedupe: memory, onStoreError: 'ignore' });
 expressMiddleware(webhook, { dedupe: new CachedStore(memory, { capacity: 1000 }), onConflict: 'process', waitForInFlight: 5 });
 // @ts-expect-error onConflict is 'refuse' or 'process'
 expressMiddleware(webhook, { dedupe: memory, onConflict: 'ignore' });
+// A logger needs only warn (error and debug are used when present), as the README says.
+expressMiddleware(webhook, { dedupe: memory, logger: { warn: (message: string) => console.warn(message), debug: console.debug } });
+// @ts-expect-error a logger needs warn
+expressMiddleware(webhook, { dedupe: memory, logger: { error: console.error } });
 
 const fastify = Fastify();
 fastify.register(async (scope) => {
