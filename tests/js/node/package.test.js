@@ -54,4 +54,14 @@ test('the packed tarball installs into a fresh folder and works with require and
   const fromImport = JSON.parse(execFileSync(process.execPath, ['use.mjs'], { cwd: dir, encoding: 'utf8' }));
   assert.deepEqual({ ...fromImport, resolved: undefined }, { ...expected, resolved: undefined });
   assert.match(fromImport.resolved, /node_modules\/bullseye-webhooks\/index\.mjs$/);
+
+  // Every export the entry loads on first use (the integrations, the stores,
+  // the queue's modules, BullMQ's adapter) loads from the tarball: a module
+  // left out of `files` fails here.
+  const lazy = `const m = require('bullseye-webhooks'); const failed = [];
+for (const name of Object.keys(m)) { try { if (m[name] === undefined) failed.push(name + ': undefined'); } catch (e) { failed.push(name + ': ' + e.message.split('\\n')[0]); } }
+console.log(JSON.stringify({ failed, queue: [m.QueueWorker, m.QueueReceiver, m.RedisStreamQueue, m.Envelope, m.BullmqQueue].map((f) => typeof f) }));`;
+  fs.writeFileSync(path.join(dir, 'lazy.cjs'), lazy);
+  const loaded = JSON.parse(execFileSync(process.execPath, ['lazy.cjs'], { cwd: dir, encoding: 'utf8' }));
+  assert.deepEqual(loaded, { failed: [], queue: ['function', 'function', 'function', 'function', 'function'] });
 });

@@ -117,12 +117,13 @@ test('a failing handler is retried with backoff, then succeeds', async () => {
   assert.equal((await store.claim(keyOf('s3'), '', 60000)).outcome, 'duplicate');
 });
 
-test('after the most attempts the message is dead-lettered with its reason, its claim released', async () => {
+test('after the most attempts the message is dead-lettered with its reason, its claim released (logged on warn: the logger has no error)', async () => {
   const { queue, store, raw } = parts();
   const receiver = new QueueReceiver(webhook, queue, store);
   const [body, headers] = delivery('s4');
   await receiver.receive(body, headers);
   let calls = 0;
+  const warned = [];
   const worker = new QueueWorker(
     webhook,
     queue,
@@ -131,10 +132,11 @@ test('after the most attempts the message is dead-lettered with its reason, its 
       calls += 1;
       throw new TypeError('no such account');
     },
-    { maxAttempts: 3, retryDelay: 0.05, block: 0.05, logger: quiet },
+    { maxAttempts: 3, retryDelay: 0.05, block: 0.05, logger: { warn: (line) => warned.push(line) } },
   );
   await drain(worker, () => worker.counts.dead === 1);
   assert.equal(calls, 3);
+  assert.ok(warned.some((line) => line.includes(`delivery ${keyOf('s4')} moved to the dead letters after attempt 3`)), JSON.stringify(warned));
   const [dead] = await queue.dead();
   assert.equal(dead.attempts, '3');
   assert.equal(dead.reason, 'TypeError: no such account');
