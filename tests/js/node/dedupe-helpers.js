@@ -201,6 +201,29 @@ function storesOn(redis) {
   };
 }
 
+/**
+ * A store over a MemoryStore (`memory`) that counts its calls (`claims`,
+ * `completes`), and whose first `failingCompletes` completes since the count
+ * was last set to 0 throw, as a store that is down.
+ */
+function countingStore(failingCompletes = 0) {
+  const { MemoryStore } = lib;
+  const memory = new MemoryStore();
+  const store = {
+    memory,
+    claims: 0,
+    completes: 0,
+    claim: (...args) => (store.claims++, memory.claim(...args)),
+    complete(...args) {
+      store.completes += 1;
+      if (store.completes <= failingCompletes) throw new Error('connection refused');
+      return memory.complete(...args);
+    },
+    release: (...args) => memory.release(...args),
+  };
+  return store;
+}
+
 /** `d`'s delivery (same session, so the same key) with another body. */
 function otherBody(d) {
   const body = d.body.replace('jane@acme.example', 'john@acme.example');
@@ -215,6 +238,7 @@ module.exports = {
   INTEGRATIONS,
   TOKEN,
   calls,
+  countingStore,
   delivery,
   ioredisClient,
   keyName,

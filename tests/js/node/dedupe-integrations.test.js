@@ -8,7 +8,7 @@ const test = require('node:test');
 const assert = require('node:assert/strict');
 const http = require('node:http');
 const { lib } = require('../impl.js');
-const { INTEGRATIONS, calls, delivery, recorder, send, sendSettled, serve, sha256, sleep, storesOn, useRedis, webhook } = require('./dedupe-helpers.js');
+const { INTEGRATIONS, calls, countingStore, delivery, recorder, send, sendSettled, serve, sha256, sleep, storesOn, useRedis, webhook } = require('./dedupe-helpers.js');
 
 const { MemoryStore, expressMiddleware } = lib;
 
@@ -89,26 +89,16 @@ test('lease and retention (seconds) reach the store', async (t) => {
 });
 
 test('a complete that fails after the handler succeeded is retried in the background, so the retry is still a duplicate', async (t) => {
-  const memory = new MemoryStore();
-  let completes = 0;
-  const flaky = {
-    claim: (key, bodyHash, leaseMs) => memory.claim(key, bodyHash, leaseMs),
-    complete(key, token, bodyHash, retentionMs) {
-      completes += 1;
-      if (completes <= 2) throw new Error('connection refused');
-      return memory.complete(key, token, bodyHash, retentionMs);
-    },
-    release: (key, token) => memory.release(key, token),
-  };
+  const flaky = countingStore(2);
   const log = recorder();
   for (const integration of ['express', 'fetch']) {
-    completes = 0;
+    flaky.completes = 0;
     const url = await serve(t, integration, { dedupe: flaky, logger: log });
     const d = delivery();
     const answer = await send(url, d);
     assert.equal(answer.status, 200, 'a success stays a success');
-    for (let i = 0; i < 100 && completes < 3; i++) await sleep(20);
-    assert.equal(completes, 3);
+    for (let i = 0; i < 100 && flaky.completes < 3; i++) await sleep(20);
+    assert.equal(flaky.completes, 3);
     assert.deepEqual((await sendSettled(url, d)).json, { duplicate: true });
     assert.equal(calls.get(d.sessionId), 1);
   }
@@ -117,30 +107,20 @@ test('a complete that fails after the handler succeeded is retried in the backgr
 });
 
 test('a logger needs only warn: without error, a store failure is logged with its warn', async (t) => {
-  const memory = new MemoryStore();
-  let completes = 0;
-  const flaky = {
-    claim: (key, bodyHash, leaseMs) => memory.claim(key, bodyHash, leaseMs),
-    complete(key, token, bodyHash, retentionMs) {
-      completes += 1;
-      if (completes === 1) throw new Error('connection refused');
-      return memory.complete(key, token, bodyHash, retentionMs);
-    },
-    release: (key, token) => memory.release(key, token),
-  };
+  const flaky = countingStore(1);
   for (const integration of Object.keys(INTEGRATIONS)) {
-    completes = 0;
+    flaky.completes = 0;
     const lines = [];
     const logger = { warn: (line) => lines.push(['warn', line]), debug: (line) => lines.push(['debug', line]) };
     const url = await serve(t, integration, { dedupe: flaky, logger });
     const d = delivery();
     assert.equal((await send(url, d)).status, 200);
-    for (let i = 0; i < 100 && completes < 2; i++) await sleep(20);
+    for (let i = 0; i < 100 && flaky.completes < 2; i++) await sleep(20);
     assert.deepEqual((await sendSettled(url, d)).json, { duplicate: true });
     assert.ok(lines.some(([level, line]) => level === 'warn' && /complete failed .*retrying it in the background/.test(line)), `${integration}: ${JSON.stringify(lines)}`);
     assert.ok(lines.some(([level, line]) => level === 'warn' && /complete succeeded on try 2/.test(line)), `${integration}: ${JSON.stringify(lines)}`);
   }
-  assert.throws(() => expressMiddleware(webhook, { dedupe: memory, logger: { error: console.error } }), /logger must have a warn method/);
+  assert.throws(() => expressMiddleware(webhook, { dedupe: flaky, logger: { error: console.error } }), /logger must have a warn method/);
 });
 
 /** POST `d` and close the connection once the handler has started, without reading an answer. */
@@ -183,13 +163,8 @@ for (const integration of Object.keys(INTEGRATIONS)) {
 
 for (const integration of Object.keys(INTEGRATIONS)) {
   test(`${integration}: waitForInFlight answers a duplicate once the first copy is done, or takes an ended lease`, async (t) => {
-    const memory = new MemoryStore();
-    let claims = 0;
-    const counting = {
-      claim: (...args) => (claims++, memory.claim(...args)),
-      complete: (...args) => memory.complete(...args),
-      release: (...args) => memory.release(...args),
-    };
+    const counting = countingStore();
+    const { memory } = counting;
     const url = await serve(t, integration, { dedupe: counting, waitForInFlight: 20, logger: recorder() });
     let finish;
     const running = new Promise((resolve) => (finish = resolve));
@@ -197,7 +172,7 @@ for (const integration of Object.keys(INTEGRATIONS)) {
     const pending = send(url, slow);
     while ((calls.get(slow.sessionId) ?? 0) === 0) await sleep(5);
     const waiting = send(url, slow);
-    while (claims < 2) await sleep(5); // the copy found it in flight before it ends
+    while (counting.claims < 2) await sleep(5); // the copy found it in flight before it ends
     finish();
     assert.equal((await pending).status, 200);
     assert.deepEqual((await waiting).json, { duplicate: true });

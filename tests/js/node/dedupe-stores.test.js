@@ -8,7 +8,7 @@ const assert = require('node:assert/strict');
 const { lib } = require('../impl.js');
 const { requireDev } = require('./http.js');
 const { RedisServer } = require('./redis-server.js');
-const { A, B, CLIENTS, H, TOKEN, ioredisClient, keyName, nextId, sleep, useRedis } = require('./dedupe-helpers.js');
+const { A, B, CLIENTS, H, TOKEN, countingStore, ioredisClient, keyName, nextId, sleep, useRedis } = require('./dedupe-helpers.js');
 
 const Redis = requireDev('ioredis');
 const { MemoryStore, RedisStore, StoreUnavailableError, CachedStore, bodyHash } = lib;
@@ -218,20 +218,14 @@ for (const [name, connect] of Object.entries(CLIENTS)) {
 // A cache of recently completed keys in front of a store
 
 test('CachedStore answers the keys this process completed without the store (and checks the body)', async () => {
-  const memory = new MemoryStore();
-  let claims = 0;
-  const counting = {
-    claim: (...args) => (claims++, memory.claim(...args)),
-    complete: (...args) => memory.complete(...args),
-    release: (...args) => memory.release(...args),
-  };
+  const counting = countingStore();
   const store = new CachedStore(counting, { capacity: 100 });
   const first = await store.claim('k', A, 60_000);
   assert.equal((await store.claim('k', A, 60_000)).outcome, 'in_flight'); // not done yet: the store answers
   assert.equal(await store.complete('k', first.token, A, 86_400_000), 'done');
   assert.deepEqual(await store.claim('k', A, 60_000), { outcome: 'duplicate' });
   assert.deepEqual(await store.claim('k', B, 60_000), { outcome: 'conflict', storedHash: A, found: 'done' });
-  assert.equal(claims, 2);
+  assert.equal(counting.claims, 2);
   assert.equal(store.size, 1);
   assert.throws(() => new CachedStore({}), TypeError);
 });
