@@ -7,7 +7,7 @@ const test = require('node:test');
 const crypto = require('node:crypto');
 const http = require('node:http');
 const { lib } = require('../impl.js');
-const { requireDev, listen } = require('./http.js');
+const { requireDev, listen, post } = require('./http.js');
 const { SECRET, hmac } = require('../fixtures.js');
 const { RedisServer } = require('./redis-server.js');
 
@@ -111,16 +111,8 @@ function recorder() {
 }
 
 /** POST a delivery; the answer's status, headers, text and JSON. */
-async function send(url, d) {
-  const response = await fetch(url, { method: 'POST', body: d.body, headers: d.headers });
-  const text = await response.text();
-  let json;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    json = undefined;
-  }
-  return { status: response.status, headers: response.headers, text, json };
+function send(url, d) {
+  return post(url, d.body, d.headers);
 }
 
 /** Each integration on a real server of 127.0.0.1, its route calling handle(); resolves to { url, close }. */

@@ -15,7 +15,7 @@ function listen(server) {
   });
 }
 
-/** POST and read the answer as { status, body } (body parsed when JSON). */
+/** POST and read the answer as { status, json, text, headers } (json parsed when JSON). */
 async function post(url, body, headers = {}) {
   const response = await fetch(url, { method: 'POST', body, headers });
   const text = await response.text();
@@ -25,7 +25,7 @@ async function post(url, body, headers = {}) {
   } catch {
     json = undefined;
   }
-  return { status: response.status, json, text };
+  return { status: response.status, json, text, headers: response.headers };
 }
 
 module.exports = { requireDev, listen, post };
