@@ -16,9 +16,6 @@
     missing_docs
 )]
 
-#[path = "../tests/common/mod.rs"]
-mod common;
-
 use std::hint::black_box;
 use std::time::Duration;
 
@@ -75,7 +72,7 @@ fn bench(c: &mut Criterion) {
     group.bench_function("memory_full", |b| {
         b.iter(|| once(&webhook, &signature, &full, &mut n))
     });
-    let server = common::RedisServer::start();
+    let server = redis_server::RedisServer::start();
     let redis = RedisStore::open(&server.url()).unwrap();
     group.bench_function("redis", |b| {
         b.iter(|| once(&webhook, &signature, &redis, &mut n))
@@ -115,7 +112,7 @@ fn done(webhook: &Webhook, signature: &str, store: &dyn DeliveryStore) {
 fn bench_duplicate(c: &mut Criterion) {
     let webhook = Webhook::new(SECRET).unwrap();
     let signature = sign(SECRET, BODY);
-    let server = common::RedisServer::start();
+    let server = redis_server::RedisServer::start();
     // Two prefixes on one server: each store completes the key itself.
     let redis = RedisStore::open(&server.url())
         .unwrap()

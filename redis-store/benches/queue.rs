@@ -15,9 +15,6 @@
     missing_docs
 )]
 
-#[path = "../tests/common/mod.rs"]
-mod common;
-
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
@@ -45,7 +42,7 @@ fn bench(c: &mut Criterion) {
         "the fixture no longer has {SESSION}"
     );
     let webhook = Webhook::new(SECRET).unwrap();
-    let server = common::RedisServer::start();
+    let server = redis_server::RedisServer::start();
     let client = || redis::Client::open(server.url().as_str()).unwrap();
     let queue = RedisStreamQueue::new(client()).with_stream("bench:{queue}");
     queue.ensure_group().unwrap();

@@ -5,8 +5,6 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-mod common;
-
 use std::sync::Arc;
 use std::thread;
 use std::time::{Duration, Instant};
@@ -16,8 +14,8 @@ use bullseye_webhooks::delivery::{
     OnConflict, conflict_key, handle_once,
 };
 use bullseye_webhooks_redis::{AsyncRedisStore, RedisStore};
-use common::RedisServer;
 use redis::Commands;
+use redis_server::RedisServer;
 
 const PREFIX: &str = "bullseye-webhooks:delivery:";
 /// The hex SHA-256 of `{}` and of `[]` (Python's hashlib).

@@ -5,16 +5,14 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-mod common;
-
 use std::time::{Duration, Instant};
 
 use bullseye_webhooks::delivery::{Claim, DeliveryStore};
 use bullseye_webhooks::{Event, Webhook, sign};
 use bullseye_webhooks_redis::RedisStore;
 use bullseye_webhooks_redis::queue::{QueueWorker, RedisStreamQueue, receive};
-use common::RedisServer;
 use redis::Commands;
+use redis_server::RedisServer;
 
 const SECRET: &str = "whsec_rust_queue_tests";
 

@@ -2,8 +2,6 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-mod common;
-
 use std::sync::{Arc, Barrier};
 use std::thread;
 use std::time::{Duration, Instant};
@@ -12,8 +10,8 @@ use bullseye_webhooks::delivery::{
     Claim, Completion, DEFAULT_LEASE, DEFAULT_RETENTION, DeliveryStore, REDIS_CLAIM_SCRIPT,
 };
 use bullseye_webhooks_redis::RedisStore;
-use common::RedisServer;
 use redis::Commands;
+use redis_server::RedisServer;
 
 const PREFIX: &str = "bullseye-webhooks:delivery:";
 /// A body hash (the hex SHA-256 of `{}`), and the done mark that keeps it.

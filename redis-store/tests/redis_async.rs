@@ -2,14 +2,12 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-mod common;
-
 use std::time::{Duration, Instant};
 
 use bullseye_webhooks::delivery::{Claim, Completion, DEFAULT_LEASE, DEFAULT_RETENTION};
 use bullseye_webhooks_redis::AsyncRedisStore;
-use common::RedisServer;
 use redis::Commands;
+use redis_server::RedisServer;
 
 /// A body hash (the hex SHA-256 of `{}`).
 const H: &str = "44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a";

@@ -6,9 +6,6 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;
-// redis-store's own helper: a real redis-server on a free loopback port.
-#[path = "../../../redis-store/tests/common/mod.rs"]
-mod redis_server;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};

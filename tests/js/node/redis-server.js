@@ -5,7 +5,7 @@
 // port) by the test. A missing redis-server fails the test, loudly.
 // A port found free may be found free by a test running beside this one too,
 // so the server counts only when the one answering reports this child's pid
-// (as the Rust helper in redis-store/tests does).
+// (as the Rust helper in tests/redis-server does).
 const { spawn } = require('node:child_process');
 const fs = require('node:fs');
 const net = require('node:net');

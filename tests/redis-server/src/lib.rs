@@ -2,7 +2,8 @@
 //! scripts/setup.sh) on a free loopback port, in a temporary directory,
 //! without persistence; killed when dropped. Missing, it fails the test.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, dead_code)]
+// Test support: a failure to start or reach the server fails the test loudly.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::net::{TcpListener, TcpStream};
 use std::path::PathBuf;
@@ -13,8 +14,10 @@ use std::time::{Duration, Instant};
 
 const REDIS_SERVER: &str = "/usr/bin/redis-server";
 
-pub(crate) struct RedisServer {
-    pub(crate) port: u16,
+/// A redis-server child process on 127.0.0.1, killed when dropped.
+pub struct RedisServer {
+    /// The loopback port it listens on.
+    pub port: u16,
     child: Option<Child>,
     dir: PathBuf,
 }
@@ -43,7 +46,8 @@ fn free_port() -> u16 {
 static NEXT_DIR: AtomicUsize = AtomicUsize::new(0);
 
 impl RedisServer {
-    pub(crate) fn start() -> Self {
+    /// Start a server on a free port of its own, in a fresh temporary directory.
+    pub fn start() -> Self {
         let dir = std::env::temp_dir().join(format!(
             "bullseye-redis-test-{}-{}",
             std::process::id(),
@@ -113,16 +117,18 @@ impl RedisServer {
         alive && answering_pid(self.port) == Some(pid)
     }
 
-    pub(crate) fn url(&self) -> String {
+    /// Its `redis://` URL.
+    pub fn url(&self) -> String {
         format!("redis://127.0.0.1:{}/", self.port)
     }
 
-    pub(crate) fn pid(&self) -> u32 {
+    /// The child's process id.
+    pub fn pid(&self) -> u32 {
         self.child.as_ref().expect("running").id()
     }
 
     /// Kill it (SIGKILL, as a crash) and wait for it to be gone.
-    pub(crate) fn kill(&mut self) {
+    pub fn kill(&mut self) {
         if let Some(mut child) = self.child.take() {
             let _ = child.kill();
             let _ = child.wait();
@@ -130,7 +136,7 @@ impl RedisServer {
     }
 
     /// Start it again on the same port (empty: no persistence).
-    pub(crate) fn restart(&mut self) {
+    pub fn restart(&mut self) {
         self.kill();
         assert!(
             self.spawn(),
@@ -140,7 +146,7 @@ impl RedisServer {
     }
 
     /// Send it a signal by number (SIGSTOP 19, SIGCONT 18 on Linux).
-    pub(crate) fn signal(&self, name: &str) {
+    pub fn signal(&self, name: &str) {
         let status = Command::new("kill")
             .args([format!("-{name}"), self.pid().to_string()])
             .status()
@@ -149,7 +155,7 @@ impl RedisServer {
     }
 
     /// A direct connection, to look at what the store wrote.
-    pub(crate) fn connection(&self) -> redis::Connection {
+    pub fn connection(&self) -> redis::Connection {
         redis::Client::open(self.url())
             .unwrap()
             .get_connection_with_timeout(Duration::from_secs(2))
