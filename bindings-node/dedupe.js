@@ -398,8 +398,12 @@ function createDedupe(core) {
    * succeeds or the lease plus 30 s has passed: a completion that landed
    * late still marks the delivery done before a retry can take it, which an
    * answer cannot undo (a success stays a success). Each failure is logged.
+   *
+   * `keepAlive(promise)`: given the background retries as one promise, so a
+   * runtime that stops a request's work once it has answered (a Worker's
+   * `ctx.waitUntil`) keeps them running; without it they run on timers.
    */
-  async function settleClaim(settings, claim, succeeded, logger = settings.logger) {
+  async function settleClaim(settings, claim, succeeded, logger = settings.logger, keepAlive = null) {
     if (!claim) return;
     const what = succeeded ? 'complete' : 'release';
     const attempt = () =>
@@ -415,16 +419,21 @@ function createDedupe(core) {
         `bullseye-webhooks: the de-duplication store's ${what} failed (${unavailable(error, what).message}); retrying it in the background`,
       );
     }
-    const deadline = Date.now() + settings.leaseMs + 30_000;
+    const retries = retrySettle(attempt, what, succeeded, Date.now() + settings.leaseMs + 30_000, logger);
+    if (keepAlive) keepAlive(retries);
+  }
+
+  /** settleClaim's background retries, as one promise that never rejects. */
+  async function retrySettle(attempt, what, succeeded, deadline, logger) {
     let delay = 50;
-    let tries = 1;
-    const again = async () => {
-      tries += 1;
+    for (let tries = 2; ; tries += 1) {
+      await new Promise((resolve) => setTimeout(resolve, delay));
       try {
         await attempt();
         logger.warn(`bullseye-webhooks: the de-duplication store's ${what} succeeded on try ${tries}`);
         return;
       } catch (error) {
+        delay = Math.min(delay * 2, 1000);
         if (Date.now() + delay > deadline) {
           const after = succeeded
             ? 'the delivery was handled, but a retry of it after the lease may be handled again'
@@ -433,10 +442,7 @@ function createDedupe(core) {
           return;
         }
       }
-      delay = Math.min(delay * 2, 1000);
-      setTimeout(again, delay);
-    };
-    setTimeout(again, delay);
+    }
   }
 
   return { RedisStore, StoreUnavailableError, dedupeSettings, claimDelivery, settleClaim, answerOf };

@@ -105,6 +105,11 @@ function noDedupe(options) {
   return null;
 }
 
+/** `ctx.waitUntil` as a function of a promise, when the runtime gave one. */
+function keepAliveOf(ctx) {
+  return typeof ctx?.waitUntil === 'function' ? (promise) => ctx.waitUntil(promise) : null;
+}
+
 /** What a Fetch handler's function returned, as a Response. */
 function responseOf(value) {
   if (value instanceof Response) return value;
@@ -125,8 +130,10 @@ function fetchHandler(verifier, fn, options, dedupe = runtimeDedupe) {
   checkedVerifier(verifier, kind);
   const settings = dedupe ? dedupe.dedupeSettings(options) : noDedupe(options);
   const obs = observer(options);
-  // `env`: a Worker's bindings (a store may be a function of them).
-  return async function bullseyeHandler(request, env) {
+  // `env`: a Worker's bindings (a store may be a function of them); `ctx`:
+  // its ExecutionContext, whose waitUntil keeps a failed settle's background
+  // retries alive after the answer (a Worker stops the request's work then).
+  return async function bullseyeHandler(request, env, ctx) {
     const delivery = startDelivery(obs);
     let received;
     let body;
@@ -159,11 +166,11 @@ function fetchHandler(verifier, fn, options, dedupe = runtimeDedupe) {
       response = responseOf(await fn(received, request));
     } catch (error) {
       delivery.handled(500);
-      if (active) await dedupe.settleClaim(active, claim, false);
+      if (active) await dedupe.settleClaim(active, claim, false, undefined, keepAliveOf(ctx));
       throw error;
     }
     delivery.handled(response.status);
-    if (active) await dedupe.settleClaim(active, claim, response.ok);
+    if (active) await dedupe.settleClaim(active, claim, response.ok, undefined, keepAliveOf(ctx));
     return response;
   };
 }

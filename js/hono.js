@@ -4,6 +4,15 @@
 // handler is made once; each request's context and `next` are found again
 // from its Request, which Hono hands the handler as `c.req.raw`.
 
+/** Hono's `c.executionCtx`, or undefined where the runtime has none (Hono's getter throws there). */
+function executionContextOf(c) {
+  try {
+    return c.executionCtx;
+  } catch {
+    return undefined;
+  }
+}
+
 /** `honoMiddleware(webhook, options)`: verify, set `bullseyeEvent` (or `bullseyeVisit`), then `next()`. */
 function honoMiddleware(verifier, options) {
   if (verifier === null || typeof verifier !== 'object' || typeof verifier.handler !== 'function') {
@@ -21,7 +30,8 @@ function honoMiddleware(verifier, options) {
     const request = c.req.raw;
     pending.set(request, { c, next });
     try {
-      return await handle(request);
+      // A Worker's bindings (for a store made from them) and its ExecutionContext.
+      return await handle(request, c.env, executionContextOf(c));
     } finally {
       pending.delete(request);
     }

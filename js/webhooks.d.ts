@@ -191,6 +191,13 @@ export interface ObserveOptions {
   onRefused?: (error: WebhookError, info: DeliveryInfo) => unknown;
 }
 
+/**
+ * What `handler` returns: give it the request, and on Cloudflare Workers the
+ * Worker's `env` (a store may be made from its bindings) and `ctx` (its
+ * `waitUntil` keeps a failed done mark's retries running after the answer).
+ */
+export type FetchHandler = (request: Request, env?: unknown, ctx?: { waitUntil(promise: Promise<unknown>): void }) => Promise<Response>;
+
 /** The options of `handler` every runtime has (the Node package and the workerd entry add de-duplication). */
 export interface FetchHandlerOptions extends ObserveOptions {
   /** `'event'` (default): `constructEvent`; `'visit'`: `constructVisit`. */
@@ -272,8 +279,8 @@ export class Webhook {
    * with the contract's status. De-duplication options need the Node
    * package's stores; elsewhere they throw a TypeError.
    */
-  handler(fn: (visit: Visit, request: Request) => unknown, options: FetchHandlerOptions & { kind: 'visit' }): (request: Request) => Promise<Response>;
-  handler(fn: (event: BullseyeEvent, request: Request) => unknown, options?: FetchHandlerOptions & { kind?: 'event' }): (request: Request) => Promise<Response>;
+  handler(fn: (visit: Visit, request: Request) => unknown, options: FetchHandlerOptions & { kind: 'visit' }): FetchHandler;
+  handler(fn: (event: BullseyeEvent, request: Request) => unknown, options?: FetchHandlerOptions & { kind?: 'event' }): FetchHandler;
   toJSON(): { secrets: string; tolerance: number | null; maxBodyBytes: number; strict: boolean };
 }
 
@@ -374,7 +381,7 @@ export class BitnobWebhook {
   /** Read a Fetch API Request's body and construct its event. */
   constructEventFromRequest(request: Request, options?: ConstructEventOptions): Promise<BitnobEvent>;
   /** A Fetch API handler, as `Webhook#handler`. */
-  handler(fn: (event: BitnobEvent, request: Request) => unknown, options?: FetchHandlerOptions): (request: Request) => Promise<Response>;
+  handler(fn: (event: BitnobEvent, request: Request) => unknown, options?: FetchHandlerOptions): FetchHandler;
   toJSON(): { secrets: string; tolerance: number | null; legacySha512: boolean; maxBodyBytes: number };
 }
 

@@ -8,7 +8,8 @@
 // - the handler: new, duplicate, 409 in flight with Retry-After, 409
 //   delivery_conflict (or, with onConflict: 'process', handled under its own
 //   key), release after a failed handler, 503 store_unavailable,
-//   a claim whose answer timed out released;
+//   a claim whose answer timed out released, a failed done mark retried
+//   after the answer (kept alive by ctx.waitUntil);
 // - two Worker scripts racing on one key through one namespace: one `new`.
 import test from 'node:test';
 import assert from 'node:assert/strict';
@@ -166,6 +167,13 @@ export function durableTests(label, options) {
       const timedOut = await a('/late', four.body, four.headers);
       assert.deepEqual([timedOut.status, timedOut.json], [503, { error: 'store_unavailable' }]);
       assert.deepEqual((await b('/hook', four.body, four.headers)).json, { processed: true });
+
+      // A done mark that fails is retried after the answer, kept alive by the
+      // Worker's ctx.waitUntil (50 ms later): a copy sent after it is a duplicate.
+      const six = delivery('sess_do_six');
+      assert.deepEqual((await a('/flaky', six.body, six.headers)).json, { processed: true });
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+      assert.deepEqual((await b('/hook', six.body, six.headers)).json, { duplicate: true });
     });
   });
 

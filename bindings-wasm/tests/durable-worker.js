@@ -7,12 +7,16 @@
 // - POST /broken: the same handler on a namespace whose object always throws;
 // - POST /process: the /hook handler with onConflict: 'process';
 // - POST /late: the same handler on env.CLAIMS, whose claims land but are
-//   answered after the store's time limit (0.3 s).
+//   answered after the store's time limit (0.3 s);
+// - POST /flaky: the /hook handler on env.CLAIMS whose first done mark of
+//   each key fails, given the Worker's ctx (its waitUntil keeps the retry);
+//   POST /flaky-no-ctx: the same without ctx.
 import { Webhook, DurableObjectStore, StoreUnavailableError } from 'bullseye-webhooks-wasm';
 
 export { DeliveryClaims } from 'bullseye-webhooks-wasm';
 
 let handlers;
+const quiet = { warn() {}, error() {}, debug() {} };
 
 async function handled(_event, request) {
   const wait = Number(request.headers.get('x-test-wait') ?? 0);
@@ -47,6 +51,22 @@ function late(namespace) {
   };
 }
 
+/** `store`, whose first complete of each key throws as an unavailable store would. */
+const failedCompletes = new Set();
+function failingFirstComplete(store) {
+  return {
+    claim: (...args) => store.claim(...args),
+    async complete(key, ...rest) {
+      if (!failedCompletes.has(key)) {
+        failedCompletes.add(key);
+        throw new StoreUnavailableError('the test fails the first complete of each key');
+      }
+      return store.complete(key, ...rest);
+    },
+    release: (...args) => store.release(...args),
+  };
+}
+
 function handlersFor(env) {
   if (handlers) return handlers;
   const webhook = new Webhook(env.SECRET);
@@ -63,12 +83,13 @@ function handlersFor(env) {
     process: webhook.handler(handled, { dedupe: (bindings) => new DurableObjectStore(bindings.CLAIMS), onConflict: 'process' }),
     broken: webhook.handler(handled, { dedupe: () => new DurableObjectStore(broken) }),
     late: webhook.handler(handled, { dedupe: (bindings) => new DurableObjectStore(late(bindings.CLAIMS), { timeout: 0.3 }) }),
+    flaky: webhook.handler(handled, { dedupe: (bindings) => failingFirstComplete(new DurableObjectStore(bindings.CLAIMS)), logger: quiet }),
   };
   return handlers;
 }
 
 export default {
-  async fetch(request, env) {
+  async fetch(request, env, ctx) {
     const path = new URL(request.url).pathname;
     if (path.startsWith('/store/')) {
       const store = new DurableObjectStore(env.CLAIMS);
@@ -83,6 +104,8 @@ export default {
     if (path === '/process') return handlersFor(env).process(request, env);
     if (path === '/broken') return handlersFor(env).broken(request, env);
     if (path === '/late') return handlersFor(env).late(request, env);
+    if (path === '/flaky') return handlersFor(env).flaky(request, env, ctx);
+    if (path === '/flaky-no-ctx') return handlersFor(env).flaky(request, env);
     return new Response('not found', { status: 404 });
   },
 };

@@ -16,7 +16,9 @@ const handle = new Webhook('whsec_types').handler(async () => undefined, {
   lease: 60,
 });
 
-export default { fetch: handle };
+export default {
+  fetch: (request: Request, env: Env, ctx: { waitUntil(promise: Promise<unknown>): void }): Promise<Response> => handle(request, env, ctx),
+};
 
 export async function outcome(env: Env): Promise<string> {
   const claimed: ClaimOutcome = await new DurableObjectStore(env.CLAIMS).claim('key', '', 60_000);

@@ -34,6 +34,7 @@ test.before(async () => {
     modules: worker.modules,
     compatibilityDate: '2026-04-01',
     bindings: { BULLSEYE_WEBHOOK_SECRET: SECRET },
+    durableObjects: { CLAIMS: 'DeliveryClaims' },
   });
 });
 
@@ -42,8 +43,8 @@ test.after(async () => {
   if (modules) fs.rmSync(modules, { recursive: true, force: true });
 });
 
-async function deliver(body, headers) {
-  const response = await mf.dispatchFetch('http://worker.test/webhooks/bullseye', { method: 'POST', body, headers });
+async function deliver(body, headers, route = '/webhooks/bullseye') {
+  const response = await mf.dispatchFetch(`http://worker.test${route}`, { method: 'POST', body, headers });
   return { status: response.status, json: await response.json() };
 }
 
@@ -61,4 +62,11 @@ test('in workerd, a tampered delivery is answered 401 signature_mismatch and log
 
 test('in workerd, an unsigned delivery is answered 400 missing_signature', { timeout: 60_000 }, async () => {
   assert.deepEqual(await deliver(identification, {}), { status: 400, json: { error: 'missing_signature' } });
+});
+
+test('in workerd, honoMiddleware with a DurableObjectStore handles a delivery once and answers its copy as a duplicate', { timeout: 60_000 }, async () => {
+  const once = (body) => deliver(body, { 'x-bullseye-signature': signed }, '/webhooks/bullseye-once');
+  assert.deepEqual(await once(identification), { status: 200, json: { received: 'visitor.identified' } });
+  assert.deepEqual(await once(identification), { status: 200, json: { duplicate: true } });
+  assert.equal(await (await mf.dispatchFetch('http://worker.test/runs')).json(), 1);
 });
