@@ -3,7 +3,8 @@ process, answering at once through `AsyncQueueReceiver` (verify, claim in
 Redis, enqueue) on the event loop, without running any handler.
 QUEUE=streams (default) adds to the Redis stream STREAM
 (`AsyncRedisStreamQueue`); QUEUE=celery sends the Celery task of
-bindings-python/tests/celery_app.py (`CeleryQueue`).
+bindings-python/tests/celery_app.py (`CeleryQueue`). RECEIVER=thread runs
+the blocking `QueueReceiver` (redis-py) in a thread instead, to compare.
 
 With ANSWER_TIMES set, each answer's time inside this process is appended
 to that file (see `AnswerTimes`)."""
@@ -17,12 +18,14 @@ import time
 from pathlib import Path
 from typing import Any, Awaitable, Callable
 
+import redis
 import redis.asyncio
 import uvicorn
 from fastapi import FastAPI, Request, Response
+from starlette.concurrency import run_in_threadpool
 
-from bullseye_webhooks import AsyncRedisStore, Webhook
-from bullseye_webhooks.queue import AsyncQueueReceiver, AsyncRedisStreamQueue
+from bullseye_webhooks import AsyncRedisStore, RedisStore, Webhook
+from bullseye_webhooks.queue import AsyncQueueReceiver, AsyncRedisStreamQueue, QueueReceiver, RedisStreamQueue
 
 
 class AnswerTimes:
@@ -54,8 +57,10 @@ class AnswerTimes:
         await self.app(scope, receive, timed)
 
 
-# Every Redis call bounded at 2 s, by the client and by the store and queue.
-client = redis.asyncio.Redis.from_url(os.environ["REDIS_URL"], socket_timeout=2, socket_connect_timeout=2)
+THREAD = os.environ.get("RECEIVER") == "thread"
+URL, PREFIX = os.environ["REDIS_URL"], os.environ["PREFIX"]
+# Every Redis call bounded at 2 s, by the client (and by the asyncio store and queue).
+client: Any = (redis.Redis if THREAD else redis.asyncio.Redis).from_url(URL, socket_timeout=2, socket_connect_timeout=2)
 if os.environ.get("QUEUE", "streams") == "celery":
     sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bindings-python/tests"))
     from celery_app import deliver  # the receivers send the workers' own task
@@ -63,24 +68,39 @@ if os.environ.get("QUEUE", "streams") == "celery":
     from bullseye_webhooks.celery import CeleryQueue
 
     queue: Any = CeleryQueue(deliver)
+elif THREAD:
+    queue = RedisStreamQueue(client, stream=os.environ["STREAM"])
 else:
     queue = AsyncRedisStreamQueue(client, stream=os.environ["STREAM"], timeout=2)
-receiver = AsyncQueueReceiver(
-    Webhook(os.environ["BULLSEYE_SECRET"]),
-    queue,
-    AsyncRedisStore(client, prefix=os.environ["PREFIX"], timeout=2),
-    lease=float(os.environ.get("LEASE_SECONDS", "600")),
+lease = float(os.environ.get("LEASE_SECONDS", "600"))
+receiver: Any = (
+    QueueReceiver(Webhook(os.environ["BULLSEYE_SECRET"]), queue, RedisStore(client, prefix=PREFIX), lease=lease)
+    if THREAD else
+    AsyncQueueReceiver(Webhook(os.environ["BULLSEYE_SECRET"]), queue, AsyncRedisStore(client, prefix=PREFIX, timeout=2),
+                       lease=lease)
 )
 app = FastAPI()
+
+
+def timed(body: bytes, headers: Any) -> tuple[Any, float]:
+    """The blocking receive()'s answer and its time in ms (in a thread: redis-py
+    gives each thread a pooled connection, kept open)."""
+    started = time.perf_counter()
+    answer = receiver.receive(body, headers)
+    return answer, (time.perf_counter() - started) * 1000
 
 
 @app.post("/webhooks/bullseye")
 async def receive(request: Request) -> Response:
     body = await request.body()
-    started = time.perf_counter()
-    answer = await receiver.receive(body, request.headers)
-    # receive()'s time (verify, claim, enqueue) in ms, for AnswerTimes.
-    request.scope["receive_ms"] = (time.perf_counter() - started) * 1000
+    if THREAD:
+        answer, receive_ms = await run_in_threadpool(timed, body, request.headers)
+    else:
+        started = time.perf_counter()
+        answer = await receiver.receive(body, request.headers)
+        receive_ms = (time.perf_counter() - started) * 1000
+    # receive()'s time (verify, claim, enqueue), for AnswerTimes.
+    request.scope["receive_ms"] = receive_ms
     return Response(
         content=json.dumps(answer.body), status_code=answer.status,
         headers=answer.headers, media_type="application/json",
