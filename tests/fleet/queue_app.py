@@ -1,10 +1,11 @@
 """A queue receiver for tests/fleet/queue_fleet.py: FastAPI on uvicorn, one
-process, answering at once through `AsyncQueueReceiver` (verify, claim in
-Redis, enqueue) on the event loop, without running any handler.
-QUEUE=streams (default) adds to the Redis stream STREAM
-(`AsyncRedisStreamQueue`); QUEUE=celery sends the Celery task of
-bindings-python/tests/celery_app.py (`CeleryQueue`). RECEIVER=thread runs
-the blocking `QueueReceiver` (redis-py) in a thread instead, to compare.
+process, answering at once through `QueueReceiver` (verify, claim in Redis,
+enqueue; redis-py, in a thread) without running any handler; with
+RECEIVER=async, through `AsyncQueueReceiver` on the event loop
+(redis.asyncio, no thread), which answered slower here (the README's queue
+fleet figures). QUEUE=streams (default) adds to the Redis stream STREAM;
+QUEUE=celery sends the Celery task of bindings-python/tests/celery_app.py
+(`CeleryQueue`).
 
 With ANSWER_TIMES set, each answer's time inside this process is appended
 to that file (see `AnswerTimes`)."""
@@ -57,7 +58,7 @@ class AnswerTimes:
         await self.app(scope, receive, timed)
 
 
-THREAD = os.environ.get("RECEIVER") == "thread"
+THREAD = os.environ.get("RECEIVER", "thread") == "thread"
 URL, PREFIX = os.environ["REDIS_URL"], os.environ["PREFIX"]
 # Every Redis call bounded at 2 s, by the client (and by the asyncio store and queue).
 client: Any = (redis.Redis if THREAD else redis.asyncio.Redis).from_url(URL, socket_timeout=2, socket_connect_timeout=2)

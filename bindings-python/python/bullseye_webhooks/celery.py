@@ -51,8 +51,8 @@ class CeleryQueue:
     #: True, in a thread; False, on the event loop. In a thread: on the
     #: loop, the send (a local Redis LPUSH) was no faster in the queue
     #: fleet run (receiver p99 88-122 ms on the loop, 83-112 ms in a
-    #: thread, one run each at load 8-9), and a broker that stalls would
-    #: stop every request of the process for its timeouts.
+    #: thread, one run each, back to back, at load 7.5-8.8), and a broker
+    #: that stalls would stop every request of the process for its timeouts.
     blocking = True
 
     def __init__(self, task: Any) -> None:
