@@ -12,7 +12,7 @@ import threading
 import time
 from collections.abc import Awaitable, Iterator
 from datetime import timedelta
-from typing import Any, Literal, Optional, Protocol, Union
+from typing import Any, Generic, Literal, Optional, Protocol, TypeVar, Union
 
 from . import _native
 from ._errors import StoreUnavailable, WebhookError
@@ -115,14 +115,17 @@ def _release_delays(lease: float) -> Iterator[float]:
         delay = min(delay * 2, 1.0)
 
 
-class _Receiving:
+Queue = TypeVar("Queue", bound=AsyncEnvelopeQueue)  # EnvelopeQueue is one too
+
+
+class _Receiving(Generic[Queue]):
     """What both receivers do besides waiting: the arguments, and for each
     step of verify, claim, enqueue its answer and its log line."""
 
     def __init__(
         self,
         verifier: Any,
-        queue: Any,
+        queue: Queue,
         dedupe: Any,
         *,
         scheme: Optional[Literal["bullseye_event", "visit", "bitnob"]] = None,
@@ -137,17 +140,23 @@ class _Receiving:
         self.scheme = scheme
         self.lease = _seconds(lease, "lease")
         self.retry_after = str(max(1, round(_seconds(retry_after, "retry_after"))))
+        self._ready()
+
+    def _ready(self) -> None:
+        """Whatever a receiver prepares from its store and queue."""
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.verifier!r}, {self.queue!r}, dedupe={self.dedupe!r})"
 
-    def _envelope(self, body: Any, headers: Any) -> Union[Envelope, Answer]:
-        """The delivery's envelope, or the refusal to answer (nothing claimed or queued)."""
+    def _envelope(self, body: Any, headers: Any) -> Union[tuple[Envelope, str, str], Answer]:
+        """The delivery's envelope, key and body hash, or the refusal to
+        answer (nothing claimed or queued)."""
         try:
-            return make_envelope(self.verifier, body, headers, scheme=self.scheme)
+            envelope = make_envelope(self.verifier, body, headers, scheme=self.scheme)
         except WebhookError as error:
             status, payload = refusal(error)
             return Answer(status, payload)
+        return envelope, envelope.key, _native.body_hash(envelope.body)
 
     def _store_failed(self, key: str, error: StoreUnavailable) -> Answer:
         logger.warning("the de-duplication store failed (%s); answering 503 for delivery %s", error, key)
@@ -186,7 +195,7 @@ class _Receiving:
 _QUEUED = {"queued": True}
 
 
-class QueueReceiver(_Receiving):
+class QueueReceiver(_Receiving[EnvelopeQueue]):
     """The receiving half: `receive(body, headers)` verifies the delivery,
     claims its key in `dedupe` (any store: `RedisStore`, `SQLiteStore`,
     `MemoryStore` in one process) for `lease` (default 10 minutes, longer
@@ -207,24 +216,12 @@ class QueueReceiver(_Receiving):
     otherwise the verifier's own (Bullseye events, Bitnob).
     """
 
-    def __init__(
-        self,
-        verifier: Any,
-        queue: EnvelopeQueue,
-        dedupe: Any,
-        *,
-        scheme: Optional[Literal["bullseye_event", "visit", "bitnob"]] = None,
-        lease: Seconds = _native.DEFAULT_QUEUE_LEASE_MS / 1000,
-        retry_after: Seconds = _native.STORE_RETRY_AFTER,
-    ) -> None:
-        super().__init__(verifier, queue, dedupe, scheme=scheme, lease=lease, retry_after=retry_after)
-
     def receive(self, body: Any, headers: Any) -> Answer:
         """Verify, claim, enqueue: the HTTP answer to give (`status`, `body`, `headers`)."""
-        envelope = self._envelope(body, headers)
-        if isinstance(envelope, Answer):
-            return envelope
-        key, body_hash = envelope.key, _native.body_hash(envelope.body)
+        opened = self._envelope(body, headers)
+        if isinstance(opened, Answer):
+            return opened
+        envelope, key, body_hash = opened
         try:
             claim = self.dedupe.claim(key, body_hash, self.lease)
         except StoreUnavailable as error:
@@ -265,7 +262,7 @@ class QueueReceiver(_Receiving):
         self._release_gave_up(key)
 
 
-class AsyncQueueReceiver(_Receiving):
+class AsyncQueueReceiver(_Receiving[AsyncEnvelopeQueue]):
     """`QueueReceiver` for asyncio: `await receive(body, headers)` gives the
     same answers, waiting on the event loop, with no thread. `queue`: an
     `AsyncRedisStreamQueue`, or a blocking queue (`CeleryQueue`: see its
@@ -274,28 +271,18 @@ class AsyncQueueReceiver(_Receiving):
     the loop; a blocking one, `SQLiteStore` or `RedisStore`, in a thread).
     A release that fails is tried again in a task."""
 
-    def __init__(
-        self,
-        verifier: Any,
-        queue: AsyncEnvelopeQueue,
-        dedupe: Any,
-        *,
-        scheme: Optional[Literal["bullseye_event", "visit", "bitnob"]] = None,
-        lease: Seconds = _native.DEFAULT_QUEUE_LEASE_MS / 1000,
-        retry_after: Seconds = _native.STORE_RETRY_AFTER,
-    ) -> None:
-        super().__init__(verifier, queue, dedupe, scheme=scheme, lease=lease, retry_after=retry_after)
-        blocking = getattr(dedupe, "blocking", True)
-        self._claim = awaitable(dedupe.claim, blocking)
-        self._release_once = awaitable(dedupe.release, blocking)
-        self._enqueue = awaitable(queue.enqueue, getattr(queue, "blocking", True))
+    def _ready(self) -> None:
+        blocking = getattr(self.dedupe, "blocking", True)
+        self._claim = awaitable(self.dedupe.claim, blocking)
+        self._release_once = awaitable(self.dedupe.release, blocking)
+        self._enqueue = awaitable(self.queue.enqueue, getattr(self.queue, "blocking", True))
 
     async def receive(self, body: Any, headers: Any) -> Answer:
         """Verify, claim, enqueue: the HTTP answer to give (`status`, `body`, `headers`)."""
-        envelope = self._envelope(body, headers)
-        if isinstance(envelope, Answer):
-            return envelope
-        key, body_hash = envelope.key, _native.body_hash(envelope.body)
+        opened = self._envelope(body, headers)
+        if isinstance(opened, Answer):
+            return opened
+        envelope, key, body_hash = opened
         try:
             claim = await self._claim(key, body_hash, self.lease)
         except StoreUnavailable as error:
