@@ -1,10 +1,12 @@
 """Celery as the queue of the hand-off, with real Celery workers (started
 here, `celery -A celery_app worker`) on a real redis-server broker: each
-delivery handled once, retries with backoff, dead letters with the reason,
-and a worker killed mid-task whose task another worker handles once."""
+delivery handled once (sent by QueueReceiver and AsyncQueueReceiver),
+retries with backoff, dead letters with the reason, and a worker killed
+mid-task whose task another worker handles once."""
 
 from __future__ import annotations
 
+import asyncio
 import importlib
 import json
 import os
@@ -20,11 +22,12 @@ from typing import Any, Iterator
 
 import pytest
 import redis
+import redis.asyncio
 from conftest import side_effect_lines as lines
 
-from bullseye_webhooks import RedisStore, Webhook, sign
+from bullseye_webhooks import AsyncRedisStore, RedisStore, Webhook, sign
 from bullseye_webhooks.celery import CeleryQueue
-from bullseye_webhooks.queue import QueueReceiver
+from bullseye_webhooks.queue import AsyncQueueReceiver, QueueReceiver
 
 HERE = pathlib.Path(__file__).resolve().parent
 SECRET = "whsec_celery_tests"
@@ -37,6 +40,7 @@ def setting(redis_server: Any, tmp_path_factory: pytest.TempPathFactory) -> Iter
         "REDIS_URL": redis_server.url, "SECRET": SECRET, "PREFIX": f"celery:{name}:",
         "CELERY_QUEUE": f"celery-test-{name}", "DEAD_LETTERS": f"celery:{{{name}}}:dead",
         "SIDE_EFFECTS": str(tmp_path_factory.mktemp("celery") / "unused"),
+        "MAX_ATTEMPTS": "3", "RETRY_DELAY": "0.2", "MAX_RETRY_DELAY": "0.4",
     }
     saved = {k: os.environ.get(k) for k in env}
     os.environ.update(env)
@@ -107,13 +111,28 @@ def receiver_for(setting: dict[str, str]) -> tuple[QueueReceiver, RedisStore, re
     return QueueReceiver(Webhook(SECRET), CeleryQueue(celery_app.deliver), store), store, client
 
 
+async def receive_async(setting: dict[str, str], sessions: list[str]) -> list[int]:
+    """`AsyncQueueReceiver`'s answers to `sessions` (the same task, an asyncio store on the same keys)."""
+    import celery_app
+
+    client = redis.asyncio.Redis.from_url(setting["REDIS_URL"], socket_timeout=5, socket_connect_timeout=5)
+    receiver = AsyncQueueReceiver(Webhook(SECRET), CeleryQueue(celery_app.deliver),
+                                  AsyncRedisStore(client, prefix=setting["PREFIX"]))
+    try:
+        return [(await receiver.receive(*delivery(session))).status for session in sessions]
+    finally:
+        await client.aclose()
+
+
 def test_celery_handles_each_delivery_once_retries_and_dead_letters(setting: dict[str, str], tmp_path: pathlib.Path) -> None:
     receiver, store, client = receiver_for(setting)
     side_effects = tmp_path / "side-effects"
     sessions = [f"c{i}" for i in range(10)]
-    for session in sessions:
+    for session in sessions[:5]:
         assert receiver.receive(*delivery(session)).status == 202
-    assert receiver.receive(*delivery("c1")).status == 409  # queued, not done yet
+    # The other half through the asyncio receiver; a copy of each half is in flight.
+    assert asyncio.run(receive_async(setting, sessions[5:] + ["c1"])) == [202, 202, 202, 202, 202, 409]
+    assert receiver.receive(*delivery("c6")).status == 409  # queued, not done yet
     worker = Worker(setting, side_effects, FAIL_ONCE="c5", ALWAYS_FAIL="c9")
     try:
         wait(lambda: len([l for l in lines(side_effects) if l[0] == "done"]) == 9 and client.exists(setting["DEAD_LETTERS"]),

@@ -1,8 +1,11 @@
 """A queue receiver for tests/fleet/queue_fleet.py: FastAPI on uvicorn, one
 process, answering at once through `QueueReceiver` (verify, claim in Redis,
-enqueue) without running any handler. QUEUE=streams (default) adds to the
-Redis stream STREAM; QUEUE=celery sends the Celery task of
-tests/fleet/queue_celery_app.py (`CeleryQueue`).
+enqueue; redis-py, in a thread) without running any handler; with
+RECEIVER=async, through `AsyncQueueReceiver` on the event loop
+(redis.asyncio, no thread), which answered slower here (the README's queue
+fleet figures). QUEUE=streams (default) adds to the Redis stream STREAM;
+QUEUE=celery sends the Celery task of bindings-python/tests/celery_app.py
+(`CeleryQueue`).
 
 With ANSWER_TIMES set, each answer's time inside this process is appended
 to that file (see `AnswerTimes`)."""
@@ -11,16 +14,19 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 import time
+from pathlib import Path
 from typing import Any, Awaitable, Callable
 
 import redis
+import redis.asyncio
 import uvicorn
 from fastapi import FastAPI, Request, Response
 from starlette.concurrency import run_in_threadpool
 
-from bullseye_webhooks import RedisStore, Webhook
-from bullseye_webhooks.queue import QueueReceiver, RedisStreamQueue
+from bullseye_webhooks import AsyncRedisStore, RedisStore, Webhook
+from bullseye_webhooks.queue import AsyncQueueReceiver, AsyncRedisStreamQueue, QueueReceiver, RedisStreamQueue
 
 
 class AnswerTimes:
@@ -52,26 +58,34 @@ class AnswerTimes:
         await self.app(scope, receive, timed)
 
 
-client = redis.Redis.from_url(os.environ["REDIS_URL"], socket_timeout=2, socket_connect_timeout=2)
+THREAD = os.environ.get("RECEIVER", "thread") == "thread"
+URL, PREFIX = os.environ["REDIS_URL"], os.environ["PREFIX"]
+# Every Redis call bounded at 2 s, by the client (and by the asyncio store and queue).
+client: Any = (redis.Redis if THREAD else redis.asyncio.Redis).from_url(URL, socket_timeout=2, socket_connect_timeout=2)
 if os.environ.get("QUEUE", "streams") == "celery":
-    from queue_celery_app import deliver  # the receivers send the workers' own task
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bindings-python/tests"))
+    from celery_app import deliver  # the receivers send the workers' own task
 
     from bullseye_webhooks.celery import CeleryQueue
 
     queue: Any = CeleryQueue(deliver)
-else:
+elif THREAD:
     queue = RedisStreamQueue(client, stream=os.environ["STREAM"])
-receiver = QueueReceiver(
-    Webhook(os.environ["BULLSEYE_SECRET"]),
-    queue,
-    RedisStore(client, prefix=os.environ["PREFIX"]),
-    lease=float(os.environ.get("LEASE_SECONDS", "600")),
+else:
+    queue = AsyncRedisStreamQueue(client, stream=os.environ["STREAM"], timeout=2)
+lease = float(os.environ.get("LEASE_SECONDS", "600"))
+receiver: Any = (
+    QueueReceiver(Webhook(os.environ["BULLSEYE_SECRET"]), queue, RedisStore(client, prefix=PREFIX), lease=lease)
+    if THREAD else
+    AsyncQueueReceiver(Webhook(os.environ["BULLSEYE_SECRET"]), queue, AsyncRedisStore(client, prefix=PREFIX, timeout=2),
+                       lease=lease)
 )
 app = FastAPI()
 
 
-def timed_receive(body: bytes, headers: Any) -> tuple[Any, float]:
-    """receive()'s answer, and its time (verify, claim, enqueue) in ms."""
+def timed(body: bytes, headers: Any) -> tuple[Any, float]:
+    """The blocking receive()'s answer and its time in ms (in a thread: redis-py
+    gives each thread a pooled connection, kept open)."""
     started = time.perf_counter()
     answer = receiver.receive(body, headers)
     return answer, (time.perf_counter() - started) * 1000
@@ -79,11 +93,15 @@ def timed_receive(body: bytes, headers: Any) -> tuple[Any, float]:
 
 @app.post("/webhooks/bullseye")
 async def receive(request: Request) -> Response:
-    # receive() waits on Redis (two writes for a new delivery, each after
-    # Redis's fsync): in a thread, so the event loop goes on reading and
-    # answering other requests meanwhile (redis-py gives each thread a
-    # pooled connection, kept open).
-    answer, request.scope["receive_ms"] = await run_in_threadpool(timed_receive, await request.body(), request.headers)
+    body = await request.body()
+    if THREAD:
+        answer, receive_ms = await run_in_threadpool(timed, body, request.headers)
+    else:
+        started = time.perf_counter()
+        answer = await receiver.receive(body, request.headers)
+        receive_ms = (time.perf_counter() - started) * 1000
+    # receive()'s time (verify, claim, enqueue), for AnswerTimes.
+    request.scope["receive_ms"] = receive_ms
     return Response(
         content=json.dumps(answer.body), status_code=answer.status,
         headers=answer.headers, media_type="application/json",

@@ -8,7 +8,7 @@ restarted partway, on one of three queues (--queue):
   2 Python and 2 Node workers (bindings-python/tests/queue_worker.py,
   tests/js/node/queue-worker.js) in one consumer group;
 - celery: 3 Python receivers sending the Celery task of
-  tests/fleet/queue_celery_app.py (`CeleryQueue`, Redis broker); 4 Celery
+  bindings-python/tests/celery_app.py (`CeleryQueue`, Redis broker); 4 Celery
   worker processes (`celery worker --pool=solo`);
 - bullmq: 3 Node receivers adding BullMQ jobs (`BullmqQueue`); 4 Node
   processes each running a BullMQ Worker (tests/js/node/bullmq-worker.js).
@@ -63,13 +63,15 @@ PYTHON = str(ROOT / ".venv/bin/python")
 FLEET = ROOT / "tests/fleet"
 PYTHON_RECEIVER = [PYTHON, str(FLEET / "queue_app.py")]
 NODE_RECEIVER = ["node", str(FLEET / "queue-receiver.js")]
+# Where celery_app.py is: the Celery app of the workers and of the receivers.
+CELERY_APP = ROOT / "bindings-python/tests"
 WORKERS = {
     "python": [PYTHON, str(ROOT / "bindings-python/tests/queue_worker.py")],
     "node": ["node", str(ROOT / "tests/js/node/queue-worker.js")],
     "bullmq": ["node", str(ROOT / "tests/js/node/bullmq-worker.js")],
     # One process each: the solo pool runs the task in the worker itself,
     # so the SIGKILL lands inside the handler.
-    "celery": [PYTHON, "-m", "celery", "-A", "queue_celery_app", "worker", "--pool=solo", "--loglevel=INFO",
+    "celery": [PYTHON, "-m", "celery", "-A", "celery_app", "worker", "--pool=solo", "--loglevel=INFO",
                "--without-gossip", "--without-mingle", "--without-heartbeat"],
 }
 # (receivers, workers: the first one hangs and is killed) of each queue.
@@ -141,7 +143,7 @@ class Worker:
         command = WORKERS[kind] + (["-n", f"{name}@localhost"] if kind == "celery" else [])
         with log.open("w") as handle:
             self.process = subprocess.Popen(
-                command, env={**os.environ, **env}, cwd=FLEET if kind == "celery" else ROOT, text=True,
+                command, env={**os.environ, **env}, cwd=CELERY_APP if kind == "celery" else ROOT, text=True,
                 stdout=subprocess.DEVNULL if kind == "celery" else subprocess.PIPE, stderr=handle,
             )
         if kind == "celery":
@@ -233,7 +235,7 @@ def main() -> int:
     try:
         redis.start()
         watch_latency(redis.url)
-        env = {"BULLSEYE_SECRET": SECRET, "SECRET": SECRET, "REDIS_URL": redis.url, "STREAM": "fleet:{queue}",
+        env = {"BULLSEYE_SECRET": SECRET, "SECRET": SECRET, "REDIS_URL": redis.url, "STREAM": "fleet:{queue}", "DEAD_LETTERS": "fleet:{queue}:dead",
                "PREFIX": "fleet:delivery:", "SIDE_EFFECTS": str(side_effects), "CLAIM_IDLE": str(args.claim_idle),
                "LOCK_SECONDS": str(args.claim_idle), "LEASE_SECONDS": str(args.lease), "QUEUE": args.queue,
                "CELERY_QUEUE": "fleet-celery", "BULLMQ_QUEUE": "fleet-bullmq"}

@@ -8,12 +8,13 @@ release) with its HTTP answers."""
 from __future__ import annotations
 
 import asyncio
+import functools
 import inspect
 import logging
 import math
 import threading
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any, Callable, Optional, Protocol, Union
@@ -437,12 +438,21 @@ class Receiver:
         _log_settle_failure(lease, succeeded, last, tries, final=True)
 
     async def _call_async(self, name: str, *args: Any) -> Any:
-        method = getattr(self.dedupe, name)
-        if inspect.iscoroutinefunction(method):
-            return await method(*args)
-        if getattr(self.dedupe, "blocking", True):
-            return await asyncio.to_thread(method, *args)
+        return await awaitable(getattr(self.dedupe, name), getattr(self.dedupe, "blocking", True))(*args)
+
+
+def awaitable(method: Callable[..., Any], blocking: bool) -> Callable[..., Awaitable[Any]]:
+    """`method` as a coroutine function: itself when it is one; else run in a
+    thread when it `blocking` (waits on I/O), or called on the loop."""
+    if inspect.iscoroutinefunction(method):
+        return method
+    if blocking:
+        return functools.partial(asyncio.to_thread, method)
+
+    async def direct(*args: Any) -> Any:
         return method(*args)
+
+    return direct
 
 
 def _body_hash(event: Any) -> str:

@@ -19,27 +19,49 @@ loses it to another worker after `claim_idle` seconds (`XAUTOCLAIM`).
 
     QueueWorker(Webhook(secret), queue, store, handle).run()     # in each worker process
 
+In an asyncio app, `AsyncQueueReceiver` gives the same answers with no
+thread, on `redis.asyncio` (`AsyncRedisStreamQueue`, `AsyncRedisStore`):
+
+    aclient = redis.asyncio.Redis.from_url(url, socket_timeout=5, socket_connect_timeout=5)
+    receiver = AsyncQueueReceiver(Webhook(secret), AsyncRedisStreamQueue(aclient), AsyncRedisStore(aclient))
+    answer = await receiver.receive(raw_body, request.headers)
+
 The stream's layout and scripts, the envelope and the retry delays are the
 Rust core's, so Node workers and receivers share the same stream.
 """
 
 from __future__ import annotations
 
-import logging
 import os
 import socket
 import threading
 import time
 from dataclasses import dataclass
-from datetime import timedelta
-from typing import Any, Callable, Literal, Optional, Protocol, Union
+from typing import Any, Callable, Literal, Optional, Union
 
 from . import _native
 from ._errors import InvalidEnvelope, StoreUnavailable, WebhookError
-from ._http import Answer, _log_conflict, refusal
+from ._http import _log_conflict
 from ._native import Envelope, make_envelope, open_envelope
+from ._queue_receiver import (
+    AsyncEnvelopeQueue,
+    AsyncQueueReceiver,
+    AsyncRedisStreamQueue,
+    EnvelopeQueue,
+    QueueReceiver,
+    QueueUnavailable,
+    Seconds,
+    _message_fields,
+    _redis_failed,
+    _seconds,
+    _text,
+    logger,
+)
 
 __all__ = [
+    "AsyncEnvelopeQueue",
+    "AsyncQueueReceiver",
+    "AsyncRedisStreamQueue",
     "DeliveryRunner",
     "Envelope",
     "EnvelopeQueue",
@@ -53,35 +75,9 @@ __all__ = [
     "open_envelope",
 ]
 
-#: The integrations' logger: settled messages at DEBUG, retries and dead
-#: letters at WARNING/ERROR; keys and reasons, never a body.
-logger = logging.getLogger("bullseye_webhooks.queue")
-
-Seconds = Union[float, timedelta]
-
-
-def _seconds(value: Seconds, what: str) -> float:
-    seconds = value.total_seconds() if isinstance(value, timedelta) else float(value)
-    if not seconds > 0:
-        raise ValueError(f"{what} must be a positive number of seconds or a timedelta")
-    return seconds
-
 
 def _ms(seconds: float) -> int:
     return max(1, round(seconds * 1000))
-
-
-class QueueUnavailable(Exception):
-    """The queue (Redis) could not be reached or did not answer in time.
-    `maybe_sent`: False only when the command surely never reached Redis
-    (the connection was refused); after a timeout or a connection lost
-    mid-command it may have been carried out."""
-
-    code = "queue_unavailable"
-
-    def __init__(self, message: str, *, maybe_sent: bool = True) -> None:
-        super().__init__(message)
-        self.maybe_sent = maybe_sent
 
 
 @dataclass(frozen=True)
@@ -116,7 +112,6 @@ class RedisStreamQueue:
         import redis
 
         self._errors: tuple[type[BaseException], ...] = (redis.RedisError, OSError)
-        self._connection_error = redis.ConnectionError
         self.client = client
         self.stream = stream
         self.group = group
@@ -134,11 +129,7 @@ class RedisStreamQueue:
         try:
             return run()
         except self._errors as error:
-            # redis-py says "connecting to" when it could not connect at all.
-            refused = isinstance(error, self._connection_error) and "connecting to" in str(error)
-            raise QueueUnavailable(
-                f"queue_unavailable: Redis {what}: {type(error).__name__}: {error}", maybe_sent=not refused
-            ) from error
+            raise _redis_failed(what, error) from error
 
     def ensure_group(self) -> None:
         """Create the consumer group (and the stream) unless it exists."""
@@ -151,9 +142,8 @@ class RedisStreamQueue:
 
     def enqueue(self, envelope: Envelope, token: str) -> str:
         """Add an envelope (and its claim's token) as attempt 1: the message id."""
-        fields = {"envelope": envelope.to_json(), "token": token, "attempt": "1"}
-        reply = self._call("XADD", lambda: self.client.xadd(self.stream, fields))
-        return reply.decode() if isinstance(reply, bytes) else str(reply)
+        reply = self._call("XADD", lambda: self.client.xadd(self.stream, _message_fields(envelope, token)))
+        return _text(reply)
 
     def _with_group(self, what: str, run: Callable[[], Any]) -> Any:
         """`run()`, creating the group first, and again if Redis lost it (a restart without persistence)."""
@@ -234,120 +224,6 @@ class RedisStreamQueue:
         """The oldest dead letters (their fields), for inspection."""
         entries = self._call("XRANGE", lambda: self.client.xrange(self.dead_letters, count=count))
         return [{"id": _text(i), **{_text(k): _text(v) for k, v in f.items()}} for i, f in entries]
-
-
-def _text(value: Any) -> str:
-    return value.decode() if isinstance(value, bytes) else str(value)
-
-
-class EnvelopeQueue(Protocol):
-    """What a receiver enqueues into: `RedisStreamQueue`, or Celery's
-    `bullseye_webhooks.celery.CeleryQueue`. A queue that cannot take the
-    envelope raises `QueueUnavailable`."""
-
-    def enqueue(self, envelope: Envelope, token: str) -> str: ...
-
-
-class QueueReceiver:
-    """The receiving half: `receive(body, headers)` verifies the delivery,
-    claims its key in `dedupe` (any store: `RedisStore`, `SQLiteStore`,
-    `MemoryStore` in one process) for `lease` (default 10 minutes, longer
-    than a message waits and is retried), adds its envelope to `queue` (a
-    `RedisStreamQueue`, or Celery's `CeleryQueue`), and answers 202
-    `{"queued": true}` without running any handler.
-
-    The other answers are those of the de-duplication: 200
-    `{"duplicate": true}`, 409 `delivery_in_flight` with `Retry-After`,
-    503 `store_unavailable`; 503 `{"error": "queue_unavailable"}` with
-    `Retry-After` when the stream cannot be written (the claim is then
-    released when Redis surely never took the message, a refused
-    connection; otherwise it is kept until a worker marks the key done or
-    the lease ends, so a copy is never queued twice); and the refusals of
-    verification (400, 401, 413, with `{"error": code}`).
-
-    `scheme`: "visit" for fingerprinting-api visits on a `Webhook`;
-    otherwise the verifier's own (Bullseye events, Bitnob).
-    """
-
-    def __init__(
-        self,
-        verifier: Any,
-        queue: EnvelopeQueue,
-        dedupe: Any,
-        *,
-        scheme: Optional[Literal["bullseye_event", "visit", "bitnob"]] = None,
-        lease: Seconds = _native.DEFAULT_QUEUE_LEASE_MS / 1000,
-        retry_after: Seconds = _native.STORE_RETRY_AFTER,
-    ) -> None:
-        if not all(callable(getattr(dedupe, name, None)) for name in ("claim", "complete", "release")):
-            raise TypeError("dedupe must be a store: an object with claim, complete and release")
-        self.verifier = verifier
-        self.queue = queue
-        self.dedupe = dedupe
-        self.scheme = scheme
-        self.lease = _seconds(lease, "lease")
-        self.retry_after = str(max(1, round(_seconds(retry_after, "retry_after"))))
-
-    def __repr__(self) -> str:
-        return f"QueueReceiver({self.verifier!r}, {self.queue!r}, dedupe={self.dedupe!r})"
-
-    def receive(self, body: Any, headers: Any) -> Answer:
-        """Verify, claim, enqueue: the HTTP answer to give (`status`, `body`, `headers`)."""
-        try:
-            envelope = make_envelope(self.verifier, body, headers, scheme=self.scheme)
-        except WebhookError as error:
-            status, payload = refusal(error)
-            return Answer(status, payload)
-        key, body_hash = envelope.key, _native.body_hash(envelope.body)
-        try:
-            claim = self.dedupe.claim(key, body_hash, self.lease)
-        except StoreUnavailable as error:
-            logger.warning("the de-duplication store failed (%s); answering 503 for delivery %s", error, key)
-            return Answer(503, {"error": "store_unavailable"}, {"Retry-After": self.retry_after})
-        if claim.outcome == "duplicate":
-            return Answer(200, {"duplicate": True})
-        if claim.outcome == "conflict":
-            _log_conflict(key, body_hash, claim, "answering 409 delivery_conflict")
-            return Answer(409, {"error": "delivery_conflict"})
-        if claim.outcome == "in_flight":
-            return Answer(409, {"error": "delivery_in_flight"}, {"Retry-After": str(claim.retry_after or 1)})
-        try:
-            self.queue.enqueue(envelope, claim.token)
-        except QueueUnavailable as error:
-            logger.warning("the queue failed (%s); answering 503 for delivery %s", error, key)
-            # A message that may be in the queue keeps its claim: releasing
-            # it would let a copy be queued (and handled) a second time. The
-            # claim then ends when a worker marks the key done, or with its
-            # lease (before Bullseye's last retry).
-            if not getattr(error, "maybe_sent", True):
-                self._release(key, claim.token)
-            return Answer(503, {"error": "queue_unavailable"}, {"Retry-After": self.retry_after})
-        return Answer(202, {"queued": True})
-
-    def _release(self, key: str, token: str) -> None:
-        """Release the claim of a delivery that was not queued. When the
-        store fails too (one Redis down for both), it is tried again in the
-        background, 50 ms doubling to 1 s, until the lease would end anyway:
-        otherwise every copy would get 409 for the whole lease."""
-        try:
-            self.dedupe.release(key, token)
-            return
-        except StoreUnavailable as error:
-            logger.warning("could not release delivery %s after the queue failed (%s); retrying", key, error)
-        threading.Thread(target=self._release_later, args=(key, token), name="bullseye-webhooks-release",
-                         daemon=True).start()
-
-    def _release_later(self, key: str, token: str) -> None:
-        deadline, delay = time.monotonic() + self.lease, 0.05
-        while time.monotonic() + delay < deadline:
-            time.sleep(delay)
-            delay = min(delay * 2, 1.0)
-            try:
-                self.dedupe.release(key, token)
-                return
-            except StoreUnavailable:
-                continue
-        logger.error("could not release delivery %s: its claim holds it until its lease ends", key)
 
 
 @dataclass
