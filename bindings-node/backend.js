@@ -91,8 +91,29 @@ function nativeBackend() {
     signBitnobLegacy: native.signBitnobLegacy,
     secretLast4: native.secretLast4,
     parseVisit: native.parseVisit,
-    webhook: (bytes, lengths, options) => new native.NativeWebhook(bytes, lengths, options),
-    bitnob: (bytes, lengths, options) => new native.NativeBitnobWebhook(bytes, lengths, options),
+    webhook: (bytes, lengths, options) => webhookCalls(native.webhookNew(bytes, lengths, options)),
+    bitnob: (bytes, lengths, options) => bitnobCalls(native.bitnobNew(bytes, lengths, options)),
+  };
+}
+
+// The addon's verifiers are Externals its calls take first (a class's
+// methods cost napi-rs a borrow registration per call; see src/lib.rs):
+// here, the calls the shared API makes on a verifier, each given its own.
+
+function webhookCalls(webhook) {
+  return {
+    settings: () => native.webhookSettings(webhook),
+    verify: (body, signature) => native.webhookVerify(webhook, body, signature),
+    constructEvent: (body, signature, nowMs) => native.webhookConstructEvent(webhook, body, signature, nowMs),
+    constructVisit: (body, signature) => native.webhookConstructVisit(webhook, body, signature),
+  };
+}
+
+function bitnobCalls(bitnob) {
+  return {
+    settings: () => native.bitnobSettings(bitnob),
+    secretsEndingIn: (last4) => native.bitnobSecretsEndingIn(bitnob, last4),
+    check: (body, flat, nowMs, event) => native.bitnobCheck(bitnob, body, flat, nowMs, event),
   };
 }
 
