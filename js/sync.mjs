@@ -53,7 +53,7 @@ const SHARED = ['support.js', 'inputs.js', 'answers.js', 'verifier.js', 'bitnob.
 // module's own file then its namespace from there (one instance of each,
 // whichever file the package's other modules require). Node spends about
 // as much on each file it loads as on its code: five files as one took a
-// third off the package's require() CPU time (bench/PROFILE.md, "Node").
+// quarter off what the package adds to require() (bench/PROFILE.md, "Node").
 const EAGER = ['support.js', 'inputs.js', 'answers.js', 'verifier.js', 'webhooks.js'];
 
 function fail(message) {
