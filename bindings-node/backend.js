@@ -91,8 +91,33 @@ function nativeBackend() {
     signBitnobLegacy: native.signBitnobLegacy,
     secretLast4: native.secretLast4,
     parseVisit: native.parseVisit,
-    webhook: (bytes, lengths, options) => new native.NativeWebhook(bytes, lengths, options),
-    bitnob: (bytes, lengths, options) => new native.NativeBitnobWebhook(bytes, lengths, options),
+    webhook: (bytes, lengths, options) => webhookCalls(native.webhookNew(bytes, lengths, options)),
+    bitnob: (bytes, lengths, options) => bitnobCalls(native.bitnobNew(bytes, lengths, options)),
+  };
+}
+
+// The addon's verifiers are Externals its calls take first (a class's
+// methods cost napi-rs a borrow registration per call; see src/lib.rs):
+// here, the calls the shared API makes on a verifier, each given its own.
+// The functions are read off the addon's exports once (an object of some
+// 70 properties, slower to look up in on every call).
+
+function webhookCalls(webhook) {
+  const { webhookSettings, webhookVerify, webhookConstructEvent, webhookConstructVisit } = native;
+  return {
+    settings: () => webhookSettings(webhook),
+    verify: (body, signature) => webhookVerify(webhook, body, signature),
+    constructEvent: (body, signature, nowMs) => webhookConstructEvent(webhook, body, signature, nowMs),
+    constructVisit: (body, signature) => webhookConstructVisit(webhook, body, signature),
+  };
+}
+
+function bitnobCalls(bitnob) {
+  const { bitnobSettings, bitnobSecretsEndingIn, bitnobCheck } = native;
+  return {
+    settings: () => bitnobSettings(bitnob),
+    secretsEndingIn: (last4) => bitnobSecretsEndingIn(bitnob, last4),
+    check: (body, flat, nowMs, event) => bitnobCheck(bitnob, body, flat, nowMs, event),
   };
 }
 

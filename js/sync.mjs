@@ -9,7 +9,10 @@
 //                     made by esbuild, for the Node package), where they
 //                     import the package's
 //                     own ./backend.js, and each must be in the package's
-//                     package.json `files` (checked here);
+//                     package.json `files` (checked here); for the Node
+//                     package, the modules its entry loads at once
+//                     (EAGER below) are one file, shared.js, and their own
+//                     files its modules (see "One file" below);
 //   <package>/extra.d.ts + js/webhooks.d.ts + js/records.d.ts
 //                  -> <package>/index.d.ts (one file,
 //                     so `types` needs no second file and every export is
@@ -44,6 +47,14 @@ const { dir, format } = PACKAGES[which];
 
 // The shared modules, one concern each (webhooks.js, the entry, says which).
 const SHARED = ['support.js', 'inputs.js', 'answers.js', 'verifier.js', 'bitnob.js', 'observe.js', 'fetch.js', 'hono.js', 'webhooks.js'];
+
+// One file: the shared modules the Node package's entry loads at once,
+// bundled by esbuild into its shared.js (./backend.js left a require), each
+// module's own file then its namespace from there (one instance of each,
+// whichever file the package's other modules require). Node spends about
+// as much on each file it loads as on its code: five files as one took a
+// quarter off what the package adds to require() (bench/PROFILE.md, "Node").
+const EAGER = ['support.js', 'inputs.js', 'answers.js', 'verifier.js', 'webhooks.js'];
 
 function fail(message) {
   console.error(`js/sync.mjs: ${message}`);
@@ -84,11 +95,64 @@ function commonJs(file, source) {
   }).code;
 }
 
+/** The variable name shared.js exports a module's namespace under (`webhooks.js` -> `webhooks`). */
+const namespaceName = (file) => file.replace(/\.js$/, '');
+
+/**
+ * shared.js: the EAGER modules, bundled from js/ as CommonJS, exporting
+ * each one's namespace under its name, their import of ./backend.js left a
+ * require of the package's own.
+ */
+async function eagerBundle() {
+  const entry = EAGER.map((file) => `export * as ${namespaceName(file)} from './${file}';`).join('\n');
+  const { outputFiles } = await esbuildModule().build({
+    stdin: { contents: entry, resolveDir: HERE, sourcefile: 'js/sync.mjs (shared.js)', loader: 'js' },
+    bundle: true,
+    write: false,
+    format: 'cjs',
+    platform: 'node',
+    target: 'node20',
+    banner: { js: `'use strict';\n${NOTICE(EAGER.map((file) => `js/${file}`).join(', ')).trimEnd()}` },
+    plugins: [
+      {
+        name: 'package-backend',
+        setup(build) {
+          build.onResolve({ filter: /^\.\/backend\.js$/ }, () => ({ path: './backend.js', external: true }));
+        },
+      },
+    ],
+    logLevel: 'error',
+  });
+  return outputFiles[0].text;
+}
+
+/**
+ * An EAGER module's own file in the Node package: its namespace from
+ * shared.js, with the export names esbuild annotates for Node's ES module
+ * import (cjs-module-lexer reads them there, as index.js re-exports
+ * webhooks.js for `import { Webhook } from 'bullseye-webhooks'`).
+ */
+function namespaceOf(file, transformed) {
+  const names = transformed.match(/^0 && \(module\.exports = \{[^}]*\}\);$/m);
+  if (names === null) fail(`esbuild's CommonJS form of js/${file} no longer annotates its export names`);
+  return [
+    "'use strict';",
+    NOTICE(`js/${file}`).trimEnd(),
+    `// Its code is in shared.js (js/sync.mjs, "One file"); this file is its module.`,
+    `module.exports = require('./shared.js').${namespaceName(file)};`,
+    '// The export names, for Node\'s ES module import (cjs-module-lexer):',
+    names[0],
+    '',
+  ].join('\n');
+}
+
 /** The shared modules and types into `into`, for the package whose own declarations are in `extraDts`. */
 function shared(into, moduleFormat, extraDts, extraName) {
   for (const file of SHARED) {
     const source = readFileSync(join(HERE, file), 'utf8');
-    write(join(into, file), moduleFormat === 'commonjs' ? commonJs(file, source) : `${NOTICE(`js/${file}`)}\n${source}`);
+    if (moduleFormat !== 'commonjs') write(join(into, file), `${NOTICE(`js/${file}`)}\n${source}`);
+    else if (EAGER.includes(file)) write(join(into, file), namespaceOf(file, commonJs(file, source)));
+    else write(join(into, file), commonJs(file, source));
   }
   // The types: the package's own declarations first (they may start with
   // triple-slash references and imports), then the shared ones.
@@ -102,14 +166,15 @@ function shared(into, moduleFormat, extraDts, extraName) {
 }
 
 /** Fail unless the package's npm `files` ship every shared module (under `prefix`). */
-function shipped(packageDir, prefix) {
+function shipped(packageDir, prefix, extra = []) {
   const { files } = JSON.parse(readFileSync(join(packageDir, 'package.json'), 'utf8'));
-  const missing = SHARED.filter((file) => !files.includes(`${prefix}${file}`));
+  const missing = [...SHARED, ...extra].filter((file) => !files.includes(`${prefix}${file}`));
   if (missing.length > 0) fail(`${packageDir}/package.json: \`files\` must list ${missing.map((file) => prefix + file).join(', ')}`);
 }
 
 shared(dir, format, join(dir, 'extra.d.ts'), which === 'node' ? 'bindings-node/extra.d.ts' : 'bindings-wasm/extra.d.ts');
-shipped(dir, '');
+if (format === 'commonjs') write(join(dir, 'shared.js'), await eagerBundle());
+shipped(dir, '', format === 'commonjs' ? ['shared.js'] : []);
 
 // The WASM package's workerd entry runs the Node package's claim flow
 // (bindings-node/dedupe.js: options, waiting, conflicts, settling) around

@@ -376,7 +376,8 @@ async function main() {
   if (!only) {
     const verifyRatio = ratio('bullseye-webhooks verify');
     const constructRatio = ratio('bullseye-webhooks constructEvent + reads');
-    console.log(`\ngoal verify <= 0.70x node:crypto: ${verifyRatio.toFixed(2)}x (${verifyRatio <= 0.7 ? 'met' : 'NOT met'})`);
+    // Issue 21's goal (0.55x), not the 0.70x this line printed before it.
+    console.log(`\ngoal verify <= 0.55x node:crypto: ${verifyRatio.toFixed(2)}x (${verifyRatio <= 0.55 ? 'met' : 'NOT met'})`);
     console.log(`goal constructEvent + reads <= 1.00x node:crypto + JSON.parse + reads: ${constructRatio.toFixed(2)}x (${constructRatio <= 1 ? 'met' : 'NOT met'})`);
   }
   if (missing.length) console.log(`not measured (did not load): ${missing.join(', ')}`);

@@ -27,7 +27,7 @@ fn scheme_of(name: &str) -> Result<EnvelopeScheme> {
 
 /// An envelope's JSON, checked and in the one form (as the core writes it).
 #[napi(js_name = "envelopeRead")]
-pub fn envelope_read(data: Either<String, BufferSlice<'_>>, max_body_bytes: f64) -> Result<String> {
+pub fn envelope_read(data: Either<BufferSlice<'_>, String>, max_body_bytes: f64) -> Result<String> {
     let max = if max_body_bytes.is_finite() && max_body_bytes >= 0.0 {
         max_body_bytes as usize
     } else {
@@ -46,7 +46,7 @@ pub fn envelope_from_verified(
     key: String,
     received_at_ms: f64,
     flat: Vec<String>,
-    body: Either<String, BufferSlice<'_>>,
+    body: Either<BufferSlice<'_>, String>,
 ) -> Result<String> {
     let at = UNIX_EPOCH + Duration::from_millis(received_at_ms.max(0.0).round() as u64);
     let pairs = flat.chunks_exact(2).filter_map(|pair| match pair {

@@ -17,7 +17,7 @@ use bullseye_webhooks::delivery::{
 use bullseye_webhooks::{ERROR_CODES, ERROR_HTTP_STATUSES};
 use bullseye_webhooks_js_glue::{self as glue, Answer, Failure};
 use napi::Status;
-use napi::bindgen_prelude::{BufferSlice, Either};
+use napi::bindgen_prelude::{BufferSlice, Either, External};
 use napi_derive::napi;
 
 // The queue envelope and the Redis Streams hand-off's layout.
@@ -41,12 +41,15 @@ impl From<Status> for Code {
 
 type Result<T> = napi::Result<T, Code>;
 
-/// A body as JavaScript passes it: a string (its UTF-8 bytes) or any byte
-/// view. (Spelled out in each signature so the generated `.d.ts` names it.)
-fn bytes<'b>(body: &'b Either<String, BufferSlice<'_>>) -> &'b [u8] {
+/// A body as JavaScript passes it: any byte view or a string (its UTF-8
+/// bytes). (Spelled out in each signature so the generated `.d.ts` names
+/// it.) The byte view first: napi-rs tries each type in order, and a type
+/// that does not match costs a formatted error message, so the usual body (a
+/// Buffer) is taken by the first test.
+fn bytes<'b>(body: &'b Either<BufferSlice<'_>, String>) -> &'b [u8] {
     match body {
-        Either::A(text) => text.as_bytes(),
-        Either::B(slice) => slice,
+        Either::A(slice) => slice,
+        Either::B(text) => text.as_bytes(),
     }
 }
 
@@ -109,8 +112,8 @@ pub fn find_header(flat: Vec<String>, name: String) -> Option<String> {
 /// The lowercase hex HMAC-SHA256 of `body` under `secret`.
 #[napi]
 pub fn sign(
-    secret: Either<String, BufferSlice<'_>>,
-    body: Either<String, BufferSlice<'_>>,
+    secret: Either<BufferSlice<'_>, String>,
+    body: Either<BufferSlice<'_>, String>,
 ) -> String {
     bullseye_webhooks::sign(bytes(&secret), bytes(&body))
 }
@@ -118,7 +121,7 @@ pub fn sign(
 /// Check a fingerprinting-api visit (no signature check), refusing its
 /// first mismatch when `strict` (the glue's answer, as JSON text).
 #[napi(js_name = "parseVisit")]
-pub fn parse_visit(body: Either<String, BufferSlice<'_>>, strict: bool) -> Result<String> {
+pub fn parse_visit(body: Either<BufferSlice<'_>, String>, strict: bool) -> Result<String> {
     answered(glue::parse_visit(bytes(&body), strict))
 }
 
@@ -148,61 +151,64 @@ impl From<NativeWebhookOptions> for glue::WebhookOptions {
     }
 }
 
-/// The native verifier behind the JavaScript `Webhook` class.
-#[napi(js_name = "NativeWebhook")]
-pub struct NativeWebhook {
-    inner: glue::Verifier,
+// The core's verifiers behind the JavaScript `Webhook` and `BitnobWebhook`
+// classes are Externals, and their calls functions taking one first:
+// napi-rs 3 registers every `&self` of a class method in a process-wide
+// borrow table (a lock and a hash map entry per call), which cost about a
+// tenth of `verify` on a 3 KB body; an External is only unwrapped.
+
+/// Build a verifier from the secrets end to end (a copy the JavaScript
+/// entry made, wiped before returning), their lengths and the options.
+#[napi(js_name = "webhookNew", ts_return_type = "ExternalObject<'Webhook'>")]
+pub fn webhook_new(
+    mut secrets: BufferSlice<'_>,
+    lengths: Vec<u32>,
+    options: NativeWebhookOptions,
+) -> Result<External<glue::Verifier>> {
+    let options = glue::WebhookOptions::from(options);
+    let inner = glue::Verifier::new(&mut secrets, &lengths, &options).map_err(thrown)?;
+    Ok(External::new(inner))
 }
 
-#[napi]
-impl NativeWebhook {
-    /// Build a verifier from the secrets end to end (a copy the JavaScript
-    /// entry made, wiped before returning), their lengths and the options.
-    #[napi(constructor)]
-    pub fn new(
-        mut secrets: BufferSlice<'_>,
-        lengths: Vec<u32>,
-        options: NativeWebhookOptions,
-    ) -> Result<Self> {
-        let options = glue::WebhookOptions::from(options);
-        let inner = glue::Verifier::new(&mut secrets, &lengths, &options).map_err(thrown)?;
-        Ok(Self { inner })
-    }
+/// The settings as the core holds them, as JSON text: `{"maxBodyBytes",
+/// "tolerance" (seconds or null), "strict"}`.
+#[napi(js_name = "webhookSettings")]
+pub fn webhook_settings(
+    #[napi(ts_arg_type = "ExternalObject<'Webhook'>")] webhook: &External<glue::Verifier>,
+) -> String {
+    webhook.settings_json()
+}
 
-    /// The settings as the core holds them, as JSON text: `{"maxBodyBytes",
-    /// "tolerance" (seconds or null), "strict"}`.
-    #[napi]
-    pub fn settings(&self) -> String {
-        self.inner.settings_json()
-    }
+/// Check an `X-Bullseye-Signature` value over the raw body.
+#[napi(js_name = "webhookVerify")]
+pub fn webhook_verify(
+    #[napi(ts_arg_type = "ExternalObject<'Webhook'>")] webhook: &External<glue::Verifier>,
+    body: Either<BufferSlice<'_>, String>,
+    signature: String,
+) -> Result<()> {
+    webhook.verify(bytes(&body), &signature).map_err(thrown)
+}
 
-    /// Check an `X-Bullseye-Signature` value over the raw body.
-    #[napi]
-    pub fn verify(&self, body: Either<String, BufferSlice<'_>>, signature: String) -> Result<()> {
-        self.inner.verify(bytes(&body), &signature).map_err(thrown)
-    }
+/// Verify, then check the event (the glue's answer, as JSON text). `now_ms`
+/// (milliseconds since the Unix epoch, JavaScript's clock) is the clock.
+#[napi(js_name = "webhookConstructEvent")]
+pub fn webhook_construct_event(
+    #[napi(ts_arg_type = "ExternalObject<'Webhook'>")] webhook: &External<glue::Verifier>,
+    body: Either<BufferSlice<'_>, String>,
+    signature: String,
+    now_ms: f64,
+) -> Result<String> {
+    answered(webhook.construct_event(bytes(&body), &signature, now_ms))
+}
 
-    /// Verify, then check the event (the glue's answer, as JSON text). `now_ms`
-    /// (milliseconds since the Unix epoch, JavaScript's clock) is the clock.
-    #[napi(js_name = "constructEvent")]
-    pub fn construct_event(
-        &self,
-        body: Either<String, BufferSlice<'_>>,
-        signature: String,
-        now_ms: f64,
-    ) -> Result<String> {
-        answered(self.inner.construct_event(bytes(&body), &signature, now_ms))
-    }
-
-    /// Check a visit's token or HMAC, then the visit (the glue's answer, as JSON text).
-    #[napi(js_name = "constructVisit")]
-    pub fn construct_visit(
-        &self,
-        body: Either<String, BufferSlice<'_>>,
-        signature: String,
-    ) -> Result<String> {
-        answered(self.inner.construct_visit(bytes(&body), &signature))
-    }
+/// Check a visit's token or HMAC, then the visit (the glue's answer, as JSON text).
+#[napi(js_name = "webhookConstructVisit")]
+pub fn webhook_construct_visit(
+    #[napi(ts_arg_type = "ExternalObject<'Webhook'>")] webhook: &External<glue::Verifier>,
+    body: Either<BufferSlice<'_>, String>,
+    signature: String,
+) -> Result<String> {
+    answered(webhook.construct_visit(bytes(&body), &signature))
 }
 
 // ---------------------------------------------------------------------------
@@ -312,7 +318,7 @@ fn claim_answer(claim: Claim) -> ClaimAnswer {
 
 /// The hash kept with a delivery's claim and done mark: the hex SHA-256 of the raw body.
 #[napi(js_name = "bodyHash")]
-pub fn body_hash(body: Either<String, BufferSlice<'_>>) -> String {
+pub fn body_hash(body: Either<BufferSlice<'_>, String>) -> String {
     delivery::body_hash(bytes(&body))
 }
 
@@ -485,16 +491,16 @@ pub fn default_bitnob_tolerance() -> f64 {
 
 /// The last 4 characters of `secret`, as Bitnob's dashboard shows them.
 #[napi(js_name = "secretLast4")]
-pub fn secret_last4(secret: Either<String, BufferSlice<'_>>) -> String {
+pub fn secret_last4(secret: Either<BufferSlice<'_>, String>) -> String {
     bullseye_webhooks::secret_last4(bytes(&secret))
 }
 
 /// The `X-Bitnob-Signature` for `body` sent with `X-Bitnob-Timestamp: timestamp`.
 #[napi(js_name = "signBitnob")]
 pub fn sign_bitnob(
-    secret: Either<String, BufferSlice<'_>>,
+    secret: Either<BufferSlice<'_>, String>,
     timestamp: String,
-    body: Either<String, BufferSlice<'_>>,
+    body: Either<BufferSlice<'_>, String>,
 ) -> String {
     bullseye_webhooks::sign_bitnob(bytes(&secret), &timestamp, bytes(&body))
 }
@@ -502,8 +508,8 @@ pub fn sign_bitnob(
 /// The legacy `X-Bitnob-Signature` (hex HMAC-SHA512 of the body alone).
 #[napi(js_name = "signBitnobLegacy")]
 pub fn sign_bitnob_legacy(
-    secret: Either<String, BufferSlice<'_>>,
-    body: Either<String, BufferSlice<'_>>,
+    secret: Either<BufferSlice<'_>, String>,
+    body: Either<BufferSlice<'_>, String>,
 ) -> String {
     bullseye_webhooks::sign_bitnob_legacy(bytes(&secret), bytes(&body))
 }
@@ -534,52 +540,51 @@ impl From<NativeBitnobOptions> for glue::BitnobOptions {
     }
 }
 
-/// The native verifier behind the JavaScript `BitnobWebhook` class.
-#[napi(js_name = "NativeBitnobWebhook")]
-pub struct NativeBitnobWebhook {
-    inner: glue::Bitnob,
+/// Build a verifier from the secrets end to end (a copy the JavaScript
+/// entry made, wiped before returning), their lengths and the options.
+#[napi(
+    js_name = "bitnobNew",
+    ts_return_type = "ExternalObject<'BitnobWebhook'>"
+)]
+pub fn bitnob_new(
+    mut secrets: BufferSlice<'_>,
+    lengths: Vec<u32>,
+    options: NativeBitnobOptions,
+) -> Result<External<glue::Bitnob>> {
+    let options = glue::BitnobOptions::from(options);
+    let inner = glue::Bitnob::new(&mut secrets, &lengths, &options).map_err(thrown)?;
+    Ok(External::new(inner))
 }
 
-#[napi]
-impl NativeBitnobWebhook {
-    /// Build a verifier from the secrets end to end (a copy the JavaScript
-    /// entry made, wiped before returning), their lengths and the options.
-    #[napi(constructor)]
-    pub fn new(
-        mut secrets: BufferSlice<'_>,
-        lengths: Vec<u32>,
-        options: NativeBitnobOptions,
-    ) -> Result<Self> {
-        let options = glue::BitnobOptions::from(options);
-        let inner = glue::Bitnob::new(&mut secrets, &lengths, &options).map_err(thrown)?;
-        Ok(Self { inner })
-    }
+/// The settings as the core holds them, as JSON text: `{"maxBodyBytes",
+/// "tolerance" (seconds or null), "legacySha512"}`.
+#[napi(js_name = "bitnobSettings")]
+pub fn bitnob_settings(
+    #[napi(ts_arg_type = "ExternalObject<'BitnobWebhook'>")] bitnob: &External<glue::Bitnob>,
+) -> String {
+    bitnob.settings_json()
+}
 
-    /// The settings as the core holds them, as JSON text: `{"maxBodyBytes",
-    /// "tolerance" (seconds or null), "legacySha512"}`.
-    #[napi]
-    pub fn settings(&self) -> String {
-        self.inner.settings_json()
-    }
+/// The indexes of the configured secrets whose last 4 characters are `last4`.
+#[napi(js_name = "bitnobSecretsEndingIn")]
+pub fn bitnob_secrets_ending_in(
+    #[napi(ts_arg_type = "ExternalObject<'BitnobWebhook'>")] bitnob: &External<glue::Bitnob>,
+    last4: String,
+) -> Vec<u32> {
+    bitnob.secrets_ending_in(&last4)
+}
 
-    /// The indexes of the configured secrets whose last 4 characters are `last4`.
-    #[napi(js_name = "secretsEndingIn")]
-    pub fn secrets_ending_in(&self, last4: String) -> Vec<u32> {
-        self.inner.secrets_ending_in(&last4)
-    }
-
-    /// Check a delivery (see the glue's `Bitnob::check`).
-    #[napi]
-    pub fn check(
-        &self,
-        body: Either<String, BufferSlice<'_>>,
-        flat: Vec<String>,
-        now_ms: f64,
-        event: bool,
-    ) -> Result<Option<String>> {
-        self.inner
-            .check(bytes(&body), &flat, now_ms, event)
-            .map(|answer| answer.map(|answer| answer.to_json()))
-            .map_err(thrown)
-    }
+/// Check a delivery (see the glue's `Bitnob::check`).
+#[napi(js_name = "bitnobCheck")]
+pub fn bitnob_check(
+    #[napi(ts_arg_type = "ExternalObject<'BitnobWebhook'>")] bitnob: &External<glue::Bitnob>,
+    body: Either<BufferSlice<'_>, String>,
+    flat: Vec<String>,
+    now_ms: f64,
+    event: bool,
+) -> Result<Option<String>> {
+    bitnob
+        .check(bytes(&body), &flat, now_ms, event)
+        .map(|answer| answer.map(|answer| answer.to_json()))
+        .map_err(thrown)
 }
