@@ -64,6 +64,31 @@ function signatureBytes(signature) {
   return tag;
 }
 
+/** A hex digit's value from its character code ('0'-'9', 'a'-'f', 'A'-'F'), or -1. */
+function hexDigit(code) {
+  if (code >= 48 && code <= 57) return code - 48;
+  const lower = code | 32;
+  return lower >= 97 && lower <= 102 ? lower - 87 : -1;
+}
+
+/**
+ * The 32 bytes of a signature written as 64 bare hex digits (what senders
+ * write, and what the core's precheck always accepts), or null for any
+ * other, which the core's precheck must answer first: the shape check and
+ * the decoding in one pass.
+ */
+function bareTag(signature) {
+  if (signature.length !== 64) return null;
+  const tag = new Uint8Array(32);
+  for (let i = 0; i < 32; i++) {
+    const high = hexDigit(signature.charCodeAt(2 * i));
+    const low = hexDigit(signature.charCodeAt(2 * i + 1));
+    if ((high | low) < 0) return null;
+    tag[i] = (high << 4) | low;
+  }
+  return tag;
+}
+
 /**
  * Whether Web Crypto verifies `tag` (signatureBytes) over `bytes` under any
  * of the keys: every key is tried, none skipped. Web Crypto's own promise
@@ -199,4 +224,4 @@ function fetchHandler(verifier, fn, options) {
   return fetchHandlerSource()(verifier, fn, options);
 }
 
-export { Verifier, coreOf, settingsOf, keysOf, signatureBytes, verifies, macsOf, fetchHandler, useFetchHandler, NO_MATCH, NO_BYTES };
+export { Verifier, coreOf, settingsOf, keysOf, bareTag, signatureBytes, verifies, macsOf, fetchHandler, useFetchHandler, NO_MATCH, NO_BYTES };
