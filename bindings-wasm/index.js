@@ -8,8 +8,9 @@
 // verifier's module by `initBitnob()` or `initBitnobSync({ module })` before
 // a BitnobWebhook or Bitnob's helpers are used. The `node` and `workerd`
 // entries (node.js, workerd.js) instantiate each module on first use.
-// No Node `Buffer`, no `node:crypto`, no Web Crypto: it runs wherever
-// WebAssembly, TextEncoder and TextDecoder do.
+// No Node `Buffer`, no `node:crypto`: it runs wherever WebAssembly,
+// TextEncoder and TextDecoder do; the async methods take Web Crypto's HMAC
+// where it is there and faster (verifier.js, "The async path").
 import { fetchHandler } from './fetch.js';
 import { useFetchHandler } from './verifier.js';
 

@@ -14,7 +14,8 @@ const inspectCustom = Symbol.for('nodejs.util.inspect.custom');
 // SHA-256 in WebAssembly), the HMAC of the body under each secret is computed
 // there; the core still decides everything else, in the sync path's order:
 // the size and the signature's presence and shape before any hashing (its
-// checkMacs without MACs); then Web Crypto's own constant-time
+// checkMacs without MACs, skipped when the body is within the limit and the
+// signature 64 bare hex digits, which those checks always pass); then Web Crypto's own constant-time
 // `crypto.subtle.verify` of that signature under every secret (all of them,
 // no early exit), and the reader and the clock (checkMacs with the MACs
 // verified). A refusal is always the core's answer: with no key verifying,
@@ -63,30 +64,49 @@ function signatureBytes(signature) {
   return tag;
 }
 
-/**
- * Whether Web Crypto verifies `signature` (accepted by the core's
- * precheck) over `bytes` under any of the keys: every key is tried, none
- * skipped. Answers the signature's bytes when one does, else null.
- */
-async function verifiedTag(keys, bytes, signature) {
-  const tag = signatureBytes(signature);
-  let verified;
-  if (keys.length === 1) {
-    verified = await crypto.subtle.verify('HMAC', keys[0], tag, bytes);
-  } else {
-    const results = await Promise.all(keys.map((key) => crypto.subtle.verify('HMAC', key, tag, bytes)));
-    verified = results.reduce((any, result) => any || result, false);
-  }
-  return verified ? tag : null;
+/** A hex digit's value from its character code ('0'-'9', 'a'-'f', 'A'-'F'), or -1. */
+function hexDigit(code) {
+  if (code >= 48 && code <= 57) return code - 48;
+  const lower = code | 32;
+  return lower >= 97 && lower <= 102 ? lower - 87 : -1;
 }
 
 /**
- * What checkMacs takes after verifiedTag: the verified signature once per
+ * The 32 bytes of a signature written as 64 bare hex digits (what senders
+ * write, and what the core's precheck always accepts), or null for any
+ * other, which the core's precheck must answer first: the shape check and
+ * the decoding in one pass.
+ */
+function bareTag(signature) {
+  if (signature.length !== 64) return null;
+  const tag = new Uint8Array(32);
+  for (let i = 0; i < 32; i++) {
+    const high = hexDigit(signature.charCodeAt(2 * i));
+    const low = hexDigit(signature.charCodeAt(2 * i + 1));
+    if ((high | low) < 0) return null;
+    tag[i] = (high << 4) | low;
+  }
+  return tag;
+}
+
+/**
+ * Whether Web Crypto verifies `tag` (signatureBytes) over `bytes` under any
+ * of the keys: every key is tried, none skipped. Web Crypto's own promise
+ * for one key (no async function around it: each layer costs the async
+ * path a promise and a turn of the microtask queue).
+ */
+function verifies(keys, tag, bytes) {
+  if (keys.length === 1) return crypto.subtle.verify('HMAC', keys[0], tag, bytes);
+  return Promise.all(keys.map((key) => crypto.subtle.verify('HMAC', key, tag, bytes))).then((results) => results.includes(true));
+}
+
+/**
+ * What checkMacs takes after verifies: the verified signature once per
  * secret (it is the MAC under the secret that verified it), or, when none
  * did, NO_MATCH.
  */
-function macsOf(keys, tag) {
-  if (tag === null) return NO_MATCH;
+function macsOf(keys, tag, verified) {
+  if (!verified) return NO_MATCH;
   if (keys.length === 1) return tag;
   const macs = new Uint8Array(32 * keys.length);
   for (let i = 0; i < keys.length; i++) macs.set(tag, 32 * i);
@@ -204,4 +224,4 @@ function fetchHandler(verifier, fn, options) {
   return fetchHandlerSource()(verifier, fn, options);
 }
 
-export { Verifier, coreOf, settingsOf, keysOf, verifiedTag, macsOf, fetchHandler, useFetchHandler, NO_MATCH, NO_BYTES };
+export { Verifier, coreOf, settingsOf, keysOf, bareTag, signatureBytes, verifies, macsOf, fetchHandler, useFetchHandler, NO_MATCH, NO_BYTES };

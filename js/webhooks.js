@@ -48,7 +48,7 @@ import backend from './backend.js';
 import { WebhookError, wrapped } from './support.js';
 import { rawBody, signatureOf, withSecret, checkedOptions, visitOptions, nowMs } from './inputs.js';
 import { mismatchesOf, deliveryKeyOf, eventFrom, visitFrom } from './answers.js';
-import { Verifier, coreOf, settingsOf, keysOf, verifiedTag, macsOf, fetchHandler, NO_MATCH, NO_BYTES } from './verifier.js';
+import { Verifier, coreOf, settingsOf, keysOf, bareTag, signatureBytes, verifies, macsOf, fetchHandler, NO_MATCH, NO_BYTES } from './verifier.js';
 
 const {
   SIGNATURE_HEADER,
@@ -72,11 +72,28 @@ const ERROR_CODES = Object.freeze([
   'timestamp_out_of_tolerance',
 ]);
 
-/** A signature the core's precheck surely accepts (64 hex digits, nothing around them). */
-const HEX_SIGNATURE = /^[0-9a-fA-F]{64}$/;
-
 /** The `event_type` of an identification. */
 const VISITOR_IDENTIFIED = 'visitor.identified';
+
+/**
+ * The async path's checks before hashing (the body's size, the signature's
+ * presence and shape) and the signature's bytes. The core makes the checks,
+ * in a call of their own, only when a glance says one may refuse: a body
+ * within the limit with 64 bare hex digits passes them (bareTag). Otherwise
+ * the core answers, and nothing past the size limit is hashed. (One
+ * crossing into the .wasm fewer on the common path; constructEventAsync's
+ * one call makes them again, first, so its answer is the core's either way.)
+ */
+function checkedTag(verifier, core, bytes, signature) {
+  const tag = bytes.byteLength <= settingsOf(verifier).maxBodyBytes ? bareTag(signature) : null;
+  if (tag !== null) return tag;
+  try {
+    core.checkMacs(NO_BYTES, bytes.byteLength, signature, NO_BYTES, 0, false);
+  } catch (error) {
+    throw wrapped(error);
+  }
+  return signatureBytes(signature);
+}
 
 /** The core's own list of error codes (for tests comparing it with ERROR_CODES). */
 function coreErrorCodes() {
@@ -155,14 +172,11 @@ class Webhook extends Verifier {
     if (keys === null) return this.verify(raw, signature);
     const bytes = backend.body(raw);
     const core = coreOf(this);
-    try {
-      core.checkMacs(NO_BYTES, bytes.byteLength, signature, NO_BYTES, 0, false);
-    } catch (error) {
-      throw wrapped(error);
-    }
-    // Verified by Web Crypto: done, with no second call. Otherwise the
+    const tag = checkedTag(this, core, bytes, signature);
+    // Verified by Web Crypto: done, with no call into the core (its checks
+    // before hashing passed, and its compare is Web Crypto's). Otherwise the
     // core answers, with MACs that cannot match.
-    if ((await verifiedTag(keys, bytes, signature)) !== null) return;
+    if (await verifies(keys, tag, bytes)) return;
     try {
       core.checkMacs(NO_BYTES, bytes.byteLength, signature, NO_MATCH, 0, false);
     } catch (error) {
@@ -185,20 +199,9 @@ class Webhook extends Verifier {
     if (keys === null) return this.constructEvent(raw, signature, { now });
     const bytes = backend.body(raw);
     const core = coreOf(this);
+    const tag = checkedTag(this, core, bytes, signature);
+    const macs = macsOf(keys, tag, await verifies(keys, tag, bytes));
     let answer;
-    // The core's checks before hashing (size, signature presence and
-    // shape) in a call of their own only when a glance says one may
-    // refuse: the call below makes them again, first, so the answer is
-    // the core's either way, and nothing past the size limit is hashed.
-    // (One crossing into the .wasm fewer on the common path.)
-    if (bytes.byteLength > settingsOf(this).maxBodyBytes || !HEX_SIGNATURE.test(signature)) {
-      try {
-        core.checkMacs(NO_BYTES, bytes.byteLength, signature, NO_BYTES, now, false);
-      } catch (error) {
-        throw wrapped(error);
-      }
-    }
-    const macs = macsOf(keys, await verifiedTag(keys, bytes, signature));
     try {
       answer = core.checkMacs(bytes, bytes.byteLength, signature, macs, now, true);
     } catch (error) {
