@@ -78,13 +78,20 @@ pub enum Text {
 }
 
 impl Text {
-    /// `body[start..end]` as a span (a copy past 4 GiB offsets).
-    #[inline]
+    /// `body[start..end]` as a span (a copy past 4 GiB offsets). Inline:
+    /// every string field of a record is one.
+    #[inline(always)]
     pub(crate) fn span(body: &str, start: usize, end: usize) -> Self {
         match (u32::try_from(start), u32::try_from(end)) {
             (Ok(start), Ok(end)) => Text::Span { start, end },
-            _ => Text::Owned(body.get(start..end).unwrap_or_default().into()),
+            _ => Self::copied(body, start, end),
         }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn copied(body: &str, start: usize, end: usize) -> Self {
+        Text::Owned(body.get(start..end).unwrap_or_default().into())
     }
 
     /// The text, where the span lies in `body`. The reader's spans are a
