@@ -2,7 +2,7 @@
 //! core's own declaration of each record (`each_record!`).
 
 use bullseye_webhooks as core;
-use core::Str;
+use core::{Access, Str};
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyDict, PyString, PyTuple};
 use serde_json::{Map, Value};
@@ -16,13 +16,20 @@ use crate::values::{opt_clone, opt_str, py_json, py_object};
 /// lookups), and what a read returns.
 pub(crate) trait Field {
     /// The field's type in the core's record.
-    type Core;
+    type Core: Access;
     /// What the class keeps beside the record.
     type Kept;
-    /// Take out of the record's field what is kept.
-    fn keep(py: Python<'_>, value: &mut Option<Self::Core>) -> PyResult<Self::Kept>;
-    /// A read of the field.
-    fn read(py: Python<'_>, value: &Option<Self::Core>, kept: &Self::Kept) -> PyResult<Py<PyAny>>;
+    /// Take out of the record's field, as stored, what is kept.
+    fn keep(
+        py: Python<'_>,
+        value: &mut Option<<Self::Core as Access>::Slot>,
+    ) -> PyResult<Self::Kept>;
+    /// A read of the field, from its accessor.
+    fn read(
+        py: Python<'_>,
+        value: Option<<Self::Core as Access>::Out<'_>>,
+        kept: &Self::Kept,
+    ) -> PyResult<Py<PyAny>>;
 }
 
 /// A field kept in the record and converted on each read (a dict or list
@@ -33,11 +40,15 @@ macro_rules! read_field {
             type Core = $ty;
             type Kept = ();
             #[inline]
-            fn keep(_: Python<'_>, _: &mut Option<$ty>) -> PyResult<()> {
+            fn keep(_: Python<'_>, _: &mut Option<<$ty as Access>::Slot>) -> PyResult<()> {
                 Ok(())
             }
             #[inline]
-            fn read($py: Python<'_>, value: &Option<$ty>, _: &()) -> PyResult<Py<PyAny>> {
+            fn read(
+                $py: Python<'_>,
+                value: Option<<$ty as Access>::Out<'_>>,
+                _: &(),
+            ) -> PyResult<Py<PyAny>> {
                 match value {
                     Some($value) => $read,
                     None => Ok($py.None()),
@@ -50,8 +61,8 @@ macro_rules! read_field {
 read_field!(Str, |py, text| Ok(PyString::new(py, text)
     .into_any()
     .unbind()));
-read_field!(i64, |py, n| Ok((*n).into_pyobject(py)?.into_any().unbind()));
-read_field!(bool, |py, b| Ok(PyBool::new(py, *b)
+read_field!(i64, |py, n| Ok(n.into_pyobject(py)?.into_any().unbind()));
+read_field!(bool, |py, b| Ok(PyBool::new(py, b)
     .to_owned()
     .into_any()
     .unbind()));
@@ -64,6 +75,7 @@ read_field!(Value, |py, value| py_json(py, value));
 impl<R> Field for Vec<Option<R>>
 where
     R: Field<Kept = Option<Py<R>>>,
+    R::Core: Access<Slot = R::Core> + 'static,
 {
     type Core = Vec<Option<R::Core>>;
     type Kept = Option<Py<PyTuple>>;
@@ -83,7 +95,11 @@ where
             .collect::<PyResult<Vec<_>>>()?;
         Ok(Some(PyTuple::new(py, items)?.unbind()))
     }
-    fn read(py: Python<'_>, _: &Option<Self::Core>, kept: &Self::Kept) -> PyResult<Py<PyAny>> {
+    fn read(
+        py: Python<'_>,
+        _: Option<&[Option<R::Core>]>,
+        kept: &Self::Kept,
+    ) -> PyResult<Py<PyAny>> {
         Ok(opt_clone(py, kept))
     }
 }
@@ -111,7 +127,7 @@ pub(crate) trait Repr {
     fn repr(&self) -> String;
 }
 
-pub(crate) fn repr_by(class: &str, field: &str, value: Option<&Str>) -> String {
+pub(crate) fn repr_by(class: &str, field: &str, value: Option<&str>) -> String {
     match value {
         Some(value) => format!("<{class} {field}={value:?}>"),
         None => format!("<{class}>"),
@@ -120,37 +136,37 @@ pub(crate) fn repr_by(class: &str, field: &str, value: Option<&Str>) -> String {
 
 impl Repr for core::Visitor {
     fn repr(&self) -> String {
-        repr_by("Visitor", "id", self.id.as_ref())
+        repr_by("Visitor", "id", self.id())
     }
 }
 
 impl Repr for core::Company {
     fn repr(&self) -> String {
-        repr_by("Company", "domain", self.domain.as_ref())
+        repr_by("Company", "domain", self.domain())
     }
 }
 
 impl Repr for core::Session {
     fn repr(&self) -> String {
-        repr_by("Session", "created_at", self.created_at.as_ref())
+        repr_by("Session", "created_at", self.created_at())
     }
 }
 
 impl Repr for core::PageView {
     fn repr(&self) -> String {
-        repr_by("PageView", "visited_at", self.visited_at.as_ref())
+        repr_by("PageView", "visited_at", self.visited_at())
     }
 }
 
 impl Repr for core::VisitCompany {
     fn repr(&self) -> String {
-        repr_by("VisitCompany", "domain", self.domain.as_ref())
+        repr_by("VisitCompany", "domain", self.domain())
     }
 }
 
 impl Repr for core::VisitVisitor {
     fn repr(&self) -> String {
-        format!("<VisitVisitor id={:?}>", self.id.as_deref().unwrap_or(""))
+        format!("<VisitVisitor id={:?}>", self.id().unwrap_or(""))
     }
 }
 
@@ -159,7 +175,7 @@ impl Repr for core::VisitorIdentified {
         format!(
             "<VisitorIdentifiedEvent event_type={:?} session_id={:?}{}>",
             self.event_type,
-            self.session_id.as_deref().unwrap_or(""),
+            self.session_id().unwrap_or(""),
             mismatch_count(self.mismatches())
         )
     }
@@ -170,7 +186,7 @@ impl Repr for core::Visit {
         format!(
             "<Visit event_type={:?} id={:?}{}>",
             self.event_type.as_deref().unwrap_or(""),
-            self.id.as_deref().unwrap_or(""),
+            self.id().unwrap_or(""),
             mismatch_count(self.mismatches())
         )
     }
@@ -241,7 +257,7 @@ macro_rules! py_record {
             /// The class over `inner`, its nested records built.
             pub(crate) fn new(py: Python<'_>, inner: impl Into<$store>) -> PyResult<Self> {
                 let mut inner: $store = inner.into();
-                $( let $field = <$ty as Field>::keep(py, &mut inner.$field)?; )*
+                $( let $field = <$ty as Field>::keep(py, inner.slots().$field())?; )*
                 Ok(Self { inner, $( $field ),* })
             }
         }
@@ -255,7 +271,7 @@ macro_rules! py_record {
                     .map(|inner| -> PyResult<Py<$name>> { Py::new(py, $name::new(py, inner)?) })
                     .transpose()
             }
-            fn read(py: Python<'_>, _: &Option<core::$name>, kept: &Self::Kept) -> PyResult<Py<PyAny>> {
+            fn read(py: Python<'_>, _: Option<&core::$name>, kept: &Self::Kept) -> PyResult<Py<PyAny>> {
                 Ok(opt_clone(py, kept))
             }
         }
@@ -266,7 +282,7 @@ macro_rules! py_record {
                 #[doc = $field_doc]
                 #[getter]
                 fn $field(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
-                    <$ty as Field>::read(py, &self.inner.$field, &self.$field)
+                    <$ty as Field>::read(py, self.inner.$field(), &self.$field)
                 }
             )*
             $($methods)*

@@ -15,12 +15,12 @@ use crate::delivery::{KeyFields, event_key};
 use crate::error::Error;
 use crate::json::{RawObject, utf8};
 use crate::schema::{Mismatch, Reader, VisitorIdentified, refuse_if_strict};
+use crate::text::{Body, Text};
 use crate::time::parse_rfc3339;
 #[cfg(not(target_arch = "wasm32"))]
 use crate::{
     scan::{Kind, Scanner},
     schema::{read::Kept, reader::Spans},
-    text::Str,
 };
 
 /// The `event_type` of an identification.
@@ -175,9 +175,9 @@ impl VisitorIdentified {
     /// The key that de-duplicates this delivery (see [`Event::delivery_key`]).
     pub fn delivery_key(&self) -> String {
         event_key(
-            self.organization_id.as_deref(),
+            self.organization_id(),
             &self.event_type,
-            self.session_id.as_deref(),
+            self.session_id(),
             self.raw.text().as_bytes(),
         )
     }
@@ -224,9 +224,9 @@ impl CheckedEvent {
 #[cfg(not(target_arch = "wasm32"))]
 #[derive(Default)]
 struct KeptFields {
-    timestamp: Option<Str>,
-    organization_id: Option<Str>,
-    session_id: Option<Str>,
+    timestamp: Option<Text>,
+    organization_id: Option<Text>,
+    session_id: Option<Text>,
 }
 
 /// An event body read once: its type, the mismatches, and (with `BUILD`)
@@ -349,6 +349,25 @@ fn raw_of(source: Option<Arc<str>>, text: &str) -> RawObject {
     RawObject::new(source.unwrap_or_else(|| Arc::from(text)))
 }
 
+/// A kept field's text, in `text` (the body it was read from).
+fn resolved<'a>(field: Option<&'a Text>, text: &'a str) -> Option<&'a str> {
+    field.map(|field| field.resolve(text))
+}
+
+/// The delivery key's fields of a read body, as views into `source` (the
+/// body shared, when the event is built) or copies.
+fn key_fields(
+    organization_id: Option<Text>,
+    session_id: Option<Text>,
+    text: &str,
+    source: Option<&Arc<str>>,
+) -> KeyFields {
+    KeyFields {
+        organization_id: organization_id.map(|id| id.to_str(text, source)),
+        session_id: session_id.map(|id| id.to_str(text, source)),
+    }
+}
+
 /// Whether the body's first member is `event_type` or `event` with a
 /// string other than an identification's: the hint to read it as a generic
 /// event (the read itself decides).
@@ -380,34 +399,40 @@ pub(crate) fn event_from_body(
     let text = utf8(body)?;
     #[cfg(not(target_arch = "wasm32"))]
     if let Some((read, kept)) = ReadEvent::read_generic::<true>(text)? {
-        check_timestamp(kept.timestamp.as_deref(), tolerance, now)?;
+        check_timestamp(resolved(kept.timestamp.as_ref(), text), tolerance, now)?;
+        let key = key_fields(
+            kept.organization_id,
+            kept.session_id,
+            text,
+            read.source.as_ref(),
+        );
         return Ok(Event::Other(GenericEvent {
             event_type: read.event_type,
             raw: raw_of(read.source, text),
-            key: KeyFields {
-                organization_id: kept.organization_id,
-                session_id: kept.session_id,
-            },
+            key,
         }));
     }
     // Read in place: the record is large, and a move copies it.
     let mut fields = Box::<VisitorIdentified>::default();
     let read = ReadEvent::read::<true>(text, strict, &mut fields)?;
-    check_timestamp(fields.timestamp.as_deref(), tolerance, now)?;
-    let raw = raw_of(read.source, text);
+    check_timestamp(resolved(fields.timestamp.as_ref(), text), tolerance, now)?;
     if read.event_type == VISITOR_IDENTIFIED {
+        fields.source = Body::new(read.source.as_ref());
+        fields.raw = raw_of(read.source, text);
         fields.event_type = read.event_type;
-        fields.raw = raw;
         fields.mismatches = read.mismatches;
         Ok(Event::VisitorIdentified(fields))
     } else {
+        let key = key_fields(
+            fields.organization_id.take(),
+            fields.session_id.take(),
+            text,
+            read.source.as_ref(),
+        );
         Ok(Event::Other(GenericEvent {
             event_type: read.event_type,
-            raw,
-            key: KeyFields {
-                organization_id: fields.organization_id.take(),
-                session_id: fields.session_id.take(),
-            },
+            raw: raw_of(read.source, text),
+            key,
         }))
     }
 }
@@ -422,26 +447,20 @@ pub(crate) fn check_body(
     let text = utf8(body)?;
     #[cfg(not(target_arch = "wasm32"))]
     if let Some((read, kept)) = ReadEvent::read_generic::<false>(text)? {
-        check_timestamp(kept.timestamp.as_deref(), tolerance, now)?;
+        check_timestamp(resolved(kept.timestamp.as_ref(), text), tolerance, now)?;
         return Ok(CheckedEvent {
             event_type: read.event_type,
             mismatches: read.mismatches,
-            key: KeyFields {
-                organization_id: kept.organization_id,
-                session_id: kept.session_id,
-            },
+            key: key_fields(kept.organization_id, kept.session_id, text, None),
         });
     }
     let mut fields = VisitorIdentified::default();
     let read = ReadEvent::read::<false>(text, strict, &mut fields)?;
-    check_timestamp(fields.timestamp.as_deref(), tolerance, now)?;
+    check_timestamp(resolved(fields.timestamp.as_ref(), text), tolerance, now)?;
     Ok(CheckedEvent {
         event_type: read.event_type,
         mismatches: read.mismatches,
-        key: KeyFields {
-            organization_id: fields.organization_id,
-            session_id: fields.session_id,
-        },
+        key: key_fields(fields.organization_id, fields.session_id, text, None),
     })
 }
 

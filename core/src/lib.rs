@@ -53,9 +53,14 @@ pub use schema::{
 pub use http_headers::header_pairs;
 #[doc(hidden)]
 pub use schema::{Field, FieldKind, PAYLOAD_TABLES, RecordTable};
+// How records store and return their fields, for the bindings' classes.
+#[doc(hidden)]
+pub use schema::{Access, Slots};
 #[cfg(not(target_arch = "wasm32"))]
 pub use secret::{GENERATED_SECRET_LEN, SECRET_PREFIX, SECRET_RANDOM_BYTES, generate_secret};
 pub use text::Str;
+#[doc(hidden)]
+pub use text::Text;
 pub use verifier::DEFAULT_MAX_BODY_BYTES;
 pub use visit::{
     CheckedVisit, VISIT_SIGNATURE_HEADER, check_visit, parse_visit, parse_visit_strict,

@@ -1,4 +1,5 @@
-//! [`Str`]: the typed view's strings, read without a copy.
+//! [`Str`]: a string shared with the verified body, read without a copy,
+//! and [`Text`]: a record's string field, a range of its body.
 
 use std::borrow::Borrow;
 use std::fmt;
@@ -6,14 +7,14 @@ use std::hash::{Hash, Hasher};
 use std::ops::Deref;
 use std::sync::Arc;
 
-/// A string field of a payload. It dereferences to `str` (`field.as_deref()`
-/// gives an `Option<&str>`), compares and hashes as its text, and serializes
-/// as a string.
+/// A string read from a payload: the documented type of a record's string
+/// fields (whose accessors return `&str`), and the text the delivery keys are
+/// made of. It dereferences to `str`, compares and hashes as its text, and
+/// serializes as a string.
 ///
 /// A string sent without escapes (nearly all of them) is a view into the
-/// verified body, shared by every field of the event, so reading an event
-/// copies no text. A view keeps the body alive: to keep one field after the
-/// event is gone, take `field.to_string()`.
+/// verified body, so reading it copies no text. A view keeps the body alive:
+/// to keep one after the event is gone, take `text.to_string()`.
 #[derive(Clone)]
 pub struct Str(Repr);
 
@@ -55,6 +56,83 @@ impl Str {
                 .unwrap_or_default(),
             Repr::Owned(text) => text,
         }
+    }
+}
+
+/// A record's string field as it is stored: the range of the record's body
+/// it was sent in, or, for a string sent with escapes (rare), its decoded
+/// text. A record holds its body once (see `record!`), so a field costs no
+/// reference count to build or drop; its accessor resolves it.
+#[doc(hidden)]
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Text {
+    /// `body[start..end]`.
+    Span {
+        /// Where it starts.
+        start: u32,
+        /// Where it ends.
+        end: u32,
+    },
+    /// Decoded text.
+    Owned(Box<str>),
+}
+
+impl Text {
+    /// `body[start..end]` as a span (a copy past 4 GiB offsets). Inline:
+    /// every string field of a record is one.
+    #[inline(always)]
+    pub(crate) fn span(body: &str, start: usize, end: usize) -> Self {
+        match (u32::try_from(start), u32::try_from(end)) {
+            (Ok(start), Ok(end)) => Text::Span { start, end },
+            _ => Self::copied(body, start, end),
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn copied(body: &str, start: usize, end: usize) -> Self {
+        Text::Owned(body.get(start..end).unwrap_or_default().into())
+    }
+
+    /// The text, where the span lies in `body`. The reader's spans are a
+    /// string's content, between ASCII quotes, so on character boundaries;
+    /// reading through `get`, a span that were not would read as empty,
+    /// never as other text or a panic.
+    #[inline]
+    pub(crate) fn resolve<'a>(&'a self, body: &'a str) -> &'a str {
+        match self {
+            Text::Span { start, end } => {
+                body.get(*start as usize..*end as usize).unwrap_or_default()
+            }
+            Text::Owned(text) => text,
+        }
+    }
+
+    /// The text as a [`Str`]: a view into `source` when it is the body and
+    /// this is a span, else a copy of the text in `body`.
+    pub(crate) fn to_str(&self, body: &str, source: Option<&Arc<str>>) -> Str {
+        match (self, source) {
+            (Text::Span { start, end }, Some(source)) => {
+                Str::shared(source, *start as usize, *end as usize)
+            }
+            _ => Str::from(self.resolve(body)),
+        }
+    }
+}
+
+/// The text a record's [`Text`] spans lie in: the verified body, shared by
+/// every record of the event, once a record (none when only checked).
+#[derive(Clone, Default)]
+pub(crate) struct Body(Option<Arc<str>>);
+
+impl Body {
+    pub(crate) fn new(source: Option<&Arc<str>>) -> Self {
+        Body(source.cloned())
+    }
+
+    #[inline]
+    pub(crate) fn text(&self) -> &str {
+        self.0.as_deref().unwrap_or_default()
     }
 }
 
@@ -178,5 +256,20 @@ mod tests {
         assert_eq!(Some(view).as_deref(), Some("jane@acme.example"));
         // A range that is not one of the source is copied, never a panic.
         assert_eq!(Str::shared(&source, 6, 999), "");
+    }
+
+    #[test]
+    fn a_span_resolves_in_its_body_and_never_panics() {
+        let body = r#"{"a":"jane@acme.example","b":"\u00e9"}"#;
+        let span = Text::span(body, 6, 23);
+        assert_eq!(span, Text::Span { start: 6, end: 23 });
+        assert_eq!(span.resolve(body), "jane@acme.example");
+        assert_eq!(Text::Owned("é".into()).resolve(body), "é");
+        let source: Arc<str> = Arc::from(body);
+        assert_eq!(span.to_str(body, Some(&source)), "jane@acme.example");
+        assert_eq!(span.to_str(body, None), "jane@acme.example");
+        // Out of range, or off a character boundary: empty, never a panic.
+        assert_eq!(Text::Span { start: 6, end: 999 }.resolve(body), "");
+        assert_eq!(Text::Span { start: 1, end: 2 }.resolve("é"), "");
     }
 }

@@ -24,6 +24,7 @@ use crate::delivery::visit_key;
 use crate::error::Error;
 use crate::json::{RawObject, utf8};
 use crate::schema::{Mismatch, Reader, Visit, refuse_if_strict};
+use crate::text::Body;
 use crate::verifier::DEFAULT_MAX_BODY_BYTES;
 
 /// The keys a visit names its type with, in order of preference.
@@ -53,7 +54,7 @@ impl Visit {
     /// `visit:{id}` when the visit has a non-empty `id`, else
     /// `sha256:{hex of the body}`.
     pub fn delivery_key(&self) -> String {
-        visit_key(self.id.as_deref(), self.raw.text().as_bytes())
+        visit_key(self.id(), self.raw.text().as_bytes())
     }
 
     /// The hash kept with the delivery's claim and done mark (see
@@ -121,6 +122,7 @@ fn read_visit<const BUILD: bool>(
     visit.event_type = types.into_iter().flatten().next();
     visit.mismatches = mismatches;
     if let Some(source) = source {
+        visit.source = Body::new(Some(&source));
         visit.raw = RawObject::new(source);
     }
     Ok((visit, typings))
@@ -132,12 +134,13 @@ pub(crate) fn visit_from_body(body: &[u8], strict: bool) -> Result<Visit, Error>
 }
 
 pub(crate) fn check_visit_body(body: &[u8], strict: bool) -> Result<CheckedVisit, Error> {
-    let (visit, typings) = read_visit::<false>(utf8(body)?, strict, true)?;
+    let text = utf8(body)?;
+    let (visit, typings) = read_visit::<false>(text, strict, true)?;
     Ok(CheckedVisit {
         event_type: visit.event_type,
         mismatches: visit.mismatches,
         typings_json: typings.unwrap_or_else(|| "[]".to_owned()),
-        id: visit.id,
+        id: visit.id.map(|id| id.to_str(text, None)),
     })
 }
 

@@ -872,7 +872,7 @@ fn the_documented_examples_read_without_mismatch() {
                 .unwrap();
             assert!(event.mismatches().is_empty());
             let event = event.as_visitor_identified().unwrap();
-            assert_eq!(event.company.as_ref().unwrap().size, Some(150));
+            assert_eq!(event.company().unwrap().size(), Some(150));
         }
     }
 }

@@ -41,4 +41,4 @@ pub use records::{
     Company, PAYLOAD_TABLES, PageView, Session, Visit, VisitCompany, VisitVisitor, Visitor,
     VisitorIdentified,
 };
-pub use table::{Field, FieldKind, RecordTable};
+pub use table::{Access, Field, FieldKind, RecordTable, Slots};

@@ -9,7 +9,7 @@ use super::reader::{Reader, Spans, Step};
 use super::typing::{Scalar, scalar, typed};
 use crate::json::{parse_map, parse_value};
 use crate::scan::{Invalid, Kind, Number};
-use crate::text::Str;
+use crate::text::{Str, Text};
 
 impl Reader<'_> {
     /// The value of documented field `name`, the `index`th of its record,
@@ -88,11 +88,12 @@ pub(crate) trait Read {
     }
 }
 
+/// A string: a range of the body (see [`Text`]).
 impl Read for Str {
-    type Output = Str;
+    type Output = Text;
     #[cfg_attr(not(target_arch = "wasm32"), inline(always))]
-    fn read<const BUILD: bool>(r: &mut Reader<'_>, kind: Kind) -> Result<Option<Str>, Invalid> {
-        r.text::<BUILD, BUILD>(kind)
+    fn read<const BUILD: bool>(r: &mut Reader<'_>, kind: Kind) -> Result<Option<Text>, Invalid> {
+        r.text::<BUILD>(kind)
     }
 }
 
@@ -101,10 +102,10 @@ impl Read for Str {
 pub(crate) struct Kept;
 
 impl Read for Kept {
-    type Output = Str;
+    type Output = Text;
     #[cfg_attr(not(target_arch = "wasm32"), inline(always))]
-    fn read<const BUILD: bool>(r: &mut Reader<'_>, kind: Kind) -> Result<Option<Str>, Invalid> {
-        r.text::<true, BUILD>(kind)
+    fn read<const BUILD: bool>(r: &mut Reader<'_>, kind: Kind) -> Result<Option<Text>, Invalid> {
+        r.text::<true>(kind)
     }
 }
 

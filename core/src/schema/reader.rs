@@ -10,7 +10,7 @@ use super::typing::scalar;
 use crate::error::Error;
 use crate::json::{check_depth, not_an_object, not_json};
 use crate::scan::{Invalid, Kind, Scanner, Text, same_bytes};
-use crate::text::Str;
+use crate::text::{Body, Text as FieldText};
 
 /// One step of the path to the value being read.
 #[derive(Debug, Clone, Copy)]
@@ -74,14 +74,14 @@ pub(crate) struct Reader<'t> {
     /// For bindings that type descriptive values themselves: each string
     /// typed by the visit rule, as `[[steps...], typed, "as sent"]`.
     typings: Option<String>,
-    /// The text as the typed view shares it, when it is built: its strings
-    /// are views into it.
+    /// The text as the typed view shares it, when it is built: each record
+    /// holds it, and its string fields are ranges of it.
     source: Option<Arc<str>>,
 }
 
 impl<'t> Reader<'t> {
     /// A reader of `text`; with `source` (the same text, shared), the
-    /// strings it builds are views into it.
+    /// records it builds hold it.
     pub(crate) fn new(text: &'t str, source: Option<&Arc<str>>) -> Self {
         Self {
             scanner: Scanner::new(text),
@@ -92,6 +92,11 @@ impl<'t> Reader<'t> {
             typings: None,
             source: source.cloned(),
         }
+    }
+
+    /// The body a record built by this read holds.
+    pub(crate) fn body(&self) -> Body {
+        Body::new(self.source.as_ref())
     }
 
     /// Also list the typings of descriptive values (see [`Reader::typings`]).
@@ -374,14 +379,14 @@ impl<'t> Reader<'t> {
         Ok(None)
     }
 
-    /// A string value, read when `READ` (as a view into the source when
-    /// `SHARE`, which only building asks for); an integer is converted to
-    /// its decimal text. The string inline, anything else out of line.
+    /// A string value, read when `READ`: the range of the text it was sent
+    /// in, or its decoded text when it has escapes; an integer is converted
+    /// to its decimal text. The string inline, anything else out of line.
     #[cfg_attr(not(target_arch = "wasm32"), inline(always))]
-    pub(super) fn text<const READ: bool, const SHARE: bool>(
+    pub(super) fn text<const READ: bool>(
         &mut self,
         kind: Kind,
-    ) -> Result<Option<Str>, Invalid> {
+    ) -> Result<Option<FieldText>, Invalid> {
         if kind != Kind::String {
             return self.not_text(kind);
         }
@@ -389,29 +394,31 @@ impl<'t> Reader<'t> {
         if !READ {
             return Ok(None);
         }
-        if let (true, Some(source), false) = (SHARE, &self.source, text.escaped) {
-            return Ok(Some(Str::shared(source, text.start, text.end)));
+        if !text.escaped {
+            return Ok(Some(FieldText::span(self.text, text.start, text.end)));
         }
-        Ok(Some(Str::from(text.decoded(self.text).as_ref())))
+        Ok(Some(FieldText::Owned(
+            text.decoded(self.text).as_ref().into(),
+        )))
     }
 
     /// [`Reader::text`] of a value of another kind: a mismatch.
     #[cfg_attr(not(target_arch = "wasm32"), inline(never))]
-    fn not_text(&mut self, kind: Kind) -> Result<Option<Str>, Invalid> {
+    fn not_text(&mut self, kind: Kind) -> Result<Option<FieldText>, Invalid> {
         if kind != Kind::Number {
             return self.wrong(JsonType::String, kind);
         }
         let start = self.scanner.pos();
         let number = self.scanner.number()?;
         let found = JsonType::of_number(number);
-        let literal = self.text.get(start..self.scanner.pos()).unwrap_or("");
+        let end = self.scanner.pos();
+        let literal = self.text.get(start..end).unwrap_or("");
         if found == JsonType::Integer {
             // A JSON integer has one spelling: its literal is its
             // decimal text.
-            let literal = Str::from(literal);
             let typed = Cow::Owned(format!("\"{literal}\""));
             self.mismatch(JsonType::String, found, start, typed);
-            Ok(Some(literal))
+            Ok(Some(FieldText::span(self.text, start, end)))
         } else {
             self.mismatch(JsonType::String, found, start, Cow::Borrowed("null"));
             Ok(None)

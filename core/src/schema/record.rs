@@ -38,15 +38,85 @@ macro_rules! record {
     ) => {
         #[doc = $doc]
         $(#[$meta])*
-        #[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+        ///
+        /// Each field is read by its accessor (`record.email()`), `None`
+        /// when the payload left it out, sent `null` or sent a value that
+        /// does not convert (see the mismatches). The record holds its body
+        /// once: a string field is a range of it, so building and dropping
+        /// a record costs no reference count a field.
+        #[derive(Clone, Default)]
         #[non_exhaustive]
         $vis struct $name {
             $( $( $(#[$extra_meta])* $extra_vis $extra: $extra_ty, )* )?
+            /// The body the string fields' spans lie in.
+            pub(crate) source: $crate::text::Body,
+            $( pub(crate) $field: Option<<$ty as $crate::schema::table::Access>::Slot>, )*
+        }
+
+        impl $name {
             $(
                 #[doc = $field_doc]
-                $( #[serde(rename = $key)] )?
-                pub $field: Option<$ty>,
+                #[inline]
+                pub fn $field(&self) -> Option<<$ty as $crate::schema::table::Access>::Out<'_>> {
+                    let body = self.source.text();
+                    self.$field
+                        .as_ref()
+                        .map(|slot| <$ty as $crate::schema::table::Access>::get(slot, body))
+                }
             )*
+
+            /// The fields as stored, for a binding (see [`Slots`](crate::schema::table::Slots)).
+            #[doc(hidden)]
+            pub fn slots(&mut self) -> $crate::schema::table::Slots<'_, Self> {
+                $crate::schema::table::Slots(self)
+            }
+        }
+
+        impl $crate::schema::table::Slots<'_, $name> {
+            $(
+                #[doc = $field_doc]
+                pub fn $field(&mut self) -> &mut Option<<$ty as $crate::schema::table::Access>::Slot> {
+                    &mut self.0.$field
+                }
+            )*
+        }
+
+        impl $crate::schema::table::Access for $name {
+            type Slot = Self;
+            type Out<'a> = &'a Self;
+            #[inline]
+            fn get<'a>(slot: &'a Self, _: &'a str) -> &'a Self {
+                slot
+            }
+        }
+
+        impl std::fmt::Debug for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.debug_struct(stringify!($name))
+                    $( $( .field(stringify!($extra), &self.$extra) )* )?
+                    $( .field(stringify!($field), &self.$field()) )*
+                    .finish()
+            }
+        }
+
+        /// Equal when every member reads the same (wherever the strings lie).
+        impl PartialEq for $name {
+            fn eq(&self, other: &Self) -> bool {
+                true $( $( && self.$extra == other.$extra )* )? $( && self.$field() == other.$field() )*
+            }
+        }
+
+        /// As the record reads: each field by its payload key, `null` when
+        /// it reads as none; a payload's type first.
+        impl serde::Serialize for $name {
+            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                use serde::ser::SerializeStruct as _;
+                let members = Self::KEYS.len() $( $( + record!(@serialized $extra) )* )?;
+                let mut out = serializer.serialize_struct(stringify!($name), members)?;
+                $( $( record!(@serialize out self $extra); )* )?
+                $( out.serialize_field(record!(@key $field $($key)?), &self.$field())?; )*
+                out.end()
+            }
         }
 
         impl $crate::schema::table::Record for $name {
@@ -136,6 +206,7 @@ macro_rules! record {
                     return Ok(None);
                 }
                 let mut out = Self::default();
+                out.source = r.body();
                 Self::read_members::<BUILD>(r, Some(&mut out), $crate::schema::reader::skip_member)?;
                 Ok(Some(out))
             }
@@ -156,6 +227,7 @@ macro_rules! record {
                 match slot {
                     Some(slot) if kind == $crate::scan::Kind::Object => {
                         let out = slot.insert(Self::default());
+                        out.source = r.body();
                         Self::read_members::<BUILD>(r, Some(out), $crate::schema::reader::skip_member)
                     }
                     slot => {
@@ -178,6 +250,13 @@ macro_rules! record {
             &mut $spans,
         )
     };
+    // Which members beside the fields a payload serializes: its type.
+    (@serialized event_type) => { 1 };
+    (@serialized $extra:ident) => { 0 };
+    (@serialize $out:ident $record:ident event_type) => {
+        $out.serialize_field("event_type", &$record.event_type)?
+    };
+    (@serialize $out:ident $record:ident $extra:ident) => { () };
     (@payload) => { false };
     (@payload $($extra:ident)+) => { true };
     (@key $field:ident $key:literal) => { $key };

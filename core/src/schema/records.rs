@@ -33,9 +33,7 @@ macro_rules! each_record {
                 @extra {
                     /// Always [`VISITOR_IDENTIFIED`](crate::VISITOR_IDENTIFIED).
                     pub event_type: String,
-                    #[serde(skip)]
                     pub(crate) raw: RawObject,
-                    #[serde(skip)]
                     pub(crate) mismatches: Vec<Mismatch>,
                 }
                 /// When the event occurred (RFC 3339), as sent.
@@ -234,9 +232,7 @@ macro_rules! each_record {
                     /// `NEW_VISIT` or `NEW_VISITOR` when the payload names its type
                     /// (in `event_type`, `event` or `type`); `None` when it does not.
                     pub event_type: Option<String>,
-                    #[serde(skip)]
                     pub(crate) raw: RawObject,
-                    #[serde(skip)]
                     pub(crate) mismatches: Vec<Mismatch>,
                 }
                 /// The visit's id.

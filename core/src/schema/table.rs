@@ -6,7 +6,7 @@
 use serde_json::{Map, Value};
 
 use super::mismatch::JsonType;
-use crate::text::Str;
+use crate::text::{Str, Text};
 
 /// One record: its name in Rust, its class or interface name in the other
 /// languages, and its documented fields in declaration order.
@@ -102,3 +102,78 @@ impl<R: Record> FieldType for Vec<Option<R>> {
     const KIND: FieldKind = FieldKind::RecordList(R::TABLE);
     const JSON_TYPE: JsonType = JsonType::Array;
 }
+
+/// How a record stores a field of a documented type, and what its accessor
+/// returns: a string is stored as a [`Text`] (a range of the record's body)
+/// and read as `&str`; the other types are stored as they are read.
+#[doc(hidden)]
+pub trait Access {
+    /// What the record stores (inside an `Option`).
+    type Slot;
+    /// What the accessor returns (inside an `Option`).
+    type Out<'a>
+    where
+        Self: 'a;
+    /// The value of `slot`, whose record's body is `body`.
+    fn get<'a>(slot: &'a Self::Slot, body: &'a str) -> Self::Out<'a>;
+}
+
+impl Access for Str {
+    type Slot = Text;
+    type Out<'a> = &'a str;
+    #[inline]
+    fn get<'a>(slot: &'a Text, body: &'a str) -> &'a str {
+        slot.resolve(body)
+    }
+}
+
+impl Access for i64 {
+    type Slot = i64;
+    type Out<'a> = i64;
+    #[inline]
+    fn get<'a>(slot: &'a i64, _: &'a str) -> i64 {
+        *slot
+    }
+}
+
+impl Access for bool {
+    type Slot = bool;
+    type Out<'a> = bool;
+    #[inline]
+    fn get<'a>(slot: &'a bool, _: &'a str) -> bool {
+        *slot
+    }
+}
+
+impl Access for Map<String, Value> {
+    type Slot = Self;
+    type Out<'a> = &'a Self;
+    #[inline]
+    fn get<'a>(slot: &'a Self, _: &'a str) -> &'a Self {
+        slot
+    }
+}
+
+impl Access for Value {
+    type Slot = Self;
+    type Out<'a> = &'a Self;
+    #[inline]
+    fn get<'a>(slot: &'a Self, _: &'a str) -> &'a Self {
+        slot
+    }
+}
+
+impl<R: Access<Slot = R> + 'static> Access for Vec<Option<R>> {
+    type Slot = Self;
+    type Out<'a> = &'a [Option<R>];
+    #[inline]
+    fn get<'a>(slot: &'a Self, _: &'a str) -> &'a [Option<R>] {
+        slot
+    }
+}
+
+/// A record's fields as stored, for a binding that takes a nested record
+/// out of its parent rather than copy it (Python builds each nested record's
+/// object once). `record!` gives it one method a field.
+#[doc(hidden)]
+pub struct Slots<'a, R>(pub(crate) &'a mut R);

@@ -105,9 +105,9 @@ async fn bullseye(Verified(event): VerifiedEvent) -> Response {
             let mismatches = logged(event.mismatches());
             accepted(json!({
                 "event_type": event.event_type,
-                "email": event.visitor.as_ref().and_then(|v| v.email.clone()),
-                "company_domain": event.company.as_ref().and_then(|c| c.domain.clone()),
-                "company_size": event.company.as_ref().and_then(|c| c.size),
+                "email": event.visitor().and_then(|v| v.email()),
+                "company_domain": event.company().and_then(|c| c.domain()),
+                "company_size": event.company().and_then(|c| c.size()),
                 "mismatches": mismatches,
             }))
         }
@@ -136,8 +136,8 @@ async fn visit(Verified(visit): VerifiedVisit) -> Response {
     let mismatches = logged(visit.mismatches());
     accepted(json!({
         "event_type": visit.event_type,
-        "visit_id": visit.id,
-        "visitor_id": visit.visitor.as_ref().and_then(|v| v.id.clone()),
+        "visit_id": visit.id(),
+        "visitor_id": visit.visitor().and_then(|v| v.id()),
         "mismatches": mismatches,
     }))
 }

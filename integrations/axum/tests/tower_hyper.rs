@@ -135,7 +135,7 @@ async fn visit_inner(request: Request<Body>) -> Result<Response<Body>, Infallibl
     let visit = request.extensions().get::<VerifiedVisit>().cloned();
     let answer = json!({
         "event_type": visit.as_ref().and_then(|v| v.event_type.clone()),
-        "id": visit.as_ref().and_then(|v| v.id.as_deref().map(str::to_owned)),
+        "id": visit.as_ref().and_then(|v| v.id().map(str::to_owned)),
     });
     Ok(Response::new(Body::from(answer.to_string())))
 }
