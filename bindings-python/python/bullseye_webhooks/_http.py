@@ -271,17 +271,8 @@ class Receiver:
             raise TypeError(f"{where}: an async store (AsyncRedisStore) needs an `async def` view")
 
     def _claimed(self, key: str, body_hash: str, outcome: Any) -> Union[Answer, Lease]:
-        kind = outcome.outcome
-        if kind == "new":
-            return Lease(self, key, outcome.token, body_hash)
-        if kind == "duplicate":
-            return Answer(200, {"duplicate": True})
-        if kind == "in_flight":
-            return Answer(409, {"error": "delivery_in_flight"}, _retry_after(outcome.retry_after or 1))
-        if kind == "conflict":
-            _log_conflict(key, body_hash, outcome, "answering 409 delivery_conflict")
-            return Answer(409, {"error": "delivery_conflict"})
-        raise ValueError(f"the store answered an unknown claim outcome {kind!r}")
+        answer = claim_answer(key, body_hash, outcome)
+        return Lease(self, key, outcome.token, body_hash) if answer is None else answer
 
     def _conflict_key(self, key: str, body_hash: str, outcome: Any) -> Optional[str]:
         """With `on_conflict="process"`, the key to claim a conflicting delivery under."""
@@ -453,6 +444,23 @@ def awaitable(method: Callable[..., Any], blocking: bool) -> Callable[..., Await
         return method(*args)
 
     return direct
+
+
+def claim_answer(key: str, body_hash: str, outcome: Any) -> Optional[Answer]:
+    """The answer to a claim that is not new (a duplicate, in flight, a
+    conflict, logged), or None for a new one, whose delivery goes on: the
+    integrations' and the queue receivers' one reading of a store's claim."""
+    kind = outcome.outcome
+    if kind == "new":
+        return None
+    if kind == "duplicate":
+        return Answer(200, {"duplicate": True})
+    if kind == "in_flight":
+        return Answer(409, {"error": "delivery_in_flight"}, _retry_after(outcome.retry_after or 1))
+    if kind == "conflict":
+        _log_conflict(key, body_hash, outcome, "answering 409 delivery_conflict")
+        return Answer(409, {"error": "delivery_conflict"})
+    raise ValueError(f"the store answered an unknown claim outcome {kind!r}")
 
 
 def _body_hash(event: Any) -> str:

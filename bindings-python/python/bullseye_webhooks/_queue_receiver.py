@@ -16,7 +16,7 @@ from typing import Any, Generic, Literal, Optional, Protocol, TypeVar, Union
 
 from . import _native
 from ._errors import StoreUnavailable, WebhookError
-from ._http import _BACKGROUND, Answer, _log_conflict, awaitable, refusal
+from ._http import _BACKGROUND, Answer, awaitable, claim_answer, refusal
 from ._native import Envelope, make_envelope
 
 #: The integrations' logger: settled messages at DEBUG, retries and dead
@@ -162,17 +162,6 @@ class _Receiving(Generic[Queue]):
         logger.warning("the de-duplication store failed (%s); answering 503 for delivery %s", error, key)
         return Answer(503, {"error": "store_unavailable"}, {"Retry-After": self.retry_after})
 
-    def _claimed(self, key: str, body_hash: str, claim: Any) -> Optional[Answer]:
-        """The answer for a claim that is not new; None: enqueue it."""
-        if claim.outcome == "duplicate":
-            return Answer(200, {"duplicate": True})
-        if claim.outcome == "conflict":
-            _log_conflict(key, body_hash, claim, "answering 409 delivery_conflict")
-            return Answer(409, {"error": "delivery_conflict"})
-        if claim.outcome == "in_flight":
-            return Answer(409, {"error": "delivery_in_flight"}, {"Retry-After": str(claim.retry_after or 1)})
-        return None
-
     def _queue_failed(self, key: str, error: QueueUnavailable) -> tuple[Answer, bool]:
         """The answer when the queue failed, and whether to release the claim.
         A message that may be in the queue keeps its claim: releasing it
@@ -226,7 +215,7 @@ class QueueReceiver(_Receiving[EnvelopeQueue]):
             claim = self.dedupe.claim(key, body_hash, self.lease)
         except StoreUnavailable as error:
             return self._store_failed(key, error)
-        answer = self._claimed(key, body_hash, claim)
+        answer = claim_answer(key, body_hash, claim)
         if answer is not None:
             return answer
         try:
@@ -287,7 +276,7 @@ class AsyncQueueReceiver(_Receiving[AsyncEnvelopeQueue]):
             claim = await self._claim(key, body_hash, self.lease)
         except StoreUnavailable as error:
             return self._store_failed(key, error)
-        answer = self._claimed(key, body_hash, claim)
+        answer = claim_answer(key, body_hash, claim)
         if answer is not None:
             return answer
         try:
