@@ -1,0 +1,108 @@
+// Where a Worker's start-up goes (bench/PROFILE.md, "Worker start"): the
+// workerd CPU time (every thread) of a fresh Miniflare's start and first
+// request, for Workers that stop at successive phases of what the demo
+// Worker does, each bundled as wrangler bundles it (wrangler-bundle.mjs),
+// against the empty Worker, interleaved.
+// `node bench/start-phases.mjs [rounds]` after `make build-wasm`. A benchmark,
+// not a test: it asserts nothing about time.
+import { readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Miniflare } from 'miniflare';
+
+import { sign } from '../node.js';
+import { body } from './payload.mjs';
+import { bundledWorker } from './wrangler-bundle.mjs';
+
+const PKG = fileURLToPath(new URL('..', import.meta.url));
+const ROUNDS = Number(process.argv[2] ?? 21);
+const SECRET = 'whsec_bench_2f6a1c';
+const bytes = new Uint8Array(body);
+const signature = sign(SECRET, bytes);
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+const answer = `return new Response('ok');`;
+// Each phase: the Worker's source (importing the package, as wrangler resolves it).
+const PHASES = {
+  'empty Worker': `export default { async fetch(request) { await request.arrayBuffer(); ${answer} } };`,
+  'import the .wasm modules only': `import a from './pkg/bullseye_webhooks_wasm_bg.wasm'; import b from './pkg/bullseye_webhooks_bitnob_bg.wasm';
+    export default { async fetch(request) { await request.arrayBuffer(); if (!a || !b) throw 1; ${answer} } };`,
+  'import the package': `import { Webhook } from 'bullseye-webhooks-wasm';
+    export default { async fetch(request) { await request.arrayBuffer(); if (typeof Webhook !== 'function') throw 1; ${answer} } };`,
+  '+ instantiate the .wasm': `import { initSync } from 'bullseye-webhooks-wasm'; import wasm from './pkg/bullseye_webhooks_wasm_bg.wasm';
+    export default { async fetch(request) { await request.arrayBuffer(); initSync(wasm); ${answer} } };`,
+  '+ new Webhook': `import { Webhook } from 'bullseye-webhooks-wasm';
+    export default { async fetch(request) { await request.arrayBuffer(); new Webhook('${SECRET}'); ${answer} } };`,
+  '+ verify': `import { Webhook } from 'bullseye-webhooks-wasm';
+    export default { async fetch(request) { const body = new Uint8Array(await request.arrayBuffer());
+      new Webhook('${SECRET}').verify(body, request.headers.get('x-bullseye-signature')); ${answer} } };`,
+  '+ constructEvent': `import { Webhook } from 'bullseye-webhooks-wasm';
+    export default { async fetch(request) { const body = new Uint8Array(await request.arrayBuffer());
+      new Webhook('${SECRET}').constructEvent(body, request.headers.get('x-bullseye-signature')); ${answer} } };`,
+  '+ constructEventAsync': `import { Webhook } from 'bullseye-webhooks-wasm';
+    export default { async fetch(request) { const body = new Uint8Array(await request.arrayBuffer());
+      await new Webhook('${SECRET}').constructEventAsync(body, request.headers.get('x-bullseye-signature')); ${answer} } };`,
+  'demo Worker (bench.mjs)': readFileSync(join(PKG, 'demo', 'worker.js'), 'utf8'),
+};
+
+const bundles = {};
+for (const [name, source] of Object.entries(PHASES)) bundles[name] = { ...(await bundledWorker(source, PKG)), bindings: { DEMO_SECRET: SECRET } };
+
+// The CPU time (µs) of the workerd processes this one started (as bench.mjs).
+function workerdCpu() {
+  let total = 0;
+  for (const pid of readdirSync('/proc').filter((name) => /^\d+$/.test(name))) {
+    let stat;
+    try {
+      stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    } catch {
+      continue;
+    }
+    const command = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+    const parent = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+    if (parent !== process.pid || !command.startsWith('workerd')) continue;
+    for (const tid of readdirSync(`/proc/${pid}/task`)) {
+      try {
+        total += Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[0]) / 1000;
+      } catch {
+        // a thread that ended
+      }
+    }
+  }
+  return total;
+}
+
+async function firstRequest(options) {
+  const start = performance.now();
+  const mf = new Miniflare(options);
+  const path = options.modules[0].contents.includes('DeliveryClaims') ? '/bullseye' : '/';
+  const response = await mf.dispatchFetch(`http://worker.test${path}`, { method: 'POST', body: bytes, headers: { 'x-bullseye-signature': signature } });
+  await response.arrayBuffer();
+  const wall = (performance.now() - start) * 1000;
+  const cpu = workerdCpu();
+  await mf.dispose();
+  if (response.status !== 200) throw new Error(`worker answered ${response.status}`);
+  return [wall, cpu];
+}
+
+const cpu = Object.fromEntries(Object.keys(PHASES).map((name) => [name, []]));
+const wall = Object.fromEntries(Object.keys(PHASES).map((name) => [name, []]));
+await firstRequest(bundles['empty Worker']); // warm up
+for (let round = 0; round < ROUNDS; round++) {
+  for (const name of Object.keys(PHASES)) {
+    const [w, c] = await firstRequest(bundles[name]);
+    wall[name].push(w);
+    cpu[name].push(c);
+  }
+}
+const ms = (us) => `${(us / 1000).toFixed(2)} ms`;
+console.log(`workerd CPU time of start + first request, median of ${ROUNDS} interleaved rounds (wall clock in brackets):`);
+for (const name of Object.keys(PHASES)) {
+  // Each round's difference from the same round's empty Worker: load drifts between rounds.
+  const added = median(cpu[name].map((c, round) => c - cpu['empty Worker'][round]));
+  const size = bundles[name].modules[0].contents.length;
+  console.log(
+    `  ${name.padEnd(26)} ${ms(median(cpu[name])).padStart(9)} CPU, adds ${ms(added).padStart(8)} ` +
+      `(bundle ${(size / 1024).toFixed(1)} KB of JS) [wall ${ms(median(wall[name]))}]`,
+  );
+}

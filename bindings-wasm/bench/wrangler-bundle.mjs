@@ -1,0 +1,41 @@
+// A Worker script bundled as wrangler bundles it, for Miniflare: esbuild
+// (the Node package's pinned dev dependency, which wrangler also uses) with
+// wrangler's conditions (`workerd`, `worker`, `browser`), every `.wasm`
+// import left as a module of its own (a compiled WebAssembly.Module), and
+// `bullseye-webhooks-wasm` resolved to this package's `workerd` export. One
+// JavaScript module and the .wasm files it imports: what a user's Worker
+// uploads, where demo/miniflare.mjs gives every shipped file as a module.
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+
+import { COMPATIBILITY_DATE } from '../demo/miniflare.mjs';
+
+/** Miniflare options for `source` (a Worker's text) bundled with the package at `packageDir`. */
+export async function bundledWorker(source, packageDir) {
+  const esbuild = createRequire(join(packageDir, '..', 'bindings-node', 'package.json'))('esbuild');
+  const { workerd } = JSON.parse(readFileSync(join(packageDir, 'package.json'), 'utf8')).exports['.'];
+  const out = await esbuild.build({
+    stdin: { contents: source, resolveDir: packageDir, sourcefile: 'worker.js' },
+    bundle: true,
+    write: false,
+    format: 'esm',
+    target: 'es2022',
+    platform: 'neutral',
+    conditions: ['workerd', 'worker', 'browser'],
+    mainFields: ['module', 'main'],
+    alias: { 'bullseye-webhooks-wasm': join(packageDir, typeof workerd === 'string' ? workerd : workerd.default) },
+    external: ['*.wasm'],
+    logLevel: 'error',
+  });
+  const text = out.outputFiles[0].text;
+  // The .wasm imports stay as written in the package (./pkg/…, from the bundle's root).
+  const wasm = [...new Set([...text.matchAll(/from "\.\/(pkg\/[^"]+\.wasm)"/g)].map((match) => match[1]))];
+  return {
+    modules: [
+      { type: 'ESModule', path: 'worker.js', contents: text },
+      ...wasm.map((path) => ({ type: 'CompiledWasm', path, contents: readFileSync(join(packageDir, path)) })),
+    ],
+    compatibilityDate: COMPATIBILITY_DATE,
+  };
+}
