@@ -239,7 +239,7 @@ console.log(
 console.log(
   `workerd, the package's files given as separate modules (demo/miniflare.mjs): start + first request ${fmt(median(asFiles))}, ` +
     `the package adds ${fmt(median(asFiles.map((t, i) => t - without[i])))}; CPU time ${fmt(median(cpuAsFiles))}, ` +
-    `the package adds ${fmt(median(cpuAsFiles.map((t, i) => t - cpuWithout[i])))} (pair differences)`,
+    `the package adds ${fmt(median(cpuAsFiles) - median(cpuWithout))} (as above; the bundle's CPU time is on the next line)`,
 );
 console.log(
   `workerd CPU time (every thread), start + first request: ${fmt(median(cpuWith))} with the package (middle half ${quartiles(cpuWith)}), ` +
