@@ -5,8 +5,15 @@
 // against the empty Worker, interleaved.
 // `node bench/start-phases.mjs [rounds]` after `make build-wasm`. A benchmark,
 // not a test: it asserts nothing about time.
-import { readFileSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
+// `node bench/start-phases.mjs --callgrind` counts instructions instead (one
+// start each, deterministic to about 0.1 M): workerd under valgrind's
+// callgrind (Debian's `valgrind`), through Miniflare's MINIFLARE_WORKERD_PATH,
+// every thread, dumped once the first response has arrived.
+import { execFileSync } from 'node:child_process';
+import { chmodSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Miniflare } from 'miniflare';
 
@@ -15,7 +22,8 @@ import { body } from './payload.mjs';
 import { bundledWorker } from './wrangler-bundle.mjs';
 
 const PKG = fileURLToPath(new URL('..', import.meta.url));
-const ROUNDS = Number(process.argv[2] ?? 21);
+const CALLGRIND = process.argv[2] === '--callgrind';
+const ROUNDS = CALLGRIND ? 1 : Number(process.argv[2] ?? 21);
 const SECRET = 'whsec_bench_2f6a1c';
 const bytes = new Uint8Array(body);
 const signature = sign(SECRET, bytes);
@@ -85,6 +93,42 @@ async function firstRequest(options) {
   return [wall, cpu];
 }
 
+if (CALLGRIND) {
+  const dir = mkdtempSync(join(tmpdir(), 'start-phases-'));
+  const workerd = join(dirname(createRequire(import.meta.url).resolve('workerd/package.json')), 'bin', 'workerd');
+  const wrapper = join(dir, 'workerd');
+  writeFileSync(
+    wrapper,
+    `#!/bin/sh\nexec valgrind --tool=callgrind --smc-check=all-non-file --dump-instr=no -q ` +
+      `--callgrind-out-file=${dir}/callgrind.%p.out ${workerd} "$@"\n`,
+  );
+  chmodSync(wrapper, 0o755);
+  process.env.MINIFLARE_WORKERD_PATH = wrapper;
+  const counts = {};
+  for (const [name, options] of Object.entries(bundles)) {
+    const mf = new Miniflare(options);
+    const path = options.modules[0].contents.includes('DeliveryClaims') ? '/bullseye' : '/';
+    const response = await mf.dispatchFetch(`http://worker.test${path}`, { method: 'POST', body: bytes, headers: { 'x-bullseye-signature': signature } });
+    await response.arrayBuffer();
+    if (response.status !== 200) throw new Error(`worker answered ${response.status}`);
+    execFileSync('callgrind_control', ['--dump'], { stdio: 'ignore' });
+    await mf.dispose();
+    counts[name] = 0;
+    for (const file of readdirSync(dir).filter((f) => f.startsWith('callgrind.'))) {
+      const totals = readFileSync(join(dir, file), 'utf8').match(/^totals: (\d+)/m);
+      if (totals) counts[name] += Number(totals[1]);
+      rmSync(join(dir, file));
+    }
+  }
+  rmSync(dir, { recursive: true });
+  console.log('workerd instructions of start + first request (callgrind, every thread):');
+  for (const [name, count] of Object.entries(counts)) {
+    const added = ((count - counts['empty Worker']) / 1e6).toFixed(1);
+    console.log(`  ${name.padEnd(30)} ${(count / 1e6).toFixed(1).padStart(7)} M, adds ${added.padStart(5)} M`);
+  }
+  process.exit(0);
+}
+
 const cpu = Object.fromEntries(Object.keys(PHASES).map((name) => [name, []]));
 const wall = Object.fromEntries(Object.keys(PHASES).map((name) => [name, []]));
 await firstRequest(bundles['empty Worker']); // warm up
@@ -102,7 +146,7 @@ for (const name of Object.keys(PHASES)) {
   const added = median(cpu[name].map((c, round) => c - cpu['empty Worker'][round]));
   const size = bundles[name].modules[0].contents.length;
   console.log(
-    `  ${name.padEnd(26)} ${ms(median(cpu[name])).padStart(9)} CPU, adds ${ms(added).padStart(8)} ` +
+    `  ${name.padEnd(30)} ${ms(median(cpu[name])).padStart(9)} CPU, adds ${ms(added).padStart(8)} ` +
       `(bundle ${(size / 1024).toFixed(1)} KB of JS) [wall ${ms(median(wall[name]))}]`,
   );
 }
