@@ -251,6 +251,7 @@ impl ReadEvent {
         let source: Option<Arc<str>> = BUILD.then(|| Arc::from(text));
         let mut reader = Reader::new(text, source.as_ref());
         reader.root(|r| {
+            #[cfg_attr(target_arch = "wasm32", allow(unused_mut))]
             let mut other = |r: &mut Reader<'_>, key: &[u8]| {
                 match key {
                     b"event_type" => event_type = r.type_name()?,
