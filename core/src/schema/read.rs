@@ -78,14 +78,23 @@ pub(crate) trait Read {
         slot: Option<&mut Option<Self::Output>>,
     ) -> Result<(), Invalid> {
         let value = Self::read::<BUILD>(r, kind)?;
-        match slot {
-            // The common case: a key's first occurrence, nothing to drop.
-            Some(slot) if slot.is_none() => *slot = value,
-            Some(slot) => *slot = value,
-            None => {}
+        if let Some(slot) = slot {
+            // The common case is a key's first occurrence, nothing to
+            // drop: a repeated key's earlier value is dropped out of line
+            // (an assignment called the drop at every field).
+            if let Some(earlier) = std::mem::replace(slot, value) {
+                drop_earlier(earlier);
+            }
         }
         Ok(())
     }
+}
+
+/// Drop a repeated key's earlier value (see [`Read::read_into`]).
+#[cold]
+#[inline(never)]
+pub(crate) fn drop_earlier<T>(earlier: T) {
+    drop(earlier);
 }
 
 /// A string: a range of the body (see [`Text`]).
@@ -215,20 +224,35 @@ impl<R: Read<Output = R>> Read for Vec<Option<R>> {
         if kind != Kind::Array {
             return r.wrong(JsonType::Array, kind);
         }
-        let mut items = Vec::new();
+        let mut items: Vec<Option<R>> = Vec::new();
         r.elements(|r| {
-            let item = match r.scanner.kind()? {
-                Kind::Null => {
-                    r.skip()?;
-                    None
-                }
-                kind => R::read::<BUILD>(r, kind)?,
-            };
-            if BUILD {
-                items.push(item);
+            let kind = r.scanner.kind()?;
+            if !BUILD {
+                return if kind == Kind::Null {
+                    r.skip()
+                } else {
+                    R::read_into::<BUILD>(r, kind, None)
+                };
             }
-            Ok(())
+            if items.capacity() == 0 {
+                // One allocation for a list of the documented example's
+                // size (a dozen page views), where growing by doubling
+                // took three.
+                items.reserve_exact(LIST_CAPACITY);
+            }
+            // Each item is read where it is kept (a record is large: built
+            // aside, its move was a copy, and a slow one).
+            items.push(None);
+            let slot = items.last_mut();
+            if kind == Kind::Null {
+                r.skip()
+            } else {
+                R::read_into::<BUILD>(r, kind, slot)
+            }
         })?;
         Ok(BUILD.then_some(items))
     }
 }
+
+/// The room a built list of records starts with.
+const LIST_CAPACITY: usize = 16;

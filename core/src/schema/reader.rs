@@ -194,6 +194,14 @@ impl<'t> Reader<'t> {
         self.scanner.literal_key(name.as_bytes())
     }
 
+    /// After a record's member: whether another follows (past the comma),
+    /// or the record closed.
+    #[cfg(not(target_arch = "wasm32"))]
+    #[inline(always)]
+    pub(crate) fn after_member(&mut self) -> Result<bool, Invalid> {
+        self.scanner.after(b'}')
+    }
+
     /// The members of a record from the cursor on, when `more`: each one's
     /// index in `keys` (none for another key) and its key go to `member`,
     /// which must consume its value. Then the record is closed.

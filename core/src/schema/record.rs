@@ -152,38 +152,64 @@ macro_rules! record {
             #[allow(dead_code)]
             pub(crate) fn read_members<const BUILD: bool>(
                 r: &mut $crate::schema::reader::Reader<'_>,
+                out: Option<&mut Self>,
+                other: impl FnMut(&mut $crate::schema::reader::Reader<'_>, &[u8]) -> Result<(), $crate::scan::Invalid>,
+            ) -> Result<(), $crate::scan::Invalid> {
+                #[cfg(not(target_arch = "wasm32"))]
+                {
+                    let more = r.enter_record()?;
+                    Self::members_from::<BUILD>(r, more, out, other)
+                }
+                #[cfg(target_arch = "wasm32")]
+                {
+                    // Each key's position in KEYS, as a constant named after
+                    // the field, so that the dispatch below is a jump on an
+                    // index.
+                    #[allow(non_upper_case_globals, dead_code)]
+                    mod index {
+                        $( pub(super) const $field: usize =
+                            $crate::schema::record::index_of(super::$name::KEYS, record!(@key $field $($key)?)); )*
+                    }
+                    let (mut out, mut other) = (out, other);
+                    let mut spans = $crate::schema::reader::Spans::new();
+                    let mut next = 0;
+                    r.members(|r, key| {
+                        match $crate::schema::reader::search_key($name::KEYS, &mut next, key) {
+                            $( Some(index::$field) => record!(@field r out spans $field [$($key)?] [$ty $(, $reader)?]), )*
+                            _ => other(r, key),
+                        }
+                    })
+                }
+            }
+
+            /// [`Self::read_members`] past the `{` and any members the
+            /// caller read first (`more`: whether one follows): natively
+            /// the documented order first, one step a field (see
+            /// `Reader::enter_record`), then any member left.
+            #[cfg(not(target_arch = "wasm32"))]
+            #[allow(dead_code)]
+            #[inline(always)]
+            pub(crate) fn members_from<const BUILD: bool>(
+                r: &mut $crate::schema::reader::Reader<'_>,
+                mut more: bool,
                 mut out: Option<&mut Self>,
                 mut other: impl FnMut(&mut $crate::schema::reader::Reader<'_>, &[u8]) -> Result<(), $crate::scan::Invalid>,
             ) -> Result<(), $crate::scan::Invalid> {
                 // Each key's position in KEYS, as a constant named after the
-                // field, so that the dispatch below is a jump on an index.
+                // field, for the dispatch of the members left.
                 #[allow(non_upper_case_globals, dead_code)]
                 mod index {
                     $( pub(super) const $field: usize =
                         $crate::schema::record::index_of(super::$name::KEYS, record!(@key $field $($key)?)); )*
                 }
                 let mut spans = $crate::schema::reader::Spans::new();
-                // Natively the documented order first, one step a field
-                // (see `Reader::enter_record`), then any member left.
-                #[cfg(not(target_arch = "wasm32"))]
                 {
-                    let mut more = r.enter_record()?;
                     $( if more && r.expected_key(record!(@key $field $($key)?)) {
                         record!(@field r out spans $field [$($key)?] [$ty $(, $reader)?])?;
                         more = r.scanner.after(b'}')?;
                     } )*
                     r.rest_members(more, $name::KEYS, |r, found, key| {
                         match found {
-                            $( Some(index::$field) => record!(@field r out spans $field [$($key)?] [$ty $(, $reader)?]), )*
-                            _ => other(r, key),
-                        }
-                    })
-                }
-                #[cfg(target_arch = "wasm32")]
-                {
-                    let mut next = 0;
-                    r.members(|r, key| {
-                        match $crate::schema::reader::search_key($name::KEYS, &mut next, key) {
                             $( Some(index::$field) => record!(@field r out spans $field [$($key)?] [$ty $(, $reader)?]), )*
                             _ => other(r, key),
                         }
