@@ -1,6 +1,6 @@
 """A queue receiver for tests/fleet/queue_fleet.py: FastAPI on uvicorn, one
 process, answering at once through `QueueReceiver` (verify, claim in Redis,
-enqueue; redis-py, in a thread) without running any handler; with
+enqueue; redis-py with hiredis's parser, in a thread) without running any handler; with
 RECEIVER=async, through `AsyncQueueReceiver` on the event loop
 (redis.asyncio, no thread), which answered slower here (the README's queue
 fleet figures). QUEUE=streams (default) adds to the Redis stream STREAM;
@@ -12,6 +12,7 @@ to that file (see `AnswerTimes`)."""
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import json
 import os
@@ -24,7 +25,6 @@ import redis
 import redis.asyncio
 import uvicorn
 from fastapi import FastAPI, Request, Response
-from starlette.concurrency import run_in_threadpool
 
 from bullseye_webhooks import AsyncRedisStore, RedisStore, Webhook
 from bullseye_webhooks.queue import AsyncQueueReceiver, AsyncRedisStreamQueue, QueueReceiver, RedisStreamQueue
@@ -96,7 +96,10 @@ def timed(body: bytes, headers: Any) -> tuple[Any, float]:
 async def receive(request: Request) -> Response:
     body = await request.body()
     if THREAD:
-        answer, receive_ms = await run_in_threadpool(timed, body, request.headers)
+        # asyncio's own hop (its default executor), not Starlette's
+        # run_in_threadpool: anyio's hand-off to its worker thread was a
+        # third of this process's GIL-held time (the README's queue fleet).
+        answer, receive_ms = await asyncio.to_thread(timed, body, request.headers)
     else:
         started = time.perf_counter()
         answer = await receiver.receive(body, request.headers)
@@ -115,9 +118,10 @@ if __name__ == "__main__":
     # collector's reach, whose full collections otherwise walked all of it
     # (36 to 64 ms each, every thread stopped meanwhile); young
     # objects are collected a tenth as often; HTTP is parsed by httptools
-    # (C) instead of h11 (pure Python, an eighth of the busy process's time).
+    # (C) instead of h11 (pure Python, an eighth of the busy process's time);
+    # the event loop is uvloop's (libuv), not asyncio's own.
     gc.collect()
     gc.freeze()
     gc.set_threshold(7000, 10, 10)
     served: Any = AnswerTimes(app, os.environ["ANSWER_TIMES"]) if os.environ.get("ANSWER_TIMES") else app
-    uvicorn.run(served, host="127.0.0.1", port=int(os.environ["PORT"]), log_level="warning", http="httptools")
+    uvicorn.run(served, host="127.0.0.1", port=int(os.environ["PORT"]), log_level="warning", http="httptools", loop="uvloop")
