@@ -164,3 +164,12 @@ fn read(mut response: ureq::http::Response<ureq::Body>) -> Answer {
 pub fn refusal(code: &str) -> Value {
     serde_json::json!({ "error": code })
 }
+
+/// The secret the axum tests sign with.
+pub const SECRET: &str = "whsec_axum_test_secret_3c9d";
+
+/// A JSON answer (axum's `Json` needs its `json` feature: not compiled here).
+pub fn json_answer(value: Value) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    ([("content-type", "application/json")], value.to_string()).into_response()
+}
