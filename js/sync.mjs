@@ -244,7 +244,7 @@ if (which === 'node') {
     stdin: {
       contents: "export * from './backend.js'; export { default } from './backend.js'; export { initBitnob, initBitnobSync } from './backend-bitnob.js';",
       resolveDir: into,
-      sourcefile: 'backend.cjs',
+      sourcefile: 'js/sync.mjs (backend.cjs)',
       loader: 'js',
     },
     bundle: true,
