@@ -30,6 +30,8 @@ export async function bundledWorker(source, packageDir) {
   };
   const out = await esbuild.build({
     stdin: { contents: source, resolveDir: packageDir, sourcefile: 'worker.js' },
+    // The bundle's `// <file>` comments relative to the package, wherever it runs from.
+    absWorkingDir: packageDir,
     bundle: true,
     write: false,
     format: 'esm',
