@@ -1,12 +1,15 @@
 // The WASM backend of the shared API (webhooks.js and support.js, copied in
 // from the repository's js/ by `make build-wasm`): the .wasm's exports,
 // which answer in the same shapes as the Node package's addon, and the
-// modules' instantiation (init, initSync, initBitnob, initBitnobSync). Every
-// webhook rule is decided by the Rust core in the .wasm.
+// module's instantiation (init, initSync). Every webhook rule is decided by
+// the Rust core in the .wasm.
 //
 // Two modules: the Bullseye verifier's and the Bitnob verifier's (the
 // second HMAC, SHA-512, and Bitnob's rules: about 25 KB gzipped that most
-// receivers never run). The Node and workerd entries give each module's
+// receivers never run). The Bitnob one's glue is imported by
+// backend-bitnob.js, which the full entries import and the Bullseye-only
+// ones (bullseye*.js) do not, so a Worker importing those neither parses it
+// nor validates its .wasm. The Node and workerd entries give each module's
 // source with `sources` and each is instantiated when first used.
 import initWasm, {
   WasmWebhook,
@@ -17,23 +20,17 @@ import initWasm, {
   parseVisit,
   sign,
 } from './pkg/bullseye_webhooks_wasm.js';
-import initBitnobWasm, {
-  WasmBitnobWebhook,
-  initSync as initBitnobWasmSync,
-  secretLast4,
-  signBitnob,
-  signBitnobLegacy,
-} from './pkg/bullseye_webhooks_bitnob.js';
 
 let ready = false;
-let bitnobReady = false;
+// The Bitnob module's glue, given by backend-bitnob.js (useBitnob).
+let bitnobGlue = null;
 // What the Node and workerd entries give: a function answering each
 // module (compiled, or its bytes), called once, on first use.
 let mainSource;
 let bitnobSource;
 
 /** `{ module }`, or what is given directly, as wasm-bindgen's initSync takes it. */
-function moduleOf(input) {
+export function moduleOf(input) {
   return { module: input !== null && typeof input === 'object' && 'module' in input ? input.module : input };
 }
 
@@ -57,16 +54,12 @@ export function initSync(input) {
   ready = true;
 }
 
-/** init() for the Bitnob verifier's module (`bullseye_webhooks_bitnob_bg.wasm`). */
-export async function initBitnob(input) {
-  await initBitnobWasm(input === undefined ? undefined : { module_or_path: input });
-  bitnobReady = true;
-}
-
-/** initSync() for the Bitnob verifier's module (`bullseye_webhooks_bitnob_bg.wasm`). */
-export function initBitnobSync(input) {
-  initBitnobWasmSync(moduleOf(input));
-  bitnobReady = true;
+/**
+ * For backend-bitnob.js: the Bitnob module's calls, `{ initSync, ready(),
+ * WasmBitnobWebhook, secretLast4, signBitnob, signBitnobLegacy }`.
+ */
+export function useBitnob(glue) {
+  bitnobGlue = glue;
 }
 
 /**
@@ -75,8 +68,8 @@ export function initBitnobSync(input) {
  * first use, so that importing the package compiles nothing.
  */
 export function sources({ main, bitnob }) {
-  mainSource = main;
-  bitnobSource = bitnob;
+  if (main !== undefined) mainSource = main;
+  if (bitnob !== undefined) bitnobSource = bitnob;
 }
 
 function loaded() {
@@ -84,9 +77,13 @@ function loaded() {
   return ready;
 }
 
-/** The Bitnob module, instantiated on first use where an entry gave its source. */
+/** The Bitnob module's calls, instantiated on first use where an entry gave its source. */
 function bitnob() {
-  if (!bitnobReady) {
+  if (bitnobGlue === null) {
+    // Only reachable through the package's files: the Bullseye-only entries export no Bitnob API.
+    throw new Error("bullseye-webhooks-wasm's Bitnob verifier is not in this entry: import it from `bullseye-webhooks-wasm`");
+  }
+  if (!bitnobGlue.ready()) {
     if (bitnobSource === undefined) {
       throw new Error(
         "bullseye-webhooks-wasm's Bitnob verifier is not initialised: call `await initBitnob()` (browsers, bundlers) or " +
@@ -94,8 +91,9 @@ function bitnob() {
           'or import the package from Node or workerd, whose entries initialise it on first use',
       );
     }
-    initBitnobSync(bitnobSource());
+    bitnobGlue.initSync(bitnobSource());
   }
+  return bitnobGlue;
 }
 
 /**
@@ -153,8 +151,8 @@ export default {
   sign,
   parseVisit,
   webhook: (bytes, lengths, options) => new WasmWebhook(bytes, lengths, options),
-  signBitnob: (secret, timestamp, body) => (bitnob(), signBitnob(secret, timestamp, body)),
-  signBitnobLegacy: (secret, body) => (bitnob(), signBitnobLegacy(secret, body)),
-  secretLast4: (secret) => (bitnob(), secretLast4(secret)),
-  bitnob: (bytes, lengths, options) => (bitnob(), new WasmBitnobWebhook(bytes, lengths, options)),
+  signBitnob: (secret, timestamp, body) => bitnob().signBitnob(secret, timestamp, body),
+  signBitnobLegacy: (secret, body) => bitnob().signBitnobLegacy(secret, body),
+  secretLast4: (secret) => bitnob().secretLast4(secret),
+  bitnob: (bytes, lengths, options) => new (bitnob().WasmBitnobWebhook)(bytes, lengths, options),
 };

@@ -11,13 +11,8 @@
 // No Node `Buffer`, no `node:crypto`: it runs wherever WebAssembly,
 // TextEncoder and TextDecoder do; the async methods take Web Crypto's HMAC
 // where it is there and faster (verifier.js, "The async path").
-import { fetchHandler } from './fetch.js';
-import { useFetchHandler } from './verifier.js';
-
-// `handler` (and so honoMiddleware) makes its Fetch handler with fetch.js.
-useFetchHandler(() => fetchHandler);
-
-export * from './webhooks.js';
+// The Bullseye verifier's part is bullseye.js (also an entry of its own,
+// `bullseye-webhooks-wasm/bullseye`); the Bitnob verifier's is added here.
+export * from './bullseye.js';
 export { BitnobWebhook, secretLast4, signBitnob, signBitnobLegacy } from './bitnob.js';
-export { honoMiddleware } from './hono.js';
-export { init, initSync, initBitnob, initBitnobSync } from './backend.js';
+export { initBitnob, initBitnobSync } from './backend-bitnob.js';

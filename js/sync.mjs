@@ -228,16 +228,25 @@ if (which === 'node') {
     if (!existsSync(join(wasmDir, file))) fail(`bindings-wasm/${file} is missing: run \`make build-wasm\` first (the Node package carries the WASM build)`);
   }
   mkdirSync(join(into, 'pkg'), { recursive: true });
-  for (const file of [...built, 'backend.js', 'index.js', 'node.js', 'workerd.js', 'workerd.d.ts', 'durable.js', 'dedupe.js']) copy(join(wasmDir, file), join(into, file));
+  for (const file of [...built, 'backend.js', 'backend-bitnob.js', 'bullseye.js', 'bullseye-workerd.js', 'index.js', 'node.js', 'workerd.js', 'workerd.d.ts', 'durable.js', 'dedupe.js']) copy(join(wasmDir, file), join(into, file));
   shared(into, 'module', join(wasmDir, 'extra.d.ts'), 'bindings-wasm/extra.d.ts');
   shipped(dir, 'wasm/');
   // index.js gives the shared verifiers their Fetch handler (useFetchHandler): kept by bundlers.
-  write(join(into, 'package.json'), `${JSON.stringify({ type: 'module', sideEffects: ['./index.js', './node.js', './workerd.js'] }, null, 2)}\n`);
+  write(
+    join(into, 'package.json'),
+    `${JSON.stringify({ type: 'module', sideEffects: ['./index.js', './node.js', './workerd.js', './backend-bitnob.js', './bullseye.js', './bullseye-workerd.js'] }, null, 2)}\n`,
+  );
   // The CommonJS fallback: backend.js and the glue in one file; the .wasm
   // (each module) is read by the Node package's backend.js, so the glue's
   // fetch of it by import.meta.url is never used.
+  // backend-bitnob.js gives backend.js the Bitnob module's glue (useBitnob).
   esbuildModule().buildSync({
-    entryPoints: [join(into, 'backend.js')],
+    stdin: {
+      contents: "export * from './backend.js'; export { default } from './backend.js'; export { initBitnob, initBitnobSync } from './backend-bitnob.js';",
+      resolveDir: into,
+      sourcefile: 'js/sync.mjs (backend.cjs)',
+      loader: 'js',
+    },
     bundle: true,
     format: 'cjs',
     platform: 'node',

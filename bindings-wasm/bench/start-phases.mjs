@@ -51,6 +51,15 @@ const PHASES = {
     export default { async fetch(request) { const body = new Uint8Array(await request.arrayBuffer());
       await new Webhook('${SECRET}').constructEventAsync(body, request.headers.get('x-bullseye-signature')); ${answer} } };`,
   'demo Worker (bench.mjs)': readFileSync(join(PKG, 'demo', 'worker.js'), 'utf8'),
+  // The Bullseye-only entry (no Bitnob module, no Durable Object store).
+  '/bullseye: import': `import { Webhook } from 'bullseye-webhooks-wasm/bullseye';
+    export default { async fetch(request) { await request.arrayBuffer(); if (typeof Webhook !== 'function') throw 1; ${answer} } };`,
+  '/bullseye: + constructEvent': `import { Webhook } from 'bullseye-webhooks-wasm/bullseye';
+    export default { async fetch(request) { const body = new Uint8Array(await request.arrayBuffer());
+      new Webhook('${SECRET}').constructEvent(body, request.headers.get('x-bullseye-signature')); ${answer} } };`,
+  '/bullseye: + constructEventAsync': `import { Webhook } from 'bullseye-webhooks-wasm/bullseye';
+    export default { async fetch(request) { const body = new Uint8Array(await request.arrayBuffer());
+      await new Webhook('${SECRET}').constructEventAsync(body, request.headers.get('x-bullseye-signature')); ${answer} } };`,
 };
 
 const bundles = {};

@@ -16,10 +16,10 @@ export function workerModules(scriptPath, packageDir) {
     { type: 'ESModule', path: 'worker.js', contents: readFileSync(scriptPath, 'utf8') },
     { type: 'ESModule', path: manifest.name, contents: readFileSync(join(packageDir, entry), 'utf8') },
   ];
-  // The node entry reads the .wasm with node:fs: not for workerd.
-  const nodeEntry = manifest.exports['.'].node;
+  // The node entries read the .wasm with node:fs: not for workerd.
+  const nodeEntries = Object.values(manifest.exports).map((exported) => exported?.node);
   for (const file of manifest.files) {
-    if (`./${file}` === nodeEntry) continue;
+    if (nodeEntries.includes(`./${file}`)) continue;
     if (file.endsWith('.js')) modules.push({ type: 'ESModule', path: file, contents: readFileSync(join(packageDir, file), 'utf8') });
     if (file.endsWith('.wasm')) modules.push({ type: 'CompiledWasm', path: file, contents: readFileSync(join(packageDir, file)) });
   }

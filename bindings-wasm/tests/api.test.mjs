@@ -26,6 +26,30 @@ test('every export is declared in index.d.ts and every declaration exported', ()
   assert.deepEqual(Object.keys(lib).sort(), [...new Set(declared)].sort());
 });
 
+test('the Bullseye-only entry: the full one without Bitnob, every export declared in bullseye.d.ts, no init step', () => {
+  const script = `
+    import * as only from './bullseye-node.js';
+    import * as full from './node.js';
+    const secret = 'whsec_entry';
+    const body = '{"event_type":"visitor.identified"}';
+    console.log(JSON.stringify({
+      only: Object.keys(only).sort(),
+      full: Object.keys(full).sort(),
+      same: only.Webhook === full.Webhook && only.WebhookError === full.WebhookError,
+      signed: only.sign(secret, body) === full.sign(secret, body),
+      verified: new only.Webhook(secret).verify(body, full.sign(secret, body)),
+    }));`;
+  const answer = JSON.parse(execFileSync(process.execPath, ['--input-type=module', '-e', script], { cwd: PKG, encoding: 'utf8' }));
+  const bitnob = ['BitnobWebhook', 'initBitnob', 'initBitnobSync', 'secretLast4', 'signBitnob', 'signBitnobLegacy'];
+  assert.deepEqual(answer.only, answer.full.filter((name) => !bitnob.includes(name)));
+  assert.deepEqual(bitnob.filter((name) => !answer.full.includes(name)), []);
+  assert.deepEqual([answer.same, answer.signed, answer.verified], [true, true, undefined]);
+  const dts = readFileSync(new URL('bullseye.d.ts', PKG), 'utf8');
+  const values = dts.slice(dts.indexOf('export {'), dts.indexOf('export type {'));
+  const declared = [...values.matchAll(/^ {2}(\w+),$/gm)].map((m) => m[1]);
+  assert.deepEqual([...declared].sort(), answer.only);
+});
+
 test('constants and error codes equal the core', () => {
   assert.deepEqual(lib.coreErrorCodes(), [...ERROR_CODES]);
   assert.equal(lib.SIGNATURE_HEADER, glue.signatureHeader());
@@ -168,7 +192,7 @@ test('the shipped JS uses no Buffer or node:crypto, and Web Crypto only for the 
   // calls it); in workerd, the body's hash kept with a claim (durable.js).
   const webCrypto = new Set(['backend.js', 'verifier.js', 'durable.js']);
   const shared = ['support.js', 'inputs.js', 'answers.js', 'verifier.js', 'bitnob.js', 'webhooks.js'];
-  for (const file of ['index.js', 'backend.js', ...shared, 'workerd.js', 'durable.js', 'dedupe.js', 'node.js', 'pkg/bullseye_webhooks_wasm.js', 'pkg/bullseye_webhooks_bitnob.js']) {
+  for (const file of ['index.js', 'backend.js', 'backend-bitnob.js', 'bullseye.js', 'bullseye-node.js', 'bullseye-workerd.js', ...shared, 'workerd.js', 'durable.js', 'dedupe.js', 'node.js', 'pkg/bullseye_webhooks_wasm.js', 'pkg/bullseye_webhooks_bitnob.js']) {
     const code = readFileSync(new URL(file, PKG), 'utf8').replace(/^\s*\/\/.*$/gm, '');
     assert.doesNotMatch(code, /\bBuffer\b|node:crypto/, file);
     if (!webCrypto.has(file)) assert.doesNotMatch(code, /crypto\.subtle|\bsubtle\b/, file);
@@ -177,7 +201,7 @@ test('the shipped JS uses no Buffer or node:crypto, and Web Crypto only for the 
 
 test('the types check under tsc --strict', () => {
   // The workerd entry's types apart (tsconfig.workerd.json): they add de-duplication to the handler's options.
-  for (const config of ['tsconfig.json', 'tsconfig.workerd.json']) {
+  for (const config of ['tsconfig.json', 'tsconfig.workerd.json', 'tsconfig.bullseye.json']) {
     execFileSync(new URL('node_modules/.bin/tsc', PKG).pathname, ['-p', new URL(`tests/types/${config}`, PKG).pathname], {
       encoding: 'utf8',
       stdio: 'pipe',

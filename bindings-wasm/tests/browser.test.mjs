@@ -2,7 +2,9 @@
 // driven by playwright-core): a page served on 127.0.0.1 loads the package's
 // web entry, `await init()`s it (twice) and `await initBitnob()`s, and runs tests/js/vectors.test.js
 // unchanged (tests/browser/harness.js), then every case of
-// fixtures/bitnob-vectors.json (tests/bitnob-cases.mjs). Fails, never skips,
+// fixtures/bitnob-vectors.json (tests/bitnob-cases.mjs). Then the same
+// Bullseye vectors on the Bullseye-only entry (bullseye.js) in a page of its
+// own, which must fetch no Bitnob module or glue. Fails, never skips,
 // when Chromium is missing.
 import test from 'node:test';
 import assert from 'node:assert/strict';
@@ -85,6 +87,28 @@ test('every vector (Bullseye and Bitnob) passes in headless Chromium', { timeout
     assert.ok(report.bitnob.cases >= 100, `only ${report.bitnob.cases} Bitnob vectors ran`);
     console.log(`chromium: ${report.results.length} tests passed (${report.cases} vectors) in ${report.userAgent.match(/Chrome\/\S+/)[0]}`);
     console.log(`chromium: ${report.bitnob.cases} Bitnob vectors and ${report.bitnob.helpers} secret-helper cases passed`);
+
+    // The Bullseye-only entry in a page of its own: the same vectors, and
+    // nothing of Bitnob's fetched (neither its .wasm nor its glue).
+    const only = await context.newPage();
+    const onlyErrors = [];
+    only.on('pageerror', (error) => onlyErrors.push(String(error)));
+    const fetched = [];
+    only.on('response', (response) => fetched.push(new URL(response.url()).pathname));
+    await only.goto(`http://127.0.0.1:${server.address().port}/harness/index.html?entry=bullseye`);
+    await only.waitForFunction(() => typeof window.bullseyeRun === 'function', null, { timeout: 30_000 });
+    const bullseye = await only.evaluate(() => window.bullseyeRun());
+    assert.deepEqual(onlyErrors, []);
+    assert.equal(bullseye.entry, 'bullseye');
+    const bullseyeFailures = bullseye.results.filter((r) => !r.ok);
+    assert.deepEqual(bullseyeFailures, [], `${bullseyeFailures.length} of ${bullseye.results.length} failed on the Bullseye-only entry`);
+    assert.equal(bullseye.results.length, bullseye.cases + 1);
+    assert.ok(fetched.includes('/package/bullseye.js') && fetched.includes('/package/pkg/bullseye_webhooks_wasm_bg.wasm'), fetched.join(', '));
+    assert.deepEqual(fetched.filter((path) => /bitnob/i.test(path) && !path.startsWith('/wasm-tests/')), [], 'the Bullseye-only entry fetches nothing of Bitnob');
+    for (const name of ['BitnobWebhook', 'signBitnob', 'signBitnobLegacy', 'secretLast4', 'initBitnob', 'initBitnobSync']) {
+      assert.ok(!bullseye.exports.includes(name), `the Bullseye-only entry exports ${name}`);
+    }
+    console.log(`chromium: ${bullseye.results.length} tests passed on the Bullseye-only entry, nothing of Bitnob fetched`);
   } finally {
     await context?.close();
     server.close();

@@ -23,8 +23,13 @@ test('the packed tarball installs into a fresh folder and works in Node and work
     'package/LICENSE-MIT',
     'package/README.md',
     'package/answers.js',
+    'package/backend-bitnob.js',
     'package/backend.js',
     'package/bitnob.js',
+    'package/bullseye-node.js',
+    'package/bullseye-workerd.js',
+    'package/bullseye.d.ts',
+    'package/bullseye.js',
     'package/dedupe.js',
     'package/durable.js',
     'package/fetch.js',
@@ -65,6 +70,13 @@ test('the packed tarball installs into a fresh folder and works in Node and work
     `;
     const fromImport = execFileSync(process.execPath, ['--input-type=module', '-e', esm], { cwd: app, encoding: 'utf8' });
     assert.deepEqual(JSON.parse(fromImport), ['a@b.example', 'signature_mismatch']);
+    // The Bullseye-only entry, by its subpath export (Node's condition).
+    const only = `
+      import * as only from 'bullseye-webhooks-wasm/bullseye';
+      const body = '{"event":"visitor.identified","visitor":{"email":"a@b.example"}}';
+      console.log(JSON.stringify([new only.Webhook('whsec_app').constructEvent(body, only.sign('whsec_app', body)).visitor.email, 'BitnobWebhook' in only]));
+    `;
+    assert.deepEqual(JSON.parse(execFileSync(process.execPath, ['--input-type=module', '-e', only], { cwd: app, encoding: 'utf8' })), ['a@b.example', false]);
     const cjs = `console.log(require('bullseye-webhooks-wasm').sign('whsec_test', '{}'))`;
     const fromRequire = execFileSync(process.execPath, ['-e', cjs], { cwd: app, encoding: 'utf8' });
     assert.equal(fromRequire.trim(), '46bdc2a2e83964bd2695acc6a1f97162d8bafc135a071aa5cd5c99aae5481440');

@@ -39,18 +39,30 @@ pub struct BitnobOptions {
 /// `{"maxBodyBytes": …, "tolerance": whole seconds or null,
 /// "toleranceNanos": the rest in nanoseconds, "<flag>": …}`. (Whole
 /// numbers only: formatting an `f64` would add its code to the `.wasm`;
-/// JavaScript adds the two as `Duration::as_secs_f64` does.)
+/// JavaScript adds the two as `Duration::as_secs_f64` does.) Written with
+/// `itoa`, not `format!`: `core::fmt` would otherwise be compiled on a
+/// Worker's first request (bench/PROFILE.md, "Worker start").
 fn settings_json(max_body_bytes: usize, window: Option<Duration>, flag: (&str, bool)) -> String {
     let (name, value) = flag;
-    let tolerance = match window {
-        Some(window) => format!(
-            "{},\"toleranceNanos\":{}",
-            window.as_secs(),
-            window.subsec_nanos()
-        ),
-        None => "null".to_owned(),
-    };
-    format!("{{\"maxBodyBytes\":{max_body_bytes},\"tolerance\":{tolerance},\"{name}\":{value}}}")
+    let mut numbers = itoa::Buffer::new();
+    let mut json = String::with_capacity(96);
+    json.push_str("{\"maxBodyBytes\":");
+    json.push_str(numbers.format(max_body_bytes));
+    json.push_str(",\"tolerance\":");
+    match window {
+        Some(window) => {
+            json.push_str(numbers.format(window.as_secs()));
+            json.push_str(",\"toleranceNanos\":");
+            json.push_str(numbers.format(window.subsec_nanos()));
+        }
+        None => json.push_str("null"),
+    }
+    json.push_str(",\"");
+    json.push_str(name);
+    json.push_str("\":");
+    json.push_str(if value { "true" } else { "false" });
+    json.push('}');
+    json
 }
 
 /// A `Webhook` built from what JavaScript passes.
