@@ -48,3 +48,4 @@ dist-python: dist-python-wheels ## The Linux wheels (manylinux2014, musllinux_1_
 
 bench-python: build-python $(PY_VENV)/.bench-installed ## Python vs stdlib hmac/json, msgspec, orjson, pydantic and the peers
 	$(PY) bindings-python/bench/bench.py
+	$(PY) bindings-python/bench/import_cost.py
