@@ -2,8 +2,8 @@
 process, answering at once through `QueueReceiver` (verify, claim in Redis,
 enqueue; redis-py with hiredis's parser, in a thread) without running any handler; with
 RECEIVER=async, through `AsyncQueueReceiver` on the event loop
-(redis.asyncio, no thread), which answered slower here (the README's queue
-fleet figures). QUEUE=streams (default) adds to the Redis stream STREAM;
+(redis.asyncio, no thread), which answered slower here (bench/PROFILE.md,
+"Queue fleet: a receiver's p99"). QUEUE=streams (default) adds to the Redis stream STREAM;
 QUEUE=celery sends the Celery task of bindings-python/tests/celery_app.py
 (`CeleryQueue`).
 
@@ -98,7 +98,8 @@ async def receive(request: Request) -> Response:
     if THREAD:
         # asyncio's own hop (its default executor), not Starlette's
         # run_in_threadpool: anyio's hand-off to its worker thread was a
-        # third of this process's GIL-held time (the README's queue fleet).
+        # third of this process's GIL-held time (bench/PROFILE.md, "Queue
+        # fleet: a receiver's p99").
         answer, receive_ms = await asyncio.to_thread(timed, body, request.headers)
     else:
         started = time.perf_counter()
@@ -124,4 +125,5 @@ if __name__ == "__main__":
     gc.freeze()
     gc.set_threshold(7000, 10, 10)
     served: Any = AnswerTimes(app, os.environ["ANSWER_TIMES"]) if os.environ.get("ANSWER_TIMES") else app
-    uvicorn.run(served, host="127.0.0.1", port=int(os.environ["PORT"]), log_level="warning", http="httptools", loop="uvloop")
+    uvicorn.run(served, host="127.0.0.1", port=int(os.environ["PORT"]), log_level="warning",
+                http="httptools", loop="uvloop")
