@@ -7,6 +7,7 @@ mid-task whose task another worker handles once."""
 from __future__ import annotations
 
 import asyncio
+import base64
 import importlib
 import json
 import os
@@ -122,6 +123,29 @@ async def receive_async(setting: dict[str, str], sessions: list[str]) -> list[in
         return [(await receiver.receive(*delivery(session))).status for session in sessions]
     finally:
         await client.aclose()
+
+
+def test_a_sent_task_names_its_delivery_not_the_body(setting: dict[str, str]) -> None:
+    """Celery shows a task's arguments by `argsrepr` (logs, events, Flower):
+    the delivery's key, never the raw body; the arguments themselves still
+    carry the envelope to the worker."""
+    receiver, store, client = receiver_for(setting)
+    queue = setting["CELERY_QUEUE"]
+    session = f"repr-{uuid.uuid4().hex}"
+    body, headers = delivery(session)
+    try:
+        assert receiver.receive(body, headers).status == 202
+        messages = client.lrange(queue, 0, -1)
+        assert len(messages) == 1  # no worker runs in this test
+        message = json.loads(messages[0])
+        assert message["headers"]["argsrepr"] == f"(<envelope of delivery {key_of(session)}>, <claim token>)"
+        assert message["headers"]["kwargsrepr"] == "{}"
+        args = json.loads(base64.b64decode(message["body"]))[0]
+        assert json.loads(args[0])["key"] == key_of(session)
+        assert json.loads(args[0])["body"] == body.decode()
+    finally:
+        client.delete(queue)  # left for no worker of the other tests
+        client.close()
 
 
 def test_celery_handles_each_delivery_once_retries_and_dead_letters(setting: dict[str, str], tmp_path: pathlib.Path) -> None:
