@@ -7,7 +7,7 @@
 // rounds. A benchmark, not a test: it asserts nothing about time.
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
-import { readFileSync, readdirSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -19,6 +19,7 @@ import { COMPATIBILITY_DATE, workerModules } from '../demo/miniflare.mjs';
 import { bundleCommonJs } from './cjs-bundle.mjs';
 import { body } from './payload.mjs';
 import { bundledWorker } from './wrangler-bundle.mjs';
+import { firstRequest } from './workerd-start.mjs';
 
 const PKG = fileURLToPath(new URL('..', import.meta.url));
 const SECRET = 'whsec_bench_2f6a1c';
@@ -169,43 +170,8 @@ console.log(
 // timed too: workerd compiles every module it is given, imported or not.
 const plainWorker = `export default { async fetch(request) { await request.arrayBuffer(); return Response.json({ event_type: 'x' }); } };`;
 const bindings = { DEMO_SECRET: SECRET, DEMO_PREVIOUS_SECRET: 'whsec_bench_previous' };
-// The CPU time (µs) the workerd processes this one started have used, every
-// thread (Linux's /proc/<pid>/task/<tid>/schedstat, in nanoseconds): on a
-// busy machine far steadier than the wall clock, which also waits for a core.
-function workerdCpu() {
-  let total = 0;
-  for (const pid of readdirSync('/proc').filter((name) => /^\d+$/.test(name))) {
-    let stat;
-    try {
-      stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    } catch {
-      continue; // gone
-    }
-    const command = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
-    const parent = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-    if (parent !== process.pid || !command.startsWith('workerd')) continue;
-    for (const tid of readdirSync(`/proc/${pid}/task`)) {
-      try {
-        total += Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[0]) / 1000;
-      } catch {
-        // a thread that ended
-      }
-    }
-  }
-  return total;
-}
-/** [wall µs, workerd CPU µs] of a fresh Miniflare's start and first request. */
-async function firstRequest(options) {
-  const start = performance.now();
-  const mf = new Miniflare({ ...options, bindings });
-  const response = await mf.dispatchFetch('http://worker.test/bullseye', { method: 'POST', body: bytes, headers: { 'x-bullseye-signature': signature } });
-  await response.arrayBuffer();
-  const elapsed = (performance.now() - start) * 1000;
-  const cpu = workerdCpu();
-  await mf.dispose();
-  if (response.status !== 200) throw new Error(`worker answered ${response.status}`);
-  return [elapsed, cpu];
-}
+/** [wall µs, workerd CPU µs] of the Worker's start and first request. */
+const timedStart = (options) => firstRequest({ ...options, bindings }, '/bullseye', bytes, signature);
 const withPackage = [];
 const without = [];
 const cpuWith = [];
@@ -213,11 +179,11 @@ const cpuWithout = [];
 const asFiles = [];
 const cpuAsFiles = [];
 const bundled = await bundledWorker(readFileSync(join(PKG, 'demo', 'worker.js'), 'utf8'), PKG);
-await firstRequest({ modules: true, script: plainWorker, compatibilityDate: COMPATIBILITY_DATE }); // warm up
+await timedStart({ modules: true, script: plainWorker, compatibilityDate: COMPATIBILITY_DATE }); // warm up
 for (let i = 0; i < 21; i++) {
-  const [wall, cpu] = await firstRequest(bundled);
-  const [plainWall, plainCpu] = await firstRequest({ modules: true, script: plainWorker, compatibilityDate: COMPATIBILITY_DATE });
-  const [filesWall, filesCpu] = await firstRequest(workerModules(join(PKG, 'demo', 'worker.js'), PKG));
+  const [wall, cpu] = await timedStart(bundled);
+  const [plainWall, plainCpu] = await timedStart({ modules: true, script: plainWorker, compatibilityDate: COMPATIBILITY_DATE });
+  const [filesWall, filesCpu] = await timedStart(workerModules(join(PKG, 'demo', 'worker.js'), PKG));
   withPackage.push(wall);
   without.push(plainWall);
   cpuWith.push(cpu);

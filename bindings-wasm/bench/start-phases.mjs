@@ -15,11 +15,11 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Miniflare } from 'miniflare';
 
 import { sign } from '../node.js';
 import { body } from './payload.mjs';
 import { bundledWorker } from './wrangler-bundle.mjs';
+import { answeredWorker, firstRequest } from './workerd-start.mjs';
 
 const PKG = fileURLToPath(new URL('..', import.meta.url));
 const CALLGRIND = process.argv[2] === '--callgrind';
@@ -65,42 +65,9 @@ const PHASES = {
 const bundles = {};
 for (const [name, source] of Object.entries(PHASES)) bundles[name] = { ...(await bundledWorker(source, PKG)), bindings: { DEMO_SECRET: SECRET } };
 
-// The CPU time (µs) of the workerd processes this one started (as bench.mjs).
-function workerdCpu() {
-  let total = 0;
-  for (const pid of readdirSync('/proc').filter((name) => /^\d+$/.test(name))) {
-    let stat;
-    try {
-      stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    } catch {
-      continue;
-    }
-    const command = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
-    const parent = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-    if (parent !== process.pid || !command.startsWith('workerd')) continue;
-    for (const tid of readdirSync(`/proc/${pid}/task`)) {
-      try {
-        total += Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[0]) / 1000;
-      } catch {
-        // a thread that ended
-      }
-    }
-  }
-  return total;
-}
-
-async function firstRequest(options) {
-  const start = performance.now();
-  const mf = new Miniflare(options);
-  const path = options.modules[0].contents.includes('DeliveryClaims') ? '/bullseye' : '/';
-  const response = await mf.dispatchFetch(`http://worker.test${path}`, { method: 'POST', body: bytes, headers: { 'x-bullseye-signature': signature } });
-  await response.arrayBuffer();
-  const wall = (performance.now() - start) * 1000;
-  const cpu = workerdCpu();
-  await mf.dispose();
-  if (response.status !== 200) throw new Error(`worker answered ${response.status}`);
-  return [wall, cpu];
-}
+// Each phase's Worker is POSTed to /bullseye when it is the demo (which
+// routes by path), else to /.
+const pathOf = (options) => (options.modules[0].contents.includes('DeliveryClaims') ? '/bullseye' : '/');
 
 if (CALLGRIND) {
   const dir = mkdtempSync(join(tmpdir(), 'start-phases-'));
@@ -115,11 +82,7 @@ if (CALLGRIND) {
   process.env.MINIFLARE_WORKERD_PATH = wrapper;
   const counts = {};
   for (const [name, options] of Object.entries(bundles)) {
-    const mf = new Miniflare(options);
-    const path = options.modules[0].contents.includes('DeliveryClaims') ? '/bullseye' : '/';
-    const response = await mf.dispatchFetch(`http://worker.test${path}`, { method: 'POST', body: bytes, headers: { 'x-bullseye-signature': signature } });
-    await response.arrayBuffer();
-    if (response.status !== 200) throw new Error(`worker answered ${response.status}`);
+    const mf = await answeredWorker(options, pathOf(options), bytes, signature);
     execFileSync('callgrind_control', ['--dump'], { stdio: 'ignore' });
     await mf.dispose();
     counts[name] = 0;
@@ -140,10 +103,10 @@ if (CALLGRIND) {
 
 const cpu = Object.fromEntries(Object.keys(PHASES).map((name) => [name, []]));
 const wall = Object.fromEntries(Object.keys(PHASES).map((name) => [name, []]));
-await firstRequest(bundles['empty Worker']); // warm up
+await firstRequest(bundles['empty Worker'], pathOf(bundles['empty Worker']), bytes, signature); // warm up
 for (let round = 0; round < ROUNDS; round++) {
   for (const name of Object.keys(PHASES)) {
-    const [w, c] = await firstRequest(bundles[name]);
+    const [w, c] = await firstRequest(bundles[name], pathOf(bundles[name]), bytes, signature);
     wall[name].push(w);
     cpu[name].push(c);
   }
