@@ -276,21 +276,7 @@ fn verify_answers_every_bitnob_vector() {
     assert!(cases.len() >= 100);
     for case in cases {
         let name = case["name"].as_str().unwrap();
-        let body: Vec<u8> = if let Some(text) = case["body"].as_str() {
-            text.as_bytes().to_vec()
-        } else if let Some(hex) = case["body_hex"].as_str() {
-            (0..hex.len())
-                .step_by(2)
-                .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).unwrap())
-                .collect()
-        } else {
-            let repeat = &case["body_repeat"];
-            repeat["text"]
-                .as_str()
-                .unwrap()
-                .repeat(repeat["count"].as_u64().unwrap() as usize)
-                .into_bytes()
-        };
+        let body = case_body(case);
         let headers: Vec<(&str, &str)> = case["headers"]
             .as_array()
             .unwrap()

@@ -31,12 +31,6 @@ struct Vector {
 fn vectors() -> (Vec<Vector>, usize) {
     let text = std::fs::read_to_string(fixture("vectors.json")).unwrap();
     let json: Value = serde_json::from_str(&text).unwrap();
-    let hex = |s: &str| -> Vec<u8> {
-        (0..s.len())
-            .step_by(2)
-            .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
-            .collect()
-    };
     let mut usable = Vec::new();
     let mut skipped = 0;
     for case in json["cases"].as_array().unwrap() {
@@ -44,7 +38,7 @@ fn vectors() -> (Vec<Vector>, usize) {
         let options = &case["options"];
         let secrets: Vec<Vec<u8>> = match (&case["secrets"], &case["secrets_hex"]) {
             (Value::Array(s), _) => s.iter().map(|s| s.as_str().unwrap().into()).collect(),
-            (_, Value::Array(s)) => s.iter().map(|s| hex(s.as_str().unwrap())).collect(),
+            (_, Value::Array(s)) => s.iter().map(|s| hex_bytes(s.as_str().unwrap())).collect(),
             _ => Vec::new(),
         };
         if operation == "parse_visit"
@@ -55,20 +49,7 @@ fn vectors() -> (Vec<Vector>, usize) {
             skipped += 1;
             continue;
         }
-        let body = if let Some(text) = case["body"].as_str() {
-            text.as_bytes().to_vec()
-        } else if let Some(h) = case["body_hex"].as_str() {
-            hex(h)
-        } else if let Some(file) = case["body_file"].as_str() {
-            payload(file)
-        } else {
-            let repeat = &case["body_repeat"];
-            repeat["text"]
-                .as_str()
-                .unwrap()
-                .repeat(repeat["count"].as_u64().unwrap() as usize)
-                .into_bytes()
-        };
+        let body = case_body(case);
         usable.push(Vector {
             name: case["name"].as_str().unwrap().to_owned(),
             operation,

@@ -57,6 +57,33 @@ pub fn payload(name: &str) -> Vec<u8> {
     std::fs::read(fixture("payloads").join(name)).unwrap()
 }
 
+/// The bytes of a vector file's hex string (`body_hex`, `secrets_hex`).
+pub fn hex_bytes(hex: &str) -> Vec<u8> {
+    (0..hex.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).unwrap())
+        .collect()
+}
+
+/// A vector case's body, in whichever of the vector files' forms it is
+/// stored: `body`, `body_hex`, `body_file` or `body_repeat`.
+pub fn case_body(case: &serde_json::Value) -> Vec<u8> {
+    if let Some(text) = case["body"].as_str() {
+        text.as_bytes().to_vec()
+    } else if let Some(hex) = case["body_hex"].as_str() {
+        hex_bytes(hex)
+    } else if let Some(file) = case["body_file"].as_str() {
+        payload(file)
+    } else {
+        let repeat = &case["body_repeat"];
+        repeat["text"]
+            .as_str()
+            .unwrap()
+            .repeat(repeat["count"].as_u64().unwrap() as usize)
+            .into_bytes()
+    }
+}
+
 /// The built binary, with the default secret variable cleared.
 pub fn cli() -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_bullseye-webhooks"));
