@@ -129,7 +129,7 @@ def test_a_sent_task_names_its_delivery_not_the_body(setting: dict[str, str]) ->
     """Celery shows a task's arguments by `argsrepr` (logs, events, Flower):
     the delivery's key, never the raw body; the arguments themselves still
     carry the envelope to the worker."""
-    receiver, store, client = receiver_for(setting)
+    receiver, _, client = receiver_for(setting)
     queue = setting["CELERY_QUEUE"]
     session = f"repr-{uuid.uuid4().hex}"
     body, headers = delivery(session)
