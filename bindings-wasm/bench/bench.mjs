@@ -2,7 +2,8 @@
 // workerd against crypto.subtle.verify (imported key), node:crypto and the JS
 // peers (@octokit/webhooks-methods, standardwebhooks, svix: the Node bench's
 // installs), and the time to instantiate the module and verify a first
-// request in Node and in workerd.
+// request in Node and in workerd. `node bench/bench.mjs --node`: Node's
+// figures alone (no workerd).
 // Contenders run interleaved, in rounds; each figure is the median of the
 // rounds. A benchmark, not a test: it asserts nothing about time.
 import { createHmac, timingSafeEqual } from 'node:crypto';
@@ -160,6 +161,7 @@ console.log(
   `Node: import of the package (node entry) ${fmt(median(imports))} CPU, an empty module ${fmt(median(emptyImports))}: ` +
     `the package adds ${fmt(median(imports) - median(emptyImports))} (medians of ${imports.length} fresh processes, interleaved)`,
 );
+if (process.argv.includes('--node')) process.exit(0);
 
 // workerd: start-up and first request of the demo Worker, against the same
 // for a Worker that does not load the package; the difference is the
