@@ -98,10 +98,10 @@ function withSecret(secret, fn) {
  * A verifier of the core built by `build(bytes, lengths)` from one secret or
  * a list (rotation): `bytes` holds each secret's bytes end to end (a new
  * buffer, wiped after, as is each secret's copy), `lengths` their lengths.
- * Answers `[verifier, count, keys]`, `keys` being what `importKeys(secrets)`
- * made of the secrets (if given).
+ * Answers `[verifier, count, keys]`, `keys` being what `keysFor(secrets)`
+ * made of the secrets (if given), before they are wiped.
  */
-function built(secretOrSecrets, build, importKeys) {
+function built(secretOrSecrets, build, keysFor) {
   const list = Array.isArray(secretOrSecrets) ? secretOrSecrets : [secretOrSecrets];
   if (list.some((secret) => secret === undefined || secret === null)) {
     // The usual cause: an unset environment variable.
@@ -113,7 +113,7 @@ function built(secretOrSecrets, build, importKeys) {
   secrets.reduce((offset, secret) => (bytes.set(secret, offset), offset + secret.byteLength), 0);
   try {
     const verifier = build(bytes, lengths);
-    return [verifier, secrets.length, importKeys?.(secrets) ?? null];
+    return [verifier, secrets.length, keysFor?.(secrets) ?? null];
   } catch (error) {
     throw wrapped(error);
   } finally {

@@ -1,7 +1,8 @@
 // What Webhook (webhooks.js) and BitnobWebhook (bitnob.js) share: the
 // core's verifier, the redaction of secrets in inspect and JSON, the Fetch
-// Request helpers, and the async path's HMACs by Web Crypto. (One of the
-// shared modules js/sync.mjs copies into each package; see webhooks.js.)
+// Request helpers, the async path's HMACs by Web Crypto, and the keys of
+// the backend's own HMAC (the WASM package in Node: node:crypto's). (One of
+// the shared modules js/sync.mjs copies into each package; see webhooks.js.)
 import backend from './backend.js';
 import { requestBody } from './support.js';
 import { built } from './inputs.js';
@@ -21,7 +22,8 @@ const inspectCustom = Symbol.for('nodejs.util.inspect.custom');
 // verified). A refusal is always the core's answer: with no key verifying,
 // checkMacs is asked with MACs that cannot match, and answers
 // signature_mismatch (or whatever comes first in its order). Elsewhere (the napi addon, the .wasm in Node, where Web Crypto is
-// slower) the async methods run the sync ones.
+// slower) the async methods run the sync ones; in Node the .wasm's sync
+// path has node:crypto's HMAC (keysFor, and webhooks.js, checkedByMacs).
 
 const HMAC_SHA256 = { name: 'HMAC', hash: 'SHA-256' };
 const NO_BYTES = new Uint8Array(0);
@@ -41,6 +43,16 @@ function importKeys(secrets) {
   } catch {
     return null;
   }
+}
+
+/**
+ * What the secrets are made into once, for HMACs computed outside the core:
+ * `webCrypto`, Web Crypto keys for the async path (importKeys), and
+ * `hmac`, the backend's own HMAC of a body under each secret for the sync
+ * path (the WASM package's backend.js in Node, by node:crypto), or null.
+ */
+function keysFor(secrets) {
+  return { webCrypto: importKeys(secrets), hmac: backend.hmac?.(secrets) ?? null };
 }
 
 /** MACs of a count no verifier has: checkMacs answers signature_mismatch, after its own earlier checks. */
@@ -113,6 +125,8 @@ let coreOf;
 let settingsOf;
 /** A verifier's Web Crypto keys, or null (the core's HMAC); a promise until imported. */
 let keysOf;
+/** A verifier's HMAC for the sync path (backend.hmac), or null (the core's). */
+let hmacOf;
 
 /**
  * What Webhook and BitnobWebhook share: the core's verifier, built from one
@@ -127,22 +141,28 @@ class Verifier {
   #fields;
   #secretCount;
   #keys;
+  // Held here only: never shown by inspect or toJSON, which show the count.
+  #hmac;
 
   static {
     coreOf = (verifier) => verifier.#core;
     settingsOf = (verifier) => verifier.#settings;
     keysOf = (verifier) => verifier.#keys;
+    hmacOf = (verifier) => verifier.#hmac;
   }
 
   /**
    * `build(bytes, lengths)` makes the core's verifier (see inputs.js,
    * `built`), whose settings are read once; `fields` are what inspect
-   * and toJSON show after the secrets; `webCrypto` imports the secrets as
-   * Web Crypto keys too, for the async path, where the backend wants it.
+   * and toJSON show after the secrets; `sha256Macs` (the verifier's MACs
+   * are the HMAC-SHA256 of the body under each secret) makes the secrets
+   * into keys too (keysFor), where the backend hashes faster than the core.
    */
-  constructor(name, fields, secretOrSecrets, build, webCrypto) {
-    let keys;
-    [this.#core, this.#secretCount, keys] = built(secretOrSecrets, build, webCrypto ? importKeys : undefined);
+  constructor(name, fields, secretOrSecrets, build, sha256Macs) {
+    let made;
+    [this.#core, this.#secretCount, made] = built(secretOrSecrets, build, sha256Macs ? keysFor : undefined);
+    const keys = made?.webCrypto ?? null;
+    this.#hmac = made?.hmac ?? null;
     // The window as the core's Duration::as_secs_f64: whole seconds plus nanoseconds.
     const { toleranceNanos = 0, ...settings } = JSON.parse(this.#core.settings());
     if (settings.tolerance !== null) settings.tolerance += toleranceNanos / 1e9;
@@ -215,4 +235,4 @@ function fetchHandler(verifier, fn, options) {
   return fetchHandlerSource()(verifier, fn, options);
 }
 
-export { Verifier, coreOf, settingsOf, keysOf, bareTag, signatureBytes, verifies, macsOf, fetchHandler, useFetchHandler, NO_MATCH, NO_BYTES };
+export { Verifier, coreOf, settingsOf, keysOf, hmacOf, bareTag, signatureBytes, verifies, macsOf, fetchHandler, useFetchHandler, NO_MATCH, NO_BYTES };

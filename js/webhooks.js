@@ -17,7 +17,9 @@
 // CommonJS for the Node package), so each tarball is self-contained. They
 // use only what every runtime has: no Node `Buffer`, no `node:crypto`; Web
 // Crypto only for the async path's HMAC, where the backend says it is the
-// faster one (verifier.js, "The async path").
+// faster one (verifier.js, "The async path"). (The WASM package's Node
+// entries give its backend node:crypto for the sync path's HMAC: see hmac
+// below.)
 //
 // `./backend.js` is each package's own (bindings-node/backend.js over the
 // napi addon, bindings-wasm/backend.js over the .wasm); it gives:
@@ -28,6 +30,10 @@
 // - webCrypto(): whether the async path computes its HMACs with Web Crypto
 //   (then the Webhook verifier has checkMacs(body, length, signature, macs,
 //   nowMs, event), the core's checks around MACs computed outside it);
+// - hmac(secrets), optional: a function answering the HMAC-SHA256 of a body
+//   under each secret (32 bytes each, end to end), which the sync path then
+//   gives checkMacs, or null where the core hashes (the WASM package gives
+//   one in Node only: node:crypto's);
 // - utf8(string) and copy(view): new bytes;
 //   body(stringOrBytes): a raw body as its core calls take it;
 // - the core's calls, the same in both Rust bindings (both call the shared
@@ -48,7 +54,7 @@ import backend from './backend.js';
 import { WebhookError, wrapped } from './support.js';
 import { rawBody, signatureOf, withSecret, checkedOptions, visitOptions, nowMs } from './inputs.js';
 import { mismatchesOf, deliveryKeyOf, eventFrom, visitFrom } from './answers.js';
-import { Verifier, coreOf, settingsOf, keysOf, bareTag, signatureBytes, verifies, macsOf, fetchHandler, NO_MATCH, NO_BYTES } from './verifier.js';
+import { Verifier, coreOf, settingsOf, keysOf, hmacOf, bareTag, signatureBytes, verifies, macsOf, fetchHandler, NO_MATCH, NO_BYTES } from './verifier.js';
 
 const {
   SIGNATURE_HEADER,
@@ -76,13 +82,15 @@ const ERROR_CODES = Object.freeze([
 const VISITOR_IDENTIFIED = 'visitor.identified';
 
 /**
- * The async path's checks before hashing (the body's size, the signature's
- * presence and shape) and the signature's bytes. The core makes the checks,
- * in a call of their own, only when a glance says one may refuse: a body
- * within the limit with 64 bare hex digits passes them (bareTag). Otherwise
- * the core answers, and nothing past the size limit is hashed. (One
- * crossing into the .wasm fewer on the common path; constructEventAsync's
- * one call makes them again, first, so its answer is the core's either way.)
+ * The checks before hashing (the body's size, the signature's presence and
+ * shape) wherever the HMACs are computed outside the core (the async path,
+ * and the sync path's checkedByMacs), and the signature's bytes. The core
+ * makes the checks, in a call of their own, only when a glance says one may
+ * refuse: a body within the limit with 64 bare hex digits passes them
+ * (bareTag). Otherwise the core answers, and nothing past the size limit is
+ * hashed. (One crossing into the .wasm fewer on the common path; the
+ * checkMacs call with the MACs makes them again, first, so the answer is
+ * the core's either way.)
  */
 function checkedTag(verifier, core, bytes, signature) {
   const tag = bytes.byteLength <= settingsOf(verifier).maxBodyBytes ? bareTag(signature) : null;
@@ -93,6 +101,30 @@ function checkedTag(verifier, core, bytes, signature) {
     throw wrapped(error);
   }
   return signatureBytes(signature);
+}
+
+/**
+ * The sync path where the backend hashes (backend.hmac: node:crypto in
+ * Node), every answer the core's, as its verify and constructEvent give
+ * them: the core's checks before hashing (checkedTag: nothing over the
+ * size limit, or with a missing or malformed signature, is hashed), the
+ * HMAC of the body under each secret, then checkMacs, whose constant-time
+ * compare takes every secret's MAC (no early exit), and with `event` the
+ * rest of constructEvent's checks and its answer. Without `event` the body
+ * does not cross into the core, only its length.
+ */
+function checkedByMacs(verifier, hmac, bytes, signature, now, event) {
+  const core = coreOf(verifier);
+  checkedTag(verifier, core, bytes, signature);
+  const macs = hmac(bytes);
+  try {
+    return core.checkMacs(event ? bytes : NO_BYTES, bytes.byteLength, signature, macs, now, event);
+  } catch (error) {
+    throw wrapped(error);
+  } finally {
+    // A MAC the signature did not match signs this body: kept no longer than needed.
+    macs.fill(0);
+  }
 }
 
 /** The core's own list of error codes (for tests comparing it with ERROR_CODES). */
@@ -133,6 +165,11 @@ class Webhook extends Verifier {
   verify(body, signatureOrHeaders) {
     const raw = rawBody(body);
     const signature = signatureOf(signatureOrHeaders, SIGNATURE_HEADER);
+    const hmac = hmacOf(this);
+    if (hmac !== null) {
+      checkedByMacs(this, hmac, backend.body(raw), signature, 0, false);
+      return;
+    }
     try {
       coreOf(this).verify(backend.body(raw), signature);
     } catch (error) {
@@ -150,6 +187,8 @@ class Webhook extends Verifier {
     const raw = rawBody(body);
     const signature = signatureOf(signatureOrHeaders, SIGNATURE_HEADER);
     const now = nowMs(options);
+    const hmac = hmacOf(this);
+    if (hmac !== null) return eventFrom(checkedByMacs(this, hmac, backend.body(raw), signature, now, true));
     let answer;
     try {
       answer = coreOf(this).constructEvent(backend.body(raw), signature, now);
