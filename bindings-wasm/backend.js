@@ -135,9 +135,10 @@ function useWebCrypto() {
  * where no node:crypto was given (the web and workerd entries), where the
  * runtime is not Node (Deno and Bun take the Node entry too; their async
  * path is Web Crypto's, useWebCrypto), on a Node without
- * process.getBuiltinModule (before 20.16), or if node:crypto refuses a key
- * (say, a FIPS provider's minimum length): tried once here, so a delivery
- * never meets that refusal.
+ * process.getBuiltinModule (before 20.16), in FIPS mode (whose provider
+ * may refuse a short HMAC key), or if node:crypto refuses a key. The
+ * function answers null, and the core hashes that delivery, if node:crypto
+ * throws (no trial HMAC here: it would double what a new Webhook costs).
  */
 function nodeHmac(secrets) {
   if (nodeCryptoSource === undefined || useWebCrypto()) return null;
@@ -146,23 +147,34 @@ function nodeHmac(secrets) {
   try {
     const nodeCrypto = nodeCryptoSource();
     if (typeof nodeCrypto?.createHmac !== 'function' || typeof nodeCrypto.createSecretKey !== 'function') return null;
+    if (nodeCrypto.getFips?.()) return null;
     createHmac = nodeCrypto.createHmac;
     keys = secrets.map((secret) => nodeCrypto.createSecretKey(secret));
-    for (const key of keys) createHmac('sha256', key).digest();
   } catch {
     return null;
   }
   const mac = (key, body) => createHmac('sha256', key).update(body).digest();
   if (keys.length === 1) {
     const [key] = keys;
-    return (body) => mac(key, body);
+    return (body) => {
+      try {
+        return mac(key, body);
+      } catch {
+        return null;
+      }
+    };
   }
   return (body) => {
     const macs = new Uint8Array(32 * keys.length);
-    for (let i = 0; i < keys.length; i++) {
-      const one = mac(keys[i], body);
-      macs.set(one, 32 * i);
-      one.fill(0);
+    try {
+      for (let i = 0; i < keys.length; i++) {
+        const one = mac(keys[i], body);
+        macs.set(one, 32 * i);
+        one.fill(0);
+      }
+    } catch {
+      macs.fill(0);
+      return null;
     }
     return macs;
   };

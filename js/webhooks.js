@@ -31,9 +31,9 @@
 //   (then the Webhook verifier has checkMacs(body, length, signature, macs,
 //   nowMs, event), the core's checks around MACs computed outside it);
 // - hmac(secrets), optional: a function answering the HMAC-SHA256 of a body
-//   under each secret (32 bytes each, end to end), which the sync path then
-//   gives checkMacs, or null where the core hashes (the WASM package gives
-//   one in Node only: node:crypto's);
+//   under each secret (32 bytes each, end to end; null if it could not),
+//   which the sync path then gives checkMacs, or null where the core hashes
+//   (the WASM package gives one in Node only: node:crypto's);
 // - utf8(string) and copy(view): new bytes;
 //   body(stringOrBytes): a raw body as its core calls take it;
 // - the core's calls, the same in both Rust bindings (both call the shared
@@ -111,19 +111,21 @@ function checkedTag(verifier, core, bytes, signature) {
  * HMAC of the body under each secret, then checkMacs, whose constant-time
  * compare takes every secret's MAC (no early exit), and with `event` the
  * rest of constructEvent's checks and its answer. Without `event` the body
- * does not cross into the core, only its length.
+ * does not cross into the core, only its length. Where the backend could
+ * not hash (its HMAC answered null), the core's verify or constructEvent.
  */
 function checkedByMacs(verifier, hmac, bytes, signature, now, event) {
   const core = coreOf(verifier);
   checkedTag(verifier, core, bytes, signature);
   const macs = hmac(bytes);
   try {
+    if (macs === null) return event ? core.constructEvent(bytes, signature, now) : core.verify(bytes, signature);
     return core.checkMacs(event ? bytes : NO_BYTES, bytes.byteLength, signature, macs, now, event);
   } catch (error) {
     throw wrapped(error);
   } finally {
     // A MAC the signature did not match signs this body: kept no longer than needed.
-    macs.fill(0);
+    macs?.fill(0);
   }
 }
 

@@ -16,8 +16,10 @@ import { format, inspect } from 'node:util';
 // Before the package makes any key: the body length of each HMAC update.
 const nodeCrypto = process.getBuiltinModule('node:crypto');
 const hashed = [];
+let failing = false; // node:crypto throwing, as a broken OpenSSL would
 const createHmac = nodeCrypto.createHmac;
 nodeCrypto.createHmac = (algorithm, key) => {
+  if (failing) throw new Error('node:crypto: failing, as the test asks');
   const hmac = createHmac(algorithm, key);
   const update = hmac.update.bind(hmac);
   hmac.update = (data) => {
@@ -190,6 +192,39 @@ test("the secrets never show: inspect, JSON and own keys; node:crypto's keys are
   hashed.length = 0;
   webhook.verify(body, signature);
   assert.equal(hashed.length, 2);
+});
+
+test('if node:crypto throws on a delivery, the core hashes it: the same answers', (t) => {
+  t.after(() => {
+    failing = false;
+  });
+  const body = '{"event":"billing.credits_low"}';
+  for (const secrets of [SECRET, [SECRET, 'whsec_b']]) {
+    const webhook = new Webhook(secrets);
+    const viaCore = coreHashing(secrets);
+    failing = true;
+    for (const signature of [sign(SECRET, body), sign('whsec_other', body), 'zz', '']) {
+      assert.deepEqual(outcome(() => webhook.verify(body, signature)), outcome(() => viaCore.verify(body, signature)));
+      assert.deepEqual(outcome(() => webhook.constructEvent(body, signature)), outcome(() => viaCore.constructEvent(body, signature)));
+    }
+    assert.equal(outcome(() => webhook.constructEvent(body, sign(SECRET, body))).value.event_type, 'billing.credits_low');
+    assert.equal(outcome(() => webhook.verify(body, sign('whsec_other', body))).code, 'signature_mismatch');
+    failing = false;
+  }
+});
+
+test("in FIPS mode node:crypto's HMAC is not used (its provider may refuse short keys)", (t) => {
+  const getFips = nodeCrypto.getFips;
+  t.after(() => {
+    nodeCrypto.getFips = getFips;
+  });
+  nodeCrypto.getFips = () => 1;
+  const webhook = new Webhook(SECRET);
+  nodeCrypto.getFips = getFips;
+  hashed.length = 0;
+  webhook.verify(identification, good);
+  assert.throws(() => webhook.verify(identification, sign('other', identification)), { code: 'signature_mismatch' });
+  assert.deepEqual(hashed, []);
 });
 
 test('where the runtime is not Node (Deno, Bun take the Node entry), the core hashes, as before', () => {
