@@ -127,8 +127,13 @@ function wasmBackend() {
   try {
     wasm = require('./wasm/backend.cjs');
     wasm.initSync({ module: readFileSync(join(__dirname, 'wasm', 'pkg', 'bullseye_webhooks_wasm_bg.wasm')) });
-    // The Bitnob verifier's module: read and instantiated on first use.
-    wasm.sources({ bitnob: () => readFileSync(join(__dirname, 'wasm', 'pkg', 'bullseye_webhooks_bitnob_bg.wasm')) });
+    // The Bitnob verifier's module: read and instantiated on first use; and
+    // node:crypto for the sync path's HMACs (as the WASM package's Node entry
+    // gives it), loaded when a first Webhook is made.
+    wasm.sources({
+      bitnob: () => readFileSync(join(__dirname, 'wasm', 'pkg', 'bullseye_webhooks_bitnob_bg.wasm')),
+      nodeCrypto: () => require('node:crypto'),
+    });
   } catch (error) {
     // Neither: say why the addon did not load, and why the fallback did not.
     nativeError.message += `\n(and the WebAssembly fallback did not load either: ${error.message})`;

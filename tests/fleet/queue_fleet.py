@@ -27,6 +27,13 @@ once, and the doomed worker must have died inside its handler. Before the
 concurrent copies, --warm-up deliveries of their own are sent once each
 (handled exactly once too; their answer times kept apart).
 
+The sender's threads and the workers run at a lower CPU priority than the
+receivers (--sender-nice, --workers-nice: 10 by default). Bullseye sends
+from its own machines, and a fleet's workers run on theirs, where neither
+takes the receivers' CPU; here all of them and Redis share the cores.
+With both at 0 the receivers' answer times include the wait for a CPU the
+sender or a worker holds.
+
 Answer times are measured twice: the sender's round trip (connect, send,
 read the answer: it includes the sender's own threads waiting for the CPU),
 and each receiver's own time, inside its process, from the request's head
@@ -138,9 +145,10 @@ class Worker:
     """One worker process, ready once it says so (on stdout, or Celery's
     "ready." in its log)."""
 
-    def __init__(self, name: str, kind: str, env: dict[str, str], log: Path) -> None:
+    def __init__(self, name: str, kind: str, env: dict[str, str], log: Path, niceness: int) -> None:
         self.log = log
         command = WORKERS[kind] + (["-n", f"{name}@localhost"] if kind == "celery" else [])
+        command = ["nice", "-n", str(niceness), *command]  # nice execs it: the pid is the worker's
         with log.open("w") as handle:
             self.process = subprocess.Popen(
                 command, env={**os.environ, **env}, cwd=CELERY_APP if kind == "celery" else ROOT, text=True,
@@ -215,6 +223,12 @@ def main() -> int:
     parser.add_argument("--claim-idle", type=float, default=3.0,
                         help="seconds after which a dead worker's message goes to another (stream idle time, "
                              "Celery's visibility timeout, BullMQ's lock)")
+    parser.add_argument("--workers-nice", type=int, default=10,
+                        help="the workers' niceness: below the receivers, as workers on machines of their own would "
+                             "not take the receivers' CPU; 0 shares it evenly (on 2 cores, 4 workers then delay the "
+                             "receivers' answers)")
+    parser.add_argument("--sender-nice", type=int, default=10,
+                        help="the sender's threads' niceness, for the same reason (Bullseye sends from elsewhere)")
     parser.add_argument("--appendfsync", choices=["always", "everysec"], default="always",
                         help="redis-server's fsync of its append-only file; everysec is a diagnosis only (how much "
                              "of the answer times is Redis waiting on the disk), not the test")
@@ -231,6 +245,11 @@ def main() -> int:
     events, warm_up = events[:args.deliveries], events[args.deliveries:]
     hang_key = f"bullseye:{ORGANIZATION}:visitor.identified:{events[0][0]}"
     receiver_kinds, worker_kinds = RUNS[args.queue]
+
+    def sender_priority() -> None:
+        # Linux keeps a niceness per thread: who=0 is the calling thread only.
+        os.setpriority(os.PRIO_PROCESS, 0, args.sender_nice)
+
     ok = False
     try:
         redis.start()
@@ -251,7 +270,7 @@ def main() -> int:
         def start_worker(i: int) -> None:
             name = f"{worker_kinds[i]}-{'doomed' if i == 0 else i}"
             workers[name] = Worker(name, worker_kinds[i], {**worker_env, "HANG_ON": hang_key if i == 0 else ""},
-                                   workdir / f"{name}.log")
+                                   workdir / f"{name}.log", args.workers_nice)
 
         # The doomed worker starts alone and gets the first delivery, so it
         # surely hangs inside that handler; the others start after.
@@ -269,7 +288,7 @@ def main() -> int:
         # Deliveries of their own (handled exactly once too), so that the
         # receivers' first answers (connections, thread pools, lazy imports,
         # Lua scripts, cold JIT) are not among those measured.
-        with ThreadPoolExecutor(max_workers=args.concurrency) as pool:
+        with ThreadPoolExecutor(max_workers=args.concurrency, initializer=sender_priority) as pool:
             list(pool.map(lambda event: before.deliver(event[1], event[2]), warm_up))
         sender = TimedSender(receivers.urls, args.retry_scale, args.max_attempts)
 
@@ -306,7 +325,7 @@ def main() -> int:
         load_before = round(os.getloadavg()[0], 1)  # the machine's: other work shares its cores
         cpu_before = [schedstat(process.pid) for process in receivers.processes]
         started = time.monotonic()
-        with ThreadPoolExecutor(max_workers=args.concurrency) as pool:
+        with ThreadPoolExecutor(max_workers=args.concurrency, initializer=sender_priority) as pool:
             for future in [pool.submit(sender.deliver, body, signature) for body, signature in copies]:
                 future.result()
         sent = time.monotonic() - started
@@ -344,6 +363,8 @@ def main() -> int:
             "receiver_cpu": {name: cpu_figures(cpu_before[i], cpu_after[i], measured(workdir / f"answers-{name}", since))
                              for i, name in enumerate(names)},
             "redis_cpu_since_restart": {"on_cpu_ms": round(redis_cpu[0]), "waiting_for_cpu_ms": round(redis_cpu[1])},
+            "workers_nice": args.workers_nice,
+            "sender_nice": args.sender_nice,
             "appendfsync": args.appendfsync,
             "load_average_1m": [load_before, round(os.getloadavg()[0], 1)],
             "redis_kills": redis.kills,

@@ -213,6 +213,29 @@ test('(c) npm install in Node with the addon deleted: the WASM fallback passes t
   const { impl, e } = JSON.parse(probe);
   assert.equal(impl, 'wasm');
   assert.match(e, /MemoryStore needs the native addon/);
+  // The fallback's sync verify hashes by node:crypto, as the WASM package
+  // does in Node: one HMAC per secret (two here), for a good signature and
+  // for a tampered body alike, none for a malformed signature.
+  const hashing = execFileSync(
+    process.execPath,
+    ['-e', `
+      const crypto = require('node:crypto');
+      let hmacs = 0;
+      const createHmac = crypto.createHmac;
+      crypto.createHmac = (...args) => (hmacs++, createHmac(...args));
+      const l = require(process.argv[1]);
+      const webhook = new l.Webhook(['old-secret', 'new-secret']);
+      const body = '{"event_type":"visitor.identified"}';
+      const signature = createHmac('sha256', 'new-secret').update(body).digest('hex');
+      const counted = (fn) => { const before = hmacs; let code = null; try { fn() } catch (x) { code = x.code } return [hmacs - before, code] };
+      console.log(JSON.stringify([
+        counted(() => webhook.verify(body, signature)),
+        counted(() => webhook.verify(body + ' ', signature)),
+        counted(() => webhook.verify(body, 'abc')),
+      ]));`, hidden],
+    { encoding: 'utf8' },
+  );
+  assert.deepEqual(JSON.parse(hashing), [[2, null], [2, 'signature_mismatch'], [0, 'malformed_signature']]);
   assert.equal(JSON.parse(execFileSync(process.execPath, ['-p', 'JSON.stringify(require(process.argv[1]).implementation)', pkg], { encoding: 'utf8' })), 'native');
   // import, with every named export the CommonJS entry has.
   const esm = execFileSync(
