@@ -131,7 +131,7 @@ function useWebCrypto() {
  * bytes each end to end in their order, as the core's checkMacs takes
  * them. Only the hashing moves: the core still makes the checks before it
  * (size, presence, shape), the constant-time compare against every secret
- * and the reading (webhooks.js, checkedByMacs). null, and the core hashes,
+ * and the reading (webhooks.js, syncAnswer). null, and the core hashes,
  * where no node:crypto was given (the web and workerd entries), where the
  * runtime is not Node (Deno and Bun take the Node entry too; their async
  * path is Web Crypto's, useWebCrypto), on a Node without

@@ -23,7 +23,7 @@ const inspectCustom = Symbol.for('nodejs.util.inspect.custom');
 // checkMacs is asked with MACs that cannot match, and answers
 // signature_mismatch (or whatever comes first in its order). Elsewhere (the napi addon, the .wasm in Node, where Web Crypto is
 // slower) the async methods run the sync ones; in Node the .wasm's sync
-// path has node:crypto's HMAC (keysFor, and webhooks.js, checkedByMacs).
+// path has node:crypto's HMAC (keysFor, and webhooks.js, syncAnswer).
 
 const HMAC_SHA256 = { name: 'HMAC', hash: 'SHA-256' };
 const NO_BYTES = new Uint8Array(0);

@@ -84,7 +84,7 @@ const VISITOR_IDENTIFIED = 'visitor.identified';
 /**
  * The checks before hashing (the body's size, the signature's presence and
  * shape) wherever the HMACs are computed outside the core (the async path,
- * and the sync path's checkedByMacs), and the signature's bytes. The core
+ * and the sync path's syncAnswer), and the signature's bytes. The core
  * makes the checks, in a call of their own, only when a glance says one may
  * refuse: a body within the limit with 64 bare hex digits passes them
  * (bareTag). Otherwise the core answers, and nothing past the size limit is
@@ -104,20 +104,25 @@ function checkedTag(verifier, core, bytes, signature) {
 }
 
 /**
- * The sync path where the backend hashes (backend.hmac: node:crypto in
- * Node), every answer the core's, as its verify and constructEvent give
- * them: the core's checks before hashing (checkedTag: nothing over the
+ * The sync path's answer (verify, or constructEvent with `event`), every
+ * answer the core's. Where the backend hashes (backend.hmac: node:crypto
+ * in Node): the core's checks before hashing (checkedTag: nothing over the
  * size limit, or with a missing or malformed signature, is hashed), the
  * HMAC of the body under each secret, then checkMacs, whose constant-time
  * compare takes every secret's MAC (no early exit), and with `event` the
- * rest of constructEvent's checks and its answer. Without `event` the body
- * does not cross into the core, only its length. Where the backend could
- * not hash (its HMAC answered null), the core's verify or constructEvent.
+ * rest of constructEvent's checks and its answer; without `event` only the
+ * body's length crosses into the core. Elsewhere, or where the backend
+ * could not hash (its HMAC answered null), the core's verify or
+ * constructEvent.
  */
-function checkedByMacs(verifier, hmac, bytes, signature, now, event) {
+function syncAnswer(verifier, bytes, signature, now, event) {
   const core = coreOf(verifier);
-  checkedTag(verifier, core, bytes, signature);
-  const macs = hmac(bytes);
+  const hmac = hmacOf(verifier);
+  let macs = null;
+  if (hmac !== null) {
+    checkedTag(verifier, core, bytes, signature);
+    macs = hmac(bytes);
+  }
   try {
     if (macs === null) return event ? core.constructEvent(bytes, signature, now) : core.verify(bytes, signature);
     return core.checkMacs(event ? bytes : NO_BYTES, bytes.byteLength, signature, macs, now, event);
@@ -167,16 +172,7 @@ class Webhook extends Verifier {
   verify(body, signatureOrHeaders) {
     const raw = rawBody(body);
     const signature = signatureOf(signatureOrHeaders, SIGNATURE_HEADER);
-    const hmac = hmacOf(this);
-    if (hmac !== null) {
-      checkedByMacs(this, hmac, backend.body(raw), signature, 0, false);
-      return;
-    }
-    try {
-      coreOf(this).verify(backend.body(raw), signature);
-    } catch (error) {
-      throw wrapped(error);
-    }
+    syncAnswer(this, backend.body(raw), signature, 0, false);
   }
 
   /**
@@ -189,15 +185,7 @@ class Webhook extends Verifier {
     const raw = rawBody(body);
     const signature = signatureOf(signatureOrHeaders, SIGNATURE_HEADER);
     const now = nowMs(options);
-    const hmac = hmacOf(this);
-    if (hmac !== null) return eventFrom(checkedByMacs(this, hmac, backend.body(raw), signature, now, true));
-    let answer;
-    try {
-      answer = coreOf(this).constructEvent(backend.body(raw), signature, now);
-    } catch (error) {
-      throw wrapped(error);
-    }
-    return eventFrom(answer);
+    return eventFrom(syncAnswer(this, backend.body(raw), signature, now, true));
   }
 
   /**
