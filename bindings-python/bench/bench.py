@@ -402,6 +402,10 @@ def new_deliveries(count: int, sessions: Iterator[int]) -> Iterator[tuple[bytes,
     return iter(made)
 
 
+CELERY_KEPT = ("QueueReceiver.receive: RedisStore claim + Celery apply_async on "
+               "bullseye_webhooks.celery.RedisTransport (one client per pool)")
+
+
 def queue_costs() -> dict[str, float]:
     """construct_event alone; QueueReceiver.receive (verify, the envelope, a
     RedisStore claim, then XADD on Redis Streams, or Celery's send to its Redis
@@ -410,7 +414,7 @@ def queue_costs() -> dict[str, float]:
     import redis
     from celery import Celery
 
-    from bullseye_webhooks.celery import CeleryQueue, delivery_task
+    from bullseye_webhooks.celery import CeleryQueue, RedisTransport, delivery_task
     from bullseye_webhooks.queue import QueueReceiver, QueueWorker, RedisStreamQueue
 
     calls = min(200, QUEUE_CALLS) + QUEUE_ROUNDS * QUEUE_CALLS  # what measure() makes of each contender
@@ -424,6 +428,9 @@ def queue_costs() -> dict[str, float]:
         worker = QueueWorker(WEBHOOK, worked, store, lambda event: None, consumer="bench", block=0.001)
         app = Celery("bench", broker=url, set_as_current=False)
         celery = QueueReceiver(WEBHOOK, CeleryQueue(delivery_task(app, WEBHOOK, store, lambda event: None)), store)
+        kept = Celery("bench-kept", broker=url, set_as_current=False)
+        kept.conf.broker_transport = RedisTransport
+        celery_kept = QueueReceiver(WEBHOOK, CeleryQueue(delivery_task(kept, WEBHOOK, store, lambda event: None)), store)
 
         def receives(via: QueueReceiver, then: Optional[Callable[[], int]] = None) -> Callable[[], None]:
             deliveries = new_deliveries(calls, sessions)
@@ -444,9 +451,11 @@ def queue_costs() -> dict[str, float]:
                     receives(receiver, worker.run_once),
                 "QueueReceiver.receive: RedisStore claim + Celery apply_async (Redis broker, no worker)":
                     receives(celery),
+                CELERY_KEPT: receives(celery_kept),
             }, calls=QUEUE_CALLS, rounds=QUEUE_ROUNDS)
         finally:
             app.close()
+            kept.close()
 
 
 def print_queue_costs() -> None:
@@ -457,8 +466,10 @@ def print_queue_costs() -> None:
     received = costs["QueueReceiver.receive: RedisStore claim + XADD (Redis Streams)"]
     both = costs["QueueReceiver.receive + QueueWorker.run_once (read, open_envelope, complete, ack)"]
     sent = costs["QueueReceiver.receive: RedisStore claim + Celery apply_async (Redis broker, no worker)"]
+    kept = costs[CELERY_KEPT]
     print(f"the receiver's claim and enqueue add {received - base:.1f} µs to construct_event on Redis Streams "
-          f"({(received - base) / base:.1f}x), {sent - base:.1f} µs with Celery ({(sent - base) / base:.1f}x); "
+          f"({(received - base) / base:.1f}x), {sent - base:.1f} µs with Celery ({(sent - base) / base:.1f}x), "
+          f"{kept - base:.1f} µs with Celery on RedisTransport ({(kept - base) / base:.1f}x); "
           f"the worker's run_once {both - received:.1f} µs per message")
 
 

@@ -30,6 +30,7 @@ VISIBILITY = float(os.environ.get("CLAIM_IDLE", "3"))
 
 app = Celery("bullseye_celery_test", broker=URL)
 app.conf.update(
+    broker_transport="bullseye_webhooks.celery:RedisTransport",  # the README's advice: one client per pool
     broker_transport_options={"visibility_timeout": VISIBILITY, "unacked_restore_interval": 1,
                               "unacked_restore_throttle": 1, "socket_timeout": 2, "socket_connect_timeout": 2},
     broker_connection_timeout=2,
