@@ -29,3 +29,13 @@ def test_the_package_itself_passes_mypy_strict() -> None:
     Django ships no types, hence --ignore-missing-imports."""
     result = run("mypy", "--strict", "--ignore-missing-imports", "--no-incremental", "-p", "bullseye_webhooks")
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_the_fleet_scripts_pass_mypy() -> None:
+    """The fleet runs (tests/fleet/) are Python too: their annotations are
+    checked, not only their runs."""
+    fleet = HERE.parents[1] / "tests" / "fleet"
+    scripts = sorted(str(path) for path in fleet.glob("*.py"))
+    assert len(scripts) >= 5, scripts
+    result = run("mypy", "--ignore-missing-imports", "--no-incremental", *scripts)
+    assert result.returncode == 0, result.stdout + result.stderr

@@ -85,9 +85,10 @@ class Redis:
     fsync always, so a restart keeps every acknowledged write."""
 
     def __init__(self, workdir: Path) -> None:
-        self.binary = shutil.which("redis-server")
-        if self.binary is None:
+        binary = shutil.which("redis-server")
+        if binary is None:
             raise SystemExit("fleet: redis-server is not installed (scripts/setup.sh installs Debian's redis-server)")
+        self.binary: str = binary
         self.port = free_port()
         self.dir = workdir / "redis"
         self.dir.mkdir()
@@ -247,7 +248,7 @@ def after_pause(attempts: list[tuple[str, float, float, str]], stopped: float, r
         if label == "409" and signature in in_flight and ended > resumed:
             answers += 1
             last[signature] = max(last.get(signature, ended), ended)
-    worst = max(last, key=last.get, default=None)
+    worst = max(last, key=lambda signature: last[signature], default=None)
     return {
         "deliveries": len(in_flight),
         "answers": answers,
@@ -367,7 +368,7 @@ def main() -> int:
         sessions = {session for session, _, _ in events}
         # The key names its session (issue 13: organization, event type and
         # session_id); map each processed key back to the session it names.
-        processed = Counter()
+        processed: Counter[str] = Counter()
         for key, times in keys.items():
             session = key.rsplit(":", 1)[-1]
             if session not in sessions or ORGANIZATION not in key:

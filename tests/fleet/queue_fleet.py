@@ -127,7 +127,7 @@ def receiver_times(path: Path, since: float, outage: Optional[tuple[float, float
     claim, enqueue: the Redis round trips); and the answers before, cold."""
     every = [(float(start), float(ms), float(receiving)) for start, ms, _, receiving in lines(path)]
     rows = [row for row in every if row[0] >= since]
-    out: dict[str, object] = summary([ms for _, ms, _ in rows])
+    out: dict[str, object] = dict(summary([ms for _, ms, _ in rows]))
     out["before_cold"] = summary([ms for start, ms, _ in every if start < since])
     out["in_receive"] = summary([receiving for _, _, receiving in rows])
     if outage is not None:
