@@ -1,4 +1,3 @@
-'use strict';
 // The package's entry: the API shared with bullseye-webhooks-wasm
 // (webhooks.js and support.js, build copies of the repository's js/, over
 // this package's backend.js and the napi addon in `./native`), plus what
@@ -11,10 +10,16 @@
 // Each integration lives in integrations/ (express, fastify, koa, lambda, fetch, stores,
 // and what they share in common.js).
 
-const backend = require('./backend.js');
-const shared = require('./webhooks.js');
-// From shared.js, where verifier.js's code is (js/sync.mjs): one file fewer to load.
-const { useFetchHandler } = require('./shared.js').verifier;
+// This is the end of the package's index.js, which js/sync.mjs writes:
+// first `internal`, the modules this entry needs at once (lib/backend.js
+// and the shared support, inputs, answers, verifier and webhooks) bundled
+// by esbuild, then this file. One file to load, not six: Node spends about
+// as much on each file it loads as on its code (bench/PROFILE.md, "Node").
+// The package's backend.js, support.js, ... are their namespaces in
+// `internal` (read below), so its other modules share their instances.
+/* global internal */
+const { backend, webhooks: shared } = internal;
+const { useFetchHandler } = internal.verifier;
 
 // The integrations and the stores are required when first read (about half
 // of this entry's start-up otherwise): a receiver that only verifies, a
@@ -129,12 +134,15 @@ const { implementation } = backend;
 
 // Names only (shorthand or `name: identifier`, and getters written as
 // below): Node reads them from this literal and these calls to give
-// `import { ... }` its named exports.
+// `import { ... }` its named exports (webhooks.js's, from the list
+// js/sync.mjs writes after this file).
 module.exports = {
-  ...require('./webhooks.js'),
+  ...shared,
   implementation,
   Webhook,
 };
+// The modules in `internal`, for the package's own files (not an export).
+Object.defineProperty(module.exports, Symbol.for('bullseye-webhooks.internal'), { value: internal });
 Object.defineProperty(module.exports, 'BitnobWebhook', { enumerable: true, get: function () { return integrations.BitnobWebhook; } });
 Object.defineProperty(module.exports, 'secretLast4', { enumerable: true, get: function () { return integrations.secretLast4; } });
 Object.defineProperty(module.exports, 'signBitnob', { enumerable: true, get: function () { return integrations.signBitnob; } });

@@ -1,4 +1,3 @@
-'use strict';
 // The Node backend of the shared API (webhooks.js and support.js, copied in
 // from the repository's js/ by `make build-node`): the napi addon's calls,
 // which take strings and byte views alike and answer in the same shapes as
@@ -13,8 +12,12 @@
 // `native` is null, and what only the addon has (the de-duplication stores'
 // core parts) says so when used.
 
-const { readFileSync } = require('node:fs');
-const { join } = require('node:path');
+// An ES module only for esbuild: js/sync.mjs bundles it with the shared
+// modules into the package's index.js (one file to load; bench/PROFILE.md,
+// "Second round"), a CommonJS module, whose `require` and `__dirname` (the
+// package's folder) it uses; the package's backend.js is its namespace.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 
 /**
  * The addon built for this platform, required directly: the napi-rs loader
@@ -22,10 +25,13 @@ const { join } = require('node:path');
  * overrides) costs about 2 ms of CPU at require. Only where the file name
  * is certain: no NAPI_RS_* override set, and on Linux the C library told
  * as the loader's own first test tells it (musl named in /usr/bin/ldd).
- * Anything else, or a file that does not load, goes to the loader.
+ * Anything else, or a file that does not load, goes to the loader. The
+ * overrides are the two that make the loader load another file (another
+ * path, or the WASI build); the name of each is looked up, not the whole
+ * environment listed (about 0.1 ms).
  */
 function nativeForThisPlatform() {
-  if (Object.keys(process.env).some((name) => name.startsWith('NAPI_RS_'))) return null;
+  if (process.env.NAPI_RS_NATIVE_LIBRARY_PATH !== undefined || process.env.NAPI_RS_FORCE_WASI !== undefined) return null;
   const { platform, arch } = process;
   let target;
   if (platform === 'linux' && (arch === 'x64' || arch === 'arm64')) {
@@ -43,8 +49,11 @@ function nativeForThisPlatform() {
   } else {
     return null;
   }
+  // A name in a variable: esbuild would make a template literal's require a
+  // table of the addons present at build time.
+  const file = `./native/bullseye-webhooks.${target}.node`;
   try {
-    return require(`./native/bullseye-webhooks.${target}.node`);
+    return require(file);
   } catch {
     return null;
   }
@@ -149,4 +158,4 @@ function wasmBackend() {
   };
 }
 
-module.exports = native === null ? wasmBackend() : nativeBackend();
+export default native === null ? wasmBackend() : nativeBackend();
