@@ -107,15 +107,17 @@ function commonJs(file, source) {
 const namespaceName = (file) => file.replace(/\.js$/, '');
 
 /** esbuild's annotation of a CommonJS module's export names (Node's ES module import reads it, by cjs-module-lexer). */
-const NAMES = /^0 && \(module\.exports = \{[^}]*\}\);$/m;
+const NAMES = /^0 && \(module\.exports = \{([^}]*)\}\);$/m;
+const annotation = (names) => `0 && (module.exports = {\n${names.map((name) => `  ${name}`).join(',\n')}\n});`;
 
 /**
  * The Node package's index.js: `internal` (lib/backend.js and the EAGER
  * modules, bundled from their ES module sources as one CommonJS scope,
  * inside a function so that its names do not meet the entry's), then
- * lib/index.js, then webhooks.js's export names for Node's ES module import
- * (the entry spreads them, which cjs-module-lexer cannot read). The
- * addon, its loader and the WASM build stay files, required at run time.
+ * lib/index.js, then the export names cjs-module-lexer cannot read there
+ * for Node's ES module import: webhooks.js's (spread) and the getters' of
+ * the entry's `module.exports` literal (`get name() {` lines). The addon,
+ * its loader and the WASM build stay files, loaded at run time.
  */
 async function nodeEntry(webhooksNames) {
   const entry = [
@@ -146,6 +148,8 @@ async function nodeEntry(webhooksNames) {
   const bundle = outputFiles[0].text.replace(NAMES, '');
   if (bundle.includes('__toESM') || bundle.includes('__commonJS')) fail('index.js: a module in `internal` is CommonJS (lib/ and js/ are ES modules)');
   const lib = readFileSync(join(NODE_LIB, 'index.js'), 'utf8');
+  const getters = [...lib.matchAll(/^ {2}get (\w+)\(\) \{$/gm)].map((match) => match[1]);
+  if (getters.length === 0) fail('bindings-node/lib/index.js: no `get name() {` line in its module.exports (the lazily loaded exports)');
   return [
     "'use strict';",
     NOTICE(`bindings-node/lib/index.js, bindings-node/lib/backend.js, ${EAGER.map((file) => `js/${file}`).join(', ')}`).trimEnd(),
@@ -157,8 +161,9 @@ async function nodeEntry(webhooksNames) {
     '})({ exports: {} });',
     '',
     lib.trimEnd(),
-    "// webhooks.js's export names (spread above), for Node's ES module import:",
-    webhooksNames,
+    "// The export names of webhooks.js (spread above) and of the getters, for",
+    "// Node's ES module import (cjs-module-lexer):",
+    annotation([...webhooksNames, ...getters]),
     '',
   ].join('\n');
 }
@@ -175,7 +180,7 @@ function namespaceOf(file, names) {
     NOTICE(file === 'backend.js' ? 'bindings-node/lib/backend.js' : `js/${file}`).trimEnd(),
     '// Its code is in index.js (js/sync.mjs, "One file"); this file is its module.',
     `module.exports = require('./index.js')[${INTERNAL}].${namespaceName(file)};`,
-    ...(names === null ? [] : ["// The export names, for Node's ES module import (cjs-module-lexer):", names]),
+    ...(names === null ? [] : ["// The export names, for Node's ES module import (cjs-module-lexer):", annotation(names)]),
     '',
   ].join('\n');
 }
@@ -184,7 +189,7 @@ function namespaceOf(file, names) {
 function namesOf(file, transformed) {
   const names = transformed.match(NAMES);
   if (names === null) fail(`esbuild's CommonJS form of js/${file} no longer annotates its export names`);
-  return names[0];
+  return names[1].split(',').map((name) => name.trim()).filter((name) => name !== '');
 }
 
 /**

@@ -21,24 +21,61 @@
 const { backend, webhooks: shared } = internal;
 const { useFetchHandler } = internal.verifier;
 
-// The integrations and the stores are required when first read (about half
-// of this entry's start-up otherwise): a receiver that only verifies, a
-// Lambda or a CLI, loads none of them.
-const integrations = {
-  get fetchHandler() {
-    return require('./integrations/fetch.js').fetchHandler;
+// The Fetch handler with the stores' claim flow (integrations/fetch.js),
+// loaded when a first one is made: the shared verifiers' `handler` (and
+// honoMiddleware's) and Webhook#handler below.
+const fetchHandler = () => require('./integrations/fetch.js').fetchHandler;
+useFetchHandler(fetchHandler);
+
+/**
+ * A verifier for one webhook endpoint (see webhooks.js), with `handler`:
+ * a Fetch API handler `(request) => Promise<Response>` (Next.js route
+ * handlers, Hono, Bun, Deno): it verifies the request, calls
+ * `fn(event, request)` with the event (a visit with `kind: 'visit'`), and
+ * answers what `fn` returns (a Response as is; undefined as 204; anything
+ * else as JSON). Refusals are answered `{"error": code}` with the
+ * contract's status. With `{ dedupe: store }`: a duplicate is answered 200
+ * `{"duplicate":true}` without calling `fn`, a delivery in flight 409 with
+ * Retry-After, a store that fails 503 with Retry-After (or, with
+ * `onStoreError: 'process'`, handled anyway); `fn`'s 2xx completes the
+ * claim, and anything else (or a throw) releases it.
+ */
+class Webhook extends shared.Webhook {
+  handler(fn, options) {
+    return fetchHandler()(this, fn, options);
+  }
+}
+
+/** Which build of the core runs: 'native' (the napi addon) or 'wasm' (the fallback where no addon loads). */
+const { implementation } = backend;
+
+// Where the package's own files (backend.js, support.js, ...) find `internal`.
+const INTERNAL = Symbol.for('bullseye-webhooks.internal');
+
+// The integrations, the stores, the queue and the Bitnob verifier are
+// required when first read (about half of this entry's start-up otherwise):
+// a receiver that only verifies, a Lambda or a CLI, loads none of them.
+// One literal, getters and all (a quarter of a millisecond less than each
+// defined by a call). Node reads the names for `import { ... }` from it up
+// to INTERNAL's key (`...shared`, a name, or `name: identifier`: a getter
+// would give it the name `get`), the rest from the list js/sync.mjs writes
+// after this file (webhooks.js's names and the getters').
+module.exports = {
+  ...shared,
+  implementation,
+  Webhook,
+  [INTERNAL]: internal,
+  get BitnobWebhook() {
+    return require('./bitnob.js').BitnobWebhook;
   },
-  get expressMiddleware() {
-    return require('./integrations/express.js').expressMiddleware;
+  get secretLast4() {
+    return require('./bitnob.js').secretLast4;
   },
-  get fastifyPlugin() {
-    return require('./integrations/fastify.js').fastifyPlugin;
+  get signBitnob() {
+    return require('./bitnob.js').signBitnob;
   },
-  get koaMiddleware() {
-    return require('./integrations/koa.js').koaMiddleware;
-  },
-  get lambdaHandler() {
-    return require('./integrations/lambda.js').lambdaHandler;
+  get signBitnobLegacy() {
+    return require('./bitnob.js').signBitnobLegacy;
   },
   get MemoryStore() {
     return require('./integrations/stores.js').MemoryStore;
@@ -88,83 +125,21 @@ const integrations = {
   get bullmqProcessor() {
     return require('./integrations/bullmq.js').bullmqProcessor;
   },
+  get expressMiddleware() {
+    return require('./integrations/express.js').expressMiddleware;
+  },
+  get fastifyPlugin() {
+    return require('./integrations/fastify.js').fastifyPlugin;
+  },
+  get koaMiddleware() {
+    return require('./integrations/koa.js').koaMiddleware;
+  },
   get honoMiddleware() {
     return require('./hono.js').honoMiddleware;
   },
-  // The Bitnob verifier (bitnob.js; its `handler` is Webhook#handler's, given below).
-  get BitnobWebhook() {
-    return require('./bitnob.js').BitnobWebhook;
-  },
-  get secretLast4() {
-    return require('./bitnob.js').secretLast4;
-  },
-  get signBitnob() {
-    return require('./bitnob.js').signBitnob;
-  },
-  get signBitnobLegacy() {
-    return require('./bitnob.js').signBitnobLegacy;
+  get lambdaHandler() {
+    return require('./integrations/lambda.js').lambdaHandler;
   },
 };
-
-// The shared verifiers' `handler` (and honoMiddleware's) makes its Fetch
-// handler with the stores' claim flow, loaded when a first one is made.
-useFetchHandler(() => integrations.fetchHandler);
-
-/**
- * A verifier for one webhook endpoint (see webhooks.js), with `handler`:
- * a Fetch API handler `(request) => Promise<Response>` (Next.js route
- * handlers, Hono, Bun, Deno): it verifies the request, calls
- * `fn(event, request)` with the event (a visit with `kind: 'visit'`), and
- * answers what `fn` returns (a Response as is; undefined as 204; anything
- * else as JSON). Refusals are answered `{"error": code}` with the
- * contract's status. With `{ dedupe: store }`: a duplicate is answered 200
- * `{"duplicate":true}` without calling `fn`, a delivery in flight 409 with
- * Retry-After, a store that fails 503 with Retry-After (or, with
- * `onStoreError: 'process'`, handled anyway); `fn`'s 2xx completes the
- * claim, and anything else (or a throw) releases it.
- */
-class Webhook extends shared.Webhook {
-  handler(fn, options) {
-    return integrations.fetchHandler(this, fn, options);
-  }
-}
-
-/** Which build of the core runs: 'native' (the napi addon) or 'wasm' (the fallback where no addon loads). */
-const { implementation } = backend;
-
-// Names only (shorthand or `name: identifier`, and getters written as
-// below): Node reads them from this literal and these calls to give
-// `import { ... }` its named exports (webhooks.js's, from the list
-// js/sync.mjs writes after this file).
-module.exports = {
-  ...shared,
-  implementation,
-  Webhook,
-};
-// The modules in `internal`, for the package's own files (not an export).
-Object.defineProperty(module.exports, Symbol.for('bullseye-webhooks.internal'), { value: internal });
-Object.defineProperty(module.exports, 'BitnobWebhook', { enumerable: true, get: function () { return integrations.BitnobWebhook; } });
-Object.defineProperty(module.exports, 'secretLast4', { enumerable: true, get: function () { return integrations.secretLast4; } });
-Object.defineProperty(module.exports, 'signBitnob', { enumerable: true, get: function () { return integrations.signBitnob; } });
-Object.defineProperty(module.exports, 'signBitnobLegacy', { enumerable: true, get: function () { return integrations.signBitnobLegacy; } });
-Object.defineProperty(module.exports, 'MemoryStore', { enumerable: true, get: function () { return integrations.MemoryStore; } });
-Object.defineProperty(module.exports, 'RedisStore', { enumerable: true, get: function () { return integrations.RedisStore; } });
-Object.defineProperty(module.exports, 'CachedStore', { enumerable: true, get: function () { return integrations.CachedStore; } });
-Object.defineProperty(module.exports, 'StoreUnavailableError', { enumerable: true, get: function () { return integrations.StoreUnavailableError; } });
-Object.defineProperty(module.exports, 'bodyHash', { enumerable: true, get: function () { return integrations.bodyHash; } });
-Object.defineProperty(module.exports, 'Envelope', { enumerable: true, get: function () { return integrations.Envelope; } });
-Object.defineProperty(module.exports, 'InvalidEnvelopeError', { enumerable: true, get: function () { return integrations.InvalidEnvelopeError; } });
-Object.defineProperty(module.exports, 'QueueUnavailableError', { enumerable: true, get: function () { return integrations.QueueUnavailableError; } });
-Object.defineProperty(module.exports, 'RedisStreamQueue', { enumerable: true, get: function () { return integrations.RedisStreamQueue; } });
-Object.defineProperty(module.exports, 'QueueReceiver', { enumerable: true, get: function () { return integrations.QueueReceiver; } });
-Object.defineProperty(module.exports, 'QueueWorker', { enumerable: true, get: function () { return integrations.QueueWorker; } });
-Object.defineProperty(module.exports, 'makeEnvelope', { enumerable: true, get: function () { return integrations.makeEnvelope; } });
-Object.defineProperty(module.exports, 'openEnvelope', { enumerable: true, get: function () { return integrations.openEnvelope; } });
-Object.defineProperty(module.exports, 'BullmqQueue', { enumerable: true, get: function () { return integrations.BullmqQueue; } });
-Object.defineProperty(module.exports, 'bullmqBackoff', { enumerable: true, get: function () { return integrations.bullmqBackoff; } });
-Object.defineProperty(module.exports, 'bullmqProcessor', { enumerable: true, get: function () { return integrations.bullmqProcessor; } });
-Object.defineProperty(module.exports, 'expressMiddleware', { enumerable: true, get: function () { return integrations.expressMiddleware; } });
-Object.defineProperty(module.exports, 'fastifyPlugin', { enumerable: true, get: function () { return integrations.fastifyPlugin; } });
-Object.defineProperty(module.exports, 'koaMiddleware', { enumerable: true, get: function () { return integrations.koaMiddleware; } });
-Object.defineProperty(module.exports, 'honoMiddleware', { enumerable: true, get: function () { return integrations.honoMiddleware; } });
-Object.defineProperty(module.exports, 'lambdaHandler', { enumerable: true, get: function () { return integrations.lambdaHandler; } });
+// Not shown (console.log of the package) nor copied by a spread.
+Object.defineProperty(module.exports, INTERNAL, { enumerable: false });
