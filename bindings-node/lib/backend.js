@@ -14,8 +14,9 @@
 
 // An ES module only for esbuild: js/sync.mjs bundles it with the shared
 // modules into the package's index.js (one file to load; bench/PROFILE.md,
-// "Second round"), a CommonJS module, whose `require` and `__dirname` (the
-// package's folder) it uses; the package's backend.js is its namespace.
+// "Node", "Second round"), a CommonJS module, whose `require` and
+// `__dirname` (the package's folder) it uses; the package's backend.js is
+// its namespace there.
 import { readFileSync } from 'node:fs';
 import { join, toNamespacedPath } from 'node:path';
 
@@ -23,14 +24,14 @@ import { join, toNamespacedPath } from 'node:path';
  * The addon built for this platform, required directly: the napi-rs loader
  * (native/index.js, about 38 KB of JavaScript for every platform and its
  * overrides) costs about 2 ms of CPU at require. Only where the file name
- * is certain: no NAPI_RS_* override set, and on Linux the C library told
+ * is certain: no override of the loader's set, and on Linux the C library told
  * as the loader's own first test tells it (musl named in /usr/bin/ldd).
  * Anything else, or a file that does not load, goes to the loader. The
  * overrides are the two that make the loader load another file (another
  * path, or the WASI build); the name of each is looked up, not the whole
  * environment listed (about 0.1 ms). Loaded by process.dlopen, as require
  * does it, without require's resolution and bookkeeping for a path known
- * here (about 0.3 ms); then only the loader, when this one does not load,
+ * here (about 0.4 ms); only the loader, when this one does not load,
  * requires the addon.
  */
 function nativeForThisPlatform() {

@@ -13,8 +13,9 @@
 // This is the end of the package's index.js, which js/sync.mjs writes:
 // first `internal`, the modules this entry needs at once (lib/backend.js
 // and the shared support, inputs, answers, verifier and webhooks) bundled
-// by esbuild, then this file. One file to load, not six: Node spends about
-// as much on each file it loads as on its code (bench/PROFILE.md, "Node").
+// by esbuild, then this file. One file to load, not four, and one scope:
+// Node spends about as much on each file it loads as on its code
+// (bench/PROFILE.md, "Node", "Second round").
 // The package's backend.js, support.js, ... are their namespaces in
 // `internal` (read below), so its other modules share their instances.
 /* global internal */
