@@ -11,8 +11,9 @@
 //                     own ./backend.js, and each must be in the package's
 //                     package.json `files` (checked here); for the Node
 //                     package, the modules its entry loads at once
-//                     (EAGER below) are one file, shared.js, and their own
-//                     files its modules (see "One file" below);
+//                     (EAGER below) are bundled with its lib/ into its
+//                     index.js, and their own files are their namespaces
+//                     there (see "One file" below);
 //   <package>/extra.d.ts + js/webhooks.d.ts + js/records.d.ts
 //                  -> <package>/index.d.ts (one file,
 //                     so `types` needs no second file and every export is
@@ -26,7 +27,7 @@
 // and backend.cjs, the CommonJS form of its backend.js with the wasm-bindgen
 // glue (made by esbuild, a pinned dev dependency of the Node package) that
 // the Node package's backend.js loads when the addon does not.
-import { readFileSync, writeFileSync, existsSync, mkdirSync, copyFileSync, statSync } from 'node:fs';
+import { readFileSync, writeFileSync, existsSync, mkdirSync, copyFileSync, statSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -48,13 +49,20 @@ const { dir, format } = PACKAGES[which];
 // The shared modules, one concern each (webhooks.js, the entry, says which).
 const SHARED = ['support.js', 'inputs.js', 'answers.js', 'verifier.js', 'bitnob.js', 'observe.js', 'fetch.js', 'hono.js', 'webhooks.js'];
 
-// One file: the shared modules the Node package's entry loads at once,
-// bundled by esbuild into its shared.js (./backend.js left a require), each
-// module's own file then its namespace from there (one instance of each,
-// whichever file the package's other modules require). Node spends about
-// as much on each file it loads as on its code: five files as one took a
-// quarter off what the package adds to require() (bench/PROFILE.md, "Node").
+// One file: the Node package's index.js is its entry (bindings-node/lib/
+// index.js) after `internal`, the modules it loads at once bundled by
+// esbuild: its backend (lib/backend.js) and these shared modules, as one
+// scope (no module wrappers, no interop copies of the backend's exports).
+// The package's backend.js and each of these modules' own files are their
+// namespaces in `internal` (one instance of each, whichever file the
+// package's other modules require). Node spends about as much on each file
+// it loads as on its code (bench/PROFILE.md, "Node": five files as one
+// took a quarter off what the package adds to require(), the entry and
+// backend in the same file about as much again).
 const EAGER = ['support.js', 'inputs.js', 'answers.js', 'verifier.js', 'webhooks.js'];
+const NODE_LIB = join(PACKAGES.node.dir, 'lib');
+// Where the package's other files find `internal` (lib/index.js sets it).
+const INTERNAL = "Symbol.for('bullseye-webhooks.internal')";
 
 function fail(message) {
   console.error(`js/sync.mjs: ${message}`);
@@ -98,61 +106,112 @@ function commonJs(file, source) {
 /** The variable name shared.js exports a module's namespace under (`webhooks.js` -> `webhooks`). */
 const namespaceName = (file) => file.replace(/\.js$/, '');
 
+/** esbuild's annotation of a CommonJS module's export names (Node's ES module import reads it, by cjs-module-lexer). */
+const NAMES = /^0 && \(module\.exports = \{([^}]*)\}\);$/m;
+const annotation = (names) => `0 && (module.exports = {\n${names.map((name) => `  ${name}`).join(',\n')}\n});`;
+
 /**
- * shared.js: the EAGER modules, bundled from js/ as CommonJS, exporting
- * each one's namespace under its name, their import of ./backend.js left a
- * require of the package's own.
+ * The Node package's index.js: `internal` (lib/backend.js and the EAGER
+ * modules, bundled from their ES module sources as one CommonJS scope,
+ * inside a function so that its names do not meet the entry's), then
+ * lib/index.js, then the export names cjs-module-lexer cannot read there
+ * for Node's ES module import: webhooks.js's (spread) and the getters' of
+ * the entry's `module.exports` literal (`get name() {` lines). The addon,
+ * its loader and the WASM build stay files, loaded at run time.
  */
-async function eagerBundle() {
-  const entry = EAGER.map((file) => `export * as ${namespaceName(file)} from './${file}';`).join('\n');
+async function nodeEntry(webhooksNames) {
+  const entry = [
+    "export { default as backend } from '../bindings-node/lib/backend.js';",
+    ...EAGER.map((file) => `export * as ${namespaceName(file)} from './${file}';`),
+  ].join('\n');
   const { outputFiles } = await esbuildModule().build({
-    stdin: { contents: entry, resolveDir: HERE, sourcefile: 'js/sync.mjs (shared.js)', loader: 'js' },
+    stdin: { contents: entry, resolveDir: HERE, sourcefile: 'js/sync.mjs (index.js)', loader: 'js' },
+    absWorkingDir: ROOT,
     bundle: true,
     write: false,
     format: 'cjs',
     platform: 'node',
     target: 'node20',
-    banner: { js: `'use strict';\n${NOTICE(EAGER.map((file) => `js/${file}`).join(', ')).trimEnd()}` },
     plugins: [
       {
-        name: 'package-backend',
+        name: 'node-entry',
         setup(build) {
-          build.onResolve({ filter: /^\.\/backend\.js$/ }, () => ({ path: './backend.js', external: true }));
+          // The shared modules' ./backend.js is this package's.
+          build.onResolve({ filter: /^\.\/backend\.js$/ }, () => ({ path: join(NODE_LIB, 'backend.js') }));
+          build.onResolve({ filter: /^\.\/(native|wasm)\// }, (args) => ({ path: args.path, external: true }));
         },
       },
     ],
     logLevel: 'error',
   });
-  return outputFiles[0].text;
-}
-
-/**
- * An EAGER module's own file in the Node package: its namespace from
- * shared.js, with the export names esbuild annotates for Node's ES module
- * import (cjs-module-lexer reads them there, as index.js re-exports
- * webhooks.js for `import { Webhook } from 'bullseye-webhooks'`).
- */
-function namespaceOf(file, transformed) {
-  const names = transformed.match(/^0 && \(module\.exports = \{[^}]*\}\);$/m);
-  if (names === null) fail(`esbuild's CommonJS form of js/${file} no longer annotates its export names`);
+  // The bundle's own names are `internal`'s, not the package's exports.
+  const bundle = outputFiles[0].text.replace(NAMES, '');
+  if (bundle.includes('__toESM') || bundle.includes('__commonJS')) fail('index.js: a module in `internal` is CommonJS (lib/ and js/ are ES modules)');
+  const lib = readFileSync(join(NODE_LIB, 'index.js'), 'utf8');
+  const getters = [...lib.matchAll(/^ {2}get (\w+)\(\) \{$/gm)].map((match) => match[1]);
+  if (getters.length === 0) fail('bindings-node/lib/index.js: no `get name() {` line in its module.exports (the lazily loaded exports)');
   return [
     "'use strict';",
-    NOTICE(`js/${file}`).trimEnd(),
-    `// Its code is in shared.js (js/sync.mjs, "One file"); this file is its module.`,
-    `module.exports = require('./shared.js').${namespaceName(file)};`,
-    '// The export names, for Node\'s ES module import (cjs-module-lexer):',
-    names[0],
+    NOTICE(`bindings-node/lib/index.js, bindings-node/lib/backend.js, ${EAGER.map((file) => `js/${file}`).join(', ')}`).trimEnd(),
+    '// A function called at once, in parentheses: V8 compiles it at once, not',
+    '// each module twice (a lazy function is parsed again when called).',
+    'const internal = (function (module) {',
+    bundle.trimEnd(),
+    'return module.exports;',
+    '})({ exports: {} });',
+    '',
+    lib.trimEnd(),
+    "// The export names of webhooks.js (spread above) and of the getters, for",
+    "// Node's ES module import (cjs-module-lexer):",
+    annotation([...webhooksNames, ...getters]),
     '',
   ].join('\n');
 }
 
-/** The shared modules and types into `into`, for the package whose own declarations are in `extraDts`. */
+/**
+ * A module's own file in the Node package when its code is in index.js
+ * (backend.js and the EAGER modules): its namespace in `internal`, with its
+ * export names from esbuild's annotation (`names`) for Node's ES module
+ * import (cjs-module-lexer reads them there).
+ */
+function namespaceOf(file, names) {
+  return [
+    "'use strict';",
+    NOTICE(file === 'backend.js' ? 'bindings-node/lib/backend.js' : `js/${file}`).trimEnd(),
+    '// Its code is in index.js (js/sync.mjs, "One file"); this file is its module.',
+    `module.exports = require('./index.js')[${INTERNAL}].${namespaceName(file)};`,
+    ...(names === null ? [] : ["// The export names, for Node's ES module import (cjs-module-lexer):", annotation(names)]),
+    '',
+  ].join('\n');
+}
+
+/** A module's export names as esbuild annotates its CommonJS form. */
+function namesOf(file, transformed) {
+  const names = transformed.match(NAMES);
+  if (names === null) fail(`esbuild's CommonJS form of js/${file} no longer annotates its export names`);
+  return names[1].split(',').map((name) => name.trim()).filter((name) => name !== '');
+}
+
+/**
+ * The shared modules and types into `into`, for the package whose own
+ * declarations are in `extraDts`. Answers the CommonJS export names of
+ * js/webhooks.js (the Node package's entry needs them).
+ */
 function shared(into, moduleFormat, extraDts, extraName) {
+  let webhooksNames = null;
   for (const file of SHARED) {
     const source = readFileSync(join(HERE, file), 'utf8');
-    if (moduleFormat !== 'commonjs') write(join(into, file), `${NOTICE(`js/${file}`)}\n${source}`);
-    else if (EAGER.includes(file)) write(join(into, file), namespaceOf(file, commonJs(file, source)));
-    else write(join(into, file), commonJs(file, source));
+    if (moduleFormat !== 'commonjs') {
+      write(join(into, file), `${NOTICE(`js/${file}`)}\n${source}`);
+      continue;
+    }
+    const transformed = commonJs(file, source);
+    if (!EAGER.includes(file)) write(join(into, file), transformed);
+    else {
+      const names = namesOf(file, transformed);
+      if (file === 'webhooks.js') webhooksNames = names;
+      write(join(into, file), namespaceOf(file, names));
+    }
   }
   // The types: the package's own declarations first (they may start with
   // triple-slash references and imports), then the shared ones.
@@ -163,6 +222,7 @@ function shared(into, moduleFormat, extraDts, extraName) {
     join(into, 'index.d.ts'),
     `${NOTICE(`${extraName}, js/webhooks.d.ts and js/records.d.ts`)}${own.trimEnd()}\n\n${types.trimEnd()}\n\n${records}`,
   );
+  return webhooksNames;
 }
 
 /** Fail unless the package's npm `files` ship every shared module (under `prefix`). */
@@ -172,9 +232,14 @@ function shipped(packageDir, prefix, extra = []) {
   if (missing.length > 0) fail(`${packageDir}/package.json: \`files\` must list ${missing.map((file) => prefix + file).join(', ')}`);
 }
 
-shared(dir, format, join(dir, 'extra.d.ts'), which === 'node' ? 'bindings-node/extra.d.ts' : 'bindings-wasm/extra.d.ts');
-if (format === 'commonjs') write(join(dir, 'shared.js'), await eagerBundle());
-shipped(dir, '', format === 'commonjs' ? ['shared.js'] : []);
+const webhooksNames = shared(dir, format, join(dir, 'extra.d.ts'), which === 'node' ? 'bindings-node/extra.d.ts' : 'bindings-wasm/extra.d.ts');
+if (format === 'commonjs') {
+  write(join(dir, 'index.js'), await nodeEntry(webhooksNames));
+  write(join(dir, 'backend.js'), namespaceOf('backend.js', null));
+  // The previous layout's bundle (now in index.js), where a build left one.
+  rmSync(join(dir, 'shared.js'), { force: true });
+}
+shipped(dir, '', format === 'commonjs' ? ['index.js', 'backend.js'] : []);
 
 // The WASM package's workerd entry runs the Node package's claim flow
 // (bindings-node/dedupe.js: options, waiting, conflicts, settling) around

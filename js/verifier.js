@@ -36,8 +36,11 @@ const NO_BYTES = new Uint8Array(0);
  * rejection nobody handles.
  */
 function importKeys(secrets) {
+  // The backend first: Node makes its globalThis.crypto on first read (about
+  // 4 ms), which the Node package's backend (node:crypto in the addon) never uses.
+  if (!backend.webCrypto()) return null;
   const subtle = globalThis.crypto?.subtle;
-  if (!backend.webCrypto() || typeof subtle?.sign !== 'function') return null;
+  if (typeof subtle?.sign !== 'function') return null;
   try {
     return Promise.all(secrets.map((secret) => subtle.importKey('raw', secret, HMAC_SHA256, false, ['verify']))).catch(() => null);
   } catch {

@@ -1,4 +1,3 @@
-'use strict';
 // The Node backend of the shared API (webhooks.js and support.js, copied in
 // from the repository's js/ by `make build-node`): the napi addon's calls,
 // which take strings and byte views alike and answer in the same shapes as
@@ -13,19 +12,30 @@
 // `native` is null, and what only the addon has (the de-duplication stores'
 // core parts) says so when used.
 
-const { readFileSync } = require('node:fs');
-const { join } = require('node:path');
+// An ES module only for esbuild: js/sync.mjs bundles it with the shared
+// modules into the package's index.js (one file to load; bench/PROFILE.md,
+// "Node", "Second round"), a CommonJS module, whose `require` and
+// `__dirname` (the package's folder) it uses; the package's backend.js is
+// its namespace there.
+import { readFileSync } from 'node:fs';
+import { join, toNamespacedPath } from 'node:path';
 
 /**
  * The addon built for this platform, required directly: the napi-rs loader
  * (native/index.js, about 38 KB of JavaScript for every platform and its
  * overrides) costs about 2 ms of CPU at require. Only where the file name
- * is certain: no NAPI_RS_* override set, and on Linux the C library told
+ * is certain: no override of the loader's set, and on Linux the C library told
  * as the loader's own first test tells it (musl named in /usr/bin/ldd).
- * Anything else, or a file that does not load, goes to the loader.
+ * Anything else, or a file that does not load, goes to the loader. The
+ * overrides are the two that make the loader load another file (another
+ * path, or the WASI build); the name of each is looked up, not the whole
+ * environment listed (about 0.1 ms). Loaded by process.dlopen, as require
+ * does it, without require's resolution and bookkeeping for a path known
+ * here (about 0.4 ms); only the loader, when this one does not load,
+ * requires the addon.
  */
 function nativeForThisPlatform() {
-  if (Object.keys(process.env).some((name) => name.startsWith('NAPI_RS_'))) return null;
+  if (process.env.NAPI_RS_NATIVE_LIBRARY_PATH !== undefined || process.env.NAPI_RS_FORCE_WASI !== undefined) return null;
   const { platform, arch } = process;
   let target;
   if (platform === 'linux' && (arch === 'x64' || arch === 'arm64')) {
@@ -43,11 +53,13 @@ function nativeForThisPlatform() {
   } else {
     return null;
   }
+  const addon = { exports: {} };
   try {
-    return require(`./native/bullseye-webhooks.${target}.node`);
+    process.dlopen(addon, toNamespacedPath(join(__dirname, 'native', `bullseye-webhooks.${target}.node`)));
   } catch {
     return null;
   }
+  return addon.exports;
 }
 
 let native = null;
@@ -149,4 +161,4 @@ function wasmBackend() {
   };
 }
 
-module.exports = native === null ? wasmBackend() : nativeBackend();
+export default native === null ? wasmBackend() : nativeBackend();
