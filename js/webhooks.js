@@ -21,7 +21,7 @@
 // entries give its backend node:crypto for the sync path's HMAC: see hmac
 // below.)
 //
-// `./backend.js` is each package's own (bindings-node/backend.js over the
+// `./backend.js` is each package's own (bindings-node/lib/backend.js over the
 // napi addon, bindings-wasm/backend.js over the .wasm); it gives:
 // - constants: SIGNATURE_HEADER, VISIT_SIGNATURE_HEADER, DEFAULT_MAX_BODY_BYTES,
 //   BITNOB_SIGNATURE_HEADER, BITNOB_TIMESTAMP_HEADER, BITNOB_EVENT_HEADER,
