@@ -148,3 +148,18 @@ fn positions_are_one_based() {
     assert_eq!(line_and_column("x", 0), (1, 1));
     assert_eq!(line_and_column("ab", 2), (1, 3));
 }
+
+#[test]
+fn runs_of_whitespace_of_every_length_and_mix_are_skipped() {
+    for length in 0..40 {
+        for mix in [" ", "\n", "\t", "\r", "\n  ", " \t", "        \n"] {
+            let gap: String = mix.repeat(length).chars().take(length).collect();
+            let text = format!("{gap}{{{gap}\"a\"{gap}:{gap}[{gap}1{gap},{gap}true{gap}]{gap}}}{gap}");
+            assert_eq!(document(&text), Ok(Kind::Object), "{text:?}");
+            assert!(serde_accepts(&text));
+            // A byte that is not whitespace inside the gap stops it.
+            let broken = format!("{{{gap}x{gap}\"a\":1}}");
+            assert_eq!(document(&broken), Err(Invalid(1 + length)), "{broken:?}");
+        }
+    }
+}
