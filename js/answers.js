@@ -130,13 +130,19 @@ function decoded(bytes) {
 }
 
 /**
- * JSON.parse of the verified body with `event_type` defined on it as
- * JSON.parse defines a member (no setter runs): in its place when the
- * body sent one, else as the last key.
+ * JSON.parse of the verified body with `event_type` set as JSON.parse sets
+ * a member: in its place when the body sent one, else as the last key. An
+ * assignment does that (JSON.parse's members are writable data), unless
+ * Object.prototype has gained an `event_type` (a setter, say): then it is
+ * defined, so that nothing inherited runs.
  */
 function parsedWithType(text, eventType) {
   const payload = JSON.parse(text);
-  Object.defineProperty(payload, 'event_type', { value: eventType, writable: true, enumerable: true, configurable: true });
+  if ('event_type' in Object.prototype) {
+    Object.defineProperty(payload, 'event_type', { value: eventType, writable: true, enumerable: true, configurable: true });
+  } else {
+    payload.event_type = eventType;
+  }
   return payload;
 }
 

@@ -329,6 +329,21 @@ test('the event is parsed from the body given: a leading BOM is refused, shared 
   assert.deepEqual(Object.entries(webhook.constructEvent(shared, hmac(SECRET, body))), [['event', 'x'], ['n', 1], ['event_type', 'x']]);
 });
 
+test('event_type is the event own member even where Object.prototype has an event_type setter', () => {
+  const webhook = new Webhook(SECRET);
+  const set = [];
+  Object.defineProperty(Object.prototype, 'event_type', { set: (value) => set.push(value), get: () => 'inherited', configurable: true });
+  try {
+    for (const body of ['{"event":"x","n":1}', '{"event_type":"y","n":1}']) {
+      const event = webhook.constructEvent(body, hmac(SECRET, body));
+      assert.deepEqual(Object.entries(event), body.includes('"y"') ? [['event_type', 'y'], ['n', 1]] : [['event', 'x'], ['n', 1], ['event_type', 'x']]);
+    }
+  } finally {
+    delete Object.prototype.event_type;
+  }
+  assert.deepEqual(set, []);
+});
+
 test('the clock is injected with { now } as a Date or milliseconds', () => {
   const webhook = new Webhook(SECRET, { tolerance: 300 });
   assert.equal(webhook.tolerance, 300);
