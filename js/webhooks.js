@@ -49,8 +49,8 @@
 //   verify(body, signature), constructEvent(body, signature, nowMs),
 //   constructVisit(body, signature) / check(body, flatHeaders, nowMs, event),
 //   secretsEndingIn(last4).
-// The core's answer to an event or a visit is one JSON text about the body
-// (answers.js), which is parsed here from the text or bytes given.
+// The core's answer to an event or a visit is one JSON text about the body;
+// answers.js parses the body itself, from the text or bytes given.
 import backend from './backend.js';
 import { WebhookError, wrapped } from './support.js';
 import { rawBody, signatureOf, withSecret, checkedOptions, visitOptions, nowMs } from './inputs.js';

@@ -167,11 +167,7 @@ impl Verifier {
     }
 
     /// Check a visit's token or HMAC, then the visit.
-    pub fn construct_visit(
-        &self,
-        body: &[u8],
-        signature: &str,
-    ) -> Result<Answer, Failure> {
+    pub fn construct_visit(&self, body: &[u8], signature: &str) -> Result<Answer, Failure> {
         let checked = self.webhook.check_visit(body, signature)?;
         Ok(Answer::visit(checked, body))
     }
