@@ -1,9 +1,9 @@
 // The events and visits the shared API returns, built from the core's
 // answer: the glue (`bullseye-webhooks-js-glue`, behind both backends)
-// answers a JSON text `{"deliveryKey", "mismatches"?, "typings"?,
-// "payload", "raw"?}` whose `payload` is the verified body with
-// `event_type` written in, so that JSON.parse of that one text is the only
-// second look at the body. Then the typed values the core reports are
+// answers a small JSON text `{"deliveryKey", "eventType", "mismatches"?,
+// "typings"?}` about the body it checked; the event is JSON.parse of the
+// verified body itself (the text given, or the bytes decoded), with
+// `event_type` written in. Then the typed values the core reports are
 // written at their paths, and the mismatches and the delivery key kept
 // beside the payload. (One of the shared modules js/sync.mjs copies into
 // each package; see webhooks.js.)
@@ -106,33 +106,75 @@ function deliveryKeyOf(eventOrVisit) {
 }
 
 /**
- * The event: JSON.parse of the verified body, `event_type`, the typed
- * values of any mismatches, and its delivery key. `answer` is the core's
+ * The verified body as text, exactly what the core checked: `raw` as given
+ * when it is a string (the core took its UTF-8, in which a lone surrogate
+ * is U+FFFD, as toWellFormed writes it), else `bytes` decoded. The core
+ * accepted only valid UTF-8, so nothing is replaced, and a leading BOM
+ * (which it refuses as JSON) is kept, not stripped.
+ */
+const decoder = new TextDecoder('utf-8', { ignoreBOM: true });
+function bodyText(raw, bytes) {
+  if (typeof raw !== 'string') return decoded(bytes);
+  if (typeof raw.toWellFormed === 'function') return raw.toWellFormed();
+  // Runtimes before ES2024: the bytes the core read (TextEncoder's).
+  return typeof bytes === 'string' ? bytes : decoded(bytes);
+}
+
+/** `bytes` as text; a copy where the runtime's decoder refuses them (a view of shared memory). */
+function decoded(bytes) {
+  try {
+    return decoder.decode(bytes);
+  } catch {
+    return decoder.decode(bytes.slice());
+  }
+}
 
 /**
- * The event: `payload` (JSON.parse of the verified body, with `event_type`),
- * the typed values of any mismatches, and its delivery key. `answer` is the
- * core's answer text (see above).
+ * JSON.parse of the verified body with `event_type` set as JSON.parse sets
+ * a member: in its place when the body sent one, else as the last key. An
+ * assignment does that (JSON.parse's members are writable data), unless
+ * Object.prototype has gained an `event_type` (a setter, say): then it is
+ * defined, so that nothing inherited runs.
  */
-function eventFrom(answer) {
-  const { payload, deliveryKey, mismatches } = JSON.parse(answer);
+function parsedWithType(text, eventType) {
+  const payload = JSON.parse(text);
+  if ('event_type' in Object.prototype) {
+    Object.defineProperty(payload, 'event_type', { value: eventType, writable: true, enumerable: true, configurable: true });
+  } else {
+    payload.event_type = eventType;
+  }
+  return payload;
+}
+
+/**
+ * The event: JSON.parse of the verified body (`raw` as given, `bytes` as
+ * the core read them) with `event_type`, the typed values of any
+ * mismatches, and its delivery key. `answer` is the core's answer text
+ * (see above).
+ */
+function eventFrom(answer, raw, bytes) {
+  const { deliveryKey, eventType, mismatches } = JSON.parse(answer);
+  const payload = parsedWithType(bodyText(raw, bytes), eventType);
   if (mismatches !== undefined) applyMismatches(payload, mismatches);
   Object.defineProperty(payload, DELIVERY_KEY, { value: deliveryKey });
   return payload;
 }
 
 /**
- * The visit: `payload` (JSON.parse of the verified body, with `event_type`
- * or null), the typed values of any mismatches and of the descriptive
- * objects' strings, its delivery key, and `raw` (not enumerable), the
- * object as sent. `answer` is the core's answer text (see above).
+ * The visit: JSON.parse of the verified body with `event_type` (or null),
+ * the typed values of any mismatches and of the descriptive objects'
+ * strings, its delivery key, and `raw` (not enumerable), the object as
+ * sent (a second JSON.parse of the body). `answer` is the core's answer
+ * text (see above).
  */
-function visitFrom(answer) {
-  const { payload, raw, deliveryKey, mismatches, typings } = JSON.parse(answer);
+function visitFrom(answer, raw, bytes) {
+  const { deliveryKey, eventType, mismatches, typings } = JSON.parse(answer);
+  const text = bodyText(raw, bytes);
+  const payload = parsedWithType(text, eventType);
   if (mismatches !== undefined) applyMismatches(payload, mismatches);
   if (typings !== undefined) applyTypings(payload, typings);
   Object.defineProperty(payload, DELIVERY_KEY, { value: deliveryKey });
-  Object.defineProperty(payload, 'raw', { value: raw, writable: true, configurable: true, enumerable: false });
+  Object.defineProperty(payload, 'raw', { value: JSON.parse(text), writable: true, configurable: true, enumerable: false });
   return payload;
 }
 

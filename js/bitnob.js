@@ -94,12 +94,15 @@ class BitnobWebhook extends Verifier {
     return Array.from(coreOf(this).secretsEndingIn(last4));
   }
 
-  /** The core's check: verify's checks only, or with `event` every check of constructEvent and its answer. */
-  #check(raw, headers, options, event) {
+  /**
+   * The core's check of `bytes` (the raw body as its calls take it):
+   * verify's checks only, or with `event` every check of constructEvent and its answer.
+   */
+  #check(bytes, headers, options, event) {
     const flat = bitnobHeaders(headers);
     const now = nowMs(options);
     try {
-      return coreOf(this).check(backend.body(raw), flat, now, event);
+      return coreOf(this).check(bytes, flat, now, event);
     } catch (error) {
       throw wrapped(error);
     }
@@ -111,7 +114,7 @@ class BitnobWebhook extends Verifier {
    * replaces the clock. @throws WebhookError
    */
   verify(body, headers, options) {
-    this.#check(rawBody(body), headers, options, false);
+    this.#check(backend.body(rawBody(body)), headers, options, false);
   }
 
   /**
@@ -120,7 +123,9 @@ class BitnobWebhook extends Verifier {
    * or milliseconds since the epoch) replaces the clock.
    */
   constructEvent(body, headers, options) {
-    return eventFrom(this.#check(rawBody(body), headers, options, true));
+    const raw = rawBody(body);
+    const bytes = backend.body(raw);
+    return eventFrom(this.#check(bytes, headers, options, true), raw, bytes);
   }
 
   /**

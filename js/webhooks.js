@@ -49,7 +49,8 @@
 //   verify(body, signature), constructEvent(body, signature, nowMs),
 //   constructVisit(body, signature) / check(body, flatHeaders, nowMs, event),
 //   secretsEndingIn(last4).
-// The core's answer to an event or a visit is one JSON text (answers.js).
+// The core's answer to an event or a visit is one JSON text about the body;
+// answers.js parses the body itself, from the text or bytes given.
 import backend from './backend.js';
 import { WebhookError, wrapped } from './support.js';
 import { rawBody, signatureOf, withSecret, checkedOptions, visitOptions, nowMs } from './inputs.js';
@@ -185,7 +186,8 @@ class Webhook extends Verifier {
     const raw = rawBody(body);
     const signature = signatureOf(signatureOrHeaders, SIGNATURE_HEADER);
     const now = nowMs(options);
-    return eventFrom(syncAnswer(this, backend.body(raw), signature, now, true));
+    const bytes = backend.body(raw);
+    return eventFrom(syncAnswer(this, bytes, signature, now, true), raw, bytes);
   }
 
   /**
@@ -236,7 +238,7 @@ class Webhook extends Verifier {
     } catch (error) {
       throw wrapped(error);
     }
-    return eventFrom(answer);
+    return eventFrom(answer, raw, bytes);
   }
 
   /**
@@ -247,13 +249,14 @@ class Webhook extends Verifier {
   constructVisit(body, signatureOrHeaders) {
     const raw = rawBody(body);
     const signature = signatureOf(signatureOrHeaders, VISIT_SIGNATURE_HEADER);
+    const bytes = backend.body(raw);
     let answer;
     try {
-      answer = coreOf(this).constructVisit(backend.body(raw), signature);
+      answer = coreOf(this).constructVisit(bytes, signature);
     } catch (error) {
       throw wrapped(error);
     }
-    return visitFrom(answer);
+    return visitFrom(answer, raw, bytes);
   }
 
   /**
@@ -284,13 +287,14 @@ function parseVisit(body, options) {
   backend.ready();
   const raw = rawBody(body);
   const strict = visitOptions(options);
+  const bytes = backend.body(raw);
   let answer;
   try {
-    answer = backend.parseVisit(backend.body(raw), strict);
+    answer = backend.parseVisit(bytes, strict);
   } catch (error) {
     throw wrapped(error);
   }
-  return visitFrom(answer);
+  return visitFrom(answer, raw, bytes);
 }
 
 /** The X-Bullseye-Signature value for `body` under `secret` (tests, local senders). */

@@ -65,7 +65,7 @@ fn thrown(failure: Failure) -> napi::Error<Code> {
 }
 
 /// An answer as JavaScript takes it: the glue's JSON text.
-fn answered(answer: std::result::Result<Answer<'_>, Failure>) -> Result<String> {
+fn answered(answer: std::result::Result<Answer, Failure>) -> Result<String> {
     answer.map(|answer| answer.to_json()).map_err(thrown)
 }
 

@@ -23,7 +23,7 @@ extern "C" {
 }
 
 /// An answer as JavaScript takes it: the glue's JSON text.
-fn answered(answer: Result<Answer<'_>, Failure>) -> Result<String, JsValue> {
+fn answered(answer: Result<Answer, Failure>) -> Result<String, JsValue> {
     answer.map(|answer| answer.to_json()).map_err(thrown)
 }
 

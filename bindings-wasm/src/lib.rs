@@ -53,7 +53,7 @@ fn thrown(failure: Failure) -> JsValue {
 
 /// A maybe-answer (verify's checks alone answer none) as JavaScript takes it.
 #[cfg_attr(not(any(feature = "bullseye", feature = "bitnob")), allow(dead_code))]
-fn maybe_answered(answer: Result<Option<Answer<'_>>, Failure>) -> Result<Option<String>, JsValue> {
+fn maybe_answered(answer: Result<Option<Answer>, Failure>) -> Result<Option<String>, JsValue> {
     answer
         .map(|answer| answer.map(|answer| answer.to_json()))
         .map_err(thrown)

@@ -161,7 +161,7 @@ pub fn find_header(flat: &[String], name: &str) -> Option<String> {
 
 /// Check a fingerprinting-api visit (no signature), refusing its first
 /// mismatch when `strict`; see [`Answer`].
-pub fn parse_visit(body: &[u8], strict: bool) -> Result<Answer<'_>, Failure> {
+pub fn parse_visit(body: &[u8], strict: bool) -> Result<Answer, Failure> {
     let checked = bullseye_webhooks::check_visit(body, strict)?;
     Ok(Answer::visit(checked, body))
 }

@@ -107,12 +107,12 @@ impl Verifier {
     /// would (its check_event, which builds no typed event), `now_ms` being
     /// the clock; with a bad clock, a refusal of the delivery itself wins
     /// over the clock's error.
-    pub fn construct_event<'b>(
+    pub fn construct_event(
         &self,
-        body: &'b [u8],
+        body: &[u8],
         signature: &str,
         now_ms: f64,
-    ) -> Result<Answer<'b>, Failure> {
+    ) -> Result<Answer, Failure> {
         let now = match clock(now_ms) {
             Ok(now) => now,
             Err(bad_clock) => {
@@ -130,15 +130,15 @@ impl Verifier {
     /// (the HMAC under each secret, 32 bytes each, in order): verify's
     /// compare and, with `event`, every check of constructEvent on `body`
     /// and its answer; without, `None` (and `body` may be empty).
-    pub fn check_macs<'b>(
+    pub fn check_macs(
         &self,
-        body: &'b [u8],
+        body: &[u8],
         length: f64,
         signature: &str,
         macs: &[u8],
         now_ms: f64,
         event: bool,
-    ) -> Result<Option<Answer<'b>>, Failure> {
+    ) -> Result<Option<Answer>, Failure> {
         let length = body_limit(length)
             .map_err(|_| Failure::Argument("the body length must be a non-negative integer"))?;
         if macs.is_empty() {
@@ -167,11 +167,7 @@ impl Verifier {
     }
 
     /// Check a visit's token or HMAC, then the visit.
-    pub fn construct_visit<'b>(
-        &self,
-        body: &'b [u8],
-        signature: &str,
-    ) -> Result<Answer<'b>, Failure> {
+    pub fn construct_visit(&self, body: &[u8], signature: &str) -> Result<Answer, Failure> {
         let checked = self.webhook.check_visit(body, signature)?;
         Ok(Answer::visit(checked, body))
     }
@@ -244,13 +240,13 @@ impl Bitnob {
     /// `event`, every check of constructEvent and its answer; without,
     /// verify's checks only and `None`. (One call for both: each export
     /// costs the `.wasm` about 1 KB.)
-    pub fn check<'b>(
+    pub fn check(
         &self,
-        body: &'b [u8],
+        body: &[u8],
         headers: &[String],
         now_ms: f64,
         event: bool,
-    ) -> Result<Option<Answer<'b>>, Failure> {
+    ) -> Result<Option<Answer>, Failure> {
         if event {
             self.at_clock(now_ms, |now| {
                 self.webhook.check_event_at(body, pairs(headers), now)

@@ -311,6 +311,37 @@ test('a string body with a lone surrogate is parsed as the bytes that were verif
   const body = '{"event":"x","name":"a\ud800b"}';
   const event = webhook.constructEvent(body, hmac(SECRET, Buffer.from(body)));
   assert.equal(event.name, 'a\ufffdb');
+  const visit = parseVisit('{"event":"NEW_VISIT","id":"v\udc00"}');
+  assert.equal(visit.id, 'v\ufffd');
+  assert.equal(visit.raw.id, 'v\ufffd');
+});
+
+test('the event is parsed from the body given: a leading BOM is refused, shared memory is read', () => {
+  // The package parses the body JavaScript holds; the core decides what it may hold.
+  const webhook = new Webhook(SECRET);
+  const body = '{"event":"x","n":1}';
+  const withBom = `\ufeff${body}`;
+  for (const sent of [withBom, new TextEncoder().encode(withBom)]) {
+    assert.throws(() => webhook.constructEvent(sent, hmac(SECRET, Buffer.from(withBom))), { code: 'invalid_body' });
+  }
+  const shared = new Uint8Array(new SharedArrayBuffer(body.length));
+  shared.set(Buffer.from(body));
+  assert.deepEqual(Object.entries(webhook.constructEvent(shared, hmac(SECRET, body))), [['event', 'x'], ['n', 1], ['event_type', 'x']]);
+});
+
+test('event_type is the event own member even where Object.prototype has an event_type setter', () => {
+  const webhook = new Webhook(SECRET);
+  const set = [];
+  Object.defineProperty(Object.prototype, 'event_type', { set: (value) => set.push(value), get: () => 'inherited', configurable: true });
+  try {
+    for (const body of ['{"event":"x","n":1}', '{"event_type":"y","n":1}']) {
+      const event = webhook.constructEvent(body, hmac(SECRET, body));
+      assert.deepEqual(Object.entries(event), body.includes('"y"') ? [['event_type', 'y'], ['n', 1]] : [['event', 'x'], ['n', 1], ['event_type', 'x']]);
+    }
+  } finally {
+    delete Object.prototype.event_type;
+  }
+  assert.deepEqual(set, []);
 });
 
 test('the clock is injected with { now } as a Date or milliseconds', () => {
