@@ -8,9 +8,14 @@ import { describe, WebhookError, wrapped } from './support.js';
 
 const { BODY_TYPES } = backend.constants;
 
-/** A byte view as a Uint8Array over the same memory. */
+/**
+ * A byte view as a Uint8Array over the same memory; a copy of a view over
+ * shared memory, which another thread could change between the check and
+ * the JSON.parse of the same bytes (answers.js).
+ */
 function bytesOf(view) {
-  return view instanceof Uint8Array ? view : new Uint8Array(view.buffer, view.byteOffset, view.byteLength);
+  const bytes = view instanceof Uint8Array ? view : new Uint8Array(view.buffer, view.byteOffset, view.byteLength);
+  return typeof SharedArrayBuffer === 'function' && bytes.buffer instanceof SharedArrayBuffer ? bytes.slice() : bytes;
 }
 
 /**

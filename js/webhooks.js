@@ -228,9 +228,13 @@ class Webhook extends Verifier {
     let keys = keysOf(this);
     if (keys !== null && typeof keys.then === 'function') keys = await keys;
     if (keys === null) return this.constructEvent(raw, signature, { now });
-    const bytes = backend.body(raw);
+    const given = backend.body(raw);
     const core = coreOf(this);
-    const tag = checkedTag(this, core, bytes, signature);
+    const tag = checkedTag(this, core, given, signature);
+    // The caller's bytes copied (after the size check): they could change
+    // while the MACs are awaited, and the event must be read from the
+    // bytes that were hashed.
+    const bytes = given === raw ? raw.slice() : given;
     const macs = macsOf(keys, tag, await verifies(keys, tag, bytes));
     let answer;
     try {

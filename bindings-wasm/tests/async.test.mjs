@@ -60,3 +60,21 @@ test('the compares run in Web Crypto, one per secret, only after the checks befo
   assert.equal(webhook.constructEvent(body, lib.sign('whsec_a', body)).event_type, 'billing.credits_low');
   assert.deepEqual(signs, []);
 });
+
+test('the event is read from the bytes that were hashed, whatever the caller does to its buffer meanwhile', async () => {
+  const body = new TextEncoder().encode('{"event":"billing.credits_low","n":1}');
+  const webhook = new lib.Webhook('whsec_a');
+  const signature = lib.sign('whsec_a', body);
+  await webhook.constructEventAsync(body.slice(), signature); // its key imported: the next call awaits only the MAC
+  signs.length = 0;
+  const pending = webhook.constructEventAsync(body, signature);
+  body.set(new TextEncoder().encode('2'), body.indexOf(0x31)); // "n":1 -> "n":2 while the MAC is awaited
+  const event = await pending;
+  assert.equal(signs.length, 1, 'the MAC was computed by Web Crypto');
+  assert.deepEqual(Object.entries(event), [['event', 'billing.credits_low'], ['n', 1], ['event_type', 'billing.credits_low']]);
+  // A body that is still too large is refused before any copy or hash.
+  signs.length = 0;
+  const small = new lib.Webhook('whsec_a', { maxBodyBytes: 10 });
+  await assert.rejects(small.constructEventAsync(body, signature), (e) => e.code === 'body_too_large');
+  assert.deepEqual(signs, []);
+});
