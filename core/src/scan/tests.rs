@@ -154,7 +154,8 @@ fn runs_of_whitespace_of_every_length_and_mix_are_skipped() {
     for length in 0..40 {
         for mix in [" ", "\n", "\t", "\r", "\n  ", " \t", "        \n"] {
             let gap: String = mix.repeat(length).chars().take(length).collect();
-            let text = format!("{gap}{{{gap}\"a\"{gap}:{gap}[{gap}1{gap},{gap}true{gap}]{gap}}}{gap}");
+            let text =
+                format!("{gap}{{{gap}\"a\"{gap}:{gap}[{gap}1{gap},{gap}true{gap}]{gap}}}{gap}");
             assert_eq!(document(&text), Ok(Kind::Object), "{text:?}");
             assert!(serde_accepts(&text));
             // A byte that is not whitespace inside the gap stops it.
