@@ -114,19 +114,12 @@ function deliveryKeyOf(eventOrVisit) {
  */
 const decoder = new TextDecoder('utf-8', { ignoreBOM: true });
 function bodyText(raw, bytes) {
-  if (typeof raw !== 'string') return decoded(bytes);
+  // Never a view of shared memory, which some decoders refuse: rawBody
+  // (inputs.js) copied it before the check.
+  if (typeof raw !== 'string') return decoder.decode(bytes);
   if (typeof raw.toWellFormed === 'function') return raw.toWellFormed();
   // Runtimes before ES2024: the bytes the core read (TextEncoder's).
-  return typeof bytes === 'string' ? bytes : decoded(bytes);
-}
-
-/** `bytes` as text; a copy where the runtime's decoder refuses them (a view of shared memory). */
-function decoded(bytes) {
-  try {
-    return decoder.decode(bytes);
-  } catch {
-    return decoder.decode(bytes.slice());
-  }
+  return typeof bytes === 'string' ? bytes : decoder.decode(bytes);
 }
 
 /**
