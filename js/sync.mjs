@@ -103,7 +103,7 @@ function commonJs(file, source) {
   }).code;
 }
 
-/** The variable name shared.js exports a module's namespace under (`webhooks.js` -> `webhooks`). */
+/** The name of a module's namespace in the Node package's `internal` (`webhooks.js` -> `webhooks`). */
 const namespaceName = (file) => file.replace(/\.js$/, '');
 
 /** esbuild's annotation of a CommonJS module's export names (Node's ES module import reads it, by cjs-module-lexer). */
