@@ -139,13 +139,14 @@ impl WasmWebhook {
         body: &[u8],
         length: f64,
         signature: &str,
-        macs: &[u8],
+        // Owned, not borrowed: the glue wipes this copy in the module's memory.
+        mut macs: Vec<u8>,
         now_ms: f64,
         event: bool,
     ) -> Result<Option<String>, JsValue> {
         maybe_answered(
             self.inner
-                .check_macs(body, length, signature, macs, now_ms, event),
+                .check_macs(body, length, signature, &mut macs, now_ms, event),
         )
     }
 

@@ -177,6 +177,29 @@ test('verifyAsync and constructEventAsync in Node run this sync path', async () 
   assert.deepEqual(hashed, [identification.byteLength, identification.byteLength, identification.byteLength]);
 });
 
+test("node:crypto's MACs do not stay in the module's memory after the core compared them", async () => {
+  // initSync answers the instance the package already made (wasm-bindgen returns it once made).
+  const { initSync } = await import('../pkg/bullseye_webhooks_wasm.js');
+  const secrets = ['whsec_memory_a', 'whsec_memory_b'];
+  const webhook = new Webhook(secrets);
+  webhook.verify(identification, sign('whsec_memory_a', identification));
+  const { memory } = initSync();
+  // The MACs under each secret, computed here by node:crypto (the spy's original): with a
+  // signature under neither secret, each is a MAC nobody sent, which would sign this body.
+  const macs = secrets.map((secret) => new Uint8Array(createHmac('sha256', secret).update(identification).digest()));
+  const held = () => {
+    const heap = Buffer.from(memory.buffer);
+    return macs.filter((mac) => heap.indexOf(mac) !== -1).length;
+  };
+  const other = sign('whsec_memory_other', identification);
+  assert.throws(() => webhook.verify(identification, other), { code: 'signature_mismatch' });
+  assert.equal(held(), 0, 'verify');
+  assert.throws(() => webhook.constructEvent(identification, other), { code: 'signature_mismatch' });
+  assert.equal(held(), 0, 'constructEvent');
+  assert.equal(webhook.constructEvent(identification, sign('whsec_memory_b', identification)).event_type, 'visitor.identified');
+  assert.equal(held(), 0, 'an accepted constructEvent');
+});
+
 test("the secrets never show: inspect, JSON and own keys; node:crypto's keys are its own copies", () => {
   const secret = new TextEncoder().encode('whsec_shown_nowhere');
   const webhook = new Webhook([secret, 'whsec_second_secret']);

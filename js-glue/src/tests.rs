@@ -347,16 +347,17 @@ fn bitnob_secrets_ending_in() {
     assert!(!format!("{verifier:?}").contains("bitnob_test"));
 }
 
+/// A MAC as Web Crypto gives it: bytes (here sign()'s hex decoded; the
+/// answers to match are the sync path's).
+fn mac(secret: &str) -> Vec<u8> {
+    let hex = sign(secret, BODY);
+    (0..32)
+        .map(|i| u8::from_str_radix(&hex[2 * i..2 * i + 2], 16).unwrap())
+        .collect()
+}
+
 #[test]
 fn macs_give_the_answers_of_the_sync_path() {
-    // The MACs as Web Crypto gives them: bytes (here the sign()s decoded;
-    // the answers to match are the sync path's).
-    let mac = |secret: &str| {
-        let hex = sign(secret, BODY);
-        (0..32)
-            .map(|i| u8::from_str_radix(&hex[2 * i..2 * i + 2], 16).unwrap())
-            .collect::<Vec<u8>>()
-    };
     let verifier = two_secrets();
     let macs = [mac("whsec_new"), mac("whsec_old")].concat();
     let length = BODY.len() as f64;
@@ -370,32 +371,58 @@ fn macs_give_the_answers_of_the_sync_path() {
         (&sign("whsec_xxx", BODY), SIGNED_AT_MS),
     ] {
         let sync = verifier.construct_event(BODY, signature, now);
-        let with_macs = verifier.check_macs(BODY, length, signature, &macs, now, true);
+        let with_macs = verifier.check_macs(BODY, length, signature, &mut macs.clone(), now, true);
         assert_eq!(with_macs, sync.map(Some), "{signature:?} at {now}");
-        let verified = verifier.check_macs(&[], length, signature, &macs, 0.0, false);
+        let verified = verifier.check_macs(&[], length, signature, &mut macs.clone(), 0.0, false);
         assert_eq!(
             verified.map(|_| ()),
             verifier.verify(BODY, signature),
             "{signature:?}"
         );
     }
-    let precheck = verifier.check_macs(&[], 2e6, &good, &[], 0.0, false);
+    let precheck = verifier.check_macs(&[], 2e6, &good, &mut [], 0.0, false);
     assert_eq!(precheck.unwrap_err().code(), "body_too_large");
     assert_eq!(
         verifier
-            .check_macs(&[], length, "", &[], 0.0, false)
+            .check_macs(&[], length, "", &mut [], 0.0, false)
             .unwrap_err()
             .code(),
         "missing_signature"
     );
     assert_eq!(
         verifier
-            .check_macs(&[], length, &good, &[], 0.0, false)
+            .check_macs(&[], length, &good, &mut [], 0.0, false)
             .unwrap(),
         None
     );
-    let short = verifier.check_macs(&BODY[1..], length, &good, &macs, 0.0, true);
+    let short = verifier.check_macs(&BODY[1..], length, &good, &mut macs.clone(), 0.0, true);
     assert_eq!(short.unwrap_err().code(), "argument");
+}
+
+/// The MACs handed to check_macs are wiped after it, accepted or refused:
+/// a MAC the signature did not match signs this body under a secret.
+#[test]
+fn check_macs_wipes_the_macs() {
+    let verifier = two_secrets();
+    let length = BODY.len() as f64;
+    let macs = [mac("whsec_new"), mac("whsec_old")].concat();
+    for (signature, event) in [
+        (sign("whsec_old", BODY), true),
+        (sign("whsec_old", BODY), false),
+        (sign("whsec_xxx", BODY), true),
+        (sign("whsec_xxx", BODY), false),
+        ("12".to_owned(), true),
+    ] {
+        let mut given = macs.clone();
+        let body = if event { BODY } else { &[] };
+        let answer = verifier.check_macs(body, length, &signature, &mut given, SIGNED_AT_MS, event);
+        assert_eq!(
+            answer.is_ok(),
+            signature == sign("whsec_old", BODY),
+            "{signature:?}"
+        );
+        assert_eq!(given, vec![0; 64], "{signature:?}, event {event}");
+    }
 }
 
 #[test]

@@ -7,6 +7,7 @@
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use bullseye_webhooks::{BitnobWebhook, Error, Webhook};
+use zeroize::Zeroize;
 
 use crate::{Answer, Failure, body_limit, clock, from_secrets, pairs, tolerance};
 
@@ -129,8 +130,25 @@ impl Verifier {
     /// (size, signature presence and shape), answering `None`. With `macs`
     /// (the HMAC under each secret, 32 bytes each, in order): verify's
     /// compare and, with `event`, every check of constructEvent on `body`
-    /// and its answer; without, `None` (and `body` may be empty).
+    /// and its answer; without, `None` (and `body` may be empty). `macs`
+    /// are wiped whatever happens: a MAC the signature did not match signs
+    /// this body, and JavaScript's copy is wiped by its caller.
     pub fn check_macs(
+        &self,
+        body: &[u8],
+        length: f64,
+        signature: &str,
+        macs: &mut [u8],
+        now_ms: f64,
+        event: bool,
+    ) -> Result<Option<Answer>, Failure> {
+        let answer = self.check_given_macs(body, length, signature, macs, now_ms, event);
+        macs.zeroize();
+        answer
+    }
+
+    /// [`Verifier::check_macs`] before the wipe.
+    fn check_given_macs(
         &self,
         body: &[u8],
         length: f64,
