@@ -20,7 +20,10 @@ export PATH="$here/node_modules/.bin:$target_dir/tools/bin:$PATH"
 # (Chrome 91, Firefox 89, Safari 16.4, Node 16.4, Deno, workerd).
 export CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS="${CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS:--C target-feature=+simd128}"
 
-rm -rf "$here/pkg"
+# Built into a staging folder that replaces pkg/ only once both modules are
+# built: a failed build leaves the last good pkg/ in place, not an empty one.
+staging="$here/pkg.building"
+rm -rf "$staging"
 # Two modules from the one crate (see its Cargo.toml): `bullseye` (the
 # default features) and `bitnob`, each through wasm-bindgen (which names its
 # output after the input file) and wasm-opt.
@@ -30,8 +33,8 @@ for module in wasm bitnob; do
   cargo build --quiet -p bullseye-webhooks-wasm --target wasm32-unknown-unknown --profile "$profile" "${features[@]}"
   input="$target_dir/wasm32-unknown-unknown/$profile/bullseye_webhooks_$module.wasm"
   [ "$module" = wasm ] || cp "$built" "$input"
-  wasm-bindgen --target web --no-typescript --out-dir "$here/pkg" "$input"
-  wasm="$here/pkg/bullseye_webhooks_${module}_bg.wasm"
+  wasm-bindgen --target web --no-typescript --out-dir "$staging" "$input"
+  wasm="$staging/bullseye_webhooks_${module}_bg.wasm"
   # The producers and target_features sections only describe the build: dropped.
   # shellcheck disable=SC2086 # the flags are a list
   wasm-opt $opt_flags --strip-producers --strip-target-features \
@@ -41,6 +44,8 @@ for module in wasm bitnob; do
   mv "$wasm.opt" "$wasm"
   echo "wasm ($module): $(wc -c <"$wasm") bytes, $(gzip -9c "$wasm" | wc -c) gzipped ($profile, wasm-opt $opt_flags)"
 done
+rm -rf "$here/pkg"
+mv "$staging" "$here/pkg"
 # The JavaScript and types shared with the Node package, copied in (gitignored);
 # the claim flow is bundled by the Node package's esbuild (js/sync.mjs).
 "$root/bindings-node/scripts/npm-ci.sh" "$root/bindings-node"
