@@ -426,11 +426,17 @@ def queue_costs() -> dict[str, float]:
         worked = RedisStreamQueue(client, stream="bench:{worker}")
         receiver = QueueReceiver(WEBHOOK, worked, store)
         worker = QueueWorker(WEBHOOK, worked, store, lambda event: None, consumer="bench", block=0.001)
-        app = Celery("bench", broker=url, set_as_current=False)
-        celery = QueueReceiver(WEBHOOK, CeleryQueue(delivery_task(app, WEBHOOK, store, lambda event: None)), store)
-        kept = Celery("bench-kept", broker=url, set_as_current=False)
-        kept.conf.broker_transport = RedisTransport
-        celery_kept = QueueReceiver(WEBHOOK, CeleryQueue(delivery_task(kept, WEBHOOK, store, lambda event: None)), store)
+        apps = []
+
+        def celery_receiver(name: str, transport: Optional[type] = None) -> QueueReceiver:
+            app = Celery(name, broker=url, set_as_current=False)
+            if transport is not None:
+                app.conf.broker_transport = transport
+            apps.append(app)
+            return QueueReceiver(WEBHOOK, CeleryQueue(delivery_task(app, WEBHOOK, store, lambda event: None)), store)
+
+        celery = celery_receiver("bench")  # kombu's own Redis transport
+        celery_kept = celery_receiver("bench-kept", RedisTransport)
 
         def receives(via: QueueReceiver, then: Optional[Callable[[], int]] = None) -> Callable[[], None]:
             deliveries = new_deliveries(calls, sessions)
@@ -454,8 +460,8 @@ def queue_costs() -> dict[str, float]:
                 CELERY_KEPT: receives(celery_kept),
             }, calls=QUEUE_CALLS, rounds=QUEUE_ROUNDS)
         finally:
-            app.close()
-            kept.close()
+            for app in apps:
+                app.close()
 
 
 def print_queue_costs() -> None:
