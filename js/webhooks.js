@@ -55,7 +55,7 @@ import backend from './backend.js';
 import { WebhookError, wrapped } from './support.js';
 import { rawBody, signatureOf, withSecret, checkedOptions, visitOptions, nowMs } from './inputs.js';
 import { mismatchesOf, deliveryKeyOf, eventFrom, visitFrom } from './answers.js';
-import { Verifier, coreOf, settingsOf, keysOf, hmacOf, bareTag, signatureBytes, verifies, macsOf, fetchHandler, NO_MATCH, NO_BYTES } from './verifier.js';
+import { Verifier, coreOf, settingsOf, keysOf, hmacOf, bareTag, signatureBytes, verifies, macsOf, fetchHandler, NO_MATCH, NO_BYTES, WEB_TAG } from './verifier.js';
 
 const {
   SIGNATURE_HEADER,
@@ -91,10 +91,11 @@ const VISITOR_IDENTIFIED = 'visitor.identified';
  * (bareTag). Otherwise the core answers, and nothing past the size limit is
  * hashed. (One crossing into the .wasm fewer on the common path; the
  * checkMacs call with the MACs makes them again, first, so the answer is
- * the core's either way.)
+ * the core's either way.) The bytes are written into `into` when given (a
+ * buffer the caller reuses), else new ones.
  */
-function checkedTag(verifier, core, bytes, signature) {
-  const tag = bytes.byteLength <= settingsOf(verifier).maxBodyBytes ? bareTag(signature) : null;
+function checkedTag(verifier, core, bytes, signature, into) {
+  const tag = bytes.byteLength <= settingsOf(verifier).maxBodyBytes ? bareTag(signature, into) : null;
   if (tag !== null) return tag;
   try {
     core.checkMacs(NO_BYTES, bytes.byteLength, signature, NO_BYTES, 0, false);
@@ -121,7 +122,7 @@ function syncAnswer(verifier, bytes, signature, now, event) {
   const hmac = hmacOf(verifier);
   let macs = null;
   if (hmac !== null) {
-    checkedTag(verifier, core, bytes, signature);
+    checkedTag(verifier, core, bytes, signature, WEB_TAG); // its checks only: the bytes are not kept
     macs = hmac(bytes);
   }
   try {
@@ -203,7 +204,9 @@ class Webhook extends Verifier {
     if (keys === null) return this.verify(raw, signature);
     const bytes = backend.body(raw);
     const core = coreOf(this);
-    const tag = checkedTag(this, core, bytes, signature);
+    // Into the one buffer Web Crypto is given (verifier.js, WEB_TAG): read
+    // by verifies before it returns, never after.
+    const tag = checkedTag(this, core, bytes, signature, WEB_TAG);
     // Verified by Web Crypto: done, with no call into the core (its checks
     // before hashing passed, and its compare is Web Crypto's). Otherwise the
     // core answers, with MACs that cannot match.
@@ -235,7 +238,10 @@ class Webhook extends Verifier {
     // while the MACs are awaited, and the event must be read from the
     // bytes that were hashed.
     const bytes = given === raw ? raw.slice() : given;
-    const macs = macsOf(keys, tag, await verifies(keys, tag, bytes));
+    // The tag is kept for checkMacs after the await; Web Crypto is given
+    // WEB_TAG, never a new array (verifier.js).
+    WEB_TAG.set(tag);
+    const macs = macsOf(keys, tag, await verifies(keys, WEB_TAG, bytes));
     let answer;
     try {
       answer = core.checkMacs(bytes, bytes.byteLength, signature, macs, now, true);

@@ -78,3 +78,26 @@ test('the event is read from the bytes that were hashed, whatever the caller doe
   await assert.rejects(small.constructEventAsync(body, signature), (e) => e.code === 'body_too_large');
   assert.deepEqual(signs, []);
 });
+
+test('a signature with a non-ASCII character standing for a hex digit is malformed, as in the sync path', async () => {
+  // Each character's low 7 bits are the digit it replaces ('é' is 0xE9,
+  // whose low bits are 'i'; these are '0' to '9' and 'a' to 'f' plus 0x80,
+  // 0x100 or 0xFF00): a decoder that looked at those bits alone would read
+  // the right MAC, and Web Crypto would accept it.
+  const body = '{"event":"billing.credits_low"}';
+  const webhook = new lib.Webhook('whsec_a');
+  const signature = lib.sign('whsec_a', body);
+  for (const offset of [0x80, 0x100, 0xff00]) {
+    for (const at of [0, 63]) {
+      const forged = signature.slice(0, at) + String.fromCharCode(signature.charCodeAt(at) + offset) + signature.slice(at + 1);
+      assert.equal(forged.length, 64);
+      assert.throws(() => webhook.verify(body, forged), (e) => e.code === 'malformed_signature');
+      signs.length = 0;
+      await assert.rejects(webhook.verifyAsync(body, forged), (e) => e.code === 'malformed_signature');
+      await assert.rejects(webhook.constructEventAsync(body, forged), (e) => e.code === 'malformed_signature');
+      assert.deepEqual(signs, [], 'refused before any hashing');
+    }
+  }
+  // The same signature in capitals is the same MAC.
+  await webhook.verifyAsync(body, signature.toUpperCase());
+});
