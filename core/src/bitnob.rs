@@ -24,17 +24,10 @@ use crate::verifier::{DEFAULT_MAX_BODY_BYTES, Secrets, secret_constructors};
 
 mod signature;
 
-pub use signature::BitnobMacInput;
+pub use signature::{
+    BITNOB_EVENT_HEADER, BITNOB_SIGNATURE_HEADER, BITNOB_TIMESTAMP_HEADER, BitnobMacInput,
+};
 use signature::{Expected, Headers, Scheme};
-
-/// The header Bitnob puts its signature in.
-pub const BITNOB_SIGNATURE_HEADER: &str = "X-Bitnob-Signature";
-
-/// The header with the Unix time (in seconds) the delivery was signed at.
-pub const BITNOB_TIMESTAMP_HEADER: &str = "X-Bitnob-Timestamp";
-
-/// The header naming the event (not covered by the signature).
-pub const BITNOB_EVENT_HEADER: &str = "X-Bitnob-Event";
 
 /// The replay window a [`BitnobWebhook`] starts with: 300 seconds, as Bitnob
 /// suggests.

@@ -7,9 +7,17 @@ use std::borrow::Cow;
 
 use subtle::{Choice, ConstantTimeEq};
 
-use super::{BITNOB_EVENT_HEADER, BITNOB_SIGNATURE_HEADER, BITNOB_TIMESTAMP_HEADER};
 use crate::error::Error;
 use crate::hex::decode_hex;
+
+/// The header Bitnob puts its signature in.
+pub const BITNOB_SIGNATURE_HEADER: &str = "X-Bitnob-Signature";
+
+/// The header with the Unix time (in seconds) the delivery was signed at.
+pub const BITNOB_TIMESTAMP_HEADER: &str = "X-Bitnob-Timestamp";
+
+/// The header naming the event (not covered by the signature).
+pub const BITNOB_EVENT_HEADER: &str = "X-Bitnob-Event";
 
 /// The scheme a signature was made with, told by its length.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -137,7 +145,7 @@ impl Expected {
 
 /// What a Bitnob delivery's MACs are computed over, for a binding that
 /// computes them outside the core (Web Crypto), as
-/// [`crate::BitnobWebhook::precheck`] answers once the checks before hashing
+/// [`BitnobWebhook::precheck`](crate::BitnobWebhook::precheck) answers once the checks before hashing
 /// pass: the scheme's HMAC, the message it covers, and the signature.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BitnobMacInput<'a> {
