@@ -144,9 +144,10 @@ impl Expected {
 }
 
 /// What a Bitnob delivery's MACs are computed over, for a binding that
-/// computes them outside the core (Web Crypto), as
-/// [`BitnobWebhook::precheck`](crate::BitnobWebhook::precheck) answers once the checks before hashing
-/// pass: the scheme's HMAC, the message it covers, and the signature.
+/// computes them outside the core (Web Crypto): the scheme's HMAC, the
+/// message it covers, and the signature, as
+/// [`BitnobWebhook::precheck`](crate::BitnobWebhook::precheck) answers
+/// once the checks before hashing pass.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BitnobMacInput<'a> {
     pub(super) expected: Expected,
