@@ -88,4 +88,29 @@ impl WasmBitnobWebhook {
     ) -> Result<Option<String>, JsValue> {
         maybe_answered(self.inner.check(body, &headers, now_ms, event))
     }
+
+    /// The async path's checks before hashing (see
+    /// [`glue::Bitnob::precheck`]): the MAC length, the signature's bytes
+    /// and what the MAC covers before the body.
+    pub fn precheck(&self, length: f64, headers: Vec<String>) -> Result<Vec<u8>, JsValue> {
+        self.inner.precheck(length, &headers).map_err(thrown)
+    }
+
+    /// [`WasmBitnobWebhook::check`] with the MACs computed by Web Crypto
+    /// (see [`glue::Bitnob::check_macs`]).
+    #[wasm_bindgen(js_name = checkMacs)]
+    pub fn check_macs(
+        &self,
+        body: &[u8],
+        length: f64,
+        headers: Vec<String>,
+        macs: &[u8],
+        now_ms: f64,
+        event: bool,
+    ) -> Result<Option<String>, JsValue> {
+        maybe_answered(
+            self.inner
+                .check_macs(body, length, &headers, macs, now_ms, event),
+        )
+    }
 }
