@@ -71,6 +71,33 @@ function bitnobOptions(options) {
 
 const HMAC_SHA512 = { name: 'HMAC', hash: 'SHA-512' };
 
+/** A header name that may be one of Bitnob's: "bitnob" in it, in any ASCII case. */
+const BITNOB_NAME = /bitnob/i;
+
+/**
+ * The `[name, value, ...]` pairs of `flat` whose name may be one of
+ * Bitnob's, in order, as the async path's core calls take them: one text,
+ * each string followed by U+0000, and each string's length (the glue's
+ * split_joined). A superset of the headers the core reads (names equal to
+ * its three, ignoring ASCII case and surrounding ASCII whitespace; /i
+ * without the u flag folds no other character to an ASCII one), so it
+ * finds the same three values in them. The async path crosses into the
+ * .wasm twice with the headers: one string is cheaper than one per header
+ * name and value, and a request's other headers (a dozen or more at the
+ * edge) would cross each time for nothing.
+ */
+function bitnobEntries(flat) {
+  let text = '';
+  const lengths = [];
+  for (let i = 0; i < flat.length; i += 2) {
+    if (BITNOB_NAME.test(flat[i])) {
+      text += `${flat[i]}\0${flat[i + 1]}\0`;
+      lengths.push(flat[i].length, flat[i + 1].length);
+    }
+  }
+  return [text, Uint32Array.from(lengths)];
+}
+
 /**
  * BitnobWebhook's Web Crypto keys, as Verifier makes them (keysFor): a
  * promise of `{ sha256, sha512 }`, each hash's keys imported once (no
@@ -97,12 +124,13 @@ function bitnobKeys(legacySha512) {
  * buffer meanwhile; the event is read from the bytes hashed), except for a
  * legacy verify, whose body Web Crypto copies itself when called.
  */
-async function webCryptoAnswer(verifier, keys, raw, flat, now, event) {
+async function webCryptoAnswer(verifier, keys, raw, headers, now, event) {
   const core = coreOf(verifier);
   const given = backend.body(raw);
+  const [text, lengths] = bitnobEntries(headers);
   let signed;
   try {
-    signed = core.precheck(given.byteLength, flat);
+    signed = core.precheck(given.byteLength, text, lengths);
   } catch (error) {
     throw wrapped(error);
   }
@@ -121,7 +149,7 @@ async function webCryptoAnswer(verifier, keys, raw, flat, now, event) {
   const verified = await verifies(hashKeys, tag, message);
   let answer;
   try {
-    answer = core.checkMacs(event ? bytes : NO_BYTES, bytes.byteLength, flat, macsOf(hashKeys, tag, verified), now, event);
+    answer = core.checkMacs(event ? bytes : NO_BYTES, bytes.byteLength, text, lengths, macsOf(hashKeys, tag, verified), now, event);
   } catch (error) {
     throw wrapped(error);
   }

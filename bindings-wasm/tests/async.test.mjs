@@ -160,3 +160,36 @@ test('Bitnob: the timestamp is hashed as the core reads it, and the event read f
     assert.deepEqual(Object.entries(event), [['event', 'wallet.credited'], ['n', 1], ['event_type', 'wallet.credited']]);
   }
 });
+
+test('Bitnob: unusual headers give the async path the sync path\'s answers', async () => {
+  const body = '{"event":"wallet.credited"}';
+  const sent = '1700000000';
+  const bitnob = new lib.BitnobWebhook(['bn_a', 'bn_b'], { tolerance: null });
+  const signature = lib.signBitnob('bn_b', body, sent);
+  const outcome = async (call) => {
+    try {
+      const value = await call();
+      return value === undefined ? 'ok' : JSON.stringify(value);
+    } catch (error) {
+      return error.code ?? `${error.name}: ${error.message}`;
+    }
+  };
+  const cases = [
+    [['X-Bitnob-Timestamp\t', sent], [' x-bitnob-signature ', signature]],
+    [['x-bitnob-timestamp-2', '1'], ['X-Bitnob-Timestamp', sent], ['x-bitnob-signature', signature]],
+    [['x-bitnob-signature', signature], ['x-bitnob-timestamp', `${sent}\0`]],
+    [['x-bitnob-signature', signature], ['x-bitnob-timestamp', sent], ['x-bitnob-event', 'wallet.credited\uD800']],
+    [['x-bitnob-signature', signature], ['x-bitnob-timestamp', sent], ['x-other\uDC00', '\uD83D'], ['x-bitnob-event', '\uDE00wallet.credited']],
+    [...Array.from({ length: 20 }, (_, i) => [`x-edge-${i}`, `v${i}\0`]), ['X-BITNOB-SIGNATURE', signature], ['x-bitnob-timestamp', sent]],
+  ];
+  let verified = 0;
+  for (const headers of cases) {
+    signs.length = 0;
+    const sync = [await outcome(() => bitnob.verify(body, headers)), await outcome(() => bitnob.constructEvent(body, headers))];
+    const asynchronous = [await outcome(() => bitnob.verifyAsync(body, headers)), await outcome(() => bitnob.constructEventAsync(body, headers))];
+    assert.deepEqual(asynchronous, sync, JSON.stringify(headers));
+    if (sync[0] === 'ok') verified++;
+    assert.equal(signs.length, 4, 'both async calls hashed by Web Crypto, under both secrets');
+  }
+  assert.ok(verified >= 4, `only ${verified} of the deliveries verified`);
+});

@@ -464,7 +464,10 @@ fn bitnob_macs_give_the_answers_of_the_sync_path() {
     assert_eq!(verifier.precheck(length, &legacy), Ok(expected));
     let code = |result: Result<Vec<u8>, Failure>| result.unwrap_err().code();
     assert_eq!(code(verifier.precheck(2e6, &timestamped)), "body_too_large");
-    assert_eq!(code(verifier.precheck(length, &[])), "missing_signature");
+    assert_eq!(
+        code(verifier.precheck::<&str>(length, &[])),
+        "missing_signature"
+    );
     assert_eq!(
         code(bitnob(None, false).precheck(length, &legacy)),
         "malformed_signature"
@@ -479,4 +482,29 @@ fn bitnob_macs_give_the_answers_of_the_sync_path() {
         true,
     );
     assert_eq!(short.unwrap_err().code(), "argument");
+}
+
+#[test]
+fn joined_strings_split_as_javascript_counts_them() {
+    // "é" is 1 UTF-16 unit (2 UTF-8 bytes), "😀" 2 (4); "\u{fffd}" is what a
+    // lone surrogate becomes on the way in, 1 unit as it was.
+    let text = "x-a\0é😀\0\0\u{fffd}\0";
+    assert_eq!(
+        split_joined(text, &[3, 3, 0, 1]),
+        Ok(vec!["x-a", "é😀", "", "\u{fffd}"])
+    );
+    assert_eq!(split_joined("", &[]), Ok(vec![]));
+    for (text, lengths) in [
+        (text, &[3, 3, 0][..]), // text left over
+        (text, &[3, 2, 0, 1]),  // the length ends inside a surrogate pair
+        (text, &[3, 3, 0, 2]),  // past the end
+        ("ab\0", &[1]),         // no separator where the string ends
+        ("ab", &[2]),           // no separator at all
+    ] {
+        assert_eq!(
+            split_joined(text, lengths).unwrap_err().code(),
+            "argument",
+            "{lengths:?}"
+        );
+    }
 }

@@ -265,7 +265,7 @@ impl Bitnob {
     /// (32: HMAC-SHA256, 64: HMAC-SHA512), the signature's bytes, then
     /// what the MAC covers before the body: `{timestamp}.` exactly as the
     /// core hashes it (timestamped scheme), nothing (legacy).
-    pub fn precheck(&self, length: f64, headers: &[String]) -> Result<Vec<u8>, Failure> {
+    pub fn precheck<S: AsRef<str>>(&self, length: f64, headers: &[S]) -> Result<Vec<u8>, Failure> {
         let length = body_length(length)?;
         let input = self.webhook.precheck(length, pairs(headers))?;
         let timestamp = input.timestamp().map(str::as_bytes);
@@ -284,11 +284,11 @@ impl Bitnob {
     /// MAC under each secret end to end, as [`Bitnob::precheck`] says), on a
     /// body of `length` bytes: the same checks, order, answers and clock.
     /// Without `event`, `body` may be empty.
-    pub fn check_macs(
+    pub fn check_macs<S: AsRef<str>>(
         &self,
         body: &[u8],
         length: f64,
-        headers: &[String],
+        headers: &[S],
         macs: &[u8],
         now_ms: f64,
         event: bool,
