@@ -67,7 +67,10 @@ function bitnobOptions(options) {
 // Crypto's constant-time `crypto.subtle.verify` under every secret (all of
 // them, no early exit), and the core's checkMacs: the compare again, the
 // reader and the window. A refusal is always the core's answer (with no key
-// verifying, checkMacs is given MACs that cannot match).
+// verifying, checkMacs is given MACs that cannot match). Only there does
+// the backend's Bitnob verifier need precheck(length, text, lengths) and
+// checkMacs(body, length, text, lengths, macs, nowMs, event) (the .wasm's;
+// the Node addon has neither, and its webCrypto() is false).
 
 const HMAC_SHA512 = { name: 'HMAC', hash: 'SHA-512' };
 
