@@ -42,6 +42,9 @@ fn every_bitnob_vector_with_the_macs_computed_outside() {
             Ok(input) => input,
             Err(error) => {
                 refused_before += 1;
+                if Err(&error) != verifier.verify_at(&body, pairs(&headers), now).as_ref() {
+                    failures.push(format!("{name}: precheck's error differs from verify's"));
+                }
                 let got = json!({"ok": false, "code": error.code()});
                 if got != expect["verify"] || got != expect["construct_event"] {
                     failures.push(format!("{name}: precheck gave {got}, expected {expect}"));
@@ -79,6 +82,14 @@ fn every_bitnob_vector_with_the_macs_computed_outside() {
         }
         let verified = verifier.verify_macs_at(body.len(), pairs(&headers), &macs, now);
         let checked = verifier.check_event_with_macs_at(&body, pairs(&headers), &macs, now);
+        // The sync path's very results (the errors' details included).
+        if verified != verifier.verify_at(&body, pairs(&headers), now)
+            || checked != verifier.check_event_at(&body, pairs(&headers), now)
+        {
+            failures.push(format!(
+                "{name}: the MACs' results differ from the sync path's"
+            ));
+        }
         let got_verify = answer(&verified, |()| None);
         let got_event = answer(&checked, |c| Some(c.event_type.clone()));
         if got_verify != expect["verify"] {
