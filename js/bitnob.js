@@ -5,7 +5,7 @@ import backend from './backend.js';
 import { describe, WebhookError, wrapped } from './support.js';
 import { rawBody, headerValue, flatHeaders, withSecret, checkedObject, checkedMaxBodyBytes, isSeconds, nowMs } from './inputs.js';
 import { eventFrom } from './answers.js';
-import { Verifier, coreOf, settingsOf, fetchHandler } from './verifier.js';
+import { Verifier, coreOf, settingsOf, keysOf, importKeys, verifies, macsOf, fetchHandler, NO_BYTES } from './verifier.js';
 
 const { BITNOB_SIGNATURE_HEADER, BITNOB_TIMESTAMP_HEADER, BITNOB_EVENT_HEADER, DEFAULT_BITNOB_TOLERANCE } = backend.constants;
 
@@ -56,6 +56,110 @@ function bitnobOptions(options) {
   return { tolerance: tolerance ?? undefined, legacySha512, maxBodyBytes: checkedMaxBodyBytes(maxBodyBytes) };
 }
 
+// ---------------------------------------------------------------------------
+// The async path (see verifier.js, "The async path"): where the backend
+// says Web Crypto is the faster HMAC, the MACs are computed there and the
+// core decides everything else, in the sync path's order. Its precheck
+// (size, the signature's presence and shape) runs first and says which
+// HMAC covers which bytes: HMAC-SHA256 of `{timestamp}.{body}` (the
+// timestamp's bytes as the core hashes them, from its answer) or the legacy
+// HMAC-SHA512 of the body; nothing is hashed before it passes. Then Web
+// Crypto's constant-time `crypto.subtle.verify` under every secret (all of
+// them, no early exit), and the core's checkMacs: the compare again, the
+// reader and the window. A refusal is always the core's answer (with no key
+// verifying, checkMacs is given MACs that cannot match). Only there does
+// the backend's Bitnob verifier need precheck(length, text, lengths) and
+// checkMacs(body, length, text, lengths, macs, nowMs, event) (the .wasm's;
+// the Node addon has neither, and its webCrypto() is false).
+
+const HMAC_SHA512 = { name: 'HMAC', hash: 'SHA-512' };
+
+/** A header name that may be one of Bitnob's: "bitnob" in it, in any ASCII case. */
+const BITNOB_NAME = /bitnob/i;
+
+/**
+ * The `[name, value, ...]` pairs of `flat` whose name may be one of
+ * Bitnob's, in order, as the async path's core calls take them: one text,
+ * each string followed by U+0000, and each string's length (the glue's
+ * split_joined). A superset of the headers the core reads (names equal to
+ * its three, ignoring ASCII case and surrounding ASCII whitespace; /i
+ * without the u flag folds no other character to an ASCII one), so it
+ * finds the same three values in them. The async path crosses into the
+ * .wasm twice with the headers: one string is cheaper than one per header
+ * name and value, and a request's other headers (a dozen or more at the
+ * edge) would cross each time for nothing.
+ */
+function bitnobEntries(flat) {
+  let text = '';
+  const lengths = [];
+  for (let i = 0; i < flat.length; i += 2) {
+    if (BITNOB_NAME.test(flat[i])) {
+      text += `${flat[i]}\0${flat[i + 1]}\0`;
+      lengths.push(flat[i].length, flat[i + 1].length);
+    }
+  }
+  return [text, Uint32Array.from(lengths)];
+}
+
+/**
+ * BitnobWebhook's Web Crypto keys, as Verifier makes them (keysFor): a
+ * promise of `{ sha256, sha512 }`, each hash's keys imported once (no
+ * SHA-512 ones with the legacy scheme off: its signatures are refused
+ * before hashing), or, where the core hashes or a key is refused, null.
+ */
+function bitnobKeys(legacySha512) {
+  return (secrets) => {
+    const sha256 = importKeys(secrets);
+    const sha512 = legacySha512 && sha256 !== null ? importKeys(secrets, HMAC_SHA512) : null;
+    if (sha256 === null || (legacySha512 && sha512 === null)) return { webCrypto: null, hmac: null };
+    const both = Promise.all([sha256, sha512]).then(([sha256, sha512]) =>
+      sha256 === null || (legacySha512 && sha512 === null) ? null : { sha256, sha512 },
+    );
+    return { webCrypto: both, hmac: null };
+  };
+}
+
+/**
+ * The async path's answer on Web Crypto (the core's precheck, Web Crypto's
+ * MACs, the core's checkMacs): verify's (undefined) or, with `event`,
+ * constructEvent's answer text and the bytes it was read from. The
+ * message hashed is a copy made before any await (the caller may change its
+ * buffer meanwhile; the event is read from the bytes hashed), except for a
+ * legacy verify, whose body Web Crypto copies itself when called.
+ */
+async function webCryptoAnswer(verifier, keys, raw, headers, now, event) {
+  const core = coreOf(verifier);
+  const given = backend.body(raw);
+  const [text, lengths] = bitnobEntries(headers);
+  let signed;
+  try {
+    signed = core.precheck(given.byteLength, text, lengths);
+  } catch (error) {
+    throw wrapped(error);
+  }
+  // The MAC's length (32: HMAC-SHA256, 64: HMAC-SHA512), the signature's
+  // bytes, then what the MAC covers before the body.
+  const tag = signed.subarray(1, 1 + signed[0]);
+  const prefix = signed.subarray(1 + signed[0]);
+  const hashKeys = signed[0] === 32 ? keys.sha256 : keys.sha512;
+  let message = given;
+  if (prefix.byteLength > 0 || (event && given === raw)) {
+    message = new Uint8Array(prefix.byteLength + given.byteLength);
+    message.set(prefix);
+    message.set(given, prefix.byteLength);
+  }
+  const bytes = message.subarray(prefix.byteLength);
+  const verified = await verifies(hashKeys, tag, message);
+  let answer;
+  try {
+    answer = core.checkMacs(event ? bytes : NO_BYTES, bytes.byteLength, text, lengths, macsOf(hashKeys, tag, verified), now, event);
+  } catch (error) {
+    throw wrapped(error);
+  }
+  if (!verified) throw new Error('bullseye-webhooks: the core accepted MACs that cannot match (a bug; the delivery is refused)');
+  return event ? [answer, bytes] : undefined;
+}
+
 /**
  * A verifier for one Bitnob webhook endpoint: `X-Bitnob-Signature`, the hex
  * HMAC-SHA256 of `{X-Bitnob-Timestamp}.{raw body}`, or the legacy hex
@@ -69,8 +173,12 @@ class BitnobWebhook extends Verifier {
   constructor(secretOrSecrets, options) {
     backend.ready();
     const checked = bitnobOptions(options);
-    super('BitnobWebhook', ['tolerance', 'legacySha512', 'maxBodyBytes'], secretOrSecrets, (bytes, lengths) =>
-      backend.bitnob(bytes, lengths, checked),
+    super(
+      'BitnobWebhook',
+      ['tolerance', 'legacySha512', 'maxBodyBytes'],
+      secretOrSecrets,
+      (bytes, lengths) => backend.bitnob(bytes, lengths, checked),
+      bitnobKeys(checked.legacySha512),
     );
   }
 
@@ -95,12 +203,11 @@ class BitnobWebhook extends Verifier {
   }
 
   /**
-   * The core's check of `bytes` (the raw body as its calls take it):
-   * verify's checks only, or with `event` every check of constructEvent and its answer.
+   * The core's check of `bytes` (the raw body as its calls take it), with
+   * `flat` the headers (bitnobHeaders) and `now` the clock (nowMs): verify's
+   * checks only, or with `event` every check of constructEvent and its answer.
    */
-  #check(bytes, headers, options, event) {
-    const flat = bitnobHeaders(headers);
-    const now = nowMs(options);
+  #check(bytes, flat, now, event) {
     try {
       return coreOf(this).check(bytes, flat, now, event);
     } catch (error) {
@@ -114,7 +221,8 @@ class BitnobWebhook extends Verifier {
    * replaces the clock. @throws WebhookError
    */
   verify(body, headers, options) {
-    this.#check(backend.body(rawBody(body)), headers, options, false);
+    const bytes = backend.body(rawBody(body));
+    this.#check(bytes, bitnobHeaders(headers), nowMs(options), false);
   }
 
   /**
@@ -125,20 +233,42 @@ class BitnobWebhook extends Verifier {
   constructEvent(body, headers, options) {
     const raw = rawBody(body);
     const bytes = backend.body(raw);
-    return eventFrom(this.#check(bytes, headers, options, true), raw, bytes);
+    return eventFrom(this.#check(bytes, bitnobHeaders(headers), nowMs(options), true), raw, bytes);
   }
 
   /**
-   * verify, as a promise (for one code path with Webhook's). Bitnob's MACs
-   * are computed by the core here, not by Web Crypto.
+   * verify, as a promise: the same checks, order and errors, with the MACs
+   * computed by Web Crypto where that is faster (edge runtimes, browsers;
+   * see "The async path" above). Rejects with a WebhookError (a TypeError
+   * for a bad argument).
    */
   async verifyAsync(body, headers, options) {
-    this.verify(body, headers, options);
+    const raw = rawBody(body);
+    const flat = bitnobHeaders(headers);
+    const now = nowMs(options);
+    let keys = keysOf(this);
+    if (keys !== null && typeof keys.then === 'function') keys = await keys;
+    if (keys === null) return void this.#check(backend.body(raw), flat, now, false);
+    return webCryptoAnswer(this, keys, raw, flat, now, false);
   }
 
-  /** constructEvent, as a promise (the core computes the MACs; see verifyAsync). */
+  /**
+   * constructEvent, as a promise: the same checks, order, errors and event,
+   * with the MACs computed by Web Crypto where that is faster. The clock
+   * (`options.now`, else Date.now()) is read when it is called.
+   */
   async constructEventAsync(body, headers, options) {
-    return this.constructEvent(body, headers, options);
+    const raw = rawBody(body);
+    const flat = bitnobHeaders(headers);
+    const now = nowMs(options);
+    let keys = keysOf(this);
+    if (keys !== null && typeof keys.then === 'function') keys = await keys;
+    if (keys === null) {
+      const bytes = backend.body(raw);
+      return eventFrom(this.#check(bytes, flat, now, true), raw, bytes);
+    }
+    const [answer, bytes] = await webCryptoAnswer(this, keys, raw, flat, now, true);
+    return eventFrom(answer, raw, bytes);
   }
 }
 

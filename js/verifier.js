@@ -40,13 +40,14 @@ let webSubtle = null;
 const WEB_TAG = new Uint8Array(32);
 
 /**
- * Web Crypto HMAC keys for `secrets` (non-extractable, for signing), or
+ * Web Crypto HMAC keys for `secrets` (non-extractable, for verifying; the
+ * hash is `algorithm`'s, SHA-256 unless given), or
  * null where the backend computes the MACs itself. importKey copies the
  * bytes before it returns, so the caller's wipe is safe. A key Web Crypto
  * refuses leaves the async path on the core's HMAC (null), never a
  * rejection nobody handles.
  */
-function importKeys(secrets) {
+function importKeys(secrets, algorithm = HMAC_SHA256) {
   // The backend first: Node makes its globalThis.crypto on first read (about
   // 4 ms), which the Node package's backend (node:crypto in the addon) never uses.
   if (!backend.webCrypto()) return null;
@@ -55,7 +56,7 @@ function importKeys(secrets) {
   // Kept for verifies: reading crypto.subtle costs workerd a native call each time.
   webSubtle = subtle;
   try {
-    return Promise.all(secrets.map((secret) => subtle.importKey('raw', secret, HMAC_SHA256, false, ['verify']))).catch(() => null);
+    return Promise.all(secrets.map((secret) => subtle.importKey('raw', secret, algorithm, false, ['verify']))).catch(() => null);
   } catch {
     return null;
   }
@@ -126,8 +127,8 @@ function verifies(keys, tag, bytes) {
 function macsOf(keys, tag, verified) {
   if (!verified) return NO_MATCH;
   if (keys.length === 1) return tag;
-  const macs = new Uint8Array(32 * keys.length);
-  for (let i = 0; i < keys.length; i++) macs.set(tag, 32 * i);
+  const macs = new Uint8Array(tag.length * keys.length);
+  for (let i = 0; i < keys.length; i++) macs.set(tag, tag.length * i);
   return macs;
 }
 
@@ -171,11 +172,14 @@ class Verifier {
    * `built`), whose settings are read once; `fields` are what inspect
    * and toJSON show after the secrets; `sha256Macs` (the verifier's MACs
    * are the HMAC-SHA256 of the body under each secret) makes the secrets
-   * into keys too (keysFor), where the backend hashes faster than the core.
+   * into keys too (keysFor), where the backend hashes faster than the core;
+   * a function in its place makes them as keysFor does, its own way
+   * (BitnobWebhook's: a set per hash).
    */
   constructor(name, fields, secretOrSecrets, build, sha256Macs) {
     let made;
-    [this.#core, this.#secretCount, made] = built(secretOrSecrets, build, sha256Macs ? keysFor : undefined);
+    const keysOfSecrets = typeof sha256Macs === 'function' ? sha256Macs : sha256Macs ? keysFor : undefined;
+    [this.#core, this.#secretCount, made] = built(secretOrSecrets, build, keysOfSecrets);
     const keys = made?.webCrypto ?? null;
     this.#hmac = made?.hmac ?? null;
     // The window as the core's Duration::as_secs_f64: whole seconds plus nanoseconds.
@@ -250,4 +254,4 @@ function fetchHandler(verifier, fn, options) {
   return fetchHandlerSource()(verifier, fn, options);
 }
 
-export { Verifier, coreOf, settingsOf, keysOf, hmacOf, bareTag, signatureBytes, verifies, macsOf, fetchHandler, useFetchHandler, NO_MATCH, NO_BYTES, WEB_TAG };
+export { Verifier, coreOf, settingsOf, keysOf, hmacOf, importKeys, bareTag, signatureBytes, verifies, macsOf, fetchHandler, useFetchHandler, NO_MATCH, NO_BYTES, WEB_TAG };

@@ -372,9 +372,9 @@ export class BitnobWebhook {
   verify(body: RawBody, headers: BitnobHeaders, options?: ConstructEventOptions): void;
   /** Verify, then parse the event. @throws WebhookError */
   constructEvent(body: RawBody, headers: BitnobHeaders, options?: ConstructEventOptions): BitnobEvent;
-  /** `verify` as a promise (the core computes Bitnob's MACs). Rejects with a WebhookError. */
+  /** `verify` as a promise: the same answers, the MACs by Web Crypto where it is the faster HMAC (edge runtimes, browsers). Rejects with a WebhookError. */
   verifyAsync(body: RawBody, headers: BitnobHeaders, options?: ConstructEventOptions): Promise<void>;
-  /** `constructEvent` as a promise (the core computes Bitnob's MACs). Rejects with a WebhookError. */
+  /** `constructEvent` as a promise: the same answers and event, the MACs by Web Crypto where it is faster. Rejects with a WebhookError. */
   constructEventAsync(body: RawBody, headers: BitnobHeaders, options?: ConstructEventOptions): Promise<BitnobEvent>;
   /** Read a Fetch API Request's body (up to maxBodyBytes) and verify it; resolves to the raw body. */
   verifyRequest(request: Request): Promise<Uint8Array>;

@@ -88,4 +88,40 @@ impl WasmBitnobWebhook {
     ) -> Result<Option<String>, JsValue> {
         maybe_answered(self.inner.check(body, &headers, now_ms, event))
     }
+
+    /// The async path's checks before hashing (see
+    /// [`glue::Bitnob::precheck`]): the MAC length, the signature's bytes
+    /// and what the MAC covers before the body. The headers are
+    /// `[name, value, ...]` joined as [`glue::split_joined`] reads them.
+    pub fn precheck(
+        &self,
+        length: f64,
+        headers: &str,
+        lengths: &[u32],
+    ) -> Result<Vec<u8>, JsValue> {
+        glue::split_joined(headers, lengths)
+            .and_then(|headers| self.inner.precheck(length, &headers))
+            .map_err(thrown)
+    }
+
+    /// [`WasmBitnobWebhook::check`] with the MACs computed by Web Crypto
+    /// (see [`glue::Bitnob::check_macs`]), the headers as `precheck` takes them.
+    #[wasm_bindgen(js_name = checkMacs)]
+    #[allow(clippy::too_many_arguments)]
+    pub fn check_macs(
+        &self,
+        body: &[u8],
+        length: f64,
+        headers: &str,
+        lengths: &[u32],
+        macs: &[u8],
+        now_ms: f64,
+        event: bool,
+    ) -> Result<Option<String>, JsValue> {
+        let answer = glue::split_joined(headers, lengths).and_then(|headers| {
+            self.inner
+                .check_macs(body, length, &headers, macs, now_ms, event)
+        });
+        maybe_answered(answer)
+    }
 }

@@ -8,7 +8,6 @@
 //! cover, so it must agree with the signed body's `event` when both are
 //! there.
 
-use std::borrow::Cow;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use hmac::{Hmac, KeyInit, Mac};
@@ -18,19 +17,17 @@ use zeroize::Zeroizing;
 
 use crate::error::Error;
 use crate::event::{CheckedEvent, Event, GenericEvent};
-use crate::hex::{decode_hex, to_hex};
+use crate::hex::to_hex;
 use crate::json::utf8;
 use crate::schema::Reader;
 use crate::verifier::{DEFAULT_MAX_BODY_BYTES, Secrets, secret_constructors};
 
-/// The header Bitnob puts its signature in.
-pub const BITNOB_SIGNATURE_HEADER: &str = "X-Bitnob-Signature";
+mod signature;
 
-/// The header with the Unix time (in seconds) the delivery was signed at.
-pub const BITNOB_TIMESTAMP_HEADER: &str = "X-Bitnob-Timestamp";
-
-/// The header naming the event (not covered by the signature).
-pub const BITNOB_EVENT_HEADER: &str = "X-Bitnob-Event";
+pub use signature::{
+    BITNOB_EVENT_HEADER, BITNOB_SIGNATURE_HEADER, BITNOB_TIMESTAMP_HEADER, BitnobMacInput,
+};
+use signature::{Expected, Headers, Scheme};
 
 /// The replay window a [`BitnobWebhook`] starts with: 300 seconds, as Bitnob
 /// suggests.
@@ -60,49 +57,6 @@ impl Key {
             sha512: HmacSha512::new_from_slice(secret).map_err(|_| Error::InvalidSecret)?,
             last4: secret_last4(secret),
         })
-    }
-}
-
-/// The scheme a signature was made with, told by its length.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Scheme {
-    /// 64 hex digits: HMAC-SHA256 of `{timestamp}.{body}`.
-    Timestamped,
-    /// 128 hex digits: HMAC-SHA512 of the body alone; no timestamp signed.
-    LegacySha512,
-}
-
-/// The three Bitnob headers, found case-insensitively in one pass.
-#[derive(Default)]
-struct Headers<'a> {
-    signature: Option<Cow<'a, str>>,
-    timestamp: Option<Cow<'a, str>>,
-    event: Option<Cow<'a, str>>,
-}
-
-impl<'a> Headers<'a> {
-    /// As [`crate::find_header`] reads each one: names matched
-    /// case-insensitively (surrounding whitespace ignored), a repeated
-    /// header's values joined with `", "`.
-    fn find(headers: impl IntoIterator<Item = (&'a str, &'a str)>) -> Self {
-        let mut found = Self::default();
-        for (name, value) in headers {
-            let name = name.trim_ascii();
-            let slot = if name.eq_ignore_ascii_case(BITNOB_SIGNATURE_HEADER) {
-                &mut found.signature
-            } else if name.eq_ignore_ascii_case(BITNOB_TIMESTAMP_HEADER) {
-                &mut found.timestamp
-            } else if name.eq_ignore_ascii_case(BITNOB_EVENT_HEADER) {
-                &mut found.event
-            } else {
-                continue;
-            };
-            *slot = Some(match slot.take() {
-                None => Cow::Borrowed(value),
-                Some(previous) => Cow::Owned(format!("{previous}, {value}")),
-            });
-        }
-        found
     }
 }
 
@@ -309,6 +263,61 @@ impl BitnobWebhook {
         self.check_event_with(body, headers, || now)
     }
 
+    /// The checks [`BitnobWebhook::verify`] makes before any hashing, on a
+    /// body of `body_len` bytes: `body_too_large`, `missing_signature`,
+    /// `malformed_signature`. For a binding that computes the MACs
+    /// elsewhere (Web Crypto): call this first, hash only if it passes (as
+    /// the answer says: which HMAC, over which bytes), then call
+    /// [`BitnobWebhook::verify_macs_at`] or
+    /// [`BitnobWebhook::check_event_with_macs_at`].
+    pub fn precheck<'a>(
+        &self,
+        body_len: usize,
+        headers: impl IntoIterator<Item = (&'a str, &'a str)>,
+    ) -> Result<BitnobMacInput<'a>, Error> {
+        let headers = Headers::find(headers);
+        let expected = self.expected(body_len, &headers)?;
+        Ok(BitnobMacInput {
+            expected,
+            timestamp: headers.timestamp.unwrap_or_default(),
+        })
+    }
+
+    /// [`BitnobWebhook::verify_at`] with the MACs computed by the caller,
+    /// as [`BitnobWebhook::precheck`] says: `macs` holds the MAC under each
+    /// configured secret, end to end in configuration order (32 bytes each
+    /// for the timestamped scheme, 64 for the legacy one). The same checks
+    /// in the same order (the size from `body_len`), the same constant-time
+    /// compare against every secret with no early exit, then the window.
+    /// MACs of another length never match.
+    pub fn verify_macs_at<'a>(
+        &self,
+        body_len: usize,
+        headers: impl IntoIterator<Item = (&'a str, &'a str)>,
+        macs: &[u8],
+        now: SystemTime,
+    ) -> Result<(), Error> {
+        let headers = Headers::find(headers);
+        let scheme = self.check_macs(body_len, &headers, macs)?;
+        self.check_timestamp(scheme, headers.timestamp.as_deref(), || now)
+    }
+
+    /// [`BitnobWebhook::check_event_at`] with the MACs computed by the
+    /// caller, as [`BitnobWebhook::verify_macs_at`] takes them: the same
+    /// checks, in the same order, with the same errors.
+    pub fn check_event_with_macs_at<'a>(
+        &self,
+        body: &[u8],
+        headers: impl IntoIterator<Item = (&'a str, &'a str)>,
+        macs: &[u8],
+        now: SystemTime,
+    ) -> Result<CheckedEvent, Error> {
+        let headers = Headers::find(headers);
+        let scheme = self.check_macs(body.len(), &headers, macs)?;
+        let (_, event_type) = self.read(scheme, body, &headers, || now)?;
+        Ok(CheckedEvent::other_sender(event_type))
+    }
+
     fn verify_with<'a>(
         &self,
         body: &[u8],
@@ -326,7 +335,9 @@ impl BitnobWebhook {
         headers: impl IntoIterator<Item = (&'a str, &'a str)>,
         now: impl FnOnce() -> SystemTime,
     ) -> Result<Event, Error> {
-        let (text, event_type) = self.read(body, &Headers::find(headers), now)?;
+        let headers = Headers::find(headers);
+        let scheme = self.check_signature(body, &headers)?;
+        let (text, event_type) = self.read(scheme, body, &headers, now)?;
         Ok(Event::Other(GenericEvent::from_checked(event_type, text)))
     }
 
@@ -336,80 +347,78 @@ impl BitnobWebhook {
         headers: impl IntoIterator<Item = (&'a str, &'a str)>,
         now: impl FnOnce() -> SystemTime,
     ) -> Result<CheckedEvent, Error> {
-        let (_, event_type) = self.read(body, &Headers::find(headers), now)?;
+        let headers = Headers::find(headers);
+        let scheme = self.check_signature(body, &headers)?;
+        let (_, event_type) = self.read(scheme, body, &headers, now)?;
         Ok(CheckedEvent::other_sender(event_type))
     }
 
-    /// Every check of `construct_event`, in order: the body as text and the
-    /// event's type.
+    /// The checks of `construct_event` after the signature's, in order:
+    /// the body as text and the event's type, then the window.
     fn read<'b>(
         &self,
+        scheme: Scheme,
         body: &'b [u8],
         headers: &Headers<'_>,
         now: impl FnOnce() -> SystemTime,
     ) -> Result<(&'b str, String), Error> {
-        let scheme = self.check_signature(body, headers)?;
         let text = utf8(body)?;
         let event_type = event_type(headers.event.as_deref(), body_event(text)?)?;
         self.check_timestamp(scheme, headers.timestamp.as_deref(), now)?;
         Ok((text, event_type))
     }
 
-    /// The size, presence, shape and value of the signature; the scheme it
-    /// was made with.
-    fn check_signature(&self, body: &[u8], headers: &Headers<'_>) -> Result<Scheme, Error> {
-        if body.len() > self.max_body_bytes {
+    /// The checks before hashing, on a body of `body_len` bytes: its size,
+    /// then the signature's presence and shape (which tells the scheme).
+    fn expected(&self, body_len: usize, headers: &Headers<'_>) -> Result<Expected, Error> {
+        if body_len > self.max_body_bytes {
             return Err(Error::BodyTooLarge {
                 limit: self.max_body_bytes,
-                actual: body.len(),
+                actual: body_len,
             });
         }
-        let signature = headers
-            .signature
-            .as_deref()
-            .unwrap_or_default()
-            .trim_ascii();
-        if signature.is_empty() {
-            return Err(Error::MissingSignature);
-        }
-        let malformed = || Error::MalformedBitnobSignature {
-            length: signature.len(),
-            legacy_sha512: self.legacy_sha512,
-        };
+        Expected::of(headers, self.legacy_sha512)
+    }
+
+    /// The size, presence, shape and value of the signature; the scheme it
+    /// was made with. The MACs computed here, under every secret.
+    fn check_signature(&self, body: &[u8], headers: &Headers<'_>) -> Result<Scheme, Error> {
+        let expected = self.expected(body.len(), headers)?;
         let mut matched = Choice::from(0);
-        let scheme = match signature.len() {
-            64 => {
-                let expected = decoded::<32>(signature).ok_or_else(malformed)?;
-                // The timestamp exactly as sent; an absent one is empty text.
-                let timestamp = headers.timestamp.as_deref().unwrap_or_default();
-                // No early exit: every secret costs the same whichever matches.
+        // No early exit: every secret costs the same whichever matches.
+        match &expected {
+            Expected::Sha256(signature) => {
                 for key in self.secrets.iter() {
                     let mut mac = key.sha256.clone();
-                    mac.update(timestamp.as_bytes());
+                    mac.update(headers.signed_timestamp().as_bytes());
                     mac.update(b".");
                     mac.update(body);
                     let tag = Zeroizing::new(<[u8; 32]>::from(mac.finalize().into_bytes()));
-                    matched |= tag.ct_eq(&expected);
+                    matched |= tag.ct_eq(signature);
                 }
-                Scheme::Timestamped
             }
-            128 if self.legacy_sha512 => {
-                let expected = decoded::<64>(signature).ok_or_else(malformed)?;
+            Expected::Sha512(signature) => {
                 for key in self.secrets.iter() {
                     let mut mac = key.sha512.clone();
                     mac.update(body);
                     let tag = Zeroizing::new(<[u8; 64]>::from(mac.finalize().into_bytes()));
-                    matched |= tag.ct_eq(&expected);
+                    matched |= tag.ct_eq(signature);
                 }
-                Scheme::LegacySha512
             }
-            _ => return Err(malformed()),
-        };
-        if bool::from(matched) {
-            Ok(scheme)
-        } else {
-            Err(Error::SignatureMismatch)
         }
+        expected.outcome(matched)
+    }
+
+    /// [`BitnobWebhook::check_signature`] with the MACs computed by the
+    /// caller (see [`BitnobWebhook::verify_macs_at`]).
+    fn check_macs(
+        &self,
+        body_len: usize,
+        headers: &Headers<'_>,
+        macs: &[u8],
+    ) -> Result<Scheme, Error> {
+        let expected = self.expected(body_len, headers)?;
+        expected.outcome(expected.matches_any(macs, self.secrets.len()))
     }
 
     /// With the window on, a timestamped delivery's `X-Bitnob-Timestamp`
@@ -439,14 +448,6 @@ impl BitnobWebhook {
             return Err(Error::TimestampOutOfTolerance);
         }
         Ok(())
-    }
-}
-
-/// 2·N hex digits decoded, or `None` when any is not a hex digit.
-fn decoded<const N: usize>(signature: &str) -> Option<[u8; N]> {
-    match decode_hex::<N>(signature.as_bytes()) {
-        Some((bytes, valid)) if bool::from(valid) => Some(bytes),
-        _ => None,
     }
 }
 

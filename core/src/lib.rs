@@ -32,8 +32,8 @@ mod envelope;
 mod http_headers;
 
 pub use bitnob::{
-    BITNOB_EVENT_HEADER, BITNOB_SIGNATURE_HEADER, BITNOB_TIMESTAMP_HEADER, BitnobWebhook,
-    DEFAULT_BITNOB_TOLERANCE, secret_last4, sign_bitnob, sign_bitnob_legacy,
+    BITNOB_EVENT_HEADER, BITNOB_SIGNATURE_HEADER, BITNOB_TIMESTAMP_HEADER, BitnobMacInput,
+    BitnobWebhook, DEFAULT_BITNOB_TOLERANCE, secret_last4, sign_bitnob, sign_bitnob_legacy,
 };
 pub use envelope::{
     ENVELOPE_VERSION, Envelope, EnvelopeError, EnvelopeScheme, INVALID_ENVELOPE, OpenError,

@@ -19,6 +19,9 @@ use bullseye_webhooks::{
 use proptest::prelude::*;
 use serde_json::{Value, json};
 
+#[path = "bitnob/macs.rs"]
+mod macs;
+
 fn vectors() -> Value {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures/bitnob-vectors.json");
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path:?}: {e}"));

@@ -146,11 +146,43 @@ fn from_secrets<T>(
 }
 
 /// `[key, value, key, value, ...]` as the (name, value) pairs the core takes.
-fn pairs(flat: &[String]) -> impl Iterator<Item = (&str, &str)> {
+fn pairs<S: AsRef<str>>(flat: &[S]) -> impl Iterator<Item = (&str, &str)> {
     flat.chunks_exact(2).filter_map(|pair| match pair {
-        [key, value] => Some((key.as_str(), value.as_str())),
+        [key, value] => Some((key.as_ref(), value.as_ref())),
         _ => None,
     })
+}
+
+/// Strings JavaScript passes as one text, for a crossing cheaper than one
+/// string each (each costs the `.wasm` a call back into JavaScript and an
+/// allocation): each string followed by U+0000, and `lengths`, each
+/// string's length in UTF-16 code units (JavaScript's `length`). The
+/// separator keeps a lone surrogate at a string's end or start from
+/// pairing with its neighbour's, so each one reads as the string alone
+/// would (lone surrogates as U+FFFD, one unit as they were).
+pub fn split_joined<'a>(text: &'a str, lengths: &[u32]) -> Result<Vec<&'a str>, Failure> {
+    const MISMATCHED: Failure = Failure::Argument("the string lengths do not match the text");
+    let mut strings = Vec::with_capacity(lengths.len());
+    let mut rest = text;
+    for &length in lengths {
+        let (mut units, mut end) = (0, 0);
+        let mut chars = rest.chars();
+        while units < length {
+            let c = chars.next().ok_or(MISMATCHED)?;
+            units += u32::try_from(c.len_utf16()).unwrap_or(u32::MAX);
+            end += c.len_utf8();
+        }
+        let (string, tail) = rest.split_at_checked(end).ok_or(MISMATCHED)?;
+        rest = tail
+            .strip_prefix('\0')
+            .filter(|_| units == length)
+            .ok_or(MISMATCHED)?;
+        strings.push(string);
+    }
+    if !rest.is_empty() {
+        return Err(MISMATCHED);
+    }
+    Ok(strings)
 }
 
 /// The core's header lookup (case-insensitive, repeats joined with ", ")

@@ -435,3 +435,103 @@ fn sizes_convert_exactly() {
             .contains(r#""maxBodyBytes":9007199254740991,"#)
     );
 }
+
+#[test]
+fn bitnob_macs_give_the_answers_of_the_sync_path() {
+    // The MACs as Web Crypto's path passes them: the signature's bytes once
+    // it verified (Python's MACs under the one secret), else MACs that
+    // cannot match.
+    let hex = |hex: &str| {
+        (0..hex.len() / 2)
+            .map(|i| u8::from_str_radix(&hex[2 * i..2 * i + 2], 16).unwrap())
+            .collect::<Vec<u8>>()
+    };
+    let length = BITNOB_BODY.len() as f64;
+    for verifier in [bitnob(Some(300.0), true), bitnob(None, false)] {
+        for (headers, macs, now) in [
+            (
+                bitnob_headers(BITNOB_SHA256, "1700000000"),
+                hex(BITNOB_SHA256),
+                SENT_AT_MS,
+            ),
+            (
+                bitnob_headers(BITNOB_SHA256, "1700000000"),
+                hex(BITNOB_SHA256),
+                SENT_AT_MS + 301_000.0,
+            ),
+            (
+                bitnob_headers(BITNOB_SHA256, "1700000000"),
+                hex(BITNOB_SHA256),
+                f64::NAN,
+            ),
+            (
+                bitnob_headers(BITNOB_SHA256, "1700000001"),
+                vec![0],
+                SENT_AT_MS,
+            ),
+            (bitnob_headers(BITNOB_SHA256, "1700000001"), vec![0], -1.0),
+            (bitnob_headers(BITNOB_SHA512, ""), hex(BITNOB_SHA512), 0.0),
+            (bitnob_headers("", "1700000000"), vec![0], SENT_AT_MS),
+        ] {
+            let how = format!("{headers:?} at {now}");
+            for event in [false, true] {
+                let sync = verifier.check(BITNOB_BODY, &headers, now, event);
+                let body = if event { BITNOB_BODY } else { &[] };
+                let with_macs = verifier.check_macs(body, length, &headers, &macs, now, event);
+                assert_eq!(with_macs, sync, "{how}, event {event}");
+            }
+        }
+    }
+    let verifier = bitnob(Some(300.0), true);
+    let timestamped = bitnob_headers(BITNOB_SHA256, " 1700000000");
+    let expected = [&[32], &hex(BITNOB_SHA256)[..], b" 1700000000."].concat();
+    assert_eq!(verifier.precheck(length, &timestamped), Ok(expected));
+    let legacy = bitnob_headers(BITNOB_SHA512, "1700000000");
+    let expected = [&[64], &hex(BITNOB_SHA512)[..]].concat();
+    assert_eq!(verifier.precheck(length, &legacy), Ok(expected));
+    let code = |result: Result<Vec<u8>, Failure>| result.unwrap_err().code();
+    assert_eq!(code(verifier.precheck(2e6, &timestamped)), "body_too_large");
+    assert_eq!(
+        code(verifier.precheck::<&str>(length, &[])),
+        "missing_signature"
+    );
+    assert_eq!(
+        code(bitnob(None, false).precheck(length, &legacy)),
+        "malformed_signature"
+    );
+    assert_eq!(code(verifier.precheck(-1.0, &legacy)), "argument");
+    let short = verifier.check_macs(
+        &BITNOB_BODY[1..],
+        length,
+        &legacy,
+        &hex(BITNOB_SHA512),
+        0.0,
+        true,
+    );
+    assert_eq!(short.unwrap_err().code(), "argument");
+}
+
+#[test]
+fn joined_strings_split_as_javascript_counts_them() {
+    // "é" is 1 UTF-16 unit (2 UTF-8 bytes), "😀" 2 (4); "\u{fffd}" is what a
+    // lone surrogate becomes on the way in, 1 unit as it was.
+    let text = "x-a\0é😀\0\0\u{fffd}\0";
+    assert_eq!(
+        split_joined(text, &[3, 3, 0, 1]),
+        Ok(vec!["x-a", "é😀", "", "\u{fffd}"])
+    );
+    assert_eq!(split_joined("", &[]), Ok(vec![]));
+    for (text, lengths) in [
+        (text, &[3, 3, 0][..]), // text left over
+        (text, &[3, 2, 0, 1]),  // the length ends inside a surrogate pair
+        (text, &[3, 3, 0, 2]),  // past the end
+        ("ab\0", &[1]),         // no separator where the string ends
+        ("ab", &[2]),           // no separator at all
+    ] {
+        assert_eq!(
+            split_joined(text, lengths).unwrap_err().code(),
+            "argument",
+            "{lengths:?}"
+        );
+    }
+}

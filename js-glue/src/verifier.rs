@@ -157,8 +157,7 @@ impl Verifier {
         now_ms: f64,
         event: bool,
     ) -> Result<Option<Answer>, Failure> {
-        let length = body_limit(length)
-            .map_err(|_| Failure::Argument("the body length must be a non-negative integer"))?;
+        let length = body_length(length)?;
         if macs.is_empty() {
             self.webhook.precheck(length, signature)?;
             return Ok(None);
@@ -277,4 +276,63 @@ impl Bitnob {
             .map(|()| None)
         }
     }
+
+    /// The async path's checks before hashing, the MACs to be computed by
+    /// Web Crypto: on a body of `length` bytes, the core's precheck (size,
+    /// signature presence and shape). Its answer, as bytes: the MAC length
+    /// (32: HMAC-SHA256, 64: HMAC-SHA512), the signature's bytes, then
+    /// what the MAC covers before the body: `{timestamp}.` exactly as the
+    /// core hashes it (timestamped scheme), nothing (legacy).
+    pub fn precheck<S: AsRef<str>>(&self, length: f64, headers: &[S]) -> Result<Vec<u8>, Failure> {
+        let length = body_length(length)?;
+        let input = self.webhook.precheck(length, pairs(headers))?;
+        let timestamp = input.timestamp().map(str::as_bytes);
+        let mut out =
+            Vec::with_capacity(1 + input.mac_len() + timestamp.map_or(0, |t| t.len() + 1));
+        out.push(u8::try_from(input.mac_len()).unwrap_or(u8::MAX));
+        out.extend_from_slice(input.signature());
+        if let Some(timestamp) = timestamp {
+            out.extend_from_slice(timestamp);
+            out.push(b'.');
+        }
+        Ok(out)
+    }
+
+    /// [`Bitnob::check`] with the MACs computed by Web Crypto (`macs`, the
+    /// MAC under each secret end to end, as [`Bitnob::precheck`] says), on a
+    /// body of `length` bytes: the same checks, order, answers and clock.
+    /// Without `event`, `body` may be empty.
+    pub fn check_macs<S: AsRef<str>>(
+        &self,
+        body: &[u8],
+        length: f64,
+        headers: &[S],
+        macs: &[u8],
+        now_ms: f64,
+        event: bool,
+    ) -> Result<Option<Answer>, Failure> {
+        let length = body_length(length)?;
+        if event {
+            if length != body.len() {
+                return Err(Failure::Argument("the body length does not match the body"));
+            }
+            self.at_clock(now_ms, |now| {
+                self.webhook
+                    .check_event_with_macs_at(body, pairs(headers), macs, now)
+            })
+            .map(|checked| Some(Answer::event(checked, body)))
+        } else {
+            self.at_clock(now_ms, |now| {
+                self.webhook
+                    .verify_macs_at(length, pairs(headers), macs, now)
+            })
+            .map(|()| None)
+        }
+    }
+}
+
+/// A body's length from JavaScript, checked.
+fn body_length(length: f64) -> Result<usize, Failure> {
+    body_limit(length)
+        .map_err(|_| Failure::Argument("the body length must be a non-negative integer"))
 }

@@ -99,3 +99,83 @@ fn last4_and_debug_never_show_the_secret() {
     );
     assert!(debug.contains("[REDACTED; 2]"), "{debug}");
 }
+
+/// HMAC-SHA256 under `secret` of `{timestamp}.{body}`, by hmac itself.
+fn sha256_mac(secret: &str, timestamp: &str, body: &[u8]) -> Vec<u8> {
+    let mut mac = HmacSha256::new_from_slice(secret.as_bytes()).unwrap();
+    mac.update(timestamp.as_bytes());
+    mac.update(b".");
+    mac.update(body);
+    mac.finalize().into_bytes().to_vec()
+}
+
+#[test]
+fn precheck_says_what_to_hash_with_the_timestamp_as_sent() {
+    let bitnob = BitnobWebhook::new("sk_test").unwrap();
+    let sig = "Ab".repeat(32);
+    let legacy_sig = "0f".repeat(64);
+    let input = |headers: &[(&str, &str)]| {
+        bitnob
+            .precheck(BODY.len(), headers.iter().copied())
+            .map(|input| input.timestamp().map(str::to_owned))
+    };
+    let signature = ("X-Bitnob-Signature", sig.as_str());
+    // Not trimmed, not read as a number: the bytes the sync path signs.
+    let spaced = [signature, ("x-bitnob-timestamp", " 17e8 ")];
+    assert_eq!(input(&spaced), Ok(Some(" 17e8 ".to_owned())));
+    let twice = [
+        signature,
+        ("X-Bitnob-Timestamp", "1"),
+        ("x-bitnob-timestamp", "2"),
+    ];
+    assert_eq!(input(&twice), Ok(Some("1, 2".to_owned())));
+    assert_eq!(input(&[signature]), Ok(Some(String::new())));
+    let legacy = ("X-Bitnob-Signature", legacy_sig.as_str());
+    assert_eq!(input(&[legacy, ("X-Bitnob-Timestamp", "1")]), Ok(None));
+    let checked = bitnob.precheck(0, [signature]).unwrap();
+    assert_eq!(checked.signature(), [0xab; 32]);
+    assert_eq!(checked.mac_len(), 32);
+    assert_eq!(
+        bitnob.precheck(0, [legacy]).unwrap().signature(),
+        [0x0f; 64]
+    );
+    // The checks before hashing, in the sync path's order.
+    let small = bitnob.clone().with_max_body_bytes(4);
+    assert_eq!(code(small.precheck(5, [])), "body_too_large");
+    assert_eq!(code(bitnob.precheck(5, [])), "missing_signature");
+    assert_eq!(
+        code(bitnob.precheck(5, [("x-bitnob-signature", "zz")])),
+        "malformed_signature"
+    );
+    let off = bitnob.with_legacy_sha512(false);
+    assert_eq!(code(off.precheck(5, [legacy])), "malformed_signature");
+}
+
+#[test]
+fn macs_of_another_count_or_scheme_never_match() {
+    let bitnob = BitnobWebhook::with_secrets(["sk_new", "sk_old"]).unwrap();
+    let sig = sign_bitnob("sk_old", "1700000000", BODY);
+    let headers = [
+        ("X-Bitnob-Signature", sig.as_str()),
+        ("X-Bitnob-Timestamp", "1700000000"),
+    ];
+    let new = sha256_mac("sk_new", "1700000000", BODY);
+    let old = sha256_mac("sk_old", "1700000000", BODY);
+    let verify = |macs: &[u8]| code(bitnob.verify_macs_at(BODY.len(), headers, macs, at(NOW)));
+    assert_eq!(verify(&[new.clone(), old.clone()].concat()), "ok");
+    assert_eq!(verify(&[old.clone(), new.clone()].concat()), "ok");
+    assert_eq!(verify(&old), "signature_mismatch");
+    assert_eq!(
+        verify(&[new.clone(), old.clone(), old.clone()].concat()),
+        "signature_mismatch"
+    );
+    // A SHA-512 length of MACs for a SHA-256 signature.
+    assert_eq!(
+        verify(&[old.clone(), old.clone(), old.clone(), old.clone()].concat()),
+        "signature_mismatch"
+    );
+    assert_eq!(verify(&[]), "signature_mismatch");
+    // After the signature, the window, as the sync path.
+    let late = bitnob.verify_macs_at(BODY.len(), headers, &[new, old].concat(), at(NOW + 301));
+    assert_eq!(code(late), "timestamp_out_of_tolerance");
+}
