@@ -5,7 +5,7 @@ import backend from './backend.js';
 import { describe, WebhookError, wrapped } from './support.js';
 import { rawBody, headerValue, flatHeaders, withSecret, checkedObject, checkedMaxBodyBytes, isSeconds, nowMs } from './inputs.js';
 import { eventFrom } from './answers.js';
-import { Verifier, coreOf, settingsOf, keysOf, importKeys, verifies, macsOf, fetchHandler, NO_BYTES } from './verifier.js';
+import { Verifier, coreOf, settingsOf, keysOf, importKeys, verifies, macsOf, fetchHandler, NO_BYTES, WEB_TAG } from './verifier.js';
 
 const { BITNOB_SIGNATURE_HEADER, BITNOB_TIMESTAMP_HEADER, BITNOB_EVENT_HEADER, DEFAULT_BITNOB_TOLERANCE } = backend.constants;
 
@@ -62,8 +62,9 @@ function bitnobOptions(options) {
 // core decides everything else, in the sync path's order. Its precheck
 // (size, the signature's presence and shape) runs first and says which
 // HMAC covers which bytes: HMAC-SHA256 of `{timestamp}.{body}` (the
-// timestamp's bytes as the core hashes them, from its answer) or the legacy
-// HMAC-SHA512 of the body; nothing is hashed before it passes. Then Web
+// timestamp's bytes as the core hashes them, from its answer); nothing is
+// hashed before it passes. (A legacy HMAC-SHA512 signature is then checked
+// by the sync path: the .wasm's SHA-512 is the faster below about 64 KB.) Then Web
 // Crypto's constant-time `crypto.subtle.verify` under every secret (all of
 // them, no early exit), and the core's checkMacs: the compare again, the
 // reader and the window. A refusal is always the core's answer (with no key
@@ -71,8 +72,6 @@ function bitnobOptions(options) {
 // the backend's Bitnob verifier need precheck(length, text, lengths) and
 // checkMacs(body, length, text, lengths, macs, nowMs, event) (the .wasm's;
 // the Node addon has neither, and its webCrypto() is false).
-
-const HMAC_SHA512 = { name: 'HMAC', hash: 'SHA-512' };
 
 /** A header name that may be one of Bitnob's: "bitnob" in it, in any ASCII case. */
 const BITNOB_NAME = /bitnob/i;
@@ -103,20 +102,12 @@ function bitnobEntries(flat) {
 
 /**
  * BitnobWebhook's Web Crypto keys, as Verifier makes them (keysFor): a
- * promise of `{ sha256, sha512 }`, each hash's keys imported once (no
- * SHA-512 ones with the legacy scheme off: its signatures are refused
- * before hashing), or, where the core hashes or a key is refused, null.
+ * promise of the HMAC-SHA256 keys, imported once, or, where the core hashes
+ * or a key is refused, null. None for the legacy HMAC-SHA512, which stays
+ * the core's (webCryptoAnswer).
  */
-function bitnobKeys(legacySha512) {
-  return (secrets) => {
-    const sha256 = importKeys(secrets);
-    const sha512 = legacySha512 && sha256 !== null ? importKeys(secrets, HMAC_SHA512) : null;
-    if (sha256 === null || (legacySha512 && sha512 === null)) return { webCrypto: null, hmac: null };
-    const both = Promise.all([sha256, sha512]).then(([sha256, sha512]) =>
-      sha256 === null || (legacySha512 && sha512 === null) ? null : { sha256, sha512 },
-    );
-    return { webCrypto: both, hmac: null };
-  };
+function bitnobKeys(secrets) {
+  return { webCrypto: importKeys(secrets), hmac: null };
 }
 
 /**
@@ -124,8 +115,7 @@ function bitnobKeys(legacySha512) {
  * MACs, the core's checkMacs): verify's (undefined) or, with `event`,
  * constructEvent's answer text and the bytes it was read from. The
  * message hashed is a copy made before any await (the caller may change its
- * buffer meanwhile; the event is read from the bytes hashed), except for a
- * legacy verify, whose body Web Crypto copies itself when called.
+ * buffer meanwhile; the event is read from the bytes hashed).
  */
 async function webCryptoAnswer(verifier, keys, raw, headers, now, event) {
   const core = coreOf(verifier);
@@ -139,9 +129,21 @@ async function webCryptoAnswer(verifier, keys, raw, headers, now, event) {
   }
   // The MAC's length (32: HMAC-SHA256, 64: HMAC-SHA512), the signature's
   // bytes, then what the MAC covers before the body.
-  const tag = signed.subarray(1, 1 + signed[0]);
-  const prefix = signed.subarray(1 + signed[0]);
-  const hashKeys = signed[0] === 32 ? keys.sha256 : keys.sha512;
+  if (signed[0] !== 32) {
+    // The legacy HMAC-SHA512: the .wasm's is faster than Web Crypto's below
+    // about 64 KB (bench/bitnob-async.mjs), and Bitnob's bodies are small.
+    // The event is parsed after this function's promise settles: from a
+    // copy, which the caller cannot change meanwhile.
+    const bytes = event && given === raw ? raw.slice() : given;
+    try {
+      const answer = core.check(bytes, headers, now, event);
+      return event ? [answer, bytes] : undefined;
+    } catch (error) {
+      throw wrapped(error);
+    }
+  }
+  const tag = signed.subarray(1, 33);
+  const prefix = signed.subarray(33);
   let message = given;
   if (prefix.byteLength > 0 || (event && given === raw)) {
     message = new Uint8Array(prefix.byteLength + given.byteLength);
@@ -149,10 +151,12 @@ async function webCryptoAnswer(verifier, keys, raw, headers, now, event) {
     message.set(given, prefix.byteLength);
   }
   const bytes = message.subarray(prefix.byteLength);
-  const verified = await verifies(hashKeys, tag, message);
+  // Web Crypto is given WEB_TAG, never a new array (verifier.js); the tag is kept for checkMacs.
+  WEB_TAG.set(tag);
+  const verified = await verifies(keys, WEB_TAG, message);
   let answer;
   try {
-    answer = core.checkMacs(event ? bytes : NO_BYTES, bytes.byteLength, text, lengths, macsOf(hashKeys, tag, verified), now, event);
+    answer = core.checkMacs(event ? bytes : NO_BYTES, bytes.byteLength, text, lengths, macsOf(keys, tag, verified), now, event);
   } catch (error) {
     throw wrapped(error);
   }
@@ -178,7 +182,7 @@ class BitnobWebhook extends Verifier {
       ['tolerance', 'legacySha512', 'maxBodyBytes'],
       secretOrSecrets,
       (bytes, lengths) => backend.bitnob(bytes, lengths, checked),
-      bitnobKeys(checked.legacySha512),
+      bitnobKeys,
     );
   }
 

@@ -53,7 +53,7 @@ function report(where, perCall) {
   if (perCall['verify, request.headers'] !== undefined) {
     console.log(`  verifyAsync / verify, request.headers: ${ratio('verifyAsync, request.headers', 'verify, request.headers')}`);
   }
-  console.log(`  verifyAsync / verify, legacy: ${ratio('verifyAsync legacy (Web Crypto)', 'verify legacy (.wasm HMAC-SHA512)')}`);
+  console.log(`  verifyAsync / verify, legacy: ${ratio('verifyAsync legacy (the sync path: precheck, then .wasm HMAC-SHA512)', 'verify legacy (.wasm HMAC-SHA512)')}`);
   console.log(`  constructEventAsync / constructEvent: ${ratio('constructEventAsync', 'constructEvent')}`);
   console.log(`  verifyAsync / crypto.subtle.verify alone: ${ratio('verifyAsync (Web Crypto)', 'crypto.subtle.verify')}`);
 }
@@ -70,7 +70,7 @@ function report(where, perCall) {
     'verify, request.headers',
     'verifyAsync, request.headers',
     'verify legacy (.wasm HMAC-SHA512)',
-    'verifyAsync legacy (Web Crypto)',
+    'verifyAsync legacy (the sync path: precheck, then .wasm HMAC-SHA512)',
     'constructEvent',
     'constructEventAsync',
     'crypto.subtle.verify',
@@ -122,7 +122,7 @@ function report(where, perCall) {
     'verify, 2 secrets': async () => rotated.verify(bytes, headers),
     'verifyAsync, 2 secrets': () => rotated.verifyAsync(bytes, headers),
     'verify legacy (.wasm HMAC-SHA512)': async () => bitnob.verify(bytes, legacy),
-    'verifyAsync legacy (Web Crypto)': () => bitnob.verifyAsync(bytes, legacy),
+    'verifyAsync legacy (the sync path: precheck, then .wasm HMAC-SHA512)': () => bitnob.verifyAsync(bytes, legacy),
     constructEvent: async () => bitnob.constructEvent(bytes, headers),
     constructEventAsync: () => bitnob.constructEventAsync(bytes, headers),
     'crypto.subtle.verify': async () => {

@@ -23,7 +23,7 @@ const CONTENDERS = {
   'verify, request.headers': async ({ body, request }) => bitnob.verify(body, request.headers),
   'verifyAsync, request.headers': ({ body, request }) => bitnob.verifyAsync(body, request.headers),
   'verify legacy (.wasm HMAC-SHA512)': async ({ body, legacy }) => bitnob.verify(body, legacy),
-  'verifyAsync legacy (Web Crypto)': ({ body, legacy }) => bitnob.verifyAsync(body, legacy),
+  'verifyAsync legacy (the sync path: precheck, then .wasm HMAC-SHA512)': ({ body, legacy }) => bitnob.verifyAsync(body, legacy),
   'constructEvent': async ({ body, headers }) => bitnob.constructEvent(body, headers),
   'constructEventAsync': ({ body, headers }) => bitnob.constructEventAsync(body, headers),
   // Web Crypto alone over `{timestamp}.{body}` (the message already joined, the key cached).
