@@ -27,9 +27,6 @@ const inspectCustom = Symbol.for('nodejs.util.inspect.custom');
 
 const HMAC_SHA256 = { name: 'HMAC', hash: 'SHA-256' };
 const NO_BYTES = new Uint8Array(0);
-/** The SubtleCrypto that imported the keys (importKeys), which verifies asks. */
-let webSubtle = null;
-
 /**
  * One buffer for the signature's bytes given to Web Crypto, reused: Web
  * Crypto copies its arguments when called ("a copy of the bytes held by"
@@ -40,23 +37,24 @@ let webSubtle = null;
 const WEB_TAG = new Uint8Array(32);
 
 /**
- * Web Crypto HMAC keys for `secrets` (non-extractable, for verifying; the
- * hash is `algorithm`'s, SHA-256 unless given), or
+ * Web Crypto HMAC-SHA256 keys for `secrets` (non-extractable, for
+ * verifying), with `subtle`, the SubtleCrypto that made them (verifies asks
+ * it: reading crypto.subtle costs workerd a native call each time), or
  * null where the backend computes the MACs itself. importKey copies the
  * bytes before it returns, so the caller's wipe is safe. A key Web Crypto
  * refuses leaves the async path on the core's HMAC (null), never a
  * rejection nobody handles.
  */
-function importKeys(secrets, algorithm = HMAC_SHA256) {
+function importKeys(secrets) {
   // The backend first: Node makes its globalThis.crypto on first read (about
   // 4 ms), which the Node package's backend (node:crypto in the addon) never uses.
   if (!backend.webCrypto()) return null;
   const subtle = globalThis.crypto?.subtle;
   if (typeof subtle?.sign !== 'function') return null;
-  // Kept for verifies: reading crypto.subtle costs workerd a native call each time.
-  webSubtle = subtle;
   try {
-    return Promise.all(secrets.map((secret) => subtle.importKey('raw', secret, algorithm, false, ['verify']))).catch(() => null);
+    return Promise.all(secrets.map((secret) => subtle.importKey('raw', secret, HMAC_SHA256, false, ['verify'])))
+      .then((keys) => Object.assign(keys, { subtle }))
+      .catch(() => null);
   } catch {
     return null;
   }
@@ -115,8 +113,9 @@ function bareTag(signature, into = new Uint8Array(32)) {
  * path a promise and a turn of the microtask queue).
  */
 function verifies(keys, tag, bytes) {
-  if (keys.length === 1) return webSubtle.verify('HMAC', keys[0], tag, bytes);
-  return Promise.all(keys.map((key) => webSubtle.verify('HMAC', key, tag, bytes))).then((results) => results.includes(true));
+  const { subtle } = keys;
+  if (keys.length === 1) return subtle.verify('HMAC', keys[0], tag, bytes);
+  return Promise.all(keys.map((key) => subtle.verify('HMAC', key, tag, bytes))).then((results) => results.includes(true));
 }
 
 /**
