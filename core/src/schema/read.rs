@@ -14,8 +14,12 @@ use crate::text::{Str, Text};
 impl Reader<'_> {
     /// The value of documented field `name`, the `index`th of its record,
     /// into `slot` (none when the record is only checked), as `T` reads it.
-    /// `spans` are the record's (see [`Spans`]).
-    #[cfg_attr(not(target_arch = "wasm32"), inline(always))]
+    /// `spans` are the record's (see [`Spans`]). Out of line natively, one
+    /// copy a field type: inline in every step of every record, the
+    /// check's readers took 25 to 40 KB each and missed the instruction
+    /// cache some 800 times a call (cachegrind); a call a field costs
+    /// more instructions and less time (bench/PROFILE.md, fifth round).
+    #[cfg_attr(not(target_arch = "wasm32"), inline(never))]
     pub(crate) fn field<T: Read, const BUILD: bool>(
         &mut self,
         name: &'static str,
