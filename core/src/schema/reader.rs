@@ -194,6 +194,20 @@ impl<'t> Reader<'t> {
         self.scanner.literal_key(name.as_bytes())
     }
 
+    /// A string field's value read inline, natively, when it is the common
+    /// case: a plain string right at the cursor, in a record none of whose
+    /// fields reported a mismatch (`spans` empty), with no path kept. Its
+    /// range, the cursor past it; `None` (the cursor not moved) for
+    /// anything else, which [`Reader::field`] reads.
+    #[cfg(not(target_arch = "wasm32"))]
+    #[inline(always)]
+    pub(crate) fn plain_text(&mut self, spans: &Spans) -> Option<(usize, usize)> {
+        if !spans.is_empty() || self.typings.is_some() {
+            return None;
+        }
+        self.scanner.pass_plain_string()
+    }
+
     /// After a record's member: whether another follows (past the comma),
     /// or the record closed.
     #[cfg(not(target_arch = "wasm32"))]
