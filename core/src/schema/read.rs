@@ -119,7 +119,7 @@ pub(crate) fn drop_earlier<T>(earlier: T) {
 #[inline(always)]
 fn keep_plain(r: &Reader<'_>, (start, end): (usize, usize), slot: Option<&mut Option<Text>>) {
     if let Some(slot) = slot {
-        if let Some(earlier) = std::mem::replace(slot, Some(Text::span(r.text, start, end))) {
+        if let Some(earlier) = slot.replace(Text::span(r.text, start, end)) {
             drop_earlier(earlier);
         }
     }
