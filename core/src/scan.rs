@@ -275,6 +275,21 @@ impl<'a> Scanner<'a> {
         }
     }
 
+    /// [`Scanner::literal_key`] with the member's head written out whole,
+    /// `"name":` (a constant): one compare of words, where the quotes and
+    /// the colon took their own.
+    #[cfg(not(target_arch = "wasm32"))]
+    #[inline(always)]
+    pub(crate) fn literal_member(&mut self, head: &[u8]) -> bool {
+        match self.bytes().get(self.pos..self.pos + head.len()) {
+            Some(written) if same_bytes(written, head) => {
+                self.pos += head.len();
+                true
+            }
+            _ => false,
+        }
+    }
+
     /// Enter an array or object; a level past [`MAX_JSON_DEPTH`] is refused
     /// here (callers report the depth error, not a position).
     fn open(&mut self, depth: usize, bracket: u8) -> Result<(), Invalid> {

@@ -208,6 +208,15 @@ impl<'t> Reader<'t> {
         self.scanner.pass_plain_string()
     }
 
+    /// [`Reader::expected_key`] with the member's head written out whole,
+    /// `"name":` (see [`Scanner::literal_member`]).
+    #[cfg(not(target_arch = "wasm32"))]
+    #[inline(always)]
+    pub(crate) fn expected_member(&mut self, head: &str) -> bool {
+        self.scanner.skip_whitespace();
+        self.scanner.literal_member(head.as_bytes())
+    }
+
     /// After a record's member: whether another follows (past the comma),
     /// or the record closed.
     #[cfg(not(target_arch = "wasm32"))]

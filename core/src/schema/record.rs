@@ -204,7 +204,7 @@ macro_rules! record {
                 }
                 let mut spans = $crate::schema::reader::Spans::new();
                 {
-                    $( if more && r.expected_key(record!(@key $field $($key)?)) {
+                    $( if more && r.expected_member(concat!("\"", record!(@key $field $($key)?), "\":")) {
                         // The common string inline; anything else by the call.
                         if !<record!(@reader $ty $(, $reader)?) as $crate::schema::read::Read>::read_plain::<BUILD>(
                             r,
