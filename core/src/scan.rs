@@ -226,6 +226,12 @@ impl<'a> Scanner<'a> {
     /// After an element: `true` past a comma, `false` past `close`.
     #[inline(always)]
     pub(crate) fn after(&mut self, close: u8) -> Result<bool, Invalid> {
+        // Compact bodies first: the comma right after the element.
+        #[cfg(not(target_arch = "wasm32"))]
+        if self.peek() == Some(b',') {
+            self.pos += 1;
+            return Ok(true);
+        }
         self.skip_whitespace();
         match self.peek() {
             Some(b',') => {
