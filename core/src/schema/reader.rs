@@ -196,13 +196,15 @@ impl<'t> Reader<'t> {
 
     /// A string field's value read inline, natively, when it is the common
     /// case: a plain string right at the cursor, in a record none of whose
-    /// fields reported a mismatch (`spans` empty), with no path kept. Its
-    /// range, the cursor past it; `None` (the cursor not moved) for
-    /// anything else, which [`Reader::field`] reads.
+    /// fields reported a mismatch (`spans` empty: else a repeated key must
+    /// forget what its earlier value reported). Its range, the cursor past
+    /// it; `None` (the cursor not moved) for anything else, which
+    /// [`Reader::field`] reads. (A kept path needs no step here: a string
+    /// field reports nothing and lists no typing.)
     #[cfg(not(target_arch = "wasm32"))]
     #[inline(always)]
     pub(crate) fn plain_text(&mut self, spans: &Spans) -> Option<(usize, usize)> {
-        if !spans.is_empty() || self.typings.is_some() {
+        if !spans.is_empty() {
             return None;
         }
         self.scanner.pass_plain_string()
