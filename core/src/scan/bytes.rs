@@ -37,7 +37,10 @@ pub(crate) fn same_bytes(a: &[u8], b: &[u8]) -> bool {
 /// Eight bytes at once: the high bit of each special byte set, exactly at
 /// the lowest one (a borrow only spreads upwards, so bytes above the first
 /// special one may be flagged too, never below).
-#[cfg(all(not(target_arch = "wasm32"), not(all(target_arch = "x86_64", target_feature = "sse2"))))]
+#[cfg(all(
+    not(target_arch = "wasm32"),
+    not(all(target_arch = "x86_64", target_feature = "sse2"))
+))]
 #[inline(always)]
 fn special_word(word: u64) -> u64 {
     const ONES: u64 = 0x0101_0101_0101_0101;
@@ -57,7 +60,10 @@ fn special_word(word: u64) -> u64 {
 /// the start of what follows, so the latency of a step counts more than
 /// its instruction count (a vectorised compare whose mask goes through
 /// memory to reach a scalar register was slower).
-#[cfg(all(not(target_arch = "wasm32"), not(all(target_arch = "x86_64", target_feature = "sse2"))))]
+#[cfg(all(
+    not(target_arch = "wasm32"),
+    not(all(target_arch = "x86_64", target_feature = "sse2"))
+))]
 #[inline(always)]
 pub(super) fn first_special(chunk: &[u8; 16]) -> Option<u32> {
     let (low, high) = chunk.split_at(8);
@@ -79,8 +85,8 @@ pub(super) fn first_special(chunk: &[u8; 16]) -> Option<u32> {
 #[inline(always)]
 pub(super) fn first_special(chunk: &[u8; 16]) -> Option<u32> {
     use safe_arch::{
-        bitor_m128i, cmp_eq_mask_i8_m128i, load_unaligned_m128i, min_u8_m128i,
-        move_mask_i8_m128i, set_splat_i8_m128i,
+        bitor_m128i, cmp_eq_mask_i8_m128i, load_unaligned_m128i, min_u8_m128i, move_mask_i8_m128i,
+        set_splat_i8_m128i,
     };
     let bytes = load_unaligned_m128i(chunk);
     let quote = cmp_eq_mask_i8_m128i(bytes, set_splat_i8_m128i(b'"' as i8));
