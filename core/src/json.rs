@@ -71,6 +71,12 @@ pub(crate) fn parse_map(text: &str) -> Map<String, Value> {
 
 /// The body as UTF-8 text, or `invalid_body`.
 pub(crate) fn utf8(body: &[u8]) -> Result<&str, Error> {
+    // Natively the check is simdutf8's; std's, which says where the text
+    // stops being UTF-8, only words a refusal (the same message either way).
+    #[cfg(not(target_arch = "wasm32"))]
+    if let Ok(text) = simdutf8::basic::from_utf8(body) {
+        return Ok(text);
+    }
     std::str::from_utf8(body).map_err(|e| {
         Error::InvalidBody(format!(
             "the body is not valid UTF-8 (invalid byte at offset {})",

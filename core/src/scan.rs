@@ -226,6 +226,12 @@ impl<'a> Scanner<'a> {
     /// After an element: `true` past a comma, `false` past `close`.
     #[inline(always)]
     pub(crate) fn after(&mut self, close: u8) -> Result<bool, Invalid> {
+        // Compact bodies first: the comma right after the element.
+        #[cfg(not(target_arch = "wasm32"))]
+        if self.peek() == Some(b',') {
+            self.pos += 1;
+            return Ok(true);
+        }
         self.skip_whitespace();
         match self.peek() {
             Some(b',') => {
@@ -269,6 +275,21 @@ impl<'a> Scanner<'a> {
         match written {
             Some((b'"', (key, [b'"', b':']))) if same_bytes(key, name) => {
                 self.pos += name.len() + 3;
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// [`Scanner::literal_key`] with the member's head written out whole,
+    /// `"name":` (a constant): one compare of words, where the quotes and
+    /// the colon took their own.
+    #[cfg(not(target_arch = "wasm32"))]
+    #[inline(always)]
+    pub(crate) fn literal_member(&mut self, head: &[u8]) -> bool {
+        match self.bytes().get(self.pos..self.pos + head.len()) {
+            Some(written) if same_bytes(written, head) => {
+                self.pos += head.len();
                 true
             }
             _ => false,

@@ -37,7 +37,10 @@ pub(crate) fn same_bytes(a: &[u8], b: &[u8]) -> bool {
 /// Eight bytes at once: the high bit of each special byte set, exactly at
 /// the lowest one (a borrow only spreads upwards, so bytes above the first
 /// special one may be flagged too, never below).
-#[cfg(not(target_arch = "wasm32"))]
+#[cfg(all(
+    not(target_arch = "wasm32"),
+    not(all(target_arch = "x86_64", target_feature = "sse2"))
+))]
 #[inline(always)]
 fn special_word(word: u64) -> u64 {
     const ONES: u64 = 0x0101_0101_0101_0101;
@@ -57,7 +60,10 @@ fn special_word(word: u64) -> u64 {
 /// the start of what follows, so the latency of a step counts more than
 /// its instruction count (a vectorised compare whose mask goes through
 /// memory to reach a scalar register was slower).
-#[cfg(not(target_arch = "wasm32"))]
+#[cfg(all(
+    not(target_arch = "wasm32"),
+    not(all(target_arch = "x86_64", target_feature = "sse2"))
+))]
 #[inline(always)]
 pub(super) fn first_special(chunk: &[u8; 16]) -> Option<u32> {
     let (low, high) = chunk.split_at(8);
@@ -70,6 +76,25 @@ pub(super) fn first_special(chunk: &[u8; 16]) -> Option<u32> {
     } else {
         None
     }
+}
+
+/// [`first_special`] on x86-64: three SSE2 compares and the byte mask
+/// moved straight to a register (`pmovmskb`), about ten instructions where
+/// the two words take thirty, and no longer a chain.
+#[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
+#[inline(always)]
+pub(super) fn first_special(chunk: &[u8; 16]) -> Option<u32> {
+    use safe_arch::{
+        bitor_m128i, cmp_eq_mask_i8_m128i, load_unaligned_m128i, min_u8_m128i, move_mask_i8_m128i,
+        set_splat_i8_m128i,
+    };
+    let bytes = load_unaligned_m128i(chunk);
+    let quote = cmp_eq_mask_i8_m128i(bytes, set_splat_i8_m128i(b'"' as i8));
+    let backslash = cmp_eq_mask_i8_m128i(bytes, set_splat_i8_m128i(b'\\' as i8));
+    // Bytes below 0x20: those that 0x1F's unsigned minimum leaves as they are.
+    let control = cmp_eq_mask_i8_m128i(min_u8_m128i(bytes, set_splat_i8_m128i(0x1F)), bytes);
+    let mask = move_mask_i8_m128i(bitor_m128i(bitor_m128i(quote, backslash), control)) as u32;
+    (mask != 0).then(|| mask.trailing_zeros())
 }
 
 /// How many leading bytes of `bytes` a string takes as they are: none is a

@@ -31,6 +31,17 @@ impl Scanner<'_> {
         })
     }
 
+    /// At `"`: pass a plain string (see [`Scanner::plain_string`]) and
+    /// give its content's range; `None`, the cursor not moved, otherwise.
+    #[cfg(not(target_arch = "wasm32"))]
+    #[inline(always)]
+    pub(crate) fn pass_plain_string(&mut self) -> Option<(usize, usize)> {
+        let start = self.pos + 1;
+        let end = self.plain_string()?;
+        self.pos = end + 1;
+        Some((start, end))
+    }
+
     /// The common string, inline: at `"`, a run of plain bytes and the
     /// closing quote, sixteen bytes a step; where its closing quote is.
     /// `None` (the cursor not moved) for anything else: an escape, a

@@ -14,8 +14,12 @@ use crate::text::{Str, Text};
 impl Reader<'_> {
     /// The value of documented field `name`, the `index`th of its record,
     /// into `slot` (none when the record is only checked), as `T` reads it.
-    /// `spans` are the record's (see [`Spans`]).
-    #[cfg_attr(not(target_arch = "wasm32"), inline(always))]
+    /// `spans` are the record's (see [`Spans`]). Out of line natively, one
+    /// copy a field type: inline in every step of every record, the
+    /// check's readers took 25 to 40 KB each and missed the instruction
+    /// cache some 800 times a call (cachegrind); a call a field costs
+    /// more instructions and less time (bench/PROFILE.md, fifth round).
+    #[cfg_attr(not(target_arch = "wasm32"), inline(never))]
     pub(crate) fn field<T: Read, const BUILD: bool>(
         &mut self,
         name: &'static str,
@@ -69,6 +73,19 @@ pub(crate) trait Read {
         kind: Kind,
     ) -> Result<Option<Self::Output>, Invalid>;
 
+    /// Natively, the common string value read inline, before (and instead
+    /// of) the call to [`Reader::field`]: whether it was read. Only the
+    /// string types read one (see [`Reader::plain_text`]).
+    #[cfg(not(target_arch = "wasm32"))]
+    #[inline(always)]
+    fn read_plain<const BUILD: bool>(
+        _r: &mut Reader<'_>,
+        _slot: Option<&mut Option<Self::Output>>,
+        _spans: &Spans,
+    ) -> bool {
+        false
+    }
+
     /// [`Read::read`] into `slot`, if any (a record reads in place: it is
     /// large).
     #[cfg_attr(not(target_arch = "wasm32"), inline(always))]
@@ -97,9 +114,35 @@ pub(crate) fn drop_earlier<T>(earlier: T) {
     drop(earlier);
 }
 
+/// A plain string's range stored into `slot` as its text, when kept.
+#[cfg(not(target_arch = "wasm32"))]
+#[inline(always)]
+fn keep_plain(r: &Reader<'_>, (start, end): (usize, usize), slot: Option<&mut Option<Text>>) {
+    if let Some(slot) = slot {
+        if let Some(earlier) = slot.replace(Text::span(r.text, start, end)) {
+            drop_earlier(earlier);
+        }
+    }
+}
+
 /// A string: a range of the body (see [`Text`]).
 impl Read for Str {
     type Output = Text;
+    #[cfg(not(target_arch = "wasm32"))]
+    #[inline(always)]
+    fn read_plain<const BUILD: bool>(
+        r: &mut Reader<'_>,
+        slot: Option<&mut Option<Text>>,
+        spans: &Spans,
+    ) -> bool {
+        let Some(range) = r.plain_text(spans) else {
+            return false;
+        };
+        if BUILD {
+            keep_plain(r, range, slot);
+        }
+        true
+    }
     #[cfg_attr(not(target_arch = "wasm32"), inline(always))]
     fn read<const BUILD: bool>(r: &mut Reader<'_>, kind: Kind) -> Result<Option<Text>, Invalid> {
         r.text::<BUILD>(kind)
@@ -112,6 +155,19 @@ pub(crate) struct Kept;
 
 impl Read for Kept {
     type Output = Text;
+    #[cfg(not(target_arch = "wasm32"))]
+    #[inline(always)]
+    fn read_plain<const BUILD: bool>(
+        r: &mut Reader<'_>,
+        slot: Option<&mut Option<Text>>,
+        spans: &Spans,
+    ) -> bool {
+        let Some(range) = r.plain_text(spans) else {
+            return false;
+        };
+        keep_plain(r, range, slot);
+        true
+    }
     #[cfg_attr(not(target_arch = "wasm32"), inline(always))]
     fn read<const BUILD: bool>(r: &mut Reader<'_>, kind: Kind) -> Result<Option<Text>, Invalid> {
         r.text::<true>(kind)

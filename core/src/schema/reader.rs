@@ -194,6 +194,31 @@ impl<'t> Reader<'t> {
         self.scanner.literal_key(name.as_bytes())
     }
 
+    /// A string field's value read inline, natively, when it is the common
+    /// case: a plain string right at the cursor, in a record none of whose
+    /// fields reported a mismatch (`spans` empty: else a repeated key must
+    /// forget what its earlier value reported). Its range, the cursor past
+    /// it; `None` (the cursor not moved) for anything else, which
+    /// [`Reader::field`] reads. (A kept path needs no step here: a string
+    /// field reports nothing and lists no typing.)
+    #[cfg(not(target_arch = "wasm32"))]
+    #[inline(always)]
+    pub(crate) fn plain_text(&mut self, spans: &Spans) -> Option<(usize, usize)> {
+        if !spans.is_empty() {
+            return None;
+        }
+        self.scanner.pass_plain_string()
+    }
+
+    /// [`Reader::expected_key`] with the member's head written out whole,
+    /// `"name":` (see [`Scanner::literal_member`]).
+    #[cfg(not(target_arch = "wasm32"))]
+    #[inline(always)]
+    pub(crate) fn expected_member(&mut self, head: &str) -> bool {
+        self.scanner.skip_whitespace();
+        self.scanner.literal_member(head.as_bytes())
+    }
+
     /// After a record's member: whether another follows (past the comma),
     /// or the record closed.
     #[cfg(not(target_arch = "wasm32"))]

@@ -204,8 +204,15 @@ macro_rules! record {
                 }
                 let mut spans = $crate::schema::reader::Spans::new();
                 {
-                    $( if more && r.expected_key(record!(@key $field $($key)?)) {
-                        record!(@field r out spans $field [$($key)?] [$ty $(, $reader)?])?;
+                    $( if more && r.expected_member(concat!("\"", record!(@key $field $($key)?), "\":")) {
+                        // The common string inline; anything else by the call.
+                        if !<record!(@reader $ty $(, $reader)?) as $crate::schema::read::Read>::read_plain::<BUILD>(
+                            r,
+                            out.as_mut().map(|out| &mut out.$field),
+                            &spans,
+                        ) {
+                            record!(@field r out spans $field [$($key)?] [$ty $(, $reader)?])?;
+                        }
                         more = r.scanner.after(b'}')?;
                     } )*
                     r.rest_members(more, $name::KEYS, |r, found, key| {
