@@ -67,8 +67,8 @@ pub(crate) fn decode_hex<const N: usize>(hex: &[u8]) -> Option<([u8; N], Choice)
 /// OR-ed together without a branch, then one `subtle` compare. Natively
 /// only: `subtle`'s slice compare makes a `Choice` a byte, each through
 /// its out-of-line optimisation barrier, 32 calls a verification (about
-/// 50 ns of the check's time, bench/PROFILE.md, sixth round); the .wasm
-/// keeps the slice compare and its size.
+/// 45 ns, bench/PROFILE.md, sixth round); the .wasm keeps the slice
+/// compare and its size.
 #[cfg(not(target_arch = "wasm32"))]
 pub(crate) fn same_tag(a: &[u8; 32], b: &[u8; 32]) -> Choice {
     let difference = a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y));
