@@ -114,15 +114,26 @@ pub(crate) fn drop_earlier<T>(earlier: T) {
     drop(earlier);
 }
 
-/// A plain string's range stored into `slot` as its text, when kept.
+/// A plain string at the cursor (see [`Reader::plain_text`]), its range
+/// stored into `slot` as its text when `keep`; `false`, nothing read, for
+/// any other value.
 #[cfg(not(target_arch = "wasm32"))]
 #[inline(always)]
-fn keep_plain(r: &Reader<'_>, (start, end): (usize, usize), slot: Option<&mut Option<Text>>) {
-    if let Some(slot) = slot {
+fn read_plain_text(
+    r: &mut Reader<'_>,
+    slot: Option<&mut Option<Text>>,
+    spans: &Spans,
+    keep: bool,
+) -> bool {
+    let Some((start, end)) = r.plain_text(spans) else {
+        return false;
+    };
+    if let (true, Some(slot)) = (keep, slot) {
         if let Some(earlier) = slot.replace(Text::span(r.text, start, end)) {
             drop_earlier(earlier);
         }
     }
+    true
 }
 
 /// A string: a range of the body (see [`Text`]).
@@ -135,13 +146,7 @@ impl Read for Str {
         slot: Option<&mut Option<Text>>,
         spans: &Spans,
     ) -> bool {
-        let Some(range) = r.plain_text(spans) else {
-            return false;
-        };
-        if BUILD {
-            keep_plain(r, range, slot);
-        }
-        true
+        read_plain_text(r, slot, spans, BUILD)
     }
     #[cfg_attr(not(target_arch = "wasm32"), inline(always))]
     fn read<const BUILD: bool>(r: &mut Reader<'_>, kind: Kind) -> Result<Option<Text>, Invalid> {
@@ -162,11 +167,7 @@ impl Read for Kept {
         slot: Option<&mut Option<Text>>,
         spans: &Spans,
     ) -> bool {
-        let Some(range) = r.plain_text(spans) else {
-            return false;
-        };
-        keep_plain(r, range, slot);
-        true
+        read_plain_text(r, slot, spans, true)
     }
     #[cfg_attr(not(target_arch = "wasm32"), inline(always))]
     fn read<const BUILD: bool>(r: &mut Reader<'_>, kind: Kind) -> Result<Option<Text>, Invalid> {
