@@ -268,9 +268,9 @@ impl ReadEvent {
             {
                 let mut more = r.enter_record()?;
                 while more {
-                    let key: &[u8] = if r.expected_key("event") {
+                    let key: &[u8] = if r.expected_member("\"event\":") {
                         b"event"
-                    } else if r.expected_key("event_type") {
+                    } else if r.expected_member("\"event_type\":") {
                         b"event_type"
                     } else {
                         break;

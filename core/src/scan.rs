@@ -259,31 +259,12 @@ impl<'a> Scanner<'a> {
         Ok(key)
     }
 
-    /// At a member: whether its key is written `"name":`, exactly (no
-    /// escape, no space before the colon); if so the cursor moves past the
-    /// colon. `name` has no quote, backslash or control byte, so the bytes
-    /// compared are the whole key and the same text a scan would accept:
-    /// the expected key costs a compare, with no scan of the string.
-    #[cfg(not(target_arch = "wasm32"))]
-    #[inline(always)]
-    pub(crate) fn literal_key(&mut self, name: &[u8]) -> bool {
-        let written = self
-            .bytes()
-            .get(self.pos..self.pos + name.len() + 3)
-            .and_then(|member| member.split_first())
-            .and_then(|(&open, rest)| Some((open, rest.split_last_chunk::<2>()?)));
-        match written {
-            Some((b'"', (key, [b'"', b':']))) if same_bytes(key, name) => {
-                self.pos += name.len() + 3;
-                true
-            }
-            _ => false,
-        }
-    }
-
-    /// [`Scanner::literal_key`] with the member's head written out whole,
-    /// `"name":` (a constant): one compare of words, where the quotes and
-    /// the colon took their own.
+    /// At a member: whether it is written `head`, its head whole, `"name":`
+    /// (a constant), exactly (no escape, no space before the colon); if so
+    /// the cursor moves past the colon. `name` has no quote, backslash or
+    /// control byte, so the bytes compared are the whole key and the same
+    /// text a scan would accept: the expected key costs one compare of
+    /// words, with no scan of the string.
     #[cfg(not(target_arch = "wasm32"))]
     #[inline(always)]
     pub(crate) fn literal_member(&mut self, head: &[u8]) -> bool {

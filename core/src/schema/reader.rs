@@ -175,7 +175,7 @@ impl<'t> Reader<'t> {
     /// At a record's `{`: whether a member follows. Natively a record reads
     /// its documented members in their documented order first, one step a
     /// field (see `record!`): each step compares its key where it lies
-    /// ([`Reader::expected_key`]) and reads its field with no dispatch;
+    /// ([`Reader::expected_member`]) and reads its field with no dispatch;
     /// the members left ([`Reader::rest_members`]) are dispatched by key.
     #[cfg(not(target_arch = "wasm32"))]
     #[inline(always)]
@@ -183,15 +183,6 @@ impl<'t> Reader<'t> {
         let more = self.scanner.enter(self.depth, b'{', b'}')?;
         self.depth += 1;
         Ok(more)
-    }
-
-    /// Whether the next member's key is `name`, written plainly (see
-    /// [`Scanner::literal_key`]); if so the cursor is past its colon.
-    #[cfg(not(target_arch = "wasm32"))]
-    #[inline(always)]
-    pub(crate) fn expected_key(&mut self, name: &str) -> bool {
-        self.scanner.skip_whitespace();
-        self.scanner.literal_key(name.as_bytes())
     }
 
     /// A string field's value read inline, natively, when it is the common
@@ -210,8 +201,9 @@ impl<'t> Reader<'t> {
         self.scanner.pass_plain_string()
     }
 
-    /// [`Reader::expected_key`] with the member's head written out whole,
-    /// `"name":` (see [`Scanner::literal_member`]).
+    /// Whether the next member is written `head`, the member's head whole,
+    /// `"name":` (see [`Scanner::literal_member`]); if so the cursor is
+    /// past its colon.
     #[cfg(not(target_arch = "wasm32"))]
     #[inline(always)]
     pub(crate) fn expected_member(&mut self, head: &str) -> bool {
