@@ -3,6 +3,8 @@
 
 use std::fmt;
 
+use subtle::{Choice, ConstantTimeEq};
+
 use crate::error::Error;
 
 /// The largest body accepted unless a verifier's `with_max_body_bytes` says
@@ -50,6 +52,20 @@ impl<K> fmt::Debug for Secrets<K> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "[REDACTED; {}]", self.0.len())
     }
+}
+
+/// Whether any of `macs` (computed outside the core: the MAC under each of
+/// `count` secrets, end to end) is `signature`: each compared in constant
+/// time, none skipped. MACs of another length than `count` of the
+/// signature's never match.
+pub(crate) fn any_mac_matches(signature: &[u8], macs: &[u8], count: usize) -> Choice {
+    let mut matched = Choice::from(0);
+    if !signature.is_empty() && macs.len() == signature.len() * count {
+        for tag in macs.chunks_exact(signature.len()) {
+            matched |= tag.ct_eq(signature);
+        }
+    }
+    matched
 }
 
 /// A verifier's `new` and `with_secrets`, in an `impl` of a type with a

@@ -5,10 +5,11 @@
 
 use std::borrow::Cow;
 
-use subtle::{Choice, ConstantTimeEq};
+use subtle::Choice;
 
 use crate::error::Error;
 use crate::hex::decode_hex;
+use crate::verifier::any_mac_matches;
 
 /// The header Bitnob puts its signature in.
 pub const BITNOB_SIGNATURE_HEADER: &str = "X-Bitnob-Signature";
@@ -122,14 +123,7 @@ impl Expected {
     /// skipped. MACs of another length than `count` of this scheme's never
     /// match.
     pub(super) fn matches_any(&self, macs: &[u8], count: usize) -> Choice {
-        let expected = self.bytes();
-        let mut matched = Choice::from(0);
-        if macs.len() == expected.len() * count {
-            for tag in macs.chunks_exact(expected.len()) {
-                matched |= tag.ct_eq(expected);
-            }
-        }
-        matched
+        any_mac_matches(self.bytes(), macs, count)
     }
 
     /// The signature check's answer once every MAC was compared: the
