@@ -143,13 +143,11 @@ async function webCryptoAnswer(verifier, keys, raw, headers, now, event) {
     }
   }
   const tag = signed.subarray(1, 33);
+  // `{timestamp}.` (never empty: the dot), then a copy of the body.
   const prefix = signed.subarray(33);
-  let message = given;
-  if (prefix.byteLength > 0 || (event && given === raw)) {
-    message = new Uint8Array(prefix.byteLength + given.byteLength);
-    message.set(prefix);
-    message.set(given, prefix.byteLength);
-  }
+  const message = new Uint8Array(prefix.byteLength + given.byteLength);
+  message.set(prefix);
+  message.set(given, prefix.byteLength);
   const bytes = message.subarray(prefix.byteLength);
   // Web Crypto is given WEB_TAG, never a new array (verifier.js); the tag is kept for checkMacs.
   WEB_TAG.set(tag);
