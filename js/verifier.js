@@ -169,16 +169,14 @@ class Verifier {
   /**
    * `build(bytes, lengths)` makes the core's verifier (see inputs.js,
    * `built`), whose settings are read once; `fields` are what inspect
-   * and toJSON show after the secrets; `sha256Macs` (the verifier's MACs
-   * are the HMAC-SHA256 of the body under each secret) makes the secrets
-   * into keys too (keysFor), where the backend hashes faster than the core;
-   * a function in its place makes them as keysFor does, its own way
-   * (BitnobWebhook's: a set per hash).
+   * and toJSON show after the secrets; `makeKeys(secrets)` makes the
+   * secrets into keys too, for HMACs computed outside the core where the
+   * backend hashes faster (`{ webCrypto, hmac }`: keysFor, whose MACs are
+   * the HMAC-SHA256 of the body, or BitnobWebhook's own).
    */
-  constructor(name, fields, secretOrSecrets, build, sha256Macs) {
+  constructor(name, fields, secretOrSecrets, build, makeKeys) {
     let made;
-    const keysOfSecrets = typeof sha256Macs === 'function' ? sha256Macs : sha256Macs ? keysFor : undefined;
-    [this.#core, this.#secretCount, made] = built(secretOrSecrets, build, keysOfSecrets);
+    [this.#core, this.#secretCount, made] = built(secretOrSecrets, build, makeKeys);
     const keys = made?.webCrypto ?? null;
     this.#hmac = made?.hmac ?? null;
     // The window as the core's Duration::as_secs_f64: whole seconds plus nanoseconds.
@@ -253,4 +251,4 @@ function fetchHandler(verifier, fn, options) {
   return fetchHandlerSource()(verifier, fn, options);
 }
 
-export { Verifier, coreOf, settingsOf, keysOf, hmacOf, importKeys, bareTag, signatureBytes, verifies, macsOf, fetchHandler, useFetchHandler, NO_MATCH, NO_BYTES, WEB_TAG };
+export { Verifier, coreOf, settingsOf, keysOf, hmacOf, importKeys, keysFor, bareTag, signatureBytes, verifies, macsOf, fetchHandler, useFetchHandler, NO_MATCH, NO_BYTES, WEB_TAG };

@@ -55,7 +55,7 @@ import backend from './backend.js';
 import { WebhookError, wrapped } from './support.js';
 import { rawBody, signatureOf, withSecret, checkedOptions, visitOptions, nowMs } from './inputs.js';
 import { mismatchesOf, deliveryKeyOf, eventFrom, visitFrom } from './answers.js';
-import { Verifier, coreOf, settingsOf, keysOf, hmacOf, bareTag, signatureBytes, verifies, macsOf, fetchHandler, NO_MATCH, NO_BYTES, WEB_TAG } from './verifier.js';
+import { Verifier, coreOf, settingsOf, keysOf, hmacOf, keysFor, bareTag, signatureBytes, verifies, macsOf, fetchHandler, NO_MATCH, NO_BYTES, WEB_TAG } from './verifier.js';
 
 const {
   SIGNATURE_HEADER,
@@ -161,7 +161,7 @@ class Webhook extends Verifier {
       ['tolerance', 'maxBodyBytes', 'strict'],
       secretOrSecrets,
       (bytes, lengths) => backend.webhook(bytes, lengths, checked),
-      true,
+      keysFor,
     );
   }
 
